@@ -1,0 +1,124 @@
+package connect
+
+import "context"
+
+// Versioned plugins report a version for /connector-plugins.
+type Versioned interface {
+	Version() string
+}
+
+// Configurable plugins declare their configuration keys.
+type Configurable interface {
+	Config() *ConfigDef
+}
+
+// OffsetStorageReader reads the committed source offsets of a connector.
+type OffsetStorageReader interface {
+	// Offset returns the last committed offset for a source partition, or nil.
+	Offset(ctx context.Context, partition map[string]any) (map[string]any, error)
+}
+
+// ConnectorContext lets a connector talk to the runtime.
+type ConnectorContext interface {
+	// RequestTaskReconfiguration asks the runtime to call TaskConfigs again.
+	RequestTaskReconfiguration()
+	// RaiseError fails the connector with err.
+	RaiseError(err error)
+	OffsetStorageReader() OffsetStorageReader
+}
+
+// SourceConnector is the connector instance: it validates configuration and
+// splits the work into task configs. It does no data movement itself.
+type SourceConnector interface {
+	Versioned
+	Configurable
+	Start(ctx context.Context, cctx ConnectorContext, props map[string]string) error
+	// TaskConfigs returns at most maxTasks task configurations.
+	TaskConfigs(maxTasks int) ([]map[string]string, error)
+	// NewTask returns a new, unstarted task of this connector's kind.
+	NewTask() SourceTask
+	Stop() error
+}
+
+// ConfigValidator is implemented by connectors whose validation goes beyond
+// their ConfigDef (cross-key rules, a precheck against the source system). The
+// returned values are merged with the ConfigDef's by name.
+type ConfigValidator interface {
+	Validate(ctx context.Context, props map[string]string) []ConfigValue
+}
+
+// OffsetAlterer is implemented by connectors that check or act on offsets
+// altered through the REST API (KIP-875). A nil offset resets a partition.
+// It returns true if the connector manages its offsets itself.
+type OffsetAlterer interface {
+	AlterOffsets(props map[string]string, offsets map[string]map[string]any) (bool, error)
+}
+
+// SourceTaskContext lets a task talk to the runtime.
+type SourceTaskContext interface {
+	Configs() map[string]string
+	OffsetStorageReader() OffsetStorageReader
+}
+
+// SourceTask moves data. Poll is called in a loop by one goroutine; Stop may be
+// called from another goroutine and must make a blocked Poll return soon.
+type SourceTask interface {
+	Versioned
+	Start(ctx context.Context, tctx SourceTaskContext, props map[string]string) error
+	// Poll returns the next batch of records; an empty batch with a nil error
+	// means nothing is available now. It should block no longer than about a
+	// second so that the runtime can commit offsets and react to pauses.
+	Poll(ctx context.Context) ([]*SourceRecord, error)
+	Stop() error
+}
+
+// RecordCommitter is implemented by tasks that want to know when each record
+// was acknowledged by Kafka (Kafka's SourceTask.commitRecord). meta is nil
+// for a record that was dropped by a transform or skipped after an error.
+type RecordCommitter interface {
+	CommitRecord(rec *SourceRecord, meta *RecordMetadata) error
+}
+
+// OffsetCommitter is implemented by tasks that want to know when offsets were
+// committed (Kafka's SourceTask.commit).
+type OffsetCommitter interface {
+	Commit() error
+}
+
+// Converter turns Connect data into bytes and back (Kafka's Converter).
+type Converter interface {
+	Configure(props map[string]string, isKey bool) error
+	FromConnectData(topic string, headers Headers, schema *Schema, value any) ([]byte, error)
+	ToConnectData(topic string, headers Headers, data []byte) (SchemaAndValue, error)
+}
+
+// AppendConverter is an optional fast path: it appends the serialized form to
+// dst and returns the extended slice, so the runtime can reuse one buffer.
+// The producer copies the bytes before the buffer is reused.
+type AppendConverter interface {
+	AppendConnectData(dst []byte, topic string, headers Headers, schema *Schema, value any) ([]byte, error)
+}
+
+// HeaderConverter turns header values into bytes and back.
+type HeaderConverter interface {
+	Configure(props map[string]string) error
+	FromConnectHeader(topic, key string, schema *Schema, value any) ([]byte, error)
+	ToConnectHeader(topic, key string, data []byte) (SchemaAndValue, error)
+}
+
+// Transformation is a single message transform. Apply returns nil to drop the
+// record. It must not change the record it was given; return a new one.
+type Transformation interface {
+	Configurable
+	Configure(props map[string]string) error
+	Apply(rec *SourceRecord) (*SourceRecord, error)
+	Close() error
+}
+
+// Predicate decides whether a transform applies to a record.
+type Predicate interface {
+	Configurable
+	Configure(props map[string]string) error
+	Test(rec *SourceRecord) bool
+	Close() error
+}
