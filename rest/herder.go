@@ -120,6 +120,11 @@ type Herder interface {
 	AlterConnectorOffsets(ctx context.Context, name string, offsets []ConnectorOffset) (string, error)
 	ResetConnectorOffsets(ctx context.Context, name string) (string, error)
 
+	// PluginConfig lists a plugin's config keys for GET
+	// /connector-plugins/{p}/config: for connectors their own keys first, then
+	// the common connector keys they do not declare themselves.
+	PluginConfig(ctx context.Context, plugin string) ([]ConfigKeyInfo, error)
+
 	// ValidateConfig runs a connector's full validation (ConfigDef,
 	// converters, transforms, predicates and the connector's own precheck).
 	ValidateConfig(ctx context.Context, config map[string]string) (ConfigInfos, error)
