@@ -298,12 +298,25 @@ func valuesEqual(a, b any) bool {
 			}
 		}
 		return true
+	case []MapEntry:
+		y, ok := b.([]MapEntry)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !valuesEqual(x[i].Key, y[i].Key) || !valuesEqual(x[i].Value, y[i].Value) {
+				return false
+			}
+		}
+		return true
 	}
-	if _, isMap := a.(map[string]any); isMap {
+	// == on an interface panics for maps, slices and other uncomparable
+	// dynamic types; compare those deeply.
+	if a != nil && !reflect.TypeOf(a).Comparable() {
 		return reflect.DeepEqual(a, b)
 	}
-	if _, isMap := a.(map[any]any); isMap {
-		return reflect.DeepEqual(a, b)
+	if b != nil && !reflect.TypeOf(b).Comparable() {
+		return false
 	}
 	return a == b
 }
