@@ -1,0 +1,298 @@
+package rest
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Worker property names the REST server reads. Kafka configures HTTPS with
+// JKS/PKCS12 keystores (listeners.https.ssl.keystore.*); Sluice takes PEM
+// files instead, under the two *.certificate.location / *.key.location keys.
+const (
+	PropListeners      = "listeners"
+	PropAdminListeners = "admin.listeners"
+	// PEM certificate chain and private key for https:// listeners.
+	PropTLSCertificate = "listeners.https.ssl.certificate.location"
+	PropTLSKey         = "listeners.https.ssl.key.location"
+	// The same for https:// admin listeners; they fall back to the two above.
+	PropAdminTLSCertificate = "admin.listeners.https.ssl.certificate.location"
+	PropAdminTLSKey         = "admin.listeners.https.ssl.key.location"
+	// HTTP basic authentication: a file of user:password lines, or one pair.
+	PropBasicAuthFile     = "rest.basic.auth.file"
+	PropBasicAuthUser     = "rest.basic.auth.user"
+	PropBasicAuthPassword = "rest.basic.auth.password"
+	// Kafka Connect's topic-tracking switches, which gate /topics.
+	PropTopicTrackingEnable     = "topic.tracking.enable"
+	PropTopicTrackingAllowReset = "topic.tracking.allow.reset"
+
+	DefaultListeners = "http://:8083"
+)
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	// Listeners is a comma-separated list of http://host:port and
+	// https://host:port URLs; an empty host binds every interface and port 0
+	// picks a free port. "" means DefaultListeners.
+	Listeners string
+	// AdminListeners moves /admin/loggers to its own listeners. nil (unset)
+	// serves them on Listeners; a pointer to "" disables them.
+	AdminListeners *string
+	// PEM files for https:// listeners, and for https:// admin listeners
+	// (falling back to the main pair when empty).
+	TLSCertFile, TLSKeyFile           string
+	AdminTLSCertFile, AdminTLSKeyFile string
+	// Handler options; AdminEnabled is derived from AdminListeners.
+	Options Options
+}
+
+// ServerConfigFromProperties reads the REST keys of a worker config.
+func ServerConfigFromProperties(props map[string]string, opts Options) (ServerConfig, error) {
+	cfg := ServerConfig{
+		Listeners:        props[PropListeners],
+		TLSCertFile:      props[PropTLSCertificate],
+		TLSKeyFile:       props[PropTLSKey],
+		AdminTLSCertFile: props[PropAdminTLSCertificate],
+		AdminTLSKeyFile:  props[PropAdminTLSKey],
+		Options:          opts,
+	}
+	if v, ok := props[PropAdminListeners]; ok {
+		cfg.AdminListeners = &v
+	}
+	for _, k := range []string{"listeners.https.ssl.keystore.location", "admin.listeners.https.ssl.keystore.location"} {
+		if props[k] != "" {
+			return cfg, fmt.Errorf("%s: JKS/PKCS12 keystores are not supported; convert the keystore to PEM files and set %s and %s instead", k, PropTLSCertificate, PropTLSKey)
+		}
+	}
+	var err error
+	switch file, user := props[PropBasicAuthFile], props[PropBasicAuthUser]; {
+	case file != "" && user != "":
+		return cfg, fmt.Errorf("set either %s or %s/%s, not both", PropBasicAuthFile, PropBasicAuthUser, PropBasicAuthPassword)
+	case file != "":
+		if cfg.Options.BasicAuth, err = LoadBasicAuthFile(file); err != nil {
+			return cfg, err
+		}
+	case user != "":
+		pass, ok := props[PropBasicAuthPassword]
+		if !ok || pass == "" {
+			return cfg, fmt.Errorf("%s is set but %s is missing; set both to enable basic authentication", PropBasicAuthUser, PropBasicAuthPassword)
+		}
+		if cfg.Options.BasicAuth, err = NewBasicAuth(map[string]string{user: pass}); err != nil {
+			return cfg, fmt.Errorf("%s: %w", PropBasicAuthUser, err)
+		}
+	}
+	for key, dst := range map[string]*bool{PropTopicTrackingEnable: &cfg.Options.TopicTrackingDisabled, PropTopicTrackingAllowReset: &cfg.Options.TopicTrackingResetDisabled} {
+		v, ok := props[key]
+		if !ok {
+			continue
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return cfg, fmt.Errorf("invalid value %q for configuration %s: expected true or false", v, key)
+		}
+		*dst = !b
+	}
+	return cfg, nil
+}
+
+type listenerSpec struct {
+	scheme, addr string
+}
+
+func parseListeners(key, s string) ([]listenerSpec, error) {
+	var out []listenerSpec
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		u, err := url.Parse(item)
+		if err != nil || u.Host == "" && u.Opaque != "" {
+			return nil, fmt.Errorf("invalid value %q in %s: expected http://host:port or https://host:port", item, key)
+		}
+		scheme := strings.ToLower(u.Scheme)
+		if scheme != "http" && scheme != "https" {
+			return nil, fmt.Errorf("invalid value %q in %s: the protocol must be http or https", item, key)
+		}
+		if u.Port() == "" {
+			return nil, fmt.Errorf("invalid value %q in %s: a port is required, e.g. %s://%s:8083", item, key, scheme, u.Hostname())
+		}
+		if u.Path != "" && u.Path != "/" {
+			return nil, fmt.Errorf("invalid value %q in %s: a listener has no path", item, key)
+		}
+		out = append(out, listenerSpec{scheme: scheme, addr: u.Host})
+	}
+	return out, nil
+}
+
+// Server serves the REST API on the configured listeners.
+type Server struct {
+	main, admin       []listenerSpec
+	mainTLS, adminTLS *tls.Config
+	mainH, adminH     http.Handler
+	log               *slog.Logger
+
+	mu         sync.Mutex
+	servers    []*http.Server
+	wg         sync.WaitGroup
+	addrs      []string
+	adminAddrs []string
+}
+
+// NewServer checks cfg (listener syntax, certificate files) and builds the
+// handlers; nothing is bound until Start.
+func NewServer(h Herder, cfg ServerConfig) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("rest.NewServer: nil Herder")
+	}
+	ls := cfg.Listeners
+	if strings.TrimSpace(ls) == "" {
+		ls = DefaultListeners
+	}
+	s := &Server{log: cfg.Options.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.log = s.log.With(LoggerKey, "sluice.rest")
+	var err error
+	if s.main, err = parseListeners(PropListeners, ls); err != nil {
+		return nil, err
+	}
+	if len(s.main) == 0 {
+		return nil, fmt.Errorf("%s lists no listener; set e.g. %s=%s", PropListeners, PropListeners, DefaultListeners)
+	}
+	opts := cfg.Options
+	opts.AdminEnabled = cfg.AdminListeners == nil
+	if cfg.AdminListeners != nil {
+		if s.admin, err = parseListeners(PropAdminListeners, *cfg.AdminListeners); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Loggers == nil {
+		// Main and admin handlers must share one set of levels.
+		opts.Loggers = NewLoggers(slog.LevelInfo)
+	}
+	if s.mainTLS, err = tlsConfigFor(s.main, cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey); err != nil {
+		return nil, err
+	}
+	acert, akey, ckey, kkey := cfg.AdminTLSCertFile, cfg.AdminTLSKeyFile, PropAdminTLSCertificate, PropAdminTLSKey
+	if acert == "" && akey == "" {
+		acert, akey, ckey, kkey = cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey
+	}
+	if s.adminTLS, err = tlsConfigFor(s.admin, acert, akey, ckey, kkey); err != nil {
+		return nil, err
+	}
+	s.mainH = newHandler(h, opts, false)
+	if len(s.admin) > 0 {
+		s.adminH = newHandler(h, opts, true)
+	}
+	return s, nil
+}
+
+func tlsConfigFor(ls []listenerSpec, cert, key, certProp, keyProp string) (*tls.Config, error) {
+	need := false
+	for _, l := range ls {
+		need = need || l.scheme == "https"
+	}
+	if !need {
+		return nil, nil
+	}
+	if cert == "" || key == "" {
+		return nil, fmt.Errorf("an https listener needs %s (PEM certificate chain) and %s (PEM private key)", certProp, keyProp)
+	}
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		return nil, fmt.Errorf("loading %s=%s and %s=%s: %w", certProp, cert, keyProp, key, err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// Start binds every listener and serves in the background until Shutdown. It
+// returns the main listeners' URLs with the ports actually bound; AdminAddrs
+// has the admin ones.
+func (s *Server) Start(ctx context.Context) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers != nil {
+		return nil, errors.New("rest server already started")
+	}
+	var lc net.ListenConfig
+	bind := func(specs []listenerSpec, tc *tls.Config, h http.Handler) ([]string, error) {
+		var urls []string
+		for _, sp := range specs {
+			ln, err := lc.Listen(ctx, "tcp", sp.addr)
+			if err != nil {
+				return nil, fmt.Errorf("listen on %s://%s: %w", sp.scheme, sp.addr, err)
+			}
+			srv := &http.Server{
+				Handler:           h,
+				ReadHeaderTimeout: 30 * time.Second,
+				IdleTimeout:       2 * time.Minute,
+				ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+			}
+			if sp.scheme == "https" {
+				srv.TLSConfig = tc
+				ln = tls.NewListener(ln, tc)
+			}
+			s.servers = append(s.servers, srv)
+			urls = append(urls, sp.scheme+"://"+ln.Addr().String())
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					s.log.Error("REST listener stopped", "addr", ln.Addr().String(), "err", err)
+				}
+			}()
+		}
+		return urls, nil
+	}
+	s.servers = []*http.Server{}
+	var err error
+	if s.addrs, err = bind(s.main, s.mainTLS, s.mainH); err == nil && s.adminH != nil {
+		s.adminAddrs, err = bind(s.admin, s.adminTLS, s.adminH)
+	}
+	if err != nil {
+		for _, srv := range s.servers {
+			_ = srv.Close()
+		}
+		s.wg.Wait()
+		s.servers = nil
+		return nil, err
+	}
+	s.log.Info("REST server listening", "listeners", strings.Join(s.addrs, ","), "admin", strings.Join(s.adminAddrs, ","))
+	return append([]string(nil), s.addrs...), nil
+}
+
+// AdminAddrs returns the bound admin listener URLs (none unless
+// admin.listeners is set and non-empty).
+func (s *Server) AdminAddrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.adminAddrs...)
+}
+
+// Shutdown stops accepting requests and waits, until ctx ends, for those in
+// flight to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers := s.servers
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+			_ = srv.Close()
+		}
+	}
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
