@@ -1,0 +1,176 @@
+package runtime
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+)
+
+// Kafka Connect's forced source-producer defaults, in librdkafka's terms,
+// plus the partitioner Java clients use so keys land where they would with
+// Kafka Connect (librdkafka's default hashes with CRC32).
+func sourceProducerDefaults(bootstrap, clientID string) kafka.ConfigMap {
+	return kafka.ConfigMap{
+		"bootstrap.servers":  bootstrap,
+		"client.id":          clientID,
+		"acks":               "all",
+		"max.in.flight":      1,
+		"enable.idempotence": false,
+		// delivery.timeout.ms=Integer.MAX_VALUE: retry until acknowledged.
+		"message.timeout.ms": 2147483647,
+		"partitioner":        "murmur2_random",
+		// buffer.memory's 32 MiB default bounds what waits for a slow or
+		// absent broker; librdkafka's own default is 1 GiB.
+		"queue.buffering.max.kbytes": 32768,
+		"go.delivery.reports":        true,
+		"go.delivery.report.fields":  "none",
+		"log.connection.close":       false,
+	}
+}
+
+// javaProducerRenames maps Java producer property names to librdkafka's
+// where they differ. Names that are the same in both pass through.
+var javaProducerRenames = map[string]string{
+	"max.request.size":                      "message.max.bytes",
+	"delivery.timeout.ms":                   "message.timeout.ms",
+	"max.in.flight.requests.per.connection": "max.in.flight",
+	"retries":                               "message.send.max.retries",
+	"send.buffer.bytes":                     "socket.send.buffer.bytes",
+	"receive.buffer.bytes":                  "socket.receive.buffer.bytes",
+	"sasl.mechanism":                        "sasl.mechanisms",
+}
+
+// javaOnlyProducerKeys have no librdkafka counterpart (serializers, JVM
+// plumbing, metrics reporters); they are dropped.
+var javaOnlyProducerKeys = map[string]bool{
+	"key.serializer": true, "value.serializer": true, "max.block.ms": true,
+	"interceptor.classes": true, "partitioner.class": true, "partitioner.ignore.keys": true,
+	"partitioner.adaptive.partitioning.enable": true, "partitioner.availability.timeout.ms": true,
+	"metric.reporters": true, "metrics.num.samples": true, "metrics.sample.window.ms": true,
+	"metrics.recording.level": true, "auto.include.jmx.reporter": true, "enable.metrics.push": true,
+	"metadata.max.idle.ms": true, "security.providers": true, "ssl.protocol": true,
+	"ssl.enabled.protocols": true, "ssl.trustmanager.algorithm": true, "ssl.keymanager.algorithm": true,
+	"ssl.secure.random.implementation": true, "ssl.keystore.type": true, "ssl.truststore.type": true,
+	"ssl.truststore.password": true, "sasl.login.class": true, "sasl.client.callback.handler.class": true,
+	"sasl.login.callback.handler.class": true, "ssl.engine.factory.class": true,
+}
+
+var jaasOption = regexp.MustCompile(`(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"`)
+
+// applyJavaProducerProps merges Java-named producer properties into cm,
+// translating them for librdkafka. source names where they came from for
+// error messages (e.g. "producer.override.").
+func applyJavaProducerProps(cm kafka.ConfigMap, props map[string]string, source string) error {
+	truststoreType := strings.ToUpper(props["ssl.truststore.type"])
+	for _, k := range sortedKeys(props) {
+		v := props[k]
+		if javaOnlyProducerKeys[k] {
+			continue
+		}
+		switch k {
+		case "buffer.memory":
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || n < 1024 {
+				return fmt.Errorf("invalid value for %sbuffer.memory: want a number of bytes of at least 1024", source)
+			}
+			cm["queue.buffering.max.kbytes"] = int(min(n/1024, 2147483647))
+			continue
+		case "sasl.jaas.config":
+			// PLAIN and SCRAM logins carry username and password here.
+			for _, m := range jaasOption.FindAllStringSubmatch(v, -1) {
+				val := strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(m[2])
+				switch m[1] {
+				case "username":
+					cm["sasl.username"] = val
+				case "password":
+					cm["sasl.password"] = val
+				}
+			}
+			continue
+		case "ssl.truststore.location":
+			if truststoreType != "PEM" {
+				return fmt.Errorf("%sssl.truststore.location: librdkafka cannot read %s truststores; convert it to PEM and set %sssl.truststore.type=PEM, or set %sssl.ca.location", source, orDefault(truststoreType, "JKS"), source, source)
+			}
+			cm["ssl.ca.location"] = v
+			continue
+		case "ssl.truststore.certificates":
+			cm["ssl.ca.pem"] = v
+			continue
+		case "ssl.endpoint.identification.algorithm":
+			if strings.TrimSpace(v) == "" {
+				v = "none"
+			}
+		case "acks":
+			if v == "-1" {
+				v = "all"
+			}
+		}
+		if r, ok := javaProducerRenames[k]; ok {
+			k = r
+		}
+		cm[k] = v
+	}
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// producerConfig builds a source task's producer config as Kafka Connect
+// does: forced defaults, then the worker's producer.* settings, then the
+// connector's producer.override.* settings allowed by the policy.
+func producerConfig(w *WorkerConfig, connProps map[string]string, connector string, task int) (kafka.ConfigMap, error) {
+	cm := sourceProducerDefaults(w.BootstrapServers, fmt.Sprintf("connector-producer-%s-%d", connector, task))
+	if err := applyJavaProducerProps(cm, w.Prefixed("producer."), "producer."); err != nil {
+		return nil, err
+	}
+	overrides := map[string]string{}
+	for k, v := range connProps {
+		if strings.HasPrefix(k, ProducerOverridePrefix) {
+			if msg := overridePolicyError(w.OverridePolicy, k); msg != "" {
+				return nil, fmt.Errorf("%s", msg)
+			}
+			overrides[k[len(ProducerOverridePrefix):]] = v
+		}
+	}
+	if err := applyJavaProducerProps(cm, overrides, ProducerOverridePrefix); err != nil {
+		return nil, err
+	}
+	// Idempotent producers keep order with up to 5 requests in flight.
+	_, userInFlight := overrides["max.in.flight.requests.per.connection"]
+	if _, ok := w.Prefixed("producer.")["max.in.flight.requests.per.connection"]; ok {
+		userInFlight = true
+	}
+	if idem, _ := cm["enable.idempotence"].(string); strings.EqualFold(idem, "true") && !userInFlight {
+		cm["max.in.flight"] = 5
+	}
+	return cm, nil
+}
+
+// sensitiveKey reports whether a config key holds a secret that must never
+// be logged.
+func sensitiveKey(k string) bool {
+	l := strings.ToLower(k)
+	return strings.Contains(l, "password") || strings.Contains(l, "secret") || strings.Contains(l, "jaas") ||
+		strings.HasSuffix(l, ".key") || strings.Contains(l, "key.pem") || strings.Contains(l, "token") ||
+		strings.Contains(l, "credential") || strings.HasSuffix(l, "api.key")
+}
+
+// maskConfig returns a copy of a config safe to log.
+func maskConfig(props map[string]string) map[string]string {
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		if sensitiveKey(k) && v != "" {
+			v = "[hidden]"
+		}
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+package runtime
+
+import (
+	"strings"
+	"testing"
+)
+
+func testWorkerConfig(t *testing.T, extra map[string]string) *WorkerConfig {
+	t.Helper()
+	props := map[string]string{
+		"bootstrap.servers": "b:9092",
+		"key.converter":     "k",
+		"value.converter":   "v",
+	}
+	for k, v := range extra {
+		props[k] = v
+	}
+	w, err := ParseWorkerConfig(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestProducerConfig(t *testing.T) {
+	w := testWorkerConfig(t, map[string]string{
+		"producer.compression.type": "lz4",
+		"producer.buffer.memory":    "1048576",
+		"producer.key.serializer":   "org.apache.kafka.common.serialization.ByteArraySerializer",
+		"producer.linger.ms":        "10",
+	})
+	cm, err := producerConfig(w, map[string]string{
+		"producer.override.linger.ms":           "20",
+		"producer.override.max.request.size":    "2000000",
+		"producer.override.delivery.timeout.ms": "120000",
+		"producer.override.sasl.jaas.config":    `org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p\"w";`,
+	}, "c", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"bootstrap.servers":          "b:9092",
+		"client.id":                  "connector-producer-c-3",
+		"acks":                       "all",
+		"max.in.flight":              1,
+		"enable.idempotence":         false,
+		"compression.type":           "lz4",
+		"queue.buffering.max.kbytes": 1024,
+		"linger.ms":                  "20",
+		"message.max.bytes":          "2000000",
+		"message.timeout.ms":         "120000",
+		"sasl.username":              "u",
+		"sasl.password":              `p"w`,
+		"partitioner":                "murmur2_random",
+	}
+	for k, v := range want {
+		if cm[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, cm[k], v)
+		}
+	}
+	for _, k := range []string{"key.serializer", "sasl.jaas.config", "buffer.memory"} {
+		if _, ok := cm[k]; ok {
+			t.Errorf("%s passed to librdkafka", k)
+		}
+	}
+}
+
+func TestProducerConfigIdempotenceAndPolicy(t *testing.T) {
+	w := testWorkerConfig(t, nil)
+	cm, err := producerConfig(w, map[string]string{"producer.override.enable.idempotence": "true"}, "c", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm["max.in.flight"] != 5 {
+		t.Errorf("idempotent max.in.flight = %v, want 5", cm["max.in.flight"])
+	}
+	none := testWorkerConfig(t, map[string]string{"connector.client.config.override.policy": "None"})
+	_, err = producerConfig(none, map[string]string{"producer.override.linger.ms": "1"}, "c", 0)
+	if err == nil || !strings.Contains(err.Error(), "linger.ms") {
+		t.Errorf("None policy: err = %v, want one naming linger.ms", err)
+	}
+	_, err = producerConfig(w, map[string]string{"producer.override.ssl.truststore.location": "/x.jks"}, "c", 0)
+	if err == nil || !strings.Contains(err.Error(), "PEM") {
+		t.Errorf("JKS truststore: err = %v, want advice to use PEM", err)
+	}
+}
+
+func TestMaskConfig(t *testing.T) {
+	in := map[string]string{"database.password": "s3cret", "producer.override.sasl.jaas.config": "x password=\"p\"", "aws.secret.access": "z", "name": "c", "key.converter": "json"}
+	out := maskConfig(in)
+	for _, k := range []string{"database.password", "producer.override.sasl.jaas.config", "aws.secret.access"} {
+		if out[k] != "[hidden]" {
+			t.Errorf("%s = %q, want [hidden]", k, out[k])
+		}
+	}
+	if out["name"] != "c" || out["key.converter"] != "json" {
+		t.Errorf("non-secret values changed: %v", out)
+	}
+}
