@@ -58,10 +58,10 @@ var insertFieldDef = connect.NewConfigDef().
 		Doc: "Static field value, if field name configured."}).
 	Define(replaceNullKey())
 
-func (t *insertField) name() string            { return "InsertField" + t.side.suffix() }
+func (t *insertField) name() string               { return "InsertField" + t.side.suffix() }
 func (t *insertField) Config() *connect.ConfigDef { return insertFieldDef }
-func (t *insertField) Version() string         { return "" }
-func (t *insertField) Close() error            { t.schemas.clear(); return nil }
+func (t *insertField) Version() string            { return "" }
+func (t *insertField) Close() error               { t.schemas.clear(); return nil }
 
 func (t *insertField) Configure(props map[string]string) error {
 	cfg, err := parseConfig(t.name(), insertFieldDef, props)
