@@ -1,0 +1,213 @@
+package dtsavro
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+
+	"github.com/linkedin/goavro/v2"
+
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/converters/internal/cdctest"
+)
+
+// tagsSplit cuts a goavro encoding whose tags map is empty around that map's
+// single 0x00 byte: the prefix is everything up to processTimestamps.
+func tagsSplit(t *testing.T, codec *goavro.Codec, ref []byte) (prefix, suffix []byte) {
+	t.Helper()
+	prefixCodec, err := goavro.NewCodec(`{"type":"record","name":"P","fields":[
+		{"name":"version","type":"int"},{"name":"id","type":"long"},{"name":"sourceTimestamp","type":"long"},
+		{"name":"sourcePosition","type":"string"},{"name":"safeSourcePosition","type":"string"},{"name":"sourceTxid","type":"string"},
+		{"name":"source","type":{"type":"record","name":"S","fields":[{"name":"sourceType","type":"int"},{"name":"version","type":"string"}]}},
+		{"name":"operation","type":"int"},{"name":"objectName","type":["null","string"]},
+		{"name":"processTimestamps","type":["null",{"type":"array","items":"long"}]}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, err := prefixCodec.NativeFromBinary(ref)
+	if err != nil || len(rest) == 0 || rest[0] != 0 {
+		t.Fatalf("cannot split the reference encoding: %v", err)
+	}
+	return ref[:len(ref)-len(rest)], rest[1:]
+}
+
+func oracle(t testing.TB) *goavro.Codec {
+	t.Helper()
+	codec, err := goavro.NewCodec(RecordSchema)
+	if err != nil {
+		t.Fatalf("goavro rejects the self-contained Record schema: %v", err)
+	}
+	return codec
+}
+
+func newConv(t testing.TB, props map[string]string) *Converter {
+	t.Helper()
+	c := New()
+	if err := c.Configure(props, false); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// decodeNative decodes with goavro, the independent implementation, and
+// insists that every byte is consumed.
+func decodeNative(t *testing.T, codec *goavro.Codec, b []byte) map[string]any {
+	t.Helper()
+	native, rest, err := codec.NativeFromBinary(b)
+	if err != nil {
+		t.Fatalf("goavro cannot decode: %v\n% x", err, b)
+	}
+	if len(rest) != 0 {
+		t.Fatalf("goavro left %d bytes", len(rest))
+	}
+	return native.(map[string]any)
+}
+
+const ns = "com.alibaba.dts.formats.avro."
+
+func u(branch string, v any) map[string]any { return map[string]any{branch: v} }
+
+func integer(p int32, v string) any { return u(ns+"Integer", map[string]any{"precision": p, "value": v}) }
+func char(cs, v string) any {
+	return u(ns+"Character", map[string]any{"charset": cs, "value": []byte(v)})
+}
+func decimal(v string, p, s int32) any {
+	return u(ns+"Decimal", map[string]any{"value": v, "precision": p, "scale": s})
+}
+func textObject(typ, v string) any {
+	return u(ns+"TextObject", map[string]any{"type": typ, "value": v})
+}
+func binObject(typ string, v []byte) any {
+	return u(ns+"BinaryObject", map[string]any{"type": typ, "value": v})
+}
+func ts(sec int64, micro int32) any {
+	return u(ns+"Timestamp", map[string]any{"timestamp": sec, "millis": micro})
+}
+func optInt(v *int32) any {
+	if v == nil {
+		return nil
+	}
+	return u("int", *v)
+}
+func i32(v int32) *int32 { return &v }
+func dateTime(y, mo, d, h, mi, s, ms *int32) any {
+	return u(ns+"DateTime", map[string]any{"year": optInt(y), "month": optInt(mo), "day": optInt(d),
+		"hour": optInt(h), "minute": optInt(mi), "second": optInt(s), "millis": optInt(ms)})
+}
+
+func ordersFields() any {
+	var out []any
+	for _, f := range []struct {
+		n string
+		t int32
+	}{{"id", 8}, {"sku", 253}, {"qty", 3}, {"amount", 246}, {"status", 247}, {"created_at", 12}, {"updated_at", 7}, {"note", 252}} {
+		out = append(out, map[string]any{"name": f.n, "dataTypeNumber": f.t})
+	}
+	return u("array", out)
+}
+
+func ordersImage(qty, amount string, updSec int64, updMicro int32) any {
+	return u("array", []any{
+		integer(8, "1001"), char("utf8mb4", "A-1"), integer(4, qty), decimal(amount, 4, 2), textObject("ENUM", "paid"),
+		dateTime(i32(2024), i32(11), i32(23), i32(8), i32(0), i32(0), i32(250000)),
+		ts(updSec, updMicro), nil,
+	})
+}
+
+func rowTags(reader string) map[string]any {
+	return map[string]any{"pk_uk_info": `{"PRIMARY":["id"]}`, "metaVersion": "2746013185",
+		"readerThroughoutTime": reader, "server_id": "2019", "thread_id": "541"}
+}
+
+// TestSpecExamples renders the four examples of dts-formats.md §2.10 and
+// checks them field by field with goavro.
+func TestSpecExamples(t *testing.T) {
+	o := cdctest.NewOrders(6)
+	codec := oracle(t)
+	gtidDDL := "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"
+	cases := []struct {
+		name  string
+		value *connect.Struct
+		want  map[string]any
+	}{
+		{"insert", o.Insert("", 1732348800217), map[string]any{
+			"id": int64(1042), "sourceTimestamp": int64(1732348800), "sourcePosition": "10622@12",
+			"operation": "INSERT", "objectName": u("string", "shop.orders"), "tags": rowTags("1732348800217"),
+			"fields": ordersFields(), "beforeImages": nil, "afterImages": ordersImage("2", "19.90", 1732348800, 250000),
+			"bornTimestamp": int64(1732348800),
+		}},
+		{"update", o.Update("", 1732348860104), map[string]any{
+			"id": int64(1043), "sourceTimestamp": int64(1732348860), "sourcePosition": "11015@12",
+			"operation": "UPDATE", "objectName": u("string", "shop.orders"), "tags": rowTags("1732348860104"),
+			"fields": ordersFields(), "beforeImages": ordersImage("2", "19.90", 1732348800, 250000),
+			"afterImages": ordersImage("3", "29.85", 1732348860, 0), "bornTimestamp": int64(1732348860),
+		}},
+		{"delete", o.Delete("", 1732348920330), map[string]any{
+			"id": int64(1044), "sourceTimestamp": int64(1732348920), "sourcePosition": "11402@12",
+			"operation": "DELETE", "objectName": u("string", "shop.orders"), "tags": rowTags("1732348920330"),
+			"fields": ordersFields(), "beforeImages": ordersImage("3", "29.85", 1732348860, 0),
+			"afterImages": nil, "bornTimestamp": int64(1732348920),
+		}},
+		{"ddl", o.AlterTable(gtidDDL, 1732348980412), map[string]any{
+			"id": int64(1045), "sourceTimestamp": int64(1732348980), "sourcePosition": "11733@12",
+			"operation": "DDL", "objectName": u("string", "shop"),
+			"tags": map[string]any{"GTID": gtidDDL, "commitTimestamp": "1732348980", "readerThroughoutTime": "1732348980412",
+				"server_id": "2019", "thread_id": "541"},
+			"fields": nil, "beforeImages": nil, "afterImages": u("string", cdctest.AlterTableSQL),
+			"bornTimestamp": int64(1732348980),
+		}},
+	}
+	c := newConv(t, nil)
+	c.nextID.Store(1041)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			schema := o.Envelope
+			if tc.name == "ddl" {
+				schema = o.SchemaChange
+			}
+			b, err := c.FromConnectData("shop", nil, schema, tc.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decodeNative(t, codec, b)
+			want := map[string]any{"version": int32(0), "safeSourcePosition": tc.want["sourcePosition"], "sourceTxid": "0",
+				"source": map[string]any{"sourceType": "MySQL", "version": "8.0.18"}, "processTimestamps": nil}
+			for k, v := range tc.want {
+				want[k] = v
+			}
+			for k := range want {
+				if !reflect.DeepEqual(got[k], want[k]) {
+					t.Errorf("%s:\n got %#v\nwant %#v", k, got[k], want[k])
+				}
+			}
+			if len(got) != 15 {
+				t.Errorf("record has %d fields, want 15", len(got))
+			}
+			// Byte identity with goavro. goavro writes a map in Go's random
+			// order, so the oracle encodes the record with empty tags: its
+			// bytes are prefix + 0x00 + suffix, and ours must be prefix +
+			// our tags block + suffix, the block holding the same entries.
+			noTags := map[string]any{}
+			for k, v := range got {
+				noTags[k] = v
+			}
+			noTags["tags"] = map[string]any{}
+			ref, err := codec.BinaryFromNative(nil, noTags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prefix, suffix := tagsSplit(t, codec, ref)
+			if !bytes.HasPrefix(b, prefix) || !bytes.HasSuffix(b, suffix) || len(b) < len(prefix)+len(suffix) {
+				t.Fatalf("bytes differ from goavro's outside the tags map:\n ours % x\n ref  % x", b, ref)
+			}
+			tagsCodec, err := goavro.NewCodec(`{"type":"map","values":"string"}`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tags, rest, err := tagsCodec.NativeFromBinary(b[len(prefix) : len(b)-len(suffix)])
+			if err != nil || len(rest) != 0 || !reflect.DeepEqual(tags, want["tags"]) {
+				t.Errorf("tags block: %v %v, rest %d", tags, err, len(rest))
+			}
+		})
+	}
+}

@@ -1,0 +1,229 @@
+// Package changeevent reads Sluice's canonical change event (the Debezium
+// MySQL envelope of connect/envelope.go), schema-change records, heartbeats
+// and transaction markers into one flat Event, so that the DTS-format
+// converters render from the record alone and share one reading of the
+// contract. Reading allocates nothing per record once a row schema has been
+// seen.
+package changeevent
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
+)
+
+// Kind is what a record says.
+type Kind uint8
+
+const (
+	KindRow Kind = iota + 1
+	KindDDL
+	// KindTruncate is op "t": rendered by the formats as the DDL it was.
+	KindTruncate
+	KindHeartbeat
+	KindTxBegin
+	KindTxEnd
+)
+
+// Event is one record, flattened.
+type Event struct {
+	Kind Kind
+	// Op is the envelope's op: c, u, d, r (snapshot read) or t.
+	Op       string
+	Snapshot bool
+	Before   *connect.Struct
+	After    *connect.Struct
+	// Table is the row schema's column list (row and truncate events).
+	Table *mysqlvalue.Table
+
+	DB        string
+	TableName string
+	// SourceTsMs is the binlog event time at the source, ms.
+	SourceTsMs int64
+	// TsMs is when the connector processed the event (envelope ts_ms), 0 if
+	// absent.
+	TsMs      int64
+	File      string
+	Pos       int64
+	GTID      string
+	ServerID  int64
+	Thread    int64
+	HasThread bool
+	Row       int64
+	Query     string
+	// ServerVersion is SELECT VERSION() of the source, from the source
+	// schema's ParamServerVersion.
+	ServerVersion string
+
+	TxID    string
+	TxOrder int64
+
+	// DDL is the statement of a DDL or truncate event.
+	DDL string
+}
+
+// Read fills e from a record value. A nil value is the caller's business
+// (a tombstone) and is rejected here.
+func (e *Event) Read(cache *mysqlvalue.Cache, schema *connect.Schema, value any) error {
+	*e = Event{}
+	if schema == nil {
+		return fmt.Errorf("record has no value schema: the DTS formats render only the canonical change event (connect/envelope.go)")
+	}
+	st, ok := value.(*connect.Struct)
+	if !ok {
+		return fmt.Errorf("record value is a %T, want the change-event struct of schema %q", value, schema.Name)
+	}
+	switch {
+	case connect.IsEnvelope(schema):
+		return e.readEnvelope(cache, schema, st)
+	case schema.Name == connect.SchemaChangeValueName:
+		e.Kind = KindDDL
+		e.readSource(st.GetStruct(connect.FieldSource))
+		e.TsMs = int64Of(st.Get(connect.FieldTsMs))
+		if db := st.GetString("databaseName"); db != "" {
+			e.DB = db
+		}
+		e.DDL = st.GetString("ddl")
+		return nil
+	case schema.Name == connect.HeartbeatValueName:
+		e.Kind = KindHeartbeat
+		e.TsMs = int64Of(st.Get(connect.FieldTsMs))
+		e.SourceTsMs = e.TsMs
+		return nil
+	case schema.Name == connect.TransactionValueName:
+		e.Kind = KindTxBegin
+		if strings.EqualFold(st.GetString("status"), "END") {
+			e.Kind = KindTxEnd
+		}
+		e.TxID = st.GetString("id")
+		e.TsMs = int64Of(st.Get(connect.FieldTsMs))
+		e.SourceTsMs = e.TsMs
+		return nil
+	}
+	return fmt.Errorf("record value schema %q is neither the canonical change event (op, source, before, after) nor %s; the DTS formats render only those", schema.Name, connect.SchemaChangeValueName)
+}
+
+func (e *Event) readEnvelope(cache *mysqlvalue.Cache, schema *connect.Schema, st *connect.Struct) error {
+	e.Op = st.GetString(connect.FieldOp)
+	switch e.Op {
+	case connect.OpCreate, connect.OpUpdate, connect.OpDelete, connect.OpRead:
+		e.Kind = KindRow
+	case connect.OpTruncate:
+		e.Kind = KindTruncate
+	default:
+		return fmt.Errorf("change event %q has unknown op %q (want c, u, d, r or t)", schema.Name, e.Op)
+	}
+	row, _ := schema.Field(connect.FieldAfter)
+	t, err := cache.Table(row.Schema)
+	if err != nil {
+		return fmt.Errorf("change event %q: %w", schema.Name, err)
+	}
+	e.Table = t
+	e.Before, _ = st.Get(connect.FieldBefore).(*connect.Struct)
+	e.After, _ = st.Get(connect.FieldAfter).(*connect.Struct)
+	switch e.Op {
+	case connect.OpCreate, connect.OpRead:
+		if e.After == nil {
+			return fmt.Errorf("change event %q op %q has no after image", schema.Name, e.Op)
+		}
+	case connect.OpUpdate:
+		if e.After == nil || e.Before == nil {
+			return fmt.Errorf("change event %q op u needs both before and after images (binlog_row_image=FULL)", schema.Name)
+		}
+	case connect.OpDelete:
+		if e.Before == nil {
+			return fmt.Errorf("change event %q op d has no before image", schema.Name)
+		}
+	}
+	for _, img := range [2]*connect.Struct{e.Before, e.After} {
+		if img != nil && len(img.Values()) != len(t.Columns) {
+			return fmt.Errorf("change event %q: row image has %d values for %d columns", schema.Name, len(img.Values()), len(t.Columns))
+		}
+	}
+	e.readSource(st.GetStruct(connect.FieldSource))
+	e.TsMs = int64Of(st.Get(connect.FieldTsMs))
+	if e.Op == connect.OpRead {
+		e.Snapshot = true
+	}
+	if tx := st.GetStruct(connect.FieldTransaction); tx != nil {
+		e.TxID = tx.GetString("id")
+		e.TxOrder = int64Of(tx.Get("total_order"))
+	}
+	if e.Kind == KindTruncate {
+		e.DDL = e.Query
+		if e.DDL == "" {
+			e.DDL = "TRUNCATE TABLE " + QuoteIdent(e.DB) + "." + QuoteIdent(e.TableName)
+		}
+	}
+	return nil
+}
+
+func (e *Event) readSource(src *connect.Struct) {
+	if src == nil {
+		return
+	}
+	e.ServerVersion = src.Schema().Param(connect.ParamServerVersion)
+	e.DB = src.GetString(connect.SourceDB)
+	e.TableName = src.GetString(connect.SourceTable)
+	e.SourceTsMs = int64Of(src.Get(connect.SourceTsMs))
+	e.File = src.GetString(connect.SourceFile)
+	e.Pos = int64Of(src.Get(connect.SourcePos))
+	e.GTID = src.GetString(connect.SourceGTID)
+	e.ServerID = int64Of(src.Get(connect.SourceServerID))
+	if th := src.Get(connect.SourceThread); th != nil {
+		e.Thread, e.HasThread = int64Of(th), true
+	}
+	e.Row = int64Of(src.Get(connect.SourceRow))
+	e.Query = src.GetString(connect.SourceQuery)
+	switch s := src.Get(connect.SourceSnapshot).(type) {
+	case string:
+		e.Snapshot = s != "" && s != "false"
+	case bool:
+		e.Snapshot = s
+	}
+}
+
+func int64Of(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case int:
+		return int64(x)
+	}
+	return 0
+}
+
+// QuoteIdent quotes a MySQL identifier with backticks.
+func QuoteIdent(s string) string {
+	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
+}
+
+// FileNumber is the numeric suffix of a binlog file name ("mysql-bin.000078"
+// → 78), 0 when there is none.
+func FileNumber(file string) int64 {
+	i := strings.LastIndexByte(file, '.')
+	n, err := strconv.ParseInt(file[i+1:], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// GTIDSequence is the transaction number of a single GTID ("uuid:21" → "21",
+// MariaDB "0-1-21" → "21"), "" when there is none.
+func GTIDSequence(gtid string) string {
+	i := strings.LastIndexAny(gtid, ":-")
+	if i < 0 || i+1 >= len(gtid) {
+		return ""
+	}
+	return gtid[i+1:]
+}
