@@ -38,11 +38,11 @@ var (
 	tzSchema         = connect.StructBuilder().Name("com.alibaba.dts.formats.avro.TimestampWithTimeZone").Optional().
 				Field("value", dateTimeRequired).Field("timezone", connect.StringSchema).MustBuild()
 	typedBytes = func(name string) *connect.Schema {
-		return connect.StructBuilder().Name("com.alibaba.dts.formats.avro." + name).Optional().
+		return connect.StructBuilder().Name("com.alibaba.dts.formats.avro."+name).Optional().
 			Field("type", connect.StringSchema).Field("value", connect.BytesSchema).MustBuild()
 	}
 	typedString = func(name string) *connect.Schema {
-		return connect.StructBuilder().Name("com.alibaba.dts.formats.avro." + name).Optional().
+		return connect.StructBuilder().Name("com.alibaba.dts.formats.avro."+name).Optional().
 			Field("type", connect.StringSchema).Field("value", connect.StringSchema).MustBuild()
 	}
 	binaryGeometrySchema = typedBytes("BinaryGeometry")
@@ -92,8 +92,8 @@ var (
 )
 
 var (
-	sourceTypes = []string{"MySQL", "Oracle", "SQLServer", "PostgreSQL", "MongoDB", "Redis", "DB2", "PPAS", "DRDS", "HBASE", "HDFS", "FILE", "OTHER"}
-	operations  = []string{"INSERT", "UPDATE", "DELETE", "DDL", "BEGIN", "COMMIT", "ROLLBACK", "ABORT", "HEARTBEAT", "CHECKPOINT", "COMMAND", "FILL", "FINISH", "CONTROL", "RDB", "NOOP", "INIT"}
+	sourceTypes  = []string{"MySQL", "Oracle", "SQLServer", "PostgreSQL", "MongoDB", "Redis", "DB2", "PPAS", "DRDS", "HBASE", "HDFS", "FILE", "OTHER"}
+	operations   = []string{"INSERT", "UPDATE", "DELETE", "DDL", "BEGIN", "COMMIT", "ROLLBACK", "ABORT", "HEARTBEAT", "CHECKPOINT", "COMMAND", "FILL", "FINISH", "CONTROL", "RDB", "NOOP", "INIT"}
 	emptyObjects = []string{"NULL", "NONE"}
 )
 

@@ -67,7 +67,9 @@ const ns = "com.alibaba.dts.formats.avro."
 
 func u(branch string, v any) map[string]any { return map[string]any{branch: v} }
 
-func integer(p int32, v string) any { return u(ns+"Integer", map[string]any{"precision": p, "value": v}) }
+func integer(p int32, v string) any {
+	return u(ns+"Integer", map[string]any{"precision": p, "value": v})
+}
 func char(cs, v string) any {
 	return u(ns+"Character", map[string]any{"charset": cs, "value": []byte(v)})
 }

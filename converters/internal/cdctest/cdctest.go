@@ -90,7 +90,7 @@ var txSchema = connect.StructBuilder().Name(connect.TransactionBlockName).Option
 
 // Envelope builds the change-event schema around a row schema.
 func Envelope(row, source *connect.Schema) *connect.Schema {
-	return connect.StructBuilder().Name(row.Name[:len(row.Name)-len("Value")] + "Envelope").Version(2).
+	return connect.StructBuilder().Name(row.Name[:len(row.Name)-len("Value")]+"Envelope").Version(2).
 		Field(connect.FieldBefore, row).
 		Field(connect.FieldAfter, row).
 		Field(connect.FieldSource, source).
