@@ -59,7 +59,7 @@ func (f *fakeHerder) get(name string) (*fakeConn, error) {
 	return c, nil
 }
 
-func (f *fakeHerder) WorkerID() string                         { return "127.0.0.1:8083" }
+func (f *fakeHerder) WorkerID() string                          { return "127.0.0.1:8083" }
 func (f *fakeHerder) KafkaClusterID(ctx context.Context) string { return "fake-cluster-id" }
 
 func (f *fakeHerder) Connectors(ctx context.Context) ([]string, error) {
