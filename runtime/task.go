@@ -1,0 +1,658 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/offsets"
+	"github.com/sluicehq/sluice/rest"
+)
+
+// Runtime states, as shown by /status.
+const (
+	StateUnassigned = "UNASSIGNED"
+	StateRunning    = "RUNNING"
+	StatePaused     = "PAUSED"
+	StateFailed     = "FAILED"
+	StateStopped    = "STOPPED"
+	StateRestarting = "RESTARTING"
+)
+
+// TaskMetrics are a task's counters, kept for the /metrics endpoint.
+type TaskMetrics struct {
+	Polls              atomic.Int64 // Poll calls that returned records
+	RecordsPolled      atomic.Int64
+	RecordsWritten     atomic.Int64 // handed to the producer
+	RecordsAcked       atomic.Int64
+	RecordsSkipped     atomic.Int64 // dropped by errors.tolerance=all
+	RecordsFiltered    atomic.Int64 // dropped by a transform
+	OffsetCommits      atomic.Int64
+	OffsetCommitErrors atomic.Int64
+	PollNanos          atomic.Int64 // time spent in Poll
+	Failures           atomic.Int64
+}
+
+// maxInFlight bounds records waiting for the broker, whatever librdkafka's
+// own queue allows: a slow or absent broker stops Poll, not memory.
+const maxInFlight = 100000
+
+// transformStage is one entry of the transforms chain.
+type transformStage struct {
+	alias  string
+	t      connect.Transformation
+	pred   connect.Predicate
+	negate bool
+}
+
+// workerTask runs one source task: poll, transform, convert, produce, and
+// commit the offsets of acknowledged records.
+type workerTask struct {
+	id      rest.TaskID
+	log     *slog.Logger
+	w       *Worker
+	conn    *ConnectorConfig
+	props   map[string]string
+	task    connect.SourceTask
+	store   offsets.Store
+	onState func(state string, err error)
+	onTopic func(topic string)
+
+	keyConv, valConv connect.Converter
+	keyApp, valApp   connect.AppendConverter
+	hdrConv          connect.HeaderConverter
+	chain            []transformStage
+	ops              *toleranceOperator
+	recCommitter     connect.RecordCommitter
+
+	producer *kafka.Producer
+	tracker  *submittedRecords
+	// unwritten holds committable offsets whose write failed, for the next
+	// attempt, keyed by partition key.
+	unwritten map[string]offsets.Entry
+
+	Metrics TaskMetrics
+
+	pollCtx      context.Context
+	cancelPoll   context.CancelFunc
+	stopOnce     sync.Once
+	stopTaskOnce sync.Once
+	started      atomic.Bool
+	stopping     atomic.Bool
+	paused       atomic.Bool
+	wake         chan struct{}
+	done         chan struct{}
+	// sendFailure is set by the delivery goroutine for an intolerable
+	// producer error.
+	sendFailure atomic.Pointer[error]
+	knownTopics map[string]bool
+	keyBuf      []byte
+	valBuf      []byte
+}
+
+func newWorkerTask(w *Worker, id rest.TaskID, conn *ConnectorConfig, props map[string]string, onState func(string, error), onTopic func(string)) *workerTask {
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &workerTask{
+		id: id, w: w, conn: conn, props: props, store: w.store, onState: onState, onTopic: onTopic,
+		log:     w.log.With("connector", id.Connector, "task", id.Task),
+		tracker: newSubmittedRecords(), unwritten: map[string]offsets.Entry{},
+		pollCtx: ctx, cancelPoll: cancel, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		knownTopics: map[string]bool{},
+	}
+	t.ops = newToleranceOperator(conn, t.log, func() { t.Metrics.RecordsSkipped.Add(1) })
+	return t
+}
+
+// taskContext is the SourceTaskContext handed to the task.
+type taskContext struct{ t *workerTask }
+
+func (c taskContext) Configs() map[string]string { return c.t.props }
+func (c taskContext) OffsetStorageReader() connect.OffsetStorageReader {
+	return offsetReader{store: c.t.store, connector: c.t.id.Connector}
+}
+
+type offsetReader struct {
+	store     offsets.Store
+	connector string
+}
+
+func (r offsetReader) Offset(ctx context.Context, partition map[string]any) (map[string]any, error) {
+	return r.store.Get(ctx, r.connector, partition)
+}
+
+// setup builds converters, transforms and the producer.
+func (t *workerTask) setup() error {
+	wc := t.w.cfg
+	var err error
+	if t.keyConv, err = newConverter(ConnKeyConverter, t.conn.KeyConverter, wc.KeyConverter, t.conn.Originals, wc, true); err != nil {
+		return err
+	}
+	if t.valConv, err = newConverter(ConnValueConverter, t.conn.ValueConverter, wc.ValueConverter, t.conn.Originals, wc, false); err != nil {
+		return err
+	}
+	t.keyApp, _ = t.keyConv.(connect.AppendConverter)
+	t.valApp, _ = t.valConv.(connect.AppendConverter)
+	if t.hdrConv, err = newHeaderConverter(t.conn.HeaderConverter, wc.HeaderConverter, t.conn.Originals, wc); err != nil {
+		return err
+	}
+	if t.chain, err = buildChain(t.conn); err != nil {
+		return err
+	}
+	cm, err := producerConfig(wc, t.conn.Originals, t.id.Connector, t.id.Task)
+	if err != nil {
+		return fmt.Errorf("producer config: %w", err)
+	}
+	if t.producer, err = kafka.NewProducer(&cm); err != nil {
+		return fmt.Errorf("create producer: %w", err)
+	}
+	return nil
+}
+
+// newConverter instantiates the connector's converter, or the worker's. Its
+// settings come from the same config that named it, as in Kafka Connect.
+func newConverter(key, connClass, workerClass string, connProps map[string]string, wc *WorkerConfig, isKey bool) (connect.Converter, error) {
+	class, props := connClass, connect.WithPrefixStripped(connProps, key+".")
+	if class == "" {
+		class, props = workerClass, wc.Prefixed(key+".")
+	}
+	c, _, err := connect.NewConverter(class)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	if err := safeCall(func() error { return c.Configure(props, isKey) }); err != nil {
+		return nil, fmt.Errorf("configure %s %s: %w", key, class, err)
+	}
+	return c, nil
+}
+
+func newHeaderConverter(connClass, workerClass string, connProps map[string]string, wc *WorkerConfig) (connect.HeaderConverter, error) {
+	class, props := connClass, connect.WithPrefixStripped(connProps, ConnHeaderConverter+".")
+	if class == "" {
+		class, props = workerClass, wc.Prefixed(ConnHeaderConverter+".")
+	}
+	c, _, err := connect.NewHeaderConverter(class)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ConnHeaderConverter, err)
+	}
+	if err := safeCall(func() error { return c.Configure(props) }); err != nil {
+		return nil, fmt.Errorf("configure %s %s: %w", ConnHeaderConverter, class, err)
+	}
+	return c, nil
+}
+
+// buildChain instantiates the transforms and predicates of a connector
+// config.
+func buildChain(c *ConnectorConfig) ([]transformStage, error) {
+	preds := map[string]connect.Predicate{}
+	for _, alias := range c.Predicates {
+		prefix := ConnPredicates + "." + alias + "."
+		cls := c.Originals[prefix+"type"]
+		p, _, err := connect.NewPredicate(cls)
+		if err != nil {
+			return nil, fmt.Errorf("%stype: %w", prefix, err)
+		}
+		if err := safeCall(func() error { return p.Configure(connect.WithPrefixStripped(c.Originals, prefix)) }); err != nil {
+			return nil, fmt.Errorf("configure predicate %s: %w", alias, err)
+		}
+		preds[alias] = p
+	}
+	var chain []transformStage
+	for _, alias := range c.Transforms {
+		prefix := ConnTransforms + "." + alias + "."
+		cls := c.Originals[prefix+"type"]
+		tr, _, err := connect.NewTransformation(cls)
+		if err != nil {
+			return nil, fmt.Errorf("%stype: %w", prefix, err)
+		}
+		props := connect.WithPrefixStripped(c.Originals, prefix)
+		if err := safeCall(func() error { return tr.Configure(props) }); err != nil {
+			return nil, fmt.Errorf("configure transform %s: %w", alias, err)
+		}
+		st := transformStage{alias: alias, t: tr}
+		if pa := props["predicate"]; pa != "" {
+			if st.pred = preds[pa]; st.pred == nil {
+				return nil, fmt.Errorf("%spredicate: predicate %q is not listed in %s", prefix, pa, ConnPredicates)
+			}
+		}
+		st.negate = props["negate"] == "true"
+		chain = append(chain, st)
+	}
+	return chain, nil
+}
+
+// run is the task goroutine.
+func (t *workerTask) run() {
+	defer close(t.done)
+	if err := safeCall(t.setup); err != nil {
+		t.fail(err)
+		t.cleanup()
+		return
+	}
+	var deliveries sync.WaitGroup
+	deliveries.Add(1)
+	go func() {
+		defer deliveries.Done()
+		t.readDeliveries()
+	}()
+	defer func() {
+		t.cleanup() // closes the producer, which ends readDeliveries
+		deliveries.Wait()
+	}()
+
+	t.task = t.w.newTask(t.conn)
+	if t.task == nil {
+		t.fail(fmt.Errorf("connector %s returned no task", t.conn.Class))
+		return
+	}
+	t.recCommitter, _ = t.task.(connect.RecordCommitter)
+	if err := safeCall(func() error { return t.task.Start(t.pollCtx, taskContext{t}, t.props) }); err != nil {
+		t.fail(fmt.Errorf("task start: %w", err))
+		return
+	}
+	t.started.Store(true)
+	if t.stopping.Load() {
+		t.stopTask()
+		return
+	}
+	if t.paused.Load() {
+		t.onState(StatePaused, nil)
+	} else {
+		t.onState(StateRunning, nil)
+	}
+	t.log.Info("task started")
+	err := t.loop()
+	// Send what is queued, then commit what was acknowledged.
+	t.producer.Flush(int(t.w.cfg.OffsetFlushTimeout / time.Millisecond))
+	t.commitOffsets()
+	t.stopTask()
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	t.log.Info("task stopped")
+}
+
+// stopTask calls the task's Stop once, from whichever goroutine gets
+// there first: stop() (to unblock Poll) or run() after a failure.
+func (t *workerTask) stopTask() {
+	t.stopTaskOnce.Do(func() {
+		if err := safeCall(t.task.Stop); err != nil {
+			t.log.Warn("task stop failed", "error", err.Error())
+		}
+	})
+}
+
+func (t *workerTask) loop() error {
+	flush := time.NewTicker(t.w.cfg.OffsetFlushInterval)
+	defer flush.Stop()
+	wasPaused := false
+	for !t.stopping.Load() {
+		select {
+		case <-flush.C:
+			t.commitOffsets()
+		default:
+		}
+		if e := t.sendFailure.Load(); e != nil {
+			return *e
+		}
+		if t.paused.Load() {
+			if !wasPaused {
+				t.onState(StatePaused, nil)
+				wasPaused = true
+			}
+			select {
+			case <-t.wake:
+			case <-flush.C:
+				t.commitOffsets()
+			}
+			continue
+		}
+		if wasPaused {
+			t.onState(StateRunning, nil)
+			wasPaused = false
+		}
+		if err := t.waitForRoom(flush.C); err != nil {
+			return err
+		}
+		start := time.Now()
+		var recs []*connect.SourceRecord
+		err := safeCall(func() (err error) { recs, err = t.task.Poll(t.pollCtx); return })
+		t.Metrics.PollNanos.Add(int64(time.Since(start)))
+		if err != nil {
+			if t.stopping.Load() && errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return fmt.Errorf("poll: %w", err)
+		}
+		if len(recs) == 0 {
+			continue
+		}
+		t.Metrics.Polls.Add(1)
+		t.Metrics.RecordsPolled.Add(int64(len(recs)))
+		for _, rec := range recs {
+			if err := t.send(rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// waitForRoom blocks while too many records await acknowledgement.
+func (t *workerTask) waitForRoom(flush <-chan time.Time) error {
+	for t.tracker.pending() >= maxInFlight {
+		if e := t.sendFailure.Load(); e != nil {
+			return *e
+		}
+		if t.stopping.Load() {
+			return nil
+		}
+		select {
+		case <-t.tracker.notify:
+		case <-flush:
+			t.commitOffsets()
+		case <-t.wake:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// send transforms, converts and produces one record.
+func (t *workerTask) send(orig *connect.SourceRecord) error {
+	sr, err := t.tracker.submit(orig.SourcePartition, orig.SourceOffset)
+	if err != nil {
+		return fmt.Errorf("record for topic %s: %w", orig.Topic, err)
+	}
+	rec := orig
+	for i := range t.chain {
+		st := &t.chain[i]
+		if st.pred != nil && st.pred.Test(rec) == st.negate {
+			continue
+		}
+		in := rec
+		err := t.ops.run(t.pollCtx, stageTransformation, in, func() error {
+			out, err := st.t.Apply(in)
+			rec = out
+			return err
+		})
+		if err == errSkip {
+			rec = nil
+		} else if err != nil {
+			return fmt.Errorf("transform %s: %w", st.alias, err)
+		}
+		if rec == nil {
+			break
+		}
+	}
+	if rec == nil {
+		t.Metrics.RecordsFiltered.Add(1)
+		t.dropped(orig, sr)
+		return nil
+	}
+	msg, err := t.convert(rec)
+	if err == errSkip {
+		t.dropped(orig, sr)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	msg.Opaque = &inflight{sr: sr, rec: t.keepForCommit(orig)}
+	if !t.knownTopics[rec.Topic] {
+		t.knownTopics[rec.Topic] = true
+		t.onTopic(rec.Topic)
+	}
+	for {
+		err := t.producer.Produce(msg, nil)
+		if err == nil {
+			t.Metrics.RecordsWritten.Add(1)
+			return nil
+		}
+		var ke kafka.Error
+		if errors.As(err, &ke) && ke.Code() == kafka.ErrQueueFull {
+			// Backpressure: wait for deliveries to free the queue.
+			if t.stopping.Load() {
+				return nil
+			}
+			if e := t.sendFailure.Load(); e != nil {
+				return *e
+			}
+			select {
+			case <-t.tracker.notify:
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		perr := t.ops.run(t.pollCtx, stageProducer, rec, func() error { return err })
+		if perr == errSkip {
+			t.dropped(orig, sr)
+			return nil
+		}
+		return fmt.Errorf("produce to %s: %w", rec.Topic, perr)
+	}
+}
+
+func (t *workerTask) keepForCommit(rec *connect.SourceRecord) *connect.SourceRecord {
+	if t.recCommitter == nil {
+		return nil
+	}
+	return rec
+}
+
+// dropped settles a record that will not be written: its offset may be
+// committed once every earlier record of its partition is, so a filter
+// that drops records does not stall the connector's progress.
+func (t *workerTask) dropped(orig *connect.SourceRecord, sr *submittedRecord) {
+	t.tracker.ack(sr)
+	if t.recCommitter != nil {
+		if err := safeCall(func() error { return t.recCommitter.CommitRecord(orig, nil) }); err != nil {
+			t.log.Warn("commitRecord failed", "error", err.Error())
+		}
+	}
+}
+
+type inflight struct {
+	sr  *submittedRecord
+	rec *connect.SourceRecord
+}
+
+func (t *workerTask) convert(rec *connect.SourceRecord) (*kafka.Message, error) {
+	topic := rec.Topic
+	msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}}
+	if rec.Partition != nil {
+		msg.TopicPartition.Partition = *rec.Partition
+	}
+	if rec.Timestamp > 0 {
+		msg.Timestamp = time.UnixMilli(rec.Timestamp)
+	}
+	var hdrs []kafka.Header
+	if err := t.ops.run(t.pollCtx, stageHeaderConverter, rec, func() error {
+		hdrs = hdrs[:0]
+		for _, h := range rec.Headers {
+			b, err := t.hdrConv.FromConnectHeader(topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				return fmt.Errorf("header %q: %w", h.Key, err)
+			}
+			hdrs = append(hdrs, kafka.Header{Key: h.Key, Value: b})
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	msg.Headers = hdrs
+	if err := t.ops.run(t.pollCtx, stageKeyConverter, rec, func() (err error) {
+		if t.keyApp != nil {
+			t.keyBuf, err = t.keyApp.AppendConnectData(t.keyBuf[:0], topic, rec.Headers, rec.KeySchema, rec.Key)
+			msg.Key = t.keyBuf
+		} else {
+			msg.Key, err = t.keyConv.FromConnectData(topic, rec.Headers, rec.KeySchema, rec.Key)
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := t.ops.run(t.pollCtx, stageValueConverter, rec, func() (err error) {
+		if t.valApp != nil {
+			t.valBuf, err = t.valApp.AppendConnectData(t.valBuf[:0], topic, rec.Headers, rec.ValueSchema, rec.Value)
+			msg.Value = t.valBuf
+		} else {
+			msg.Value, err = t.valConv.FromConnectData(topic, rec.Headers, rec.ValueSchema, rec.Value)
+		}
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	// A null key or value is a null on the wire (a tombstone), which an
+	// empty reused buffer must not turn into zero-length bytes.
+	if rec.Key == nil {
+		msg.Key = nil
+	}
+	if rec.Value == nil {
+		msg.Value = nil
+	}
+	return msg, nil
+}
+
+// readDeliveries handles delivery reports until the producer is closed.
+func (t *workerTask) readDeliveries() {
+	for ev := range t.producer.Events() {
+		switch e := ev.(type) {
+		case *kafka.Message:
+			inf, ok := e.Opaque.(*inflight)
+			if !ok {
+				continue
+			}
+			if err := e.TopicPartition.Error; err != nil {
+				var rec *connect.SourceRecord
+				if perr := t.ops.run(context.Background(), stageProducer, rec, func() error { return err }); perr != errSkip {
+					// The record stays unacknowledged, so no offset at or
+					// after it in its partition is ever committed.
+					ferr := fmt.Errorf("Unrecoverable exception from producer send callback: topic %s: %w", topicOf(e), err)
+					t.sendFailure.CompareAndSwap(nil, &ferr)
+					t.nudge()
+					continue
+				}
+				t.tracker.ack(inf.sr)
+				continue
+			}
+			t.Metrics.RecordsAcked.Add(1)
+			t.tracker.ack(inf.sr)
+			if t.recCommitter != nil && inf.rec != nil {
+				meta := &connect.RecordMetadata{Topic: topicOf(e), Partition: e.TopicPartition.Partition, Offset: int64(e.TopicPartition.Offset), Timestamp: e.Timestamp.UnixMilli()}
+				if err := safeCall(func() error { return t.recCommitter.CommitRecord(inf.rec, meta) }); err != nil {
+					t.log.Warn("commitRecord failed", "error", err.Error())
+				}
+			}
+		case kafka.Error:
+			// Broker connectivity problems are retried by librdkafka.
+			if e.IsFatal() {
+				ferr := fmt.Errorf("fatal producer error: %w", e)
+				t.sendFailure.CompareAndSwap(nil, &ferr)
+				t.nudge()
+			} else {
+				t.log.Debug("producer error", "error", e.Error())
+			}
+		}
+	}
+}
+
+func topicOf(m *kafka.Message) string {
+	if m.TopicPartition.Topic == nil {
+		return ""
+	}
+	return *m.TopicPartition.Topic
+}
+
+// commitOffsets writes the offsets of acknowledged records and tells the
+// task (Kafka Connect's commitOffsets).
+func (t *workerTask) commitOffsets() {
+	for _, e := range t.tracker.committable() {
+		k, err := offsets.EncodeKey("", e.Partition)
+		if err != nil {
+			continue // submit rejected such partitions already
+		}
+		t.unwritten[string(k)] = e
+	}
+	if len(t.unwritten) > 0 {
+		batch := make([]offsets.Entry, 0, len(t.unwritten))
+		for _, e := range t.unwritten {
+			batch = append(batch, e)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.OffsetFlushTimeout)
+		err := t.store.Set(ctx, t.id.Connector, batch)
+		cancel()
+		if err != nil {
+			t.Metrics.OffsetCommitErrors.Add(1)
+			t.log.Error("offset commit failed; will retry at the next flush", "error", err.Error())
+			return
+		}
+		clear(t.unwritten)
+		t.Metrics.OffsetCommits.Add(1)
+	}
+	if oc, ok := t.task.(connect.OffsetCommitter); ok {
+		if err := safeCall(oc.Commit); err != nil {
+			t.log.Warn("task commit callback failed", "error", err.Error())
+		}
+	}
+}
+
+func (t *workerTask) fail(err error) {
+	t.Metrics.Failures.Add(1)
+	t.log.Error("task failed", "error", err.Error())
+	t.onState(StateFailed, err)
+}
+
+func (t *workerTask) cleanup() {
+	for _, st := range t.chain {
+		_ = safeCall(st.t.Close)
+		if st.pred != nil {
+			_ = safeCall(st.pred.Close)
+		}
+	}
+	if t.producer != nil {
+		t.producer.Close()
+	}
+}
+
+func (t *workerTask) nudge() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// setPaused pauses or resumes polling; offsets keep being committed.
+func (t *workerTask) setPaused(p bool) {
+	t.paused.Store(p)
+	t.nudge()
+}
+
+// stop asks the task to stop; awaitStop waits for it.
+func (t *workerTask) stop() {
+	t.stopOnce.Do(func() {
+		t.stopping.Store(true)
+		t.cancelPoll()
+		t.nudge()
+		if t.started.Load() {
+			t.stopTask()
+		}
+	})
+}
+
+// awaitStop waits up to timeout for the task goroutine to finish.
+func (t *workerTask) awaitStop(timeout time.Duration) bool {
+	select {
+	case <-t.done:
+		return true
+	case <-time.After(timeout):
+		t.log.Error("task did not stop within task.shutdown.graceful.timeout.ms; abandoning it", "timeout", timeout)
+		return false
+	}
+}
