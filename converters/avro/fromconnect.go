@@ -80,7 +80,9 @@ func (c *fromConnect) lookup(s *connect.Schema) *avroType {
 	return nil
 }
 
-func isUnionStruct(s *connect.Schema) bool { return s.Type == connect.TypeStruct && s.Name == unionName }
+func isUnionStruct(s *connect.Schema) bool {
+	return s.Type == connect.TypeStruct && s.Name == unionName
+}
 
 func nonOptional(s *connect.Schema) (*connect.Schema, error) {
 	if !s.Optional {
