@@ -46,7 +46,7 @@ func Row(name string, pk string, version string, cols ...Col) *connect.Schema {
 		if c.Length != 0 {
 			fb.Param(connect.ParamColumnLength, strconv.Itoa(c.Length))
 		}
-		if c.Scale != 0 {
+		if c.Scale != 0 || c.Type == "TIME" || c.Type == "DATETIME" || c.Type == "TIMESTAMP" || c.Type == "DECIMAL" {
 			fb.Param(connect.ParamColumnScale, strconv.Itoa(c.Scale))
 		}
 		if c.Unsigned {
