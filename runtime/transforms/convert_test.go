@@ -51,7 +51,7 @@ func TestCast(t *testing.T) {
 		}
 	})
 	t.Run("schemaless map fields", func(t *testing.T) {
-		out := apply(t, newT(t, "Cast$Value", map[string]string{"spec": "a:boolean,b:string"}), valueRec(nil, map[string]any{"a": int64(0), "b": 1.0E10, "c": "x"}))
+		out := apply(t, newT(t, "Cast$Value", map[string]string{"spec": "a:boolean,b:string"}), valueRec(nil, map[string]any{"a": int64(0), "b": 1.0e10, "c": "x"}))
 		if !reflect.DeepEqual(out.Value, map[string]any{"a": false, "b": "1.0E10", "c": "x"}) {
 			t.Fatalf("got %v", out.Value)
 		}
