@@ -121,6 +121,9 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 	// Connector names may contain an encoded '/', so match on the escaped
 	// path and unescape the variables ourselves.
 	r.UseEncodedPath()
+	// No 301 to a cleaned path: clients do not re-send a PUT or POST after a
+	// redirect, so an unclean path is simply an unknown route.
+	r.SkipClean(true)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, msgNotFound)
 	})
