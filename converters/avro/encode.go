@@ -474,8 +474,8 @@ func (e *encoder) physical(v any, sc *scratch) (any, error) {
 		if !ok {
 			return nil, e.mismatch(v)
 		}
-		if st.Schema() != e.s && !st.Schema().Equal(e.s) {
-			return nil, fmt.Errorf("mismatching struct schema: the value's schema %s is not the record's schema %s", st.Schema(), e.s)
+		if st.Schema() != e.s && !sameLayout(st.Schema(), e.s) {
+			return nil, fmt.Errorf("mismatching struct schema: the value's schema %s does not have the fields of the record's schema %s", st.Schema(), e.s)
 		}
 		var rec map[string]any
 		if e.rslot >= 0 {
@@ -641,4 +641,20 @@ func nativeDefault(t *avroType, v any) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("unsupported default for Avro %s", t.kind)
+}
+
+// sameLayout accepts a struct value whose schema differs from the field's
+// only in metadata (parameters, optionality, docs): values are read by
+// index, so the field names, order and types must agree.
+func sameLayout(a, b *connect.Schema) bool {
+	if a.Type != b.Type || len(a.Fields()) != len(b.Fields()) {
+		return false
+	}
+	for i, f := range a.Fields() {
+		g := b.Fields()[i]
+		if f.Name != g.Name || f.Schema.Type != g.Schema.Type || f.Schema.Name != g.Schema.Name {
+			return false
+		}
+	}
+	return true
 }

@@ -157,4 +157,3 @@ func TestDecimalBytes(t *testing.T) {
 		}
 	}
 }
-
