@@ -1,7 +1,6 @@
 package avro
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -542,18 +541,4 @@ func (p *schemaParser) parseObject(m map[string]any, space string) (*avroType, e
 		t.values = vt
 	}
 	return t, nil
-}
-
-// jsonEqual compares two schema texts as JSON values.
-func jsonEqual(a, b string) bool {
-	if a == b {
-		return true
-	}
-	var x, y any
-	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
-		return false
-	}
-	xb, _ := json.Marshal(x)
-	yb, _ := json.Marshal(y)
-	return bytes.Equal(xb, yb)
 }
