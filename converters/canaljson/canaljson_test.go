@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 const gtid = "3e11fa47-71ca-11e1-9e33-c80aa9429562:"
 
 // TestSpecExamples renders the examples of dts-formats.md §3.5 byte for byte.
 func TestSpecExamples(t *testing.T) {
-	o := cdctest.NewOrders(3)
+	o := dtstest.NewOrders(3)
 	cases := []struct {
 		name   string
 		schema *connect.Schema

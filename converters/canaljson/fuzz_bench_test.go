@@ -3,12 +3,12 @@ package canaljson
 import (
 	"testing"
 
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 // FuzzToConnectData: any bytes give a value or an error, never a panic.
 func FuzzToConnectData(f *testing.F) {
-	o := cdctest.NewOrders(3)
+	o := dtstest.NewOrders(3)
 	c := New()
 	for _, v := range []any{o.Insert("g:1", 1), o.Update("", 2), o.Delete("", 3)} {
 		b, err := c.FromConnectData("t", nil, o.Envelope, v)
@@ -30,7 +30,7 @@ func FuzzToConnectData(f *testing.F) {
 }
 
 func BenchmarkFromConnectData(b *testing.B) {
-	env, v := cdctest.BenchRow()
+	env, v := dtstest.BenchRow()
 	c := New()
 	buf := make([]byte, 0, 2048)
 	b.ReportAllocs()

@@ -5,16 +5,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 // TestTypeFamilies checks the rendering and sqlType of every MySQL type
 // family.
 func TestTypeFamilies(t *testing.T) {
 	c := New()
-	for _, tc := range cdctest.TypeCases() {
+	for _, tc := range dtstest.TypeCases() {
 		t.Run(tc.Name, func(t *testing.T) {
-			env, ins := cdctest.OneColumn(tc)
+			env, ins := dtstest.OneColumn(tc)
 			b, err := c.FromConnectData("t", nil, env, ins)
 			if err != nil {
 				t.Fatal(err)
@@ -38,7 +38,7 @@ func TestTypeFamilies(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	o := cdctest.NewOrders(3)
+	o := dtstest.NewOrders(3)
 	cases := []struct {
 		props map[string]string
 		want  []string

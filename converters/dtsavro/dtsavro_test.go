@@ -8,7 +8,7 @@ import (
 	"github.com/linkedin/goavro/v2"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 // tagsSplit cuts a goavro encoding whose tags map is empty around that map's
@@ -124,7 +124,7 @@ func rowTags(reader string) map[string]any {
 // TestSpecExamples renders the four examples of dts-formats.md §2.10 and
 // checks them field by field with goavro.
 func TestSpecExamples(t *testing.T) {
-	o := cdctest.NewOrders(6)
+	o := dtstest.NewOrders(6)
 	codec := oracle(t)
 	gtidDDL := "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"
 	cases := []struct {
@@ -155,7 +155,7 @@ func TestSpecExamples(t *testing.T) {
 			"operation": "DDL", "objectName": u("string", "shop"),
 			"tags": map[string]any{"GTID": gtidDDL, "commitTimestamp": "1732348980", "readerThroughoutTime": "1732348980412",
 				"server_id": "2019", "thread_id": "541"},
-			"fields": nil, "beforeImages": nil, "afterImages": u("string", cdctest.AlterTableSQL),
+			"fields": nil, "beforeImages": nil, "afterImages": u("string", dtstest.AlterTableSQL),
 			"bornTimestamp": int64(1732348980),
 		}},
 	}

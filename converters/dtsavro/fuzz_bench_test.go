@@ -7,13 +7,13 @@ import (
 
 	"github.com/sluicehq/sluice/connect"
 
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 // FuzzToConnectData: any bytes give a record or an error, never a panic; a
 // record we accept is one goavro accepts too.
 func FuzzToConnectData(f *testing.F) {
-	o := cdctest.NewOrders(6)
+	o := dtstest.NewOrders(6)
 	c := New()
 	for _, v := range []any{o.Insert("", 1), o.Update("g:1", 2), o.Delete("", 3)} {
 		b, err := c.FromConnectData("t", nil, o.Envelope, v)
@@ -87,7 +87,7 @@ func BenchmarkGoavroNative(b *testing.B) {
 	}
 }
 
-func benchRow() (*connect.Schema, *connect.Struct) { return cdctest.BenchRow() }
+func benchRow() (*connect.Schema, *connect.Struct) { return dtstest.BenchRow() }
 
 func rebuild(v any) any {
 	switch x := v.(type) {

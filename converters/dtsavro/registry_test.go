@@ -12,7 +12,7 @@ import (
 
 	"github.com/linkedin/goavro/v2"
 
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 // fakeRegistry serves the Schema Registry endpoints srclient uses to
@@ -63,7 +63,7 @@ func TestSchemaRegistry(t *testing.T) {
 	srv := httptest.NewServer(reg)
 	defer srv.Close()
 	c := newConv(t, map[string]string{KeySchemaRegistryURL: srv.URL, KeyBasicAuthSource: "USER_INFO", KeyBasicAuthUserInfo: "dts:s3cret"})
-	o := cdctest.NewOrders(6)
+	o := dtstest.NewOrders(6)
 	codec := oracle(t)
 	for i := 0; i < 3; i++ {
 		b, err := c.FromConnectData("orders", nil, o.Envelope, o.Insert("", 1))
@@ -103,7 +103,7 @@ func TestRegistryUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	srv.Close()
 	c := newConv(t, map[string]string{KeySchemaRegistryURL: "http://u:topsecret@" + strings.TrimPrefix(srv.URL, "http://")})
-	o := cdctest.NewOrders(6)
+	o := dtstest.NewOrders(6)
 	_, err := c.FromConnectData("orders", nil, o.Envelope, o.Insert("", 1))
 	if err == nil {
 		t.Fatal("no error from an unreachable registry")

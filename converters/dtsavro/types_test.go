@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 // TestTypeFamilies renders every MySQL type family as an insert, an update
@@ -13,9 +13,9 @@ import (
 func TestTypeFamilies(t *testing.T) {
 	codec := oracle(t)
 	c := newConv(t, nil)
-	for _, tc := range cdctest.TypeCases() {
+	for _, tc := range dtstest.TypeCases() {
 		t.Run(tc.Name, func(t *testing.T) {
-			env, ins := cdctest.OneColumn(tc)
+			env, ins := dtstest.OneColumn(tc)
 			row := ins.GetStruct(connect.FieldAfter)
 			upd := connect.NewStruct(env)
 			for i, v := range ins.Values() {

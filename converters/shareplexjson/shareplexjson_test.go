@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 const gtid = "3e11fa47-71ca-11e1-9e33-c80aa9429562:"
@@ -14,7 +14,7 @@ const gtid = "3e11fa47-71ca-11e1-9e33-c80aa9429562:"
 // UPDATE/DELETE times are a minute apart from the Avro examples' event times
 // it reuses, so each case sets the write time it shows.
 func TestSpecExamples(t *testing.T) {
-	o := cdctest.NewOrders(3)
+	o := dtstest.NewOrders(3)
 	ddl := o.AlterTable(gtid+"24", 1)
 	ddl.GetStruct("source").MustPut("table", "orders")
 	cases := []struct {

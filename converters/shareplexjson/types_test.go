@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
 
 func TestTypeFamilies(t *testing.T) {
 	c := New()
-	for _, tc := range cdctest.TypeCases() {
+	for _, tc := range dtstest.TypeCases() {
 		t.Run(tc.Name, func(t *testing.T) {
-			env, ins := cdctest.OneColumn(tc)
+			env, ins := dtstest.OneColumn(tc)
 			b, err := c.FromConnectData("t", nil, env, ins)
 			if err != nil {
 				t.Fatal(err)

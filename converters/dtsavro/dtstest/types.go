@@ -1,4 +1,4 @@
-package cdctest
+package dtstest
 
 import (
 	"math"

@@ -1,7 +1,7 @@
-// Package cdctest builds canonical change events (connect/envelope.go) by
+// Package dtstest builds canonical change events (connect/envelope.go) by
 // hand, the way the MySQL connector emits them, for the DTS-format
 // converters' tests. It is imported by tests only.
-package cdctest
+package dtstest
 
 import (
 	"math/big"
