@@ -1,0 +1,304 @@
+package mysql
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Config keys, named as Debezium's MySQL connector names them so that an
+// existing Debezium configuration works unchanged.
+const (
+	KeyHostname      = "database.hostname"
+	KeyPort          = "database.port"
+	KeyUser          = "database.user"
+	KeyPassword      = "database.password"
+	KeyServerID      = "database.server.id"
+	KeyTopicPrefix   = "topic.prefix"
+	KeyServerName    = "database.server.name" // legacy name of topic.prefix
+	KeySSLMode       = "database.ssl.mode"
+	KeySSLCA         = "database.ssl.ca"
+	KeySSLCert       = "database.ssl.cert"
+	KeySSLKey        = "database.ssl.key"
+	KeyConnectTimout = "connect.timeout.ms"
+
+	KeyDatabaseInclude = "database.include.list"
+	KeyDatabaseExclude = "database.exclude.list"
+	KeyTableInclude    = "table.include.list"
+	KeyTableExclude    = "table.exclude.list"
+	KeyColumnInclude   = "column.include.list"
+	KeyColumnExclude   = "column.exclude.list"
+	KeyIgnoreBuiltin   = "table.ignore.builtin"
+
+	KeySnapshotMode       = "snapshot.mode"
+	KeyDecimalMode        = "decimal.handling.mode"
+	KeyTimePrecisionMode  = "time.precision.mode"
+	KeyBigintUnsignedMode = "bigint.unsigned.handling.mode"
+	KeyBinaryMode         = "binary.handling.mode"
+
+	KeyIncludeSchemaChanges = "include.schema.changes"
+	KeyTombstonesOnDelete   = "tombstones.on.delete"
+	KeySkippedOperations    = "skipped.operations"
+	KeyFailureMode          = "event.processing.failure.handling.mode"
+
+	KeyMaxBatchSize = "max.batch.size"
+	KeyMaxQueueSize = "max.queue.size"
+	KeyPollInterval = "poll.interval.ms"
+)
+
+// Snapshot modes. Only the ones that stream without reading table data are
+// carried out by this package today; the others are accepted by the
+// validator so that a Debezium config parses, and Start explains what to do.
+var snapshotModes = []string{"initial", "initial_only", "when_needed", "never", "no_data", "schema_only",
+	"recovery", "schema_only_recovery", "always", "configuration_based", "custom"}
+
+const (
+	groupConnection = "Connection"
+	groupFilters    = "Filters"
+	groupEvents     = "Events"
+	groupTypes      = "Data types"
+	groupTuning     = "Tuning"
+)
+
+var configDef = buildConfigDef()
+
+// ConfigDef returns the connector's configuration declaration.
+func ConfigDef() *connect.ConfigDef { return configDef }
+
+func buildConfigDef() *connect.ConfigDef {
+	d := connect.NewConfigDef()
+	order := 0
+	def := func(k connect.ConfigKey) {
+		order++
+		k.OrderInGroup = order
+		d.Define(k)
+	}
+	def(connect.ConfigKey{Name: KeyHostname, Type: connect.ConfigString, Required: true, Importance: connect.High, Group: groupConnection,
+		Validator: connect.NonEmptyString(), Doc: "Host name or IP address of the MySQL, MariaDB or PolarDB server."})
+	def(connect.ConfigKey{Name: KeyPort, Type: connect.ConfigInt, Default: "3306", Importance: connect.High, Group: groupConnection,
+		Validator: connect.Between(1, 65535), Doc: "TCP port of the server."})
+	def(connect.ConfigKey{Name: KeyUser, Type: connect.ConfigString, Required: true, Importance: connect.High, Group: groupConnection,
+		Validator: connect.NonEmptyString(), Doc: "Account to connect with. It needs REPLICATION SLAVE, REPLICATION CLIENT and SELECT."})
+	def(connect.ConfigKey{Name: KeyPassword, Type: connect.ConfigPassword, Default: "", Importance: connect.High, Group: groupConnection,
+		Doc: "Password of database.user."})
+	def(connect.ConfigKey{Name: KeyServerID, Type: connect.ConfigLong, Default: "", Importance: connect.Low, Group: groupConnection,
+		Validator: connect.Between(1, 4294967295),
+		Doc:       "Server id this connector uses as a replica. It must differ from the server_id of the source and of every other replica; when unset, a random id between 5400 and 6400 is chosen at start, as Debezium does."})
+	def(connect.ConfigKey{Name: KeyTopicPrefix, Type: connect.ConfigString, Default: "", Importance: connect.High, Group: groupConnection,
+		Validator: connect.ValidatorFunc{Fn: validTopicPrefix, Desc: "letters, digits, '.', '_' and '-'"},
+		Doc:       "Logical name of the source server: the prefix of every topic (<topic.prefix>.<db>.<table>), the schema change topic and the source partition of the offsets. Required (database.server.name is accepted as its legacy name)."})
+	def(connect.ConfigKey{Name: KeyServerName, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
+		Validator: connect.ValidatorFunc{Fn: validTopicPrefix, Desc: "letters, digits, '.', '_' and '-'"},
+		Doc:       "Deprecated name of topic.prefix (Debezium 1.x); used when topic.prefix is not set."})
+	def(connect.ConfigKey{Name: KeySSLMode, Type: connect.ConfigString, Default: "preferred", Importance: connect.Medium, Group: groupConnection,
+		Validator: connect.OneOfIgnoreCase("disabled", "preferred", "required", "verify_ca", "verify_identity"), Recommended: []string{"disabled", "preferred", "required", "verify_ca", "verify_identity"},
+		Doc: "TLS to the server: disabled (plain), preferred (TLS when the server offers it, unverified), required (TLS, unverified), verify_ca (TLS, certificate checked against database.ssl.ca), verify_identity (verify_ca plus host name check)."})
+	def(connect.ConfigKey{Name: KeySSLCA, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
+		Doc: "PEM file of the CA certificates that sign the server certificate (verify_ca, verify_identity). Empty uses the system roots."})
+	def(connect.ConfigKey{Name: KeySSLCert, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
+		Doc: "PEM client certificate file, for servers that require X509 authentication (with database.ssl.key)."})
+	def(connect.ConfigKey{Name: KeySSLKey, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
+		Doc: "PEM private key file of database.ssl.cert."})
+	def(connect.ConfigKey{Name: KeyConnectTimout, Type: connect.ConfigInt, Default: "30000", Importance: connect.Low, Group: groupConnection,
+		Validator: connect.AtLeast(1), Doc: "Milliseconds to wait for a connection to the server."})
+
+	order = 0
+	def(connect.ConfigKey{Name: KeyDatabaseInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching (whole name) the databases to capture; empty captures all. Cannot be used with database.exclude.list."})
+	def(connect.ConfigKey{Name: KeyDatabaseExclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching (whole name) the databases not to capture."})
+	def(connect.ConfigKey{Name: KeyTableInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching <db>.<table> (whole name) of the tables to capture; empty captures all tables of the captured databases. Cannot be used with table.exclude.list."})
+	def(connect.ConfigKey{Name: KeyTableExclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching <db>.<table> of the tables not to capture."})
+	def(connect.ConfigKey{Name: KeyColumnInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching <db>.<table>.<column> of the columns to keep in row images; empty keeps all. Cannot be used with column.exclude.list. Key columns stay in the key."})
+	def(connect.ConfigKey{Name: KeyColumnExclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching <db>.<table>.<column> of columns to leave out of row images (to keep large fields out)."})
+	def(connect.ConfigKey{Name: KeyIgnoreBuiltin, Type: connect.ConfigBoolean, Default: "true", Group: groupFilters,
+		Doc: "Ignore the server's own databases (mysql, sys, information_schema, performance_schema)."})
+
+	order = 0
+	def(connect.ConfigKey{Name: KeySnapshotMode, Type: connect.ConfigString, Default: "initial", Importance: connect.Medium, Group: groupEvents,
+		Validator: connect.OneOfIgnoreCase(snapshotModes...), Recommended: snapshotModes,
+		Doc: "What to do when the connector starts without a stored offset. never and no_data (formerly schema_only) stream from the current binlog position without reading existing rows; initial snapshots the tables first."})
+	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
+		Doc: "Write DDL statements as schema change records to the topic named topic.prefix."})
+	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
+		Doc: "Follow each delete event with a tombstone (same key, null value) so log compaction can drop the key."})
+	def(connect.ConfigKey{Name: KeySkippedOperations, Type: connect.ConfigList, Default: "t", Group: groupEvents,
+		Validator: connect.ListOf("c", "u", "d", "t", "none"),
+		Doc:       "Operations not to emit: c (insert), u (update), d (delete), t (truncate), or none."})
+	def(connect.ConfigKey{Name: KeyFailureMode, Type: connect.ConfigString, Default: "fail", Group: groupEvents,
+		Validator: connect.OneOfIgnoreCase("fail", "warn", "skip", "ignore"), Recommended: []string{"fail", "warn", "skip"},
+		Doc: "What to do with a binlog event that cannot be decoded: fail the task, warn (log the event's position and skip it), or skip silently."})
+
+	order = 0
+	def(connect.ConfigKey{Name: KeyDecimalMode, Type: connect.ConfigString, Default: "precise", Group: groupTypes,
+		Validator: connect.OneOfIgnoreCase("precise", "double", "string"), Recommended: []string{"precise", "double", "string"},
+		Doc: "DECIMAL/NUMERIC as Kafka Connect Decimal (precise), FLOAT64 (double, may lose digits) or STRING."})
+	def(connect.ConfigKey{Name: KeyTimePrecisionMode, Type: connect.ConfigString, Default: "adaptive_time_microseconds", Group: groupTypes,
+		Validator: connect.OneOfIgnoreCase("adaptive_time_microseconds", "connect"), Recommended: []string{"adaptive_time_microseconds", "connect"},
+		Doc: "adaptive_time_microseconds: Debezium's io.debezium.time types (DATETIME in ms or µs by precision, TIME in µs); connect: Kafka Connect's Date, Time and Timestamp (ms)."})
+	def(connect.ConfigKey{Name: KeyBigintUnsignedMode, Type: connect.ConfigString, Default: "long", Group: groupTypes,
+		Validator: connect.OneOfIgnoreCase("long", "precise"), Recommended: []string{"long", "precise"},
+		Doc: "BIGINT UNSIGNED as INT64 with the same bits (long; values above 2^63-1 come out negative) or as Decimal with scale 0 (precise)."})
+	def(connect.ConfigKey{Name: KeyBinaryMode, Type: connect.ConfigString, Default: "bytes", Group: groupTypes,
+		Validator: connect.OneOfIgnoreCase("bytes", "base64", "base64-url-safe", "hex"), Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
+		Doc: "BINARY, VARBINARY and BLOB columns as BYTES or as a base64, URL-safe base64 or hex STRING."})
+
+	order = 0
+	def(connect.ConfigKey{Name: KeyMaxBatchSize, Type: connect.ConfigInt, Default: "2048", Group: groupTuning, Validator: connect.AtLeast(1),
+		Doc: "Most records one poll returns."})
+	def(connect.ConfigKey{Name: KeyMaxQueueSize, Type: connect.ConfigInt, Default: "8192", Group: groupTuning, Validator: connect.AtLeast(1),
+		Doc: "Records the binlog reader may queue ahead of the poll loop; the reader waits when the queue is full. Must be larger than max.batch.size."})
+	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.Between(1, 60000),
+		Doc: "Milliseconds a poll waits for the first record when none is queued."})
+	return d
+}
+
+var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9._\-]+$`)
+
+func validTopicPrefix(_ string, v any) error {
+	s, _ := v.(string)
+	if s == "" || topicNameRE.MatchString(s) {
+		return nil
+	}
+	return fmt.Errorf("may contain only letters, digits, '.', '_' and '-'")
+}
+
+// Options is the parsed configuration the task runs with.
+type Options struct {
+	Host        string
+	Port        int
+	User        string
+	Password    connect.Password
+	ServerID    uint32
+	TopicPrefix string
+
+	SSLMode        string
+	SSLCA          string
+	SSLCert        string
+	SSLKey         string
+	ConnectTimeout time.Duration
+
+	Filters *Filters
+
+	SnapshotMode         string
+	IncludeSchemaChanges bool
+	TombstonesOnDelete   bool
+	SkipInsert           bool
+	SkipUpdate           bool
+	SkipDelete           bool
+	SkipTruncate         bool
+	FailureMode          string // fail, warn, skip
+
+	Types TypeOptions
+
+	MaxBatchSize int
+	MaxQueueSize int
+	PollInterval time.Duration
+}
+
+// ParseOptions parses and cross-checks a connector or task configuration.
+// Errors name the key and the fix.
+func ParseOptions(props map[string]string) (*Options, error) {
+	c, err := configDef.Parse(props)
+	if err != nil {
+		return nil, err
+	}
+	o := &Options{
+		Host:                 c.String(KeyHostname),
+		Port:                 c.Int(KeyPort),
+		User:                 c.String(KeyUser),
+		Password:             c.Password(KeyPassword),
+		TopicPrefix:          c.String(KeyTopicPrefix),
+		SSLMode:              strings.ToLower(c.String(KeySSLMode)),
+		SSLCA:                c.String(KeySSLCA),
+		SSLCert:              c.String(KeySSLCert),
+		SSLKey:               c.String(KeySSLKey),
+		ConnectTimeout:       time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
+		SnapshotMode:         strings.ToLower(c.String(KeySnapshotMode)),
+		IncludeSchemaChanges: c.Bool(KeyIncludeSchemaChanges),
+		TombstonesOnDelete:   c.Bool(KeyTombstonesOnDelete),
+		FailureMode:          strings.ToLower(c.String(KeyFailureMode)),
+		MaxBatchSize:         c.Int(KeyMaxBatchSize),
+		MaxQueueSize:         c.Int(KeyMaxQueueSize),
+		PollInterval:         time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
+		Types: TypeOptions{
+			Decimal:        strings.ToLower(c.String(KeyDecimalMode)),
+			TimePrecision:  strings.ToLower(c.String(KeyTimePrecisionMode)),
+			BigintUnsigned: strings.ToLower(c.String(KeyBigintUnsignedMode)),
+			Binary:         strings.ToLower(c.String(KeyBinaryMode)),
+		},
+	}
+	if o.FailureMode == "ignore" { // Debezium's older name for skip
+		o.FailureMode = "skip"
+	}
+	if o.TopicPrefix == "" {
+		o.TopicPrefix = c.String(KeyServerName)
+	}
+	if o.TopicPrefix == "" {
+		return nil, &connect.ConfigError{Message: fmt.Sprintf("Missing required configuration %q which has no default value: set it to a logical name of the source server, e.g. \"inventory\" (it prefixes every topic)", KeyTopicPrefix)}
+	}
+	if id := c.Long(KeyServerID); id != 0 {
+		o.ServerID = uint32(id)
+	} else {
+		o.ServerID = RandomServerID()
+	}
+	for _, op := range c.List(KeySkippedOperations) {
+		switch strings.ToLower(op) {
+		case "c":
+			o.SkipInsert = true
+		case "u":
+			o.SkipUpdate = true
+		case "d":
+			o.SkipDelete = true
+		case "t":
+			o.SkipTruncate = true
+		}
+	}
+	if o.MaxQueueSize <= o.MaxBatchSize {
+		return nil, &connect.ConfigError{Name: KeyMaxQueueSize, Value: strconv.Itoa(o.MaxQueueSize),
+			Message: fmt.Sprintf("must be larger than %s (%d); raise it or lower %s", KeyMaxBatchSize, o.MaxBatchSize, KeyMaxBatchSize)}
+	}
+	for _, pair := range [][2]string{{KeyDatabaseInclude, KeyDatabaseExclude}, {KeyTableInclude, KeyTableExclude}, {KeyColumnInclude, KeyColumnExclude}} {
+		if len(c.List(pair[0])) > 0 && len(c.List(pair[1])) > 0 {
+			return nil, &connect.ConfigError{Name: pair[1], Value: props[pair[1]],
+				Message: fmt.Sprintf("cannot be used together with %s; keep only one of them", pair[0])}
+		}
+	}
+	if (o.SSLCert == "") != (o.SSLKey == "") {
+		return nil, &connect.ConfigError{Name: KeySSLCert, Value: o.SSLCert, Message: fmt.Sprintf("%s and %s must be set together", KeySSLCert, KeySSLKey)}
+	}
+	f, err := NewFilters(FilterConfig{
+		DatabaseInclude: c.List(KeyDatabaseInclude), DatabaseExclude: c.List(KeyDatabaseExclude),
+		TableInclude: c.List(KeyTableInclude), TableExclude: c.List(KeyTableExclude),
+		ColumnInclude: c.List(KeyColumnInclude), ColumnExclude: c.List(KeyColumnExclude),
+		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin),
+	})
+	if err != nil {
+		return nil, err
+	}
+	o.Filters = f
+	return o, nil
+}
+
+// RandomServerID picks a replica server id the way Debezium does, in
+// 5400-6400, so two connectors started without one rarely collide.
+func RandomServerID() uint32 { return 5400 + uint32(rand.IntN(1001)) }
+
+// Streams reports whether the snapshot mode lets the connector start
+// streaming at the current binlog position when there is no stored offset.
+func (o *Options) streamsWithoutSnapshot() bool {
+	switch o.SnapshotMode {
+	case "never", "no_data", "schema_only":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,283 @@
+package mysql
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Flavors, named as go-mysql names them.
+const (
+	FlavorMySQL   = gomysql.MySQLFlavor
+	FlavorMariaDB = gomysql.MariaDBFlavor
+)
+
+// Server is what the connector learned about the source on connect.
+type Server struct {
+	Flavor         string // FlavorMySQL (also PolarDB) or FlavorMariaDB
+	Version        string // SELECT VERSION()
+	VersionComment string // @@version_comment
+	ServerID       uint32 // the source's own server_id
+}
+
+// dialer opens query connections with the connector's TLS settings; the
+// binlog connection uses the same resolved settings.
+type dialer struct {
+	opts *Options
+	tls  *tls.Config
+	// plainFallback is set once a "preferred" TLS attempt found a server
+	// without TLS.
+	plainFallback bool
+}
+
+func (d *dialer) addr() string {
+	return net.JoinHostPort(d.opts.Host, strconv.Itoa(d.opts.Port))
+}
+
+// tlsConfigFor builds the TLS configuration of database.ssl.mode.
+func tlsConfigFor(o *Options) (*tls.Config, error) {
+	if o.SSLMode == "disabled" {
+		return nil, nil
+	}
+	cfg := &tls.Config{ServerName: o.Host, MinVersion: tls.VersionTLS12}
+	if o.SSLCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.SSLCert, o.SSLKey)
+		if err != nil {
+			return nil, &connect.ConfigError{Name: KeySSLCert, Value: o.SSLCert, Message: fmt.Sprintf("cannot load the client certificate and key: %v", err)}
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	var roots *x509.CertPool
+	if o.SSLCA != "" {
+		pem, err := os.ReadFile(o.SSLCA)
+		if err != nil {
+			return nil, &connect.ConfigError{Name: KeySSLCA, Value: o.SSLCA, Message: fmt.Sprintf("cannot read the CA file: %v", err)}
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, &connect.ConfigError{Name: KeySSLCA, Value: o.SSLCA, Message: "no PEM certificate found in the file"}
+		}
+		cfg.RootCAs = roots
+	}
+	switch o.SSLMode {
+	case "preferred", "required":
+		cfg.InsecureSkipVerify = true
+	case "verify_ca":
+		// Chain checked, host name not: Go has no switch for that, so the
+		// chain is verified by hand.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+			if len(raw) == 0 {
+				return errors.New("server sent no certificate")
+			}
+			certs := make([]*x509.Certificate, len(raw))
+			for i, r := range raw {
+				c, err := x509.ParseCertificate(r)
+				if err != nil {
+					return err
+				}
+				certs[i] = c
+			}
+			inter := x509.NewCertPool()
+			for _, c := range certs[1:] {
+				inter.AddCert(c)
+			}
+			_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+			return err
+		}
+	}
+	return cfg, nil
+}
+
+func newDialer(o *Options) (*dialer, error) {
+	cfg, err := tlsConfigFor(o)
+	if err != nil {
+		return nil, err
+	}
+	return &dialer{opts: o, tls: cfg}, nil
+}
+
+// binlogTLS is the TLS configuration the replication connection uses.
+func (d *dialer) binlogTLS() *tls.Config {
+	if d.plainFallback {
+		return nil
+	}
+	return d.tls
+}
+
+// connect opens a query connection; errors name the config keys to fix.
+func (d *dialer) connect(ctx context.Context) (*client.Conn, error) {
+	timeout := d.opts.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	try := func(cfg *tls.Config) (*client.Conn, error) {
+		return client.ConnectWithContext(cctx, d.addr(), d.opts.User, d.opts.Password.Value(), "", timeout, func(c *client.Conn) error {
+			if cfg != nil {
+				c.SetTLSConfig(cfg)
+			}
+			return nil
+		})
+	}
+	c, err := try(d.binlogTLS())
+	if err != nil && d.opts.SSLMode == "preferred" && !d.plainFallback && strings.Contains(err.Error(), "does not support TLS") {
+		d.plainFallback = true
+		c, err = try(nil)
+	}
+	if err != nil {
+		return nil, d.explain(err)
+	}
+	return c, nil
+}
+
+// explain turns a connection error into one that names the keys to check,
+// never the password.
+func (d *dialer) explain(err error) error {
+	var me *gomysql.MyError
+	if errors.As(err, &me) {
+		switch me.Code {
+		case gomysql.ER_ACCESS_DENIED_ERROR, gomysql.ER_DBACCESS_DENIED_ERROR:
+			return fmt.Errorf("%s (check %s and %s)", me.Message, KeyUser, KeyPassword)
+		}
+		return fmt.Errorf("server %s: %s", d.addr(), me.Message)
+	}
+	msg := err.Error()
+	if pw := d.opts.Password.Value(); pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "[hidden]")
+	}
+	switch {
+	case strings.Contains(msg, "does not support TLS"):
+		return fmt.Errorf("server %s does not offer TLS but %s=%s requires it: enable TLS on the server or set %s=preferred", d.addr(), KeySSLMode, d.opts.SSLMode, KeySSLMode)
+	case strings.Contains(msg, "x509") || strings.Contains(msg, "certificate"):
+		return fmt.Errorf("TLS to %s failed (%s=%s, %s): %s", d.addr(), KeySSLMode, d.opts.SSLMode, KeySSLCA, msg)
+	}
+	return connect.Retriable(fmt.Errorf("cannot connect to %s (check %s and %s, and that the server is up): %s", d.addr(), KeyHostname, KeyPort, msg))
+}
+
+func queryString(c *client.Conn, q string) (string, error) {
+	r, err := c.Execute(q)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", q, err)
+	}
+	if r.Resultset == nil || len(r.Values) == 0 {
+		return "", nil
+	}
+	return r.GetString(0, 0)
+}
+
+// detectServer reads the flavor and version. PolarDB for MySQL reports a
+// MySQL version and speaks MySQL's replication protocol.
+func detectServer(c *client.Conn) (*Server, error) {
+	r, err := c.Execute("SELECT VERSION(), @@version_comment, @@server_id")
+	if err != nil {
+		return nil, fmt.Errorf("read server version: %w", err)
+	}
+	s := &Server{Flavor: FlavorMySQL}
+	s.Version, _ = r.GetString(0, 0)
+	s.VersionComment, _ = r.GetString(0, 1)
+	id, _ := r.GetUint(0, 2)
+	s.ServerID = uint32(id)
+	if strings.Contains(strings.ToLower(s.Version+" "+s.VersionComment), "mariadb") {
+		s.Flavor = FlavorMariaDB
+	}
+	return s, nil
+}
+
+// currentPosition reads the binlog position and the executed GTID set, the
+// starting point when there is no stored offset.
+func currentPosition(c *client.Conn, flavor string) (Position, error) {
+	var p Position
+	r, err := c.Execute("SHOW MASTER STATUS")
+	if err != nil {
+		// MySQL 8.4 renamed the statement.
+		var err2 error
+		if r, err2 = c.Execute("SHOW BINARY LOG STATUS"); err2 != nil {
+			return p, fmt.Errorf("SHOW MASTER STATUS: %w (the user needs REPLICATION CLIENT, and log_bin must be ON)", err)
+		}
+	}
+	if r.Resultset == nil || len(r.Values) == 0 {
+		return p, errors.New("the binary log is off (SHOW MASTER STATUS is empty): set log_bin (log-bin=mysql-bin in my.cnf) and restart the server")
+	}
+	p.File, _ = r.GetString(0, 0)
+	pos, _ := r.GetUint(0, 1)
+	p.Pos = uint32(pos)
+	switch flavor {
+	case FlavorMariaDB:
+		p.GTIDs, _ = queryString(c, "SELECT @@GLOBAL.gtid_binlog_pos")
+	default:
+		mode, _ := queryString(c, "SELECT @@GLOBAL.gtid_mode")
+		if strings.EqualFold(mode, "ON") {
+			g, _ := queryString(c, "SELECT @@GLOBAL.gtid_executed")
+			p.GTIDs = strings.ReplaceAll(g, "\n", "")
+		}
+	}
+	return p, nil
+}
+
+// loadTableInfo reads a table's definition from information_schema; nil
+// when the table does not exist (any more).
+func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
+	r, err := c.Execute(`SELECT COLUMN_NAME, UPPER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, IFNULL(CHARACTER_SET_NAME, ''),
+		IFNULL(CHARACTER_MAXIMUM_LENGTH, IFNULL(NUMERIC_PRECISION, 0)), IFNULL(NUMERIC_SCALE, IFNULL(DATETIME_PRECISION, -1))
+		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, id.DB, id.Table)
+	if err != nil {
+		return nil, fmt.Errorf("read the columns of %s from information_schema: %w", id, err)
+	}
+	if len(r.Values) == 0 {
+		return nil, nil
+	}
+	info := &TableInfo{Columns: make([]InfoColumn, len(r.Values))}
+	for i := range r.Values {
+		ic := &info.Columns[i]
+		ic.Name, _ = r.GetString(i, 0)
+		ic.DataType, _ = r.GetString(i, 1)
+		ic.ColumnType, _ = r.GetString(i, 2)
+		nullable, _ := r.GetString(i, 3)
+		ic.Nullable = nullable == "YES"
+		ic.Charset, _ = r.GetString(i, 4)
+		l, _ := r.GetInt(i, 5)
+		ic.Length = int(l)
+		sc, _ := r.GetInt(i, 6)
+		if sc >= 0 {
+			ic.Scale, ic.HasScale = int(sc), true
+		}
+	}
+	r, err = c.Execute(`SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`, id.DB, id.Table)
+	if err != nil {
+		return nil, fmt.Errorf("read the keys of %s from information_schema: %w", id, err)
+	}
+	for i := range r.Values {
+		name, _ := r.GetString(i, 0)
+		col, _ := r.GetString(i, 1)
+		if n := len(info.UniqueKeys); n == 0 || info.UniqueKeys[n-1].Name != name {
+			info.UniqueKeys = append(info.UniqueKeys, Index{Name: name})
+		}
+		u := &info.UniqueKeys[len(info.UniqueKeys)-1]
+		u.Columns = append(u.Columns, col)
+	}
+	if len(info.UniqueKeys) > 0 && info.UniqueKeys[0].Name == "PRIMARY" {
+		info.PrimaryKey = info.UniqueKeys[0].Columns
+	}
+	cs, err := c.Execute(`SELECT IFNULL(CCSA.CHARACTER_SET_NAME, '') FROM information_schema.TABLES T
+		LEFT JOIN information_schema.COLLATION_CHARACTER_SET_APPLICABILITY CCSA ON CCSA.COLLATION_NAME = T.TABLE_COLLATION
+		WHERE T.TABLE_SCHEMA = ? AND T.TABLE_NAME = ?`, id.DB, id.Table)
+	if err == nil && len(cs.Values) > 0 {
+		info.Charset, _ = cs.GetString(0, 0)
+	}
+	return info, nil
+}

@@ -1,0 +1,241 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// ConnectorClass is the connector.class of this connector.
+const ConnectorClass = "io.sluice.connector.mysql.MySqlConnector"
+
+func init() {
+	connect.Register(connect.Plugin{
+		Class:   ConnectorClass,
+		Type:    connect.PluginSource,
+		Version: Version,
+		New:     func() any { return NewConnector() },
+	})
+}
+
+// Connector is the MySQL/MariaDB/PolarDB source connector.
+type Connector struct {
+	props map[string]string
+}
+
+// NewConnector returns an unstarted connector.
+func NewConnector() *Connector { return &Connector{} }
+
+// Version implements connect.Versioned.
+func (c *Connector) Version() string { return Version }
+
+// Config implements connect.Configurable.
+func (c *Connector) Config() *connect.ConfigDef { return configDef }
+
+// Start validates the configuration and that the server can be reached with
+// it. A random database.server.id is fixed here so the task keeps it.
+func (c *Connector) Start(ctx context.Context, _ connect.ConnectorContext, props map[string]string) error {
+	opts, err := ParseOptions(props)
+	if err != nil {
+		return err
+	}
+	d, err := newDialer(opts)
+	if err != nil {
+		return err
+	}
+	conn, err := d.connect(ctx)
+	if err != nil {
+		return err
+	}
+	conn.Close()
+	c.props = maps.Clone(props)
+	if strings.TrimSpace(props[KeyServerID]) == "" {
+		c.props[KeyServerID] = strconv.FormatUint(uint64(opts.ServerID), 10)
+	}
+	return nil
+}
+
+// TaskConfigs returns one task: the binlog is a single stream.
+func (c *Connector) TaskConfigs(maxTasks int) ([]map[string]string, error) {
+	if c.props == nil {
+		return nil, fmt.Errorf("mysql connector asked for task configs before Start")
+	}
+	return []map[string]string{maps.Clone(c.props)}, nil
+}
+
+// NewTask implements connect.SourceConnector.
+func (c *Connector) NewTask() connect.SourceTask { return NewTask() }
+
+// Stop implements connect.SourceConnector.
+func (c *Connector) Stop() error { return nil }
+
+// Validate implements connect.ConfigValidator: the ConfigDef's checks,
+// cross-key rules, and a precheck of the server — connectivity, binlog
+// settings and privileges — each failure on the key to change, with the fix.
+func (c *Connector) Validate(ctx context.Context, props map[string]string) []connect.ConfigValue {
+	out := configDef.Validate(props)
+	byName := map[string]*connect.ConfigValue{}
+	for i := range out {
+		byName[out[i].Name] = &out[i]
+	}
+	addErr := func(key, msg string) {
+		if cv, ok := byName[key]; ok {
+			cv.Errors = append(cv.Errors, msg)
+		}
+	}
+	for _, cv := range out {
+		if len(cv.Errors) > 0 {
+			return out // the precheck needs a parseable config
+		}
+	}
+	opts, err := ParseOptions(props)
+	if err != nil {
+		key := KeyTopicPrefix
+		if ce, ok := err.(*connect.ConfigError); ok && ce.Name != "" {
+			key = ce.Name
+		}
+		addErr(key, err.Error())
+		return out
+	}
+	for _, f := range Precheck(ctx, opts) {
+		addErr(f.Key, f.Message)
+	}
+	return out
+}
+
+// PrecheckFailure is one failed precheck item.
+type PrecheckFailure struct {
+	Key     string // the config key the failure is reported on
+	Message string // what is wrong and how to fix it
+}
+
+// Precheck checks that the server can be streamed from with these options.
+func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
+	var fails []PrecheckFailure
+	fail := func(key, format string, args ...any) {
+		fails = append(fails, PrecheckFailure{Key: key, Message: fmt.Sprintf(format, args...)})
+	}
+	d, err := newDialer(opts)
+	if err != nil {
+		fail(KeySSLMode, "%v", err)
+		return fails
+	}
+	conn, err := d.connect(ctx)
+	if err != nil {
+		key := KeyHostname
+		if strings.Contains(err.Error(), KeyPassword) {
+			key = KeyPassword
+		} else if strings.Contains(err.Error(), KeySSLMode) {
+			key = KeySSLMode
+		}
+		fail(key, "%v", err)
+		return fails
+	}
+	defer conn.Close()
+	server, err := detectServer(conn)
+	if err != nil {
+		fail(KeyHostname, "%v", err)
+		return fails
+	}
+	vars := map[string]string{}
+	for _, v := range []string{"log_bin", "binlog_format", "binlog_row_image", "binlog_row_metadata"} {
+		val, err := queryString(conn, "SELECT @@GLOBAL."+v)
+		if err == nil {
+			vars[v] = strings.ToUpper(val)
+		}
+	}
+	if v := vars["log_bin"]; v != "ON" && v != "1" {
+		fail(KeyHostname, "the binary log is off on %s (log_bin=%s): add log-bin=mysql-bin and server-id=<n> under [mysqld] in my.cnf and restart the server", d.addr(), vars["log_bin"])
+	}
+	if v := vars["binlog_format"]; v != "ROW" {
+		fail(KeyHostname, "binlog_format is %s, the connector needs ROW: set binlog_format=ROW in my.cnf (SET GLOBAL binlog_format=ROW applies to new sessions)", v)
+	}
+	if v := vars["binlog_row_image"]; v != "FULL" {
+		fail(KeyHostname, "binlog_row_image is %s, the connector needs FULL before and after images: set binlog_row_image=FULL in my.cnf", v)
+	}
+	if v, ok := vars["binlog_row_metadata"]; ok && v != "FULL" {
+		fail(KeyHostname, "binlog_row_metadata is %s: set binlog_row_metadata=FULL in my.cnf so each row event names its columns; otherwise a restart at an old position decodes rows with today's table definitions", v)
+	}
+	if server.ServerID == opts.ServerID {
+		fail(KeyServerID, "database.server.id %d equals the source's own server_id: choose another id", opts.ServerID)
+	}
+	if ids, err := replicaServerIDs(conn); err == nil {
+		for _, id := range ids {
+			if id == opts.ServerID {
+				fail(KeyServerID, "another replica is already connected with server id %d: choose an id no replica uses", id)
+			}
+		}
+	}
+	grants, err := userGrants(conn)
+	if err != nil {
+		fail(KeyUser, "cannot read the grants of %s: %v", opts.User, err)
+		return fails
+	}
+	need := []struct{ priv, alt, why string }{
+		{"REPLICATION SLAVE", "REPLICATION REPLICA", "to read the binlog"},
+		{"REPLICATION CLIENT", "BINLOG MONITOR", "to read the binlog position (SHOW MASTER STATUS)"},
+		{"SELECT", "", "to read table definitions and snapshot rows"},
+	}
+	for _, n := range need {
+		if !hasPrivilege(grants, n.priv) && (n.alt == "" || !hasPrivilege(grants, n.alt)) {
+			fail(KeyUser, "user %s lacks the %s privilege %s: GRANT %s ON *.* TO '%s'", opts.User, n.priv, n.why, n.priv, opts.User)
+		}
+	}
+	return fails
+}
+
+func replicaServerIDs(c *client.Conn) ([]uint32, error) {
+	r, err := c.Execute("SHOW SLAVE HOSTS")
+	if err != nil {
+		return nil, err
+	}
+	var out []uint32
+	for i := range r.Values {
+		id, err := r.GetUint(i, 0)
+		if err == nil {
+			out = append(out, uint32(id))
+		}
+	}
+	return out, nil
+}
+
+func userGrants(c *client.Conn) ([]string, error) {
+	r, err := c.Execute("SHOW GRANTS FOR CURRENT_USER()")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range r.Values {
+		g, _ := r.GetString(i, 0)
+		out = append(out, strings.ToUpper(g))
+	}
+	return out, nil
+}
+
+// hasPrivilege reports whether a global grant (ON *.*) includes priv;
+// SELECT granted on every database also counts for SELECT.
+func hasPrivilege(grants []string, priv string) bool {
+	for _, g := range grants {
+		body, on, ok := strings.Cut(strings.TrimPrefix(g, "GRANT "), " ON ")
+		if !ok {
+			continue
+		}
+		global := strings.HasPrefix(strings.TrimSpace(on), "*.*")
+		for _, p := range strings.Split(body, ",") {
+			p = strings.TrimSpace(p)
+			if p == "ALL PRIVILEGES" && global {
+				return true
+			}
+			if p == priv && (global || priv == "SELECT") {
+				return true
+			}
+		}
+	}
+	return false
+}

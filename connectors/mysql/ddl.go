@@ -1,0 +1,217 @@
+package mysql
+
+import (
+	"strings"
+
+	"github.com/pingcap/tidb/pkg/parser"
+	"github.com/pingcap/tidb/pkg/parser/ast"
+	// Registers the literal value types the parser needs for expressions
+	// (DEFAULT values, CHECK constraints).
+	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
+)
+
+// DDL kinds, the values of the connect.HeaderDDLType header.
+const (
+	DDLCreateTable    = "CREATE_TABLE"
+	DDLAlterTable     = "ALTER_TABLE"
+	DDLDropTable      = "DROP_TABLE"
+	DDLRenameTable    = "RENAME_TABLE"
+	DDLTruncateTable  = "TRUNCATE_TABLE"
+	DDLCreateDatabase = "CREATE_DATABASE"
+	DDLDropDatabase   = "DROP_DATABASE"
+	DDLAlterDatabase  = "ALTER_DATABASE"
+	DDLCreateView     = "CREATE_VIEW"
+	DDLAlterView      = "ALTER_VIEW"
+	DDLDropView       = "DROP_VIEW"
+	DDLOther          = "OTHER"
+)
+
+// stmtKind is what a binlog QUERY event means to the stream.
+type stmtKind uint8
+
+const (
+	stmtIgnore stmtKind = iota
+	stmtBegin
+	stmtCommit
+	stmtRollback
+	stmtDDL
+)
+
+// DDL is a classified DDL statement.
+type DDL struct {
+	Kind string
+	// Tables lists the tables the statement creates, changes or drops,
+	// qualified with the session's database when unqualified (both names of
+	// a rename).
+	Tables []TableID
+	// Database is the database a database-level statement names, or the
+	// database of the first table.
+	Database string
+	// Parsed is false when the SQL parser did not understand the statement
+	// (CREATE PROCEDURE, CREATE USER, vendor syntax): its effect on tables
+	// is then unknown.
+	Parsed bool
+}
+
+// ddlParser classifies statements with TiDB's MySQL grammar (the parser
+// go-mysql's canal uses). Vitess's sqlparser v0.22.1 does not compile with
+// Go 1.26 (its go/hack package insists on the swissmap experiment tag).
+// A parser is not safe for concurrent use: each stream owns one.
+type ddlParser struct{ p *parser.Parser }
+
+func newDDLParser() *ddlParser { return &ddlParser{p: parser.New()} }
+
+// classifyQuery tells what a QUERY event's statement is. The BEGIN and
+// COMMIT the server writes for every transaction are recognised without
+// parsing.
+func classifyQuery(sql string) stmtKind {
+	switch sql {
+	case "BEGIN":
+		return stmtBegin
+	case "COMMIT":
+		return stmtCommit
+	case "ROLLBACK":
+		return stmtRollback
+	}
+	switch firstKeyword(sql) {
+	case "begin", "start":
+		if strings.EqualFold(strings.TrimSpace(stripComments(sql)), "begin") || strings.HasPrefix(strings.ToLower(stripComments(sql)), "start transaction") {
+			return stmtBegin
+		}
+	case "commit":
+		return stmtCommit
+	case "rollback":
+		if !strings.Contains(strings.ToLower(sql), " to ") {
+			return stmtRollback
+		}
+	case "create", "alter", "drop", "rename", "truncate":
+		return stmtDDL
+	}
+	return stmtIgnore
+}
+
+// stripComments drops leading SQL comments and blanks.
+func stripComments(sql string) string {
+	s := sql
+	for {
+		s = strings.TrimLeft(s, " \t\r\n;")
+		switch {
+		case strings.HasPrefix(s, "/*!"), !strings.HasPrefix(s, "/*") && !strings.HasPrefix(s, "--") && !strings.HasPrefix(s, "#"):
+			return s
+		case strings.HasPrefix(s, "/*"):
+			end := strings.Index(s, "*/")
+			if end < 0 {
+				return ""
+			}
+			s = s[end+2:]
+		default:
+			end := strings.IndexByte(s, '\n')
+			if end < 0 {
+				return ""
+			}
+			s = s[end+1:]
+		}
+	}
+}
+
+// firstKeyword is the statement's leading word, lower case: the same
+// look-ahead MySQL's own binlog tools use to route a statement before
+// parsing it.
+func firstKeyword(sql string) string {
+	s := stripComments(sql)
+	s = strings.TrimPrefix(s, "/*!")
+	for len(s) > 0 && s[0] >= '0' && s[0] <= '9' { // version of a /*!50001 comment
+		s = s[1:]
+	}
+	s = strings.TrimLeft(s, " \t\r\n")
+	end := 0
+	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || s[end] >= 'A' && s[end] <= 'Z' || s[end] == '_') {
+		end++
+	}
+	return strings.ToLower(s[:end])
+}
+
+// parse classifies a DDL statement.
+func (dp *ddlParser) parse(sql, defaultDB string) DDL {
+	d := DDL{Kind: DDLOther, Database: defaultDB}
+	stmts, _, err := dp.p.Parse(sql, "", "")
+	if err != nil || len(stmts) != 1 {
+		return d
+	}
+	d.Parsed = true
+	qualify := func(t *ast.TableName) TableID {
+		db := t.Schema.O
+		if db == "" {
+			db = defaultDB
+		}
+		return TableID{DB: db, Table: t.Name.O}
+	}
+	switch s := stmts[0].(type) {
+	case *ast.CreateTableStmt:
+		d.Kind = DDLCreateTable
+		d.Tables = []TableID{qualify(s.Table)}
+		if s.TemporaryKeyword != ast.TemporaryNone {
+			// Temporary tables never reach row events of interest; Debezium
+			// ignores their DDL too.
+			d.Kind, d.Tables = DDLOther, nil
+		}
+	case *ast.AlterTableStmt:
+		d.Kind = DDLAlterTable
+		d.Tables = []TableID{qualify(s.Table)}
+	case *ast.CreateIndexStmt:
+		d.Kind = DDLAlterTable
+		d.Tables = []TableID{qualify(s.Table)}
+	case *ast.DropIndexStmt:
+		d.Kind = DDLAlterTable
+		d.Tables = []TableID{qualify(s.Table)}
+	case *ast.DropTableStmt:
+		d.Kind = DDLDropTable
+		if s.IsView {
+			d.Kind = DDLDropView
+		}
+		for _, t := range s.Tables {
+			d.Tables = append(d.Tables, qualify(t))
+		}
+		if s.TemporaryKeyword != ast.TemporaryNone {
+			d.Kind, d.Tables = DDLOther, nil
+		}
+	case *ast.RenameTableStmt:
+		d.Kind = DDLRenameTable
+		for _, p := range s.TableToTables {
+			d.Tables = append(d.Tables, qualify(p.OldTable), qualify(p.NewTable))
+		}
+	case *ast.TruncateTableStmt:
+		d.Kind = DDLTruncateTable
+		d.Tables = []TableID{qualify(s.Table)}
+	case *ast.CreateDatabaseStmt:
+		d.Kind, d.Database = DDLCreateDatabase, s.Name.O
+	case *ast.DropDatabaseStmt:
+		d.Kind, d.Database = DDLDropDatabase, s.Name.O
+	case *ast.AlterDatabaseStmt:
+		d.Kind = DDLAlterDatabase
+		if s.Name.O != "" {
+			d.Database = s.Name.O
+		}
+	case *ast.CreateViewStmt:
+		d.Kind = DDLCreateView
+		if s.OrReplace {
+			d.Kind = DDLAlterView
+		}
+		d.Tables = []TableID{qualify(s.ViewName)}
+	default:
+		d.Parsed = false
+	}
+	if len(d.Tables) > 0 {
+		d.Database = d.Tables[0].DB
+	}
+	return d
+}
+
+// changesTables reports whether a statement may change table definitions.
+func (d DDL) changesTables() bool {
+	switch d.Kind {
+	case DDLCreateTable, DDLAlterTable, DDLDropTable, DDLRenameTable, DDLTruncateTable:
+		return true
+	}
+	return !d.Parsed
+}

@@ -1,0 +1,107 @@
+package mysql
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// FilterConfig lists the include/exclude regular expressions of the
+// database, table and column filters. Each is matched against the whole
+// name: db, db.table, db.table.column.
+type FilterConfig struct {
+	DatabaseInclude, DatabaseExclude []string
+	TableInclude, TableExclude       []string
+	ColumnInclude, ColumnExclude     []string
+	IgnoreBuiltin                    bool
+}
+
+// Filters decide which databases, tables and columns are captured. They are
+// consulted once per table schema version, never per row.
+type Filters struct {
+	dbInc, dbExc   []*regexp.Regexp
+	tblInc, tblExc []*regexp.Regexp
+	colInc, colExc []*regexp.Regexp
+	ignoreBuiltin  bool
+}
+
+var builtinDatabases = map[string]bool{"mysql": true, "sys": true, "information_schema": true, "performance_schema": true}
+
+// NewFilters compiles the filter expressions; an invalid one is reported
+// with its config key.
+func NewFilters(c FilterConfig) (*Filters, error) {
+	f := &Filters{ignoreBuiltin: c.IgnoreBuiltin}
+	var err error
+	compile := func(key string, exprs []string) []*regexp.Regexp {
+		if err != nil {
+			return nil
+		}
+		out := make([]*regexp.Regexp, 0, len(exprs))
+		for _, e := range exprs {
+			// Anchored on both sides: Debezium matches the whole identifier.
+			re, cerr := regexp.Compile(`^(?:` + e + `)$`)
+			if cerr != nil {
+				err = &connect.ConfigError{Name: key, Value: strings.Join(exprs, ","), Message: fmt.Sprintf("%q is not a valid regular expression: %v", e, cerr)}
+				return nil
+			}
+			out = append(out, re)
+		}
+		return out
+	}
+	f.dbInc = compile(KeyDatabaseInclude, c.DatabaseInclude)
+	f.dbExc = compile(KeyDatabaseExclude, c.DatabaseExclude)
+	f.tblInc = compile(KeyTableInclude, c.TableInclude)
+	f.tblExc = compile(KeyTableExclude, c.TableExclude)
+	f.colInc = compile(KeyColumnInclude, c.ColumnInclude)
+	f.colExc = compile(KeyColumnExclude, c.ColumnExclude)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Database reports whether a database is captured.
+func (f *Filters) Database(db string) bool {
+	if f.ignoreBuiltin && builtinDatabases[strings.ToLower(db)] {
+		return false
+	}
+	if len(f.dbInc) > 0 && !anyMatch(f.dbInc, db) {
+		return false
+	}
+	return !anyMatch(f.dbExc, db)
+}
+
+// Table reports whether a table is captured.
+func (f *Filters) Table(db, table string) bool {
+	if !f.Database(db) {
+		return false
+	}
+	id := db + "." + table
+	if len(f.tblInc) > 0 && !anyMatch(f.tblInc, id) {
+		return false
+	}
+	return !anyMatch(f.tblExc, id)
+}
+
+// Column reports whether a column is kept in row images.
+func (f *Filters) Column(db, table, column string) bool {
+	if len(f.colInc) == 0 && len(f.colExc) == 0 {
+		return true
+	}
+	id := db + "." + table + "." + column
+	if len(f.colInc) > 0 && !anyMatch(f.colInc, id) {
+		return false
+	}
+	return !anyMatch(f.colExc, id)
+}

@@ -1,0 +1,901 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/google/uuid"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// stream reads the binlog in its own goroutine and turns events into
+// records on a bounded queue. The pipeline of one event is:
+//
+//	binlog event → cursor (position bookkeeping) → table schema lookup →
+//	row decoding (tableSchema.row/key) → record building → queue
+//
+// Row filters, routing and throttling (DTS options) slot in between
+// decoding and the queue through the emit function.
+type stream struct {
+	opts      *Options
+	dial      *dialer
+	server    *Server
+	log       *slog.Logger
+	source    *connect.Schema
+	ddlSchema *connect.Schema
+	partition map[string]any
+	history   SchemaHistory
+	parser    *ddlParser
+
+	queue chan *connect.SourceRecord
+
+	// Owned by the reader goroutine.
+	meta     *client.Conn
+	infos    map[TableID]*TableInfo
+	byID     map[uint64]*tableEntry
+	latest   map[TableID]*tableSchema
+	cur      cursor
+	skip     skipState
+	syncer   *replication.BinlogSyncer
+	syncerMu sync.Mutex // guards syncer against Stop
+
+	lastEventOK bool // an event arrived since the last reconnect
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // set before done closes
+}
+
+type tableEntry struct {
+	tm *replication.TableMapEvent
+	ts *tableSchema // nil when the table is not captured
+}
+
+// cursor is the stream's position, kept as Debezium keeps it.
+type cursor struct {
+	file     string
+	txFile   string // restart point: start of the open transaction, or of the next event
+	txPos    uint32
+	inTx     bool
+	events   int64 // events of the open transaction fully handled
+	gset     gomysql.GTIDSet
+	gtids    string // gset rendered, for offsets; valid unless gtidsDirty
+	dirty    bool
+	curGTID  string
+	addGTID  func() // adds the open transaction's GTID to gset
+	thread   int64
+	serverID int64
+	// gtidPending is set between a GTID event and the statement or BEGIN
+	// it introduces.
+	gtidPending bool
+	tsSec       int64
+}
+
+// skipState says what a resumed stream must not emit again.
+type skipState struct {
+	active bool
+	events int64
+	rows   int64
+}
+
+func (c *cursor) committedGTIDs() string {
+	if c.dirty && c.gset != nil {
+		c.gtids = c.gset.String()
+		c.dirty = false
+	}
+	return c.gtids
+}
+
+func (c *cursor) commit() {
+	if c.addGTID != nil {
+		c.addGTID()
+		c.addGTID = nil
+		c.dirty = true
+	}
+	c.curGTID = ""
+	c.inTx = false
+	c.events = 0
+	c.thread = 0
+}
+
+// position returns the offset of a record emitted after rows rows of the
+// current event.
+func (c *cursor) position(rows int64) Position {
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID}
+}
+
+func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
+	src := SourceSchema(server.Version)
+	return &stream{
+		opts:      opts,
+		dial:      d,
+		server:    server,
+		log:       log,
+		source:    src,
+		ddlSchema: schemaChangeValueSchema(src),
+		partition: SourcePartition(opts.TopicPrefix),
+		history:   &MemoryHistory{},
+		parser:    newDDLParser(),
+		queue:     make(chan *connect.SourceRecord, opts.MaxQueueSize),
+		infos:     map[TableID]*TableInfo{},
+		byID:      map[uint64]*tableEntry{},
+		latest:    map[TableID]*tableSchema{},
+		done:      make(chan struct{}),
+	}
+}
+
+// start launches the reader at pos; skip events and rows are from the
+// stored offset.
+func (s *stream) start(ctx context.Context, pos Position) error {
+	if err := s.initCursor(pos); err != nil {
+		return err
+	}
+	if pos.Events > 0 || pos.Rows > 0 {
+		s.skip = skipState{active: true, events: pos.Events, rows: pos.Rows}
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go s.run(rctx)
+	return nil
+}
+
+func (s *stream) initCursor(pos Position) error {
+	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID}
+	if pos.GTIDs != "" || s.server.Flavor == FlavorMariaDB {
+		set, err := gomysql.ParseGTIDSet(s.server.Flavor, pos.GTIDs)
+		if err != nil {
+			return fmt.Errorf("stored offset has GTID set %q that does not parse as a %s GTID set: %w", pos.GTIDs, s.server.Flavor, err)
+		}
+		s.cur.gset = set
+	}
+	return nil
+}
+
+// stop ends the reader and waits for it.
+func (s *stream) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.syncerMu.Lock()
+	if s.syncer != nil {
+		s.syncer.Close()
+	}
+	s.syncerMu.Unlock()
+	<-s.done
+}
+
+func (s *stream) run(ctx context.Context) {
+	defer close(s.done)
+	defer func() {
+		if s.meta != nil {
+			s.meta.Close()
+		}
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			s.err = fmt.Errorf("binlog reader failed at %s:%d: %v", s.cur.file, s.cur.txPos, r)
+		}
+	}()
+	backoff := time.Second
+	var failingSince time.Time
+	for {
+		err := s.streamOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if !isConnectionError(err) {
+			s.err = err
+			return
+		}
+		// Reconnect from the open transaction's start, skipping what was
+		// already emitted: the same path as a restart from an offset.
+		if failingSince.IsZero() {
+			failingSince = time.Now()
+		}
+		if time.Since(failingSince) > reconnectWindow {
+			s.err = connect.Retriable(fmt.Errorf("binlog connection to %s lost for more than %s: %w", s.dial.addr(), reconnectWindow, err))
+			return
+		}
+		s.log.Warn("binlog connection lost; reconnecting", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos, "error", err)
+		if s.cur.inTx {
+			s.skip = skipState{active: true, events: s.cur.events}
+		}
+		s.cur.inTx, s.cur.gtidPending = false, false
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if backoff < 30*time.Second {
+			backoff *= 2
+		}
+		if s.lastEventOK {
+			failingSince, backoff = time.Time{}, time.Second
+			s.lastEventOK = false
+		}
+	}
+}
+
+// reconnectWindow bounds how long the reader retries a lost binlog
+// connection by itself before it reports a retriable error to the runtime.
+var reconnectWindow = 10 * time.Minute
+
+type connError struct{ err error }
+
+func (e *connError) Error() string { return e.err.Error() }
+func (e *connError) Unwrap() error { return e.err }
+
+func isConnectionError(err error) bool {
+	var ce *connError
+	return errors.As(err, &ce)
+}
+
+func (s *stream) newSyncer() *replication.BinlogSyncer {
+	cfg := replication.BinlogSyncerConfig{
+		ServerID:                s.opts.ServerID,
+		Flavor:                  s.server.Flavor,
+		Host:                    s.opts.Host,
+		Port:                    uint16(s.opts.Port),
+		User:                    s.opts.User,
+		Password:                s.opts.Password.Value(),
+		TLSConfig:               s.dial.binlogTLS(),
+		ParseTime:               false,
+		TimestampStringLocation: time.UTC,
+		UseDecimal:              false,
+		HeartbeatPeriod:         10 * time.Second,
+		ReadTimeout:             60 * time.Second,
+		DisableRetrySync:        true,
+		Logger:                  slog.New(discardHandler{}),
+		FillZeroLogPos:          s.server.Flavor == FlavorMariaDB && versionAtLeast(s.server.Version, 11, 4),
+	}
+	return replication.NewBinlogSyncer(cfg)
+}
+
+// streamOnce runs one replication connection until it fails or ctx ends.
+func (s *stream) streamOnce(ctx context.Context) error {
+	syncer := s.newSyncer()
+	s.syncerMu.Lock()
+	if ctx.Err() != nil {
+		s.syncerMu.Unlock()
+		return ctx.Err()
+	}
+	s.syncer = syncer
+	s.syncerMu.Unlock()
+	defer func() {
+		s.syncerMu.Lock()
+		s.syncer = nil
+		s.syncerMu.Unlock()
+		syncer.Close()
+	}()
+	// Every table id is bound again by the TABLE_MAP events that follow.
+	clear(s.byID)
+	var (
+		st  *replication.BinlogStreamer
+		err error
+	)
+	if g := s.cur.committedGTIDs(); g != "" && s.cur.gset != nil {
+		st, err = syncer.StartSyncGTID(s.cur.gset.Clone())
+	} else {
+		st, err = syncer.StartSync(gomysql.Position{Name: s.cur.txFile, Pos: s.cur.txPos})
+	}
+	if err != nil {
+		return &connError{fmt.Errorf("start replication at %s:%d (gtids %q): %w", s.cur.txFile, s.cur.txPos, s.cur.gtids, s.dial.explain(err))}
+	}
+	for {
+		ev, err := st.GetEvent(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return s.classifyStreamError(err)
+		}
+		s.lastEventOK = true
+		if err := s.handle(ctx, ev); err != nil {
+			return err
+		}
+	}
+}
+
+// classifyStreamError tells a dropped connection (retried) from a server
+// refusal such as a purged binlog (fatal, with the fix).
+func (s *stream) classifyStreamError(err error) error {
+	var me *gomysql.MyError
+	if errors.As(err, &me) {
+		switch me.Code {
+		case 1236: // ER_MASTER_FATAL_ERROR_READING_BINLOG
+			return fmt.Errorf("the server cannot send the binlog from %s:%d (gtids %q): %s; the position was probably purged: start over with a new snapshot (delete the connector's offsets) or keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)", s.cur.txFile, s.cur.txPos, s.cur.gtids, me.Message)
+		case 1045, 1044:
+			return fmt.Errorf("%s (check %s and %s)", me.Message, KeyUser, KeyPassword)
+		}
+		if me.Code >= 1000 && me.Code < 2000 && !strings.Contains(strings.ToLower(me.Message), "connection") {
+			return fmt.Errorf("binlog stream from %s: %s", s.dial.addr(), me.Message)
+		}
+	}
+	return &connError{err}
+}
+
+// handle processes one binlog event.
+func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	h := ev.Header
+	if h.Timestamp != 0 {
+		s.cur.tsSec = int64(h.Timestamp)
+	}
+	if h.ServerID != 0 {
+		s.cur.serverID = int64(h.ServerID)
+	}
+	var err error
+	switch e := ev.Event.(type) {
+	case *replication.RotateEvent:
+		s.cur.file = string(e.NextLogName)
+		if !s.cur.inTx {
+			s.cur.txFile, s.cur.txPos = s.cur.file, uint32(e.Position)
+		}
+		return nil
+	case *replication.MariadbGTIDEvent:
+		s.cur.curGTID = e.GTID.String()
+		if set, ok := s.cur.gset.(*gomysql.MariadbGTIDSet); ok {
+			g := e.GTID
+			s.cur.addGTID = func() { _ = set.AddSet(&g) }
+		}
+		s.gtidEventAt(h)
+		if !e.IsStandalone() {
+			s.beginTx(h)
+			s.cur.events = 1
+		}
+		return nil
+	case *replication.GTIDEvent:
+		s.gtidEvent(e)
+		s.gtidEventAt(h)
+		return nil
+	case *replication.QueryEvent:
+		err = s.queryEvent(ctx, h, e)
+	case *replication.XIDEvent:
+		s.endTx()
+	case *replication.TableMapEvent:
+		err = s.tableMap(e)
+	case *replication.RowsEvent:
+		err = s.rows(ctx, h, e)
+	}
+	if err != nil {
+		switch s.opts.FailureMode {
+		case "warn":
+			s.log.Warn("skipping a binlog event that could not be processed", "file", s.cur.file, "pos", h.LogPos-h.EventSize, "error", err)
+		case "skip":
+		default:
+			if errors.Is(err, context.Canceled) || isConnectionError(err) {
+				return err
+			}
+			return fmt.Errorf("binlog event at %s:%d: %w (set %s=warn to skip such events)", s.cur.file, h.LogPos-h.EventSize, err, KeyFailureMode)
+		}
+	}
+	if _, isQuery := ev.Event.(*replication.QueryEvent); isQuery && !s.cur.inTx {
+		// A statement outside a transaction (DDL, GRANT, ...) is its own
+		// transaction: it used up its GTID.
+		s.endTx()
+	}
+	if s.cur.inTx {
+		s.cur.events++
+		return nil
+	}
+	if h.LogPos > 0 {
+		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos
+	}
+	return nil
+}
+
+// gtidEventAt keeps the restart point at a GTID event, so that a restart
+// reads the GTID of the transaction it resumes.
+func (s *stream) gtidEventAt(h *replication.EventHeader) {
+	if !s.cur.inTx && h.LogPos >= h.EventSize {
+		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos-h.EventSize
+		s.cur.gtidPending = true
+	}
+}
+
+// endTx closes the open transaction (or standalone statement).
+func (s *stream) endTx() {
+	s.cur.commit()
+	s.cur.gtidPending = false
+	s.skip.active = false
+}
+
+// beginTx opens a transaction at its BEGIN (or MariaDB GTID) event; the
+// restart point stays at a preceding GTID event.
+func (s *stream) beginTx(h *replication.EventHeader) {
+	s.cur.inTx = true
+	s.cur.events = 0
+	if !s.cur.gtidPending && h.LogPos >= h.EventSize {
+		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos-h.EventSize
+	}
+	s.cur.gtidPending = false
+}
+
+func (s *stream) gtidEvent(e *replication.GTIDEvent) {
+	u, err := uuid.FromBytes(e.SID)
+	if err != nil || u == uuid.Nil {
+		// Anonymous transaction (gtid_mode=OFF).
+		s.cur.curGTID = ""
+		return
+	}
+	s.cur.curGTID = u.String() + ":" + strconv.FormatInt(e.GNO, 10)
+	if set, ok := s.cur.gset.(*gomysql.MysqlGTIDSet); ok {
+		gno := e.GNO
+		s.cur.addGTID = func() { set.AddGTID(u, gno) }
+	}
+}
+
+func (s *stream) queryEvent(ctx context.Context, h *replication.EventHeader, e *replication.QueryEvent) error {
+	q := string(e.Query)
+	switch classifyQuery(q) {
+	case stmtBegin:
+		s.beginTx(h)
+		s.cur.thread = int64(e.SlaveProxyID)
+		return nil
+	case stmtCommit, stmtRollback:
+		s.endTx()
+		return nil
+	case stmtDDL:
+		return s.ddl(ctx, h, e, q)
+	}
+	return nil
+}
+
+// ddl applies a DDL statement to the schema cache and emits its schema
+// change (and TRUNCATE) records.
+func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replication.QueryEvent, q string) error {
+	d := s.parser.parse(q, string(e.Schema))
+	if !d.Parsed && d.Database != "" {
+		// Unknown effect: forget everything cached about the database.
+		for id := range s.infos {
+			if id.DB == d.Database {
+				delete(s.infos, id)
+			}
+		}
+	}
+	for _, id := range d.Tables {
+		delete(s.infos, id)
+	}
+	if d.Kind == DDLDropDatabase {
+		for id := range s.infos {
+			if id.DB == d.Database {
+				delete(s.infos, id)
+			}
+		}
+	}
+	// The position after this statement: a restart must not apply it twice.
+	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID}
+	gtid := s.cur.curGTID
+	if s.cur.addGTID != nil && !s.cur.inTx {
+		s.cur.addGTID()
+		s.cur.addGTID = nil
+		s.cur.dirty = true
+	}
+	pos.GTIDs = s.cur.committedGTIDs()
+	if s.cur.inTx {
+		pos = s.cur.position(0)
+	}
+	if err := s.history.Record(ctx, HistoryRecord{Position: pos, Database: d.Database, DDL: q, Kind: d.Kind, Tables: d.Tables}); err != nil {
+		return fmt.Errorf("schema history: %w", err)
+	}
+	captured := d.Database != "" && s.opts.Filters.Database(d.Database)
+	if len(d.Tables) > 0 {
+		captured = false
+		for _, id := range d.Tables {
+			if s.opts.Filters.Table(id.DB, id.Table) {
+				captured = true
+			}
+		}
+	}
+	if !captured {
+		return nil
+	}
+	src := sourceInfo{prefix: s.opts.TopicPrefix, tsMs: int64(h.Timestamp) * 1000, db: d.Database, serverID: s.cur.serverID,
+		gtid: gtid, file: s.cur.file, pos: int64(h.LogPos - h.EventSize), thread: int64(e.SlaveProxyID)}
+	if len(d.Tables) > 0 {
+		names := make([]string, len(d.Tables))
+		for i, id := range d.Tables {
+			names[i] = id.Table
+		}
+		src.table = strings.Join(names, ",")
+	}
+	var recs []*connect.SourceRecord
+	if s.opts.IncludeSchemaChanges {
+		changes := s.tableChanges(d)
+		val := connect.NewStructs(s.ddlSchema, []any{src.build(s.source), time.Now().UnixMilli(), d.Database, nil, q, changes})
+		key := connect.NewStructs(schemaChangeKeySchema, []any{d.Database})
+		rec := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: pos.Map(), Topic: s.opts.TopicPrefix,
+			KeySchema: schemaChangeKeySchema, Key: key, ValueSchema: s.ddlSchema, Value: val, Timestamp: int64(h.Timestamp) * 1000}
+		rec.Headers.AddString(connect.HeaderDDLType, d.Kind)
+		recs = append(recs, rec)
+	}
+	if d.Kind == DDLTruncateTable && !s.opts.SkipTruncate {
+		id := d.Tables[0]
+		if ts, err := s.schemaForTruncate(id); err != nil {
+			return err
+		} else if ts != nil {
+			src.table = id.Table
+			src.db = id.DB
+			now := time.Now()
+			val := connect.NewStructs(ts.envelope, []any{nil, nil, src.build(s.source), nil, connect.OpTruncate, now.UnixMilli(), now.UnixMicro(), now.UnixNano()})
+			recs = append(recs, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: pos.Map(), Topic: ts.topic,
+				ValueSchema: ts.envelope, Value: val, Timestamp: int64(h.Timestamp) * 1000})
+		}
+	}
+	for _, r := range recs {
+		if err := s.emit(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tableChanges describes the captured tables a DDL touched, as they are now.
+func (s *stream) tableChanges(d DDL) []any {
+	out := []any{}
+	typ := ""
+	switch d.Kind {
+	case DDLCreateTable:
+		typ = "CREATE"
+	case DDLAlterTable, DDLRenameTable:
+		typ = "ALTER"
+	case DDLDropTable:
+		typ = "DROP"
+	default:
+		return out
+	}
+	for i, id := range d.Tables {
+		if !s.opts.Filters.Table(id.DB, id.Table) {
+			continue
+		}
+		if d.Kind == DDLRenameTable && i%2 == 0 {
+			continue // the old name of a pair
+		}
+		if typ == "DROP" {
+			out = append(out, tableChange(typ, &Table{ID: id}))
+			continue
+		}
+		info, err := s.tableInfo(id)
+		if err != nil || info == nil {
+			continue
+		}
+		t, err := tableFromInfo(id, info)
+		if err != nil {
+			continue
+		}
+		out = append(out, tableChange(typ, t))
+	}
+	return out
+}
+
+func (s *stream) schemaForTruncate(id TableID) (*tableSchema, error) {
+	if !s.opts.Filters.Table(id.DB, id.Table) {
+		return nil, nil
+	}
+	if ts := s.latest[id]; ts != nil {
+		return ts, nil
+	}
+	info, err := s.tableInfo(id)
+	if err != nil || info == nil {
+		return nil, err
+	}
+	t, err := tableFromInfo(id, info)
+	if err != nil {
+		return nil, err
+	}
+	return s.schemaFor(t)
+}
+
+// metaConn returns the query connection, reconnecting when needed.
+func (s *stream) metaConn() (*client.Conn, error) {
+	if s.meta != nil {
+		if err := s.meta.Ping(); err == nil {
+			return s.meta, nil
+		}
+		s.meta.Close()
+		s.meta = nil
+	}
+	c, err := s.dial.connect(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	s.meta = c
+	return c, nil
+}
+
+// tableInfo returns information_schema's view of a table, cached until a
+// DDL touches it.
+func (s *stream) tableInfo(id TableID) (*TableInfo, error) {
+	if info, ok := s.infos[id]; ok {
+		return info, nil
+	}
+	c, err := s.metaConn()
+	if err != nil {
+		return nil, &connError{err}
+	}
+	info, err := loadTableInfo(c, id)
+	if err != nil {
+		return nil, err
+	}
+	s.infos[id] = info
+	return info, nil
+}
+
+func sameTableMap(a, b *replication.TableMapEvent) bool {
+	if a.ColumnCount != b.ColumnCount || !bytes.Equal(a.ColumnType, b.ColumnType) || !slices.Equal(a.ColumnMeta, b.ColumnMeta) ||
+		!bytes.Equal(a.Schema, b.Schema) || !bytes.Equal(a.Table, b.Table) || !bytes.Equal(a.NullBitmap, b.NullBitmap) ||
+		!bytes.Equal(a.SignednessBitmap, b.SignednessBitmap) || len(a.ColumnName) != len(b.ColumnName) {
+		return false
+	}
+	for i := range a.ColumnName {
+		if !bytes.Equal(a.ColumnName[i], b.ColumnName[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *stream) tableMap(tm *replication.TableMapEvent) error {
+	if e, ok := s.byID[tm.TableID]; ok && sameTableMap(e.tm, tm) {
+		return nil
+	}
+	id := TableID{DB: string(tm.Schema), Table: string(tm.Table)}
+	entry := &tableEntry{tm: tm}
+	s.byID[tm.TableID] = entry
+	if !s.opts.Filters.Table(id.DB, id.Table) {
+		return nil
+	}
+	info, err := s.tableInfo(id)
+	if err != nil {
+		return err
+	}
+	t, err := tableFromMap(tm, info)
+	if err != nil {
+		return err
+	}
+	ts, err := s.schemaFor(t)
+	if err != nil {
+		return err
+	}
+	entry.ts = ts
+	return nil
+}
+
+// schemaFor returns the record layout of a table definition, reusing the
+// last one when the definition did not change, else a new version.
+func (s *stream) schemaFor(t *Table) (*tableSchema, error) {
+	prev := s.latest[t.ID]
+	if prev != nil && prev.table.sameShape(t) {
+		return prev, nil
+	}
+	version := int64(1)
+	if prev != nil {
+		version = prev.version + 1
+	}
+	ts, err := buildTableSchema(t, version, s.opts.TopicPrefix, s.opts.Filters, s.opts.Types, s.source)
+	if err != nil {
+		return nil, err
+	}
+	s.latest[t.ID] = ts
+	return ts, nil
+}
+
+// rows turns a rows event into change records.
+func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
+	entry := s.byID[e.TableID]
+	if entry == nil {
+		return fmt.Errorf("rows event for table id %d without its TABLE_MAP event", e.TableID)
+	}
+	ts := entry.ts
+	if ts == nil {
+		return nil
+	}
+	var op string
+	step := 1
+	switch e.Type() {
+	case replication.EnumRowsEventTypeInsert:
+		op = connect.OpCreate
+		if s.opts.SkipInsert {
+			return nil
+		}
+	case replication.EnumRowsEventTypeUpdate:
+		op, step = connect.OpUpdate, 2
+		if s.opts.SkipUpdate {
+			return nil
+		}
+	case replication.EnumRowsEventTypeDelete:
+		op = connect.OpDelete
+		if s.opts.SkipDelete {
+			return nil
+		}
+	default:
+		return nil
+	}
+	changes := len(e.Rows) / step
+	first := 0
+	if s.skip.active {
+		switch {
+		case s.cur.events < s.skip.events:
+			return nil
+		case s.cur.events == s.skip.events:
+			first = int(s.skip.rows)
+		}
+		s.skip.active = false
+	}
+	now := time.Now()
+	nowMs, nowUs, nowNs := now.UnixMilli(), now.UnixMicro(), now.UnixNano()
+	eventPos := int64(h.LogPos - h.EventSize)
+	tsMs := int64(h.Timestamp) * 1000
+	for i := first; i < changes; i++ {
+		src := sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
+			serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, row: int32(i), thread: s.cur.thread}
+		source := src.build(s.source)
+		done := s.cur.position(int64(i + 1)).Map()
+		var before, after []any
+		if step == 2 {
+			before, after = e.Rows[2*i], e.Rows[2*i+1]
+		} else if op == connect.OpDelete {
+			before = e.Rows[i]
+		} else {
+			after = e.Rows[i]
+		}
+		rec := func(op string, beforeImg, afterImg []any, offset map[string]any) (*connect.SourceRecord, error) {
+			var bv, av any
+			var keyImg []any
+			if beforeImg != nil {
+				b, err := ts.row(beforeImg)
+				if err != nil {
+					return nil, fmt.Errorf("table %s before image: %w", ts.table.ID, err)
+				}
+				bv, keyImg = b, beforeImg
+			}
+			if afterImg != nil {
+				a, err := ts.row(afterImg)
+				if err != nil {
+					return nil, fmt.Errorf("table %s after image: %w", ts.table.ID, err)
+				}
+				av, keyImg = a, afterImg
+			}
+			key, err := ts.key(keyImg)
+			if err != nil {
+				return nil, fmt.Errorf("table %s key: %w", ts.table.ID, err)
+			}
+			val := connect.NewStructs(ts.envelope, []any{bv, av, source, nil, op, nowMs, nowUs, nowNs})
+			r := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: offset, Topic: ts.topic,
+				ValueSchema: ts.envelope, Value: val, Timestamp: tsMs}
+			if key != nil {
+				r.KeySchema, r.Key = ts.keySchema, key
+			}
+			return r, nil
+		}
+		// A change that produces several records marks only its last one
+		// as done, so a crash between them repeats rather than loses.
+		var pending []*connect.SourceRecord
+		var undone map[string]any
+		notDone := func() map[string]any {
+			if undone == nil {
+				undone = s.cur.position(int64(i)).Map()
+			}
+			return undone
+		}
+		switch op {
+		case connect.OpUpdate:
+			if ts.keySchema != nil && s.keyChanged(ts, before, after) {
+				del, err := rec(connect.OpDelete, before, nil, notDone())
+				if err != nil {
+					return err
+				}
+				pending = append(pending, del)
+				if s.opts.TombstonesOnDelete {
+					pending = append(pending, tombstone(del, notDone()))
+				}
+				cr, err := rec(connect.OpCreate, nil, after, done)
+				if err != nil {
+					return err
+				}
+				pending = append(pending, cr)
+				break
+			}
+			r, err := rec(op, before, after, done)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, r)
+		case connect.OpDelete:
+			if s.opts.TombstonesOnDelete && ts.keySchema != nil {
+				del, err := rec(op, before, nil, notDone())
+				if err != nil {
+					return err
+				}
+				pending = append(pending, del, tombstone(del, done))
+				break
+			}
+			r, err := rec(op, before, nil, done)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, r)
+		default:
+			r, err := rec(op, nil, after, done)
+			if err != nil {
+				return err
+			}
+			pending = append(pending, r)
+		}
+		for _, r := range pending {
+			if err := s.emit(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func tombstone(del *connect.SourceRecord, offset map[string]any) *connect.SourceRecord {
+	return &connect.SourceRecord{SourcePartition: del.SourcePartition, SourceOffset: offset, Topic: del.Topic,
+		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp}
+}
+
+// keyChanged compares the primary-key columns of two row images.
+func (s *stream) keyChanged(ts *tableSchema, before, after []any) bool {
+	for _, kc := range ts.keyConvs {
+		if kc.index >= len(before) || kc.index >= len(after) {
+			return true
+		}
+		if !rawEqual(before[kc.index], after[kc.index]) {
+			return true
+		}
+	}
+	return false
+}
+
+func rawEqual(a, b any) bool {
+	if ab, ok := a.([]byte); ok {
+		bb, ok := b.([]byte)
+		return ok && bytes.Equal(ab, bb)
+	}
+	return a == b
+}
+
+// emit queues a record, waiting while the queue is full.
+func (s *stream) emit(ctx context.Context, r *connect.SourceRecord) error {
+	select {
+	case s.queue <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// versionAtLeast compares the leading major.minor of a version string.
+func versionAtLeast(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(strings.TrimLeftFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma > major || (ma == major && mi >= minor)
+}
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }

@@ -1,0 +1,508 @@
+package mysql
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// TableID names a table.
+type TableID struct{ DB, Table string }
+
+func (t TableID) String() string { return t.DB + "." + t.Table }
+
+// Index is a named unique index and its columns in index order.
+type Index struct {
+	Name    string
+	Columns []string
+}
+
+// Table is a table's definition at one point of the binlog.
+type Table struct {
+	ID         TableID
+	Columns    []Column
+	PrimaryKey []string
+	UniqueKeys []Index // PRIMARY first when there is one
+	Charset    string  // the table's default character set, when known
+}
+
+// TableInfo is what information_schema says about a table now; it enriches
+// the binlog's TABLE_MAP, and is the only source of column names when
+// binlog_row_metadata=MINIMAL.
+type TableInfo struct {
+	Columns    []InfoColumn
+	PrimaryKey []string
+	UniqueKeys []Index
+	Charset    string
+}
+
+// InfoColumn is one row of information_schema.COLUMNS.
+type InfoColumn struct {
+	Name       string
+	DataType   string // upper case
+	ColumnType string
+	Nullable   bool
+	Charset    string
+	Length     int
+	Scale      int
+	HasScale   bool
+}
+
+// tableFromMap builds a Table from a TABLE_MAP event, taking names,
+// signedness, charsets, members and primary key from its full row metadata
+// and filling in or refining from info when the columns agree.
+func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error) {
+	id := TableID{DB: string(tm.Schema), Table: string(tm.Table)}
+	n := int(tm.ColumnCount)
+	names := tm.ColumnNameString()
+	if len(names) != n {
+		names = nil
+	}
+	var infoByName map[string]*InfoColumn
+	if info != nil {
+		infoByName = make(map[string]*InfoColumn, len(info.Columns))
+		for i := range info.Columns {
+			infoByName[strings.ToLower(info.Columns[i].Name)] = &info.Columns[i]
+		}
+	}
+	if names == nil {
+		if info == nil || len(info.Columns) != n {
+			have := 0
+			if info != nil {
+				have = len(info.Columns)
+			}
+			return nil, fmt.Errorf("table %s: the binlog has no column names (binlog_row_metadata is not FULL) and information_schema lists %d columns where the binlog event has %d: the table changed after this event was written; set binlog_row_metadata=FULL on the server (MySQL 8.0.1+, MariaDB 10.5+) so each event carries its own column names", id, have, n)
+		}
+	}
+	unsigned := tm.UnsignedMap()
+	collations := tm.CollationMap()
+	esCollations := tm.EnumSetCollationMap()
+	enums := tm.EnumStrValueMap()
+	sets := tm.SetStrValueMap()
+	geoms := tm.GeometryTypeMap()
+
+	t := &Table{ID: id, Columns: make([]Column, n)}
+	for i := 0; i < n; i++ {
+		c := &t.Columns[i]
+		c.Position = i + 1
+		c.BinlogType, c.Meta = realType(tm.ColumnType[i], tm.ColumnMeta[i])
+		var ic *InfoColumn
+		if names != nil {
+			c.Name = names[i]
+			ic = infoByName[strings.ToLower(c.Name)]
+			if ic != nil && !compatibleInfo(c, ic) {
+				ic = nil
+			}
+		} else {
+			ic = &info.Columns[i]
+			c.Name = ic.Name
+		}
+		if ok, nullable := tm.Nullable(i); ok {
+			c.Nullable = nullable
+		} else {
+			c.Nullable = true
+		}
+		if u, ok := unsigned[i]; ok {
+			c.Unsigned = u
+		}
+		if coll, ok := collations[i]; ok {
+			c.Charset = charsetOfCollation(coll)
+		} else if coll, ok := esCollations[i]; ok {
+			c.Charset = charsetOfCollation(coll)
+		}
+		if m, ok := enums[i]; ok {
+			c.Members = m
+		} else if m, ok := sets[i]; ok {
+			c.Members = m
+		}
+		if g, ok := geoms[i]; ok && g == 1 {
+			c.DataType = "POINT"
+		}
+		if ic != nil {
+			c.DataType = ic.DataType
+			c.FullType = ic.ColumnType
+			c.Nullable = ic.Nullable
+			if unsigned == nil {
+				c.Unsigned = strings.Contains(strings.ToLower(ic.ColumnType), "unsigned")
+			}
+			if ic.Charset != "" {
+				c.Charset = ic.Charset
+			} else if c.Charset == "" && isBinaryType(ic.DataType) {
+				c.Charset = "binary"
+			}
+			c.Length, c.Scale, c.HasScale = ic.Length, ic.Scale, ic.HasScale
+			if c.Members == nil && (ic.DataType == "ENUM" || ic.DataType == "SET") {
+				m, err := parseMembers(ic.ColumnType)
+				if err != nil {
+					return nil, fmt.Errorf("table %s column %s: %w", id, c.Name, err)
+				}
+				c.Members = m
+			}
+		}
+	}
+	// Key: information_schema knows the key order of every unique index;
+	// the binlog knows the primary key of the row image itself.
+	if info != nil && allColumnsPresent(t, info.PrimaryKey) {
+		t.PrimaryKey = info.PrimaryKey
+		for _, u := range info.UniqueKeys {
+			if allColumnsPresent(t, u.Columns) {
+				t.UniqueKeys = append(t.UniqueKeys, u)
+			}
+		}
+		t.Charset = info.Charset
+	} else if len(tm.PrimaryKey) > 0 {
+		for _, ix := range tm.PrimaryKey {
+			if int(ix) < n {
+				t.PrimaryKey = append(t.PrimaryKey, t.Columns[ix].Name)
+			}
+		}
+		t.UniqueKeys = []Index{{Name: "PRIMARY", Columns: t.PrimaryKey}}
+	}
+	return t, nil
+}
+
+// realType resolves the real type of a STRING column (ENUM, SET, CHAR)
+// from its metadata, as the binlog packs it.
+func realType(t byte, meta uint16) (byte, uint16) {
+	if t == gomysql.MYSQL_TYPE_STRING && meta >= 256 {
+		b0 := byte(meta >> 8)
+		if b0&0x30 != 0x30 {
+			return b0 | 0x30, meta
+		}
+		return b0, meta
+	}
+	return t, meta
+}
+
+func isBinaryType(dataType string) bool {
+	switch dataType {
+	case "BINARY", "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB":
+		return true
+	}
+	return false
+}
+
+// compatibleInfo reports whether an information_schema column can describe
+// a binlog column of the same name: a column dropped and re-added with
+// another type since the event was written must not lend its definition.
+func compatibleInfo(c *Column, ic *InfoColumn) bool {
+	probe := Column{BinlogType: c.BinlogType, Meta: c.Meta, Charset: "utf8mb4"}
+	want := probe.binlogTypeName()
+	switch want {
+	case "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT":
+		return ic.DataType == want || (ic.DataType == "INTEGER" && want == "INT") || (ic.DataType == "BOOLEAN" && want == "TINYINT")
+	case "CHAR", "VARCHAR":
+		switch ic.DataType {
+		case "CHAR", "VARCHAR", "BINARY", "VARBINARY", "ENUM", "SET":
+			return true
+		}
+		return false
+	case "TEXT":
+		return strings.HasSuffix(ic.DataType, "TEXT") || strings.HasSuffix(ic.DataType, "BLOB") || ic.DataType == "JSON"
+	case "GEOMETRY":
+		switch ic.DataType {
+		case "GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION", "GEOMCOLLECTION":
+			return true
+		}
+		return false
+	case "DECIMAL":
+		return ic.DataType == "DECIMAL" || ic.DataType == "NUMERIC"
+	}
+	return ic.DataType == want
+}
+
+func allColumnsPresent(t *Table, cols []string) bool {
+	if len(cols) == 0 {
+		return false
+	}
+	for _, k := range cols {
+		if t.columnIndex(k) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *Table) columnIndex(name string) int {
+	for i := range t.Columns {
+		if strings.EqualFold(t.Columns[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sameShape reports whether two definitions decode rows identically.
+func (t *Table) sameShape(o *Table) bool {
+	if o == nil || len(t.Columns) != len(o.Columns) || strings.Join(t.PrimaryKey, ",") != strings.Join(o.PrimaryKey, ",") {
+		return false
+	}
+	for i := range t.Columns {
+		a, b := &t.Columns[i], &o.Columns[i]
+		if a.Name != b.Name || a.BinlogType != b.BinlogType || a.Meta != b.Meta || a.DataType != b.DataType ||
+			a.FullType != b.FullType || a.Unsigned != b.Unsigned || a.Nullable != b.Nullable || a.Charset != b.Charset ||
+			strings.Join(a.Members, "\x00") != strings.Join(b.Members, "\x00") {
+			return false
+		}
+	}
+	return true
+}
+
+// parseMembers reads the members of "enum('a','b”c')" or "set(...)".
+func parseMembers(columnType string) ([]string, error) {
+	open := strings.IndexByte(columnType, '(')
+	if open < 0 || !strings.HasSuffix(columnType, ")") {
+		return nil, fmt.Errorf("cannot read the members of %q", columnType)
+	}
+	body := columnType[open+1 : len(columnType)-1]
+	var out []string
+	for i := 0; i < len(body); {
+		if body[i] != '\'' {
+			if body[i] == ',' || body[i] == ' ' {
+				i++
+				continue
+			}
+			return nil, fmt.Errorf("cannot read the members of %q", columnType)
+		}
+		var sb strings.Builder
+		j := i + 1
+		for ; j < len(body); j++ {
+			if body[j] == '\'' {
+				if j+1 < len(body) && body[j+1] == '\'' {
+					sb.WriteByte('\'')
+					j++
+					continue
+				}
+				break
+			}
+			if body[j] == '\\' && j+1 < len(body) {
+				j++
+			}
+			sb.WriteByte(body[j])
+		}
+		out = append(out, sb.String())
+		i = j + 1
+	}
+	return out, nil
+}
+
+// tableSchema is one version of a captured table's record layout: the
+// Connect schemas and the per-column converters, built once so that the
+// per-row path is a loop over converters.
+type tableSchema struct {
+	table     *Table
+	version   int64
+	topic     string
+	convs     []*columnConverter // value columns kept by the column filter, in table order
+	keyConvs  []*columnConverter // primary-key columns, in key order
+	rowSchema *connect.Schema
+	keySchema *connect.Schema
+	envelope  *connect.Schema
+}
+
+// buildTableSchema derives the record layout of a table version.
+func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt TypeOptions, source *connect.Schema) (*tableSchema, error) {
+	base := prefix + "." + t.ID.DB + "." + t.ID.Table
+	ts := &tableSchema{table: t, version: version, topic: base}
+	rb := connect.StructBuilder().Name(base + ".Value").Optional()
+	all := make([]*columnConverter, len(t.Columns))
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		cc, err := newColumnConverter(c, opt)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", t.ID, err)
+		}
+		all[i] = cc
+		if f != nil && !f.Column(t.ID.DB, t.ID.Table, c.Name) {
+			continue
+		}
+		ts.convs = append(ts.convs, cc)
+		rb.Field(c.Name, cc.schema)
+	}
+	if len(t.PrimaryKey) > 0 {
+		rb.Param(connect.ParamPrimaryKey, strings.Join(t.PrimaryKey, ","))
+	}
+	if len(t.UniqueKeys) > 0 {
+		uk := make(map[string][]string, len(t.UniqueKeys))
+		for _, u := range t.UniqueKeys {
+			uk[u.Name] = u.Columns
+		}
+		b, _ := json.Marshal(uk)
+		rb.Param(connect.ParamUniqueKeys, string(b))
+	}
+	rb.Param(connect.ParamTableVersion, strconv.FormatInt(version, 10))
+	row, err := rb.Build()
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", t.ID, err)
+	}
+	ts.rowSchema = row
+	if len(t.PrimaryKey) > 0 {
+		kb := connect.StructBuilder().Name(base + ".Key")
+		for _, k := range t.PrimaryKey {
+			i := t.columnIndex(k)
+			cc := all[i]
+			ks := cc.schema
+			if ks.Optional {
+				// A primary-key column is NOT NULL; metadata that says
+				// otherwise (minimal binlog metadata) must not make the key
+				// optional.
+				ks = ks.Builder().Required().MustBuild()
+			}
+			kc := *cc
+			kc.schema = ks
+			ts.keyConvs = append(ts.keyConvs, &kc)
+			kb.Field(t.Columns[i].Name, ks)
+		}
+		if ts.keySchema, err = kb.Build(); err != nil {
+			return nil, fmt.Errorf("table %s key: %w", t.ID, err)
+		}
+	}
+	ts.envelope, err = connect.StructBuilder().Name(base+".Envelope").Version(2).
+		Field(connect.FieldBefore, row).
+		Field(connect.FieldAfter, row).
+		Field(connect.FieldSource, source).
+		Field(connect.FieldTransaction, transactionBlockSchema).
+		Field(connect.FieldOp, connect.StringSchema).
+		Field(connect.FieldTsMs, connect.OptionalInt64Schema).
+		Field("ts_us", connect.OptionalInt64Schema).
+		Field("ts_ns", connect.OptionalInt64Schema).
+		Build()
+	if err != nil {
+		return nil, fmt.Errorf("table %s envelope: %w", t.ID, err)
+	}
+	return ts, nil
+}
+
+var transactionBlockSchema = connect.StructBuilder().Name(connect.TransactionBlockName).Version(1).Optional().
+	Field("id", connect.StringSchema).
+	Field("total_order", connect.Int64Schema).
+	Field("data_collection_order", connect.Int64Schema).
+	MustBuild()
+
+// row converts one binlog row image into a row struct of the schema.
+func (ts *tableSchema) row(raw []any) (*connect.Struct, error) {
+	vals := make([]any, len(ts.convs))
+	for i, cc := range ts.convs {
+		if cc.index >= len(raw) {
+			return nil, fmt.Errorf("column %s: row image has %d columns", cc.name, len(raw))
+		}
+		v := raw[cc.index]
+		if v == nil {
+			continue
+		}
+		out, err := cc.convert(v)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", cc.name, err)
+		}
+		if out == nil && !cc.optional {
+			return nil, fmt.Errorf("column %s: null in a NOT NULL column", cc.name)
+		}
+		vals[i] = out
+	}
+	return connect.NewStructs(ts.rowSchema, vals), nil
+}
+
+// key converts the primary-key columns of a binlog row image; nil when the
+// table has no primary key.
+func (ts *tableSchema) key(raw []any) (*connect.Struct, error) {
+	if ts.keySchema == nil {
+		return nil, nil
+	}
+	vals := make([]any, len(ts.keyConvs))
+	for i, cc := range ts.keyConvs {
+		if cc.index >= len(raw) || raw[cc.index] == nil {
+			return nil, fmt.Errorf("primary-key column %s is missing from the row image (is binlog_row_image=FULL?)", cc.name)
+		}
+		out, err := cc.convert(raw[cc.index])
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", cc.name, err)
+		}
+		vals[i] = out
+	}
+	return connect.NewStructs(ts.keySchema, vals), nil
+}
+
+// tableFromInfo builds a Table from information_schema alone, for when no
+// TABLE_MAP event describes it (TRUNCATE, DDL records, the snapshot phase).
+func tableFromInfo(id TableID, info *TableInfo) (*Table, error) {
+	t := &Table{ID: id, Columns: make([]Column, len(info.Columns)), PrimaryKey: info.PrimaryKey, UniqueKeys: info.UniqueKeys, Charset: info.Charset}
+	for i := range info.Columns {
+		ic := &info.Columns[i]
+		c := &t.Columns[i]
+		*c = Column{Name: ic.Name, Position: i + 1, DataType: ic.DataType, FullType: ic.ColumnType, Nullable: ic.Nullable,
+			Charset: ic.Charset, Length: ic.Length, Scale: ic.Scale, HasScale: ic.HasScale,
+			Unsigned: strings.Contains(strings.ToLower(ic.ColumnType), "unsigned")}
+		if c.Charset == "" && isBinaryType(ic.DataType) {
+			c.Charset = "binary"
+		}
+		bt, meta, ok := binlogTypeOf(ic)
+		if !ok {
+			return nil, fmt.Errorf("table %s column %s: unsupported type %s", id, ic.Name, ic.ColumnType)
+		}
+		c.BinlogType, c.Meta = bt, meta
+		if ic.DataType == "ENUM" || ic.DataType == "SET" {
+			m, err := parseMembers(ic.ColumnType)
+			if err != nil {
+				return nil, fmt.Errorf("table %s column %s: %w", id, c.Name, err)
+			}
+			c.Members = m
+		}
+	}
+	return t, nil
+}
+
+// binlogTypeOf is the binlog type and metadata a column of this SQL type
+// has in TABLE_MAP events (as far as the value decoding depends on it).
+func binlogTypeOf(ic *InfoColumn) (byte, uint16, bool) {
+	switch ic.DataType {
+	case "TINYINT", "BOOLEAN", "BOOL":
+		return gomysql.MYSQL_TYPE_TINY, 0, true
+	case "SMALLINT":
+		return gomysql.MYSQL_TYPE_SHORT, 0, true
+	case "MEDIUMINT":
+		return gomysql.MYSQL_TYPE_INT24, 0, true
+	case "INT", "INTEGER":
+		return gomysql.MYSQL_TYPE_LONG, 0, true
+	case "BIGINT":
+		return gomysql.MYSQL_TYPE_LONGLONG, 0, true
+	case "DECIMAL", "NUMERIC":
+		return gomysql.MYSQL_TYPE_NEWDECIMAL, uint16(ic.Length)<<8 | uint16(ic.Scale), true
+	case "FLOAT":
+		return gomysql.MYSQL_TYPE_FLOAT, 4, true
+	case "DOUBLE", "REAL":
+		return gomysql.MYSQL_TYPE_DOUBLE, 8, true
+	case "BIT":
+		return gomysql.MYSQL_TYPE_BIT, uint16(ic.Length/8)<<8 | uint16(ic.Length%8), true
+	case "YEAR":
+		return gomysql.MYSQL_TYPE_YEAR, 0, true
+	case "DATE":
+		return gomysql.MYSQL_TYPE_DATE, 0, true
+	case "TIME":
+		return gomysql.MYSQL_TYPE_TIME2, uint16(max(ic.Scale, 0)), true
+	case "DATETIME":
+		return gomysql.MYSQL_TYPE_DATETIME2, uint16(max(ic.Scale, 0)), true
+	case "TIMESTAMP":
+		return gomysql.MYSQL_TYPE_TIMESTAMP2, uint16(max(ic.Scale, 0)), true
+	case "CHAR", "BINARY":
+		return gomysql.MYSQL_TYPE_STRING, 0, true
+	case "VARCHAR", "VARBINARY":
+		return gomysql.MYSQL_TYPE_VARCHAR, 0, true
+	case "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB":
+		return gomysql.MYSQL_TYPE_BLOB, 0, true
+	case "ENUM":
+		return gomysql.MYSQL_TYPE_ENUM, 0, true
+	case "SET":
+		return gomysql.MYSQL_TYPE_SET, 0, true
+	case "JSON":
+		return gomysql.MYSQL_TYPE_JSON, 0, true
+	case "GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION", "GEOMCOLLECTION":
+		return gomysql.MYSQL_TYPE_GEOMETRY, 4, true
+	}
+	return 0, 0, false
+}

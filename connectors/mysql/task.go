@@ -1,0 +1,145 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Task streams the binlog of one server. The binlog is a single ordered
+// stream, so a connector has exactly one task.
+type Task struct {
+	mu     sync.Mutex
+	opts   *Options
+	stream *stream
+	log    *slog.Logger
+	// Server is what the task learned on connect (flavor, version).
+	Server *Server
+}
+
+// NewTask returns an unstarted task.
+func NewTask() *Task { return &Task{log: slog.Default().With("connector", "mysql")} }
+
+// Version implements connect.Versioned.
+func (t *Task) Version() string { return Version }
+
+// Start connects, finds the starting position (the stored offset, or the
+// server's current position) and starts the binlog reader.
+func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props map[string]string) error {
+	opts, err := ParseOptions(props)
+	if err != nil {
+		return err
+	}
+	d, err := newDialer(opts)
+	if err != nil {
+		return err
+	}
+	conn, err := d.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	server, err := detectServer(conn)
+	if err != nil {
+		return err
+	}
+	if server.ServerID == opts.ServerID {
+		return &connect.ConfigError{Name: KeyServerID, Value: fmt.Sprint(opts.ServerID),
+			Message: "equals the source server's own server_id; choose another id (or leave it unset for a random one)"}
+	}
+	var stored map[string]any
+	if tctx != nil && tctx.OffsetStorageReader() != nil {
+		stored, err = tctx.OffsetStorageReader().Offset(ctx, SourcePartition(opts.TopicPrefix))
+		if err != nil {
+			return connect.Retriable(fmt.Errorf("read the stored offset: %w", err))
+		}
+	}
+	var pos Position
+	if len(stored) > 0 {
+		if pos, err = ParsePosition(stored); err != nil {
+			return fmt.Errorf("stored offset for server %q cannot be used: %w; reset the connector's offsets to start over", opts.TopicPrefix, err)
+		}
+		if pos.Snapshot {
+			return fmt.Errorf("the stored offset of %q is from an unfinished snapshot, and this build has no snapshot phase to resume it; reset the connector's offsets and set %s=no_data", opts.TopicPrefix, KeySnapshotMode)
+		}
+	} else {
+		if !opts.streamsWithoutSnapshot() {
+			return &connect.ConfigError{Name: KeySnapshotMode, Value: opts.SnapshotMode,
+				Message: "needs the snapshot phase, which this build does not include yet; set snapshot.mode=no_data (or never) to stream changes from the current binlog position without reading existing rows"}
+		}
+		if pos, err = currentPosition(conn, server.Flavor); err != nil {
+			return err
+		}
+	}
+	s := newStream(opts, d, server, t.log)
+	if err := s.start(ctx, pos); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.opts, t.stream, t.Server = opts, s, server
+	t.mu.Unlock()
+	t.log.Info("streaming binlog", "server", d.addr(), "flavor", server.Flavor, "version", server.Version,
+		"file", pos.File, "pos", pos.Pos, "gtids", pos.GTIDs, "skip_events", pos.Events, "skip_rows", pos.Rows)
+	return nil
+}
+
+// Poll returns up to max.batch.size records, waiting up to poll.interval.ms
+// for the first one. After the reader failed, it returns the queued records
+// and then the failure.
+func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
+	t.mu.Lock()
+	s, opts := t.stream, t.opts
+	t.mu.Unlock()
+	if s == nil {
+		return nil, fmt.Errorf("mysql task polled before Start")
+	}
+	batch := make([]*connect.SourceRecord, 0, min(opts.MaxBatchSize, 256))
+	drain := func() {
+		for len(batch) < opts.MaxBatchSize {
+			select {
+			case r := <-s.queue:
+				batch = append(batch, r)
+			default:
+				return
+			}
+		}
+	}
+	drain()
+	if len(batch) > 0 {
+		return batch, nil
+	}
+	timer := time.NewTimer(opts.PollInterval)
+	defer timer.Stop()
+	select {
+	case r := <-s.queue:
+		batch = append(batch, r)
+		drain()
+		return batch, nil
+	case <-s.done:
+		drain()
+		if len(batch) > 0 {
+			return batch, nil
+		}
+		// A nil error means Stop ended the reader.
+		return nil, s.err
+	case <-timer.C:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, nil
+	}
+}
+
+// Stop ends the binlog reader; a blocked Poll returns within its interval.
+func (t *Task) Stop() error {
+	t.mu.Lock()
+	s := t.stream
+	t.mu.Unlock()
+	if s != nil {
+		s.stop()
+	}
+	return nil
+}

@@ -1,0 +1,989 @@
+package mysql
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// TypeOptions are the value-representation choices of Debezium's
+// *.handling.mode and time.precision.mode keys, lower case.
+type TypeOptions struct {
+	Decimal        string // precise | double | string
+	TimePrecision  string // adaptive_time_microseconds | connect
+	BigintUnsigned string // long | precise
+	Binary         string // bytes | base64 | base64-url-safe | hex
+}
+
+// DefaultTypeOptions are Debezium's defaults.
+var DefaultTypeOptions = TypeOptions{Decimal: "precise", TimePrecision: "adaptive_time_microseconds", BigintUnsigned: "long", Binary: "bytes"}
+
+// Column is one column's definition as far as the binlog and
+// information_schema tell it.
+type Column struct {
+	Name     string
+	Position int // 1-based ordinal in the table
+
+	// BinlogType is the column's type in TABLE_MAP (ENUM and SET resolved
+	// from the STRING metadata); Meta its type metadata.
+	BinlogType byte
+	Meta       uint16
+
+	DataType string // upper-case SQL type name: INT, VARCHAR, DATETIME, ...
+	FullType string // information_schema COLUMN_TYPE, e.g. "int(10) unsigned"
+	Unsigned bool
+	Nullable bool
+	Charset  string // MySQL character set name; "binary" for binary strings
+	Length   int    // character length, precision, display width or bit count; 0 unknown
+	Scale    int    // decimal scale or fractional-second digits
+	HasScale bool
+	Members  []string // ENUM or SET members in definition order
+}
+
+// colKind is what the per-row conversion does with a column.
+type colKind uint8
+
+const (
+	kindUnknown colKind = iota
+	kindInt
+	kindDecimal
+	kindFloat
+	kindDouble
+	kindBit
+	kindYear
+	kindDate
+	kindTime
+	kindDatetime
+	kindTimestamp
+	kindString
+	kindBinary
+	kindEnum
+	kindSet
+	kindJSON
+	kindGeometry
+	kindPoint
+)
+
+// kind classifies a column from its binlog type, which decides what
+// go-mysql hands us, refined by the charset (text or binary) and the SQL
+// type name.
+func (c *Column) kind() (colKind, int) {
+	switch c.BinlogType {
+	case gomysql.MYSQL_TYPE_TINY:
+		return kindInt, 1
+	case gomysql.MYSQL_TYPE_SHORT:
+		return kindInt, 2
+	case gomysql.MYSQL_TYPE_INT24:
+		return kindInt, 3
+	case gomysql.MYSQL_TYPE_LONG:
+		return kindInt, 4
+	case gomysql.MYSQL_TYPE_LONGLONG:
+		return kindInt, 8
+	case gomysql.MYSQL_TYPE_NEWDECIMAL, gomysql.MYSQL_TYPE_DECIMAL:
+		return kindDecimal, 0
+	case gomysql.MYSQL_TYPE_FLOAT:
+		return kindFloat, 0
+	case gomysql.MYSQL_TYPE_DOUBLE:
+		return kindDouble, 0
+	case gomysql.MYSQL_TYPE_BIT:
+		return kindBit, 0
+	case gomysql.MYSQL_TYPE_YEAR:
+		return kindYear, 0
+	case gomysql.MYSQL_TYPE_DATE, gomysql.MYSQL_TYPE_NEWDATE:
+		return kindDate, 0
+	case gomysql.MYSQL_TYPE_TIME, gomysql.MYSQL_TYPE_TIME2:
+		return kindTime, 0
+	case gomysql.MYSQL_TYPE_DATETIME, gomysql.MYSQL_TYPE_DATETIME2:
+		return kindDatetime, 0
+	case gomysql.MYSQL_TYPE_TIMESTAMP, gomysql.MYSQL_TYPE_TIMESTAMP2:
+		return kindTimestamp, 0
+	case gomysql.MYSQL_TYPE_ENUM:
+		return kindEnum, 0
+	case gomysql.MYSQL_TYPE_SET:
+		return kindSet, 0
+	case gomysql.MYSQL_TYPE_JSON:
+		return kindJSON, 0
+	case gomysql.MYSQL_TYPE_GEOMETRY:
+		if c.DataType == "POINT" {
+			return kindPoint, 0
+		}
+		return kindGeometry, 0
+	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING, gomysql.MYSQL_TYPE_STRING,
+		gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
+		if c.Charset == "binary" {
+			return kindBinary, 0
+		}
+		if c.Charset == "" {
+			switch c.DataType {
+			case "BINARY", "VARBINARY", "TINYBLOB", "BLOB", "MEDIUMBLOB", "LONGBLOB":
+				return kindBinary, 0
+			case "":
+				// No charset known (minimal metadata, no information_schema):
+				// BLOB-typed columns are more often binary than not.
+				if c.BinlogType == gomysql.MYSQL_TYPE_BLOB {
+					return kindBinary, 0
+				}
+			}
+		}
+		return kindString, 0
+	case gomysql.MYSQL_TYPE_VECTOR:
+		return kindBinary, 0
+	}
+	return kindUnknown, 0
+}
+
+// binlogTypeName is the SQL type name implied by the binlog type, used
+// when information_schema did not give one.
+func (c *Column) binlogTypeName() string {
+	k, w := c.kind()
+	switch k {
+	case kindInt:
+		return [...]string{"", "TINYINT", "SMALLINT", "MEDIUMINT", "INT", "", "", "", "BIGINT"}[w]
+	case kindDecimal:
+		return "DECIMAL"
+	case kindFloat:
+		return "FLOAT"
+	case kindDouble:
+		return "DOUBLE"
+	case kindBit:
+		return "BIT"
+	case kindYear:
+		return "YEAR"
+	case kindDate:
+		return "DATE"
+	case kindTime:
+		return "TIME"
+	case kindDatetime:
+		return "DATETIME"
+	case kindTimestamp:
+		return "TIMESTAMP"
+	case kindEnum:
+		return "ENUM"
+	case kindSet:
+		return "SET"
+	case kindJSON:
+		return "JSON"
+	case kindGeometry, kindPoint:
+		return "GEOMETRY"
+	case kindString, kindBinary:
+		bin := k == kindBinary
+		switch c.BinlogType {
+		case gomysql.MYSQL_TYPE_STRING:
+			if bin {
+				return "BINARY"
+			}
+			return "CHAR"
+		case gomysql.MYSQL_TYPE_BLOB:
+			if bin {
+				return "BLOB"
+			}
+			return "TEXT"
+		}
+		if bin {
+			return "VARBINARY"
+		}
+		return "VARCHAR"
+	}
+	return "UNKNOWN"
+}
+
+// bitCount is BIT(n)'s n from the binlog metadata.
+func (c *Column) bitCount() int {
+	return int(c.Meta>>8)*8 + int(c.Meta&0xff)
+}
+
+// fsp is the fractional-second precision of a temporal column.
+func (c *Column) fsp() int {
+	switch c.BinlogType {
+	case gomysql.MYSQL_TYPE_TIME2, gomysql.MYSQL_TYPE_DATETIME2, gomysql.MYSQL_TYPE_TIMESTAMP2:
+		return int(c.Meta)
+	}
+	if c.HasScale {
+		return c.Scale
+	}
+	return 0
+}
+
+// convertFunc turns one go-mysql row value (never nil) into its Connect value.
+type convertFunc func(v any) (any, error)
+
+// columnConverter is a column's field schema and value conversion, built
+// once per table schema version.
+type columnConverter struct {
+	name     string
+	index    int // index into the binlog row
+	schema   *connect.Schema
+	optional bool
+	convert  convertFunc
+}
+
+const precisionParam = "connect.decimal.precision"
+
+// newColumnConverter builds the field schema and converter of a column.
+func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
+	kind, width := c.kind()
+	if kind == kindUnknown {
+		return nil, fmt.Errorf("column %s: unsupported binlog type %d", c.Name, c.BinlogType)
+	}
+	typeName := c.DataType
+	if typeName == "" {
+		typeName = c.binlogTypeName()
+	}
+	params := map[string]string{
+		connect.ParamColumnType:     typeName,
+		connect.ParamColumnPosition: strconv.Itoa(c.Position),
+	}
+	if c.FullType != "" {
+		params[connect.ParamColumnFullType] = c.FullType
+	}
+	if c.Unsigned {
+		params[connect.ParamColumnUnsigned] = "true"
+	}
+	if c.Nullable {
+		params[connect.ParamColumnOptional] = "true"
+	}
+	if c.Charset != "" && c.Charset != "binary" && (kind == kindString || kind == kindEnum || kind == kindSet) {
+		params[connect.ParamColumnCharset] = c.Charset
+	}
+	length, scale, hasScale := c.Length, c.Scale, c.HasScale
+	switch kind {
+	case kindDecimal:
+		length, scale, hasScale = int(c.Meta>>8), int(c.Meta&0xff), true
+	case kindBit:
+		length = c.bitCount()
+	case kindTime, kindDatetime, kindTimestamp:
+		scale, hasScale = c.fsp(), true
+	}
+	if length > 0 {
+		params[connect.ParamColumnLength] = strconv.Itoa(length)
+	}
+	if hasScale {
+		params[connect.ParamColumnScale] = strconv.Itoa(scale)
+	}
+
+	cc := &columnConverter{name: c.Name, index: c.Position - 1, optional: c.Nullable}
+	var b *connect.SchemaBuilder
+	connectTime := opt.TimePrecision == "connect"
+	switch kind {
+	case kindInt:
+		b, cc.convert = intConverter(width, c.Unsigned, opt.BigintUnsigned == "precise")
+	case kindDecimal:
+		prec := strconv.Itoa(int(c.Meta >> 8))
+		switch opt.Decimal {
+		case "double":
+			b = connect.NewSchemaBuilder(connect.TypeFloat64)
+			cc.convert = decimalToDouble
+		case "string":
+			b = connect.NewSchemaBuilder(connect.TypeString)
+			cc.convert = decimalToString
+		default:
+			b = connect.DecimalSchema(scale).Param(precisionParam, prec)
+			cc.convert = decimalToDecimal(int32(scale))
+		}
+	case kindFloat:
+		b = connect.NewSchemaBuilder(connect.TypeFloat32)
+		cc.convert = toFloat32
+	case kindDouble:
+		b = connect.NewSchemaBuilder(connect.TypeFloat64)
+		cc.convert = toFloat64
+	case kindBit:
+		n := c.bitCount()
+		if n == 1 {
+			b = connect.NewSchemaBuilder(connect.TypeBoolean)
+			cc.convert = bitToBool
+		} else {
+			b = connect.NewSchemaBuilder(connect.TypeBytes).Name(connect.DebeziumBits).Version(1).Param("length", strconv.Itoa(n))
+			cc.convert = bitToBytes((n + 7) / 8)
+		}
+	case kindYear:
+		b = connect.NewSchemaBuilder(connect.TypeInt32).Name(connect.DebeziumYear).Version(1)
+		cc.convert = yearToInt32
+	case kindDate:
+		if connectTime {
+			b = connect.DateSchema()
+		} else {
+			b = connect.NewSchemaBuilder(connect.TypeInt32).Name(connect.DebeziumDate).Version(1)
+		}
+		cc.convert = dateConverter(c.Nullable, connectTime)
+	case kindTime:
+		if connectTime {
+			b = connect.TimeSchema()
+		} else {
+			b = connect.NewSchemaBuilder(connect.TypeInt64).Name(connect.DebeziumMicroTime).Version(1)
+		}
+		cc.convert = timeConverter(connectTime)
+	case kindDatetime:
+		fsp := c.fsp()
+		switch {
+		case connectTime:
+			b = connect.TimestampSchema()
+		case fsp <= 3:
+			b = connect.NewSchemaBuilder(connect.TypeInt64).Name(connect.DebeziumTimestamp).Version(1)
+		default:
+			b = connect.NewSchemaBuilder(connect.TypeInt64).Name(connect.DebeziumMicroTimestamp).Version(1)
+		}
+		cc.convert = datetimeConverter(c.Nullable, connectTime, fsp)
+	case kindTimestamp:
+		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumZonedTimestamp).Version(1)
+		cc.convert = timestampConverter(c.Nullable, c.fsp())
+	case kindString:
+		b = connect.NewSchemaBuilder(connect.TypeString)
+		cc.convert = stringConverter(c.Charset)
+	case kindJSON:
+		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumJSON).Version(1)
+		cc.convert = jsonToString
+	case kindBinary:
+		pad := 0
+		if typeName == "BINARY" && c.Length > 0 {
+			pad = c.Length
+		}
+		b, cc.convert = binaryConverter(opt.Binary, pad)
+	case kindEnum:
+		if len(c.Members) == 0 {
+			return nil, fmt.Errorf("column %s: ENUM members unknown (need binlog_row_metadata=FULL or SELECT on information_schema)", c.Name)
+		}
+		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumEnum).Version(1).Param("allowed", strings.Join(c.Members, ","))
+		cc.convert = enumConverter(c.Members)
+	case kindSet:
+		if len(c.Members) == 0 {
+			return nil, fmt.Errorf("column %s: SET members unknown (need binlog_row_metadata=FULL or SELECT on information_schema)", c.Name)
+		}
+		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumEnumSet).Version(1).Param("allowed", strings.Join(c.Members, ","))
+		cc.convert = setConverter(c.Members)
+	case kindGeometry:
+		b = geometryBuilder(connect.DebeziumGeometry, false)
+		cc.convert = geometryConverter(false)
+	case kindPoint:
+		b = geometryBuilder(connect.DebeziumPoint, true)
+		cc.convert = geometryConverter(true)
+	}
+	for k, v := range params {
+		b.Param(k, v)
+	}
+	if c.Nullable {
+		b.Optional()
+	}
+	s, err := b.Build()
+	if err != nil {
+		return nil, fmt.Errorf("column %s: %w", c.Name, err)
+	}
+	cc.schema = s
+	if kind == kindGeometry || kind == kindPoint {
+		inner := cc.convert
+		cc.convert = func(v any) (any, error) {
+			vals, err := inner(v)
+			if err != nil || vals == nil {
+				return vals, err
+			}
+			return connect.NewStructs(s, vals.([]any)), nil
+		}
+	}
+	return cc, nil
+}
+
+func rawInt(v any) (int64, error) {
+	switch n := v.(type) {
+	case int8:
+		return int64(n), nil
+	case int16:
+		return int64(n), nil
+	case int32:
+		return int64(n), nil
+	case int64:
+		return n, nil
+	case int:
+		return int64(n), nil
+	case uint8:
+		return int64(n), nil
+	case uint16:
+		return int64(n), nil
+	case uint32:
+		return int64(n), nil
+	case uint64:
+		return int64(n), nil
+	case uint:
+		return int64(n), nil
+	}
+	return 0, fmt.Errorf("expected an integer, got %T", v)
+}
+
+// intConverter maps integers the way Debezium does: TINYINT and SMALLINT
+// to INT16, MEDIUMINT and INT to INT32, BIGINT to INT64, and unsigned
+// SMALLINT and INT one step wider so every value fits. go-mysql decodes
+// every integer as signed; the unsigned value is the same bits, masked to
+// the column's width.
+func intConverter(width int, unsigned, precise bool) (*connect.SchemaBuilder, convertFunc) {
+	mask := uint64(1)<<(8*uint(width)) - 1
+	if width == 8 {
+		mask = math.MaxUint64
+	}
+	unsignedOf := func(v any) (uint64, error) {
+		n, err := rawInt(v)
+		return uint64(n) & mask, err
+	}
+	switch {
+	case width <= 2 && !unsigned, width == 1:
+		return connect.NewSchemaBuilder(connect.TypeInt16), func(v any) (any, error) {
+			if unsigned {
+				u, err := unsignedOf(v)
+				return int16(u), err
+			}
+			n, err := rawInt(v)
+			return int16(n), err
+		}
+	case width <= 4 && !unsigned, width <= 3:
+		return connect.NewSchemaBuilder(connect.TypeInt32), func(v any) (any, error) {
+			if unsigned {
+				u, err := unsignedOf(v)
+				return int32(u), err
+			}
+			n, err := rawInt(v)
+			return int32(n), err
+		}
+	case width == 4 || !unsigned:
+		return connect.NewSchemaBuilder(connect.TypeInt64), func(v any) (any, error) {
+			if unsigned {
+				u, err := unsignedOf(v)
+				return int64(u), err
+			}
+			return rawInt(v)
+		}
+	case precise:
+		return connect.DecimalSchema(0).Param(precisionParam, "20"), func(v any) (any, error) {
+			u, err := unsignedOf(v)
+			if err != nil {
+				return nil, err
+			}
+			return connect.Decimal{Unscaled: new(big.Int).SetUint64(u), Scale: 0}, nil
+		}
+	}
+	// BIGINT UNSIGNED as long: the same 64 bits, as Debezium does.
+	return connect.NewSchemaBuilder(connect.TypeInt64), func(v any) (any, error) { return rawInt(v) }
+}
+
+func decimalString(v any) (string, error) {
+	switch d := v.(type) {
+	case string:
+		return d, nil
+	case []byte:
+		return string(d), nil
+	case fmt.Stringer:
+		return d.String(), nil
+	}
+	return "", fmt.Errorf("expected a decimal, got %T", v)
+}
+
+func decimalToDecimal(scale int32) convertFunc {
+	return func(v any) (any, error) {
+		s, err := decimalString(v)
+		if err != nil {
+			return nil, err
+		}
+		d, err := connect.ParseDecimal(s)
+		if err != nil {
+			return nil, err
+		}
+		return d.Rescale(scale)
+	}
+}
+
+func decimalToDouble(v any) (any, error) {
+	s, err := decimalString(v)
+	if err != nil {
+		return nil, err
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func decimalToString(v any) (any, error) { return decimalString(v) }
+
+func toFloat32(v any) (any, error) {
+	switch f := v.(type) {
+	case float32:
+		return f, nil
+	case float64:
+		return float32(f), nil
+	}
+	return nil, fmt.Errorf("expected a float, got %T", v)
+}
+
+func toFloat64(v any) (any, error) {
+	switch f := v.(type) {
+	case float64:
+		return f, nil
+	case float32:
+		return float64(f), nil
+	}
+	return nil, fmt.Errorf("expected a double, got %T", v)
+}
+
+func bitToBool(v any) (any, error) {
+	n, err := rawInt(v)
+	return n != 0, err
+}
+
+// bitToBytes renders BIT(n) as Debezium does: the value's bytes in
+// little-endian order, (n+7)/8 of them.
+func bitToBytes(size int) convertFunc {
+	return func(v any) (any, error) {
+		n, err := rawInt(v)
+		if err != nil {
+			return nil, err
+		}
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], uint64(n))
+		out := make([]byte, size)
+		copy(out, buf[:size])
+		return out, nil
+	}
+}
+
+func yearToInt32(v any) (any, error) {
+	n, err := rawInt(v)
+	return int32(n), err
+}
+
+// Temporal values arrive as strings (ParseTime=false keeps zero dates and
+// full precision); they are parsed by position, without time.Parse.
+
+func digits(s string, from, to int) (int, bool) {
+	if to > len(s) {
+		return 0, false
+	}
+	n := 0
+	for i := from; i < to; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// parseDate reads "YYYY-MM-DD".
+func parseDate(s string) (y, m, d int, ok bool) {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return 0, 0, 0, false
+	}
+	y, ok1 := digits(s, 0, 4)
+	m, ok2 := digits(s, 5, 7)
+	d, ok3 := digits(s, 8, 10)
+	return y, m, d, ok1 && ok2 && ok3
+}
+
+// parseFraction reads ".ffffff" at s[i:] as microseconds.
+func parseFraction(s string, i int) (int64, bool) {
+	if i >= len(s) {
+		return 0, true
+	}
+	if s[i] != '.' {
+		return 0, false
+	}
+	var us int64
+	n := 0
+	for j := i + 1; j < len(s) && n < 6; j++ {
+		c := s[j]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		us = us*10 + int64(c-'0')
+		n++
+	}
+	for ; n < 6; n++ {
+		us *= 10
+	}
+	return us, true
+}
+
+// daysFromCivil converts a proleptic Gregorian date to days since
+// 1970-01-01 (Howard Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// parseDatetime reads "YYYY-MM-DD HH:MM:SS[.ffffff]" as µs since the epoch
+// (wall clock taken as UTC); zero is true for a date with a zero part.
+func parseDatetime(s string) (us int64, zero bool, err error) {
+	y, mo, d, ok := parseDate(s)
+	if !ok || len(s) < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return 0, false, fmt.Errorf("malformed datetime %q", s)
+	}
+	h, ok1 := digits(s, 11, 13)
+	mi, ok2 := digits(s, 14, 16)
+	sec, ok3 := digits(s, 17, 19)
+	frac, ok4 := parseFraction(s, 19)
+	if !(ok1 && ok2 && ok3 && ok4) {
+		return 0, false, fmt.Errorf("malformed datetime %q", s)
+	}
+	if mo == 0 || d == 0 {
+		return 0, true, nil
+	}
+	secs := daysFromCivil(y, mo, d)*86400 + int64(h)*3600 + int64(mi)*60 + int64(sec)
+	return secs*1_000_000 + frac, false, nil
+}
+
+func asString(v any) (string, error) {
+	switch s := v.(type) {
+	case string:
+		return s, nil
+	case []byte:
+		return string(s), nil
+	}
+	return "", fmt.Errorf("expected a string, got %T", v)
+}
+
+// zeroValue is Debezium's answer for a zero date: null where the column
+// allows it, the epoch otherwise.
+func zeroValue(nullable bool, epoch any) any {
+	if nullable {
+		return nil
+	}
+	return epoch
+}
+
+func dateConverter(nullable, connectTime bool) convertFunc {
+	var epoch any = int32(0)
+	if connectTime {
+		epoch = connect.DaysToDate(0)
+	}
+	return func(v any) (any, error) {
+		s, err := asString(v)
+		if err != nil {
+			return nil, err
+		}
+		y, m, d, ok := parseDate(s)
+		if !ok {
+			return nil, fmt.Errorf("malformed date %q", s)
+		}
+		if m == 0 || d == 0 {
+			return zeroValue(nullable, epoch), nil
+		}
+		days := int32(daysFromCivil(y, m, d))
+		if connectTime {
+			return connect.DaysToDate(days), nil
+		}
+		return days, nil
+	}
+}
+
+// parseTime reads "[-]H+:MM:SS[.ffffff]" as µs; MySQL's TIME spans
+// -838:59:59 to 838:59:59.
+func parseTime(s string) (int64, error) {
+	neg := strings.HasPrefix(s, "-")
+	t := strings.TrimPrefix(s, "-")
+	c1 := strings.IndexByte(t, ':')
+	if c1 < 1 || len(t) < c1+6 || t[c1+3] != ':' {
+		return 0, fmt.Errorf("malformed time %q", s)
+	}
+	h, ok1 := digits(t, 0, c1)
+	m, ok2 := digits(t, c1+1, c1+3)
+	sec, ok3 := digits(t, c1+4, c1+6)
+	frac, ok4 := parseFraction(t, c1+6)
+	if !(ok1 && ok2 && ok3 && ok4) {
+		return 0, fmt.Errorf("malformed time %q", s)
+	}
+	us := (int64(h)*3600+int64(m)*60+int64(sec))*1_000_000 + frac
+	if neg {
+		us = -us
+	}
+	return us, nil
+}
+
+func timeConverter(connectTime bool) convertFunc {
+	return func(v any) (any, error) {
+		s, err := asString(v)
+		if err != nil {
+			return nil, err
+		}
+		us, err := parseTime(s)
+		if err != nil {
+			return nil, err
+		}
+		if connectTime {
+			return time.UnixMilli(us / 1000).UTC(), nil
+		}
+		return us, nil
+	}
+}
+
+func datetimeConverter(nullable, connectTime bool, fsp int) convertFunc {
+	var epoch any = int64(0)
+	if connectTime {
+		epoch = time.UnixMilli(0).UTC()
+	}
+	return func(v any) (any, error) {
+		s, err := asString(v)
+		if err != nil {
+			return nil, err
+		}
+		us, zero, err := parseDatetime(s)
+		if err != nil {
+			return nil, err
+		}
+		if zero {
+			return zeroValue(nullable, epoch), nil
+		}
+		switch {
+		case connectTime:
+			return time.UnixMilli(floorDiv(us, 1000)).UTC(), nil
+		case fsp <= 3:
+			return floorDiv(us, 1000), nil
+		}
+		return us, nil
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// timestampConverter renders TIMESTAMP as Debezium's ZonedTimestamp:
+// ISO-8601 in UTC with a "Z", with as many fraction digits as the column's
+// fsp. go-mysql formats TIMESTAMP in UTC (TimestampStringLocation).
+func timestampConverter(nullable bool, fsp int) convertFunc {
+	epoch := "1970-01-01T00:00:00"
+	if fsp > 0 {
+		epoch += "." + strings.Repeat("0", fsp)
+	}
+	epoch += "Z"
+	return func(v any) (any, error) {
+		s, err := asString(v)
+		if err != nil {
+			return nil, err
+		}
+		if len(s) < 19 || s[10] != ' ' {
+			return nil, fmt.Errorf("malformed timestamp %q", s)
+		}
+		if strings.HasPrefix(s, "0000-00-00") {
+			return zeroValue(nullable, epoch), nil
+		}
+		buf := make([]byte, 0, 20+1+fsp)
+		buf = append(buf, s[:10]...)
+		buf = append(buf, 'T')
+		buf = append(buf, s[11:19]...)
+		if fsp > 0 {
+			buf = append(buf, '.')
+			frac := ""
+			if len(s) > 20 && s[19] == '.' {
+				frac = s[20:]
+			}
+			for i := 0; i < fsp; i++ {
+				if i < len(frac) {
+					buf = append(buf, frac[i])
+				} else {
+					buf = append(buf, '0')
+				}
+			}
+		}
+		buf = append(buf, 'Z')
+		return string(buf), nil
+	}
+}
+
+func stringConverter(charsetName string) convertFunc {
+	dec := charsetDecoder(charsetName)
+	// ASCII text is the same bytes in every charset but the UCS ones.
+	asciiSafe := !strings.HasPrefix(charsetName, "ucs") && !strings.HasPrefix(charsetName, "utf16") && !strings.HasPrefix(charsetName, "utf32")
+	if dec == nil {
+		return func(v any) (any, error) {
+			switch s := v.(type) {
+			case string:
+				return s, nil
+			case []byte:
+				return string(s), nil
+			}
+			return nil, fmt.Errorf("expected a string, got %T", v)
+		}
+	}
+	return func(v any) (any, error) {
+		s, err := asString(v)
+		if err != nil {
+			return nil, err
+		}
+		if asciiSafe && isASCII(s) {
+			return s, nil
+		}
+		return dec.String(s)
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonToString passes MySQL JSON (decoded from its binary form by go-mysql)
+// through; an empty document, which non-strict SQL modes can store, is
+// JSON null.
+func jsonToString(v any) (any, error) {
+	switch s := v.(type) {
+	case string:
+		if s == "" {
+			return "null", nil
+		}
+		return s, nil
+	case []byte:
+		if len(s) == 0 {
+			return "null", nil
+		}
+		return string(s), nil
+	}
+	return nil, fmt.Errorf("expected JSON text, got %T", v)
+}
+
+func binaryConverter(mode string, padTo int) (*connect.SchemaBuilder, convertFunc) {
+	raw := func(v any) ([]byte, error) {
+		var b []byte
+		switch x := v.(type) {
+		case []byte:
+			b = x
+		case string:
+			b = []byte(x)
+		default:
+			return nil, fmt.Errorf("expected bytes, got %T", v)
+		}
+		// The binlog drops BINARY(n)'s trailing zero bytes; the column's
+		// value has them.
+		if padTo > len(b) {
+			p := make([]byte, padTo)
+			copy(p, b)
+			b = p
+		}
+		return b, nil
+	}
+	var enc func([]byte) string
+	switch mode {
+	case "base64":
+		enc = base64.StdEncoding.EncodeToString
+	case "base64-url-safe":
+		enc = base64.URLEncoding.EncodeToString
+	case "hex":
+		enc = hex.EncodeToString
+	default:
+		return connect.NewSchemaBuilder(connect.TypeBytes), func(v any) (any, error) { return raw(v) }
+	}
+	return connect.NewSchemaBuilder(connect.TypeString), func(v any) (any, error) {
+		b, err := raw(v)
+		if err != nil {
+			return nil, err
+		}
+		return enc(b), nil
+	}
+}
+
+// enumConverter turns the binlog's 1-based member index into the member; 0
+// is the empty string MySQL stores for an invalid value.
+func enumConverter(members []string) convertFunc {
+	return func(v any) (any, error) {
+		i, err := rawInt(v)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			return "", nil
+		}
+		if i < 0 || int(i) > len(members) {
+			return nil, fmt.Errorf("ENUM index %d outside its %d members", i, len(members))
+		}
+		return members[i-1], nil
+	}
+}
+
+// setConverter turns the binlog's member bitmap into the comma-separated
+// members in definition order.
+func setConverter(members []string) convertFunc {
+	return func(v any) (any, error) {
+		n, err := rawInt(v)
+		if err != nil {
+			return nil, err
+		}
+		bits := uint64(n)
+		if bits == 0 {
+			return "", nil
+		}
+		var sb strings.Builder
+		for i := 0; i < len(members) && i < 64; i++ {
+			if bits&(1<<uint(i)) != 0 {
+				if sb.Len() > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(members[i])
+			}
+		}
+		return sb.String(), nil
+	}
+}
+
+func geometryBuilder(name string, point bool) *connect.SchemaBuilder {
+	b := connect.StructBuilder().Name(name).Version(1)
+	if point {
+		b.Field("x", connect.Float64Schema).Field("y", connect.Float64Schema).Field("wkb", connect.OptionalBytesSchema)
+	} else {
+		b.Field("wkb", connect.BytesSchema)
+	}
+	return b.Field("srid", connect.OptionalInt32Schema)
+}
+
+// geometryConverter splits MySQL's internal geometry value (4-byte
+// little-endian SRID, then WKB) into Debezium's {wkb, srid}, and for POINT
+// also the coordinates. It returns the struct's field values.
+func geometryConverter(point bool) convertFunc {
+	return func(v any) (any, error) {
+		b, ok := v.([]byte)
+		if !ok {
+			if s, isStr := v.(string); isStr {
+				b = []byte(s)
+			} else {
+				return nil, fmt.Errorf("expected geometry bytes, got %T", v)
+			}
+		}
+		if len(b) < 4+5 {
+			return nil, fmt.Errorf("geometry value of %d bytes is too short", len(b))
+		}
+		srid := int32(binary.LittleEndian.Uint32(b))
+		wkb := b[4:]
+		if !point {
+			return []any{wkb, srid}, nil
+		}
+		if len(wkb) < 21 {
+			return nil, fmt.Errorf("POINT value of %d bytes is too short", len(wkb))
+		}
+		var order binary.ByteOrder = binary.LittleEndian
+		if wkb[0] == 0 {
+			order = binary.BigEndian
+		}
+		x := math.Float64frombits(order.Uint64(wkb[5:]))
+		y := math.Float64frombits(order.Uint64(wkb[13:]))
+		return []any{x, y, wkb, srid}, nil
+	}
+}
