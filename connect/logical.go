@@ -37,7 +37,9 @@ func DateSchema() *SchemaBuilder { return NewSchemaBuilder(TypeInt32).Name(DateN
 func TimeSchema() *SchemaBuilder { return NewSchemaBuilder(TypeInt32).Name(TimeName).Version(1) }
 
 // TimestampSchema builds a Timestamp logical schema (INT64 ms since the epoch).
-func TimestampSchema() *SchemaBuilder { return NewSchemaBuilder(TypeInt64).Name(TimestampName).Version(1) }
+func TimestampSchema() *SchemaBuilder {
+	return NewSchemaBuilder(TypeInt64).Name(TimestampName).Version(1)
+}
 
 // ParseDecimal parses a plain decimal string ("-12.50", "3", "1e-3" is not
 // accepted) into a Decimal with the string's own scale.

@@ -191,8 +191,8 @@ func (s *Schema) Builder() *SchemaBuilder {
 	return b
 }
 
-func (b *SchemaBuilder) Optional() *SchemaBuilder    { b.s.Optional = true; return b }
-func (b *SchemaBuilder) Required() *SchemaBuilder    { b.s.Optional = false; return b }
+func (b *SchemaBuilder) Optional() *SchemaBuilder     { b.s.Optional = true; return b }
+func (b *SchemaBuilder) Required() *SchemaBuilder     { b.s.Optional = false; return b }
 func (b *SchemaBuilder) Name(n string) *SchemaBuilder { b.s.Name = n; return b }
 func (b *SchemaBuilder) Version(v int) *SchemaBuilder { b.s.Version = v; return b }
 func (b *SchemaBuilder) Doc(d string) *SchemaBuilder  { b.s.Doc = d; return b }
