@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/sluicehq/sluice/converters/avro"
 	_ "github.com/sluicehq/sluice/converters/bytearray"
 	_ "github.com/sluicehq/sluice/converters/json"
 	_ "github.com/sluicehq/sluice/converters/number"
