@@ -1,0 +1,101 @@
+package mysqlvalue
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+func TestParseISO(t *testing.T) {
+	cases := []struct {
+		in     string
+		sec    int64
+		micro  int32
+		digits int
+		bad    bool
+	}{
+		{"2024-01-02T03:04:05Z", 1704164645, 0, 0, false},
+		{"2024-01-02T03:04:05.5Z", 1704164645, 500000, 1, false},
+		{"2024-01-02T03:04:05.123456789Z", 1704164645, 123456, 6, false},
+		{"2024-01-02T11:04:05+08:00", 1704164645, 0, 0, false},
+		{"2024-01-01T22:04:05-05:00", 1704164645, 0, 0, false},
+		{"2024-01-02 03:04:05Z", 1704164645, 0, 0, false},
+		{"2024-01-02T03:04:05", 0, 0, 0, true},
+		{"2024-13-02T03:04:05Z", 0, 0, 0, true},
+		{"2024-01-02T03:04:05.Z", 0, 0, 0, true},
+		{"x", 0, 0, 0, true},
+	}
+	for _, tc := range cases {
+		sec, micro, digits, err := parseISO(tc.in)
+		if (err != nil) != tc.bad || (!tc.bad && (sec != tc.sec || micro != tc.micro || digits != tc.digits)) {
+			t.Errorf("%q: %d %d %d %v", tc.in, sec, micro, digits, err)
+		}
+	}
+}
+
+func TestDecimalPrecisionScale(t *testing.T) {
+	for in, want := range map[string][2]int{"348.00": {5, 2}, "1.00": {3, 2}, "0.05": {1, 2}, "0": {1, 0}, "-12.50": {4, 2}, "0.00": {1, 2}, "100": {3, 0}} {
+		p, s := DecimalPrecisionScale([]byte(in))
+		if p != want[0] || s != want[1] {
+			t.Errorf("%s: %d,%d want %v", in, p, s, want)
+		}
+	}
+}
+
+func TestMembersFromFullType(t *testing.T) {
+	s := connect.NewSchemaBuilder(connect.TypeString).Param(connect.ParamColumnType, "ENUM").
+		Param(connect.ParamColumnFullType, "enum('a','b,c','it''s')").MustBuild()
+	tbl, err := ParseTable(connect.StructBuilder().Field("e", s).MustBuild())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tbl.Columns[0].Members, "|"); got != "a|b,c|it's" {
+		t.Errorf("members %q", got)
+	}
+}
+
+// TestDecodeErrors: a value that does not fit the column is an error naming
+// the column, never a panic.
+func TestDecodeErrors(t *testing.T) {
+	mk := func(typ string, b *connect.SchemaBuilder) *Column {
+		tbl, err := ParseTable(connect.StructBuilder().Field("col", b.Param(connect.ParamColumnType, typ).MustBuild()).MustBuild())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &tbl.Columns[0]
+	}
+	cases := []struct {
+		col *Column
+		v   any
+	}{
+		{mk("INT", connect.NewSchemaBuilder(connect.TypeInt32)), "12"},
+		{mk("DECIMAL", connect.DecimalSchema(2)), int32(1)},
+		{mk("BIT", connect.NewSchemaBuilder(connect.TypeBytes)), make([]byte, 9)},
+		{mk("TIMESTAMP", connect.NewSchemaBuilder(connect.TypeString)), "yesterday"},
+		{mk("DATE", connect.NewSchemaBuilder(connect.TypeInt32)), "2024-01-01"},
+		{mk("BLOB", connect.NewSchemaBuilder(connect.TypeString)), "%%%"},
+		{mk("GEOMETRY", connect.NewSchemaBuilder(connect.TypeBytes)), 3.5},
+		{mk("YEAR", connect.NewSchemaBuilder(connect.TypeInt32)), int32(-1)},
+	}
+	for _, tc := range cases {
+		_, _, err := tc.col.Decode(tc.v, BinaryBase64, nil)
+		if err == nil || !strings.Contains(err.Error(), `"col"`) {
+			t.Errorf("%s %T: %v", tc.col.TypeName, tc.v, err)
+		}
+	}
+	if _, err := ParseTable(connect.StructBuilder().Field("x", connect.NewSchemaBuilder(connect.TypeString).Param(connect.ParamColumnType, "VECTOR").MustBuild()).MustBuild()); err == nil {
+		t.Error("unknown native type accepted")
+	}
+}
+
+func TestBinaryModes(t *testing.T) {
+	tbl, _ := ParseTable(connect.StructBuilder().Field("b", connect.NewSchemaBuilder(connect.TypeString).Param(connect.ParamColumnType, "VARBINARY").MustBuild()).MustBuild())
+	c := &tbl.Columns[0]
+	for mode, in := range map[BinaryMode]string{BinaryBase64: "AP8=", BinaryBase64URL: "AP8=", BinaryHex: "00ff"} {
+		v, _, err := c.Decode(in, mode, nil)
+		if err != nil || string(v.Bytes) != "\x00\xff" {
+			t.Errorf("mode %d: % x %v", mode, v.Bytes, err)
+		}
+	}
+}
