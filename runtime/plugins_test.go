@@ -27,6 +27,7 @@ var countingDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Group: "Counting", Doc: "Topic to write to."}).
 	Define(connect.ConfigKey{Name: "count", Type: connect.ConfigLong, Default: "100", Validator: connect.AtLeast(0), Group: "Counting", Doc: "Records to emit."}).
 	Define(connect.ConfigKey{Name: "batch", Type: connect.ConfigInt, Default: "50", Validator: connect.AtLeast(1), Group: "Counting", Doc: "Records per poll."}).
+	Define(connect.ConfigKey{Name: "panic.at", Type: connect.ConfigLong, Default: "-1", Group: "Counting", Doc: "Panic in Poll at this record."}).
 	Define(connect.ConfigKey{Name: "db.password", Type: connect.ConfigPassword, Default: "", Group: "Counting", Doc: "A secret."})
 
 // countingSource emits records 0..count-1 of one source partition, with
@@ -40,7 +41,7 @@ func (c *countingSource) Start(_ context.Context, _ connect.ConnectorContext, pr
 	return nil
 }
 func (c *countingSource) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	return []map[string]string{{"topic": c.props["topic"], "count": c.props["count"], "batch": c.props["batch"]}}, nil
+	return []map[string]string{{"topic": c.props["topic"], "count": c.props["count"], "batch": c.props["batch"], "panic.at": c.props["panic.at"]}}, nil
 }
 func (c *countingSource) NewTask() connect.SourceTask { return &countingTask{} }
 func (c *countingSource) Stop() error                 { return nil }
@@ -60,6 +61,7 @@ type countingTask struct {
 	count   int64
 	batch   int
 	next    int64
+	panicAt int64
 	commits atomic.Int64
 }
 
@@ -68,6 +70,10 @@ func (t *countingTask) Start(ctx context.Context, tctx connect.SourceTaskContext
 	t.topic = props["topic"]
 	t.count, _ = strconv.ParseInt(props["count"], 10, 64)
 	t.batch, _ = strconv.Atoi(props["batch"])
+	t.panicAt = -1
+	if p := props["panic.at"]; p != "" {
+		t.panicAt, _ = strconv.ParseInt(p, 10, 64)
+	}
 	if t.batch == 0 {
 		t.batch = 50
 	}
@@ -98,6 +104,9 @@ func (t *countingTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error
 	var out []*connect.SourceRecord
 	for i := 0; i < t.batch && t.next < t.count; i++ {
 		n := t.next
+		if n == t.panicAt {
+			panic(fmt.Sprintf("counting task hit record %d", n))
+		}
 		t.next++
 		out = append(out, &connect.SourceRecord{
 			SourcePartition: countingPartition,
