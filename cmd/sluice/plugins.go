@@ -4,10 +4,7 @@ package main
 // database/sql drivers do. A custom build adds its own imports next to these.
 import (
 	_ "github.com/sluicehq/sluice/connectors/filestream"
+	_ "github.com/sluicehq/sluice/connectors/mysql"
 	_ "github.com/sluicehq/sluice/converters/all"
-	_ "github.com/sluicehq/sluice/converters/avro"
-	_ "github.com/sluicehq/sluice/converters/canaljson"
-	_ "github.com/sluicehq/sluice/converters/dtsavro"
-	_ "github.com/sluicehq/sluice/converters/shareplexjson"
 	_ "github.com/sluicehq/sluice/runtime/transforms"
 )
