@@ -13,8 +13,10 @@ type recordingTB struct {
 	errs []string
 }
 
-func (r *recordingTB) Errorf(format string, args ...any) { r.errs = append(r.errs, fmt.Sprintf(format, args...)) }
-func (r *recordingTB) Helper()                          {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Helper() {}
 
 // The checks must catch what a careless handler gets wrong.
 func TestClientCatchesDeviations(t *testing.T) {
