@@ -173,7 +173,9 @@ func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
 			After  json.RawMessage `json:"after"`
 			Source map[string]any  `json:"source"`
 		}
-		if err := json.Unmarshal(m.Value, &ev); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(m.Value))
+		dec.UseNumber()
+		if err := dec.Decode(&ev); err != nil {
 			return fmt.Errorf("record at offset %d is not the change-event JSON: %w", m.TopicPartition.Offset, err)
 		}
 		ops[ev.Op]++
