@@ -28,7 +28,7 @@ var countingDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: "count", Type: connect.ConfigLong, Default: "100", Validator: connect.AtLeast(0), Group: "Counting", Doc: "Records to emit."}).
 	Define(connect.ConfigKey{Name: "batch", Type: connect.ConfigInt, Default: "50", Validator: connect.AtLeast(1), Group: "Counting", Doc: "Records per poll."}).
 	Define(connect.ConfigKey{Name: "panic.at", Type: connect.ConfigLong, Default: "-1", Group: "Counting", Doc: "Panic in Poll at this record."}).
-	Define(connect.ConfigKey{Name: "db.password", Type: connect.ConfigPassword, Default: "", Group: "Counting", Doc: "A secret."})
+	Define(connect.ConfigKey{Name: "db.pw", Type: connect.ConfigPassword, Default: "", Group: "Counting", Doc: "A secret."})
 
 // countingSource emits records 0..count-1 of one source partition, with
 // offset {"n": i}, resuming after the committed offset.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/sluicehq/sluice/connect"
 )
 
 // Kafka Connect's forced source-producer defaults, in librdkafka's terms,
@@ -171,6 +172,22 @@ func maskConfig(props map[string]string) map[string]string {
 			v = "[hidden]"
 		}
 		out[k] = v
+	}
+	return out
+}
+
+// loggableConfig masks a connector config for the log: keys whose name
+// says secret, and keys the connector declares as PASSWORD.
+func loggableConfig(props map[string]string) map[string]string {
+	out := maskConfig(props)
+	conn, _, err := connect.NewSourceConnector(props[ConnClass])
+	if err != nil {
+		return out
+	}
+	for _, k := range conn.Config().Keys() {
+		if k.Type == connect.ConfigPassword && out[k.Name] != "" {
+			out[k.Name] = "[hidden]"
+		}
 	}
 	return out
 }

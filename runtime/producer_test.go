@@ -97,3 +97,11 @@ func TestMaskConfig(t *testing.T) {
 		t.Errorf("non-secret values changed: %v", out)
 	}
 }
+
+func TestLoggableConfigHidesDeclaredPasswords(t *testing.T) {
+	// countingSource declares db.pw as PASSWORD; its name alone says nothing.
+	out := loggableConfig(map[string]string{"connector.class": testSourceClass, "db.pw": "pw", "topic": "t"})
+	if out["db.pw"] != "[hidden]" || out["topic"] != "t" {
+		t.Errorf("got %v", out)
+	}
+}

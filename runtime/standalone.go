@@ -204,7 +204,7 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 		return rest.ConnectorInfo{}, false, rest.BadRequest(err.Error())
 	}
 	if exists {
-		h.log.Info("reconfiguring connector", "connector", name)
+		h.log.Info("reconfiguring connector", "connector", name, "config", loggableConfig(config))
 		h.stopTasks(existing)
 		h.stopInstance(existing)
 		h.mu.Lock()
@@ -225,7 +225,7 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 	h.mu.Lock()
 	h.conns[name] = e
 	h.mu.Unlock()
-	h.log.Info("creating connector", "connector", name, "class", cc.Class, "target_state", string(target))
+	h.log.Info("creating connector", "connector", name, "class", cc.Class, "target_state", string(target), "config", loggableConfig(config))
 	h.applyTarget(e)
 	h.mu.RLock()
 	defer h.mu.RUnlock()

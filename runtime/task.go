@@ -509,12 +509,13 @@ func (t *workerTask) convert(rec *connect.SourceRecord) (*kafka.Message, error) 
 	}); err != nil {
 		return nil, err
 	}
-	// A null key or value is a null on the wire (a tombstone), which an
-	// empty reused buffer must not turn into zero-length bytes.
-	if rec.Key == nil {
+	// A null key or value the converter wrote as nothing is a null on the
+	// wire (a tombstone), which an empty reused buffer must not turn into
+	// zero-length bytes.
+	if rec.Key == nil && len(msg.Key) == 0 {
 		msg.Key = nil
 	}
-	if rec.Value == nil {
+	if rec.Value == nil && len(msg.Value) == 0 {
 		msg.Value = nil
 	}
 	return msg, nil

@@ -21,8 +21,10 @@ type submittedRecords struct {
 	notify chan struct{}
 
 	// The last partition map seen and its key: connectors usually reuse one
-	// map per partition, which saves encoding a key per record.
-	lastPtr uintptr
+	// map per partition, which saves encoding a key per record. Holding the
+	// map keeps its address from being reused by another map. Like Kafka
+	// Connect, this assumes a partition map is not changed once emitted.
+	lastMap map[string]any
 	lastKey string
 }
 
@@ -56,16 +58,15 @@ func (s *submittedRecords) submit(partition, offset map[string]any) (*submittedR
 	if partition == nil || offset == nil {
 		return sr, nil
 	}
-	ptr := reflect.ValueOf(partition).Pointer()
 	key := s.lastKey
-	if ptr != s.lastPtr || key == "" {
+	if s.lastMap == nil || reflect.ValueOf(partition).Pointer() != reflect.ValueOf(s.lastMap).Pointer() {
 		k, err := offsets.EncodeKey("", partition)
 		if err != nil {
 			s.inFlight--
 			return nil, err
 		}
 		key = string(k)
-		s.lastPtr, s.lastKey = ptr, key
+		s.lastMap, s.lastKey = partition, key
 	}
 	q := s.parts[key]
 	if q == nil {

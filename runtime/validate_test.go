@@ -74,7 +74,7 @@ func hasError(infos rest.ConfigInfos, key string) bool {
 }
 
 func TestValidateShape(t *testing.T) {
-	v, err := validateConnectorConfig(context.Background(), validConfig(map[string]string{"db.password": "s3cret"}), PolicyAll)
+	v, err := validateConnectorConfig(context.Background(), validConfig(map[string]string{"db.pw": "s3cret"}), PolicyAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestValidateShape(t *testing.T) {
 	if tm.Definition == nil || tm.Definition.Type != "INT" || *tm.Definition.DefaultValue != "1" || *tm.Value.Value != "1" || *tm.Definition.Group != "Common" {
 		t.Errorf("tasks.max = %+v / %+v", tm.Definition, tm.Value)
 	}
-	if pw := byName["db.password"]; pw.Value.Value == nil || *pw.Value.Value != "[hidden]" {
+	if pw := byName["db.pw"]; pw.Value.Value == nil || *pw.Value.Value != "[hidden]" {
 		t.Errorf("password value not hidden: %+v", pw.Value)
 	}
 	if byName["name"].Definition == nil || !byName["name"].Definition.Required {
