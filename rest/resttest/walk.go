@@ -89,13 +89,19 @@ func Walk(t testing.TB, c *Client, w WalkConfig) {
 	var infos struct {
 		ErrorCount int `json:"error_count"`
 	}
-	c.Expect(200, "PUT", pp+"/config/validate", w.Config).JSON(t, &infos)
+	// Like Kafka, validation wants the name that creation would fill in.
+	named := map[string]string{"name": name}
+	for k, v := range w.Config {
+		named[k] = v
+	}
+	r := c.Expect(200, "PUT", pp+"/config/validate", named)
+	r.JSON(t, &infos)
 	if infos.ErrorCount != 0 {
-		t.Fatalf("the walk's config does not validate: %d errors", infos.ErrorCount)
+		t.Fatalf("the walk's config does not validate: %d errors in %s", infos.ErrorCount, r.Body)
 	}
 
 	create := map[string]any{"name": name, "config": w.Config}
-	r := c.Expect(201, "POST", "/connectors", create)
+	r = c.Expect(201, "POST", "/connectors", create)
 	if loc := r.Header.Get("Location"); !strings.HasSuffix(loc, cp) {
 		t.Errorf("Location %q does not end with %s", loc, cp)
 	}

@@ -1,0 +1,263 @@
+package integration
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/sluicehq/sluice/connectors/filestream"
+	_ "github.com/sluicehq/sluice/converters/all"
+	"github.com/sluicehq/sluice/integration/harness"
+	"github.com/sluicehq/sluice/offsets"
+	"github.com/sluicehq/sluice/rest"
+	"github.com/sluicehq/sluice/rest/resttest"
+	"github.com/sluicehq/sluice/runtime"
+	_ "github.com/sluicehq/sluice/runtime/transforms"
+)
+
+// startRESTWorker runs a standalone herder on a real Kafka-protocol broker
+// behind rest.Server, as `sluice standalone` does, and returns its URLs.
+// restProps are the REST keys (listeners, TLS, auth); the runtime gets a
+// plain http listener of its own because it only reads the advertised
+// host:port from it.
+func startRESTWorker(t *testing.T, k *harness.Kafka, restProps map[string]string) []string {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	props := map[string]string{
+		runtime.WorkerBootstrapServers:    k.Bootstrap(),
+		runtime.WorkerKeyConverter:        "org.apache.kafka.connect.storage.StringConverter",
+		runtime.WorkerValueConverter:      "org.apache.kafka.connect.storage.StringConverter",
+		runtime.WorkerListeners:           "http://127.0.0.1:0",
+		runtime.WorkerOffsetFlushInterval: "200",
+	}
+	wc, err := runtime.ParseWorkerConfig(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := offsets.NewMemoryStore()
+	herder := runtime.NewStandaloneHerder(runtime.NewWorker(wc, store, runtime.WorkerOptions{Logger: log}))
+	for k, v := range props {
+		if _, set := restProps[k]; !set {
+			restProps[k] = v
+		}
+	}
+	scfg, err := rest.ServerConfigFromProperties(restProps, rest.Options{Version: "test", Commit: "test", Logger: log, Loggers: rest.NewLoggers(slog.LevelInfo)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := rest.NewServer(herder, scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls, err := srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		herder.Stop(ctx)
+		store.Close()
+	})
+	return urls
+}
+
+func writeLines(t *testing.T, path string, from, to int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i := from; i < to; i++ {
+		fmt.Fprintf(f, "line-%d\n", i)
+	}
+}
+
+// TestRESTConformanceAgainstWorker drives every endpoint of a running worker
+// (standalone herder, real broker, FileStreamSource) and validates each
+// typed answer against Kafka's OpenAPI spec (issue 8, acceptance 1).
+func TestRESTConformanceAgainstWorker(t *testing.T) {
+	doc := resttest.LoadSpec(t)
+	k := harness.KafkaForTest(t)
+	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
+	file := filepath.Join(t.TempDir(), "walk.txt")
+	writeLines(t, file, 0, 3)
+	c := resttest.New(t, doc, urls[0], http.DefaultClient.Do)
+	resttest.Walk(t, c, resttest.WalkConfig{
+		Connector: "walk-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")),
+		Config: map[string]string{
+			"connector.class": "FileStreamSource", "file": file, "topic": k.Topic("rest-walk"), "tasks.max": "1",
+		},
+		Plugin:  "FileStreamSource",
+		Offsets: []map[string]any{{"partition": map[string]any{"filename": file}, "offset": map[string]any{"position": 7}}},
+		Logger:  "sluice.runtime",
+	})
+}
+
+// A connector created STOPPED, its offsets altered, then resumed, continues
+// from the altered position (OffsetsApiIntegrationTest's source case: only
+// the last 5 of 10 records are produced).
+func TestOffsetsAlteredBeforeFirstRun(t *testing.T) {
+	doc := resttest.LoadSpec(t)
+	k := harness.KafkaForTest(t)
+	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
+	c := resttest.New(t, doc, urls[0], http.DefaultClient.Do)
+	file := filepath.Join(t.TempDir(), "ten.txt")
+	writeLines(t, file, 0, 10) // "line-0\n" … each 7 bytes
+	topic := k.Topic("rest-offsets")
+	c.Expect(201, "POST", "/connectors", map[string]any{"name": "tail", "initial_state": "STOPPED",
+		"config": map[string]string{"connector.class": "FileStreamSource", "file": file, "topic": topic}})
+	resttest.WaitState(t, c, "tail", "STOPPED", 30*time.Second)
+	c.Expect(200, "PATCH", "/connectors/tail/offsets", map[string]any{"offsets": []any{
+		map[string]any{"partition": map[string]any{"filename": file}, "offset": map[string]any{"position": 5 * 7}}}})
+	var got struct {
+		Offsets []struct {
+			Offset map[string]any `json:"offset"`
+		} `json:"offsets"`
+	}
+	c.Expect(200, "GET", "/connectors/tail/offsets", nil).JSON(t, &got)
+	if len(got.Offsets) != 1 || got.Offsets[0].Offset["position"] != float64(35) {
+		t.Fatalf("offsets after PATCH: %+v", got)
+	}
+	c.Expect(202, "PUT", "/connectors/tail/resume", nil)
+	resttest.WaitState(t, c, "tail", "RUNNING", 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 5, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, m := range msgs {
+		values = append(values, string(m.Value))
+	}
+	if want := "line-5 line-6 line-7 line-8 line-9"; strings.Join(values, " ") != want {
+		t.Errorf("records after resume = %v, want %s", values, want)
+	}
+	extra, _ := harness.ReadAll(ctx, k.Bootstrap(), topic, 2*time.Second)
+	if len(extra) != 5 {
+		t.Errorf("topic holds %d records, want exactly the 5 after the altered offset", len(extra))
+	}
+}
+
+func writeTestCert(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile
+}
+
+// curl runs curl and returns the body and the HTTP status it printed last.
+func curl(t *testing.T, args ...string) (body string, status string, err error) {
+	t.Helper()
+	out, err := exec.Command("curl", append([]string{"-sS", "-w", "\n%{http_code}"}, args...)...).CombinedOutput()
+	s := strings.TrimRight(string(out), "\n")
+	i := strings.LastIndexByte(s, '\n')
+	if i < 0 {
+		return "", s, err
+	}
+	return s[:i], s[i+1:], err
+}
+
+// TLS and basic auth with a real client (issue 8, acceptance 4).
+func TestRESTOverTLSWithBasicAuthUsingCurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("curl is not installed")
+		}
+		t.Skip("curl is not installed")
+	}
+	k := harness.KafkaForTest(t)
+	cert, key := writeTestCert(t)
+	users := filepath.Join(t.TempDir(), "users")
+	os.WriteFile(users, []byte("ops:s3cret\nviewer=other\n"), 0o600)
+	urls := startRESTWorker(t, k, map[string]string{
+		"listeners":                                "https://127.0.0.1:0",
+		"listeners.https.ssl.certificate.location": cert,
+		"listeners.https.ssl.key.location":         key,
+		"rest.basic.auth.file":                     users,
+		"admin.listeners":                          "",
+	})
+	base := urls[0]
+	if !strings.HasPrefix(base, "https://") {
+		t.Fatalf("listener %s is not https", base)
+	}
+	file := filepath.Join(t.TempDir(), "in.txt")
+	writeLines(t, file, 0, 1)
+	create := fmt.Sprintf(`{"name":"tls","config":{"connector.class":"FileStreamSource","file":%q,"topic":%q}}`, file, k.Topic("rest-tls"))
+
+	cases := []struct {
+		name       string
+		args       []string
+		status     string
+		bodyHas    string
+		wantCurlOK bool
+	}{
+		{"authorised list", []string{"--cacert", cert, "-u", "ops:s3cret", base + "/connectors"}, "200", "[]", true},
+		{"second user", []string{"--cacert", cert, "-u", "viewer:other", base + "/"}, "200", `"version":"test"`, true},
+		{"create over TLS", []string{"--cacert", cert, "-u", "ops:s3cret", "-H", "Content-Type: application/json", "-d", create, base + "/connectors"}, "201", `"name":"tls"`, true},
+		{"wrong password", []string{"--cacert", cert, "-u", "ops:nope", base + "/connectors"}, "401", `{"error_code":401,"message":"User cannot access the resource."}`, true},
+		{"no credentials", []string{"--cacert", cert, base + "/connectors/tls"}, "401", `"error_code":401`, true},
+		{"admin endpoints disabled", []string{"--cacert", cert, "-u", "ops:s3cret", base + "/admin/loggers"}, "404", `"error_code":404`, true},
+		{"untrusted certificate refused", []string{"-u", "ops:s3cret", base + "/connectors"}, "000", "", false},
+		{"plain http to the TLS port refused", []string{"-u", "ops:s3cret", strings.Replace(base, "https://", "http://", 1) + "/connectors"}, "400", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body, status, err := curl(t, c.args...)
+			if (err == nil) != c.wantCurlOK {
+				t.Errorf("curl error = %v (body %q)", err, body)
+			}
+			if status != c.status || !strings.Contains(body, c.bodyHas) {
+				t.Errorf("status %s body %q; want %s containing %q", status, body, c.status, c.bodyHas)
+			}
+		})
+	}
+	// The connector created over TLS runs and shows up with its status.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		body, status, _ := curl(t, "--cacert", cert, "-u", "ops:s3cret", base+"/connectors/tls/status")
+		if status == "200" && strings.Contains(body, `"connector":{"state":"RUNNING"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connector over TLS did not run: %s %s", status, body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
