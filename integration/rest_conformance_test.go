@@ -207,7 +207,7 @@ func TestRESTOverTLSWithBasicAuthUsingCurl(t *testing.T) {
 	users := filepath.Join(t.TempDir(), "users")
 	os.WriteFile(users, []byte("ops:s3cret\nviewer=other\n"), 0o600)
 	urls := startRESTWorker(t, k, map[string]string{
-		"listeners":                                "https://127.0.0.1:0",
+		"listeners": "https://127.0.0.1:0",
 		"listeners.https.ssl.certificate.location": cert,
 		"listeners.https.ssl.key.location":         key,
 		"rest.basic.auth.file":                     users,
