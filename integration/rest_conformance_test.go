@@ -261,3 +261,58 @@ func TestRESTOverTLSWithBasicAuthUsingCurl(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// Validation reports bad transforms, predicates and converters as config
+// errors with the right count (ConnectorValidationIntegrationTest).
+func TestValidateCountsPluginErrors(t *testing.T) {
+	doc := resttest.LoadSpec(t)
+	k := harness.KafkaForTest(t)
+	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
+	c := resttest.New(t, doc, urls[0], http.DefaultClient.Do)
+	base := map[string]string{"name": "v", "connector.class": "FileStreamSource", "topic": "t"}
+	cases := []struct {
+		name  string
+		extra map[string]string
+		// keys that must carry an error
+		errKeys []string
+	}{
+		{"valid", nil, nil},
+		{"transform without type", map[string]string{"transforms": "a"}, []string{"transforms.a.type"}},
+		{"unknown transform class", map[string]string{"transforms": "a", "transforms.a.type": "com.example.Nope"}, []string{"transforms.a.type"}},
+		{"unknown predicate class", map[string]string{"predicates": "p", "predicates.p.type": "com.example.Nope"}, []string{"predicates.p.type"}},
+		{"unknown key converter", map[string]string{"key.converter": "com.example.NopeConverter"}, []string{"key.converter"}},
+		{"converter where a transform belongs", map[string]string{"transforms": "a", "transforms.a.type": "org.apache.kafka.connect.json.JsonConverter"}, []string{"transforms.a.type"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := map[string]string{}
+			for k, v := range base {
+				cfg[k] = v
+			}
+			for k, v := range tc.extra {
+				cfg[k] = v
+			}
+			var infos rest.ConfigInfos
+			c.Expect(200, "PUT", "/connector-plugins/FileStreamSource/config/validate", cfg).JSON(t, &infos)
+			total := 0
+			withErr := map[string]bool{}
+			for _, ci := range infos.Configs {
+				total += len(ci.Value.Errors)
+				if len(ci.Value.Errors) > 0 {
+					withErr[ci.Value.Name] = true
+				}
+			}
+			if infos.ErrorCount != total {
+				t.Errorf("error_count %d but %d error messages", infos.ErrorCount, total)
+			}
+			if len(withErr) != len(tc.errKeys) {
+				t.Errorf("keys with errors %v, want %v", withErr, tc.errKeys)
+			}
+			for _, k := range tc.errKeys {
+				if !withErr[k] {
+					t.Errorf("no error on %s; errors on %v", k, withErr)
+				}
+			}
+		})
+	}
+}
