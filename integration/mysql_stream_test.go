@@ -41,7 +41,7 @@ type myTaskContext struct {
 	offsets *myOffsets
 }
 
-func (c *myTaskContext) Configs() map[string]string                     { return c.props }
+func (c *myTaskContext) Configs() map[string]string                       { return c.props }
 func (c *myTaskContext) OffsetStorageReader() connect.OffsetStorageReader { return c.offsets }
 
 func myStreamProps(m *harness.MariaDB, extra ...string) map[string]string {
