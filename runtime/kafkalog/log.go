@@ -56,6 +56,7 @@ type Log struct {
 	log        *slog.Logger
 	consumer   *kafka.Consumer
 	producer   *kafka.Producer
+	admin      *kafka.AdminClient
 	partitions []kafka.TopicPartition
 
 	mu      sync.Mutex
@@ -84,11 +85,18 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		l.log = slog.Default()
 	}
 	l.log = l.log.With("topic", cfg.Topic)
+	ac := l.clientConfig("-admin")
+	var err error
+	if l.admin, err = kafka.NewAdminClient(&ac); err != nil {
+		return nil, fmt.Errorf("topic %s: admin client: %w", cfg.Topic, err)
+	}
 	n, err := l.ensureTopic(ctx)
 	if err != nil {
+		l.admin.Close()
 		return nil, err
 	}
 	if cfg.SinglePartition && n != 1 {
+		l.admin.Close()
 		return nil, fmt.Errorf("topic %s (%s) has %d partitions; it must have exactly one: delete it or point %s at a new topic", cfg.Topic, orKey(cfg.TopicKey), n, orKey(cfg.TopicKey))
 	}
 	for p := 0; p < n; p++ {
@@ -111,6 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		pc[k] = v
 	}
 	if l.producer, err = kafka.NewProducer(&pc); err != nil {
+		l.admin.Close()
 		return nil, fmt.Errorf("topic %s: producer: %w", cfg.Topic, err)
 	}
 	cc := l.clientConfig("")
@@ -125,11 +134,13 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	}
 	if l.consumer, err = kafka.NewConsumer(&cc); err != nil {
 		l.producer.Close()
+		l.admin.Close()
 		return nil, fmt.Errorf("topic %s: consumer: %w", cfg.Topic, err)
 	}
 	if err := l.consumer.Assign(l.partitions); err != nil {
 		l.producer.Close()
 		l.consumer.Close()
+		l.admin.Close()
 		return nil, fmt.Errorf("topic %s: assign partitions: %w", cfg.Topic, err)
 	}
 	go l.tail()
@@ -152,18 +163,14 @@ func (l *Log) clientConfig(suffix string) kafka.ConfigMap {
 	cm["bootstrap.servers"] = l.cfg.Bootstrap
 	cm["client.id"] = l.cfg.ClientID + suffix
 	cm["log.connection.close"] = false
+	cm["enable.metrics.push"] = false
 	return cm
 }
 
 // ensureTopic creates the topic if missing, checks its cleanup.policy if
 // present, and returns its partition count.
 func (l *Log) ensureTopic(ctx context.Context) (int, error) {
-	ac := l.clientConfig("-admin")
-	admin, err := kafka.NewAdminClient(&ac)
-	if err != nil {
-		return 0, fmt.Errorf("topic %s: admin client: %w", l.cfg.Topic, err)
-	}
-	defer admin.Close()
+	admin := l.admin
 	for attempt := 0; ; attempt++ {
 		n, err := partitionCount(admin, l.cfg.Topic, timeoutMs(ctx, 10*time.Second))
 		if err == nil && n > 0 {
@@ -346,13 +353,24 @@ func (l *Log) reachedLocked(target map[int32]int64) bool {
 // ReadToEnd returns once every record that was in the topic when it was
 // called has been handed to Apply.
 func (l *Log) ReadToEnd(ctx context.Context) error {
-	target := make(map[int32]int64, len(l.partitions))
+	// One ListOffsets request for every partition, on the admin client's
+	// own connection (the reader's is busy with long-polling fetches).
+	req := make(map[kafka.TopicPartition]kafka.OffsetSpec, len(l.partitions))
 	for _, p := range l.partitions {
-		_, high, err := l.consumer.QueryWatermarkOffsets(*p.Topic, p.Partition, timeoutMs(ctx, 30*time.Second))
-		if err != nil {
-			return fmt.Errorf("topic %s: end offsets: %w", l.cfg.Topic, err)
+		req[kafka.TopicPartition{Topic: p.Topic, Partition: p.Partition}] = kafka.LatestOffsetSpec
+	}
+	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	res, err := l.admin.ListOffsets(qctx, req, kafka.SetAdminIsolationLevel(kafka.IsolationLevelReadCommitted))
+	cancel()
+	if err != nil {
+		return fmt.Errorf("topic %s: end offsets: %w", l.cfg.Topic, err)
+	}
+	target := make(map[int32]int64, len(l.partitions))
+	for tp, info := range res.ResultInfos {
+		if info.Error.Code() != kafka.ErrNoError {
+			return fmt.Errorf("topic %s partition %d: end offset: %w", l.cfg.Topic, tp.Partition, info.Error)
 		}
-		target[p.Partition] = high
+		target[tp.Partition] = int64(info.Offset)
 	}
 	w := &waiter{target: target, done: make(chan struct{})}
 	l.mu.Lock()
@@ -449,4 +467,5 @@ func (l *Log) Close() {
 	l.consumer.Close()
 	l.producer.Close()
 	<-l.evDone
+	l.admin.Close()
 }
