@@ -1,0 +1,127 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFilters(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  FilterConfig
+		// "db.table" or "db.table.column" → captured
+		want map[string]bool
+	}{
+		{"everything but builtins", FilterConfig{IgnoreBuiltin: true},
+			map[string]bool{"shop.orders": true, "mysql.user": false, "sys.x": false}},
+		{"builtins kept", FilterConfig{}, map[string]bool{"mysql.user": true}},
+		{"database include", FilterConfig{DatabaseInclude: []string{"shop", "inv.*"}},
+			map[string]bool{"shop.orders": true, "inventory.items": true, "shop2.orders": false, "myshop.orders": false}},
+		{"database exclude", FilterConfig{DatabaseExclude: []string{"tmp"}},
+			map[string]bool{"tmp.a": false, "tmp2.a": true}},
+		{"table include is anchored", FilterConfig{TableInclude: []string{`shop\.order.*`}},
+			map[string]bool{"shop.orders": true, "shop.order": true, "shop.customers": false, "xshop.orders": false}},
+		{"table exclude", FilterConfig{TableExclude: []string{`shop\.audit_.*`}},
+			map[string]bool{"shop.audit_log": false, "shop.orders": true}},
+		{"column exclude", FilterConfig{ColumnExclude: []string{`shop\.orders\.(blob|secret)`}},
+			map[string]bool{"shop.orders.id": true, "shop.orders.secret": false, "shop.other.secret": true}},
+		{"column include", FilterConfig{ColumnInclude: []string{`shop\.orders\.id`}},
+			map[string]bool{"shop.orders.id": true, "shop.orders.note": false}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := NewFilters(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range tc.want {
+				parts := strings.Split(id, ".")
+				var got bool
+				if len(parts) == 3 {
+					got = f.Column(parts[0], parts[1], parts[2])
+				} else {
+					got = f.Table(parts[0], parts[1])
+				}
+				if got != want {
+					t.Errorf("%s: got %v, want %v", id, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestParseOptionsErrors(t *testing.T) {
+	base := func() map[string]string {
+		return map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	}
+	cases := []struct {
+		name  string
+		edit  func(map[string]string)
+		inErr string
+	}{
+		{"no prefix", func(m map[string]string) { delete(m, "topic.prefix") }, "topic.prefix"},
+		{"both table lists", func(m map[string]string) { m["table.include.list"] = "a"; m["table.exclude.list"] = "b" }, "table.exclude.list"},
+		{"bad regex", func(m map[string]string) { m["table.include.list"] = "a(" }, "table.include.list"},
+		{"bad mode", func(m map[string]string) { m["decimal.handling.mode"] = "exact" }, "decimal.handling.mode"},
+		{"queue not above batch", func(m map[string]string) { m["max.queue.size"] = "10"; m["max.batch.size"] = "10" }, "max.queue.size"},
+		{"server id zero", func(m map[string]string) { m["database.server.id"] = "0" }, "database.server.id"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := base()
+			tc.edit(m)
+			_, err := ParseOptions(m)
+			if err == nil || !strings.Contains(err.Error(), tc.inErr) {
+				t.Errorf("got %v, want an error naming %s", err, tc.inErr)
+			}
+		})
+	}
+	m := base()
+	m["database.server.name"] = "legacy"
+	delete(m, "topic.prefix")
+	o, err := ParseOptions(m)
+	if err != nil || o.TopicPrefix != "legacy" {
+		t.Errorf("legacy database.server.name: %v %v", o, err)
+	}
+	if o.ServerID < 5400 || o.ServerID > 6400 || !o.SkipTruncate || o.SkipInsert {
+		t.Errorf("defaults: %+v", o)
+	}
+}
+
+func TestClassifyAndParseDDL(t *testing.T) {
+	dp := newDDLParser()
+	cases := []struct {
+		sql    string
+		kind   string
+		tables string
+	}{
+		{"CREATE TABLE t (id INT PRIMARY KEY)", DDLCreateTable, "d.t"},
+		{"/* c */ ALTER TABLE other.t ADD COLUMN x INT", DDLAlterTable, "other.t"},
+		{"DROP TABLE IF EXISTS a, b.c", DDLDropTable, "d.a,b.c"},
+		{"RENAME TABLE a TO b", DDLRenameTable, "d.a,d.b"},
+		{"TRUNCATE TABLE t", DDLTruncateTable, "d.t"},
+		{"CREATE INDEX i ON t (x)", DDLAlterTable, "d.t"},
+		{"CREATE DATABASE x", DDLCreateDatabase, ""},
+		{"DROP DATABASE x", DDLDropDatabase, ""},
+		{"CREATE TEMPORARY TABLE tmp (x INT)", DDLOther, ""},
+	}
+	for _, tc := range cases {
+		if k := classifyQuery(tc.sql); k != stmtDDL {
+			t.Errorf("%q classified %v", tc.sql, k)
+		}
+		d := dp.parse(tc.sql, "d")
+		var ids []string
+		for _, id := range d.Tables {
+			ids = append(ids, id.String())
+		}
+		if d.Kind != tc.kind || strings.Join(ids, ",") != tc.tables {
+			t.Errorf("%q: %s %v", tc.sql, d.Kind, ids)
+		}
+	}
+	for sql, want := range map[string]stmtKind{"BEGIN": stmtBegin, "COMMIT": stmtCommit, "XA START 'x'": stmtIgnore,
+		"GRANT SELECT ON *.* TO u": stmtIgnore, "insert into t values (1)": stmtIgnore, "ROLLBACK": stmtRollback, "ROLLBACK TO SAVEPOINT s": stmtIgnore} {
+		if got := classifyQuery(sql); got != want {
+			t.Errorf("%q: %v, want %v", sql, got, want)
+		}
+	}
+}
