@@ -25,9 +25,10 @@ package connect
 // the row struct schema itself carries ParamPrimaryKey. Value representations
 // follow Debezium's MySQL connector and are named by the field schema's Name:
 //
-//	integer types     INT8/INT16/INT32/INT64 by width (unsigned widened one step;
-//	                  BIGINT UNSIGNED is INT64 with the same bits, or Decimal scale 0
-//	                  under bigint.unsigned.handling.mode=precise)
+//	integer types     as Debezium: TINYINT and SMALLINT INT16, MEDIUMINT and INT
+//	                  INT32, BIGINT INT64; SMALLINT UNSIGNED INT32, INT UNSIGNED
+//	                  INT64; BIGINT UNSIGNED is INT64 with the same bits, or Decimal
+//	                  scale 0 under bigint.unsigned.handling.mode=precise
 //	DECIMAL/NUMERIC   Decimal (precise), FLOAT64 (double) or STRING (string)
 //	FLOAT, DOUBLE     FLOAT32 / FLOAT64
 //	BIT(1)            BOOLEAN; BIT(n>1) BYTES named io.debezium.data.Bits,
