@@ -188,8 +188,8 @@ func (w *WorkerConfig) listenAddr() (string, error) {
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("worker config: %s: %q is not a listener URL like http://:8083", WorkerListeners, w.Listeners[0])
 	}
-	if u.Scheme != "http" {
-		return "", fmt.Errorf("worker config: %s: %q: only http listeners are supported by this build", WorkerListeners, w.Listeners[0])
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("worker config: %s: %q: a listener is http://host:port or https://host:port", WorkerListeners, w.Listeners[0])
 	}
 	return u.Host, nil
 }

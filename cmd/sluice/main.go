@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	loggers := rest.NewLoggers(slog.LevelInfo)
-	log := slog.New(loggers.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	log := slog.New(loggers.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.Level(math.MinInt32)})))
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
