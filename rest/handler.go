@@ -44,6 +44,9 @@ type Options struct {
 	// settings topic.tracking.enable=false and topic.tracking.allow.reset=false.
 	TopicTrackingDisabled      bool
 	TopicTrackingResetDisabled bool
+	// Extra serves more GET routes on the main listeners, by exact path
+	// (e.g. "/metrics"), behind the same authentication.
+	Extra map[string]http.Handler
 }
 
 // WorkerHealth is the body of GET /health.
@@ -161,6 +164,9 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 		r.HandleFunc("/connector-plugins", a.listPlugins).Methods(http.MethodGet)
 		r.HandleFunc("/connector-plugins/{p}/config", a.pluginConfig).Methods(http.MethodGet)
 		r.HandleFunc("/connector-plugins/{p}/config/validate", a.validate).Methods(http.MethodPut)
+		for path, h := range opts.Extra {
+			r.Handle(path, h).Methods(http.MethodGet, http.MethodHead)
+		}
 	}
 	if adminOnly || opts.AdminEnabled {
 		r.HandleFunc("/admin/loggers", a.listLoggers).Methods(http.MethodGet)
