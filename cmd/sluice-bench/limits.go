@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicehq/sluice/integration/harness"
+)
+
+// parseOnly reads the binlog range with go-mysql's BinlogSyncer configured
+// as connectors/mysql configures it, lets it decode every row event, and
+// does nothing else. It returns rows/s until the last row of the table.
+func parseOnly(ctx context.Context, db *harness.MariaDB, r binlogRange, tableName string) (float64, error) {
+	syncer := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
+		ServerID:                7002,
+		Flavor:                  gomysql.MariaDBFlavor,
+		Host:                    db.Host(),
+		Port:                    uint16(db.Port()),
+		User:                    db.User(),
+		Password:                db.Password(),
+		ParseTime:               false,
+		TimestampStringLocation: time.UTC,
+		UseDecimal:              false,
+		HeartbeatPeriod:         10 * time.Second,
+		ReadTimeout:             60 * time.Second,
+		DisableRetrySync:        true,
+		Logger:                  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	defer syncer.Close()
+	began := time.Now()
+	st, err := syncer.StartSync(gomysql.Position{Name: r.Start.File, Pos: r.Start.Pos})
+	if err != nil {
+		return 0, fmt.Errorf("parse-only: start sync: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	var rows int64
+	for rows < r.Rows {
+		ev, err := st.GetEvent(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("parse-only: after %d rows: %w", rows, err)
+		}
+		if re, ok := ev.Event.(*replication.RowsEvent); ok && string(re.Table.Table) == tableName {
+			rows += int64(len(re.Rows))
+		}
+	}
+	return float64(rows) / time.Since(began).Seconds(), nil
+}
+
+// benchProducerConfig is the producer config the runtime gives a source
+// task (runtime/producer.go sourceProducerDefaults: Kafka Connect's forced
+// source-producer settings in librdkafka's terms), so produce-only measures
+// the same client with the same settings.
+func benchProducerConfig(bootstrap string) kafka.ConfigMap {
+	return kafka.ConfigMap{
+		"bootstrap.servers":          bootstrap,
+		"client.id":                  "sluice-bench-produce-only",
+		"acks":                       "all",
+		"max.in.flight":              1,
+		"enable.idempotence":         false,
+		"message.timeout.ms":         2147483647,
+		"partitioner":                "murmur2_random",
+		"queue.buffering.max.kbytes": 32768,
+		"go.delivery.reports":        true,
+		"go.delivery.report.fields":  "none",
+		"log.connection.close":       false,
+	}
+}
+
+// produceOnly produces n pre-built messages with keys of keyLen bytes and
+// values of valLen bytes to topic and returns messages/s until the last
+// delivery report.
+func produceOnly(ctx context.Context, bootstrap, topic string, n int64, keyLen, valLen int) (float64, error) {
+	cm := benchProducerConfig(bootstrap)
+	p, err := kafka.NewProducer(&cm)
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	// Distinct keys of the same length, so partitioning and batching see
+	// what the connector's records give them; values share one backing
+	// array, which librdkafka copies anyway.
+	keys := make([]byte, int(n)*keyLen)
+	for i := range keys {
+		keys[i] = letters[i%len(letters)]
+	}
+	val := make([]byte, valLen)
+	for i := range val {
+		val[i] = letters[(i*7)%len(letters)]
+	}
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		msgs[i] = kafka.Message{
+			TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny},
+			Key:            keys[i*keyLen : (i+1)*keyLen],
+			Value:          val,
+		}
+	}
+	// Warm up the topic's metadata so the timing starts with a known topic.
+	if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Value: val}, nil); err != nil {
+		return 0, err
+	}
+	if ev := <-p.Events(); ev != nil {
+		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error != nil {
+			return 0, fmt.Errorf("produce-only warm-up: %w", m.TopicPartition.Error)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		var got int64
+		for ev := range p.Events() {
+			switch e := ev.(type) {
+			case *kafka.Message:
+				if e.TopicPartition.Error != nil {
+					done <- e.TopicPartition.Error
+					return
+				}
+				got++
+				if got == n {
+					done <- nil
+					return
+				}
+			}
+		}
+		done <- fmt.Errorf("producer closed after %d deliveries", got)
+	}()
+	began := time.Now()
+	for i := range msgs {
+		for {
+			err := p.Produce(&msgs[i], nil)
+			if err == nil {
+				break
+			}
+			if ke, ok := err.(kafka.Error); ok && ke.Code() == kafka.ErrQueueFull {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			return 0, err
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return 0, fmt.Errorf("produce-only: %w", err)
+		}
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	return float64(n) / time.Since(began).Seconds(), nil
+}
+
+// rawSelect reads SELECT * of the table through go-mysql's client, the
+// driver connectors/mysql uses, decoding every row, and returns rows/s.
+func rawSelect(ctx context.Context, db *harness.MariaDB, tableName string) (float64, int64, error) {
+	conn, err := client.ConnectWithContext(ctx, db.Addr(), db.User(), db.Password(), benchDB, 30*time.Second)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Quit()
+	var rows int64
+	var res gomysql.Result
+	began := time.Now()
+	err = conn.ExecuteSelectStreaming("SELECT * FROM "+tableName, &res, func(row []gomysql.FieldValue) error {
+		rows++
+		return nil
+	}, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("raw select: %w", err)
+	}
+	return float64(rows) / time.Since(began).Seconds(), rows, nil
+}

@@ -1,0 +1,51 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// childAttr kills the broker child when this process dies.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
+// resetPeakRSS returns freed heap to the OS and resets the kernel's
+// high-water mark of this process's resident set (VmHWM), so the next
+// peakRSS covers only what follows. It reports whether the reset worked.
+func resetPeakRSS() bool {
+	runtime.GC()
+	debug.FreeOSMemory()
+	// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0+).
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// rssMB returns VmHWM (peak) and VmRSS (current) of this process in MiB.
+func rssMB() (peak, cur float64) {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmHWM" && k != "VmRSS") {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+		if k == "VmHWM" {
+			peak = kb / 1024
+		} else {
+			cur = kb / 1024
+		}
+	}
+	return peak, cur
+}
