@@ -1,0 +1,184 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+)
+
+// filterTestTable has one column of each kind the evaluator distinguishes.
+func filterTestTable() *Table {
+	return &Table{ID: TableID{DB: "shop", Table: "orders"}, Columns: []Column{
+		{Name: "id", BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT"},
+		{Name: "name", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4"},
+		{Name: "amount", BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, DataType: "DECIMAL"},
+		{Name: "note", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Nullable: true},
+		{Name: "big", BinlogType: gomysql.MYSQL_TYPE_LONGLONG, DataType: "BIGINT", Unsigned: true},
+		{Name: "ratio", BinlogType: gomysql.MYSQL_TYPE_DOUBLE, DataType: "DOUBLE"},
+		{Name: "created", BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME"},
+		{Name: "status", BinlogType: gomysql.MYSQL_TYPE_ENUM, DataType: "ENUM", Members: []string{"new", "paid", "shipped"}},
+		{Name: "code", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARBINARY", Charset: "binary"},
+		{Name: "tiny", BinlogType: gomysql.MYSQL_TYPE_TINY, DataType: "TINYINT", Unsigned: true},
+	}}
+}
+
+func TestRowFilterEvaluation(t *testing.T) {
+	tbl := filterTestTable()
+	// id, name, amount, note, big (-1 = 18446744073709551615 unsigned), ratio, created, status (2 = paid), code, tiny (-1 = 255)
+	row := []any{int32(7), "Alice ", "10.50", nil, int64(-1), 0.25, "2024-03-01 10:00:00", int64(2), []byte("AbC"), int8(-1)}
+	cases := []struct {
+		cond string
+		want bool
+	}{
+		{"id = 7", true},
+		{"id = '7'", true},
+		{"id = '7abc'", true}, // string → number by numeric prefix
+		{"id <> 7", false},
+		{"id != 8", true},
+		{"id > 6 AND id < 8", true},
+		{"id >= 8 OR id <= 6", false},
+		{"id IN (1, 7, 9)", true},
+		{"id NOT IN (1, 2)", true},
+		{"id IN (1, NULL)", false},     // NULL, not TRUE
+		{"id NOT IN (1, NULL)", false}, // NULL too
+		{"id IN (7, NULL)", true},
+		{"id BETWEEN 1 AND 7", true},
+		{"id BETWEEN 8 AND 10", false},
+		{"id NOT BETWEEN 8 AND 10", true},
+		{"id BETWEEN NULL AND 10", false},
+		{"id NOT BETWEEN NULL AND 5", true}, // 7 > 5 decides it
+		{"name = 'alice'", true},            // _ci collation, trailing space ignored
+		{"name = 'ALICE  '", true},
+		{"name < 'bob'", true},
+		{"name LIKE 'al%'", true},
+		{"name LIKE 'A_ice%'", true},
+		{"name LIKE 'x%'", false},
+		{"name NOT LIKE 'x%'", true},
+		{"code = 'abc'", false}, // binary: byte comparison
+		{"code = 'AbC'", true},
+		{"code LIKE 'a%'", false},
+		{"amount = 10.5", true},
+		{"amount = 10.50", true},
+		{"amount > 10.49", true},
+		{"amount * 2 = 21", true},
+		{"amount / 4 = 2.625", true},
+		{"id / 2 = 3.5", true}, // / yields a decimal
+		{"id DIV 2 = 3", true},
+		{"id % 4 = 3", true},
+		{"-id = -7", true},
+		{"id + 1 = 8 AND id - 1 = 6", true},
+		{"id / 0 IS NULL", true},
+		{"note IS NULL", true},
+		{"note IS NOT NULL", false},
+		{"note = 'x'", false},
+		{"NOT (note = 'x')", false}, // NOT NULL is NULL
+		{"note = 'x' OR id = 7", true},
+		{"note = 'x' AND id = 8", false}, // NULL AND FALSE is FALSE
+		{"(note = 'x' AND id = 7) IS NULL", true},
+		{"note <=> NULL", true},
+		{"id <=> NULL", false},
+		{"big = 18446744073709551615", true},
+		{"big > 9223372036854775807", true},
+		{"big > -1", true},
+		{"tiny = 255", true},
+		{"ratio = 0.25", true},
+		{"ratio < '0.3'", true},
+		{"created >= '2024-03-01' AND created < '2024-03-02'", true},
+		{"created > '2024-03-01 10:00:00'", false},
+		{"status = 'paid'", true},
+		{"status IN ('new', 'PAID')", true},
+		{"LOWER(name) LIKE 'alice%'", true},
+		{"UPPER(status) = 'PAID'", true},
+		{"CHAR_LENGTH(name) = 6", true},
+		{"CONCAT(status, '-', id) = 'paid-7'", true},
+		{"IFNULL(note, 'none') = 'none'", true},
+		{"COALESCE(note, NULL, id) = 7", true},
+		{"ABS(-id) = 7", true},
+		{"id = 7 XOR id = 8", true},
+		{"id IS TRUE", true},
+		{"note IS NOT TRUE", true},
+		{"'abc' = 0", true}, // MySQL: a non-numeric string is 0
+		{"1 = 1.0", true},
+		{"name LIKE 'Alice\\_%'", false},
+		{"'a_b' LIKE 'a\\_b'", true},
+		{"'a%b' LIKE 'a|%b' ESCAPE '|'", true},
+	}
+	for _, c := range cases {
+		f, err := CompileRowFilter(c.cond)
+		if err != nil {
+			t.Errorf("%s: compile: %v", c.cond, err)
+			continue
+		}
+		b, err := f.Bind(tbl)
+		if err != nil {
+			t.Errorf("%s: bind: %v", c.cond, err)
+			continue
+		}
+		if got := b.Match(row); got != c.want {
+			t.Errorf("%s = %v, want %v", c.cond, got, c.want)
+		}
+	}
+}
+
+func TestRowFilterRejects(t *testing.T) {
+	cases := []struct{ cond, msg string }{
+		{"", "empty"},
+		{"id = 1;", "';'"},
+		{"id IN (SELECT id FROM t2)", "subquer"},
+		{"EXISTS (SELECT 1)", "subquer"},
+		{"NOW() > created", "NOW"},
+		{"id = ", "not a valid SQL condition"},
+		{"id = 1 ORDER BY id", "not a single"},
+	}
+	for _, c := range cases {
+		_, err := CompileRowFilter(c.cond)
+		if err == nil || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%q: error %v, want one containing %q", c.cond, err, c.msg)
+		}
+	}
+	f, err := CompileRowFilter("nosuch = 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Bind(filterTestTable()); err == nil || !strings.Contains(err.Error(), `no column "nosuch"`) || !strings.Contains(err.Error(), "shop.orders") {
+		t.Errorf("bind error %v", err)
+	}
+}
+
+func TestRowFilterWhereForPushdown(t *testing.T) {
+	f, err := CompileRowFilter("status IN ('new','paid') and amount > 10 or name like 'a%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "`status` IN (_UTF8MB4'new',_UTF8MB4'paid') AND `amount`>10 OR `name` LIKE _UTF8MB4'a%'"
+	if f.Where != want {
+		t.Errorf("Where = %s\nwant   %s", f.Where, want)
+	}
+	if got := strings.Join(f.Columns(), ","); got != "status,amount,name" {
+		t.Errorf("Columns = %s", got)
+	}
+}
+
+func TestTextValue(t *testing.T) {
+	tbl := filterTestTable()
+	cases := []struct {
+		col  int
+		raw  any
+		want string
+	}{
+		{0, int32(-5), "-5"},
+		{2, "10.50", "10.50"},
+		{4, int64(-1), "18446744073709551615"},
+		{7, int64(3), "shipped"},
+		{9, int8(-1), "255"},
+		{1, []byte("x"), "x"},
+		{6, "2024-03-01 10:00:00", "2024-03-01 10:00:00"},
+		{3, nil, ""},
+	}
+	for _, c := range cases {
+		if got := TextValue(&tbl.Columns[c.col], c.raw); got != c.want {
+			t.Errorf("TextValue(%s, %#v) = %q, want %q", tbl.Columns[c.col].Name, c.raw, got, c.want)
+		}
+	}
+}
