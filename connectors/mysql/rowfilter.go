@@ -196,12 +196,12 @@ func checkExpr(n ast.ExprNode, col func(string)) error {
 type vkind uint8
 
 const (
-	vNull vkind = iota
-	vInt        // i
-	vUint       // u, only for values above MaxInt64
-	vDec        // r, exact
-	vFloat      // f
-	vStr        // s; bin for binary strings
+	vNull  vkind = iota
+	vInt         // i
+	vUint        // u, only for values above MaxInt64
+	vDec         // r, exact
+	vFloat       // f
+	vStr         // s; bin for binary strings
 )
 
 type sqlVal struct {
