@@ -58,6 +58,9 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // expired deadline reads as Kafka's "Request timed out" whatever error the
 // herder wrapped it in.
 func (a *api) writeHerderError(w http.ResponseWriter, r *http.Request, ctx context.Context, err error) {
+	if forwardIfAsked(w, r, err) {
+		return
+	}
 	var e *Error
 	switch {
 	case errors.As(err, &e):

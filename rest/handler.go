@@ -175,6 +175,7 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 	}
 
 	var out http.Handler = r
+	out = keepBody(out) // for ForwardError (forward.go)
 	out = trimTrailingSlash(out)
 	if opts.BasicAuth != nil {
 		out = opts.BasicAuth.wrap(out)
