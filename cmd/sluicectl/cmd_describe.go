@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -193,6 +194,7 @@ type snapshotProgress struct {
 	InProgress bool  `json:"in_progress"`
 	Rows       int64 `json:"rows,omitempty"`
 	TotalRows  int64 `json:"total_rows,omitempty"`
+	TablesDone int   `json:"tables_done,omitempty"`
 }
 
 // fraction is the done share in [0,1], or -1 when no counts are known.
@@ -215,10 +217,17 @@ func (p *snapshotProgress) line(width int) string {
 	}
 	f := p.fraction()
 	if f < 0 {
+		var parts []string
 		if p.Rows > 0 {
-			return fmt.Sprintf("in progress (%d rows so far)", p.Rows)
+			parts = append(parts, fmt.Sprintf("%d rows so far", p.Rows))
 		}
-		return "in progress"
+		if p.TablesDone > 0 {
+			parts = append(parts, fmt.Sprintf("%d table(s) done", p.TablesDone))
+		}
+		if len(parts) == 0 {
+			return "in progress"
+		}
+		return "in progress (" + strings.Join(parts, ", ") + ")"
 	}
 	return fmt.Sprintf("in progress %s %3.0f%% (%d/%d rows)", progressBar(f, width), f*100, p.Rows, p.TotalRows)
 }
@@ -233,8 +242,10 @@ func progressBar(f float64, width int) string {
 //   - a source offset's Debezium "snapshot" key (true or "true" while the
 //     initial snapshot runs, "last" on its final record) and its
 //     "snapshot_completed" key;
+//   - Sluice's MySQL connector's "snapshot_state" offset key, a JSON string
+//     {"v":1,"done":[tables],"rows":{table:rows queued}};
 //   - row counts in that offset as "snapshot_rows" (rows copied) and
-//     "snapshot_total_rows" (estimate);
+//     "snapshot_total_rows" (estimate), which give a progress bar;
 //   - or a task status trace line such as "snapshot: 1200/5000 rows".
 //
 // Nothing found means no snapshot section; describe never fails over it.
@@ -264,6 +275,19 @@ func findSnapshotProgress(st rest.ConnectorStateInfo, offs []rest.ConnectorOffse
 			p.InProgress = true
 			p.Rows += number(o.Offset["snapshot_rows"])
 			p.TotalRows += number(o.Offset["snapshot_total_rows"])
+			if state, ok := o.Offset["snapshot_state"].(string); ok {
+				var ss struct {
+					V    int              `json:"v"`
+					Done []string         `json:"done"`
+					Rows map[string]int64 `json:"rows"`
+				}
+				if json.Unmarshal([]byte(state), &ss) == nil && ss.V == 1 {
+					p.TablesDone += len(ss.Done)
+					for _, n := range ss.Rows {
+						p.Rows += n
+					}
+				}
+			}
 		}
 	}
 	for _, t := range st.Tasks {
