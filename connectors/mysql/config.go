@@ -51,9 +51,11 @@ const (
 	KeyPollInterval = "poll.interval.ms"
 )
 
-// Snapshot modes. Only the ones that stream without reading table data are
-// carried out by this package today; the others are accepted by the
-// validator so that a Debezium config parses, and Start explains what to do.
+// Snapshot modes, Debezium's names. configuration_based and custom are
+// accepted by the validator so that a Debezium config parses; Start
+// rejects them with the supported alternatives. recovery and
+// schema_only_recovery stream like no_data (the schema comes from the
+// binlog's full row metadata).
 var snapshotModes = []string{"initial", "initial_only", "when_needed", "never", "no_data", "schema_only",
 	"recovery", "schema_only_recovery", "always", "configuration_based", "custom"}
 
@@ -126,7 +128,8 @@ func buildConfigDef() *connect.ConfigDef {
 	order = 0
 	def(connect.ConfigKey{Name: KeySnapshotMode, Type: connect.ConfigString, Default: "initial", Importance: connect.Medium, Group: groupEvents,
 		Validator: connect.OneOfIgnoreCase(snapshotModes...), Recommended: snapshotModes,
-		Doc: "What to do when the connector starts without a stored offset. never and no_data (formerly schema_only) stream from the current binlog position without reading existing rows; initial snapshots the tables first."})
+		Doc: "When to read the existing rows (docs/snapshot.md). initial: snapshot when there is no stored offset, then stream; initial_only: snapshot, never stream; when_needed: as initial, and snapshot again when the stored binlog position is no longer on the server; always: snapshot at every start; no_data (formerly schema_only) and never: stream from the current binlog position without reading rows. An interrupted snapshot resumes from its last committed batch."})
+	defineSnapshotKeys(def)
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
 		Doc: "Write DDL statements as schema change records to the topic named topic.prefix."})
 	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
@@ -203,6 +206,8 @@ type Options struct {
 	MaxBatchSize int
 	MaxQueueSize int
 	PollInterval time.Duration
+
+	Snapshot SnapshotOptions
 }
 
 // ParseOptions parses and cross-checks a connector or task configuration.
@@ -286,6 +291,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o.Filters = f
+	o.Snapshot = parseSnapshotOptions(c)
 	return o, nil
 }
 

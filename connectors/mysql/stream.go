@@ -56,6 +56,11 @@ type stream struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	err    error // set before done closes
+
+	// prelude, when set, runs on the reader goroutine before the binlog is
+	// read: the snapshot phase, queueing its records through emit. It
+	// returns errSnapshotOnly when the task must not stream afterwards.
+	prelude func(ctx context.Context) error
 }
 
 type tableEntry struct {
@@ -189,6 +194,18 @@ func (s *stream) run(ctx context.Context) {
 			s.err = fmt.Errorf("binlog reader failed at %s:%d: %v", s.cur.file, s.cur.txPos, r)
 		}
 	}()
+	if s.prelude != nil {
+		if err := s.prelude(ctx); err != nil {
+			if errors.Is(err, errSnapshotOnly) {
+				<-ctx.Done() // initial_only: idle until stopped
+				return
+			}
+			if ctx.Err() == nil {
+				s.err = err
+			}
+			return
+		}
+	}
 	backoff := time.Second
 	var failingSince time.Time
 	for {

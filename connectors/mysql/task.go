@@ -19,6 +19,7 @@ type Task struct {
 	log    *slog.Logger
 	// Server is what the task learned on connect (flavor, version).
 	Server *Server
+	snap   *snapshotter // nil when the task runs no snapshot
 }
 
 // NewTask returns an unstarted task.
@@ -58,29 +59,26 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 			return connect.Retriable(fmt.Errorf("read the stored offset: %w", err))
 		}
 	}
-	var pos Position
-	if len(stored) > 0 {
-		if pos, err = ParsePosition(stored); err != nil {
-			return fmt.Errorf("stored offset for server %q cannot be used: %w; reset the connector's offsets to start over", opts.TopicPrefix, err)
-		}
-		if pos.Snapshot {
-			return fmt.Errorf("the stored offset of %q is from an unfinished snapshot, and this build has no snapshot phase to resume it; reset the connector's offsets and set %s=no_data", opts.TopicPrefix, KeySnapshotMode)
-		}
-	} else {
-		if !opts.streamsWithoutSnapshot() {
-			return &connect.ConfigError{Name: KeySnapshotMode, Value: opts.SnapshotMode,
-				Message: "needs the snapshot phase, which this build does not include yet; set snapshot.mode=no_data (or never) to stream changes from the current binlog position without reading existing rows"}
-		}
-		if pos, err = currentPosition(conn, server.Flavor); err != nil {
-			return err
-		}
+	plan, err := planStart(ctx, conn, d, server, opts, stored, t.log)
+	if err != nil {
+		return err
 	}
+	pos := plan.pos
 	s := newStream(opts, d, server, t.log)
+	switch {
+	case plan.snap != nil:
+		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.emit, !plan.idle) }
+	case plan.idle:
+		s.prelude = func(context.Context) error { return errSnapshotOnly }
+	}
 	if err := s.start(ctx, pos); err != nil {
+		if plan.snap != nil {
+			plan.snap.closeConns()
+		}
 		return err
 	}
 	t.mu.Lock()
-	t.opts, t.stream, t.Server = opts, s, server
+	t.opts, t.stream, t.Server, t.snap = opts, s, server, plan.snap
 	t.mu.Unlock()
 	t.log.Info("streaming binlog", "server", d.addr(), "flavor", server.Flavor, "version", server.Version,
 		"file", pos.File, "pos", pos.Pos, "gtids", pos.GTIDs, "skip_events", pos.Events, "skip_rows", pos.Rows)

@@ -1,0 +1,1253 @@
+package mysql
+
+// Snapshot (DTS's "full data synchronization"): every captured table read
+// at one consistent point of the binlog, then the stream from exactly that
+// point. docs/snapshot.md is the user-facing description; this is the
+// method.
+//
+// Consistent point. Each reader has its own connection inside a
+// REPEATABLE READ transaction opened WITH CONSISTENT SNAPSHOT.
+//   - MariaDB: the server reports, per transaction, the binlog position its
+//     snapshot corresponds to (status binlog_snapshot_file/_position), with
+//     no lock. With several readers, all must report the same position,
+//     i.e. no transaction committed while they were being opened; the
+//     transactions are opened concurrently and the attempt repeats (up to
+//     snapshotPointAttempts) until the positions agree. If they never do
+//     (a very busy server) and snapshot.locking.mode=minimal, one attempt is
+//     made under a brief FLUSH TABLES WITH READ LOCK. The GTID position is
+//     BINLOG_GTID_POS(file, pos) of that point.
+//   - MySQL/PolarDB (minimal): FLUSH TABLES WITH READ LOCK, open every
+//     reader's transaction, read SHOW MASTER STATUS and gtid_executed,
+//     UNLOCK TABLES: writes wait only for those few round trips.
+//     snapshot.locking.mode=none skips the lock (consistent only when
+//     nothing commits at that instant, as Debezium's none).
+//
+// Chunks. A table with a primary key (or a unique key of NOT NULL columns)
+// is read in keyset chunks: SELECT ... WHERE key > last ORDER BY key LIMIT
+// snapshot.chunk.size, through the binary protocol. Rows go to the poll
+// queue in batches of snapshot.fetch.size; each batch's last record carries
+// an offset naming the batch's last key. A table without such a key is read
+// in one pass and, after a crash, again from its start.
+//
+// Ordering and offsets. Readers convert rows in parallel; one emitter (the
+// snapshot goroutine) takes whole batches in turn and queues their records,
+// so the offset of every record describes exactly what was queued before
+// it: tables done, and the last key of each table in progress. The last
+// record of the snapshot carries the plain binlog offset of the point: once
+// it is committed, a restart streams.
+//
+// Resume. A crash leaves an offset with snapshot=true, the point P1 in
+// file/pos/gtids and the progress in snapshot_state. The old transaction is
+// gone, so the restart opens a new consistent point P2, reads the tables not
+// done (in-progress ones after their last key) as of P2, and then streams
+// from P1, not P2. Every row already emitted reflects P1 and every row read
+// now reflects P2 ⊇ P1; replaying the binlog from P1 re-applies each change
+// made between P1 and P2 (full row images) after the snapshot rows, so
+// folding each topic by key gives exactly the table, at the cost of
+// re-emitting the changes between P1 and P2. P1 must still be in the
+// server's binlogs; if it was purged, the snapshot starts over.
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Snapshot config keys.
+const (
+	KeySnapshotLockingMode = "snapshot.locking.mode"
+	KeySnapshotLockTimeout = "snapshot.lock.timeout.ms"
+	KeySnapshotFetchSize   = "snapshot.fetch.size"
+	KeySnapshotChunkSize   = "snapshot.chunk.size"
+	KeySnapshotMaxThreads  = "snapshot.max.threads"
+	KeySnapshotMaxQPS      = "snapshot.max.queries.per.second"
+	KeySnapshotMaxRows     = "snapshot.max.rows.per.second"
+	KeySnapshotMaxBytes    = "snapshot.max.bytes.per.second"
+)
+
+// OffsetSnapshotState is the offset key holding the progress of an
+// unfinished snapshot (a JSON string: Kafka Connect offsets hold only
+// primitive values).
+const OffsetSnapshotState = "snapshot_state"
+
+// SnapshotOptions are the snapshot's settings.
+type SnapshotOptions struct {
+	LockingMode string // minimal | none
+	LockTimeout time.Duration
+	FetchSize   int
+	ChunkSize   int
+	MaxThreads  int
+	MaxQPS      float64 // 0 = unlimited
+	MaxRows     float64
+	MaxBytes    float64
+	// Where returns a SQL condition the snapshot SELECT of a table adds
+	// (AND-ed), or "": the hook for per-table filter conditions, which must
+	// select the same rows the stream's row filter keeps.
+	Where func(TableID) string
+}
+
+func defineSnapshotKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeySnapshotLockingMode, Type: connect.ConfigString, Default: "minimal", Group: groupEvents,
+		Validator: connect.OneOfIgnoreCase("minimal", "none"), Recommended: []string{"minimal", "none"},
+		Doc: "How the snapshot finds its consistent binlog point. minimal: on MariaDB no lock at all (each snapshot transaction reports its binlog position; a brief FLUSH TABLES WITH READ LOCK only if a busy server never lets the parallel readers agree); on MySQL/PolarDB a FLUSH TABLES WITH READ LOCK held only while the readers' transactions open and the position is read. none: never lock (on MySQL the point is then exact only if nothing commits at that instant)."})
+	def(connect.ConfigKey{Name: KeySnapshotLockTimeout, Type: connect.ConfigLong, Default: "10000", Group: groupEvents, Validator: connect.AtLeast(1),
+		Doc: "Milliseconds the brief snapshot lock may wait for running statements before the snapshot fails."})
+	def(connect.ConfigKey{Name: KeySnapshotFetchSize, Type: connect.ConfigInt, Default: "1024", Group: groupTuning, Validator: connect.Between(1, 1_000_000),
+		Doc: "Rows a snapshot reader hands to the poll queue at once; each such batch is a resume point (the offset names its last key)."})
+	def(connect.ConfigKey{Name: KeySnapshotChunkSize, Type: connect.ConfigInt, Default: "8192", Group: groupTuning, Validator: connect.Between(1, 10_000_000),
+		Doc: "Rows per snapshot query: tables are read in primary-key order, chunk by chunk (WHERE key > last ORDER BY key LIMIT n)."})
+	def(connect.ConfigKey{Name: KeySnapshotMaxThreads, Type: connect.ConfigInt, Default: "2", Group: groupTuning, Validator: connect.Between(1, 64),
+		Doc: "Tables read in parallel, each reader on its own connection at the same consistent point."})
+	def(connect.ConfigKey{Name: KeySnapshotMaxQPS, Type: connect.ConfigInt, Default: "0", Group: groupTuning, Validator: connect.AtLeast(0),
+		Doc: "Most snapshot queries per second sent to the source (DTS's full-sync QPS limit); 0 is unlimited. A change restarts the task, which resumes the snapshot from its last committed batch."})
+	def(connect.ConfigKey{Name: KeySnapshotMaxRows, Type: connect.ConfigInt, Default: "0", Group: groupTuning, Validator: connect.AtLeast(0),
+		Doc: "Most snapshot rows per second (DTS's full-sync RPS limit); 0 is unlimited."})
+	def(connect.ConfigKey{Name: KeySnapshotMaxBytes, Type: connect.ConfigLong, Default: "0", Group: groupTuning, Validator: connect.AtLeast(0),
+		Doc: "Most snapshot bytes per second, counted as the size of the column values read (DTS's full-sync MB/s limit, in bytes); 0 is unlimited."})
+}
+
+func parseSnapshotOptions(c interface {
+	String(string) string
+	Int(string) int
+	Long(string) int64
+}) SnapshotOptions {
+	return SnapshotOptions{
+		LockingMode: strings.ToLower(c.String(KeySnapshotLockingMode)),
+		LockTimeout: time.Duration(c.Long(KeySnapshotLockTimeout)) * time.Millisecond,
+		FetchSize:   c.Int(KeySnapshotFetchSize),
+		ChunkSize:   c.Int(KeySnapshotChunkSize),
+		MaxThreads:  c.Int(KeySnapshotMaxThreads),
+		MaxQPS:      float64(c.Int(KeySnapshotMaxQPS)),
+		MaxRows:     float64(c.Int(KeySnapshotMaxRows)),
+		MaxBytes:    float64(c.Long(KeySnapshotMaxBytes)),
+	}
+}
+
+// TableProgress is the snapshot progress of one table.
+type TableProgress struct {
+	Table         string    `json:"table"` // db.table
+	State         string    `json:"state"` // pending, running, done
+	RowsDone      int64     `json:"rows_done"`
+	RowsEstimated int64     `json:"rows_estimated"` // information_schema.TABLES.TABLE_ROWS, an estimate
+	Resumed       bool      `json:"resumed,omitempty"`
+	Started       time.Time `json:"started,omitzero"`
+	Finished      time.Time `json:"finished,omitzero"`
+}
+
+// Table progress states.
+const (
+	ProgressPending = "pending"
+	ProgressRunning = "running"
+	ProgressDone    = "done"
+)
+
+// SnapshotProgress reports the snapshot's progress per table, in reading
+// order; nil when the task runs no snapshot. Rows done count records queued
+// for Kafka.
+func (t *Task) SnapshotProgress() []TableProgress {
+	t.mu.Lock()
+	sn := t.snap
+	t.mu.Unlock()
+	if sn == nil {
+		return nil
+	}
+	return sn.progressCopy()
+}
+
+// snapshotState is the progress an offset carries.
+type snapshotState struct {
+	V    int                 `json:"v"`
+	Done []string            `json:"done,omitempty"` // tables finished
+	Keys map[string][]string `json:"keys,omitempty"` // last key queued of each table in progress
+	Rows map[string]int64    `json:"rows,omitempty"` // rows queued per table
+}
+
+func parseSnapshotState(m map[string]any) (*snapshotState, bool) {
+	s, _ := m[OffsetSnapshotState].(string)
+	if s == "" {
+		return nil, false
+	}
+	var st snapshotState
+	if err := json.Unmarshal([]byte(s), &st); err != nil || st.V != 1 {
+		return nil, false
+	}
+	return &st, true
+}
+
+var errSnapshotOnly = errors.New("snapshot.mode=initial_only: not streaming")
+
+// startPlan is where a task starts: stream from pos, after snap when set;
+// never stream when idle (initial_only).
+type startPlan struct {
+	pos  Position
+	snap *snapshotter
+	idle bool
+}
+
+// dataSnapshotMode reports whether a mode reads table rows.
+func dataSnapshotMode(mode string) bool {
+	switch mode {
+	case "initial", "initial_only", "when_needed", "always":
+		return true
+	}
+	return false
+}
+
+// planStart decides, from snapshot.mode and the stored offset, whether to
+// snapshot (fresh or resumed) and where the stream starts. A snapshot's
+// consistent point is opened here, before Start returns.
+func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server, opts *Options, stored map[string]any, log *slog.Logger) (*startPlan, error) {
+	mode := opts.SnapshotMode
+	switch mode {
+	case "configuration_based", "custom":
+		return nil, &connect.ConfigError{Name: KeySnapshotMode, Value: mode,
+			Message: "is not supported; use initial, initial_only, when_needed, always, no_data or never"}
+	}
+	fresh := func(why string) (*startPlan, error) {
+		sn := newSnapshotter(opts, d, server, log, nil)
+		if err := sn.openPoint(ctx, conn, nil); err != nil {
+			return nil, err
+		}
+		log.Info("starting snapshot", "reason", why, "file", sn.start.File, "pos", sn.start.Pos, "gtids", sn.start.GTIDs)
+		return &startPlan{pos: sn.start, snap: sn, idle: mode == "initial_only"}, nil
+	}
+	if len(stored) == 0 {
+		if !dataSnapshotMode(mode) {
+			pos, err := currentPosition(conn, server.Flavor)
+			return &startPlan{pos: pos}, err
+		}
+		return fresh("no stored offset")
+	}
+	pos, err := ParsePosition(stored)
+	if err != nil {
+		return nil, fmt.Errorf("stored offset for server %q cannot be used: %w; reset the connector's offsets to start over", opts.TopicPrefix, err)
+	}
+	if pos.Snapshot {
+		if !dataSnapshotMode(mode) {
+			log.Warn("the stored offset is from an unfinished snapshot, but snapshot.mode no longer reads rows: streaming from the snapshot's position", "mode", mode)
+			pos.Snapshot = false
+			return &startPlan{pos: pos}, nil
+		}
+		st, ok := parseSnapshotState(stored)
+		if !ok {
+			return fresh("the stored offset is from an unfinished snapshot without resumable progress")
+		}
+		avail, why, err := positionAvailable(conn, server.Flavor, pos)
+		if err != nil {
+			return nil, err
+		}
+		if !avail {
+			log.Warn("the unfinished snapshot's binlog position is gone; starting the snapshot over", "reason", why)
+			return fresh("snapshot position purged")
+		}
+		pos.Snapshot = false
+		sn := newSnapshotter(opts, d, server, log, st)
+		sn.start = pos
+		if err := sn.openPoint(ctx, conn, st); err != nil {
+			return nil, err
+		}
+		log.Info("resuming snapshot", "stream_from_file", pos.File, "stream_from_pos", pos.Pos, "read_at_file", sn.at.File, "read_at_pos", sn.at.Pos,
+			"tables_done", len(st.Done), "tables_in_progress", len(st.Keys))
+		return &startPlan{pos: pos, snap: sn, idle: mode == "initial_only"}, nil
+	}
+	switch mode {
+	case "always":
+		return fresh("snapshot.mode=always")
+	case "initial_only":
+		return &startPlan{pos: pos, idle: true}, nil
+	case "when_needed":
+		avail, why, err := positionAvailable(conn, server.Flavor, pos)
+		if err != nil {
+			return nil, err
+		}
+		if !avail {
+			log.Warn("the stored binlog position is no longer on the server; taking a new snapshot (snapshot.mode=when_needed)", "reason", why)
+			return fresh("stored position purged")
+		}
+	}
+	return &startPlan{pos: pos}, nil
+}
+
+// positionAvailable reports whether the server still has the binlog from
+// pos on: its file is listed by SHOW BINARY LOGS and, for MySQL GTID
+// offsets, gtid_purged is contained in the offset's GTID set.
+func positionAvailable(c *client.Conn, flavor string, pos Position) (bool, string, error) {
+	if pos.File != "" {
+		r, err := c.Execute("SHOW BINARY LOGS")
+		if err != nil {
+			return false, "", fmt.Errorf("SHOW BINARY LOGS: %w (the user needs REPLICATION CLIENT / BINLOG MONITOR)", err)
+		}
+		found := false
+		var oldest string
+		for i := range r.Values {
+			name, _ := r.GetString(i, 0)
+			if i == 0 {
+				oldest = name
+			}
+			if name == pos.File {
+				found = true
+			}
+		}
+		if !found {
+			return false, fmt.Sprintf("binlog file %s is not on the server (oldest is %s)", pos.File, oldest), nil
+		}
+	}
+	if flavor == FlavorMySQL && pos.GTIDs != "" {
+		purged, err := queryString(c, "SELECT @@GLOBAL.gtid_purged")
+		if err != nil {
+			return false, "", err
+		}
+		purged = strings.ReplaceAll(purged, "\n", "")
+		if purged != "" {
+			have, err1 := gomysql.ParseMysqlGTIDSet(pos.GTIDs)
+			gone, err2 := gomysql.ParseMysqlGTIDSet(purged)
+			if err1 == nil && err2 == nil && !have.Contain(gone) {
+				return false, fmt.Sprintf("gtid_purged %s is not contained in the offset's GTID set", purged), nil
+			}
+		}
+	}
+	return true, "", nil
+}
+
+// snapshotter runs one snapshot.
+type snapshotter struct {
+	opts      *Options
+	dial      *dialer
+	server    *Server
+	log       *slog.Logger
+	source    *connect.Schema
+	partition map[string]any
+
+	start   Position       // where streaming starts (P1)
+	at      Position       // where rows are read (P1, or P2 when resumed)
+	conns   []*client.Conn // one per reader, each in a snapshot transaction at `at`
+	resumed *snapshotState // progress from the stored offset, nil for a fresh snapshot
+
+	qps, rps, bps *RateLimiter
+
+	mu       sync.Mutex
+	progress []*TableProgress
+
+	// Owned by the emitter.
+	state snapshotState
+}
+
+func newSnapshotter(opts *Options, d *dialer, server *Server, log *slog.Logger, resumed *snapshotState) *snapshotter {
+	so := opts.Snapshot
+	sn := &snapshotter{opts: opts, dial: d, server: server, log: log, source: SourceSchema(server.Version),
+		partition: SourcePartition(opts.TopicPrefix), resumed: resumed,
+		qps: NewRateLimiter(so.MaxQPS), rps: NewRateLimiter(so.MaxRows), bps: NewRateLimiter(so.MaxBytes),
+		state: snapshotState{V: 1, Keys: map[string][]string{}, Rows: map[string]int64{}}}
+	if resumed != nil {
+		sn.state.Done = slices.Clone(resumed.Done)
+		for k, v := range resumed.Keys {
+			sn.state.Keys[k] = v
+		}
+		for k, v := range resumed.Rows {
+			sn.state.Rows[k] = v
+		}
+	}
+	return sn
+}
+
+func (sn *snapshotter) progressCopy() []TableProgress {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	out := make([]TableProgress, len(sn.progress))
+	for i, p := range sn.progress {
+		out[i] = *p
+	}
+	return out
+}
+
+// snapshotPointAttempts bounds how often the MariaDB readers' transactions
+// are reopened until they agree on one binlog position.
+const snapshotPointAttempts = 50
+
+// openPoint opens max.threads connections, each in a consistent-snapshot
+// transaction at one binlog position, and sets sn.at (and sn.start for a
+// fresh snapshot). meta is the task's query connection.
+func (sn *snapshotter) openPoint(ctx context.Context, meta *client.Conn, resumed *snapshotState) error {
+	n := max(1, sn.opts.Snapshot.MaxThreads)
+	for len(sn.conns) < n {
+		c, err := sn.dial.connect(ctx)
+		if err != nil {
+			sn.closeConns()
+			return err
+		}
+		sn.conns = append(sn.conns, c)
+		for _, q := range []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
+			"SET SESSION net_write_timeout = 3600", "SET SESSION net_read_timeout = 3600",
+			"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"} {
+			if _, err := c.Execute(q); err != nil {
+				sn.closeConns()
+				return fmt.Errorf("snapshot session setup (%s): %w", q, err)
+			}
+		}
+	}
+	var err error
+	if sn.server.Flavor == FlavorMariaDB {
+		err = sn.openMariaDB(ctx, meta)
+	} else {
+		err = sn.openMySQL(meta)
+	}
+	if err != nil {
+		sn.closeConns()
+		return err
+	}
+	sn.at.TsSec = time.Now().Unix()
+	sn.at.ServerID = int64(sn.server.ServerID)
+	if resumed == nil {
+		sn.start = sn.at
+	}
+	return nil
+}
+
+// beginAll opens the snapshot transaction on every reader connection at
+// once, so that the window in which a commit can slip between them is as
+// short as a round trip.
+func (sn *snapshotter) beginAll() error {
+	errs := make([]error, len(sn.conns))
+	var wg sync.WaitGroup
+	for i, c := range sn.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.Execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("START TRANSACTION WITH CONSISTENT SNAPSHOT: %w", err)
+	}
+	return nil
+}
+
+func (sn *snapshotter) rollbackAll() {
+	for _, c := range sn.conns {
+		_, _ = c.Execute("ROLLBACK")
+	}
+}
+
+func (sn *snapshotter) openMariaDB(ctx context.Context, meta *client.Conn) error {
+	try := func() (bool, error) {
+		if err := sn.beginAll(); err != nil {
+			return false, err
+		}
+		var first Position
+		for i, c := range sn.conns {
+			p, err := mariaDBSnapshotPosition(c)
+			if err != nil {
+				return false, err
+			}
+			if i == 0 {
+				first = p
+			} else if p != first {
+				sn.rollbackAll()
+				return false, nil
+			}
+		}
+		sn.at = first
+		return true, nil
+	}
+	for attempt := 0; attempt < snapshotPointAttempts; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ok, err := try()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return sn.mariaDBGTIDs(meta)
+		}
+	}
+	if sn.opts.Snapshot.LockingMode == "none" {
+		return fmt.Errorf("the %d snapshot readers never saw the same binlog position in %d attempts (the server commits too often); set %s=minimal to allow a brief read lock, or %s=1", len(sn.conns), snapshotPointAttempts, KeySnapshotLockingMode, KeySnapshotMaxThreads)
+	}
+	sn.log.Info("snapshot readers did not agree on a binlog position; opening them under a brief FLUSH TABLES WITH READ LOCK", "attempts", snapshotPointAttempts)
+	if err := sn.lock(meta); err != nil {
+		return err
+	}
+	ok, err := try()
+	_, _ = meta.Execute("UNLOCK TABLES")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("snapshot readers disagree on the binlog position even under FLUSH TABLES WITH READ LOCK")
+	}
+	return sn.mariaDBGTIDs(meta)
+}
+
+func mariaDBSnapshotPosition(c *client.Conn) (Position, error) {
+	var p Position
+	r, err := c.Execute("SHOW STATUS LIKE 'binlog_snapshot_%'")
+	if err != nil {
+		return p, fmt.Errorf("SHOW STATUS LIKE 'binlog_snapshot_%%': %w", err)
+	}
+	for i := range r.Values {
+		name, _ := r.GetString(i, 0)
+		val, _ := r.GetString(i, 1)
+		switch strings.ToLower(name) {
+		case "binlog_snapshot_file":
+			p.File = val
+		case "binlog_snapshot_position":
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil {
+				return p, fmt.Errorf("binlog_snapshot_position %q: %w", val, err)
+			}
+			p.Pos = uint32(n)
+		}
+	}
+	if p.File == "" {
+		return p, errors.New("the server reports no binlog_snapshot_file: the binary log is off (set log_bin) ")
+	}
+	return p, nil
+}
+
+func (sn *snapshotter) mariaDBGTIDs(meta *client.Conn) error {
+	r, err := meta.Execute("SELECT BINLOG_GTID_POS(?, ?)", sn.at.File, uint64(sn.at.Pos))
+	if err != nil {
+		return fmt.Errorf("BINLOG_GTID_POS(%s, %d): %w", sn.at.File, sn.at.Pos, err)
+	}
+	if len(r.Values) > 0 {
+		sn.at.GTIDs, _ = r.GetString(0, 0)
+	}
+	return nil
+}
+
+func (sn *snapshotter) lock(meta *client.Conn) error {
+	secs := max(1, int(sn.opts.Snapshot.LockTimeout/time.Second))
+	if _, err := meta.Execute("SET SESSION lock_wait_timeout = " + strconv.Itoa(secs)); err != nil {
+		return fmt.Errorf("set lock_wait_timeout: %w", err)
+	}
+	if _, err := meta.Execute("FLUSH TABLES WITH READ LOCK"); err != nil {
+		return fmt.Errorf("FLUSH TABLES WITH READ LOCK: %w (the user needs the RELOAD privilege; or set %s=none to snapshot without the lock)", err, KeySnapshotLockingMode)
+	}
+	return nil
+}
+
+func (sn *snapshotter) openMySQL(meta *client.Conn) error {
+	locked := sn.opts.Snapshot.LockingMode != "none"
+	if locked {
+		if err := sn.lock(meta); err != nil {
+			return err
+		}
+		defer func() { _, _ = meta.Execute("UNLOCK TABLES") }()
+	}
+	var err error
+	if locked {
+		if err = sn.beginAll(); err != nil {
+			return err
+		}
+		sn.at, err = currentPosition(meta, sn.server.Flavor)
+		return err
+	}
+	if sn.at, err = currentPosition(meta, sn.server.Flavor); err != nil {
+		return err
+	}
+	return sn.beginAll()
+}
+
+func (sn *snapshotter) closeConns() {
+	for _, c := range sn.conns {
+		_ = c.Close()
+	}
+	sn.conns = nil
+}
+
+// snapTable is one table to read.
+type snapTable struct {
+	id       TableID
+	name     string // db.table
+	ts       *tableSchema
+	cols     []snapColumn
+	keyCols  []int    // indexes into cols of the chunk key, in key order
+	keyExprs []string // the parameter expression of each key column
+	where    string
+	resume   []string // last key read before a restart
+	estimate int64
+	prog     *TableProgress
+}
+
+// snapBatch is rows of one table, converted, in key order.
+type snapBatch struct {
+	table   *snapTable
+	recs    []*connect.SourceRecord
+	bytes   int64
+	lastKey []string
+	first   bool // holds the table's first row
+	final   bool // the table's last batch (possibly empty)
+}
+
+// run reads every table and queues the records through emit; it returns
+// when the snapshot is complete (or errSnapshotOnly for initial_only).
+func (sn *snapshotter) run(ctx context.Context, emit func(context.Context, *connect.SourceRecord) error, streamAfter bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer sn.closeConns()
+	// A reader blocked in a network read wakes only when its connection
+	// closes.
+	stopWatch := context.AfterFunc(ctx, func() {
+		for _, c := range sn.conns {
+			_ = c.Close()
+		}
+	})
+	defer stopWatch()
+	began := time.Now()
+	tables, err := sn.plan(ctx)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, t := range tables {
+		total += t.estimate
+	}
+	sn.log.Info("snapshot plan", "tables", len(tables), "rows_estimated", total, "readers", min(len(sn.conns), max(1, len(tables))),
+		"at_file", sn.at.File, "at_pos", sn.at.Pos, "gtids", sn.at.GTIDs)
+
+	work := make(chan *snapTable)
+	batches := make(chan *snapBatch, 2*len(sn.conns))
+	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	var firstErr error
+	fail := func(err error) {
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+	for _, c := range sn.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range work {
+				if err := sn.readTable(ctx, c, t, batches); err != nil {
+					if ctx.Err() == nil {
+						fail(fmt.Errorf("snapshot %s: %w", t.name, err))
+					}
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for _, t := range tables {
+			select {
+			case work <- t:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(batches) }()
+
+	em := &snapEmitter{sn: sn, emit: emit, first: sn.resumed == nil}
+	emitErr := em.consume(ctx, batches)
+	if emitErr != nil {
+		fail(emitErr)
+		for range batches { // let readers finish
+		}
+	}
+	errMu.Lock()
+	err = firstErr
+	errMu.Unlock()
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return err
+	}
+	if err := em.finish(ctx); err != nil {
+		return err
+	}
+	sn.log.Info("snapshot complete", "tables", len(tables), "rows", em.rows, "duration", time.Since(began).Round(time.Millisecond),
+		"stream_from_file", sn.start.File, "stream_from_pos", sn.start.Pos)
+	if !streamAfter {
+		return errSnapshotOnly
+	}
+	return nil
+}
+
+// plan lists the captured tables and builds their readers, skipping the
+// tables a resumed snapshot finished.
+func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
+	meta, err := sn.dial.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer meta.Close()
+	r, err := meta.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, IFNULL(TABLE_ROWS, 0) FROM information_schema.TABLES
+		WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME`)
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	done := map[string]bool{}
+	for _, d := range sn.state.Done {
+		done[d] = true
+	}
+	var out []*snapTable
+	for i := range r.Values {
+		var id TableID
+		id.DB, _ = r.GetString(i, 0)
+		id.Table, _ = r.GetString(i, 1)
+		if !sn.opts.Filters.Table(id.DB, id.Table) || done[id.String()] {
+			continue
+		}
+		est, _ := r.GetInt(i, 2)
+		t, err := sn.prepareTable(meta, id, est)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			out = append(out, t)
+		}
+	}
+	// Tables in progress first, then the largest first so parallel readers
+	// finish together.
+	sort.SliceStable(out, func(i, j int) bool {
+		if (out[i].resume != nil) != (out[j].resume != nil) {
+			return out[i].resume != nil
+		}
+		return out[i].estimate > out[j].estimate
+	})
+	sn.mu.Lock()
+	for _, d := range sn.state.Done {
+		sn.progress = append(sn.progress, &TableProgress{Table: d, State: ProgressDone, RowsDone: sn.state.Rows[d], RowsEstimated: sn.state.Rows[d]})
+	}
+	for _, t := range out {
+		t.prog = &TableProgress{Table: t.name, State: ProgressPending, RowsEstimated: max(t.estimate, sn.state.Rows[t.name]),
+			RowsDone: sn.state.Rows[t.name], Resumed: t.resume != nil}
+		sn.progress = append(sn.progress, t.prog)
+	}
+	sn.mu.Unlock()
+	return out, nil
+}
+
+// prepareTable builds the record layout, select list and chunk key of a
+// table; nil when the table vanished.
+func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int64) (*snapTable, error) {
+	info, err := loadTableInfo(meta, id)
+	if err != nil || info == nil {
+		return nil, err
+	}
+	tbl, err := tableFromInfo(id, info)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := buildTableSchema(tbl, 1, sn.opts.TopicPrefix, sn.opts.Filters, sn.opts.Types, sn.source)
+	if err != nil {
+		return nil, err
+	}
+	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate}
+	if sn.opts.Snapshot.Where != nil {
+		t.where = sn.opts.Snapshot.Where(id)
+	}
+	// The chunk key: the primary key, else a unique key of NOT NULL columns.
+	var key []string
+	if len(tbl.PrimaryKey) > 0 {
+		key = tbl.PrimaryKey
+	} else {
+		for _, u := range tbl.UniqueKeys {
+			ok := true
+			for _, c := range u.Columns {
+				if i := tbl.columnIndex(c); i < 0 || tbl.Columns[i].Nullable {
+					ok = false
+				}
+			}
+			if ok {
+				key = u.Columns
+				break
+			}
+		}
+	}
+	need := make([]bool, len(tbl.Columns))
+	for _, cc := range ts.convs {
+		need[cc.index] = true
+	}
+	for _, k := range key {
+		need[tbl.columnIndex(k)] = true
+	}
+	colOf := map[int]int{}
+	for i := range tbl.Columns {
+		if !need[i] {
+			continue
+		}
+		sc, err := newSnapColumn(&tbl.Columns[i])
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", id, err)
+		}
+		colOf[i] = len(t.cols)
+		t.cols = append(t.cols, sc)
+	}
+	if len(key) == 0 {
+		sn.log.Warn("table has neither a primary key nor a unique key of NOT NULL columns: it is read in one pass, and from its start again if the snapshot is interrupted", "table", t.name)
+	}
+	collations, err := columnCollations(meta, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range key {
+		i := tbl.columnIndex(k)
+		t.keyCols = append(t.keyCols, colOf[i])
+		t.keyExprs = append(t.keyExprs, keyParamExpr(&tbl.Columns[i], collations[strings.ToLower(tbl.Columns[i].Name)]))
+	}
+	if st := sn.resumed; st != nil {
+		if k, ok := st.Keys[t.name]; ok && len(k) == len(t.keyCols) {
+			t.resume = k
+		}
+	}
+	return t, nil
+}
+
+func columnCollations(c *client.Conn, id TableID) (map[string]string, error) {
+	r, err := c.Execute(`SELECT COLUMN_NAME, IFNULL(COLLATION_NAME, '') FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, id.DB, id.Table)
+	if err != nil {
+		return nil, fmt.Errorf("read the collations of %s: %w", id, err)
+	}
+	out := map[string]string{}
+	for i := range r.Values {
+		n, _ := r.GetString(i, 0)
+		coll, _ := r.GetString(i, 1)
+		out[strings.ToLower(n)] = coll
+	}
+	return out, nil
+}
+
+// keyParamExpr is the expression a key value is bound through, so that the
+// comparison happens in the column's own type and collation, the order of
+// ORDER BY. Key strings are the raw bytes the server sent (in the column's
+// character set), relabelled rather than converted.
+func keyParamExpr(c *Column, collation string) string {
+	kind, _ := c.kind()
+	switch kind {
+	case kindString:
+		if c.Charset != "" && collation != "" {
+			return "CONVERT(CAST(? AS BINARY) USING " + c.Charset + ") COLLATE " + collation
+		}
+	case kindBinary:
+		return "CAST(? AS BINARY)"
+	case kindDecimal:
+		return "CAST(? AS DECIMAL(65,30))"
+	}
+	return "?"
+}
+
+// chunkQueries returns the first and the following chunk's SELECT.
+func (t *snapTable) chunkQueries(limit int) (first, next string) {
+	exprs := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		exprs[i] = c.expr
+	}
+	from := "SELECT " + strings.Join(exprs, ", ") + " FROM " + quoteIdent(t.id.DB) + "." + quoteIdent(t.id.Table)
+	cond := ""
+	if t.where != "" {
+		cond = "(" + t.where + ")"
+	}
+	if len(t.keyCols) == 0 {
+		if cond != "" {
+			from += " WHERE " + cond
+		}
+		return from, ""
+	}
+	names := make([]string, len(t.keyCols))
+	for i, k := range t.keyCols {
+		names[i] = t.cols[k].expr
+	}
+	order := " ORDER BY " + strings.Join(names, ", ") + " LIMIT " + strconv.Itoa(limit)
+	// (a, b) > (x, y) spelt out, which every server turns into an index
+	// range: a > x OR (a = x AND b > y).
+	var ors []string
+	for i := range names {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, names[j]+" = "+t.keyExprs[j])
+		}
+		ands = append(ands, names[i]+" > "+t.keyExprs[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	keyset := "(" + strings.Join(ors, " OR ") + ")"
+	first = from
+	if cond != "" {
+		first += " WHERE " + cond
+	}
+	next = from + " WHERE " + keyset
+	if cond != "" {
+		next += " AND " + cond
+	}
+	return first + order, next + order
+}
+
+// keyArgs expands the last key into the keyset query's parameters (each
+// column i appears in every OR branch from i on).
+func (t *snapTable) keyArgs(key []string) ([]any, error) {
+	vals := make([]any, len(key))
+	for i, k := range key {
+		v, err := decodeKeyValue(k)
+		if err != nil {
+			return nil, fmt.Errorf("stored snapshot key of %s: %w", t.name, err)
+		}
+		vals[i] = v
+	}
+	var args []any
+	for i := range vals {
+		for j := 0; j <= i; j++ {
+			args = append(args, vals[j])
+		}
+	}
+	return args, nil
+}
+
+func decodeKeyValue(s string) (any, error) {
+	tag, v, ok := strings.Cut(s, ":")
+	if !ok {
+		return nil, fmt.Errorf("malformed key value %q", s)
+	}
+	switch tag {
+	case "i":
+		return strconv.ParseInt(v, 10, 64)
+	case "u":
+		return strconv.ParseUint(v, 10, 64)
+	case "f":
+		return strconv.ParseFloat(v, 64)
+	case "s":
+		return base64.StdEncoding.DecodeString(v)
+	}
+	return nil, fmt.Errorf("malformed key value %q", s)
+}
+
+// readTable reads one table chunk by chunk into batches. It holds back one
+// batch so that the table's last batch is known to be the last.
+func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTable, out chan<- *snapBatch) error {
+	so := sn.opts.Snapshot
+	began := time.Now()
+	sn.mu.Lock()
+	t.prog.State, t.prog.Started = ProgressRunning, began
+	sn.mu.Unlock()
+	sn.log.Info("snapshot table started", "table", t.name, "rows_estimated", t.estimate, "resume_after_key", t.resume != nil)
+
+	var pending *snapBatch
+	send := func(b *snapBatch) error {
+		if pending != nil {
+			select {
+			case out <- pending:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		pending = b
+		return nil
+	}
+	first := t.resume == nil
+	srcVals := sourceInfo{prefix: sn.opts.TopicPrefix, snapshot: "true", db: t.id.DB, table: t.id.Table,
+		serverID: int64(sn.server.ServerID), file: sn.at.File, pos: int64(sn.at.Pos)}
+	raw := make([]any, len(t.ts.table.Columns))
+	keyBuf := make([]keyVal, len(t.keyCols))
+	var cur *snapBatch
+	var src *connect.Struct
+	var nowMs, nowUs, nowNs int64
+	newBatch := func() {
+		now := time.Now()
+		nowMs, nowUs, nowNs = now.UnixMilli(), now.UnixMicro(), now.UnixNano()
+		srcVals.tsMs = nowMs
+		src = srcVals.build(sn.source)
+		cur = &snapBatch{table: t, recs: make([]*connect.SourceRecord, 0, so.FetchSize), first: first}
+		first = false
+	}
+	finishBatch := func() error {
+		if len(t.keyCols) > 0 {
+			cur.lastKey = make([]string, len(keyBuf))
+			for i := range keyBuf {
+				cur.lastKey[i] = keyBuf[i].encode()
+			}
+		}
+		b := cur
+		cur = nil
+		return send(b)
+	}
+	rows := 0
+	perRow := func(row []gomysql.FieldValue) error {
+		if cur == nil {
+			newBatch()
+		}
+		var size int64
+		for i := range t.cols {
+			fv := &row[i]
+			sc := &t.cols[i]
+			if fv.Type == gomysql.FieldValueTypeNull {
+				raw[sc.index] = nil
+				size++
+				continue
+			}
+			v, err := sc.decode(fv)
+			if err != nil {
+				return fmt.Errorf("column %s: %w", t.ts.table.Columns[sc.index].Name, err)
+			}
+			raw[sc.index] = v
+			if fv.Type == gomysql.FieldValueTypeString {
+				size += int64(len(fv.AsString()))
+			} else {
+				size += 8
+			}
+		}
+		after, err := t.ts.row(raw)
+		if err != nil {
+			return err
+		}
+		key, err := t.ts.key(raw)
+		if err != nil {
+			return err
+		}
+		val := connect.NewStructs(t.ts.envelope, []any{nil, after, src, nil, connect.OpRead, nowMs, nowUs, nowNs})
+		r := &connect.SourceRecord{SourcePartition: sn.partition, Topic: t.ts.topic, ValueSchema: t.ts.envelope, Value: val, Timestamp: nowMs}
+		if key != nil {
+			r.KeySchema, r.Key = t.ts.keySchema, key
+		}
+		cur.recs = append(cur.recs, r)
+		cur.bytes += size
+		for i, k := range t.keyCols {
+			keyBuf[i].set(&row[k])
+		}
+		rows++
+		if len(cur.recs) >= so.FetchSize {
+			return finishBatch()
+		}
+		return nil
+	}
+
+	firstQ, nextQ := t.chunkQueries(so.ChunkSize)
+	var stmtFirst, stmtNext *client.Stmt
+	defer func() {
+		for _, s := range []*client.Stmt{stmtFirst, stmtNext} {
+			if s != nil {
+				_ = s.Close()
+			}
+		}
+	}()
+	key := t.resume
+	for {
+		if err := sn.qps.Wait(ctx, 1); err != nil {
+			return err
+		}
+		var err error
+		var args []any
+		var stmt *client.Stmt
+		if key == nil {
+			if stmtFirst == nil {
+				if stmtFirst, err = c.Prepare(firstQ); err != nil {
+					return fmt.Errorf("prepare %s: %w", firstQ, err)
+				}
+			}
+			stmt = stmtFirst
+		} else {
+			if stmtNext == nil {
+				if stmtNext, err = c.Prepare(nextQ); err != nil {
+					return fmt.Errorf("prepare %s: %w", nextQ, err)
+				}
+			}
+			stmt = stmtNext
+			if args, err = t.keyArgs(key); err != nil {
+				return err
+			}
+		}
+		rows = 0
+		var res gomysql.Result
+		if err := stmt.ExecuteSelectStreaming(&res, perRow, nil, args...); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		if cur != nil && len(cur.recs) > 0 {
+			if err := finishBatch(); err != nil {
+				return err
+			}
+		}
+		if len(t.keyCols) == 0 || rows < so.ChunkSize {
+			break
+		}
+		key = pending.lastKey
+	}
+	if pending == nil {
+		pending = &snapBatch{table: t}
+	}
+	pending.final = true
+	select {
+	case out <- pending:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// keyVal is a copy of one key column's value of the last row read.
+type keyVal struct {
+	typ gomysql.FieldValueType
+	n   uint64 // integer bits, or float bits
+	b   []byte
+}
+
+func (k *keyVal) set(fv *gomysql.FieldValue) {
+	k.typ = fv.Type
+	switch fv.Type {
+	case gomysql.FieldValueTypeSigned, gomysql.FieldValueTypeUnsigned:
+		k.n = fv.AsUint64()
+	case gomysql.FieldValueTypeFloat:
+		k.n = math.Float64bits(fv.AsFloat64())
+	default:
+		k.b = append(k.b[:0], fv.AsString()...)
+	}
+}
+
+// encode renders a key value for the offset: "i:" signed, "u:" unsigned,
+// "f:" float, "s:" base64 of the bytes the server sent.
+func (k *keyVal) encode() string {
+	switch k.typ {
+	case gomysql.FieldValueTypeSigned:
+		return "i:" + strconv.FormatInt(int64(k.n), 10)
+	case gomysql.FieldValueTypeUnsigned:
+		return "u:" + strconv.FormatUint(k.n, 10)
+	case gomysql.FieldValueTypeFloat:
+		return "f:" + strconv.FormatFloat(math.Float64frombits(k.n), 'g', -1, 64)
+	}
+	return "s:" + base64.StdEncoding.EncodeToString(k.b)
+}
+
+// snapEmitter queues the readers' batches in turn, stamping offsets and
+// snapshot markers. It holds back one record, so that the snapshot's last
+// record can be marked "last" and carry the final offset.
+type snapEmitter struct {
+	sn    *snapshotter
+	emit  func(context.Context, *connect.SourceRecord) error
+	first bool
+	held  *connect.SourceRecord
+	rows  int64
+}
+
+func (em *snapEmitter) offset(final bool) map[string]any {
+	m := em.sn.start.Map()
+	if final {
+		return m
+	}
+	b, _ := json.Marshal(&em.sn.state)
+	m[OffsetSnapshot] = true
+	m[OffsetSnapshotState] = string(b)
+	return m
+}
+
+func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) error {
+	sn := em.sn
+	before := em.offset(false)
+	for b := range batches {
+		t := b.table
+		if len(b.recs) > 0 {
+			sn.state.Rows[t.name] += int64(len(b.recs))
+			if b.lastKey != nil {
+				sn.state.Keys[t.name] = b.lastKey
+			}
+		}
+		if b.final {
+			delete(sn.state.Keys, t.name)
+			sn.state.Done = append(sn.state.Done, t.name)
+		}
+		after := em.offset(false)
+		perRow := 0
+		if len(b.recs) > 0 {
+			perRow = int(b.bytes / int64(len(b.recs)))
+		}
+		last := len(b.recs) - 1
+		for i, r := range b.recs {
+			r.SourceOffset = before
+			marker := ""
+			if i == last {
+				r.SourceOffset = after
+				if b.final {
+					marker = "last_in_data_collection"
+				}
+			}
+			if i == 0 && b.first {
+				marker = "first_in_data_collection"
+			}
+			if em.first {
+				marker, em.first = "first", false
+			}
+			if marker != "" {
+				setSnapshotMarker(r, marker)
+			}
+			if err := sn.rps.Wait(ctx, 1); err != nil {
+				return err
+			}
+			if err := sn.bps.Wait(ctx, perRow); err != nil {
+				return err
+			}
+			if em.held != nil {
+				if err := em.emit(ctx, em.held); err != nil {
+					return err
+				}
+			}
+			em.held = r
+			em.rows++
+		}
+		before = after
+		sn.mu.Lock()
+		t.prog.RowsDone += int64(len(b.recs))
+		if b.final {
+			t.prog.State, t.prog.Finished = ProgressDone, time.Now()
+			t.prog.RowsEstimated = t.prog.RowsDone
+		}
+		prog := *t.prog
+		sn.mu.Unlock()
+		if b.final {
+			sn.log.Info("snapshot table done", "table", t.name, "rows", prog.RowsDone, "duration", prog.Finished.Sub(prog.Started).Round(time.Millisecond))
+		}
+	}
+	return nil
+}
+
+// finish queues the held-back record as the snapshot's last, with the
+// offset that ends the snapshot.
+func (em *snapEmitter) finish(ctx context.Context) error {
+	if em.held == nil {
+		return nil
+	}
+	setSnapshotMarker(em.held, "last")
+	em.held.SourceOffset = em.offset(true)
+	r := em.held
+	em.held = nil
+	return em.emit(ctx, r)
+}
+
+// setSnapshotMarker replaces the source.snapshot value of a snapshot
+// record; the source struct is shared by a batch, so it is copied.
+func setSnapshotMarker(r *connect.SourceRecord, marker string) {
+	env, ok := r.Value.(*connect.Struct)
+	if !ok {
+		return
+	}
+	src, ok := env.At(2).(*connect.Struct)
+	if !ok {
+		return
+	}
+	vals := slices.Clone(src.Values())
+	vals[srcSnapshot] = marker
+	env.Set(2, connect.NewStructs(src.Schema(), vals))
+}
