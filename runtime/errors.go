@@ -23,7 +23,8 @@ const (
 // toleranceOperator runs a pipeline stage with Kafka Connect's errors.*
 // semantics: retriable errors are retried with backoff within
 // errors.retry.timeout; a final failure either fails the task (none) or
-// skips the record (all), optionally logged.
+// skips the record (all), optionally logged. It keeps Kafka's
+// task-error-metrics in m.
 type toleranceOperator struct {
 	tolerateAll  bool
 	retryTimeout time.Duration
@@ -31,14 +32,13 @@ type toleranceOperator struct {
 	logErrors    bool
 	logMessages  bool
 	log          *slog.Logger
-	// skipped counts tolerated failures.
-	skipped func()
+	m            *TaskMetrics
 }
 
-func newToleranceOperator(c *ConnectorConfig, log *slog.Logger, skipped func()) *toleranceOperator {
+func newToleranceOperator(c *ConnectorConfig, log *slog.Logger, m *TaskMetrics) *toleranceOperator {
 	return &toleranceOperator{
 		tolerateAll: c.ErrorsTolerateAll, retryTimeout: c.RetryTimeout, delayMax: c.RetryDelayMax,
-		logErrors: c.ErrorsLog, logMessages: c.ErrorsLogIncludeMs, log: log, skipped: skipped,
+		logErrors: c.ErrorsLog, logMessages: c.ErrorsLogIncludeMs, log: log, m: m,
 	}
 }
 
@@ -49,7 +49,12 @@ func (o *toleranceOperator) run(ctx context.Context, stage string, rec *connect.
 	if err == nil {
 		return nil
 	}
+	o.m.RecordErrors.Add(1)
+	o.m.LastErrorMs.Store(time.Now().UnixMilli())
 	if o.logErrors {
+		// The record's data (key, value, offsets) is logged only when
+		// errors.log.include.messages asks for it: it may hold personal
+		// data or secrets.
 		attrs := []any{"stage", stage, "error", err.Error()}
 		if o.logMessages && rec != nil {
 			attrs = append(attrs, "topic", rec.Topic, "source_partition", rec.SourcePartition, "source_offset", rec.SourceOffset,
@@ -58,9 +63,10 @@ func (o *toleranceOperator) run(ctx context.Context, stage string, rec *connect.
 			attrs = append(attrs, "topic", rec.Topic)
 		}
 		o.log.Error("Error encountered in task", attrs...)
+		o.m.ErrorsLogged.Add(1)
 	}
 	if o.tolerateAll {
-		o.skipped()
+		o.m.RecordsSkipped.Add(1)
 		return errSkip
 	}
 	return fmt.Errorf("Tolerance exceeded in error handler: stage %s: %w", stage, err)
@@ -68,29 +74,38 @@ func (o *toleranceOperator) run(ctx context.Context, stage string, rec *connect.
 
 var errSkip = fmt.Errorf("record skipped under errors.tolerance=all")
 
+// retriesDelayMin is Kafka's RETRIES_DELAY_MIN_MS: the first backoff,
+// doubled after each attempt up to errors.retry.delay.max.ms.
+const retriesDelayMin = 300 * time.Millisecond
+
 func (o *toleranceOperator) retry(ctx context.Context, fn func() error) error {
 	start := time.Now()
-	delay := 300 * time.Millisecond
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err := safeCall(fn)
-		if err == nil || !connect.IsRetriable(err) || o.retryTimeout == 0 {
+		if err == nil {
+			return nil
+		}
+		o.m.RecordFailures.Add(1)
+		if !connect.IsRetriable(err) || o.retryTimeout == 0 {
 			return err
 		}
-		if o.retryTimeout > 0 && time.Since(start)+delay > o.retryTimeout {
-			return err
+		left := time.Duration(1<<62 - 1)
+		if o.retryTimeout > 0 {
+			if left = o.retryTimeout - time.Since(start); left <= 0 {
+				return err
+			}
 		}
-		d := delay
-		if d >= o.delayMax {
+		d := retriesDelayMin << min(attempt-1, 20)
+		if d > o.delayMax {
 			d = o.delayMax + time.Duration(rand.Int64N(int64(o.delayMax/10+1)))
 		}
+		d = min(d, left)
 		select {
 		case <-ctx.Done():
 			return err
 		case <-time.After(d):
 		}
-		if delay < o.delayMax {
-			delay *= 2
-		}
+		o.m.Retries.Add(1)
 	}
 }
 

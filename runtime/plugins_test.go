@@ -63,6 +63,7 @@ type countingTask struct {
 	next    int64
 	panicAt int64
 	commits atomic.Int64
+	emitted atomic.Int64
 }
 
 func (t *countingTask) Version() string { return "1.0" }
@@ -117,6 +118,7 @@ func (t *countingTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error
 			Headers: connect.Headers{{Key: "h", Schema: connect.StringSchema, Value: "v"}},
 		})
 	}
+	t.emitted.Add(int64(len(out)))
 	return out, nil
 }
 

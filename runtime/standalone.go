@@ -299,9 +299,11 @@ func (h *StandaloneHerder) startInstance(e *connEntry) bool {
 		h.mu.Lock()
 		e.instance = nil
 		h.mu.Unlock()
+		h.w.ConnectorStarted(e.name, false)
 		h.setConnState(e, StateFailed, fmt.Errorf("connector start: %w", err))
 		return false
 	}
+	h.w.ConnectorStarted(e.name, true)
 	h.setConnState(e, StateRunning, nil)
 	return true
 }
@@ -314,6 +316,7 @@ func (h *StandaloneHerder) stopInstance(e *connEntry) {
 	if inst == nil {
 		return
 	}
+	h.w.ConnectorStopped(e.name)
 	if err := safeCall(inst.Stop); err != nil {
 		h.log.Warn("connector stop failed", "connector", e.name, "error", err.Error())
 	}

@@ -37,6 +37,31 @@ type TaskMetrics struct {
 	OffsetCommitErrors atomic.Int64
 	PollNanos          atomic.Int64 // time spent in Poll
 	Failures           atomic.Int64
+
+	// Kafka's poll-batch-*-time-ms count only polls that returned records.
+	BatchPollNanos    atomic.Int64
+	BatchPollMaxNanos atomic.Int64
+	BatchSizeMax      atomic.Int64
+	CommitNanos       atomic.Int64
+	CommitMaxNanos    atomic.Int64
+	ActiveMax         atomic.Int64 // source-record-active-count-max
+	// Kafka's task-error-metrics.
+	RecordErrors   atomic.Int64 // records whose processing ended in an error
+	RecordFailures atomic.Int64 // failed attempts, retried or not
+	Retries        atomic.Int64
+	ErrorsLogged   atomic.Int64
+	LastErrorMs    atomic.Int64
+	// Time spent RUNNING and PAUSED, for running-ratio and pause-ratio.
+	runningNanos, pausedNanos atomic.Int64
+}
+
+func storeMax(a *atomic.Int64, v int64) {
+	for {
+		cur := a.Load()
+		if v <= cur || a.CompareAndSwap(cur, v) {
+			return
+		}
+	}
 }
 
 // maxInFlight bounds records waiting for the broker, whatever librdkafka's
@@ -94,19 +119,67 @@ type workerTask struct {
 	knownTopics map[string]bool
 	keyBuf      []byte
 	valBuf      []byte
+
+	// taskMu guards task for the metrics goroutine.
+	taskMu     sync.Mutex
+	stateMu    sync.Mutex
+	state      string
+	stateSince time.Time
+	created    time.Time
 }
 
 func newWorkerTask(w *Worker, id rest.TaskID, conn *ConnectorConfig, props map[string]string, onState func(string, error), onTopic func(string)) *workerTask {
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &workerTask{
-		id: id, w: w, conn: conn, props: props, store: w.store, onState: onState, onTopic: onTopic,
+		id: id, w: w, conn: conn, props: props, store: w.store, onTopic: onTopic,
+		state: StateUnassigned, stateSince: time.Now(), created: time.Now(),
 		log:     w.log.With("connector", id.Connector, "task", id.Task),
 		tracker: newSubmittedRecords(), unwritten: map[string]offsets.Entry{},
 		pollCtx: ctx, cancelPoll: cancel, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		knownTopics: map[string]bool{},
 	}
-	t.ops = newToleranceOperator(conn, t.log, func() { t.Metrics.RecordsSkipped.Add(1) })
+	t.ops = newToleranceOperator(conn, t.log, &t.Metrics)
+	t.onState = func(state string, err error) {
+		t.setState(state)
+		onState(state, err)
+	}
+	w.register(t)
 	return t
+}
+
+// setState records the task's state for /metrics (status, running and
+// pause ratios).
+func (t *workerTask) setState(state string) {
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	now := time.Now()
+	switch t.state {
+	case StateRunning:
+		t.Metrics.runningNanos.Add(int64(now.Sub(t.stateSince)))
+	case StatePaused:
+		t.Metrics.pausedNanos.Add(int64(now.Sub(t.stateSince)))
+	}
+	t.state, t.stateSince = state, now
+}
+
+// stateNow returns the current state and the running and paused ratios
+// of the time since the task was created.
+func (t *workerTask) stateNow() (state string, running, paused float64) {
+	t.stateMu.Lock()
+	defer t.stateMu.Unlock()
+	now := time.Now()
+	r, p := t.Metrics.runningNanos.Load(), t.Metrics.pausedNanos.Load()
+	switch t.state {
+	case StateRunning:
+		r += int64(now.Sub(t.stateSince))
+	case StatePaused:
+		p += int64(now.Sub(t.stateSince))
+	}
+	total := float64(now.Sub(t.created))
+	if total <= 0 {
+		return t.state, 0, 0
+	}
+	return t.state, float64(r) / total, float64(p) / total
 }
 
 // taskContext is the SourceTaskContext handed to the task.
@@ -230,6 +303,7 @@ func buildChain(c *ConnectorConfig) ([]transformStage, error) {
 func (t *workerTask) run() {
 	defer close(t.done)
 	if err := safeCall(t.setup); err != nil {
+		t.w.recordTaskStartup(false)
 		t.fail(err)
 		t.cleanup()
 		return
@@ -245,16 +319,22 @@ func (t *workerTask) run() {
 		deliveries.Wait()
 	}()
 
-	t.task = t.w.newTask(t.conn)
-	if t.task == nil {
+	task := t.w.newTask(t.conn)
+	if task == nil {
+		t.w.recordTaskStartup(false)
 		t.fail(fmt.Errorf("connector %s returned no task", t.conn.Class))
 		return
 	}
+	t.taskMu.Lock()
+	t.task = task
+	t.taskMu.Unlock()
 	t.recCommitter, _ = t.task.(connect.RecordCommitter)
 	if err := safeCall(func() error { return t.task.Start(t.pollCtx, taskContext{t}, t.props) }); err != nil {
+		t.w.recordTaskStartup(false)
 		t.fail(fmt.Errorf("task start: %w", err))
 		return
 	}
+	t.w.recordTaskStartup(true)
 	t.started.Store(true)
 	if t.stopping.Load() {
 		t.stopTask()
@@ -323,10 +403,17 @@ func (t *workerTask) loop() error {
 		start := time.Now()
 		var recs []*connect.SourceRecord
 		err := safeCall(func() (err error) { recs, err = t.task.Poll(t.pollCtx); return })
-		t.Metrics.PollNanos.Add(int64(time.Since(start)))
+		took := int64(time.Since(start))
+		t.Metrics.PollNanos.Add(took)
 		if err != nil {
 			if t.stopping.Load() && errors.Is(err, context.Canceled) {
 				return nil
+			}
+			if connect.IsRetriable(err) {
+				// As Kafka's AbstractWorkerSourceTask.poll: a retriable
+				// failure is logged and Poll is simply called again.
+				t.log.Warn("failed to poll records from the task; will retry", "error", err.Error())
+				continue
 			}
 			return fmt.Errorf("poll: %w", err)
 		}
@@ -335,6 +422,9 @@ func (t *workerTask) loop() error {
 		}
 		t.Metrics.Polls.Add(1)
 		t.Metrics.RecordsPolled.Add(int64(len(recs)))
+		t.Metrics.BatchPollNanos.Add(took)
+		storeMax(&t.Metrics.BatchPollMaxNanos, took)
+		storeMax(&t.Metrics.BatchSizeMax, int64(len(recs)))
 		for _, rec := range recs {
 			if err := t.send(rec); err != nil {
 				return err
@@ -413,6 +503,7 @@ func (t *workerTask) send(orig *connect.SourceRecord) error {
 		err := t.producer.Produce(msg, nil)
 		if err == nil {
 			t.Metrics.RecordsWritten.Add(1)
+			storeMax(&t.Metrics.ActiveMax, int64(t.tracker.pending()))
 			return nil
 		}
 		var ke kafka.Error
@@ -587,8 +678,14 @@ func (t *workerTask) commitOffsets() {
 			batch = append(batch, e)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.OffsetFlushTimeout)
+		start := time.Now()
 		err := t.store.Set(ctx, t.id.Connector, batch)
+		took := int64(time.Since(start))
 		cancel()
+		if err == nil {
+			t.Metrics.CommitNanos.Add(took)
+			storeMax(&t.Metrics.CommitMaxNanos, took)
+		}
 		if err != nil {
 			t.Metrics.OffsetCommitErrors.Add(1)
 			t.log.Error("offset commit failed; will retry at the next flush", "error", err.Error())
@@ -638,6 +735,7 @@ func (t *workerTask) setPaused(p bool) {
 // stop asks the task to stop; awaitStop waits for it.
 func (t *workerTask) stop() {
 	t.stopOnce.Do(func() {
+		t.w.unregister(t)
 		t.stopping.Store(true)
 		t.cancelPoll()
 		t.nudge()

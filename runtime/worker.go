@@ -2,6 +2,9 @@ package runtime
 
 import (
 	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/offsets"
@@ -14,6 +17,21 @@ type Worker struct {
 	store    offsets.Store
 	log      *slog.Logger
 	workerID string
+
+	// tasks are the tasks created on this worker and not yet stopped,
+	// connectors the connector instances running here: what /metrics
+	// reports on.
+	tasksMu    sync.Mutex
+	tasks      map[*workerTask]struct{}
+	connectors map[string]bool
+	startups   startupCounters
+
+	metricsOnce    sync.Once
+	metricsHandler http.Handler
+}
+
+type startupCounters struct {
+	connOK, connFailed, taskOK, taskFailed atomic.Int64
 }
 
 // WorkerOptions configure NewWorker.
@@ -28,7 +46,8 @@ type WorkerOptions struct {
 // NewWorker returns a worker that keeps source offsets in store. The
 // caller owns store and closes it after the herder stopped.
 func NewWorker(cfg *WorkerConfig, store offsets.Store, opts WorkerOptions) *Worker {
-	w := &Worker{cfg: cfg, store: store, log: opts.Logger, workerID: opts.WorkerID}
+	w := &Worker{cfg: cfg, store: store, log: opts.Logger, workerID: opts.WorkerID,
+		tasks: map[*workerTask]struct{}{}, connectors: map[string]bool{}}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -52,4 +71,60 @@ func (w *Worker) newTask(c *ConnectorConfig) connect.SourceTask {
 	var t connect.SourceTask
 	_ = safeCall(func() error { t = conn.NewTask(); return nil })
 	return t
+}
+
+func (w *Worker) register(t *workerTask) {
+	w.tasksMu.Lock()
+	w.tasks[t] = struct{}{}
+	w.tasksMu.Unlock()
+}
+
+func (w *Worker) unregister(t *workerTask) {
+	w.tasksMu.Lock()
+	delete(w.tasks, t)
+	w.tasksMu.Unlock()
+}
+
+func (w *Worker) liveTasks() []*workerTask {
+	w.tasksMu.Lock()
+	defer w.tasksMu.Unlock()
+	out := make([]*workerTask, 0, len(w.tasks))
+	for t := range w.tasks {
+		out = append(out, t)
+	}
+	return out
+}
+
+func (w *Worker) recordTaskStartup(ok bool) {
+	if ok {
+		w.startups.taskOK.Add(1)
+	} else {
+		w.startups.taskFailed.Add(1)
+	}
+}
+
+// ConnectorStarted records a connector instance's start attempt on this
+// worker (connector-startup-* and connector-count on /metrics); herders
+// call it after Start returned, and ConnectorStopped when the instance
+// stopped.
+func (w *Worker) ConnectorStarted(name string, ok bool) {
+	if ok {
+		w.startups.connOK.Add(1)
+	} else {
+		w.startups.connFailed.Add(1)
+	}
+	w.tasksMu.Lock()
+	if ok {
+		w.connectors[name] = true
+	} else {
+		delete(w.connectors, name)
+	}
+	w.tasksMu.Unlock()
+}
+
+// ConnectorStopped records that a connector instance no longer runs here.
+func (w *Worker) ConnectorStopped(name string) {
+	w.tasksMu.Lock()
+	delete(w.connectors, name)
+	w.tasksMu.Unlock()
 }
