@@ -21,6 +21,8 @@ func TestYAML(t *testing.T) {
 				`m: "~"` + "\n" + `nn: "tab\there"` + "\n" + `o: quote"s` + "\n" + `p: "\"q"` + "\n"},
 		{"plain strings stay plain", `{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","regex":"inventory\\..*","url":"http://x:1/y"}`,
 			"class: org.apache.kafka.connect.file.FileStreamSourceConnector\nregex: inventory\\..*\nurl: http://x:1/y\n"},
+		{"host:port stays plain, sexagesimal is quoted", `{"w":"127.0.0.1:8083","t":"1:30","u":"190:20:30.15"}`,
+			"w: 127.0.0.1:8083\nt: \"1:30\"\nu: \"190:20:30.15\"\n"},
 		{"keys needing quotes", `{"":1,"a b":2,"x:":3,"yes":4}`, "\"\": 1\na b: 2\n\"x:\": 3\n\"yes\": 4\n"},
 		{"empty containers", `{"m":{},"l":[]}`, "m: {}\nl: []\n"},
 		{"top-level empty", `[]`, "[]\n"},

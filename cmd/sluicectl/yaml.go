@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -253,12 +254,11 @@ func looksNumeric(s string) bool {
 	if _, err := strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64); err == nil {
 		return true
 	}
-	// Sexagesimal YAML 1.1 numbers such as 1:30.
-	if strings.Contains(t, ":") && strings.Trim(t, "0123456789:.") == "" {
-		return true
-	}
-	return false
+	// Sexagesimal YAML 1.1 numbers such as 1:30 or 190:20:30.15.
+	return sexagesimal.MatchString(t)
 }
+
+var sexagesimal = regexp.MustCompile(`^[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$`)
 
 // blockSafe reports whether a multi-line string can be a literal block:
 // no control characters but newline and tab, and no line starting with a
