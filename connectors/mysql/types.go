@@ -202,6 +202,20 @@ func (c *Column) bitCount() int {
 	return int(c.Meta>>8)*8 + int(c.Meta&0xff)
 }
 
+// stringLength is the byte length of a CHAR/BINARY column from its
+// TABLE_MAP metadata, which packs the length's two high bits into the
+// type byte.
+func (c *Column) stringLength() int {
+	if c.Meta < 256 {
+		return int(c.Meta)
+	}
+	b0, b1 := int(c.Meta>>8), int(c.Meta&0xff)
+	if b0&0x30 != 0x30 {
+		return b1 | ((b0&0x30)^0x30)<<4
+	}
+	return b1
+}
+
 // fsp is the fractional-second precision of a temporal column.
 func (c *Column) fsp() int {
 	switch c.BinlogType {
@@ -346,6 +360,12 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		pad := 0
 		if typeName == "BINARY" && c.Length > 0 {
 			pad = c.Length
+		} else if c.BinlogType == gomysql.MYSQL_TYPE_STRING {
+			// Without information_schema (the table was dropped since
+			// the event was written) the binlog metadata still gives
+			// BINARY(n)'s n, and the value must not depend on whether
+			// the table still exists.
+			pad = c.stringLength()
 		}
 		b, cc.convert = binaryConverter(opt.Binary, pad)
 	case kindEnum:
