@@ -6,8 +6,13 @@
 // and take over the work of a worker that dies.
 package distributed
 
-import "encoding/base64"
+import (
+	"crypto/rand"
+	"encoding/base64"
+)
 
 func encodeBase64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func decodeBase64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+func cryptoRead(b []byte) (int, error) { return rand.Read(b) }

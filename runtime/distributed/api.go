@@ -1,0 +1,480 @@
+package distributed
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/offsets"
+	"github.com/sluicehq/sluice/rest"
+	"github.com/sluicehq/sluice/runtime"
+)
+
+const msgStaleConfig = "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
+
+func notFound(name string) error { return rest.NotFound(fmt.Sprintf("Connector %s not found", name)) }
+
+// WorkerID is this worker's advertised host:port.
+func (h *Herder) WorkerID() string { return h.w.ID() }
+
+// leaderOnly returns nil on the leader outside a rebalance, else the error
+// that forwards the request to the leader or answers 409.
+func (h *Herder) leaderOnly() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.joinedOnce {
+		return rest.NotLeader("")
+	}
+	if !h.isLeader {
+		return rest.NotLeader(h.leaderURL)
+	}
+	if h.rebalancing {
+		return rest.Conflict(msgStaleConfig)
+	}
+	return nil
+}
+
+// readFresh catches up with the config topic so a write is judged against
+// the latest state.
+func (h *Herder) readFresh(ctx context.Context) (Snapshot, error) {
+	if err := h.configs.ReadToEnd(ctx); err != nil {
+		return Snapshot{}, err
+	}
+	return h.configs.Snapshot(), nil
+}
+
+func (h *Herder) Connectors(ctx context.Context) ([]string, error) {
+	return slices.Sorted(maps.Keys(h.configs.Snapshot().Connectors)), nil
+}
+
+func infoOf(name string, snap *Snapshot) rest.ConnectorInfo {
+	tasks := make([]rest.TaskID, len(snap.Tasks[name]))
+	for i := range tasks {
+		tasks[i] = rest.TaskID{Connector: name, Task: i}
+	}
+	return rest.ConnectorInfo{Name: name, Config: maps.Clone(snap.Connectors[name]), Tasks: tasks, Type: "source"}
+}
+
+func (h *Herder) ConnectorInfo(ctx context.Context, name string) (rest.ConnectorInfo, error) {
+	snap := h.configs.Snapshot()
+	if _, ok := snap.Connectors[name]; !ok {
+		return rest.ConnectorInfo{}, notFound(name)
+	}
+	return infoOf(name, &snap), nil
+}
+
+func (h *Herder) ConnectorConfig(ctx context.Context, name string) (map[string]string, error) {
+	snap := h.configs.Snapshot()
+	c, ok := snap.Connectors[name]
+	if !ok {
+		return nil, notFound(name)
+	}
+	return c, nil
+}
+
+func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, allowReplace bool, initial rest.TargetState) (rest.ConnectorInfo, bool, error) {
+	if err := h.leaderOnly(); err != nil {
+		return rest.ConnectorInfo{}, false, err
+	}
+	config = maps.Clone(config)
+	if _, ok := config[runtime.ConnName]; !ok {
+		config[runtime.ConnName] = name
+	}
+	if err := h.w.CheckConnectorConfig(ctx, config); err != nil {
+		return rest.ConnectorInfo{}, false, err
+	}
+	snap, err := h.readFresh(ctx)
+	if err != nil {
+		return rest.ConnectorInfo{}, false, err
+	}
+	_, exists := snap.Connectors[name]
+	if exists && !allowReplace {
+		return rest.ConnectorInfo{}, false, rest.Conflict(fmt.Sprintf("Connector %s already exists", name))
+	}
+	target := initial
+	if exists {
+		target = ""
+	}
+	if err := h.configs.PutConnectorConfig(ctx, name, config, target); err != nil {
+		return rest.ConnectorInfo{}, false, err
+	}
+	h.log.Info("wrote connector config", "connector", name, "created", !exists)
+	snap = h.configs.Snapshot()
+	return infoOf(name, &snap), !exists, nil
+}
+
+func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
+	if err := h.leaderOnly(); err != nil {
+		return rest.ConnectorInfo{}, err
+	}
+	snap, err := h.readFresh(ctx)
+	if err != nil {
+		return rest.ConnectorInfo{}, err
+	}
+	cfg, ok := snap.Connectors[name]
+	if !ok {
+		return rest.ConnectorInfo{}, notFound(name)
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(cfg, k)
+		} else {
+			cfg[k] = *v
+		}
+	}
+	info, _, err := h.PutConnectorConfig(ctx, name, cfg, true, "")
+	return info, err
+}
+
+func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
+	if err := h.leaderOnly(); err != nil {
+		return err
+	}
+	snap, err := h.readFresh(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := snap.Connectors[name]; !ok {
+		return notFound(name)
+	}
+	if err := h.configs.RemoveConnector(ctx, name); err != nil {
+		return err
+	}
+	h.log.Info("deleted connector", "connector", name)
+	return nil
+}
+
+func (h *Herder) ConnectorStatus(ctx context.Context, name string) (rest.ConnectorStateInfo, error) {
+	snap := h.configs.Snapshot()
+	st, ok := h.statuses.Connector(name)
+	if _, exists := snap.Connectors[name]; !exists || !ok {
+		return rest.ConnectorStateInfo{}, rest.NotFound(fmt.Sprintf("No status found for connector %s", name))
+	}
+	out := rest.ConnectorStateInfo{Name: name, Type: "source", Tasks: []rest.TaskState{},
+		Connector: rest.State{State: st.State, WorkerID: st.WorkerID, Trace: st.Trace, Version: st.Version}}
+	n := len(snap.Tasks[name])
+	ts := h.statuses.Tasks(name)
+	for _, i := range slices.Sorted(maps.Keys(ts)) {
+		if i >= n {
+			continue
+		}
+		t := ts[i]
+		out.Tasks = append(out.Tasks, rest.TaskState{ID: i, State: t.State, WorkerID: t.WorkerID, Trace: t.Trace, Version: t.Version})
+	}
+	return out, nil
+}
+
+func (h *Herder) TaskStatus(ctx context.Context, id rest.TaskID) (rest.TaskState, error) {
+	st, ok := h.statuses.Task(id)
+	if !ok {
+		return rest.TaskState{}, rest.NotFound(fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))
+	}
+	return rest.TaskState{ID: id.Task, State: st.State, WorkerID: st.WorkerID, Trace: st.Trace, Version: st.Version}, nil
+}
+
+func (h *Herder) TaskConfigs(ctx context.Context, name string) ([]rest.TaskInfo, error) {
+	snap := h.configs.Snapshot()
+	if _, ok := snap.Connectors[name]; !ok {
+		return nil, notFound(name)
+	}
+	out := make([]rest.TaskInfo, len(snap.Tasks[name]))
+	for i, c := range snap.Tasks[name] {
+		out[i] = rest.TaskInfo{ID: rest.TaskID{Connector: name, Task: i}, Config: c}
+	}
+	return out, nil
+}
+
+// ownerURL routes a request for work that runs elsewhere: followers send it
+// to the leader, the leader to the owner.
+func (h *Herder) ownerURL(connector string, task *rest.TaskID) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.isLeader {
+		return rest.NotLeader(h.leaderURL)
+	}
+	var owner string
+	if task != nil {
+		owner = h.taskOwner[*task]
+	} else {
+		owner = h.connOwner[connector]
+	}
+	if u := h.memberURLs[owner]; owner != "" && u != "" && u != h.url {
+		return &rest.ForwardError{URL: u, Reason: "the work runs on another worker"}
+	}
+	return rest.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance)")
+}
+
+func (h *Herder) RestartConnector(ctx context.Context, name string, req rest.RestartRequest) (*rest.ConnectorStateInfo, error) {
+	snap := h.configs.Snapshot()
+	if _, ok := snap.Connectors[name]; !ok {
+		return nil, notFound(name)
+	}
+	if !req.IncludeTasks && !req.OnlyFailed {
+		// Only the Connector instance, on its owner, synchronously.
+		var owned bool
+		err := h.runInLoop(ctx, func() {
+			if _, owned = h.conns[name]; owned {
+				h.restartLocal(ctx, name, req, h.configs.Snapshot())
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if owned {
+			return nil, nil
+		}
+		return nil, h.ownerURL(name, nil)
+	}
+	if err := h.leaderOnly(); err != nil {
+		return nil, err
+	}
+	plan, err := h.ConnectorStatus(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !req.OnlyFailed || plan.Connector.State == runtime.StateFailed {
+		plan.Connector.State, plan.Connector.Trace = runtime.StateRestarting, ""
+	}
+	for i, t := range plan.Tasks {
+		if req.IncludeTasks && (!req.OnlyFailed || t.State == runtime.StateFailed) {
+			plan.Tasks[i].State, plan.Tasks[i].Trace = runtime.StateRestarting, ""
+		}
+	}
+	if err := h.configs.PutRestartRequest(ctx, name, req); err != nil {
+		return nil, err
+	}
+	return &plan, nil
+}
+
+func (h *Herder) RestartTask(ctx context.Context, id rest.TaskID) error {
+	snap := h.configs.Snapshot()
+	if _, ok := snap.Connectors[id.Connector]; !ok {
+		return notFound(id.Connector)
+	}
+	if id.Task < 0 || id.Task >= len(snap.Tasks[id.Connector]) {
+		return rest.NotFound(fmt.Sprintf("Task %s-%d not found", id.Connector, id.Task))
+	}
+	var owned bool
+	err := h.runInLoop(ctx, func() {
+		ot, ok := h.tasks[id]
+		if !ok {
+			return
+		}
+		owned = true
+		h.taskStatus(id, runtime.StateRestarting, nil, false)
+		h.stopTask(id, ot, false)
+		ot.failed = false
+		h.reconcile(ctx)
+	})
+	if err != nil || owned {
+		return err
+	}
+	return h.ownerURL(id.Connector, &id)
+}
+
+// PauseConnector and ResumeConnector may be written by any worker, as in
+// Kafka Connect.
+func (h *Herder) PauseConnector(ctx context.Context, name string) error {
+	return h.setTarget(ctx, name, rest.TargetPaused)
+}
+
+func (h *Herder) ResumeConnector(ctx context.Context, name string) error {
+	return h.setTarget(ctx, name, rest.TargetStarted)
+}
+
+func (h *Herder) setTarget(ctx context.Context, name string, t rest.TargetState) error {
+	snap, err := h.readFresh(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := snap.Connectors[name]; !ok {
+		return notFound(name)
+	}
+	if snap.Target(name) == t {
+		return nil
+	}
+	return h.configs.PutTargetState(ctx, name, t)
+}
+
+// StopConnector commits an empty task set first, so no task of a STOPPED
+// connector is ever left configured, then writes the STOPPED state.
+func (h *Herder) StopConnector(ctx context.Context, name string) error {
+	if err := h.leaderOnly(); err != nil {
+		return err
+	}
+	snap, err := h.readFresh(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := snap.Connectors[name]; !ok {
+		return notFound(name)
+	}
+	if err := h.configs.PutTaskConfigs(ctx, name, nil); err != nil {
+		return err
+	}
+	return h.configs.PutTargetState(ctx, name, rest.TargetStopped)
+}
+
+func (h *Herder) ConnectorTopics(ctx context.Context, name string) ([]string, error) {
+	t := h.statuses.Topics(name)
+	slices.Sort(t)
+	return t, nil
+}
+
+func (h *Herder) ResetConnectorTopics(ctx context.Context, name string) error {
+	h.statuses.ResetTopics(name)
+	return nil
+}
+
+func (h *Herder) ConnectorOffsets(ctx context.Context, name string) ([]rest.ConnectorOffset, error) {
+	if _, ok := h.configs.Snapshot().Connectors[name]; !ok {
+		return nil, notFound(name)
+	}
+	entries, err := h.w.OffsetStore().List(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("read offsets of connector %s: %w", name, err)
+	}
+	out := make([]rest.ConnectorOffset, len(entries))
+	for i, e := range entries {
+		out[i] = rest.ConnectorOffset{Partition: e.Partition, Offset: e.Offset}
+	}
+	return out, nil
+}
+
+// stoppedConfig checks the connector exists and is STOPPED with no tasks.
+func (h *Herder) stoppedConfig(ctx context.Context, name string) (map[string]string, error) {
+	if err := h.leaderOnly(); err != nil {
+		return nil, err
+	}
+	snap, err := h.readFresh(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, ok := snap.Connectors[name]
+	if !ok {
+		return nil, notFound(name)
+	}
+	if snap.Target(name) != rest.TargetStopped || len(snap.Tasks[name]) > 0 {
+		return nil, runtime.StoppedRequired(name)
+	}
+	return cfg, nil
+}
+
+func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, offs []rest.ConnectorOffset) (string, error) {
+	cfg, err := h.stoppedConfig(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if len(offs) == 0 {
+		return "", rest.BadRequest("Partitions / offsets need to be provided for an alter offsets request")
+	}
+	entries := make([]offsets.Entry, 0, len(offs))
+	for _, o := range offs {
+		if o.Partition == nil {
+			return "", rest.BadRequest("Source partitions may not be null")
+		}
+		p, err := offsets.Normalize(o.Partition)
+		if err != nil {
+			return "", rest.BadRequest(fmt.Sprintf("Invalid source partition %v: %v", o.Partition, err))
+		}
+		off, err := offsets.Normalize(o.Offset)
+		if err != nil {
+			return "", rest.BadRequest(fmt.Sprintf("Invalid source offset for partition %v: %v", o.Partition, err))
+		}
+		entries = append(entries, offsets.Entry{Partition: p, Offset: off})
+	}
+	managed, err := callAlterer(name, cfg, entries)
+	if err != nil {
+		return "", err
+	}
+	if err := h.w.OffsetStore().Set(ctx, name, entries); err != nil {
+		return "", fmt.Errorf("write offsets of connector %s: %w", name, err)
+	}
+	if managed {
+		return runtime.MsgAlteredByConnector, nil
+	}
+	return runtime.MsgAlteredFramework, nil
+}
+
+func (h *Herder) ResetConnectorOffsets(ctx context.Context, name string) (string, error) {
+	cfg, err := h.stoppedConfig(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	current, err := h.w.OffsetStore().List(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("read offsets of connector %s: %w", name, err)
+	}
+	tomb := make([]offsets.Entry, len(current))
+	for i, c := range current {
+		tomb[i] = offsets.Entry{Partition: c.Partition}
+	}
+	managed, err := callAlterer(name, cfg, tomb)
+	if err != nil {
+		return "", err
+	}
+	if err := h.w.OffsetStore().Delete(ctx, name); err != nil {
+		return "", fmt.Errorf("reset offsets of connector %s: %w", name, err)
+	}
+	if managed {
+		return runtime.MsgResetByConnector, nil
+	}
+	return runtime.MsgResetFramework, nil
+}
+
+// callAlterer lets a connector implementing connect.OffsetAlterer check or
+// apply an offsets change; partitions are keyed by their JSON.
+func callAlterer(name string, cfg map[string]string, entries []offsets.Entry) (bool, error) {
+	conn, _, err := connect.NewSourceConnector(cfg[runtime.ConnClass])
+	if err != nil {
+		return false, err
+	}
+	alt, ok := conn.(connect.OffsetAlterer)
+	if !ok {
+		return false, nil
+	}
+	m := make(map[string]map[string]any, len(entries))
+	for _, en := range entries {
+		k, err := offsets.EncodeValue(en.Partition)
+		if err != nil {
+			return false, rest.BadRequest(err.Error())
+		}
+		m[string(k)] = en.Offset
+	}
+	var managed bool
+	err = runtime.SafeCall(func() (err error) { managed, err = alt.AlterOffsets(maps.Clone(cfg), m); return })
+	if err != nil {
+		return false, rest.BadRequest(fmt.Sprintf("Failed to alter offsets for connector %s: %v", name, err))
+	}
+	return managed, nil
+}
+
+func (h *Herder) PluginConfig(ctx context.Context, plugin string) ([]rest.ConfigKeyInfo, error) {
+	return runtime.PluginConfig(plugin)
+}
+
+func (h *Herder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
+	return h.w.ValidateConnector(ctx, config)
+}
+
+// Health answers GET /health: starting until the first assignment.
+func (h *Herder) Health(ctx context.Context) rest.WorkerHealth {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.closed:
+		return rest.WorkerHealth{Status: rest.HealthUnhealthy, Message: "Worker is shutting down."}
+	case !h.joinedOnce:
+		return rest.WorkerHealth{Status: rest.HealthStarting, Message: "Worker is still starting up."}
+	}
+	return rest.WorkerHealth{Status: rest.HealthHealthy, Message: "Worker has completed startup and is ready to handle requests."}
+}
+
+// Leader reports whether this worker leads the group, and the leader's URL.
+func (h *Herder) Leader() (bool, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.isLeader, h.leaderURL
+}

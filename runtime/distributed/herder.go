@@ -1,0 +1,879 @@
+package distributed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/rest"
+	"github.com/sluicehq/sluice/runtime"
+)
+
+// Herder is a worker's membership in a Connect cluster. It implements
+// rest.Herder: reads are served from the config and status topics, config
+// writes by the leader (other workers answer with a rest.ForwardError), and
+// its loop goroutine joins the group, applies assignments and runs the
+// connectors and tasks assigned to this worker.
+type Herder struct {
+	w        *runtime.Worker
+	cfg      *Config
+	log      *slog.Logger
+	url      string
+	configs  *ConfigStore
+	statuses *StatusStore
+	member   *groupMember
+	assignor *Assignor
+
+	// Set by the loop, read by REST calls.
+	mu          sync.Mutex
+	leaderID    string
+	leaderURL   string
+	isLeader    bool
+	generation  int32
+	memberURLs  map[string]string // leader only: member id -> URL
+	connOwner   map[string]string // leader only: connector -> member id
+	taskOwner   map[rest.TaskID]string
+	joinedOnce  bool
+	rebalancing bool
+	closed      bool
+
+	// Owned by the loop goroutine.
+	conns        map[string]*ownedConn
+	tasks        map[rest.TaskID]*ownedTask
+	knownConns   map[string]bool
+	scheduled    time.Time
+	pendingEvts  []ConfigEvent
+	pendingRecfg map[string]bool
+
+	needRejoin atomic.Bool
+	stable     atomic.Bool
+	evMu       sync.Mutex
+	wake       chan struct{}
+	requests   chan func()
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	clusterMu sync.Mutex
+	clusterID string
+}
+
+type ownedConn struct {
+	inst    connect.SourceConnector
+	config  map[string]string
+	target  rest.TargetState
+	applied bool
+}
+
+type ownedTask struct {
+	handle     *runtime.TaskHandle
+	config     map[string]string
+	connConfig map[string]string
+	paused     bool
+	// failed is set when the task could not be created for config; it is
+	// retried only on a restart or a config change.
+	failed bool
+}
+
+var _ rest.Herder = (*Herder)(nil)
+
+// NewHerder opens the config and status topics and reads them to the end.
+// The worker's offset store must be the cluster's KafkaStore. Call Start to
+// join the group.
+func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Logger) (*Herder, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Herder{
+		w: w, cfg: cfg, log: log.With("logger", "sluice.distributed"),
+		assignor:     &Assignor{MaxDelay: cfg.ScheduledRebalanceMaxDelay},
+		conns:        map[string]*ownedConn{},
+		tasks:        map[rest.TaskID]*ownedTask{},
+		knownConns:   map[string]bool{},
+		pendingRecfg: map[string]bool{},
+		wake:         make(chan struct{}, 1),
+		requests:     make(chan func()),
+	}
+	scheme := "http"
+	if l := w.Config().Listeners; len(l) > 0 && strings.HasPrefix(strings.ToLower(l[0]), "https:") {
+		scheme = "https"
+	}
+	h.url = scheme + "://" + w.ID() + "/"
+	base := cfg.clientBase()
+	boot := strings.Join(cfg.Bootstrap, ",")
+	var err error
+	h.configs, err = OpenConfigStore(ctx, ConfigStoreConfig{Bootstrap: boot, Topic: cfg.ConfigTopic, ReplicationFactor: cfg.ConfigRF,
+		TopicConfigs: cfg.ConfigTopicConfigs, ClientID: base + "configs", Logger: h.log, OnEvent: h.onConfigEvent})
+	if err != nil {
+		return nil, err
+	}
+	h.statuses, err = OpenStatusStore(ctx, StatusStoreConfig{Bootstrap: boot, Topic: cfg.StatusTopic, Partitions: cfg.StatusPartitions,
+		ReplicationFactor: cfg.StatusRF, TopicConfigs: cfg.StatusTopicConfigs, ClientID: base + "statuses", Logger: h.log})
+	if err != nil {
+		h.configs.Close()
+		return nil, err
+	}
+	h.member, err = newGroupMember(cfg.Bootstrap, "connect-"+w.ID(), cfg.GroupID, cfg.SessionTimeout, cfg.RebalanceTimeout)
+	if err != nil {
+		h.statuses.Close()
+		h.configs.Close()
+		return nil, err
+	}
+	for c := range h.configs.Snapshot().Connectors {
+		h.knownConns[c] = true
+	}
+	h.needRejoin.Store(true)
+	return h, nil
+}
+
+// URL is the REST URL this worker advertises to the group.
+func (h *Herder) URL() string { return h.url }
+
+// Start joins the group and runs the assigned work until Stop.
+func (h *Herder) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.wg.Add(2)
+	go func() {
+		defer h.wg.Done()
+		h.loop(ctx)
+	}()
+	go func() {
+		defer h.wg.Done()
+		h.heartbeats(ctx)
+	}()
+}
+
+// Stop stops every connector and task of this worker, writes their
+// UNASSIGNED statuses, leaves the group (so the others take over at once)
+// and closes the stores.
+func (h *Herder) Stop(ctx context.Context) {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.closed = true
+	h.mu.Unlock()
+	if h.cancel != nil {
+		h.cancel()
+		h.wg.Wait()
+	}
+	h.stopAll()
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	h.member.leave(lctx)
+	cancel()
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_ = h.statuses.Flush(fctx)
+	cancel()
+	h.member.close()
+	h.statuses.Close()
+	h.configs.Close()
+}
+
+func (h *Herder) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Herder) requestRejoin() {
+	h.needRejoin.Store(true)
+	h.mu.Lock()
+	h.rebalancing = true
+	h.mu.Unlock()
+	h.poke()
+}
+
+func (h *Herder) onConfigEvent(ev ConfigEvent) {
+	h.evMu.Lock()
+	h.pendingEvts = append(h.pendingEvts, ev)
+	h.evMu.Unlock()
+	h.poke()
+}
+
+// runInLoop runs fn on the loop goroutine and waits for it.
+func (h *Herder) runInLoop(ctx context.Context, fn func()) error {
+	done := make(chan struct{})
+	select {
+	case h.requests <- func() { fn(); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Herder) heartbeats(ctx context.Context) {
+	t := time.NewTicker(h.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !h.stable.Load() {
+			continue
+		}
+		h.member.mu.Lock()
+		gen := h.member.generation
+		h.member.mu.Unlock()
+		hctx, cancel := context.WithTimeout(ctx, h.cfg.SessionTimeout)
+		err := h.member.heartbeat(hctx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		h.member.mu.Lock()
+		same := gen == h.member.generation
+		h.member.mu.Unlock()
+		if same && h.stable.Load() {
+			if !errors.Is(err, errRejoin) {
+				h.log.Warn("heartbeat failed", "error", err.Error())
+			}
+			h.requestRejoin()
+		}
+	}
+}
+
+func (h *Herder) loop(ctx context.Context) {
+	for ctx.Err() == nil {
+		if h.needRejoin.Load() {
+			if err := h.rebalance(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				h.log.Warn("rebalance failed; retrying", "error", err.Error())
+				h.needRejoin.Store(true)
+				_ = sleepCtx(ctx, time.Second)
+				continue
+			}
+		}
+		h.processEvents(ctx)
+		h.reconcile(ctx)
+		if h.needRejoin.Load() {
+			continue
+		}
+		var timer <-chan time.Time
+		if !h.scheduled.IsZero() {
+			d := time.Until(h.scheduled)
+			if d < 0 {
+				d = 0
+			}
+			timer = time.After(d)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		case <-timer:
+			h.scheduled = time.Time{}
+			h.requestRejoin()
+		case fn := <-h.requests:
+			fn()
+		}
+	}
+}
+
+// allocation is what this worker runs (is assigned), for its metadata.
+func (h *Herder) allocation() ([]string, []rest.TaskID) {
+	return slices.Sorted(maps.Keys(h.conns)), sortedTasks(boolSet(maps.Keys(h.tasks)))
+}
+
+func boolSet[K comparable](seq func(func(K) bool)) map[K]bool {
+	out := map[K]bool{}
+	for k := range seq {
+		out[k] = true
+	}
+	return out
+}
+
+func (h *Herder) rebalance(ctx context.Context) error {
+	h.stable.Store(false)
+	h.needRejoin.Store(false)
+	h.mu.Lock()
+	h.rebalancing = true
+	h.mu.Unlock()
+	rctx, cancel := context.WithTimeout(ctx, h.cfg.RebalanceTimeout+h.cfg.SessionTimeout)
+	defer cancel()
+	if err := h.configs.ReadToEnd(rctx); err != nil {
+		return err
+	}
+	h.processEvents(ctx)
+	snap := h.configs.Snapshot()
+	conns, tasks := h.allocation()
+	h.mu.Lock()
+	leaderID, leaderURL := h.leaderID, h.leaderURL
+	h.mu.Unlock()
+	var protos []protocolMeta
+	for _, p := range h.cfg.Protocols {
+		v := ProtocolVersion(p)
+		protos = append(protos, protocolMeta{name: p, metadata: EncodeMetadata(MemberMetadata{Version: v, URL: h.url, ConfigOffset: snap.Offset,
+			Allocation: &Assignment{Version: v, Leader: leaderID, LeaderURL: leaderURL, ConfigOffset: snap.Offset, Connectors: conns, Tasks: tasks}})})
+	}
+	jr, err := h.member.join(rctx, protos)
+	if err != nil {
+		return err
+	}
+	var assignments map[string][]byte
+	if jr.leader {
+		if assignments, err = h.leaderAssign(rctx, jr); err != nil {
+			return err
+		}
+	}
+	blob, err := h.member.sync(rctx, assignments)
+	if err != nil {
+		return err
+	}
+	a, err := DecodeAssignment(blob)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.leaderID, h.leaderURL, h.generation, h.isLeader = a.Leader, a.LeaderURL, jr.generation, a.Leader == jr.memberID
+	if !h.isLeader {
+		h.memberURLs, h.connOwner, h.taskOwner = nil, nil, nil
+	}
+	h.mu.Unlock()
+	if a.Error == AssignmentConfigMismatch {
+		_ = h.configs.ReadToEnd(rctx)
+		h.needRejoin.Store(true)
+		return nil
+	}
+	if h.configs.Offset() < a.ConfigOffset {
+		sctx, c := context.WithTimeout(ctx, h.cfg.WorkerSyncTimeout)
+		_ = h.configs.ReadToEnd(sctx)
+		c()
+		if h.configs.Offset() < a.ConfigOffset {
+			h.needRejoin.Store(true)
+			return nil
+		}
+	}
+	h.log.Info("joined group", "generation", jr.generation, "leader", a.Leader == jr.memberID, "protocol", jr.protocol,
+		"assigned_connectors", a.Connectors, "assigned_tasks", len(a.Tasks), "revoked_connectors", a.RevokedConnectors,
+		"revoked_tasks", len(a.RevokedTasks), "delay_ms", a.Delay)
+
+	// Stop what moved away, then take on the new work (started by
+	// reconcile).
+	var wg sync.WaitGroup
+	for _, c := range a.RevokedConnectors {
+		if oc, ok := h.conns[c]; ok {
+			delete(h.conns, c)
+			h.stopConnector(c, oc, true)
+		}
+	}
+	for _, t := range a.RevokedTasks {
+		if ot, ok := h.tasks[t]; ok {
+			delete(h.tasks, t)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h.stopTask(t, ot, true)
+			}()
+		}
+	}
+	wg.Wait()
+	for _, c := range a.Connectors {
+		if _, ok := h.conns[c]; !ok {
+			h.conns[c] = &ownedConn{}
+		}
+	}
+	for _, t := range a.Tasks {
+		if _, ok := h.tasks[t]; !ok {
+			h.tasks[t] = &ownedTask{}
+		}
+	}
+	h.scheduled = time.Time{}
+	if a.Delay > 0 {
+		h.scheduled = time.Now().Add(time.Duration(a.Delay) * time.Millisecond)
+	}
+	if len(a.RevokedConnectors)+len(a.RevokedTasks) > 0 {
+		// The freed work is handed out in a follow-up round.
+		h.needRejoin.Store(true)
+	}
+	h.mu.Lock()
+	h.joinedOnce = true
+	h.rebalancing = h.needRejoin.Load()
+	leader := h.isLeader
+	h.mu.Unlock()
+	h.stable.Store(true)
+	if leader {
+		h.leaderHousekeeping(ctx)
+	}
+	return nil
+}
+
+// leaderAssign computes every member's assignment blob.
+func (h *Herder) leaderAssign(ctx context.Context, jr joinResult) (map[string][]byte, error) {
+	version := ProtocolVersion(jr.protocol)
+	var members []MemberState
+	urls := map[string]string{}
+	var maxOffset int64
+	for _, m := range jr.members {
+		md, err := DecodeMetadata(m.metadata)
+		if err != nil {
+			h.log.Warn("member sent unreadable metadata; treating it as empty", "member", m.id, "error", err.Error())
+		}
+		urls[m.id] = md.URL
+		if md.ConfigOffset > maxOffset {
+			maxOffset = md.ConfigOffset
+		}
+		ms := MemberState{ID: m.id, URL: md.URL}
+		if md.Allocation != nil {
+			ms.Connectors, ms.Tasks = md.Allocation.Connectors, md.Allocation.Tasks
+		}
+		members = append(members, ms)
+	}
+	if h.configs.Offset() < maxOffset {
+		_ = h.configs.ReadToEnd(ctx)
+	}
+	snap := h.configs.Snapshot()
+	out := map[string][]byte{}
+	if snap.Offset < maxOffset {
+		for _, m := range members {
+			out[m.ID] = EncodeAssignment(Assignment{Version: version, Error: AssignmentConfigMismatch, Leader: jr.memberID, LeaderURL: h.url, ConfigOffset: snap.Offset})
+		}
+		return out, nil
+	}
+	conns := slices.Sorted(maps.Keys(snap.Connectors))
+	var tasks []rest.TaskID
+	for _, c := range conns {
+		for i := range snap.Tasks[c] {
+			tasks = append(tasks, rest.TaskID{Connector: c, Task: i})
+		}
+	}
+	res := h.assignor.Assign(jr.generation, members, conns, tasks)
+	connOwner := map[string]string{}
+	taskOwner := map[rest.TaskID]string{}
+	for _, m := range members {
+		as := res[m.ID]
+		own := boolSet(slices.Values(m.Connectors))
+		for _, c := range as.RevokedConnectors {
+			delete(own, c)
+		}
+		for _, c := range as.Connectors {
+			own[c] = true
+		}
+		for c := range own {
+			connOwner[c] = m.ID
+		}
+		ownT := boolSet(slices.Values(m.Tasks))
+		for _, t := range as.RevokedTasks {
+			delete(ownT, t)
+		}
+		for _, t := range as.Tasks {
+			ownT[t] = true
+		}
+		for t := range ownT {
+			taskOwner[t] = m.ID
+		}
+		out[m.ID] = EncodeAssignment(Assignment{Version: version, Leader: jr.memberID, LeaderURL: h.url, ConfigOffset: snap.Offset,
+			Connectors: as.Connectors, Tasks: as.Tasks, RevokedConnectors: as.RevokedConnectors, RevokedTasks: as.RevokedTasks,
+			Delay: int32(as.Delay / time.Millisecond)})
+	}
+	h.mu.Lock()
+	h.memberURLs, h.connOwner, h.taskOwner = urls, connOwner, taskOwner
+	h.mu.Unlock()
+	return out, nil
+}
+
+// leaderHousekeeping tombstones the statuses of connectors and tasks that
+// no longer exist, and writes a session key if there is none.
+func (h *Herder) leaderHousekeeping(ctx context.Context) {
+	snap := h.configs.Snapshot()
+	cs, ts := h.statuses.Known()
+	for _, c := range cs {
+		if _, ok := snap.Connectors[c]; !ok {
+			h.statuses.DeleteConnector(c)
+		}
+	}
+	for _, t := range ts {
+		if t.Task >= len(snap.Tasks[t.Connector]) && !snap.Inconsistent[t.Connector] {
+			h.statuses.DeleteTask(t)
+		}
+	}
+	if snap.SessionKey == nil && slices.Contains(h.cfg.Protocols, ProtocolSessioned) {
+		key := make([]byte, 32)
+		if _, err := cryptoRand(key); err == nil {
+			if err := h.configs.PutSessionKey(ctx, SessionKey{Key: key, Algorithm: "HmacSHA256", Created: time.Now().UnixMilli()}); err != nil {
+				h.log.Warn("could not write the session key", "error", err.Error())
+			}
+		}
+	}
+}
+
+// processEvents reacts to config-topic changes read since the last call.
+func (h *Herder) processEvents(ctx context.Context) {
+	h.evMu.Lock()
+	evs := h.pendingEvts
+	h.pendingEvts = nil
+	recfg := h.pendingRecfg
+	h.pendingRecfg = map[string]bool{}
+	h.evMu.Unlock()
+	snap := h.configs.Snapshot()
+	for _, ev := range evs {
+		switch ev.Kind {
+		case EventConnectorConfig:
+			_, exists := snap.Connectors[ev.Connector]
+			if exists != h.knownConns[ev.Connector] {
+				if exists {
+					h.knownConns[ev.Connector] = true
+				} else {
+					delete(h.knownConns, ev.Connector)
+					h.stopDeleted(ev.Connector)
+				}
+				h.requestRejoin()
+			}
+		case EventTaskConfigs:
+			h.requestRejoin()
+		case EventRestartRequest:
+			h.restartLocal(ctx, ev.Connector, ev.Restart, snap)
+		}
+	}
+	for c := range recfg {
+		if oc, ok := h.conns[c]; ok && oc.inst != nil {
+			h.regenerateTasks(ctx, c, oc, snap)
+		}
+	}
+}
+
+// stopDeleted stops a deleted connector's local work at once; the next
+// rebalance revokes it.
+func (h *Herder) stopDeleted(c string) {
+	if oc, ok := h.conns[c]; ok {
+		h.stopConnector(c, oc, false)
+		h.conns[c] = &ownedConn{}
+	}
+	var wg sync.WaitGroup
+	for id, ot := range h.tasks {
+		if id.Connector == c && ot.handle != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h.stopTask(id, ot, false)
+			}()
+		}
+	}
+	wg.Wait()
+	for id := range h.tasks {
+		if id.Connector == c {
+			h.tasks[id] = &ownedTask{}
+		}
+	}
+}
+
+func (h *Herder) currentGeneration() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return int(h.generation)
+}
+
+func (h *Herder) connStatus(c, state string, err error, safeOnly bool) {
+	h.statuses.PutConnector(c, Status{State: state, Trace: traceOf(err), WorkerID: h.w.ID(), Generation: h.currentGeneration()}, safeOnly)
+}
+
+func (h *Herder) taskStatus(id rest.TaskID, state string, err error, safeOnly bool) {
+	h.statuses.PutTask(id, Status{State: state, Trace: traceOf(err), WorkerID: h.w.ID(), Generation: h.currentGeneration()}, safeOnly)
+}
+
+func traceOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return runtime.Trace(err)
+}
+
+// reconcile brings the connectors and tasks assigned here to what the
+// config snapshot says: started, restarted with new configs, paused,
+// resumed or stopped.
+func (h *Herder) reconcile(ctx context.Context) {
+	snap := h.configs.Snapshot()
+	for _, c := range slices.Sorted(maps.Keys(h.conns)) {
+		oc := h.conns[c]
+		cfg, ok := snap.Connectors[c]
+		if !ok {
+			if oc.inst != nil {
+				h.stopConnector(c, oc, false)
+			}
+			continue
+		}
+		target := snap.Target(c)
+		if oc.applied && maps.Equal(oc.config, cfg) && oc.target == target {
+			continue
+		}
+		if oc.inst != nil {
+			h.stopConnector(c, oc, false)
+		}
+		h.startConnector(ctx, c, oc, cfg, target, snap)
+	}
+	var wg sync.WaitGroup
+	for _, id := range sortedTasks(boolSet(maps.Keys(h.tasks))) {
+		ot := h.tasks[id]
+		connCfg, ok := snap.Connectors[id.Connector]
+		list := snap.Tasks[id.Connector]
+		if !ok || id.Task >= len(list) || snap.Target(id.Connector) == rest.TargetStopped {
+			if ot.handle != nil {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					h.stopTask(id, ot, false)
+				}()
+			}
+			continue
+		}
+		tcfg := list[id.Task]
+		paused := snap.Target(id.Connector) == rest.TargetPaused
+		if ot.handle != nil && (!maps.Equal(ot.config, tcfg) || !maps.Equal(ot.connConfig, connCfg)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h.stopTask(id, ot, false)
+			}()
+			continue
+		}
+		if ot.handle != nil && ot.paused != paused {
+			ot.handle.SetPaused(paused)
+			ot.paused = paused
+			if paused {
+				h.taskStatus(id, runtime.StatePaused, nil, false)
+			} else {
+				h.taskStatus(id, runtime.StateRunning, nil, false)
+			}
+		}
+	}
+	wg.Wait()
+	// Start what is assigned and not running (including tasks just
+	// stopped for new configs).
+	for _, id := range sortedTasks(boolSet(maps.Keys(h.tasks))) {
+		ot := h.tasks[id]
+		connCfg, ok := snap.Connectors[id.Connector]
+		list := snap.Tasks[id.Connector]
+		if ot.handle != nil || !ok || id.Task >= len(list) || snap.Target(id.Connector) == rest.TargetStopped {
+			continue
+		}
+		if ot.failed && maps.Equal(ot.config, list[id.Task]) && maps.Equal(ot.connConfig, connCfg) {
+			continue
+		}
+		h.startTask(id, ot, connCfg, list[id.Task], snap.Target(id.Connector) == rest.TargetPaused)
+	}
+}
+
+type connectorContext struct {
+	h    *Herder
+	name string
+}
+
+func (c connectorContext) RequestTaskReconfiguration() {
+	c.h.evMu.Lock()
+	c.h.pendingRecfg[c.name] = true
+	c.h.evMu.Unlock()
+	c.h.poke()
+}
+
+func (c connectorContext) RaiseError(err error) {
+	c.h.connStatus(c.name, runtime.StateFailed, err, true)
+}
+
+func (c connectorContext) OffsetStorageReader() connect.OffsetStorageReader {
+	return offsetReader{h: c.h, connector: c.name}
+}
+
+type offsetReader struct {
+	h         *Herder
+	connector string
+}
+
+func (r offsetReader) Offset(ctx context.Context, partition map[string]any) (map[string]any, error) {
+	return r.h.w.OffsetStore().Get(ctx, r.connector, partition)
+}
+
+func (h *Herder) startConnector(ctx context.Context, c string, oc *ownedConn, cfg map[string]string, target rest.TargetState, snap Snapshot) {
+	oc.config, oc.target, oc.applied = maps.Clone(cfg), target, true
+	switch target {
+	case rest.TargetStopped:
+		h.connStatus(c, runtime.StateStopped, nil, false)
+		return
+	case rest.TargetPaused:
+		h.connStatus(c, runtime.StatePaused, nil, false)
+		return
+	}
+	inst, _, err := connect.NewSourceConnector(cfg[runtime.ConnClass])
+	if err != nil {
+		h.connStatus(c, runtime.StateFailed, err, true)
+		return
+	}
+	if err := runtime.SafeCall(func() error { return inst.Start(ctx, connectorContext{h: h, name: c}, maps.Clone(cfg)) }); err != nil {
+		h.connStatus(c, runtime.StateFailed, fmt.Errorf("connector start: %w", err), true)
+		return
+	}
+	oc.inst = inst
+	h.log.Info("started connector", "connector", c)
+	h.connStatus(c, runtime.StateRunning, nil, false)
+	h.regenerateTasks(ctx, c, oc, snap)
+}
+
+// regenerateTasks asks the running connector for task configs and writes
+// them when they differ from the committed ones (or the connector config
+// changed since the last commit). The connector's owner writes them itself:
+// ownership is exclusive, so no two workers write one connector's tasks.
+func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, snap Snapshot) {
+	cc, err := runtime.ParseConnectorConfig(oc.config)
+	if err != nil {
+		h.connStatus(c, runtime.StateFailed, err, true)
+		return
+	}
+	var cfgs []map[string]string
+	if err := runtime.SafeCall(func() (err error) { cfgs, err = oc.inst.TaskConfigs(cc.TasksMax); return }); err != nil {
+		h.connStatus(c, runtime.StateFailed, fmt.Errorf("task configs: %w", err), true)
+		return
+	}
+	if len(cfgs) > cc.TasksMax && cc.TasksMaxEnforce {
+		h.stopConnector(c, oc, false)
+		h.connStatus(c, runtime.StateFailed, fmt.Errorf("The connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with '%s' set to false; however, this option will be removed in a future release of Kafka Connect.", c, len(cfgs), cc.TasksMax, runtime.ConnTasksMaxEnforce), true)
+		return
+	}
+	cur := snap.Tasks[c]
+	changed := snap.Inconsistent[c] || len(cfgs) != len(cur) || !maps.Equal(snap.Applied[c], oc.config)
+	for i := 0; !changed && i < len(cfgs); i++ {
+		changed = !maps.Equal(cfgs[i], cur[i])
+	}
+	if !changed {
+		return
+	}
+	if err := h.configs.PutTaskConfigs(ctx, c, cfgs); err != nil {
+		h.log.Error("could not write task configs; retrying on the next change", "connector", c, "error", err.Error())
+		return
+	}
+	h.log.Info("wrote task configs", "connector", c, "tasks", len(cfgs))
+}
+
+func (h *Herder) stopConnector(c string, oc *ownedConn, unassigned bool) {
+	if oc.inst != nil {
+		if err := runtime.SafeCall(oc.inst.Stop); err != nil {
+			h.log.Warn("connector stop failed", "connector", c, "error", err.Error())
+		}
+		oc.inst = nil
+	}
+	oc.applied = false
+	if unassigned {
+		h.connStatus(c, runtime.StateUnassigned, nil, true)
+	}
+}
+
+func (h *Herder) startTask(id rest.TaskID, ot *ownedTask, connCfg, tcfg map[string]string, paused bool) {
+	ot.config, ot.connConfig, ot.paused, ot.failed = maps.Clone(tcfg), maps.Clone(connCfg), paused, false
+	var hmu sync.Mutex
+	onState := func(state string, err error) {
+		hmu.Lock()
+		defer hmu.Unlock()
+		h.taskStatus(id, state, err, state == runtime.StateFailed)
+	}
+	onTopic := func(topic string) {
+		h.statuses.PutTopic(id.Connector, topic, id.Task, time.Now().UnixMilli())
+	}
+	handle, err := h.w.StartTask(id, connCfg, maps.Clone(tcfg), paused, onState, onTopic)
+	if err != nil {
+		h.taskStatus(id, runtime.StateFailed, err, true)
+		ot.failed = true
+		return
+	}
+	ot.handle = handle
+	h.log.Info("started task", "connector", id.Connector, "task", id.Task)
+}
+
+func (h *Herder) stopTask(id rest.TaskID, ot *ownedTask, unassigned bool) {
+	if ot.handle != nil {
+		ot.handle.Stop()
+		ot.handle = nil
+	}
+	if unassigned {
+		h.taskStatus(id, runtime.StateUnassigned, nil, true)
+	}
+}
+
+func (h *Herder) stopAll() {
+	var wg sync.WaitGroup
+	for id, ot := range h.tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.stopTask(id, ot, true)
+		}()
+	}
+	wg.Wait()
+	for c, oc := range h.conns {
+		h.stopConnector(c, oc, true)
+	}
+	h.tasks = map[rest.TaskID]*ownedTask{}
+	h.conns = map[string]*ownedConn{}
+}
+
+// restartLocal applies a restart request to what this worker runs.
+func (h *Herder) restartLocal(ctx context.Context, c string, req rest.RestartRequest, snap Snapshot) {
+	if oc, ok := h.conns[c]; ok {
+		st, _ := h.statuses.Connector(c)
+		if !req.OnlyFailed || st.State == runtime.StateFailed {
+			h.connStatus(c, runtime.StateRestarting, nil, false)
+			h.stopConnector(c, oc, false)
+			if cfg, ok := snap.Connectors[c]; ok {
+				h.startConnector(ctx, c, oc, cfg, snap.Target(c), snap)
+			}
+		}
+	}
+	if !req.IncludeTasks {
+		return
+	}
+	for id, ot := range h.tasks {
+		if id.Connector != c {
+			continue
+		}
+		st, _ := h.statuses.Task(id)
+		if req.OnlyFailed && st.State != runtime.StateFailed {
+			continue
+		}
+		h.taskStatus(id, runtime.StateRestarting, nil, false)
+		h.stopTask(id, ot, false)
+		ot.failed = false
+	}
+	h.reconcile(ctx)
+}
+
+// cryptoRand is crypto/rand.Read, a variable for tests.
+var cryptoRand = cryptoRead
+
+// KafkaClusterID asks the brokers once and remembers the answer.
+func (h *Herder) KafkaClusterID(ctx context.Context) string {
+	h.clusterMu.Lock()
+	defer h.clusterMu.Unlock()
+	if h.clusterID != "" {
+		return h.clusterID
+	}
+	a, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": strings.Join(h.cfg.Bootstrap, ","), "log.connection.close": false, "enable.metrics.push": false})
+	if err != nil {
+		return ""
+	}
+	defer a.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	id, err := a.ClusterID(ctx)
+	if err != nil {
+		return ""
+	}
+	h.clusterID = id
+	return id
+}

@@ -1,0 +1,80 @@
+package distributed
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice/offsets"
+	"github.com/sluicehq/sluice/rest"
+	"github.com/sluicehq/sluice/runtime"
+)
+
+// RunOptions configure Run.
+type RunOptions struct {
+	Logger  *slog.Logger
+	Loggers *rest.Loggers
+	// Version and Commit are reported by GET /.
+	Version, Commit string
+	// Ready, if set, is called with the REST URLs once the worker serves.
+	Ready func(urls []string)
+}
+
+// Run is `sluice distributed worker.properties`: it opens the three
+// internal topics, starts the REST API, joins the cluster and runs until
+// ctx ends, then stops its work and leaves the group.
+func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	wc, err := runtime.ParseWorkerConfig(props)
+	if err != nil {
+		return err
+	}
+	dc, err := ParseConfig(props)
+	if err != nil {
+		return fmt.Errorf("worker config: %w", err)
+	}
+	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	store, err := offsets.OpenKafkaStore(startCtx, offsets.KafkaStoreConfig{
+		Bootstrap: strings.Join(dc.Bootstrap, ","), Topic: dc.OffsetTopic, Partitions: dc.OffsetPartitions,
+		ReplicationFactor: dc.OffsetRF, TopicConfigs: dc.OffsetTopicConfigs, ClientID: dc.clientBase() + "offsets",
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w := runtime.NewWorker(wc, store, runtime.WorkerOptions{Logger: log})
+	h, err := NewHerder(startCtx, w, dc, log)
+	if err != nil {
+		return err
+	}
+	scfg, err := rest.ServerConfigFromProperties(props, rest.Options{Version: opts.Version, Commit: opts.Commit, Logger: log, Loggers: opts.Loggers, AdminEnabled: true})
+	if err != nil {
+		return fmt.Errorf("worker config: %w", err)
+	}
+	srv, err := rest.NewServer(h, scfg)
+	if err != nil {
+		return fmt.Errorf("REST server: %w", err)
+	}
+	urls, err := srv.Start(ctx)
+	if err != nil {
+		return fmt.Errorf("REST server: %w", err)
+	}
+	log.Info("worker joining the cluster", "group.id", dc.GroupID, "url", h.URL(), "listeners", urls)
+	h.Start()
+	if opts.Ready != nil {
+		opts.Ready(urls)
+	}
+	<-ctx.Done()
+	log.Info("stopping the worker")
+	stopCtx, cancel2 := context.WithTimeout(context.Background(), w.ShutdownTimeout()+15*time.Second)
+	defer cancel2()
+	h.Stop(stopCtx)
+	_ = srv.Shutdown(stopCtx)
+	return nil
+}
