@@ -136,7 +136,7 @@ func trace(err error) string {
 	}
 	var p *panicError
 	if as(err, &p) {
-		return err.Error() + "\n" + string(p.stack)
+		return Redact(err.Error() + "\n" + string(p.stack))
 	}
-	return err.Error()
+	return Redact(err.Error())
 }

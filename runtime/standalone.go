@@ -192,7 +192,7 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 	if exists && !allowReplace {
 		return rest.ConnectorInfo{}, false, rest.Conflict(fmt.Sprintf("Connector %s already exists", name))
 	}
-	v, err := validateConnectorConfig(ctx, config, h.w.cfg.OverridePolicy)
+	v, err := h.w.validate(ctx, config)
 	if err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
@@ -290,7 +290,14 @@ func (h *StandaloneHerder) startInstance(e *connEntry) bool {
 		h.setConnState(e, StateFailed, err)
 		return false
 	}
-	props := maps.Clone(e.config)
+	// Variables are resolved at every start, so a restart picks up a
+	// rotated secret.
+	props, err := h.w.ResolveConfig(maps.Clone(e.config))
+	if err != nil {
+		h.w.ConnectorStarted(e.name, false)
+		h.setConnState(e, StateFailed, fmt.Errorf("connector start: %w", err))
+		return false
+	}
 	cctx := connectorContext{h: h, e: e, inst: conn}
 	h.mu.Lock()
 	e.instance = conn
@@ -336,6 +343,7 @@ func (h *StandaloneHerder) updateTasks(e *connEntry, force bool) {
 		h.setConnState(e, StateFailed, fmt.Errorf("task configs: %w", err))
 		return
 	}
+	cfgs = reverseTransform(e.config, cfgs)
 	if len(cfgs) > e.cc.TasksMax && e.cc.TasksMaxEnforce {
 		h.stopTasks(e)
 		h.stopInstance(e)
@@ -819,7 +827,7 @@ func (h *StandaloneHerder) PluginConfig(ctx context.Context, plugin string) ([]r
 }
 
 func (h *StandaloneHerder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
-	v, err := validateConnectorConfig(ctx, config, h.w.cfg.OverridePolicy)
+	v, err := h.w.validate(ctx, config)
 	if err != nil {
 		return rest.ConfigInfos{}, err
 	}

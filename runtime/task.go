@@ -199,10 +199,23 @@ func (r offsetReader) Offset(ctx context.Context, partition map[string]any) (map
 	return r.store.Get(ctx, r.connector, partition)
 }
 
-// setup builds converters, transforms and the producer.
+// setup resolves config variables and builds converters, transforms and
+// the producer.
 func (t *workerTask) setup() error {
 	wc := t.w.cfg
-	var err error
+	// Variables are resolved at every task start, so a restart picks up a
+	// rotated secret; the resolved configs live only in this task.
+	connProps, err := t.w.ResolveConfig(t.conn.Originals)
+	if err != nil {
+		return err
+	}
+	if t.props, err = t.w.ResolveConfig(t.props); err != nil {
+		return err
+	}
+	if t.conn, err = ParseConnectorConfig(connProps); err != nil {
+		return fmt.Errorf("connector config: %w", err)
+	}
+	t.ops = newToleranceOperator(t.conn, t.log, &t.Metrics)
 	if t.keyConv, err = newConverter(ConnKeyConverter, t.conn.KeyConverter, wc.KeyConverter, t.conn.Originals, wc, true); err != nil {
 		return err
 	}

@@ -366,3 +366,42 @@ func pluginConfig(name string) ([]rest.ConfigKeyInfo, error) {
 	}
 	return out, nil
 }
+
+// validate validates a connector config with its variables resolved, as
+// Kafka Connect does, and answers with the raw (variable) values of the
+// keys that had any and without any resolved value in messages.
+func (w *Worker) validate(ctx context.Context, raw map[string]string) (*validation, error) {
+	resolved, err := w.ResolveConfig(raw)
+	if err != nil {
+		return nil, rest.BadRequest(Redact(err.Error()))
+	}
+	v, err := validateConnectorConfig(ctx, resolved, w.cfg.OverridePolicy)
+	if err != nil {
+		return nil, scrubError(err)
+	}
+	for i := range v.infos.Configs {
+		val := &v.infos.Configs[i].Value
+		if r, ok := raw[val.Name]; ok && HasVariables(r) {
+			val.Value = &r
+		} else if val.Value != nil {
+			s := Redact(*val.Value)
+			val.Value = &s
+		}
+		for j, e := range val.Errors {
+			val.Errors[j] = Redact(e)
+		}
+	}
+	for i, e := range v.errors {
+		v.errors[i] = Redact(e)
+	}
+	return v, nil
+}
+
+// scrubError redacts an error's message, keeping its REST status.
+func scrubError(err error) error {
+	msg := err.Error()
+	if red := Redact(msg); red != msg {
+		return &rest.Error{Status: rest.StatusOf(err), Message: red}
+	}
+	return err
+}

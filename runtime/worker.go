@@ -51,6 +51,7 @@ func NewWorker(cfg *WorkerConfig, store offsets.Store, opts WorkerOptions) *Work
 	if w.log == nil {
 		w.log = slog.Default()
 	}
+	w.log = slog.New(RedactingHandler(w.log.Handler()))
 	if w.workerID == "" {
 		w.workerID = cfg.AdvertisedHostPort(hostname())
 	}
@@ -127,4 +128,18 @@ func (w *Worker) ConnectorStopped(name string) {
 	w.tasksMu.Lock()
 	delete(w.connectors, name)
 	w.tasksMu.Unlock()
+}
+
+// ResolveConfig replaces the ${provider:path:key} variables of a
+// connector or task config with their values, for handing to plugin code;
+// the result must never be stored or shown.
+func (w *Worker) ResolveConfig(props map[string]string) (map[string]string, error) {
+	return w.cfg.Providers.Transform(props)
+}
+
+// RawTaskConfigs puts the connector's raw values back into task configs
+// for the keys whose raw value has variables, so stored and listed task
+// configs never hold resolved secrets.
+func RawTaskConfigs(rawConnConfig map[string]string, taskConfigs []map[string]string) []map[string]string {
+	return reverseTransform(rawConnConfig, taskConfigs)
 }

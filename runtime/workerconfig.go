@@ -97,6 +97,8 @@ var workerDef = func() *connect.ConfigDef {
 		Doc: "Which client configurations connectors may override with producer.override.*: All, None, or Principal (only SASL/security principal settings)."})
 	def(connect.ConfigKey{Name: WorkerTopicCreationEnable, Type: connect.ConfigBoolean, Default: "true", Importance: connect.Low,
 		Doc: "Whether to allow automatic creation of topics used by source connectors, when source connectors are configured with `topic.creation.` properties."})
+	def(connect.ConfigKey{Name: WorkerConfigProviders, Type: connect.ConfigList, Default: "", Importance: connect.Low,
+		Doc: "Comma-separated names of ConfigProvider classes, loaded and used in the order specified. Each is configured with config.providers.<name>.class and config.providers.<name>.param.*; ${name:path:key} in worker and connector configs is replaced by its value."})
 	def(connect.ConfigKey{Name: WorkerTopicTrackingEnable, Type: connect.ConfigBoolean, Default: "true", Importance: connect.Low,
 		Doc: "Enable tracking the set of active topics per connector during runtime."})
 	def(connect.ConfigKey{Name: WorkerTopicTrackingAllowReset, Type: connect.ConfigBoolean, Default: "true", Importance: connect.Low,
@@ -133,10 +135,28 @@ type WorkerConfig struct {
 	TopicTrackingAllowRst bool
 	ClientID              string
 	GroupID               string
+	// Providers resolve ${provider:path:key} variables.
+	Providers *ConfigProviders
 }
 
 // ParseWorkerConfig validates worker properties.
 func ParseWorkerConfig(props map[string]string) (*WorkerConfig, error) {
+	providers, err := NewConfigProviders(props)
+	if err != nil {
+		return nil, fmt.Errorf("worker config: %w", err)
+	}
+	// As Kafka's AbstractConfig, the worker's own settings may use the
+	// providers too (e.g. producer.sasl.jaas.config from a file).
+	resolved, err := providers.Transform(withoutProviderKeys(props))
+	if err != nil {
+		return nil, fmt.Errorf("worker config: %w", err)
+	}
+	for k, v := range props {
+		if _, ok := resolved[k]; !ok {
+			resolved[k] = v
+		}
+	}
+	props = resolved
 	c, err := workerDef.Parse(props)
 	if err != nil {
 		return nil, fmt.Errorf("worker config: %w", err)
@@ -158,6 +178,7 @@ func ParseWorkerConfig(props map[string]string) (*WorkerConfig, error) {
 		TopicTrackingAllowRst: c.Bool(WorkerTopicTrackingAllowReset),
 		ClientID:              c.String(WorkerClientID),
 		GroupID:               c.String(WorkerGroupID),
+		Providers:             providers,
 	}
 	if len(w.BootstrapServers) == 0 {
 		return nil, fmt.Errorf("worker config: %s is empty; set it to the Kafka brokers, e.g. localhost:9092", WorkerBootstrapServers)
@@ -208,4 +229,14 @@ func (w *WorkerConfig) AdvertisedHostPort(hostname string) string {
 		host = hostname
 	}
 	return net.JoinHostPort(host, port)
+}
+
+func withoutProviderKeys(props map[string]string) map[string]string {
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		if k != WorkerConfigProviders && !strings.HasPrefix(k, configProvidersPrefix) {
+			out[k] = v
+		}
+	}
+	return out
 }
