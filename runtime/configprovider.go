@@ -30,15 +30,15 @@ type ConfigProvider interface {
 // configProviderClasses maps the class names Kafka users write (and short
 // aliases) to constructors.
 var configProviderClasses = map[string]func() ConfigProvider{
-	"org.apache.kafka.common.config.provider.FileConfigProvider":      func() ConfigProvider { return &fileProvider{} },
-	"FileConfigProvider":                                              func() ConfigProvider { return &fileProvider{} },
-	"file":                                                            func() ConfigProvider { return &fileProvider{} },
-	"org.apache.kafka.common.config.provider.EnvVarConfigProvider":    func() ConfigProvider { return &envProvider{} },
-	"EnvVarConfigProvider":                                            func() ConfigProvider { return &envProvider{} },
-	"env":                                                             func() ConfigProvider { return &envProvider{} },
+	"org.apache.kafka.common.config.provider.FileConfigProvider": func() ConfigProvider { return &fileProvider{} },
+	"FileConfigProvider": func() ConfigProvider { return &fileProvider{} },
+	"file":               func() ConfigProvider { return &fileProvider{} },
+	"org.apache.kafka.common.config.provider.EnvVarConfigProvider": func() ConfigProvider { return &envProvider{} },
+	"EnvVarConfigProvider": func() ConfigProvider { return &envProvider{} },
+	"env":                  func() ConfigProvider { return &envProvider{} },
 	"org.apache.kafka.common.config.provider.DirectoryConfigProvider": func() ConfigProvider { return &dirProvider{} },
-	"DirectoryConfigProvider":                                         func() ConfigProvider { return &dirProvider{} },
-	"directory":                                                       func() ConfigProvider { return &dirProvider{} },
+	"DirectoryConfigProvider": func() ConfigProvider { return &dirProvider{} },
+	"directory":               func() ConfigProvider { return &dirProvider{} },
 }
 
 // variablePattern is Kafka's ConfigTransformer.DEFAULT_PATTERN:
