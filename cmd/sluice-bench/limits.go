@@ -108,9 +108,12 @@ func produceOnly(ctx context.Context, bootstrap, topic string, n int64, keyLen, 
 	if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Value: val}, nil); err != nil {
 		return 0, err
 	}
-	if ev := <-p.Events(); ev != nil {
-		if m, ok := ev.(*kafka.Message); ok && m.TopicPartition.Error != nil {
-			return 0, fmt.Errorf("produce-only warm-up: %w", m.TopicPartition.Error)
+	for ev := range p.Events() {
+		if m, ok := ev.(*kafka.Message); ok {
+			if m.TopicPartition.Error != nil {
+				return 0, fmt.Errorf("produce-only warm-up: %w", m.TopicPartition.Error)
+			}
+			break
 		}
 	}
 	done := make(chan error, 1)

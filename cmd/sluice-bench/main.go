@@ -44,8 +44,8 @@ import (
 
 var (
 	runs         = flag.Int("runs", 3, "runs of each scenario; the tables show medians")
-	rows         = flag.Int64("rows", 500_000, "rows of the 7-column table (catch-up, snapshot, raw SELECT)")
-	wideRows     = flag.Int64("wide-rows", 100_000, "rows of the 40-column table")
+	rows         = flag.Int64("rows", 200_000, "rows of the 7-column table (catch-up, snapshot, raw SELECT); 200k keeps the default run near 10 min on a busy 2-core machine")
+	wideRows     = flag.Int64("wide-rows", 50_000, "rows of the 40-column table")
 	convFlag     = flag.String("converters", "", "comma-separated converters to run (json-schemas,json,canal-json,shareplex-json,dts-avro,avro); empty: all")
 	scenFlag     = flag.String("scenarios", "catchup,snapshot,steady,txn", "comma-separated scenarios: catchup (with its parse-only and produce-only limits), snapshot (with raw SELECT), steady, txn (the 200 MB transaction)")
 	rateFlag     = flag.String("rates", "5000,20000", "steady-state writer rates, rows/s")
@@ -57,7 +57,7 @@ var (
 	cpuDir       = flag.String("cpuprofile", "", "save a CPU profile of each scenario's first run in this directory")
 	verbose      = flag.Bool("v", false, "log the runtime and connector")
 	brokerChild  = flag.Bool("broker-child", false, "internal: run the embedded broker and print its address")
-	commandLine  = strings.Join(os.Args, " ")
+	commandLine  = strings.TrimSpace("go run ./cmd/sluice-bench " + strings.Join(os.Args[1:], " "))
 	errAvailable = errors.New("not available in this build")
 )
 
@@ -171,7 +171,11 @@ func run(ctx context.Context) error {
 	}
 
 	if scen["catchup"] {
+		// Each run measures the limits right beside the pipeline runs they
+		// bound, so the ratios compare figures taken under the same load
+		// from whatever else shares the machine.
 		for _, tb := range tables {
+			sizes := map[string][2]float64{}
 			for run := range *runs {
 				rate, err := profiled(fmt.Sprintf("parse-only-%s", tb.t.name), run, func() (float64, error) {
 					return parseOnly(ctx, e.db, tb.r, tb.t.name)
@@ -181,9 +185,6 @@ func run(ctx context.Context) error {
 				}
 				rep.add("parse-only", tb.t.name, "", rate, 0)
 				logf("parse-only %s run %d: %.0f rows/s", tb.t.name, run+1, rate)
-			}
-			sizes := map[string][2]float64{}
-			for run := range *runs {
 				for _, v := range vs {
 					res, sz, err := e.catchUp(ctx, tb.t.name, tb.r, v, run, run == 0)
 					if err != nil {
@@ -191,15 +192,12 @@ func run(ctx context.Context) error {
 					}
 					if run == 0 {
 						sizes[v.name] = sz
+						rep.bytes[key("catch-up", tb.t.name, v.name)] = sz
 					}
 					rep.add("catch-up", tb.t.name, v.name, res.rate, res.peakMB)
-					rep.bytes["catch-up/"+tb.t.name+"/"+v.name] = sizes[v.name]
 					logf("catch-up %s %s run %d: %.0f rows/s, first ack after %s, peak RSS %.0f MiB", tb.t.name, v.name, run+1, res.rate, res.firstAck.Round(time.Millisecond), res.peakMB)
-				}
-			}
-			for run := range *runs {
-				for _, v := range vs {
-					sz := sizes[v.name]
+
+					sz = sizes[v.name]
 					topic := fmt.Sprintf("produce-only-%s-%s-%d", tb.t.name, v.name, run)
 					rate, err := profiled("produce-only-"+tb.t.name+"-"+v.name, run, func() (float64, error) {
 						return produceOnly(ctx, e.bootstrap, topic, tb.r.Rows, int(sz[0]+0.5), int(sz[1]+0.5))
