@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,7 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	loggers := rest.NewLoggers(slog.LevelInfo)
-	log := slog.New(loggers.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.Level(math.MinInt32)})))
+	// Values resolved by config providers never reach the log.
+	log := slog.New(runtime.RedactingHandler(loggers.Handler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.Level(math.MinInt32)}))))
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -121,11 +123,13 @@ func serve(ctx context.Context, props map[string]string, wc *runtime.WorkerConfi
 		conns = append(conns, connFile{path, name, config})
 	}
 
-	scfg, err := rest.ServerConfigFromProperties(props, rest.Options{Version: Version, Commit: Commit, Logger: log, Loggers: loggers, AdminEnabled: true})
+	worker := runtime.NewWorker(wc, store, runtime.WorkerOptions{Logger: log})
+	scfg, err := rest.ServerConfigFromProperties(props, rest.Options{Version: Version, Commit: Commit, Logger: log, Loggers: loggers, AdminEnabled: true,
+		Extra: map[string]http.Handler{"/metrics": worker.MetricsHandler()}})
 	if err != nil {
 		return fmt.Errorf("worker config: %w", err)
 	}
-	herder := runtime.NewStandaloneHerder(runtime.NewWorker(wc, store, runtime.WorkerOptions{Logger: log}))
+	herder := runtime.NewStandaloneHerder(worker)
 	defer func() {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), wc.TaskShutdownTimeout+wc.OffsetFlushTimeout+5*time.Second)
 		defer cancel()
