@@ -162,6 +162,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Records the binlog reader may queue ahead of the poll loop; the reader waits when the queue is full. Must be larger than max.batch.size."})
 	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.Between(1, 60000),
 		Doc: "Milliseconds a poll waits for the first record when none is queued."})
+	defineDTSOptions(d)
 	return d
 }
 
@@ -208,6 +209,10 @@ type Options struct {
 	PollInterval time.Duration
 
 	Snapshot SnapshotOptions
+
+	// DTS holds the DTS options (topics, partitions, keys, row filters,
+	// throttles, retries, heartbeats); see dtsconfig.go.
+	DTS *DTSOptions
 }
 
 // ParseOptions parses and cross-checks a connector or task configuration.
@@ -292,6 +297,10 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	}
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)
+	if o.DTS, err = parseDTSOptions(c, props, o.TopicPrefix); err != nil {
+		return nil, err
+	}
+	o.Snapshot.Where = o.DTS.snapshotWhere
 	return o, nil
 }
 

@@ -61,6 +61,9 @@ type stream struct {
 	// read: the snapshot phase, queueing its records through emit. It
 	// returns errSnapshotOnly when the task must not stream afterwards.
 	prelude func(ctx context.Context) error
+
+	// dts applies the DTS options (dtsstream.go).
+	dts *dtsState
 }
 
 type tableEntry struct {
@@ -138,6 +141,7 @@ func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stre
 		byID:      map[uint64]*tableEntry{},
 		latest:    map[TableID]*tableSchema{},
 		done:      make(chan struct{}),
+		dts:       newDTSState(opts),
 	}
 }
 
@@ -184,6 +188,7 @@ func (s *stream) stop() {
 
 func (s *stream) run(ctx context.Context) {
 	defer close(s.done)
+	defer s.startHeartbeatAction(ctx)()
 	defer func() {
 		if s.meta != nil {
 			s.meta.Close()
@@ -213,7 +218,8 @@ func (s *stream) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !isConnectionError(err) {
+		window := s.retryWindow(err)
+		if window <= 0 {
 			s.err = err
 			return
 		}
@@ -222,11 +228,12 @@ func (s *stream) run(ctx context.Context) {
 		if failingSince.IsZero() {
 			failingSince = time.Now()
 		}
-		if time.Since(failingSince) > reconnectWindow {
-			s.err = connect.Retriable(fmt.Errorf("binlog connection to %s lost for more than %s: %w", s.dial.addr(), reconnectWindow, err))
+		if time.Since(failingSince) > window {
+			s.err = fmt.Errorf("gave up after retrying for %s (%s / %s): %w", window, KeyConnectionRetryMinutes, KeyOtherRetryMinutes, err)
 			return
 		}
-		s.log.Warn("binlog connection lost; reconnecting", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos, "error", err)
+		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
+			"retrying_for", time.Since(failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
 		if s.cur.inTx {
 			s.skip = skipState{active: true, events: s.cur.events}
 		}
@@ -245,10 +252,6 @@ func (s *stream) run(ctx context.Context) {
 		}
 	}
 }
-
-// reconnectWindow bounds how long the reader retries a lost binlog
-// connection by itself before it reports a retriable error to the runtime.
-var reconnectWindow = 10 * time.Minute
 
 type connError struct{ err error }
 
@@ -272,7 +275,7 @@ func (s *stream) newSyncer() *replication.BinlogSyncer {
 		ParseTime:               false,
 		TimestampStringLocation: time.UTC,
 		UseDecimal:              false,
-		HeartbeatPeriod:         10 * time.Second,
+		HeartbeatPeriod:         s.heartbeatPeriod(),
 		ReadTimeout:             60 * time.Second,
 		DisableRetrySync:        true,
 		Logger:                  slog.New(discardHandler{}),
@@ -353,6 +356,10 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	if h.ServerID != 0 {
 		s.cur.serverID = int64(h.ServerID)
 	}
+	s.dts.metrics.event(int64(h.Timestamp))
+	if err := s.heartbeat(ctx); err != nil {
+		return err
+	}
 	var err error
 	switch e := ev.Event.(type) {
 	case *replication.RotateEvent:
@@ -386,6 +393,9 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	case *replication.RowsEvent:
 		err = s.rows(ctx, h, e)
 	}
+	if err != nil && isDTSFatal(err) {
+		return err
+	}
 	if err != nil {
 		switch s.opts.FailureMode {
 		case "warn":
@@ -410,7 +420,7 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	if h.LogPos > 0 {
 		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos
 	}
-	return nil
+	return s.txEnd(ctx, int64(h.Timestamp)*1000)
 }
 
 // gtidEventAt keeps the restart point at a GTID event, so that a restart
@@ -536,7 +546,10 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 		rec := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: pos.Map(), Topic: s.opts.TopicPrefix,
 			KeySchema: schemaChangeKeySchema, Key: key, ValueSchema: s.ddlSchema, Value: val, Timestamp: int64(h.Timestamp) * 1000}
 		rec.Headers.AddString(connect.HeaderDDLType, d.Kind)
-		recs = append(recs, rec)
+		s.dts.router.applyDDL(rec, d)
+		if s.ddlSelected(d) {
+			recs = append(recs, rec)
+		}
 	}
 	if d.Kind == DDLTruncateTable && !s.opts.SkipTruncate {
 		id := d.Tables[0]
@@ -547,8 +560,14 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 			src.db = id.DB
 			now := time.Now()
 			val := connect.NewStructs(ts.envelope, []any{nil, nil, src.build(s.source), nil, connect.OpTruncate, now.UnixMilli(), now.UnixMicro(), now.UnixNano()})
-			recs = append(recs, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: pos.Map(), Topic: ts.topic,
-				ValueSchema: ts.envelope, Value: val, Timestamp: int64(h.Timestamp) * 1000})
+			tr := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: pos.Map(), Topic: ts.topic,
+				ValueSchema: ts.envelope, Value: val, Timestamp: int64(h.Timestamp) * 1000}
+			if rt, err := s.dts.router.route(ts); err != nil {
+				return dtsFatal(err)
+			} else if rt.ops.has(opTruncate) {
+				s.dts.router.apply(tr, ts, rt, nil)
+				recs = append(recs, tr)
+			}
 		}
 	}
 	for _, r := range recs {
@@ -644,7 +663,7 @@ func (s *stream) tableInfo(id TableID) (*TableInfo, error) {
 	}
 	info, err := loadTableInfo(c, id)
 	if err != nil {
-		return nil, err
+		return nil, &otherError{err}
 	}
 	s.infos[id] = info
 	return info, nil
@@ -719,6 +738,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	if ts == nil {
 		return nil
 	}
+	rt, err := s.dts.router.route(ts)
+	if err != nil {
+		return dtsFatal(err)
+	}
 	var op string
 	step := 1
 	switch e.Type() {
@@ -738,6 +761,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			return nil
 		}
 	default:
+		return nil
+	}
+	if !opAllowed(rt, op) {
+		s.dts.metrics.filtered.Add(int64(len(e.Rows) / step))
 		return nil
 	}
 	changes := len(e.Rows) / step
@@ -768,6 +795,15 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		} else {
 			after = e.Rows[i]
 		}
+		rowOp, before, after, keep := filterChange(rt.filter, op, before, after)
+		if !keep {
+			s.dts.metrics.filtered.Add(1)
+			continue
+		}
+		size := changeSize(ts, before, after)
+		if err := s.dts.throttle(ctx, size); err != nil {
+			return err
+		}
 		rec := func(op string, beforeImg, afterImg []any, offset map[string]any) (*connect.SourceRecord, error) {
 			var bv, av any
 			var keyImg []any
@@ -789,11 +825,15 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			if err != nil {
 				return nil, fmt.Errorf("table %s key: %w", ts.table.ID, err)
 			}
-			val := connect.NewStructs(ts.envelope, []any{bv, av, source, nil, op, nowMs, nowUs, nowNs})
+			val := connect.NewStructs(ts.envelope, []any{bv, av, source, s.txBlock(ts), op, nowMs, nowUs, nowNs})
 			r := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: offset, Topic: ts.topic,
 				ValueSchema: ts.envelope, Value: val, Timestamp: tsMs}
 			if key != nil {
 				r.KeySchema, r.Key = ts.keySchema, key
+			}
+			s.dts.router.apply(r, ts, rt, keyImg)
+			if ok, err := s.dts.router.checkSize(r, ts, rt, beforeImg, afterImg, s.log); err != nil || !ok {
+				return nil, dtsFatal(err)
 			}
 			return r, nil
 		}
@@ -807,7 +847,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			}
 			return undone
 		}
-		switch op {
+		switch rowOp {
 		case connect.OpUpdate:
 			if ts.keySchema != nil && s.keyChanged(ts, before, after) {
 				del, err := rec(connect.OpDelete, before, nil, notDone())
@@ -825,33 +865,40 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 				pending = append(pending, cr)
 				break
 			}
-			r, err := rec(op, before, after, done)
+			r, err := rec(rowOp, before, after, done)
 			if err != nil {
 				return err
 			}
 			pending = append(pending, r)
 		case connect.OpDelete:
 			if s.opts.TombstonesOnDelete && ts.keySchema != nil {
-				del, err := rec(op, before, nil, notDone())
+				del, err := rec(rowOp, before, nil, notDone())
 				if err != nil {
 					return err
 				}
 				pending = append(pending, del, tombstone(del, done))
 				break
 			}
-			r, err := rec(op, before, nil, done)
+			r, err := rec(rowOp, before, nil, done)
 			if err != nil {
 				return err
 			}
 			pending = append(pending, r)
 		default:
-			r, err := rec(op, nil, after, done)
+			r, err := rec(rowOp, nil, after, done)
 			if err != nil {
 				return err
 			}
 			pending = append(pending, r)
 		}
+		if err := s.txBegin(ctx, notDone(), tsMs); err != nil {
+			return err
+		}
+		s.dts.count(rt, rowOp, size)
 		for _, r := range pending {
+			if r == nil {
+				continue
+			}
 			if err := s.emit(ctx, r); err != nil {
 				return err
 			}
@@ -860,8 +907,13 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	return nil
 }
 
+// tombstone follows a delete: the same key and partition, a null value;
+// nil when the delete was dropped or has no key to compact.
 func tombstone(del *connect.SourceRecord, offset map[string]any) *connect.SourceRecord {
-	return &connect.SourceRecord{SourcePartition: del.SourcePartition, SourceOffset: offset, Topic: del.Topic,
+	if del == nil || del.Key == nil {
+		return nil
+	}
+	return &connect.SourceRecord{SourcePartition: del.SourcePartition, SourceOffset: offset, Topic: del.Topic, Partition: del.Partition,
 		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp}
 }
 

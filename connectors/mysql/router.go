@@ -1,0 +1,270 @@
+package mysql
+
+import (
+	"strings"
+	"sync/atomic"
+	"unicode/utf16"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// JavaStringHashCode is Java's String.hashCode: h = 31*h + c over the
+// string's UTF-16 code units, wrapping in int32. DTS and Canal hash with it
+// to pick partitions, so the same row lands in the same partition here.
+func JavaStringHashCode(s string) int32 {
+	var h int32
+	for _, r := range s {
+		if r < 0x10000 {
+			h = 31*h + int32(r)
+			continue
+		}
+		hi, lo := utf16.EncodeRune(r)
+		h = 31*h + int32(hi)
+		h = 31*h + int32(lo)
+	}
+	return h
+}
+
+// HashPartition maps a hash to one of n partitions as Canal does:
+// abs(abs(h) % n). Java's Math.abs(Integer.MIN_VALUE) is still negative,
+// hence the second abs; Go's int32 negation and % wrap the same way.
+func HashPartition(h int32, n int) int32 {
+	if n <= 0 {
+		return 0
+	}
+	a := h
+	if a < 0 {
+		a = -a
+	}
+	p := a % int32(n)
+	if p < 0 {
+		p = -p
+	}
+	return p
+}
+
+// tableRoute is where a table version's records go and what they are
+// checked against: built once per table schema version.
+type tableRoute struct {
+	topic      string
+	partitions int
+	ops        opSet
+	filter     *boundFilter
+	// hashCols are the table column indexes hashed by the primary-key
+	// policy; nil when the table has no key (partition 0).
+	hashCols  []int
+	tableHash int32  // hash of "<db>.<table>"
+	tableKey  string // "<db>.<table>"
+	// oversize bookkeeping: skipped records are logged once per table.
+	skipLogged bool
+	// ctr caches the metrics counters of each operation (opIndex).
+	ctr [5]*opCounters
+}
+
+// router applies the topic, partition and key options to records.
+type router struct {
+	opts   *Options
+	d      *DTSOptions
+	routes map[*tableSchema]*tableRoute
+	// skipped counts records dropped by oversize.record.handling=skip.
+	skipped atomic.Int64
+}
+
+func newRouter(o *Options) *router {
+	return &router{opts: o, d: o.dts(), routes: map[*tableSchema]*tableRoute{}}
+}
+
+// caseName applies topic.case to a database or table name.
+func (r *router) caseName(s string) string {
+	switch r.d.TopicCase {
+	case "lower":
+		return strings.ToLower(s)
+	case "upper":
+		return strings.ToUpper(s)
+	}
+	return s
+}
+
+// TopicFor is the data topic of a table.
+func (r *router) TopicFor(id TableID) string {
+	if t, ok := r.d.TopicMapping[id]; ok {
+		return t
+	}
+	if r.d.TopicMode == TopicModeSingle {
+		return r.d.TopicDefault
+	}
+	return r.opts.TopicPrefix + "." + r.caseName(id.DB) + "." + r.caseName(id.Table)
+}
+
+func (r *router) partitionsOf(topic string) int {
+	if n, ok := r.d.PartitionsByTopic[topic]; ok {
+		return n
+	}
+	return r.d.TopicPartitions
+}
+
+// route returns the routing of a table version, building it on first use.
+func (r *router) route(ts *tableSchema) (*tableRoute, error) {
+	if rt, ok := r.routes[ts]; ok {
+		return rt, nil
+	}
+	id := ts.table.ID
+	if err := r.d.checkTable(ts.table, r.opts.Filters); err != nil {
+		return nil, err
+	}
+	rt := &tableRoute{topic: r.TopicFor(id), ops: r.d.ops(id), tableKey: id.DB + "." + id.Table}
+	rt.partitions = r.partitionsOf(rt.topic)
+	rt.tableHash = JavaStringHashCode(rt.tableKey)
+	if f := r.d.RowFilter(id); f != nil {
+		b, err := f.Bind(ts.table)
+		if err != nil {
+			return nil, &connect.ConfigError{Name: KeyTableFilterConditions, Value: f.SQL, Message: err.Error()}
+		}
+		rt.filter = b
+	}
+	if r.d.PartitionPolicy == PolicyPrimaryKey || r.d.KeyMode == KeyModeHashInput {
+		cols := r.d.PartitionKeyColumns[id]
+		if len(cols) == 0 {
+			cols = ts.table.PrimaryKey
+		}
+		if len(cols) == 0 && len(ts.table.UniqueKeys) > 0 {
+			cols = ts.table.UniqueKeys[0].Columns
+		}
+		for _, c := range cols {
+			rt.hashCols = append(rt.hashCols, ts.table.columnIndex(c))
+		}
+	}
+	// A new version of the table replaces the old one's route.
+	for old := range r.routes {
+		if old.table.ID == id {
+			delete(r.routes, old)
+		}
+	}
+	r.routes[ts] = rt
+	return rt, nil
+}
+
+// hashInput returns the string the policy hashes for a row, and its hash.
+func (r *router) hashInput(ts *tableSchema, rt *tableRoute, img []any) (string, int32, bool) {
+	switch r.d.PartitionPolicy {
+	case PolicyTable:
+		return rt.tableKey, rt.tableHash, true
+	case PolicyPrimaryKey, PolicyPartition0, PolicyNone:
+		if len(rt.hashCols) == 0 || img == nil {
+			return "", 0, false
+		}
+		var sb strings.Builder
+		var x int32
+		if r.d.HashXOR {
+			x = JavaStringHashCode(ts.table.ID.DB)
+		}
+		for i, ci := range rt.hashCols {
+			var v string
+			if ci < len(img) {
+				v = TextValue(&ts.table.Columns[ci], img[ci])
+			}
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(v)
+			if r.d.HashXOR {
+				x ^= JavaStringHashCode(v)
+			}
+		}
+		s := sb.String()
+		if !r.d.HashXOR {
+			x = JavaStringHashCode(s)
+		}
+		return s, x, true
+	}
+	return "", 0, false
+}
+
+// apply sets a row record's topic, partition and key. img is the row image
+// the key comes from: the before image of a delete, the after image
+// otherwise.
+func (r *router) apply(rec *connect.SourceRecord, ts *tableSchema, rt *tableRoute, img []any) {
+	rec.Topic = rt.topic
+	input, h, ok := r.hashInput(ts, rt, img)
+	switch r.d.PartitionPolicy {
+	case PolicyPartition0:
+		rec.Partition = connect.PartitionPtr(0)
+	case PolicyTable:
+		rec.Partition = connect.PartitionPtr(HashPartition(h, rt.partitions))
+	case PolicyPrimaryKey:
+		if ok {
+			rec.Partition = connect.PartitionPtr(HashPartition(h, rt.partitions))
+		} else {
+			rec.Partition = connect.PartitionPtr(0)
+		}
+	}
+	switch r.d.KeyMode {
+	case KeyModeNone:
+		rec.KeySchema, rec.Key = nil, nil
+	case KeyModeHashInput:
+		if ok {
+			rec.KeySchema, rec.Key = connect.OptionalStringSchema, input
+		} else {
+			rec.KeySchema, rec.Key = nil, nil
+		}
+	}
+}
+
+// applyDDL routes a DDL record: to ddl.topic when set; in single mode to
+// the table's data topic (topic.default for DDL about no table); in
+// per-table mode to the schema change topic it already has. Partition 0,
+// or the table's partition under the table policy.
+func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
+	var table *TableID
+	if len(d.Tables) > 0 {
+		t := d.Tables[len(d.Tables)-1] // a rename's new name
+		table = &t
+	}
+	switch {
+	case r.d.DDLTopic != "":
+		rec.Topic = r.d.DDLTopic
+	case r.d.TopicMode == TopicModeSingle:
+		rec.Topic = r.d.TopicDefault
+		if table != nil {
+			rec.Topic = r.TopicFor(*table)
+		}
+	}
+	var input string
+	var h int32
+	if table != nil {
+		input = table.DB + "." + table.Table
+		h = JavaStringHashCode(input)
+	} else {
+		input = d.Database
+	}
+	switch r.d.PartitionPolicy {
+	case PolicyPartition0, PolicyPrimaryKey:
+		rec.Partition = connect.PartitionPtr(0)
+	case PolicyTable:
+		if table != nil {
+			rec.Partition = connect.PartitionPtr(HashPartition(h, r.partitionsOf(rec.Topic)))
+		} else {
+			rec.Partition = connect.PartitionPtr(0)
+		}
+	}
+	switch r.d.KeyMode {
+	case KeyModeNone:
+		rec.KeySchema, rec.Key = nil, nil
+	case KeyModeHashInput:
+		rec.KeySchema, rec.Key = connect.OptionalStringSchema, input
+	}
+}
+
+func opIndex(op string) int {
+	switch op {
+	case "c":
+		return 0
+	case "u":
+		return 1
+	case "d":
+		return 2
+	case "t":
+		return 3
+	}
+	return 4
+}
