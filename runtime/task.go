@@ -96,8 +96,10 @@ type workerTask struct {
 	ops              *toleranceOperator
 	recCommitter     connect.RecordCommitter
 
-	producer *kafka.Producer
-	tracker  *submittedRecords
+	producer      *kafka.Producer
+	admin         *kafka.AdminClient // for topic creation, sharing the producer's connections
+	topicCreation *topicCreation
+	tracker       *submittedRecords
 	// unwritten holds committable offsets whose write failed, for the next
 	// attempt, keyed by partition key.
 	unwritten map[string]offsets.Entry
@@ -236,6 +238,9 @@ func (t *workerTask) setup() error {
 	}
 	if t.producer, err = kafka.NewProducer(&cm); err != nil {
 		return fmt.Errorf("create producer: %w", err)
+	}
+	if t.topicCreation, err = newTopicCreation(wc.TopicCreationEnable, t.conn.Originals); err != nil {
+		return err
 	}
 	return nil
 }
@@ -508,6 +513,12 @@ func (t *workerTask) send(orig *connect.SourceRecord) error {
 		return err
 	}
 	msg.Opaque = &inflight{sr: sr, rec: t.keepForCommit(orig)}
+	if err := t.ensureTopic(rec.Topic); err != nil {
+		if err == errStopping {
+			return nil // unacknowledged, so its offset is not committed
+		}
+		return err
+	}
 	if !t.knownTopics[rec.Topic] {
 		t.knownTopics[rec.Topic] = true
 		t.onTopic(rec.Topic)
@@ -726,6 +737,9 @@ func (t *workerTask) cleanup() {
 		if st.pred != nil {
 			_ = safeCall(st.pred.Close)
 		}
+	}
+	if t.admin != nil {
+		t.admin.Close()
 	}
 	if t.producer != nil {
 		t.producer.Close()
