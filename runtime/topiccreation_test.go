@@ -87,9 +87,9 @@ func TestTopicCreationOnBroker(t *testing.T) {
 	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
 	defer h.Stop(ctx)
 	base := map[string]string{
-		"connector.class":                           testSourceClass,
-		"count":                                     "10",
-		"topic.creation.groups":                     "compacted",
+		"connector.class":       testSourceClass,
+		"count":                 "10",
+		"topic.creation.groups": "compacted",
 		"topic.creation.default.replication.factor": "1",
 		"topic.creation.default.partitions":         "3",
 		"topic.creation.compacted.include":          ".*compact.*",
