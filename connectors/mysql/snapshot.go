@@ -50,6 +50,7 @@ package mysql
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -835,21 +836,25 @@ func columnCollations(c *client.Conn, id TableID) (map[string]string, error) {
 
 // keyParamExpr is the expression a key value is bound through, so that the
 // comparison happens in the column's own type and collation, the order of
-// ORDER BY. Key strings are the raw bytes the server sent (in the column's
-// character set), relabelled rather than converted.
+// ORDER BY. Values the server sent as strings (in the column's character
+// set: character_set_results is NULL) travel as hex and are relabelled
+// with UNHEX, never converted: a string parameter would be read in the
+// client character set, which mangles bytes that are not UTF-8.
 func keyParamExpr(c *Column, collation string) string {
 	kind, _ := c.kind()
 	switch kind {
+	case kindInt, kindYear, kindEnum, kindSet, kindFloat, kindDouble:
+		return "?"
 	case kindString:
 		if c.Charset != "" && collation != "" {
-			return "CONVERT(CAST(? AS BINARY) USING " + c.Charset + ") COLLATE " + collation
+			return "CONVERT(UNHEX(?) USING " + c.Charset + ") COLLATE " + collation
 		}
-	case kindBinary:
-		return "CAST(? AS BINARY)"
 	case kindDecimal:
-		return "CAST(? AS DECIMAL(65,30))"
+		return "CAST(UNHEX(?) AS DECIMAL(65,30))"
+	case kindDate, kindTime, kindDatetime, kindTimestamp:
+		return "CAST(UNHEX(?) AS CHAR)"
 	}
-	return "?"
+	return "UNHEX(?)"
 }
 
 // chunkQueries returns the first and the following chunk's SELECT.
@@ -930,7 +935,8 @@ func decodeKeyValue(s string) (any, error) {
 	case "f":
 		return strconv.ParseFloat(v, 64)
 	case "s":
-		return base64.StdEncoding.DecodeString(v)
+		b, err := base64.StdEncoding.DecodeString(v)
+		return hex.EncodeToString(b), err
 	}
 	return nil, fmt.Errorf("malformed key value %q", s)
 }
