@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
@@ -55,7 +57,11 @@ func (o *toleranceOperator) run(ctx context.Context, stage string, rec *connect.
 		// The record's data (key, value, offsets) is logged only when
 		// errors.log.include.messages asks for it: it may hold personal
 		// data or secrets.
-		attrs := []any{"stage", stage, "error", err.Error()}
+		msg := err.Error()
+		if !o.logMessages && rec != nil {
+			msg = scrubRecordData(msg, rec)
+		}
+		attrs := []any{"stage", stage, "error", msg}
 		if o.logMessages && rec != nil {
 			attrs = append(attrs, "topic", rec.Topic, "source_partition", rec.SourcePartition, "source_offset", rec.SourceOffset,
 				"key", fmt.Sprint(rec.Key), "value", fmt.Sprint(rec.Value), "timestamp", rec.Timestamp)
@@ -70,6 +76,56 @@ func (o *toleranceOperator) run(ctx context.Context, stage string, rec *connect.
 		return errSkip
 	}
 	return fmt.Errorf("Tolerance exceeded in error handler: stage %s: %w", stage, err)
+}
+
+// scrubRecordData removes the record's key, value and header data from an
+// error message (plugins often quote the value they choke on, as Kafka's
+// Cast does), so that errors.log.include.messages=false logs no data.
+// Values shorter than three characters are left: they would match too
+// much of the message.
+func scrubRecordData(msg string, rec *connect.SourceRecord) string {
+	var vals []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case nil:
+		case *connect.Struct:
+			for _, f := range x.Values() {
+				walk(f)
+			}
+		case []any:
+			for _, f := range x {
+				walk(f)
+			}
+		case map[string]any:
+			for k, f := range x {
+				walk(k)
+				walk(f)
+			}
+		case map[any]any:
+			for k, f := range x {
+				walk(k)
+				walk(f)
+			}
+		case []byte:
+			vals = append(vals, string(x))
+		default:
+			vals = append(vals, fmt.Sprint(x))
+		}
+	}
+	walk(rec.Key)
+	walk(rec.Value)
+	for _, h := range rec.Headers {
+		walk(h.Value)
+	}
+	// Longest first, so a value containing another is replaced whole.
+	slices.SortFunc(vals, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range vals {
+		if len(v) >= 3 {
+			msg = strings.ReplaceAll(msg, v, "[record data]")
+		}
+	}
+	return msg
 }
 
 var errSkip = fmt.Errorf("record skipped under errors.tolerance=all")

@@ -135,3 +135,18 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Errorf("counts after stop: %v connectors, %v tasks", m["kafka_connect_worker_connector_count"], m["kafka_connect_worker_task_count"])
 	}
 }
+
+func TestScrubRecordData(t *testing.T) {
+	st := connect.NewStruct(connect.NewSchemaBuilder(connect.TypeStruct).Field("name", connect.StringSchema).Field("n", connect.Int64Schema).MustBuild())
+	st.MustPut("name", "alice@example.com").MustPut("n", int64(123456))
+	rec := &connect.SourceRecord{Key: "key-42", Value: st, Headers: connect.Headers{{Key: "h", Value: "header-secret"}}}
+	for _, c := range []struct{ in, want string }{
+		{"Value (alice@example.com) was out of range", "Value ([record data]) was out of range"},
+		{"bad 123456 for key-42 with header-secret", "bad [record data] for [record data] with [record data]"},
+		{"no data here", "no data here"},
+	} {
+		if got := scrubRecordData(c.in, rec); got != c.want {
+			t.Errorf("%q → %q, want %q", c.in, got, c.want)
+		}
+	}
+}
