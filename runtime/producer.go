@@ -129,6 +129,7 @@ func orDefault(s, d string) string {
 // connector's producer.override.* settings allowed by the policy.
 func producerConfig(w *WorkerConfig, connProps map[string]string, connector string, task int) (kafka.ConfigMap, error) {
 	cm := sourceProducerDefaults(w.BootstrapServers, fmt.Sprintf("connector-producer-%s-%d", connector, task))
+	applyConnectorProducerDefaults(cm, connProps)
 	if err := applyJavaProducerProps(cm, w.Prefixed("producer."), "producer."); err != nil {
 		return nil, err
 	}

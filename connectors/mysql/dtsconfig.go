@@ -557,3 +557,24 @@ func (d *DTSOptions) snapshotWhere(id TableID) string {
 	}
 	return ""
 }
+
+// ProducerDefaults implements connect.ProducerDefaulter: the producer's
+// compression.type and acks from kafka.compression.type and kafka.acks,
+// and a max.request.size that lets records up to max.record.bytes through.
+func (c *Connector) ProducerDefaults(props map[string]string) map[string]string {
+	cfg, err := configDef.Parse(props)
+	if err != nil {
+		return nil
+	}
+	acks := strings.ToLower(cfg.String(KeyKafkaAcks))
+	if acks == "-1" {
+		acks = "all"
+	}
+	// Converters add field names and framing to the estimated size.
+	req := max(int64(1048576), cfg.Long(KeyMaxRecordBytes)+1048576)
+	return map[string]string{
+		"compression.type": strings.ToLower(cfg.String(KeyKafkaCompression)),
+		"acks":             acks,
+		"max.request.size": strconv.FormatInt(req, 10),
+	}
+}
