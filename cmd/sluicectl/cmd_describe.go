@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
@@ -83,7 +84,12 @@ func fetchDescription(ctx context.Context, c *cmdContext, name string) (*descrip
 	}
 	d := &description{Name: info.Name, Type: info.Type, Config: maskConfig(info.Config)}
 	if _, err := cl.getJSON(ctx, path("connectors", name, "status"), nil, &d.Status); err != nil {
-		return nil, err
+		// Right after a create the status may not be written yet; Kafka
+		// answers 404 "No status found" for a connector that exists.
+		if !isStatus(err, http.StatusNotFound) {
+			return nil, err
+		}
+		d.Status = rest.ConnectorStateInfo{Name: name, Connector: rest.State{State: "UNASSIGNED"}, Type: info.Type}
 	}
 	if d.Status.Type != "" {
 		d.Type = d.Status.Type

@@ -241,6 +241,17 @@ func TestDescribeConnector(t *testing.T) {
 	}
 }
 
+func TestDescribeBeforeStatusExists(t *testing.T) {
+	h := newScripted()
+	h.configs["fresh"] = map[string]string{"name": "fresh", "connector.class": "X"}
+	srv := scriptedServer(t, h, rest.Options{})
+	r := newRunner(t)
+	out := r.must("--cluster", srv.URL, "describe", "connector", "fresh")
+	if !strings.Contains(out, "State:      UNASSIGNED\n") || !strings.Contains(out, "Tasks:\n  (none)\n") {
+		t.Fatalf("describe of a connector without status:\n%s", out)
+	}
+}
+
 func TestWatchPlainLines(t *testing.T) {
 	h := inventoryHerder()
 	srv := scriptedServer(t, h, rest.Options{})
