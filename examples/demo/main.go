@@ -54,6 +54,9 @@ func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
 	for _, q := range []string{
 		"CREATE DATABASE inventory",
 		"CREATE TABLE inventory.customers (id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, email VARCHAR(128), balance DECIMAL(10,2), updated_at DATETIME(3))",
+		// Rows that exist before the connector starts arrive through the
+		// snapshot, as op "r".
+		"INSERT INTO inventory.customers VALUES (1000, 'Anne Kretchmar', 'annek@noanswer.org', 42.00, NOW(3)), (999, 'Walter Hook', NULL, NULL, NOW(3))",
 	} {
 		if err := db.Exec(ctx, q); err != nil {
 			return err
@@ -152,8 +155,8 @@ func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
 	}
 
 	topic := "demo.inventory.customers"
-	// 6 changes plus the tombstone that follows the delete.
-	const want = 7
+	// 2 snapshot rows, 6 changes, and the tombstone that follows the delete.
+	const want = 9
 	step("reading topic %s back from Kafka with a consumer", topic)
 	msgs, err := harness.ReadTopic(ctx, fmt.Sprintf("127.0.0.1:%d", kafkaPort), topic, want, 60*time.Second)
 	if err != nil {
@@ -179,14 +182,14 @@ func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
 			return fmt.Errorf("record at offset %d is not the change-event JSON: %w", m.TopicPartition.Offset, err)
 		}
 		ops[ev.Op]++
-		fmt.Printf("    op:     %s\n    before: %s\n    after:  %s\n    source: file=%v pos=%v row=%v ts_ms=%v\n",
-			ev.Op, ev.Before, ev.After, ev.Source["file"], ev.Source["pos"], ev.Source["row"], ev.Source["ts_ms"])
+		fmt.Printf("    op:     %s\n    before: %s\n    after:  %s\n    source: file=%v pos=%v row=%v snapshot=%v ts_ms=%v\n",
+			ev.Op, ev.Before, ev.After, ev.Source["file"], ev.Source["pos"], ev.Source["row"], ev.Source["snapshot"], ev.Source["ts_ms"])
 	}
 	fmt.Println()
-	if ops["c"] != 3 || ops["u"] != 2 || ops["d"] != 1 || ops["tombstone"] != 1 {
-		return fmt.Errorf("expected 3 creates, 2 updates, 1 delete and 1 tombstone; got %v", ops)
+	if ops["r"] != 2 || ops["c"] != 3 || ops["u"] != 2 || ops["d"] != 1 || ops["tombstone"] != 1 {
+		return fmt.Errorf("expected 2 snapshot reads, 3 creates, 2 updates, 1 delete and 1 tombstone; got %v", ops)
 	}
-	step("all %d change events arrived: 3 c, 2 u, 1 d and the delete's tombstone", len(msgs))
+	step("all %d events arrived: 2 r (snapshot), 3 c, 2 u, 1 d and the delete's tombstone", len(msgs))
 
 	step("deleting the connector and shutting down")
 	if st, resp, err := httpDo(ctx, http.MethodDelete, rest+"/connectors/"+created.Name, nil); err != nil || st != http.StatusNoContent {
