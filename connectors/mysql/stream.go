@@ -337,6 +337,10 @@ func (s *stream) classifyStreamError(err error) error {
 		switch me.Code {
 		case 1236: // ER_MASTER_FATAL_ERROR_READING_BINLOG
 			return fmt.Errorf("the server cannot send the binlog from %s:%d (gtids %q): %s; the position was probably purged: start over with a new snapshot (delete the connector's offsets) or keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)", s.cur.txFile, s.cur.txPos, s.cur.gtids, me.Message)
+		case 1053, 1040, 1927, 1317:
+			// Shutdown in progress, too many connections, connection
+			// killed, query interrupted: the server comes back.
+			return &connError{err}
 		case 1045, 1044:
 			return fmt.Errorf("%s (check %s and %s)", me.Message, KeyUser, KeyPassword)
 		}
@@ -820,6 +824,9 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 					return nil, fmt.Errorf("table %s after image: %w", ts.table.ID, err)
 				}
 				av, keyImg = a, afterImg
+				if beforeImg != nil {
+					keyImg = ts.keyImage(beforeImg, afterImg)
+				}
 			}
 			key, err := ts.key(keyImg)
 			if err != nil {
@@ -923,11 +930,31 @@ func (s *stream) keyChanged(ts *tableSchema, before, after []any) bool {
 		if kc.index >= len(before) || kc.index >= len(after) {
 			return true
 		}
-		if !rawEqual(before[kc.index], after[kc.index]) {
+		// A primary-key column is never NULL: nil is a column that a
+		// minimal row image (binlog_row_image=MINIMAL) left unchanged.
+		if after[kc.index] != nil && !rawEqual(before[kc.index], after[kc.index]) {
 			return true
 		}
 	}
 	return false
+}
+
+// keyImage is the image an update's key is read from: the after image,
+// with any primary-key column it lacks (a minimal row image logs only the
+// changed columns) taken from the before image.
+func (ts *tableSchema) keyImage(before, after []any) []any {
+	for _, kc := range ts.keyConvs {
+		if kc.index < len(after) && after[kc.index] == nil && kc.index < len(before) {
+			img := slices.Clone(after)
+			for _, kc := range ts.keyConvs {
+				if kc.index < len(img) && img[kc.index] == nil && kc.index < len(before) {
+					img[kc.index] = before[kc.index]
+				}
+			}
+			return img
+		}
+	}
+	return after
 }
 
 func rawEqual(a, b any) bool {
