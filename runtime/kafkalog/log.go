@@ -168,10 +168,15 @@ func (l *Log) clientConfig(suffix string) kafka.ConfigMap {
 }
 
 // ensureTopic creates the topic if missing, checks its cleanup.policy if
-// present, and returns its partition count.
+// present, and returns its partition count. It asks to create first, as
+// Kafka Connect does: a metadata request for a missing topic could make a
+// broker with auto-creation on create it with the wrong settings.
 func (l *Log) ensureTopic(ctx context.Context) (int, error) {
 	admin := l.admin
-	for attempt := 0; ; attempt++ {
+	if err := l.create(ctx, admin); err != nil {
+		return 0, err
+	}
+	for {
 		n, err := partitionCount(admin, l.cfg.Topic, timeoutMs(ctx, 10*time.Second))
 		if err == nil && n > 0 {
 			return n, l.checkCompacted(ctx, admin)
@@ -179,19 +184,11 @@ func (l *Log) ensureTopic(ctx context.Context) (int, error) {
 		if err != nil && !errors.Is(err, errUnknownTopic) {
 			return 0, fmt.Errorf("topic %s: metadata: %w", l.cfg.Topic, err)
 		}
-		if attempt > 0 {
-			// Created (by us or a peer) but not yet in the metadata.
-			select {
-			case <-ctx.Done():
-				return 0, fmt.Errorf("topic %s: waiting for it to appear: %w", l.cfg.Topic, ctx.Err())
-			case <-time.After(100 * time.Millisecond):
-			}
-			if attempt > 1 {
-				continue
-			}
-		}
-		if err := l.create(ctx, admin); err != nil {
-			return 0, err
+		// Created but not yet in the metadata.
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("topic %s: waiting for it to appear: %w", l.cfg.Topic, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -229,14 +226,15 @@ func (l *Log) create(ctx context.Context, admin *kafka.AdminClient) error {
 		configs[k] = v
 	}
 	configs["cleanup.policy"] = "compact"
-	l.log.Info("creating compacted topic", "partitions", parts, "replication_factor", rf)
 	res, err := admin.CreateTopics(ctx, []kafka.TopicSpecification{{Topic: l.cfg.Topic, NumPartitions: parts, ReplicationFactor: rf, Config: configs}})
 	if err != nil {
 		return fmt.Errorf("create topic %s: %w", l.cfg.Topic, err)
 	}
 	for _, r := range res {
 		switch r.Error.Code() {
-		case kafka.ErrNoError, kafka.ErrTopicAlreadyExists:
+		case kafka.ErrNoError:
+			l.log.Info("created compacted topic", "partitions", parts, "replication_factor", rf)
+		case kafka.ErrTopicAlreadyExists:
 		default:
 			return fmt.Errorf("create topic %s (%s): %v; create it yourself with cleanup.policy=compact or fix the partitions/replication factor settings", l.cfg.Topic, orKey(l.cfg.TopicKey), r.Error)
 		}

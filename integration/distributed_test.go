@@ -1,0 +1,632 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/sluicehq/sluice/integration/harness"
+)
+
+// Issue 7's acceptance: a three-process cluster of distributed workers on
+// one Kafka-protocol broker.
+
+const counterClass = "io.sluice.testing.CounterSourceConnector"
+
+type worker struct {
+	t     *testing.T
+	bin   string
+	props string
+	port  int
+	log   string
+	cmd   *exec.Cmd
+}
+
+func (w *worker) url() string { return fmt.Sprintf("http://127.0.0.1:%d", w.port) }
+func (w *worker) id() string  { return fmt.Sprintf("127.0.0.1:%d", w.port) }
+
+func (w *worker) start() {
+	w.t.Helper()
+	f, err := os.OpenFile(w.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.cmd = exec.Command(w.bin, w.props)
+	w.cmd.Stdout, w.cmd.Stderr = f, f
+	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := w.cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	go func() { _ = w.cmd.Wait(); f.Close() }()
+}
+
+func (w *worker) kill() {
+	if w.cmd != nil && w.cmd.Process != nil {
+		_ = w.cmd.Process.Kill()
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (w *worker) isLeader() bool {
+	data, _ := os.ReadFile(w.log)
+	re := regexp.MustCompile(`joined group.* leader=(true|false)`)
+	m := re.FindAllSubmatch(data, -1)
+	return len(m) > 0 && string(m[len(m)-1][1]) == "true"
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func call(method, url string, body any) (int, []byte, error) {
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, data, err
+}
+
+// mustCall retries 409s (a rebalance in progress) until the deadline.
+func mustCall(t *testing.T, method, url string, body any, want ...int) []byte {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, data, err := call(method, url, body)
+		if err == nil {
+			for _, w := range want {
+				if code == w {
+					return data
+				}
+			}
+		}
+		if time.Now().After(deadline) || (err == nil && code != 409 && code != 500 && code != 404) {
+			t.Fatalf("%s %s: %d %s %v, want %v", method, url, code, data, err, want)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+type stateInfo struct {
+	Name      string `json:"name"`
+	Connector struct {
+		State    string `json:"state"`
+		WorkerID string `json:"worker_id"`
+	} `json:"connector"`
+	Tasks []struct {
+		ID       int    `json:"id"`
+		State    string `json:"state"`
+		WorkerID string `json:"worker_id"`
+	} `json:"tasks"`
+}
+
+func status(w *worker, c string) (stateInfo, bool) {
+	var s stateInfo
+	code, data, err := call("GET", w.url()+"/connectors/"+c+"/status", nil)
+	if err != nil || code != 200 || json.Unmarshal(data, &s) != nil {
+		return s, false
+	}
+	return s, true
+}
+
+func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		last = msg
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %v waiting for %s; last: %s", timeout, what, last)
+}
+
+// allRunning reports whether every worker sees every connector RUNNING with
+// `tasks` RUNNING tasks on live workers, and returns the per-worker counts.
+func allRunning(view *worker, conns []string, tasks int, live map[string]bool) (bool, string, map[string]int, map[string]int) {
+	cc, tc := map[string]int{}, map[string]int{}
+	for _, c := range conns {
+		s, ok := status(view, c)
+		if !ok {
+			return false, c + ": no status", nil, nil
+		}
+		if s.Connector.State != "RUNNING" || !live[s.Connector.WorkerID] {
+			return false, fmt.Sprintf("%s: connector %s on %s", c, s.Connector.State, s.Connector.WorkerID), nil, nil
+		}
+		cc[s.Connector.WorkerID]++
+		if len(s.Tasks) != tasks {
+			return false, fmt.Sprintf("%s: %d tasks", c, len(s.Tasks)), nil, nil
+		}
+		for _, tk := range s.Tasks {
+			if tk.State != "RUNNING" || !live[tk.WorkerID] {
+				return false, fmt.Sprintf("%s task %d: %s on %s", c, tk.ID, tk.State, tk.WorkerID), nil, nil
+			}
+			tc[tk.WorkerID]++
+		}
+	}
+	return true, "", cc, tc
+}
+
+func spreadOK(counts map[string]int, live map[string]bool) bool {
+	min, max := 1<<30, -1
+	for id := range live {
+		n := counts[id]
+		if n < min {
+			min = n
+		}
+		if n > max {
+			max = n
+		}
+	}
+	return max-min <= 1
+}
+
+func waitBalanced(t *testing.T, ws []*worker, conns []string, tasks int, live map[string]bool, timeout time.Duration) map[string]int {
+	t.Helper()
+	var tc map[string]int
+	eventually(t, "every connector and task RUNNING and spread within one", timeout, func() (bool, string) {
+		for _, w := range ws {
+			if !live[w.id()] {
+				continue
+			}
+			ok, msg, cc, tcs := allRunning(w, conns, tasks, live)
+			if !ok {
+				return false, w.id() + ": " + msg
+			}
+			if !spreadOK(cc, live) || !spreadOK(tcs, live) {
+				return false, fmt.Sprintf("%s: connectors %v tasks %v", w.id(), cc, tcs)
+			}
+			tc = tcs
+		}
+		return true, ""
+	})
+	return tc
+}
+
+func buildTestWorker(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "testworker")
+	cmd := exec.Command("go", "build", "-o", bin, "./testworker")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build testworker: %v", err)
+	}
+	return bin
+}
+
+func TestDistributedCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three worker processes")
+	}
+	k := harness.KafkaForTest(t)
+	bin := buildTestWorker(t)
+	dir := t.TempDir()
+	group := k.Topic("cluster")
+	cfgTopic, offTopic, stTopic := k.Topic("connect-configs"), k.Topic("connect-offsets"), k.Topic("connect-status")
+	dataTopic := k.Topic("counter")
+	var ws []*worker
+	for i := 0; i < 3; i++ {
+		port := freePort(t)
+		props := filepath.Join(dir, fmt.Sprintf("worker%d.properties", i))
+		content := strings.Join([]string{
+			"bootstrap.servers=" + k.Bootstrap(),
+			"group.id=" + group,
+			"config.storage.topic=" + cfgTopic, "offset.storage.topic=" + offTopic, "status.storage.topic=" + stTopic,
+			"config.storage.replication.factor=-1", "offset.storage.replication.factor=-1", "status.storage.replication.factor=-1",
+			"offset.storage.partitions=5", "status.storage.partitions=3",
+			"key.converter=org.apache.kafka.connect.storage.StringConverter",
+			"value.converter=org.apache.kafka.connect.storage.StringConverter",
+			"offset.flush.interval.ms=300",
+			"listeners=http://127.0.0.1:" + strconv.Itoa(port),
+			"rest.advertised.host.name=127.0.0.1",
+			"scheduled.rebalance.max.delay.ms=4000",
+			"session.timeout.ms=6000", "heartbeat.interval.ms=1000",
+		}, "\n") + "\n"
+		if err := os.WriteFile(props, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w := &worker{t: t, bin: bin, props: props, port: port, log: filepath.Join(dir, fmt.Sprintf("worker%d.log", i))}
+		ws = append(ws, w)
+	}
+	t.Cleanup(func() {
+		for _, w := range ws {
+			w.kill()
+		}
+		if t.Failed() {
+			for _, w := range ws {
+				data, _ := os.ReadFile(w.log)
+				if len(data) > 6000 {
+					data = data[len(data)-6000:]
+				}
+				t.Logf("--- %s log tail:\n%s", w.id(), data)
+			}
+		}
+	})
+	live := map[string]bool{}
+	for _, w := range ws {
+		w.start()
+		live[w.id()] = true
+	}
+	for _, w := range ws {
+		eventually(t, w.id()+" healthy", 60*time.Second, func() (bool, string) {
+			code, data, err := call("GET", w.url()+"/health", nil)
+			return err == nil && code == 200, fmt.Sprintf("%d %s %v", code, data, err)
+		})
+	}
+	var follower, leader *worker
+	eventually(t, "a stable leader", 30*time.Second, func() (bool, string) {
+		follower, leader = nil, nil
+		for _, w := range ws {
+			if w.isLeader() {
+				leader = w
+			} else {
+				follower = w
+			}
+		}
+		return leader != nil && follower != nil, "no leader yet"
+	})
+
+	// Acceptance 3: POST to a non-leader creates the connector; every worker
+	// agrees on GET.
+	conns := []string{"count-a", "count-b", "count-c", "count-d"}
+	for _, c := range conns {
+		mustCall(t, "POST", follower.url()+"/connectors", map[string]any{"name": c, "config": map[string]string{
+			"connector.class": counterClass, "tasks.max": "3", "topic": dataTopic, "interval.ms": "10"}}, 201)
+	}
+	code, data, _ := call("POST", follower.url()+"/connectors", map[string]any{"name": "count-a", "config": map[string]string{
+		"connector.class": counterClass, "tasks.max": "3", "topic": dataTopic}})
+	if code != 409 {
+		t.Errorf("creating an existing connector through a follower: %d %s, want 409", code, data)
+	}
+
+	// Acceptance 1: 4 connectors x 3 tasks, spread within one.
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+	var want []byte
+	for _, w := range ws {
+		got := mustCall(t, "GET", w.url()+"/connectors", nil, 200)
+		if want == nil {
+			want = got
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("GET /connectors differs: %s vs %s", got, want)
+		}
+		info := mustCall(t, "GET", w.url()+"/connectors/count-b", nil, 200)
+		var ci struct {
+			Tasks []any `json:"tasks"`
+		}
+		if json.Unmarshal(info, &ci) != nil || len(ci.Tasks) != 3 {
+			t.Errorf("%s: GET /connectors/count-b = %s", w.id(), info)
+		}
+	}
+
+	// kill -9 a worker: after the session timeout and the scheduled delay
+	// its work runs on the others.
+	victim := follower
+	victim.kill()
+	killedAt := time.Now()
+	delete(live, victim.id())
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+	t.Logf("work of the killed worker taken over after %v", time.Since(killedAt).Round(time.Millisecond))
+
+	// Bring it back: the cluster rebalances onto it.
+	victim.start()
+	live[victim.id()] = true
+	tc := waitBalanced(t, ws, conns, 3, live, 90*time.Second)
+	if tc[victim.id()] == 0 {
+		t.Errorf("the returning worker got no tasks: %v", tc)
+	}
+
+	// Acceptance 5: pause, resume, stop, restart, delete across workers.
+	other := ws[0]
+	if other == leader {
+		other = ws[1]
+	}
+	mustCall(t, "PUT", other.url()+"/connectors/count-a/pause", nil, 202)
+	eventually(t, "count-a PAUSED everywhere", 30*time.Second, func() (bool, string) {
+		for _, w := range ws {
+			s, ok := status(w, "count-a")
+			if !ok || s.Connector.State != "PAUSED" || len(s.Tasks) != 3 {
+				return false, fmt.Sprintf("%s: %+v", w.id(), s)
+			}
+			for _, tk := range s.Tasks {
+				if tk.State != "PAUSED" {
+					return false, fmt.Sprintf("%s: task %d %s", w.id(), tk.ID, tk.State)
+				}
+			}
+		}
+		return true, ""
+	})
+	mustCall(t, "PUT", leader.url()+"/connectors/count-a/resume", nil, 202)
+	waitBalanced(t, ws, conns, 3, live, 30*time.Second)
+
+	mustCall(t, "PUT", other.url()+"/connectors/count-b/stop", nil, 202, 204)
+	eventually(t, "count-b STOPPED with no tasks", 30*time.Second, func() (bool, string) {
+		for _, w := range ws {
+			s, ok := status(w, "count-b")
+			if !ok || s.Connector.State != "STOPPED" || len(s.Tasks) != 0 {
+				return false, fmt.Sprintf("%s: %+v", w.id(), s)
+			}
+			info := mustCall(t, "GET", w.url()+"/connectors/count-b", nil, 200)
+			if !bytes.Contains(info, []byte(`"tasks":[]`)) {
+				return false, string(info)
+			}
+		}
+		return true, ""
+	})
+	offs := mustCall(t, "GET", other.url()+"/connectors/count-b/offsets", nil, 200)
+	if !bytes.Contains(offs, []byte(`"task":"count-b-0"`)) {
+		t.Errorf("offsets of a stopped connector: %s", offs)
+	}
+	mustCall(t, "PUT", other.url()+"/connectors/count-b/resume", nil, 202)
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+
+	plan := mustCall(t, "POST", follower.url()+"/connectors/count-c/restart?includeTasks=true", nil, 202)
+	if !bytes.Contains(plan, []byte("RESTARTING")) {
+		t.Errorf("restart plan: %s", plan)
+	}
+	mustCall(t, "POST", follower.url()+"/connectors/count-c/tasks/1/restart", nil, 204)
+	mustCall(t, "POST", follower.url()+"/connectors/count-c/restart", nil, 204)
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+
+	mustCall(t, "DELETE", follower.url()+"/connectors/count-d", nil, 204)
+	conns = conns[:3]
+	eventually(t, "count-d gone everywhere", 30*time.Second, func() (bool, string) {
+		for _, w := range ws {
+			if code, _, _ := call("GET", w.url()+"/connectors/count-d", nil); code != 404 {
+				return false, fmt.Sprintf("%s: %d", w.id(), code)
+			}
+		}
+		return true, ""
+	})
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+
+	// No row lost: every task's counter sequence is gap-free from 0 up to
+	// its committed offset (at-least-once allows repeats).
+	for _, w := range ws {
+		w.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	time.Sleep(3 * time.Second)
+	msgs, err := harness.ReadAll(context.Background(), k.Bootstrap(), dataTopic, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]map[int]bool{}
+	for _, m := range msgs {
+		key := string(m.Key)
+		i := strings.LastIndexByte(key, '-')
+		n, err := strconv.Atoi(key[i+1:])
+		if err != nil {
+			t.Fatalf("bad key %q", key)
+		}
+		if seen[key[:i]] == nil {
+			seen[key[:i]] = map[int]bool{}
+		}
+		seen[key[:i]][n] = true
+	}
+	committed := readOffsets(t, k.Bootstrap(), offTopic)
+	for prefix, nums := range seen {
+		var max int
+		for n := range nums {
+			if n > max {
+				max = n
+			}
+		}
+		for n := 0; n <= max; n++ {
+			if !nums[n] {
+				t.Errorf("%s: record %d missing (max %d)", prefix, n, max)
+				break
+			}
+		}
+		if next, ok := committed[prefix]; ok && next > max+1 {
+			t.Errorf("%s: committed offset %d is past the last record written (%d)", prefix, next, max)
+		}
+	}
+	if len(seen) != 12 {
+		t.Errorf("records from %d task partitions, want 12", len(seen))
+	}
+
+	// Acceptance 4: raw internal records have Kafka Connect's shapes,
+	// checked with a decoder written from the spec, not the stores' code.
+	checkRawConfigTopic(t, k.Bootstrap(), cfgTopic)
+	checkRawStatusTopic(t, k.Bootstrap(), stTopic)
+}
+
+func rawRecords(t *testing.T, bootstrap, topic string) []*kafka.Message {
+	t.Helper()
+	msgs, err := harness.ReadAll(context.Background(), bootstrap, topic, 2*time.Second)
+	if err != nil {
+		t.Fatalf("read %s: %v", topic, err)
+	}
+	return msgs
+}
+
+// fieldOrder returns the top-level keys of a JSON object in wire order.
+func fieldOrder(t *testing.T, b []byte) []string {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not a JSON object: %s", b)
+	}
+	var keys []string
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			t.Fatalf("%s: %v", b, err)
+		}
+	}
+	return keys
+}
+
+func readOffsets(t *testing.T, bootstrap, topic string) map[string]int {
+	out := map[string]int{}
+	for _, m := range rawRecords(t, bootstrap, topic) {
+		var key []json.RawMessage
+		if err := json.Unmarshal(m.Key, &key); err != nil || len(key) != 2 {
+			t.Errorf("offset key %s is not [connector, partition]", m.Key)
+			continue
+		}
+		var conn string
+		var part map[string]string
+		if json.Unmarshal(key[0], &conn) != nil || json.Unmarshal(key[1], &part) != nil || !strings.HasPrefix(part["task"], conn+"-") {
+			t.Errorf("offset key %s has the wrong shape", m.Key)
+			continue
+		}
+		if m.Value == nil {
+			delete(out, part["task"])
+			continue
+		}
+		var v map[string]int
+		if json.Unmarshal(m.Value, &v) != nil || len(v) != 1 {
+			t.Errorf("offset value %s is not {\"next\":N}", m.Value)
+			continue
+		}
+		out[part["task"]] = v["next"]
+	}
+	return out
+}
+
+func checkRawConfigTopic(t *testing.T, bootstrap, topic string) {
+	t.Helper()
+	kinds := map[string]int{}
+	for _, m := range rawRecords(t, bootstrap, topic) {
+		key := string(m.Key)
+		if m.TopicPartition.Partition != 0 {
+			t.Errorf("config record %s in partition %d", key, m.TopicPartition.Partition)
+		}
+		if m.Value == nil {
+			kinds["tombstone"]++
+			continue
+		}
+		order := strings.Join(fieldOrder(t, m.Value), ",")
+		switch {
+		case strings.HasPrefix(key, "connector-"):
+			kinds["connector"]++
+			var v struct {
+				Properties map[string]string `json:"properties"`
+			}
+			if order != "properties" || json.Unmarshal(m.Value, &v) != nil || v.Properties["connector.class"] != counterClass || "connector-"+v.Properties["name"] != key {
+				t.Errorf("connector record %s = %s", key, m.Value)
+			}
+		case strings.HasPrefix(key, "task-"):
+			kinds["task"]++
+			if !regexp.MustCompile(`^task-count-[a-d]-[0-2]$`).MatchString(key) || order != "properties" {
+				t.Errorf("task record %s = %s", key, m.Value)
+			}
+		case strings.HasPrefix(key, "commit-"):
+			kinds["commit"]++
+			var v map[string]int
+			if order != "tasks" || json.Unmarshal(m.Value, &v) != nil || (v["tasks"] != 3 && v["tasks"] != 0) {
+				t.Errorf("commit record %s = %s", key, m.Value)
+			}
+		case strings.HasPrefix(key, "target-state-"):
+			kinds["target-state"]++
+			var v map[string]string
+			if order != "state,state.v2" || json.Unmarshal(m.Value, &v) != nil {
+				t.Errorf("target state record %s = %s", key, m.Value)
+			}
+			if v["state.v2"] == "STOPPED" && v["state"] != "PAUSED" {
+				t.Errorf("STOPPED must be written as state PAUSED for old readers: %s", m.Value)
+			}
+		case strings.HasPrefix(key, "restart-connector-"):
+			kinds["restart"]++
+			if order != "include-tasks,only-failed" {
+				t.Errorf("restart record %s = %s", key, m.Value)
+			}
+		case key == "session-key":
+			kinds["session-key"]++
+			if order != "key,algorithm,creation-timestamp" {
+				t.Errorf("session key record = %s", m.Value)
+			}
+		default:
+			t.Errorf("unexpected config key %q", key)
+		}
+	}
+	for _, k := range []string{"connector", "task", "commit", "target-state", "restart", "tombstone"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s record in the config topic (%v)", k, kinds)
+		}
+	}
+}
+
+func checkRawStatusTopic(t *testing.T, bootstrap, topic string) {
+	t.Helper()
+	states := map[string]bool{}
+	var n int
+	for _, m := range rawRecords(t, bootstrap, topic) {
+		key := string(m.Key)
+		if m.Value == nil {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(key, "status-connector-"), strings.HasPrefix(key, "status-task-"):
+			n++
+			var v struct {
+				State      string  `json:"state"`
+				Trace      *string `json:"trace"`
+				WorkerID   string  `json:"worker_id"`
+				Generation *int    `json:"generation"`
+			}
+			order := strings.Join(fieldOrder(t, m.Value), ",")
+			if order != "state,trace,worker_id,generation,version" || json.Unmarshal(m.Value, &v) != nil || v.Generation == nil || !strings.HasPrefix(v.WorkerID, "127.0.0.1:") {
+				t.Errorf("status record %s = %s", key, m.Value)
+			}
+			states[v.State] = true
+		case strings.HasPrefix(key, "status-topic-"):
+			if !strings.HasSuffix(key, ":connector-"+strings.TrimPrefix(key[strings.LastIndex(key, ":connector-")+1:], "connector-")) || fieldOrder(t, m.Value)[0] != "topic" {
+				t.Errorf("topic record %s = %s", key, m.Value)
+			}
+		default:
+			t.Errorf("unexpected status key %q", key)
+		}
+	}
+	var got []string
+	for s := range states {
+		got = append(got, s)
+	}
+	sort.Strings(got)
+	for _, s := range []string{"PAUSED", "RUNNING", "STOPPED", "UNASSIGNED"} {
+		if !states[s] {
+			t.Errorf("no %s status record (states seen: %v, %d records)", s, got, n)
+		}
+	}
+}
