@@ -64,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "dev":
 		err = runDev(ctx, args[1:], stdout, log, loggers)
 	case "distributed":
-		err = errors.New("distributed mode is not available in this build yet; run `sluice standalone worker.properties connector...` (one worker, offsets in a file) or `sluice dev`")
+		err = runDistributed(ctx, args[1:], log, loggers)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "sluice %s (commit %s)\n", Version, Commit)
 		return 0
