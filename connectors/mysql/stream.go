@@ -229,7 +229,8 @@ func (s *stream) run(ctx context.Context) {
 			failingSince = time.Now()
 		}
 		if time.Since(failingSince) > window {
-			s.err = fmt.Errorf("gave up after retrying for %s (%s / %s): %w", window, KeyConnectionRetryMinutes, KeyOtherRetryMinutes, err)
+			// Not wrapped: the task fails rather than being retried again.
+			s.err = fmt.Errorf("gave up after retrying for %s (%s / %s): %s", window, KeyConnectionRetryMinutes, KeyOtherRetryMinutes, s.redact(err))
 			return
 		}
 		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
@@ -819,14 +820,14 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 				bv, keyImg = b, beforeImg
 			}
 			if afterImg != nil {
+				if beforeImg != nil {
+					afterImg = ts.keyImage(beforeImg, afterImg)
+				}
 				a, err := ts.row(afterImg)
 				if err != nil {
 					return nil, fmt.Errorf("table %s after image: %w", ts.table.ID, err)
 				}
 				av, keyImg = a, afterImg
-				if beforeImg != nil {
-					keyImg = ts.keyImage(beforeImg, afterImg)
-				}
 			}
 			key, err := ts.key(keyImg)
 			if err != nil {
@@ -939,9 +940,9 @@ func (s *stream) keyChanged(ts *tableSchema, before, after []any) bool {
 	return false
 }
 
-// keyImage is the image an update's key is read from: the after image,
-// with any primary-key column it lacks (a minimal row image logs only the
-// changed columns) taken from the before image.
+// keyImage is an update's after image with any primary-key column it
+// lacks (a minimal row image logs only the changed columns) taken from the
+// before image, so the key and the NOT NULL key fields are complete.
 func (ts *tableSchema) keyImage(before, after []any) []any {
 	for _, kc := range ts.keyConvs {
 		if kc.index < len(after) && after[kc.index] == nil && kc.index < len(before) {
