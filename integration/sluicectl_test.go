@@ -24,8 +24,8 @@ var (
 	ctlBinErr  error
 )
 
-// sluicectlBinary builds cmd/sluicectl once per test run, so the tests run
-// the CLI exactly as a user does.
+// sluicectlBinary builds cmd/sluicectl once per test run into bin/test/, so
+// the tests run the CLI exactly as a user does.
 func sluicectlBinary(t testing.TB) string {
 	t.Helper()
 	ctlBinOnce.Do(func() {
@@ -34,8 +34,10 @@ func sluicectlBinary(t testing.TB) string {
 			ctlBinErr = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "sluicectl-bin-")
-		if err != nil {
+		// Next to the sluice binary the worker tests build, so repeated runs
+		// leave nothing behind in the temp directory.
+		dir := filepath.Join(root, "bin", "test")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			ctlBinErr = err
 			return
 		}
