@@ -278,8 +278,11 @@ func decodeObject(v []byte) (map[string]any, error) {
 func lenientInt(v any) (int, bool) {
 	switch n := v.(type) {
 	case json.Number:
-		i, err := strconv.ParseInt(string(n), 10, 64)
-		return int(i), err == nil
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return int(i), true
+		}
+		f, err := strconv.ParseFloat(string(n), 64)
+		return int(f), err == nil && f == float64(int64(f))
 	case float64:
 		return int(n), true
 	}
