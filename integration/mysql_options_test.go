@@ -54,6 +54,26 @@ func TestMySQLOptions(t *testing.T) {
 		"CREATE TABLE shop.audit (id INT PRIMARY KEY, what VARCHAR(20))",
 		"CREATE TABLE other.noise (id INT PRIMARY KEY AUTO_INCREMENT, v INT)")
 
+	t.Run("precheck names the key to fix", func(t *testing.T) {
+		props := myStreamProps(m,
+			"table.filter.conditions", `{"shop.orders": "nosuch = 1"}`,
+			"topic.mapping", "shop.missing:x",
+			"column.exclude.list", `shop\.audit\.id`)
+		errs := map[string]string{}
+		for _, cv := range mysql.NewConnector().Validate(context.Background(), props) {
+			errs[cv.Name] = strings.Join(cv.Errors, "; ")
+		}
+		for key, want := range map[string]string{
+			"table.filter.conditions": `no column "nosuch"`,
+			"topic.mapping":           "shop.missing does not exist",
+			"column.exclude.list":     "primary-key column id of shop.audit",
+		} {
+			if !strings.Contains(errs[key], want) {
+				t.Errorf("%s: errors %q, want %q", key, errs[key], want)
+			}
+		}
+	})
+
 	t.Run("filter conditions and operations", func(t *testing.T) {
 		props := myStreamProps(m,
 			"table.include.list", `shop\..*`,

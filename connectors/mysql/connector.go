@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"strconv"
 	"strings"
@@ -187,7 +188,7 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 			fail(KeyUser, "user %s lacks the %s privilege %s: GRANT %s ON *.* TO '%s'", opts.User, n.priv, n.why, n.priv, opts.User)
 		}
 	}
-	return fails
+	return append(fails, precheckDTS(conn, opts, slog.Default().With("connector", "mysql"))...)
 }
 
 func replicaServerIDs(c *client.Conn) ([]uint32, error) {

@@ -1,0 +1,117 @@
+package mysql
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/go-mysql-org/go-mysql/client"
+)
+
+// precheckDTS checks what the DTS options need of the server: the tables
+// the options name exist and have the columns they use, captured tables
+// keep their primary-key columns, and binlog retention. Blocking problems
+// are returned as failures on the key to change; advice that must not
+// block creation (a table without a primary key, short binlog retention,
+// the GTID mode) is logged at WARN/INFO, since Kafka's ConfigValue has
+// only errors.
+func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFailure {
+	var fails []PrecheckFailure
+	fail := func(key, format string, args ...any) {
+		fails = append(fails, PrecheckFailure{Key: key, Message: fmt.Sprintf(format, args...)})
+	}
+	d := opts.dts()
+	named := map[TableID][]string{} // table → keys naming it
+	for id := range d.RowFilters {
+		named[id] = append(named[id], KeyTableFilterConditions)
+	}
+	for id := range d.TopicMapping {
+		named[id] = append(named[id], KeyTopicMapping)
+	}
+	for id := range d.PartitionKeyColumns {
+		named[id] = append(named[id], KeyPartitionKeyColumns)
+	}
+	for id := range d.Operations {
+		named[id] = append(named[id], KeyTableOperations)
+	}
+	for id, keys := range named {
+		info, err := loadTableInfo(c, id)
+		if err != nil {
+			fail(keys[0], "cannot read the definition of %s: %v (grant SELECT on it)", id, err)
+			continue
+		}
+		if info == nil {
+			fail(keys[0], "table %s does not exist on the server (names are case-sensitive): fix the name in %s", id, strings.Join(keys, ", "))
+			continue
+		}
+		t, err := tableFromInfo(id, info)
+		if err != nil {
+			continue
+		}
+		if !opts.Filters.Table(id.DB, id.Table) {
+			fail(keys[0], "table %s is not captured by the database/table include and exclude lists", id)
+			continue
+		}
+		if f := d.RowFilters[id]; f != nil {
+			if _, err := f.Bind(t); err != nil {
+				fail(KeyTableFilterConditions, "%v", err)
+			}
+		}
+		if err := d.checkTable(t, opts.Filters); err != nil {
+			fail(KeyPartitionKeyColumns, "%v", err)
+		}
+	}
+	// Captured tables: primary keys present and kept.
+	r, err := c.Execute(`SELECT t.TABLE_SCHEMA, t.TABLE_NAME, COUNT(k.COLUMN_NAME) FROM information_schema.TABLES t
+		LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME AND k.CONSTRAINT_NAME = 'PRIMARY'
+		WHERE t.TABLE_TYPE = 'BASE TABLE' GROUP BY t.TABLE_SCHEMA, t.TABLE_NAME`)
+	if err == nil {
+		var noPK []string
+		for i := range r.Values {
+			db, _ := r.GetString(i, 0)
+			tbl, _ := r.GetString(i, 1)
+			n, _ := r.GetInt(i, 2)
+			if !opts.Filters.Table(db, tbl) {
+				continue
+			}
+			if n == 0 {
+				noPK = append(noPK, db+"."+tbl)
+				continue
+			}
+			if opts.Filters.hasColumnFilters() {
+				if info, err := loadTableInfo(c, TableID{db, tbl}); err == nil && info != nil {
+					for _, k := range info.PrimaryKey {
+						if !opts.Filters.Column(db, tbl, k) {
+							fail(KeyColumnExclude, "the column filters remove primary-key column %s of %s.%s; keep key columns (change %s / %s)", k, db, tbl, KeyColumnInclude, KeyColumnExclude)
+						}
+					}
+				}
+			}
+		}
+		if len(noPK) > 0 && log != nil {
+			log.Warn("precheck: captured tables without a primary key: their records have no key and may be duplicated after a restart; add primary keys or exclude them",
+				"tables", strings.Join(noPK, ", "))
+		}
+	}
+	// Binlog retention: at least a day, so a stopped connector can resume.
+	if v, err := queryString(c, "SELECT @@GLOBAL.binlog_expire_logs_seconds"); err == nil && v != "" {
+		if secs, _ := strconv.ParseFloat(v, 64); secs > 0 && secs < 86400 && log != nil {
+			log.Warn("precheck: binlog_expire_logs_seconds is under one day: a connector stopped longer than that cannot resume; set binlog_expire_logs_seconds=604800 (7 days) or more", "binlog_expire_logs_seconds", v)
+		}
+	} else if v, err := queryString(c, "SELECT @@GLOBAL.expire_logs_days"); err == nil && v != "" {
+		if days, _ := strconv.ParseFloat(v, 64); days > 0 && days < 1 && log != nil {
+			log.Warn("precheck: expire_logs_days is under one day; set expire_logs_days=7 or more", "expire_logs_days", v)
+		}
+	}
+	if log != nil {
+		if mode, err := queryString(c, "SELECT @@GLOBAL.gtid_mode"); err == nil && mode != "" {
+			log.Info("precheck: GTID mode", "gtid_mode", mode)
+		} else if pos, err := queryString(c, "SELECT @@GLOBAL.gtid_binlog_pos"); err == nil {
+			log.Info("precheck: MariaDB GTIDs", "gtid_binlog_pos", pos)
+		}
+	}
+	return fails
+}
+
+func (f *Filters) hasColumnFilters() bool { return len(f.colInc) > 0 || len(f.colExc) > 0 }
