@@ -351,6 +351,32 @@ func TestDistributedCluster(t *testing.T) {
 		t.Errorf("the returning worker got no tasks: %v", tc)
 	}
 
+	// kill -9 the leader: a new leader, with no memory of the last
+	// assignment, hands its work out from the members' reports.
+	leader.kill()
+	delete(live, leader.id())
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+	leader.start()
+	live[leader.id()] = true
+	tc = waitBalanced(t, ws, conns, 3, live, 90*time.Second)
+	if tc[leader.id()] == 0 {
+		t.Errorf("the restarted leader got no tasks: %v", tc)
+	}
+	eventually(t, "a stable leader after the leader's death", 30*time.Second, func() (bool, string) {
+		follower, leader = nil, nil
+		for _, w := range ws {
+			if w.isLeader() {
+				if leader != nil {
+					return false, "two workers claim to lead"
+				}
+				leader = w
+			} else {
+				follower = w
+			}
+		}
+		return leader != nil && follower != nil, "no leader yet"
+	})
+
 	// Acceptance 5: pause, resume, stop, restart, delete across workers.
 	other := ws[0]
 	if other == leader {

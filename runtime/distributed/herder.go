@@ -305,7 +305,6 @@ func boolSet[K comparable](seq func(func(K) bool)) map[K]bool {
 
 func (h *Herder) rebalance(ctx context.Context) error {
 	h.stable.Store(false)
-	h.needRejoin.Store(false)
 	h.mu.Lock()
 	h.rebalancing = true
 	h.mu.Unlock()
@@ -315,6 +314,9 @@ func (h *Herder) rebalance(ctx context.Context) error {
 		return err
 	}
 	h.processEvents(ctx)
+	// What was read so far is in this round's snapshot: only changes read
+	// from now on need another round.
+	h.needRejoin.Store(false)
 	snap := h.configs.Snapshot()
 	conns, tasks := h.allocation()
 	h.mu.Lock()
