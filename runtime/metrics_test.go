@@ -150,3 +150,30 @@ func TestScrubRecordData(t *testing.T) {
 		}
 	}
 }
+
+// TestRetriablePollIsRetried: as Kafka's WorkerSourceTask, a retriable
+// error from Poll is logged and Poll is called again; the task keeps
+// RUNNING and nothing is lost.
+func TestRetriablePollIsRetried(t *testing.T) {
+	k := harness.KafkaForTest(t)
+	ctx := context.Background()
+	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
+	defer h.Stop(ctx)
+	topic := k.Topic("retriable")
+	config := map[string]string{"connector.class": testSourceClass, "topic": topic, "count": "100", "batch": "10", "retriable.at": "50"}
+	if _, _, err := h.PutConnectorConfig(ctx, "r", config, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 100, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range numbers(t, msgs) {
+		if n != int64(i) {
+			t.Fatalf("record %d is %d", i, n)
+		}
+	}
+	if s, tr := taskState(h, "r"); s != StateRunning {
+		t.Fatalf("task %s: %s", s, tr)
+	}
+}

@@ -28,6 +28,7 @@ var countingDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: "count", Type: connect.ConfigLong, Default: "100", Validator: connect.AtLeast(0), Group: "Counting", Doc: "Records to emit."}).
 	Define(connect.ConfigKey{Name: "batch", Type: connect.ConfigInt, Default: "50", Validator: connect.AtLeast(1), Group: "Counting", Doc: "Records per poll."}).
 	Define(connect.ConfigKey{Name: "panic.at", Type: connect.ConfigLong, Default: "-1", Group: "Counting", Doc: "Panic in Poll at this record."}).
+	Define(connect.ConfigKey{Name: "retriable.at", Type: connect.ConfigLong, Default: "-1", Group: "Counting", Doc: "Fail Poll once with a retriable error at this record."}).
 	Define(connect.ConfigKey{Name: "db.pw", Type: connect.ConfigPassword, Default: "", Group: "Counting", Doc: "A secret."})
 
 // countingSource emits records 0..count-1 of one source partition, with
@@ -41,7 +42,7 @@ func (c *countingSource) Start(_ context.Context, _ connect.ConnectorContext, pr
 	return nil
 }
 func (c *countingSource) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	return []map[string]string{{"topic": c.props["topic"], "count": c.props["count"], "batch": c.props["batch"], "panic.at": c.props["panic.at"]}}, nil
+	return []map[string]string{{"topic": c.props["topic"], "count": c.props["count"], "batch": c.props["batch"], "panic.at": c.props["panic.at"], "retriable.at": c.props["retriable.at"]}}, nil
 }
 func (c *countingSource) NewTask() connect.SourceTask { return &countingTask{} }
 func (c *countingSource) Stop() error                 { return nil }
@@ -62,8 +63,10 @@ type countingTask struct {
 	batch   int
 	next    int64
 	panicAt int64
-	commits atomic.Int64
-	emitted atomic.Int64
+	// retriableAt fails one Poll with a retriable error.
+	retriableAt int64
+	commits     atomic.Int64
+	emitted     atomic.Int64
 }
 
 func (t *countingTask) Version() string { return "1.0" }
@@ -74,6 +77,10 @@ func (t *countingTask) Start(ctx context.Context, tctx connect.SourceTaskContext
 	t.panicAt = -1
 	if p := props["panic.at"]; p != "" {
 		t.panicAt, _ = strconv.ParseInt(p, 10, 64)
+	}
+	t.retriableAt = -1
+	if p := props["retriable.at"]; p != "" {
+		t.retriableAt, _ = strconv.ParseInt(p, 10, 64)
 	}
 	if t.batch == 0 {
 		t.batch = 50
@@ -102,6 +109,10 @@ func (t *countingTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error
 		return nil, nil
 	}
 	time.Sleep(2 * time.Millisecond)
+	if t.next == t.retriableAt {
+		t.retriableAt = -1
+		return nil, connect.Retriable(fmt.Errorf("source busy"))
+	}
 	var out []*connect.SourceRecord
 	for i := 0; i < t.batch && t.next < t.count; i++ {
 		n := t.next
