@@ -110,6 +110,17 @@ func TestRuntimeTransformsChainOnMySQL(t *testing.T) {
 	if other, _ := harness.ReadAll(ctx, k.Bootstrap(), prefix+".shop.orders", 2*time.Second); len(other) != 0 {
 		t.Errorf("%d messages on the unrouted topic", len(other))
 	}
+	// The connector's own metrics (connect.MetricsReporter) are on /metrics.
+	m := rtScrape(t, rest)
+	rows := 0.0
+	for series, v := range m {
+		if strings.HasPrefix(series, `sluice_connector_rows_total{connector="chain",`) {
+			rows += v
+		}
+	}
+	if _, ok := m[`sluice_connector_milliseconds_behind_source{connector="chain",task="0"}`]; !ok || rows != 4 {
+		t.Errorf("connector metrics: lag present %v, rows_total sum %v (want 4)", ok, rows)
+	}
 	_, topics, _ := httpCall("GET", rest+"/connectors/chain/topics", nil)
 	if !json.Valid([]byte(topics)) || !strings.Contains(topics, routed) {
 		t.Errorf("GET topics = %s, want %s", topics, routed)
