@@ -405,3 +405,26 @@ func scrubError(err error) error {
 	}
 	return err
 }
+
+// ValidateResolved is ValidateConnector with the config's ${provider:…}
+// variables resolved first, as Kafka Connect validates; the answer shows
+// the variables, never their values.
+func (w *Worker) ValidateResolved(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
+	v, err := w.validate(ctx, config)
+	if err != nil {
+		return rest.ConfigInfos{}, err
+	}
+	return v.infos, nil
+}
+
+// CheckResolved is CheckConnectorConfig with variables resolved first.
+func (w *Worker) CheckResolved(ctx context.Context, config map[string]string) error {
+	v, err := w.validate(ctx, config)
+	if err != nil {
+		return err
+	}
+	if v.infos.ErrorCount > 0 {
+		return scrubError(invalidConfigError(v, config[ConnClass]))
+	}
+	return nil
+}
