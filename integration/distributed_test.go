@@ -222,7 +222,13 @@ func waitBalanced(t *testing.T, ws []*worker, conns []string, tasks int, live ma
 func buildTestWorker(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "testworker")
-	cmd := exec.Command("go", "build", "-o", bin, "./testworker")
+	args := []string{"build", "-o", bin}
+	if os.Getenv("SLUICE_TESTWORKER_RACE") == "1" {
+		// Race-detector build of the workers, to check the herder's
+		// goroutines end to end.
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, "./testworker")...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("build testworker: %v", err)
@@ -268,9 +274,12 @@ func TestDistributedCluster(t *testing.T) {
 		for _, w := range ws {
 			w.kill()
 		}
-		if t.Failed() {
-			for _, w := range ws {
-				data, _ := os.ReadFile(w.log)
+		for _, w := range ws {
+			data, _ := os.ReadFile(w.log)
+			if i := bytes.Index(data, []byte("WARNING: DATA RACE")); i >= 0 {
+				t.Errorf("%s: data race:\n%s", w.id(), data[i:min(len(data), i+4000)])
+			}
+			if t.Failed() {
 				if len(data) > 6000 {
 					data = data[len(data)-6000:]
 				}
