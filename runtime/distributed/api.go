@@ -82,7 +82,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 	if _, ok := config[runtime.ConnName]; !ok {
 		config[runtime.ConnName] = name
 	}
-	if err := h.w.CheckConnectorConfig(ctx, config); err != nil {
+	if err := h.w.CheckResolved(ctx, config); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
 	snap, err := h.readFresh(ctx)
@@ -456,7 +456,7 @@ func (h *Herder) PluginConfig(ctx context.Context, plugin string) ([]rest.Config
 }
 
 func (h *Herder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
-	return h.w.ValidateConnector(ctx, config)
+	return h.w.ValidateResolved(ctx, config)
 }
 
 // Health answers GET /health: starting until the first assignment.

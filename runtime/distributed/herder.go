@@ -719,10 +719,20 @@ func (h *Herder) startConnector(ctx context.Context, c string, oc *ownedConn, cf
 		h.connStatus(c, runtime.StateFailed, err, true)
 		return
 	}
-	if err := runtime.SafeCall(func() error { return inst.Start(ctx, connectorContext{h: h, name: c}, maps.Clone(cfg)) }); err != nil {
+	// Variables are resolved at every start, so a restart picks up a
+	// rotated secret; only the raw config is ever stored.
+	props, err := h.w.ResolveConfig(maps.Clone(cfg))
+	if err != nil {
+		h.w.ConnectorStarted(c, false)
 		h.connStatus(c, runtime.StateFailed, fmt.Errorf("connector start: %w", err), true)
 		return
 	}
+	if err := runtime.SafeCall(func() error { return inst.Start(ctx, connectorContext{h: h, name: c}, props) }); err != nil {
+		h.w.ConnectorStarted(c, false)
+		h.connStatus(c, runtime.StateFailed, fmt.Errorf("connector start: %w", err), true)
+		return
+	}
+	h.w.ConnectorStarted(c, true)
 	oc.inst = inst
 	h.log.Info("started connector", "connector", c)
 	h.connStatus(c, runtime.StateRunning, nil, false)
@@ -749,6 +759,9 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 		h.connStatus(c, runtime.StateFailed, fmt.Errorf("The connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with '%s' set to false; however, this option will be removed in a future release of Kafka Connect.", c, len(cfgs), cc.TasksMax, runtime.ConnTasksMaxEnforce), true)
 		return
 	}
+	// Stored task configs hold the connector's raw ${...} values, never
+	// resolved secrets, and are compared in that form.
+	cfgs = runtime.RawTaskConfigs(oc.config, cfgs)
 	cur := snap.Tasks[c]
 	changed := snap.Inconsistent[c] || len(cfgs) != len(cur) || !maps.Equal(snap.Applied[c], oc.config)
 	for i := 0; !changed && i < len(cfgs); i++ {
@@ -770,6 +783,7 @@ func (h *Herder) stopConnector(c string, oc *ownedConn, unassigned bool) {
 			h.log.Warn("connector stop failed", "connector", c, "error", err.Error())
 		}
 		oc.inst = nil
+		h.w.ConnectorStopped(c)
 	}
 	oc.applied = false
 	if unassigned {

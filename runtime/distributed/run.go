@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -53,7 +54,8 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	if err != nil {
 		return err
 	}
-	scfg, err := rest.ServerConfigFromProperties(props, rest.Options{Version: opts.Version, Commit: opts.Commit, Logger: log, Loggers: opts.Loggers, AdminEnabled: true})
+	scfg, err := rest.ServerConfigFromProperties(props, rest.Options{Version: opts.Version, Commit: opts.Commit, Logger: log, Loggers: opts.Loggers, AdminEnabled: true,
+		Extra: map[string]http.Handler{"/metrics": w.MetricsHandler()}})
 	if err != nil {
 		return fmt.Errorf("worker config: %w", err)
 	}
