@@ -343,6 +343,10 @@ func TestDistributedCluster(t *testing.T) {
 		}
 	}
 
+	if m := mustCall(t, "GET", ws[0].url()+"/metrics", nil, 200); len(m) == 0 {
+		t.Error("empty /metrics")
+	}
+
 	// kill -9 a worker: after the session timeout and the scheduled delay
 	// its work runs on the others.
 	victim := follower
