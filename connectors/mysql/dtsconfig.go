@@ -97,7 +97,7 @@ func defineDTSOptions(d *connect.ConfigDef) {
 			`one whose new row matches but old row does not becomes an insert, one where neither matches is dropped. The snapshot reads only matching rows. Supported: comparisons, AND/OR/XOR/NOT, IN, BETWEEN, LIKE, IS [NOT] NULL, arithmetic, LOWER/UPPER/LENGTH/CHAR_LENGTH/CONCAT/IFNULL/COALESCE/ABS; no subqueries.`})
 	def(connect.ConfigKey{Name: KeyTableOperations, Type: connect.ConfigString, Default: "", Group: groupFilters, Validator: tableMap(KeyTableOperations),
 		Doc: `Per-table selection of the operations to sync (DTS "DML and DDL operations to sync"): a JSON object mapping "<db>.<table>" (or "*" for every table not listed) to a comma-separated subset of insert, update, delete, ddl, truncate, e.g. {"shop.audit": "insert", "*": "insert,update,delete,ddl"}. ` +
-			`Tables not listed sync everything skipped.operations allows.`})
+			`Tables not listed sync everything skipped.operations allows. Snapshot rows (op r) count as inserts: a table without insert is not snapshotted.`})
 
 	order = 0
 	def(connect.ConfigKey{Name: KeyTopicMode, Type: connect.ConfigString, Default: TopicModePerTable, Importance: connect.High, Group: groupTopics,

@@ -585,6 +585,10 @@ type snapTable struct {
 	resume   []string // last key read before a restart
 	estimate int64
 	prog     *TableProgress
+	// router shapes the table's records exactly as the stream shapes
+	// streamed ones (topic, partition, key, max.record.bytes). A table is
+	// read by one reader, so the router is owned by that reader.
+	router *router
 }
 
 // snapBatch is rows of one table, converted, in key order.
@@ -714,6 +718,12 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 		if !sn.opts.Filters.Table(id.DB, id.Table) || done[id.String()] {
 			continue
 		}
+		// Snapshot rows are inserts of the existing rows: a table whose
+		// table.operations leave out insert is not read at all.
+		if !sn.opts.dts().ops(id).has(opInsert) {
+			sn.log.Info("snapshot skips a table whose table.operations do not select insert", "table", id.String())
+			continue
+		}
 		est, _ := r.GetInt(i, 2)
 		t, err := sn.prepareTable(meta, id, est)
 		if err != nil {
@@ -759,7 +769,7 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	if err != nil {
 		return nil, err
 	}
-	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate}
+	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, router: newRouter(sn.opts)}
 	if sn.opts.Snapshot.Where != nil {
 		t.where = sn.opts.Snapshot.Where(id)
 	}
@@ -1028,6 +1038,15 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		if key != nil {
 			r.KeySchema, r.Key = t.ts.keySchema, key
 		}
+		if keep, err := t.router.shapeRow(r, t.ts, nil, raw, sn.log); err != nil {
+			return err
+		} else if !keep {
+			for i, k := range t.keyCols {
+				keyBuf[i].set(&row[k])
+			}
+			rows++
+			return nil
+		}
 		cur.recs = append(cur.recs, r)
 		cur.bytes += size
 		for i, k := range t.keyCols {
@@ -1091,7 +1110,13 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		if len(t.keyCols) == 0 || rows < so.ChunkSize {
 			break
 		}
-		key = pending.lastKey
+		// The next chunk starts after the last row read, which may be one
+		// that oversize.record.handling=skip dropped from its batch.
+		next := make([]string, len(keyBuf))
+		for i := range keyBuf {
+			next[i] = keyBuf[i].encode()
+		}
+		key = next
 	}
 	if pending == nil {
 		pending = &snapBatch{table: t}
