@@ -26,7 +26,7 @@ type taskCtx struct {
 	off   offsetReader
 }
 
-func (c taskCtx) Configs() map[string]string                      { return c.props }
+func (c taskCtx) Configs() map[string]string                       { return c.props }
 func (c taskCtx) OffsetStorageReader() connect.OffsetStorageReader { return c.off }
 
 func startTask(t *testing.T, props map[string]string, off offsetReader) *Task {
