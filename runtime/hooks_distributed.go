@@ -2,7 +2,11 @@ package runtime
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/sluicehq/sluice/offsets"
 	"github.com/sluicehq/sluice/rest"
@@ -96,3 +100,21 @@ const (
 // StoppedRequired is the 400 for offset changes on a connector that is not
 // STOPPED.
 func StoppedRequired(name string) error { return stoppedRequired(name) }
+
+// InternalClientConfig is the librdkafka configuration shared by a
+// distributed worker's internal clients (config, offsets and status topics):
+// the worker's top-level security.protocol, sasl.* and ssl.* settings, in
+// Kafka's Java names, translated as for source producers.
+func (w *WorkerConfig) InternalClientConfig() (kafka.ConfigMap, error) {
+	props := map[string]string{}
+	for k, v := range w.Originals() {
+		if k == "security.protocol" || strings.HasPrefix(k, "sasl.") || strings.HasPrefix(k, "ssl.") {
+			props[k] = v
+		}
+	}
+	cm := kafka.ConfigMap{}
+	if err := applyJavaProducerProps(cm, props, ""); err != nil {
+		return nil, fmt.Errorf("worker config: %w", err)
+	}
+	return cm, nil
+}

@@ -65,6 +65,8 @@ type Herder struct {
 
 	clusterMu sync.Mutex
 	clusterID string
+	// clientProps are the internal clients' security settings.
+	clientProps kafka.ConfigMap
 }
 
 type ownedConn struct {
@@ -111,18 +113,25 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 	base := cfg.clientBase()
 	boot := strings.Join(cfg.Bootstrap, ",")
 	var err error
+	if h.clientProps, err = w.Config().InternalClientConfig(); err != nil {
+		return nil, err
+	}
+	kopts, err := kgoSecurity(h.clientProps)
+	if err != nil {
+		return nil, fmt.Errorf("worker config: %w", err)
+	}
 	h.configs, err = OpenConfigStore(ctx, ConfigStoreConfig{Bootstrap: boot, Topic: cfg.ConfigTopic, ReplicationFactor: cfg.ConfigRF,
-		TopicConfigs: cfg.ConfigTopicConfigs, ClientID: base + "configs", Logger: h.log, OnEvent: h.onConfigEvent})
+		TopicConfigs: cfg.ConfigTopicConfigs, ClientID: base + "configs", ClientProps: h.clientProps, Logger: h.log, OnEvent: h.onConfigEvent})
 	if err != nil {
 		return nil, err
 	}
 	h.statuses, err = OpenStatusStore(ctx, StatusStoreConfig{Bootstrap: boot, Topic: cfg.StatusTopic, Partitions: cfg.StatusPartitions,
-		ReplicationFactor: cfg.StatusRF, TopicConfigs: cfg.StatusTopicConfigs, ClientID: base + "statuses", Logger: h.log})
+		ReplicationFactor: cfg.StatusRF, TopicConfigs: cfg.StatusTopicConfigs, ClientID: base + "statuses", ClientProps: h.clientProps, Logger: h.log})
 	if err != nil {
 		h.configs.Close()
 		return nil, err
 	}
-	h.member, err = newGroupMember(cfg.Bootstrap, "connect-"+w.ID(), cfg.GroupID, cfg.SessionTimeout, cfg.RebalanceTimeout)
+	h.member, err = newGroupMember(cfg.Bootstrap, "connect-"+w.ID(), cfg.GroupID, cfg.SessionTimeout, cfg.RebalanceTimeout, kopts...)
 	if err != nil {
 		h.statuses.Close()
 		h.configs.Close()
@@ -879,7 +888,11 @@ func (h *Herder) KafkaClusterID(ctx context.Context) string {
 	if h.clusterID != "" {
 		return h.clusterID
 	}
-	a, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": strings.Join(h.cfg.Bootstrap, ","), "log.connection.close": false, "enable.metrics.push": false})
+	cm := kafka.ConfigMap{"bootstrap.servers": strings.Join(h.cfg.Bootstrap, ","), "log.connection.close": false, "enable.metrics.push": false}
+	for k, v := range h.clientProps {
+		cm[k] = v
+	}
+	a, err := kafka.NewAdminClient(&cm)
 	if err != nil {
 		return ""
 	}

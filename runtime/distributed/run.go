@@ -39,11 +39,16 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	if err != nil {
 		return fmt.Errorf("worker config: %w", err)
 	}
+	clientProps, err := wc.InternalClientConfig()
+	if err != nil {
+		return err
+	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	store, err := offsets.OpenKafkaStore(startCtx, offsets.KafkaStoreConfig{
 		Bootstrap: strings.Join(dc.Bootstrap, ","), Topic: dc.OffsetTopic, Partitions: dc.OffsetPartitions,
 		ReplicationFactor: dc.OffsetRF, TopicConfigs: dc.OffsetTopicConfigs, ClientID: dc.clientBase() + "offsets",
+		ClientProps: clientProps,
 	})
 	if err != nil {
 		return err
