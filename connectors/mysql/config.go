@@ -162,6 +162,8 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Records the binlog reader may queue ahead of the poll loop; the reader waits when the queue is full. Must be larger than max.batch.size."})
 	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.Between(1, 60000),
 		Doc: "Milliseconds a poll waits for the first record when none is queued."})
+	order = 0
+	defineDebeziumKeys(def)
 	defineDTSOptions(d)
 	return d
 }
@@ -210,6 +212,14 @@ type Options struct {
 
 	Snapshot SnapshotOptions
 
+	// IncludeQuery puts the statement of each row change in source.query.
+	IncludeQuery bool
+	// HistoryFile is the schema history file ("" keeps no history).
+	HistoryFile string
+	// HistoryKafkaTopic is Debezium's history topic, accepted but not
+	// written (history.go).
+	HistoryKafkaTopic string
+
 	// DTS holds the DTS options (topics, partitions, keys, row filters,
 	// throttles, retries, heartbeats); see dtsconfig.go.
 	DTS *DTSOptions
@@ -218,6 +228,7 @@ type Options struct {
 // ParseOptions parses and cross-checks a connector or task configuration.
 // Errors name the key and the fix.
 func ParseOptions(props map[string]string) (*Options, error) {
+	props = normalizeLegacyKeys(props)
 	c, err := configDef.Parse(props)
 	if err != nil {
 		return nil, err
@@ -240,6 +251,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		MaxBatchSize:         c.Int(KeyMaxBatchSize),
 		MaxQueueSize:         c.Int(KeyMaxQueueSize),
 		PollInterval:         time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
+		IncludeQuery:         c.Bool(KeyIncludeQuery),
+		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),
+		HistoryKafkaTopic:    strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
 		Types: TypeOptions{
 			Decimal:        strings.ToLower(c.String(KeyDecimalMode)),
 			TimePrecision:  strings.ToLower(c.String(KeyTimePrecisionMode)),

@@ -21,6 +21,9 @@ func init() {
 		Class:   ConnectorClass,
 		Type:    connect.PluginSource,
 		Version: Version,
+		// Debezium's class names, so a Debezium configuration works
+		// unchanged.
+		Aliases: []string{DebeziumMySQLClass, DebeziumMariaDBClass, "MariaDbConnector"},
 		New:     func() any { return NewConnector() },
 	})
 }

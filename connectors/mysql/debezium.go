@@ -1,0 +1,122 @@
+package mysql
+
+import (
+	"log/slog"
+	"maps"
+	"strings"
+	"sync"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Class names a Debezium user's connector.class may say. They are aliases
+// of the one registered plugin, so /connector-plugins lists it once.
+const (
+	DebeziumMySQLClass   = "io.debezium.connector.mysql.MySqlConnector"
+	DebeziumMariaDBClass = "io.debezium.connector.mariadb.MariaDbConnector"
+)
+
+// Schema history keys, Debezium 2.x's names. The connector keeps the
+// history in a file (history.go explains why not in Kafka); the Kafka keys
+// are accepted so a Debezium configuration validates unchanged.
+const (
+	KeySchemaHistory               = "schema.history.internal"
+	KeySchemaHistoryFile           = "schema.history.internal.file.filename"
+	KeySchemaHistoryKafkaTopic     = "schema.history.internal.kafka.topic"
+	KeySchemaHistoryKafkaBootstrap = "schema.history.internal.kafka.bootstrap.servers"
+	KeyIncludeQuery                = "include.query"
+)
+
+// legacyKeys maps Debezium's deprecated or 1.x key names to the current
+// ones. A legacy key is used only when its current name is not set.
+var legacyKeys = []struct{ old, current string }{
+	{"database.whitelist", KeyDatabaseInclude},
+	{"database.blacklist", KeyDatabaseExclude},
+	{"table.whitelist", KeyTableInclude},
+	{"table.blacklist", KeyTableExclude},
+	{"column.whitelist", KeyColumnInclude},
+	{"column.blacklist", KeyColumnExclude},
+	{KeyServerName, KeyTopicPrefix},
+	{"database.history", KeySchemaHistory},
+	{"database.history.file.filename", KeySchemaHistoryFile},
+	{"database.history.kafka.topic", KeySchemaHistoryKafkaTopic},
+	{"database.history.kafka.bootstrap.servers", KeySchemaHistoryKafkaBootstrap},
+}
+
+// legacySnapshotModes are deprecated snapshot.mode values and their
+// current names; both behave the same.
+var legacySnapshotModes = map[string]string{"schema_only": "no_data", "schema_only_recovery": "recovery"}
+
+var deprecationWarned sync.Map // key name → struct{}
+
+// warnDeprecated logs a deprecated name once per process.
+func warnDeprecated(old, current string) {
+	if _, dup := deprecationWarned.LoadOrStore(old, struct{}{}); dup {
+		return
+	}
+	slog.Default().With("connector", "mysql").Warn("deprecated configuration name: it still works, but rename it", "deprecated", old, "use", current)
+}
+
+// normalizeLegacyKeys returns props with each legacy key's value copied to
+// its current name when that is unset, and deprecated snapshot.mode values
+// renamed. props itself is not changed.
+func normalizeLegacyKeys(props map[string]string) map[string]string {
+	var out map[string]string
+	clone := func() {
+		if out == nil {
+			out = maps.Clone(props)
+		}
+	}
+	for _, l := range legacyKeys {
+		v, ok := props[l.old]
+		if !ok {
+			continue
+		}
+		warnDeprecated(l.old, l.current)
+		if cur, set := props[l.current]; set && strings.TrimSpace(cur) != "" {
+			continue
+		}
+		clone()
+		out[l.current] = v
+	}
+	mode := strings.ToLower(strings.TrimSpace(props[KeySnapshotMode]))
+	if cur, ok := legacySnapshotModes[mode]; ok {
+		warnDeprecated(KeySnapshotMode+"="+mode, KeySnapshotMode+"="+cur)
+		clone()
+		out[KeySnapshotMode] = cur
+	}
+	if out == nil {
+		return props
+	}
+	return out
+}
+
+// defineDebeziumKeys declares the legacy names (so /config/validate checks
+// and documents them) and the schema history keys.
+func defineDebeziumKeys(def func(connect.ConfigKey)) {
+	for _, l := range legacyKeys {
+		if l.old == KeyServerName {
+			continue // declared with the connection keys
+		}
+		k := connect.ConfigKey{Name: l.old, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
+			Doc: "Deprecated Debezium name of " + l.current + "; used when " + l.current + " is not set."}
+		if strings.HasSuffix(l.current, ".list") {
+			k.Type, k.Validator = connect.ConfigList, connect.RegexList()
+		}
+		def(k)
+	}
+	def(connect.ConfigKey{Name: KeySchemaHistoryFile, Type: connect.ConfigString, Default: "", Importance: connect.Medium, Group: groupDebezium,
+		Doc: "File in which the connector keeps its schema history: every DDL it streams, at its binlog position, with the resulting definitions of the captured tables. " +
+			"Needed when the server's binlog_row_metadata is not FULL (MySQL 5.7/8.0 and MariaDB default to MINIMAL/NO_LOG): the row events then carry no column names, and a restart at a position before a DDL rebuilds the table definitions of that time from this file instead of reading today's from information_schema. " +
+			"The file must stay with the connector: on a local disk for a standalone worker, on storage every worker shares in a cluster. Delete it only together with the connector's offsets."})
+	def(connect.ConfigKey{Name: KeySchemaHistory, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Debezium's schema history implementation class; accepted and ignored (the history is kept in " + KeySchemaHistoryFile + ")."})
+	def(connect.ConfigKey{Name: KeySchemaHistoryKafkaTopic, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Debezium's schema history topic. Accepted so Debezium configurations validate unchanged, but this connector does not write to Kafka itself: set " + KeySchemaHistoryFile + " for a durable history."})
+	def(connect.ConfigKey{Name: KeySchemaHistoryKafkaBootstrap, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Brokers of " + KeySchemaHistoryKafkaTopic + "; accepted and not used (see there)."})
+	def(connect.ConfigKey{Name: KeyIncludeQuery, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupEvents,
+		Doc: "Put the SQL statement that caused each row change into source.query, as Debezium does. Needs the server to log it: binlog_rows_query_log_events=ON on MySQL, binlog_annotate_row_events=ON on MariaDB; otherwise source.query stays null."})
+}
+
+const groupDebezium = "Debezium compatibility"
