@@ -347,6 +347,18 @@ func TestDistributedCluster(t *testing.T) {
 		t.Error("empty /metrics")
 	}
 
+	// A cluster-scope log level set on one worker reaches every worker.
+	mustCall(t, "PUT", ws[0].url()+"/admin/loggers/io.sluice.test?scope=cluster", map[string]string{"level": "DEBUG"}, 204)
+	eventually(t, "the cluster log level on every worker", 20*time.Second, func() (bool, string) {
+		for _, w := range ws {
+			code, data, _ := call("GET", w.url()+"/admin/loggers/io.sluice.test", nil)
+			if code != 200 || !bytes.Contains(data, []byte(`"DEBUG"`)) {
+				return false, fmt.Sprintf("%s: %d %s", w.id(), code, data)
+			}
+		}
+		return true, ""
+	})
+
 	// kill -9 a worker: after the session timeout and the scheduled delay
 	// its work runs on the others.
 	victim := follower
@@ -611,6 +623,11 @@ func checkRawConfigTopic(t *testing.T, bootstrap, topic string) {
 			if order != "include-tasks,only-failed" {
 				t.Errorf("restart record %s = %s", key, m.Value)
 			}
+		case strings.HasPrefix(key, "logger-cluster-"):
+			kinds["logger"]++
+			if key != "logger-cluster-io.sluice.test" || string(m.Value) != `{"level":"DEBUG"}` {
+				t.Errorf("logger record %s = %s", key, m.Value)
+			}
 		case key == "session-key":
 			kinds["session-key"]++
 			if order != "key,algorithm,creation-timestamp" {
@@ -620,7 +637,7 @@ func checkRawConfigTopic(t *testing.T, bootstrap, topic string) {
 			t.Errorf("unexpected config key %q", key)
 		}
 	}
-	for _, k := range []string{"connector", "task", "commit", "target-state", "restart", "tombstone"} {
+	for _, k := range []string{"connector", "task", "commit", "target-state", "restart", "logger", "tombstone"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s record in the config topic (%v)", k, kinds)
 		}

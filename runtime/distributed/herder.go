@@ -67,6 +67,8 @@ type Herder struct {
 	clusterID string
 	// clientProps are the internal clients' security settings.
 	clientProps kafka.ConfigMap
+	// loggers receive cluster-scope log levels (logger-cluster- records).
+	loggers *rest.Loggers
 }
 
 type ownedConn struct {
@@ -142,6 +144,17 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 	}
 	h.needRejoin.Store(true)
 	return h, nil
+}
+
+// UseLoggers makes the herder apply cluster-scope log levels
+// (PUT /admin/loggers/{n}?scope=cluster on any worker) to l. Call it
+// before Start.
+func (h *Herder) UseLoggers(l *rest.Loggers) { h.loggers = l }
+
+// SetClusterLoggerLevel writes a logger-cluster- record; every worker,
+// this one included, applies it when it reads it.
+func (h *Herder) SetClusterLoggerLevel(ctx context.Context, namespace, level string) error {
+	return h.configs.PutLoggerLevel(ctx, namespace, level)
 }
 
 // URL is the REST URL this worker advertises to the group.
@@ -554,6 +567,12 @@ func (h *Herder) processEvents(ctx context.Context) {
 			h.requestRejoin()
 		case EventRestartRequest:
 			h.restartLocal(ctx, ev.Connector, ev.Restart, snap)
+		case EventLoggerLevel:
+			if h.loggers != nil {
+				if _, err := h.loggers.SetLevel(ev.Namespace, ev.Level); err != nil {
+					h.log.Warn("ignoring cluster log level", "namespace", ev.Namespace, "level", ev.Level, "error", err.Error())
+				}
+			}
 		}
 	}
 	for c := range recfg {

@@ -59,6 +59,10 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Loggers == nil {
+		opts.Loggers = rest.NewLoggers(slog.LevelInfo)
+	}
+	h.UseLoggers(opts.Loggers)
 	scfg, err := rest.ServerConfigFromProperties(props, rest.Options{Version: opts.Version, Commit: opts.Commit, Logger: log, Loggers: opts.Loggers, AdminEnabled: true,
 		Extra: map[string]http.Handler{"/metrics": w.MetricsHandler()}})
 	if err != nil {
