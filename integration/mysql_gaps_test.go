@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/integration/harness"
 )
 
@@ -173,6 +175,157 @@ func TestMySQLGapsSnapshotRouted(t *testing.T) {
 			if tc.policy == "primary-key" && len(usedParts) < 2 {
 				t.Errorf("the primary-key policy used only partitions %v for %d keys", usedParts, snapRows+newRows)
 			}
+		})
+	}
+}
+
+// TestMySQLGapsDebeziumConfig: Debezium's MySQL tutorial configuration
+// (the inventory example), with only the server's address and account
+// changed, validates under Debezium's class name and runs: snapshot and
+// stream reach dbserver1.inventory.customers. The 1.x spellings
+// (database.server.name, database.whitelist, database.history.*) work too.
+func TestMySQLGapsDebeziumConfig(t *testing.T) {
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	myExec(t, db, "CREATE DATABASE inventory",
+		"CREATE TABLE inventory.customers (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, first_name VARCHAR(255) NOT NULL, last_name VARCHAR(255) NOT NULL, email VARCHAR(255) NOT NULL UNIQUE) AUTO_INCREMENT=1001",
+		"INSERT INTO inventory.customers VALUES (default,'Sally','Thomas','sally.thomas@acme.com'), (default,'George','Bailey','gbailey@foobar.com')",
+		"CREATE DATABASE other", "CREATE TABLE other.t (id INT PRIMARY KEY)", "INSERT INTO other.t VALUES (1)")
+	rest, w := gapsWorker(t, k)
+
+	st, body, err := httpCall(http.MethodGet, rest+"/connector-plugins", nil)
+	if err != nil || st != 200 {
+		t.Fatalf("GET /connector-plugins: %d %s %v", st, body, err)
+	}
+	var plugins []struct{ Class string }
+	_ = json.Unmarshal([]byte(body), &plugins)
+	mysqlListed := 0
+	for _, p := range plugins {
+		if p.Class == "io.sluice.connector.mysql.MySqlConnector" {
+			mysqlListed++
+		}
+		if p.Class == "io.debezium.connector.mysql.MySqlConnector" {
+			t.Fatalf("Debezium's class is listed as a plugin of its own: %s", body)
+		}
+	}
+	if mysqlListed != 1 {
+		t.Fatalf("the MySQL connector is listed %d times: %s", mysqlListed, body)
+	}
+
+	prefix := k.Topic("dbserver1")
+	configs := []struct {
+		name   string
+		config map[string]string
+	}{
+		{"tutorial-2.x", map[string]string{
+			"connector.class":       "io.debezium.connector.mysql.MySqlConnector",
+			"tasks.max":             "1",
+			"database.hostname":     db.Host(),
+			"database.port":         strconv.Itoa(db.Port()),
+			"database.user":         db.User(),
+			"database.password":     db.Password(),
+			"database.server.id":    "184054",
+			"topic.prefix":          prefix,
+			"database.include.list": "inventory",
+			"schema.history.internal.kafka.bootstrap.servers": "kafka:9092",
+			"schema.history.internal.kafka.topic":             "schema-changes.inventory",
+		}},
+		{"tutorial-1.x", map[string]string{
+			"connector.class":                          "io.debezium.connector.mysql.MySqlConnector",
+			"tasks.max":                                "1",
+			"database.hostname":                        db.Host(),
+			"database.port":                            strconv.Itoa(db.Port()),
+			"database.user":                            db.User(),
+			"database.password":                        db.Password(),
+			"database.server.id":                       "184055",
+			"database.server.name":                     prefix + "v1",
+			"database.whitelist":                       "inventory",
+			"database.history.kafka.bootstrap.servers": "kafka:9092",
+			"database.history.kafka.topic":             "dbhistory.inventory",
+		}},
+	}
+	for _, c := range configs {
+		vc := map[string]string{"name": c.name}
+		for k, v := range c.config {
+			vc[k] = v
+		}
+		b, _ := json.Marshal(vc)
+		st, body, err := httpCall(http.MethodPut, rest+"/connector-plugins/io.debezium.connector.mysql.MySqlConnector/config/validate", b)
+		if err != nil || st != 200 {
+			t.Fatalf("%s validate: %d %s %v", c.name, st, body, err)
+		}
+		var v struct {
+			ErrorCount int `json:"error_count"`
+		}
+		if err := json.Unmarshal([]byte(body), &v); err != nil || v.ErrorCount != 0 {
+			t.Fatalf("%s validate: %s", c.name, body)
+		}
+		gapsCreateConnector(t, rest, c.name, c.config)
+		w.waitTaskRunning(c.name)
+	}
+	myExec(t, db, "INSERT INTO inventory.customers VALUES (default,'Edward','Walker','ed@walker.com')", "INSERT INTO other.t VALUES (2)")
+	for _, topic := range []string{prefix + ".inventory.customers", prefix + "v1.inventory.customers"} {
+		msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 3, 60*time.Second)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, w.log.String())
+		}
+		var ops string
+		for _, m := range msgs {
+			var v struct{ Op string }
+			_ = json.Unmarshal(m.Value, &v)
+			ops += v.Op
+		}
+		if ops != "rrc" {
+			t.Fatalf("%s: ops %q, want rrc", topic, ops)
+		}
+	}
+	if topics, err := k.Topics(ctx); err == nil {
+		for _, tp := range topics {
+			if tp == prefix+".other.t" || tp == prefix+"v1.other.t" {
+				t.Fatalf("database.include.list / database.whitelist did not exclude other.t: topic %s exists", tp)
+			}
+		}
+	}
+	if !strings.Contains(w.log.String(), "database.whitelist") {
+		t.Errorf("no deprecation warning for database.whitelist in the worker log")
+	}
+}
+
+// TestMySQLGapsIncludeQuery: with include.query=true and MariaDB logging
+// row statements (binlog_annotate_row_events), source.query carries each
+// row change's statement; without include.query it stays null.
+func TestMySQLGapsIncludeQuery(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{ExtraArgs: []string{"--binlog-annotate-row-events=ON"}})
+	myExec(t, m, "CREATE DATABASE shop", "CREATE TABLE shop.q (id INT PRIMARY KEY, v VARCHAR(10))")
+	stmts := []string{
+		"INSERT INTO shop.q VALUES (1, 'a'), (2, 'b')",
+		"UPDATE shop.q SET v = 'c' WHERE id = 2",
+		"DELETE FROM shop.q WHERE id = 1",
+	}
+	for _, tc := range []struct {
+		include bool
+		want    []string // source.query of each record
+	}{
+		{true, []string{stmts[0], stmts[0], stmts[1], stmts[2]}},
+		{false, []string{"", "", "", ""}},
+	} {
+		t.Run(fmt.Sprint("include.query=", tc.include), func(t *testing.T) {
+			myExec(t, m, "DELETE FROM shop.q")
+			offsets := &myOffsets{}
+			task := myStartTask(t, myStreamProps(m, "include.query", fmt.Sprint(tc.include), "tombstones.on.delete", "false"), offsets)
+			myExec(t, m, stmts...)
+			recs := myPollN(t, task, offsets, len(tc.want))
+			for i, r := range recs {
+				env := r.Value.(*connect.Struct)
+				src := env.Get(connect.FieldSource).(*connect.Struct)
+				got, _ := src.Get("query").(string)
+				if got != tc.want[i] {
+					t.Errorf("record %d (%s): source.query %q, want %q", i, env.GetString(connect.FieldOp), got, tc.want[i])
+				}
+			}
+			_ = task.Stop()
 		})
 	}
 }

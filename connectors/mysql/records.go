@@ -72,7 +72,8 @@ type sourceInfo struct {
 	file     string
 	pos      int64
 	row      int32
-	thread   int64 // 0 for unknown
+	thread   int64  // 0 for unknown
+	query    string // "" for none (include.query)
 }
 
 func (s *sourceInfo) build(schema *connect.Schema) *connect.Struct {
@@ -101,6 +102,9 @@ func (s *sourceInfo) build(schema *connect.Schema) *connect.Struct {
 	v[srcRow] = s.row
 	if s.thread != 0 {
 		v[srcThread] = s.thread
+	}
+	if s.query != "" {
+		v[srcQuery] = s.query
 	}
 	return connect.NewStructs(schema, v)
 }

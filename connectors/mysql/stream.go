@@ -89,6 +89,9 @@ type cursor struct {
 	// it introduces.
 	gtidPending bool
 	tsSec       int64
+	// query is the statement of the rows events that follow, from a
+	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
+	query string
 }
 
 // skipState says what a resumed stream must not emit again.
@@ -113,6 +116,7 @@ func (c *cursor) commit() {
 		c.dirty = true
 	}
 	c.curGTID = ""
+	c.query = ""
 	c.inTx = false
 	c.events = 0
 	c.thread = 0
@@ -282,6 +286,9 @@ func (s *stream) newSyncer() *replication.BinlogSyncer {
 		Logger:                  slog.New(discardHandler{}),
 		FillZeroLogPos:          s.server.Flavor == FlavorMariaDB && versionAtLeast(s.server.Version, 11, 4),
 	}
+	if s.opts.IncludeQuery && s.server.Flavor == FlavorMariaDB {
+		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
+	}
 	return replication.NewBinlogSyncer(cfg)
 }
 
@@ -388,6 +395,19 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	case *replication.GTIDEvent:
 		s.gtidEvent(e)
 		s.gtidEventAt(h)
+		return nil
+	case *replication.RowsQueryEvent:
+		// Not counted as a transaction event: whether the server sends
+		// them depends on settings that may change between restarts, and
+		// the stored event index must not.
+		if s.opts.IncludeQuery {
+			s.cur.query = string(e.Query)
+		}
+		return nil
+	case *replication.MariadbAnnotateRowsEvent:
+		if s.opts.IncludeQuery {
+			s.cur.query = string(e.Query)
+		}
 		return nil
 	case *replication.QueryEvent:
 		err = s.queryEvent(ctx, h, e)
@@ -789,7 +809,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	tsMs := int64(h.Timestamp) * 1000
 	for i := first; i < changes; i++ {
 		src := sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
-			serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, row: int32(i), thread: s.cur.thread}
+			serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, row: int32(i), thread: s.cur.thread, query: s.cur.query}
 		source := src.build(s.source)
 		done := s.cur.position(int64(i + 1)).Map()
 		var before, after []any
