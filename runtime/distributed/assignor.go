@@ -52,6 +52,41 @@ type Assignor struct {
 	// held is lost work kept unassigned while a delayed rebalance is
 	// pending; it counts as "previous" in the next rounds.
 	held *load
+	// revokingRounds counts successive rounds that revoked for balance;
+	// the next may not revoke before revokeAllowed.
+	revokingRounds int
+	revokeAllowed  time.Time
+}
+
+// revokeThrottle is 40^n ms after the n-th successive balancing round,
+// capped at MaxDelay.
+func (a *Assignor) revokeThrottle() time.Duration {
+	d := time.Millisecond
+	for i := 0; i < a.revokingRounds; i++ {
+		d *= 40
+		if a.MaxDelay > 0 && d >= a.MaxDelay {
+			return a.MaxDelay
+		}
+		if d > time.Hour {
+			return time.Hour
+		}
+	}
+	return d
+}
+
+func snapshotLoads(current map[string]*load) map[string]*load {
+	out := make(map[string]*load, len(current))
+	for id, l := range current {
+		c := newLoad()
+		for k := range l.conns {
+			c.conns[k] = true
+		}
+		for k := range l.tasks {
+			c.tasks[k] = true
+		}
+		out[id] = c
+	}
+	return out
 }
 
 func (a *Assignor) now() time.Time {
@@ -257,13 +292,18 @@ func (a *Assignor) Assign(generation int32, members []MemberState, configuredCon
 
 	// Balance, unless lost work is being held: revoke the surplus of
 	// over-loaded members; it is handed out in the follow-up round the
-	// revocation triggers.
+	// revocation triggers. Successive balancing rounds are throttled
+	// (40^n ms, at most MaxDelay) so flapping membership cannot make the
+	// cluster rebalance in a tight loop.
 	if delay == 0 && len(ids) > 0 {
-		if balance(ids, current, out, func(l *load) []string { return sortedKeys(l.conns) },
-			func(l *load, k string) { delete(l.conns, k) },
-			func(m *MemberAssignment, k string) { m.RevokedConnectors = append(m.RevokedConnectors, k) }) {
-			revoked = true
+		saved := snapshotLoads(current)
+		savedOut := map[string][2]int{}
+		for id, m := range out {
+			savedOut[id] = [2]int{len(m.RevokedConnectors), len(m.RevokedTasks)}
 		}
+		balanced := balance(ids, current, out, func(l *load) []string { return sortedKeys(l.conns) },
+			func(l *load, k string) { delete(l.conns, k) },
+			func(m *MemberAssignment, k string) { m.RevokedConnectors = append(m.RevokedConnectors, k) })
 		taskKeys := map[string]rest.TaskID{}
 		if balance(ids, current, out, func(l *load) []string {
 			var ks []string
@@ -275,7 +315,26 @@ func (a *Assignor) Assign(generation int32, members []MemberState, configuredCon
 			return ks
 		}, func(l *load, k string) { delete(l.tasks, taskKeys[k]) },
 			func(m *MemberAssignment, k string) { m.RevokedTasks = append(m.RevokedTasks, taskKeys[k]) }) {
+			balanced = true
+		}
+		switch {
+		case !balanced:
+			a.revokingRounds = 0
+		case a.revokingRounds == 0 || !a.now().Before(a.revokeAllowed):
+			a.revokingRounds++
+			a.revokeAllowed = a.now().Add(a.revokeThrottle())
 			revoked = true
+		default:
+			// Too soon after the last balancing round: undo, and come
+			// back when it is allowed.
+			for id := range current {
+				current[id] = saved[id]
+			}
+			for id, m := range out {
+				n := savedOut[id]
+				m.RevokedConnectors, m.RevokedTasks = m.RevokedConnectors[:n[0]], m.RevokedTasks[:n[1]]
+			}
+			delay = a.revokeAllowed.Sub(a.now())
 		}
 	}
 

@@ -280,3 +280,28 @@ func TestAssignorDuplicatesAreRevoked(t *testing.T) {
 	c.settle()
 	c.check(false)
 }
+
+func TestAssignorThrottlesSuccessiveBalancingRounds(t *testing.T) {
+	c := newCluster(t, time.Minute, 4, 6, "w1", "w2")
+	c.settle()
+	c.members["w3"] = &MemberState{ID: "w3"}
+	if !c.round() {
+		t.Fatal("a joining member caused no revocation")
+	}
+	// Another member joins before the follow-up round: that round may not
+	// revoke again at once.
+	c.members["w4"] = &MemberState{ID: "w4"}
+	if c.round() {
+		t.Fatal("a second balancing round revoked without waiting")
+	}
+	if c.delay != 40*time.Millisecond {
+		t.Fatalf("delay = %v, want 40ms", c.delay)
+	}
+	c.check(true)
+	c.clock = c.clock.Add(40 * time.Millisecond)
+	if !c.round() {
+		t.Fatal("the delayed balancing round revoked nothing")
+	}
+	c.settle()
+	c.check(false)
+}
