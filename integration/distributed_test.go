@@ -387,6 +387,35 @@ func TestDistributedCluster(t *testing.T) {
 	if tc[leader.id()] == 0 {
 		t.Errorf("the restarted leader got no tasks: %v", tc)
 	}
+	// A graceful stop leaves the group at once and marks the worker's
+	// work UNASSIGNED, instead of leaving it RUNNING under a dead id.
+	quitter := ws[2]
+	stoppedAt := time.Now()
+	quitter.cmd.Process.Signal(syscall.SIGTERM)
+	delete(live, quitter.id())
+	eventually(t, "the stopped worker's tasks UNASSIGNED or moved", 20*time.Second, func() (bool, string) {
+		for _, c := range conns {
+			s, ok := status(ws[0], c)
+			if !ok {
+				return false, c
+			}
+			for _, tk := range s.Tasks {
+				if tk.WorkerID == quitter.id() && tk.State != "UNASSIGNED" {
+					return false, fmt.Sprintf("%s task %d still %s on the stopped worker", c, tk.ID, tk.State)
+				}
+			}
+		}
+		return true, ""
+	})
+	waitBalanced(t, ws, conns, 3, live, 60*time.Second)
+	if d := time.Since(stoppedAt); d > 20*time.Second {
+		t.Errorf("work of a gracefully stopped worker moved after %v; LeaveGroup should skip the session timeout", d)
+	}
+	time.Sleep(time.Second)
+	quitter.start()
+	live[quitter.id()] = true
+	waitBalanced(t, ws, conns, 3, live, 90*time.Second)
+
 	eventually(t, "a stable leader after the leader's death", 30*time.Second, func() (bool, string) {
 		follower, leader = nil, nil
 		for _, w := range ws {
