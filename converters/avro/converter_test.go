@@ -13,7 +13,7 @@ import (
 
 	"github.com/linkedin/goavro/v2"
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/internal/cdctest"
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 	"github.com/sluicehq/sluice/integration/schemaregistry"
 )
 
@@ -54,7 +54,7 @@ func roundTrip(t *testing.T, c *Converter, topic string, s *connect.Schema, v an
 func TestChangeEventsRoundTripThroughTheRegistry(t *testing.T) {
 	reg := schemaregistry.ForTest(t)
 	c := configured(t, map[string]string{KeyRegistryURL: reg.URL()}, false)
-	o := cdctest.NewOrders(6)
+	o := dtstest.NewOrders(6)
 	for _, ev := range []*connect.Struct{o.Insert("g:1", 1700000000000), o.Update("g:2", 1700000001000), o.Delete("g:3", 1700000002000)} {
 		b, _ := roundTrip(t, c, "sluice.shop.orders", o.Envelope, ev)
 		if b[0] != 0 || binary.BigEndian.Uint32(b[1:5]) != 1 {
@@ -91,9 +91,9 @@ func TestChangeEventsRoundTripThroughTheRegistry(t *testing.T) {
 func TestEveryMySQLTypeRoundTrips(t *testing.T) {
 	reg := schemaregistry.ForTest(t)
 	c := configured(t, map[string]string{KeyRegistryURL: reg.URL()}, false)
-	for i, tc := range cdctest.TypeCases() {
+	for i, tc := range dtstest.TypeCases() {
 		t.Run(tc.Name, func(t *testing.T) {
-			env, ev := cdctest.OneColumn(tc)
+			env, ev := dtstest.OneColumn(tc)
 			roundTrip(t, c, "t"+strconv.Itoa(i), env, ev)
 		})
 	}
@@ -360,7 +360,7 @@ func FuzzToConnectData(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	o := cdctest.NewOrders(3)
+	o := dtstest.NewOrders(3)
 	ev, err := c.FromConnectData("orders", nil, o.Envelope, o.Insert("g", 1))
 	if err != nil {
 		f.Fatal(err)
@@ -382,7 +382,7 @@ func FuzzToConnectData(f *testing.F) {
 func BenchmarkFromConnectData(b *testing.B) {
 	reg := schemaregistry.ForTest(b)
 	c := configured(b, map[string]string{KeyRegistryURL: reg.URL()}, false)
-	o := cdctest.NewOrders(6)
+	o := dtstest.NewOrders(6)
 	ev := o.Update("g:1", 1700000000000)
 	buf, err := c.AppendConnectData(nil, "orders", nil, o.Envelope, ev)
 	if err != nil {
