@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/connectors/mysql"
 	"github.com/sluicehq/sluice/integration/harness"
 )
 
@@ -327,5 +330,123 @@ func TestMySQLGapsIncludeQuery(t *testing.T) {
 			}
 			_ = task.Stop()
 		})
+	}
+}
+
+// gapsRows polls until n row records (op c/u/d/r) of topic arrived and
+// returns their after images as maps; other records (DDL) are acked and
+// skipped.
+func gapsRows(t *testing.T, task *mysql.Task, offsets *myOffsets, topic string, n int) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	deadline := time.Now().Add(30 * time.Second)
+	for len(out) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d row records of %s, want %d: %v", len(out), topic, n, out)
+		}
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatalf("poll: %v", err)
+		}
+		for _, r := range recs {
+			offsets.ack(r)
+			if r.Topic != topic || r.Value == nil {
+				continue
+			}
+			_, _, after := myEnvelope(t, r)
+			row := map[string]any{}
+			for _, f := range after.Schema().Fields() {
+				row[f.Name] = after.Get(f.Name)
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// TestMySQLGapsSchemaHistory: with binlog_row_metadata=MINIMAL the row
+// events carry no column names. The connector streams, stops; while it is
+// stopped a column is added and another dropped, with rows written before,
+// between and after; restarted at its old offset it decodes every row
+// with the columns of its own time, from the schema history file. The
+// precheck accepts MINIMAL only with a history file.
+func TestMySQLGapsSchemaHistory(t *testing.T) {
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{BinlogRowMetadata: "MINIMAL"})
+	myExec(t, m, "CREATE DATABASE shop", "CREATE TABLE shop.h (id INT NOT NULL PRIMARY KEY, a VARCHAR(10), b INT)")
+	history := filepath.Join(t.TempDir(), "history", "shop.jsonl")
+	props := myStreamProps(m, "schema.history.internal.file.filename", history, "table.include.list", `shop\.h`)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		history string
+		wantErr bool
+	}{{history, false}, {"", true}} {
+		p := maps.Clone(props)
+		p["schema.history.internal.file.filename"] = tc.history
+		var errs []string
+		for _, cv := range mysql.NewConnector().Validate(ctx, p) {
+			for _, e := range cv.Errors {
+				if strings.Contains(e, "binlog_row_metadata") {
+					errs = append(errs, e)
+				}
+			}
+		}
+		if (len(errs) > 0) != tc.wantErr {
+			t.Fatalf("history file %q: precheck errors %v, want an error: %v", tc.history, errs, tc.wantErr)
+		}
+	}
+
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	myExec(t, m, "INSERT INTO shop.h VALUES (1, 'a1', 1)")
+	got := gapsRows(t, task, offsets, "srv.shop.h", 1)
+	if fmt.Sprint(got[0]) != "map[a:a1 b:1 id:1]" {
+		t.Fatalf("first row %v", got[0])
+	}
+	_ = task.Stop()
+
+	myExec(t, m,
+		"INSERT INTO shop.h VALUES (2, 'a2', 2)",
+		"ALTER TABLE shop.h ADD COLUMN c VARCHAR(10) AFTER a",
+		"INSERT INTO shop.h VALUES (3, 'a3', 'c3', 3)",
+		"ALTER TABLE shop.h DROP COLUMN a",
+		"INSERT INTO shop.h VALUES (4, 'c4', 4)",
+		"UPDATE shop.h SET c = 'c3u' WHERE id = 3")
+	task = myStartTask(t, props, offsets)
+	got = gapsRows(t, task, offsets, "srv.shop.h", 4)
+	want := []string{
+		"map[a:a2 b:2 id:2]",
+		"map[a:a3 b:3 c:c3 id:3]",
+		"map[b:4 c:c4 id:4]",
+		"map[b:3 c:c3u id:3]",
+	}
+	for i, w := range want {
+		if fmt.Sprint(got[i]) != w {
+			t.Errorf("row %d: %v, want %s", i, got[i], w)
+		}
+	}
+	_ = task.Stop()
+
+	// Once more from the same old offset: the history already holds both
+	// DDL statements and is not appended to again.
+	before, err := os.ReadFile(history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offsets2 := &myOffsets{}
+	offsets2.m = map[string]map[string]any{}
+	for k, v := range offsets.m {
+		offsets2.m[k] = v
+	}
+	task = myStartTask(t, props, offsets2)
+	myExec(t, m, "INSERT INTO shop.h VALUES (5, 'c5', 5)")
+	got = gapsRows(t, task, offsets2, "srv.shop.h", 1)
+	if fmt.Sprint(got[0]) != "map[b:5 c:c5 id:5]" {
+		t.Fatalf("row after the restart: %v", got[0])
+	}
+	after, _ := os.ReadFile(history)
+	if string(after) != string(before) {
+		t.Fatalf("the history changed on a restart with no new DDL:\nbefore %s\nafter %s", before, after)
 	}
 }

@@ -164,7 +164,13 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 		fail(KeyHostname, "binlog_row_image is %s, the connector needs FULL before and after images: set binlog_row_image=FULL in my.cnf", v)
 	}
 	if v, ok := vars["binlog_row_metadata"]; ok && v != "FULL" {
-		fail(KeyHostname, "binlog_row_metadata is %s: set binlog_row_metadata=FULL in my.cnf so each row event names its columns; otherwise a restart at an old position decodes rows with today's table definitions", v)
+		if opts.HistoryFile != "" {
+			// Kafka's ConfigValue has only errors: advice is logged.
+			slog.Default().With("connector", "mysql").Warn("precheck: binlog_row_metadata is not FULL: row events carry no column names, so table definitions come from the schema history; keep its file with the connector (binlog_row_metadata=FULL makes it unnecessary)",
+				"binlog_row_metadata", v, KeySchemaHistoryFile, opts.HistoryFile)
+		} else {
+			fail(KeyHostname, "binlog_row_metadata is %s: row events carry no column names, so a restart at an old position would decode rows with today's table definitions; set binlog_row_metadata=FULL in my.cnf, or set %s to a file where the connector keeps its schema history", v, KeySchemaHistoryFile)
+		}
 	}
 	if server.ServerID == opts.ServerID {
 		fail(KeyServerID, "database.server.id %d equals the source's own server_id: choose another id", opts.ServerID)

@@ -14,6 +14,26 @@ type HistoryRecord struct {
 	DDL      string
 	Kind     string
 	Tables   []TableID
+	// Defs are the definitions of the captured tables the statement left
+	// (Info nil: the table no longer exists under that name). For a Seed
+	// record they are every captured table at Position, replacing all
+	// earlier definitions.
+	Defs []TableDef `json:",omitempty"`
+	Seed bool       `json:",omitempty"`
+}
+
+// TableDef is a table's definition in a history record.
+type TableDef struct {
+	ID   TableID
+	Info *TableInfo
+}
+
+// after reports whether p is later in the binlog than q.
+func (p Position) after(q Position) bool {
+	if p.File != q.File {
+		return p.File > q.File
+	}
+	return p.Pos > q.Pos
 }
 
 // SchemaHistory stores the DDL a connector has seen. It matters only when
@@ -52,7 +72,7 @@ func (h *MemoryHistory) Replay(_ context.Context, pos Position, fn func(HistoryR
 	recs := append([]HistoryRecord(nil), h.records...)
 	h.mu.Unlock()
 	for _, r := range recs {
-		if r.Position.File > pos.File || (r.Position.File == pos.File && r.Position.Pos > pos.Pos) {
+		if r.Position.after(pos) {
 			break
 		}
 		if err := fn(r); err != nil {

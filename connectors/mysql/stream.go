@@ -38,6 +38,11 @@ type stream struct {
 	partition map[string]any
 	history   SchemaHistory
 	parser    *ddlParser
+	// model holds the table definitions replayed from a durable schema
+	// history (schemahistory.go); nil when none is configured, and then
+	// definitions come from information_schema.
+	model    map[TableID]*TableInfo
+	fileHist *FileHistory
 
 	queue chan *connect.SourceRecord
 
@@ -539,7 +544,11 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 	if s.cur.inTx {
 		pos = s.cur.position(0)
 	}
-	if err := s.history.Record(ctx, HistoryRecord{Position: pos, Database: d.Database, DDL: q, Kind: d.Kind, Tables: d.Tables}); err != nil {
+	if s.model != nil {
+		if err := s.recordDDL(ctx, q, string(e.Schema), d, pos); err != nil {
+			return fmt.Errorf("schema history: %w", err)
+		}
+	} else if err := s.history.Record(ctx, HistoryRecord{Position: pos, Database: d.Database, DDL: q, Kind: d.Kind, Tables: d.Tables}); err != nil {
 		return fmt.Errorf("schema history: %w", err)
 	}
 	captured := d.Database != "" && s.opts.Filters.Database(d.Database)
@@ -679,6 +688,9 @@ func (s *stream) metaConn() (*client.Conn, error) {
 // tableInfo returns information_schema's view of a table, cached until a
 // DDL touches it.
 func (s *stream) tableInfo(id TableID) (*TableInfo, error) {
+	if info, ok := s.model[id]; ok {
+		return info, nil
+	}
 	if info, ok := s.infos[id]; ok {
 		return info, nil
 	}

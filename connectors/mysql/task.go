@@ -65,6 +65,17 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	}
 	pos := plan.pos
 	s := newStream(opts, d, server, t.log)
+	if opts.HistoryFile != "" {
+		fresh := len(stored) == 0 || (plan.snap != nil && plan.snap.resumed == nil)
+		h, model, err := openSchemaHistory(ctx, conn, opts, pos, fresh, t.log)
+		if err != nil {
+			if plan.snap != nil {
+				plan.snap.closeConns()
+			}
+			return err
+		}
+		s.history, s.fileHist, s.model = h, h, model
+	}
 	switch {
 	case plan.snap != nil:
 		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.emit, !plan.idle) }
@@ -74,6 +85,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err := s.start(ctx, pos); err != nil {
 		if plan.snap != nil {
 			plan.snap.closeConns()
+		}
+		if s.fileHist != nil {
+			s.fileHist.Close()
 		}
 		return err
 	}
@@ -138,6 +152,9 @@ func (t *Task) Stop() error {
 	t.mu.Unlock()
 	if s != nil {
 		s.stop()
+		if s.fileHist != nil {
+			_ = s.fileHist.Close()
+		}
 	}
 	return nil
 }
