@@ -540,6 +540,17 @@ func TestDistributedCluster(t *testing.T) {
 		t.Errorf("records from %d task partitions, want 12", len(seen))
 	}
 
+	// Followers that own a connector hand its task configs to the leader
+	// over the signed internal endpoint instead of writing them.
+	accepted := 0
+	for _, w := range ws {
+		data, _ := os.ReadFile(w.log)
+		accepted += bytes.Count(data, []byte("leader accepted task configs"))
+	}
+	if accepted == 0 {
+		t.Error("no follower sent task configs to the leader")
+	}
+
 	// Acceptance 4: raw internal records have Kafka Connect's shapes,
 	// checked with a decoder written from the spec, not the stores' code.
 	checkRawConfigTopic(t, k.Bootstrap(), cfgTopic)

@@ -69,6 +69,12 @@ type Herder struct {
 	clientProps kafka.ConfigMap
 	// loggers receive cluster-scope log levels (logger-cluster- records).
 	loggers *rest.Loggers
+	// protocol is the subprotocol of the current generation.
+	protocol string
+	// taskConfigSeq numbers the task-config sets sent to the leader per
+	// connector (guarded by evMu), so a newer set supersedes a retry.
+	taskConfigSeq map[string]uint64
+	loopCtx       context.Context
 }
 
 type ownedConn struct {
@@ -99,13 +105,14 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 	}
 	h := &Herder{
 		w: w, cfg: cfg, log: log.With("logger", "sluice.distributed"),
-		assignor:     &Assignor{MaxDelay: cfg.ScheduledRebalanceMaxDelay},
-		conns:        map[string]*ownedConn{},
-		tasks:        map[rest.TaskID]*ownedTask{},
-		knownConns:   map[string]bool{},
-		pendingRecfg: map[string]bool{},
-		wake:         make(chan struct{}, 1),
-		requests:     make(chan func()),
+		assignor:      &Assignor{MaxDelay: cfg.ScheduledRebalanceMaxDelay},
+		conns:         map[string]*ownedConn{},
+		tasks:         map[rest.TaskID]*ownedTask{},
+		knownConns:    map[string]bool{},
+		pendingRecfg:  map[string]bool{},
+		taskConfigSeq: map[string]uint64{},
+		wake:          make(chan struct{}, 1),
+		requests:      make(chan func()),
 	}
 	scheme := "http"
 	if l := w.Config().Listeners; len(l) > 0 && strings.HasPrefix(strings.ToLower(l[0]), "https:") {
@@ -164,6 +171,7 @@ func (h *Herder) URL() string { return h.url }
 func (h *Herder) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
+	h.loopCtx = ctx
 	h.wg.Add(2)
 	go func() {
 		defer h.wg.Done()
@@ -370,6 +378,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	h.leaderID, h.leaderURL, h.generation, h.isLeader = a.Leader, a.LeaderURL, jr.generation, a.Leader == jr.memberID
+	h.protocol = jr.protocol
 	if !h.isLeader {
 		h.memberURLs, h.connOwner, h.taskOwner = nil, nil, nil
 	}
@@ -767,10 +776,9 @@ func (h *Herder) startConnector(ctx context.Context, c string, oc *ownedConn, cf
 	h.regenerateTasks(ctx, c, oc, snap)
 }
 
-// regenerateTasks asks the running connector for task configs and writes
-// them when they differ from the committed ones (or the connector config
-// changed since the last commit). The connector's owner writes them itself:
-// ownership is exclusive, so no two workers write one connector's tasks.
+// regenerateTasks asks the running connector for task configs and, when
+// they differ from the committed ones (or the connector config changed
+// since the last commit), has the leader write them.
 func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, snap Snapshot) {
 	cc, err := runtime.ParseConnectorConfig(oc.config)
 	if err != nil {
@@ -798,11 +806,28 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 	if !changed {
 		return
 	}
-	if err := h.configs.PutTaskConfigs(ctx, c, cfgs); err != nil {
-		h.log.Error("could not write task configs; retrying on the next change", "connector", c, "error", err.Error())
+	h.mu.Lock()
+	leader := h.isLeader
+	h.mu.Unlock()
+	h.evMu.Lock()
+	h.taskConfigSeq[c]++
+	seq := h.taskConfigSeq[c]
+	h.evMu.Unlock()
+	if leader {
+		if err := h.configs.PutTaskConfigs(ctx, c, cfgs); err != nil {
+			h.log.Error("could not write task configs; retrying on the next change", "connector", c, "error", err.Error())
+			return
+		}
+		h.log.Info("wrote task configs", "connector", c, "tasks", len(cfgs))
 		return
 	}
-	h.log.Info("wrote task configs", "connector", c, "tasks", len(cfgs))
+	// Only the leader writes config records: send them there, as Kafka
+	// Connect's owners do, without blocking this loop.
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		h.sendTaskConfigs(h.loopCtx, c, cfgs, seq)
+	}()
 }
 
 func (h *Herder) stopConnector(c string, oc *ownedConn, unassigned bool) {
