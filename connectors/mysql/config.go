@@ -219,6 +219,9 @@ type Options struct {
 	// HistoryKafkaTopic is Debezium's history topic, accepted but not
 	// written (history.go).
 	HistoryKafkaTopic string
+	// CapturedSig is the table filters in the form offsets record them
+	// (adhoc.go).
+	CapturedSig string
 
 	// DTS holds the DTS options (topics, partitions, keys, row filters,
 	// throttles, retries, heartbeats); see dtsconfig.go.
@@ -300,15 +303,17 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if (o.SSLCert == "") != (o.SSLKey == "") {
 		return nil, &connect.ConfigError{Name: KeySSLCert, Value: o.SSLCert, Message: fmt.Sprintf("%s and %s must be set together", KeySSLCert, KeySSLKey)}
 	}
-	f, err := NewFilters(FilterConfig{
+	fc := FilterConfig{
 		DatabaseInclude: c.List(KeyDatabaseInclude), DatabaseExclude: c.List(KeyDatabaseExclude),
 		TableInclude: c.List(KeyTableInclude), TableExclude: c.List(KeyTableExclude),
 		ColumnInclude: c.List(KeyColumnInclude), ColumnExclude: c.List(KeyColumnExclude),
 		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin),
-	})
+	}
+	f, err := NewFilters(fc)
 	if err != nil {
 		return nil, err
 	}
+	o.CapturedSig = capturedSignature(fc)
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)
 	if o.DTS, err = parseDTSOptions(c, props, o.TopicPrefix); err != nil {

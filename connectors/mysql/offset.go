@@ -18,6 +18,10 @@ const (
 	OffsetEvent    = "event"
 	OffsetServerID = "server_id"
 	OffsetSnapshot = "snapshot"
+	// OffsetCaptured records the table filters the offset was written
+	// under, so a restart with a wider include list knows which tables are
+	// new (adhoc.go). Not a Debezium key.
+	OffsetCaptured = "captured_filters"
 )
 
 // Position is where a restart resumes: File/Pos (or GTIDs, when set) is the
@@ -37,6 +41,9 @@ type Position struct {
 	// Snapshot is true while a snapshot is in progress (written by the
 	// snapshot phase, Debezium's "snapshot" offset key).
 	Snapshot bool
+	// Captured is the table filters' signature (OffsetCaptured); "" when
+	// unknown (an offset written by Debezium or an older version).
+	Captured string
 }
 
 // SourcePartition returns the offset partition of a connector.
@@ -47,7 +54,7 @@ func SourcePartition(topicPrefix string) map[string]any {
 // Map renders the position as a Kafka Connect source offset. Zero counters
 // are left out, as Debezium does.
 func (p Position) Map() map[string]any {
-	m := make(map[string]any, 7)
+	m := make(map[string]any, 8)
 	m[OffsetFile] = p.File
 	m[OffsetPos] = int64(p.Pos)
 	m[OffsetTsSec] = p.TsSec
@@ -65,6 +72,9 @@ func (p Position) Map() map[string]any {
 	}
 	if p.Snapshot {
 		m[OffsetSnapshot] = true
+	}
+	if p.Captured != "" {
+		m[OffsetCaptured] = p.Captured
 	}
 	return m
 }
@@ -108,6 +118,7 @@ func ParsePosition(m map[string]any) (Position, error) {
 	if p.Events < 0 || p.Rows < 0 {
 		return p, fmt.Errorf("offset has negative %q or %q", OffsetEvent, OffsetRow)
 	}
+	p.Captured, _ = m[OffsetCaptured].(string)
 	switch s := m[OffsetSnapshot].(type) {
 	case bool:
 		p.Snapshot = s

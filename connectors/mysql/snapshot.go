@@ -338,6 +338,8 @@ type snapshotter struct {
 	at      Position       // where rows are read (P1, or P2 when resumed)
 	conns   []*client.Conn // one per reader, each in a snapshot transaction at `at`
 	resumed *snapshotState // progress from the stored offset, nil for a fresh snapshot
+	// only, when set, limits the snapshot to these tables (adhoc.go).
+	only map[TableID]bool
 
 	qps, rps, bps *RateLimiter
 
@@ -715,7 +717,7 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 		var id TableID
 		id.DB, _ = r.GetString(i, 0)
 		id.Table, _ = r.GetString(i, 1)
-		if !sn.opts.Filters.Table(id.DB, id.Table) || done[id.String()] {
+		if !sn.opts.Filters.Table(id.DB, id.Table) || done[id.String()] || (sn.only != nil && !sn.only[id]) {
 			continue
 		}
 		// Snapshot rows are inserts of the existing rows: a table whose

@@ -69,6 +69,11 @@ type stream struct {
 
 	// dts applies the DTS options (dtsstream.go).
 	dts *dtsState
+
+	// snapshotAt holds the tables an ad-hoc snapshot read (adhoc.go) and
+	// the binlog point it read them at: their row events before it are
+	// already in the snapshot. nil when there are none.
+	snapshotAt map[TableID]Position
 }
 
 type tableEntry struct {
@@ -94,6 +99,7 @@ type cursor struct {
 	// it introduces.
 	gtidPending bool
 	tsSec       int64
+	captured    string // Options.CapturedSig, carried by every offset
 	// query is the statement of the rows events that follow, from a
 	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
 	query string
@@ -130,7 +136,7 @@ func (c *cursor) commit() {
 // position returns the offset of a record emitted after rows rows of the
 // current event.
 func (c *cursor) position(rows int64) Position {
-	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID}
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured}
 }
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
@@ -170,7 +176,7 @@ func (s *stream) start(ctx context.Context, pos Position) error {
 }
 
 func (s *stream) initCursor(pos Position) error {
-	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID}
+	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID, captured: s.opts.CapturedSig}
 	if pos.GTIDs != "" || s.server.Flavor == FlavorMariaDB {
 		set, err := gomysql.ParseGTIDSet(s.server.Flavor, pos.GTIDs)
 		if err != nil {
@@ -533,7 +539,7 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 		}
 	}
 	// The position after this statement: a restart must not apply it twice.
-	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID}
+	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID, Captured: s.cur.captured}
 	gtid := s.cur.curGTID
 	if s.cur.addGTID != nil && !s.cur.inTx {
 		s.cur.addGTID()
@@ -773,6 +779,9 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	}
 	ts := entry.ts
 	if ts == nil {
+		return nil
+	}
+	if s.snapshotAt != nil && s.inAdhocSnapshot(ts.table.ID, h) {
 		return nil
 	}
 	rt, err := s.dts.router.route(ts)

@@ -63,10 +63,26 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err != nil {
 		return err
 	}
+	fresh := len(stored) == 0 || (plan.snap != nil && plan.snap.resumed == nil)
+	var adhoc *snapshotter
+	if plan.snap == nil && !plan.idle && len(stored) > 0 {
+		if adhoc, err = planAdhoc(ctx, conn, d, server, opts, plan.pos, t.log); err != nil {
+			return err
+		}
+		plan.snap = adhoc
+	}
+	if plan.snap != nil {
+		plan.snap.start.Captured = opts.CapturedSig
+	}
 	pos := plan.pos
 	s := newStream(opts, d, server, t.log)
+	if adhoc != nil {
+		s.snapshotAt = map[TableID]Position{}
+		for id := range adhoc.only {
+			s.snapshotAt[id] = adhoc.at
+		}
+	}
 	if opts.HistoryFile != "" {
-		fresh := len(stored) == 0 || (plan.snap != nil && plan.snap.resumed == nil)
 		h, model, err := openSchemaHistory(ctx, conn, opts, pos, fresh, t.log)
 		if err != nil {
 			if plan.snap != nil {
