@@ -12,6 +12,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
+	"github.com/sluicehq/sluice/connectors/mysql"
 	"github.com/sluicehq/sluice/integration/harness"
 )
 
@@ -60,7 +61,7 @@ func parseOnly(ctx context.Context, db *harness.MariaDB, r binlogRange, tableNam
 // source-producer settings in librdkafka's terms), so produce-only measures
 // the same client with the same settings.
 func benchProducerConfig(bootstrap string) kafka.ConfigMap {
-	return kafka.ConfigMap{
+	cm := kafka.ConfigMap{
 		"bootstrap.servers":          bootstrap,
 		"client.id":                  "sluice-bench-produce-only",
 		"acks":                       "all",
@@ -73,6 +74,20 @@ func benchProducerConfig(bootstrap string) kafka.ConfigMap {
 		"go.delivery.report.fields":  "none",
 		"log.connection.close":       false,
 	}
+	// The MySQL connector's own producer defaults (kafka.compression.type,
+	// kafka.acks, max.request.size), as runtime/producer_defaults.go
+	// applies them, then the -producer settings the pipeline gets too.
+	var conn mysql.Connector
+	for k, v := range conn.ProducerDefaults(map[string]string{}) {
+		if k == "max.request.size" {
+			k = "message.max.bytes"
+		}
+		cm[k] = v
+	}
+	for k, v := range producerProps() {
+		cm[k] = v
+	}
+	return cm
 }
 
 // produceOnly produces n pre-built messages with keys of keyLen bytes and

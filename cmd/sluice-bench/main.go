@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -55,6 +56,8 @@ var (
 	bufferPool   = flag.String("buffer-pool", "1G", "innodb_buffer_pool_size of the private MariaDB")
 	outPath      = flag.String("out", "", "write the Markdown report to this file (e.g. BENCHMARKS.md)")
 	cpuDir       = flag.String("cpuprofile", "", "save a CPU profile of each scenario's first run in this directory")
+	traceDir     = flag.String("trace", "", "save an execution trace (go tool trace) of each scenario's first run in this directory, to see where the pipeline waits")
+	producerFlag = flag.String("producer", "", "comma-separated librdkafka producer settings (k=v) given to the pipeline's worker (producer.k) and to produce-only alike, e.g. linger.ms=20")
 	verbose      = flag.Bool("v", false, "log the runtime and connector")
 	brokerChild  = flag.Bool("broker-child", false, "internal: run the embedded broker and print its address")
 	commandLine  = strings.TrimSpace("go run ./cmd/sluice-bench " + strings.Join(os.Args[1:], " "))
@@ -113,9 +116,11 @@ func run(ctx context.Context) error {
 	if *runs < 1 {
 		return fmt.Errorf("-runs must be at least 1")
 	}
-	if *cpuDir != "" {
-		if err := os.MkdirAll(*cpuDir, 0o755); err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
+	for _, d := range []string{*cpuDir, *traceDir} {
+		if d != "" {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("-cpuprofile/-trace: %w", err)
+			}
 		}
 	}
 	began := time.Now()
@@ -538,6 +543,17 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 // profiled runs f, under a CPU profile saved as <dir>/<name>.pprof on the
 // first run when -cpuprofile is set.
 func profiled(name string, run int, f func() (float64, error)) (float64, error) {
+	if *traceDir != "" && run == 0 {
+		file, err := os.Create(filepath.Join(*traceDir, name+".trace"))
+		if err != nil {
+			return 0, fmt.Errorf("-trace: %w", err)
+		}
+		defer file.Close()
+		if err := trace.Start(file); err != nil {
+			return 0, fmt.Errorf("-trace: %w", err)
+		}
+		defer trace.Stop()
+	}
 	if *cpuDir == "" || run != 0 {
 		return f()
 	}
@@ -555,4 +571,15 @@ func profiled(name string, run int, f func() (float64, error)) (float64, error) 
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+// producerProps parses -producer.
+func producerProps() map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(*producerFlag, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return out
 }

@@ -105,6 +105,9 @@ func (p *pipelineRun) startPipeline(ctx context.Context) (*running, error) {
 		runtime.WorkerListeners:           "http://127.0.0.1:0",
 		runtime.WorkerOffsetFlushInterval: "1000",
 	}
+	for k, v := range producerProps() {
+		props["producer."+k] = v
+	}
 	wc, err := runtime.ParseWorkerConfig(props)
 	if err != nil {
 		return nil, err
