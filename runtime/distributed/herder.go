@@ -288,8 +288,13 @@ func (h *Herder) loop(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				h.log.Warn("rebalance failed; retrying", "error", err.Error())
 				h.needRejoin.Store(true)
+				if errors.Is(err, errRejoin) {
+					// Another member joined meanwhile: the ordinary path.
+					h.log.Info("group rebalanced again before this round completed; rejoining")
+					continue
+				}
+				h.log.Warn("rebalance failed; retrying", "error", err.Error())
 				_ = sleepCtx(ctx, time.Second)
 				continue
 			}
