@@ -36,13 +36,17 @@ func TestLegacyKeys(t *testing.T) {
 		check func(*Options) bool
 	}{
 		{"database.whitelist", with("database.server.name", "inv", "database.whitelist", "inventory"),
-			func(o *Options) bool { return o.TopicPrefix == "inv" && o.Filters.Database("inventory") && !o.Filters.Database("other") }},
+			func(o *Options) bool {
+				return o.TopicPrefix == "inv" && o.Filters.Database("inventory") && !o.Filters.Database("other")
+			}},
 		{"table.whitelist", with("topic.prefix", "p", "table.whitelist", `inv\.a`),
 			func(o *Options) bool { return o.Filters.Table("inv", "a") && !o.Filters.Table("inv", "b") }},
 		{"table.blacklist", with("topic.prefix", "p", "table.blacklist", `inv\.a`),
 			func(o *Options) bool { return !o.Filters.Table("inv", "a") && o.Filters.Table("inv", "b") }},
 		{"column.blacklist", with("topic.prefix", "p", "column.blacklist", `inv\.a\.secret`),
-			func(o *Options) bool { return !o.Filters.Column("inv", "a", "secret") && o.Filters.Column("inv", "a", "id") }},
+			func(o *Options) bool {
+				return !o.Filters.Column("inv", "a", "secret") && o.Filters.Column("inv", "a", "id")
+			}},
 		{"current name wins", with("topic.prefix", "p", "table.include.list", `inv\.b`, "table.whitelist", `inv\.a`),
 			func(o *Options) bool { return o.Filters.Table("inv", "b") && !o.Filters.Table("inv", "a") }},
 		{"schema_only", with("topic.prefix", "p", "snapshot.mode", "schema_only"),
