@@ -41,9 +41,11 @@ func (p Position) after(q Position) bool {
 // with FULL row metadata every TABLE_MAP event describes its rows itself and
 // the stream never needs history.
 //
-// A durable implementation (a compacted Kafka topic like Debezium's
-// schema.history.internal.kafka.topic, or a file) plugs in here; this
-// package ships only MemoryHistory, which does not survive a restart.
+// FileHistory (schema.history.internal.file.filename) is the durable
+// implementation; a Kafka topic like Debezium's
+// schema.history.internal.kafka.topic would plug in here, backed by the
+// runtime. MemoryHistory, used when no file is configured, does not
+// survive a restart.
 type SchemaHistory interface {
 	// Record appends a DDL statement after it was applied.
 	Record(ctx context.Context, r HistoryRecord) error
