@@ -236,39 +236,41 @@ func buildTestWorker(t *testing.T) string {
 	return bin
 }
 
-func TestDistributedCluster(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts three worker processes")
-	}
-	k := harness.KafkaForTest(t)
+// startCluster starts n worker processes sharing one group and the three
+// internal topics, waits until each is healthy, and kills them when t ends
+// (logging their output if t failed).
+func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string) ([]*worker, map[string]bool) {
+	t.Helper()
 	bin := buildTestWorker(t)
 	dir := t.TempDir()
-	group := k.Topic("cluster")
-	cfgTopic, offTopic, stTopic := k.Topic("connect-configs"), k.Topic("connect-offsets"), k.Topic("connect-status")
-	dataTopic := k.Topic("counter")
 	var ws []*worker
-	for i := 0; i < 3; i++ {
+	for i := 0; i < n; i++ {
 		port := freePort(t)
-		props := filepath.Join(dir, fmt.Sprintf("worker%d.properties", i))
-		content := strings.Join([]string{
-			"bootstrap.servers=" + k.Bootstrap(),
-			"group.id=" + group,
-			"config.storage.topic=" + cfgTopic, "offset.storage.topic=" + offTopic, "status.storage.topic=" + stTopic,
-			"config.storage.replication.factor=-1", "offset.storage.replication.factor=-1", "status.storage.replication.factor=-1",
-			"offset.storage.partitions=5", "status.storage.partitions=3",
-			"key.converter=org.apache.kafka.connect.storage.StringConverter",
-			"value.converter=org.apache.kafka.connect.storage.StringConverter",
-			"offset.flush.interval.ms=300",
-			"listeners=http://127.0.0.1:" + strconv.Itoa(port),
-			"rest.advertised.host.name=127.0.0.1",
-			"scheduled.rebalance.max.delay.ms=4000",
-			"session.timeout.ms=6000", "heartbeat.interval.ms=1000",
-		}, "\n") + "\n"
-		if err := os.WriteFile(props, []byte(content), 0o644); err != nil {
+		props := map[string]string{
+			"bootstrap.servers":    k.Bootstrap(),
+			"group.id":             k.Topic("cluster"),
+			"config.storage.topic": k.Topic("connect-configs"), "offset.storage.topic": k.Topic("connect-offsets"), "status.storage.topic": k.Topic("connect-status"),
+			"config.storage.replication.factor": "-1", "offset.storage.replication.factor": "-1", "status.storage.replication.factor": "-1",
+			"offset.storage.partitions": "5", "status.storage.partitions": "3",
+			"offset.flush.interval.ms":         "300",
+			"listeners":                        "http://127.0.0.1:" + strconv.Itoa(port),
+			"rest.advertised.host.name":        "127.0.0.1",
+			"scheduled.rebalance.max.delay.ms": "4000",
+			"session.timeout.ms":               "6000", "heartbeat.interval.ms": "1000",
+		}
+		for k, v := range extra {
+			props[k] = v
+		}
+		var lines []string
+		for k, v := range props {
+			lines = append(lines, k+"="+v)
+		}
+		sort.Strings(lines)
+		path := filepath.Join(dir, fmt.Sprintf("worker%d.properties", i))
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		w := &worker{t: t, bin: bin, props: props, port: port, log: filepath.Join(dir, fmt.Sprintf("worker%d.log", i))}
-		ws = append(ws, w)
+		ws = append(ws, &worker{t: t, bin: bin, props: path, port: port, log: filepath.Join(dir, fmt.Sprintf("worker%d.log", i))})
 	}
 	t.Cleanup(func() {
 		for _, w := range ws {
@@ -298,6 +300,20 @@ func TestDistributedCluster(t *testing.T) {
 			return err == nil && code == 200, fmt.Sprintf("%d %s %v", code, data, err)
 		})
 	}
+	return ws, live
+}
+
+func TestDistributedCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three worker processes")
+	}
+	k := harness.KafkaForTest(t)
+	ws, live := startCluster(t, k, 3, map[string]string{
+		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+	})
+	cfgTopic, offTopic, stTopic := k.Topic("connect-configs"), k.Topic("connect-offsets"), k.Topic("connect-status")
+	dataTopic := k.Topic("counter")
 	var follower, leader *worker
 	eventually(t, "a stable leader", 30*time.Second, func() (bool, string) {
 		follower, leader = nil, nil
@@ -725,4 +741,147 @@ func checkRawStatusTopic(t *testing.T, bootstrap, topic string) {
 			t.Errorf("no %s status record (states seen: %v, %d records)", s, got, n)
 		}
 	}
+}
+
+// TestDistributedMySQLFailover: the MySQL connector's task is killed -9
+// with its worker in the middle of a stream of inserts, updates and
+// deletes; the other worker takes it over from the offsets topic, and the
+// topic folded by key equals SELECT * (issue 7 acceptance 1's row check).
+func TestDistributedMySQLFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts MariaDB and two worker processes")
+	}
+	const rows = 600
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for _, q := range []string{
+		"CREATE DATABASE fo",
+		"CREATE TABLE fo.rows (id INT PRIMARY KEY, v INT NOT NULL, s VARCHAR(32) NOT NULL)",
+	} {
+		if err := db.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= 100; i++ {
+		if err := db.Exec(ctx, "INSERT INTO fo.rows VALUES (?, ?, ?)", i, i, "snap"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, live := startCluster(t, k, 2, map[string]string{
+		"key.converter": "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable": "false",
+		"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable": "false",
+	})
+	prefix := k.TopicPrefix() + "fo"
+	topic := prefix + ".fo.rows"
+	mustCall(t, "POST", ws[0].url()+"/connectors", map[string]any{"name": "fo", "config": map[string]string{
+		"connector.class": "MySqlConnector", "database.hostname": db.Host(), "database.port": strconv.Itoa(db.Port()),
+		"database.user": db.User(), "database.password": db.Password(), "database.server.id": "5601",
+		"topic.prefix": prefix, "table.include.list": `fo\.rows`, "tombstones.on.delete": "false",
+	}}, 201)
+	var owner string
+	eventually(t, "the MySQL task RUNNING", 60*time.Second, func() (bool, string) {
+		s, ok := status(ws[1], "fo")
+		if !ok || len(s.Tasks) != 1 || s.Tasks[0].State != "RUNNING" {
+			return false, fmt.Sprintf("%+v", s)
+		}
+		owner = s.Tasks[0].WorkerID
+		return true, ""
+	})
+
+	// Writes keep coming while the task's worker dies.
+	writerDone := make(chan error, 1)
+	go func() {
+		for i := 101; i <= 100+rows; i++ {
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{"INSERT INTO fo.rows VALUES (?, ?, ?)", []any{i, i, "new"}},
+				{"UPDATE fo.rows SET v = v + 1000, s = 'upd' WHERE id = ?", []any{i - 50}},
+				{"DELETE FROM fo.rows WHERE id = ?", []any{i - 90}},
+			} {
+				if err := db.Exec(ctx, q.sql, q.args...); err != nil {
+					writerDone <- err
+					return
+				}
+			}
+			if i%100 == 0 {
+				time.Sleep(200 * time.Millisecond)
+			}
+		}
+		writerDone <- nil
+	}()
+	time.Sleep(time.Second)
+	var victim, survivor *worker
+	for _, w := range ws {
+		if w.id() == owner {
+			victim = w
+		} else {
+			survivor = w
+		}
+	}
+	select {
+	case err := <-writerDone:
+		t.Fatalf("the writes ended (%v) before the kill; the takeover would not be mid-stream", err)
+	default:
+	}
+	victim.kill()
+	delete(live, victim.id())
+	eventually(t, "the MySQL task RUNNING on the surviving worker", 60*time.Second, func() (bool, string) {
+		s, ok := status(survivor, "fo")
+		if !ok || len(s.Tasks) != 1 || s.Tasks[0].State != "RUNNING" || s.Tasks[0].WorkerID != survivor.id() {
+			return false, fmt.Sprintf("%+v", s)
+		}
+		return true, ""
+	})
+	if err := <-writerDone; err != nil {
+		t.Fatal(err)
+	}
+
+	want := map[int]skelRow{}
+	got, err := db.QueryMaps(ctx, "SELECT id, v, s FROM fo.rows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got {
+		id, _ := strconv.Atoi(r["id"])
+		v, _ := strconv.Atoi(r["v"])
+		want[id] = skelRow{ID: id, V: v, S: r["s"]}
+	}
+	var fold map[int]skelRow
+	eventually(t, "the topic folded by key to equal SELECT *", 90*time.Second, func() (bool, string) {
+		msgs, err := harness.ReadAll(ctx, k.Bootstrap(), topic, 2*time.Second)
+		if err != nil {
+			return false, err.Error()
+		}
+		fold = map[int]skelRow{}
+		snapshotReads := 0
+		for _, m := range msgs {
+			e := decodeSkel(t, m)
+			if e.op == "r" {
+				snapshotReads++
+			}
+			if e.op == "d" {
+				delete(fold, e.key)
+			} else if e.after != nil {
+				fold[e.key] = *e.after
+			}
+		}
+		if snapshotReads != 100 {
+			// The new owner must resume from the committed binlog offset,
+			// not snapshot again.
+			t.Fatalf("%d snapshot events, want the 100 of the one snapshot", snapshotReads)
+		}
+		if len(fold) != len(want) {
+			return false, fmt.Sprintf("%d rows folded from %d events, table has %d", len(fold), len(msgs), len(want))
+		}
+		for id, r := range want {
+			if fold[id] != r {
+				return false, fmt.Sprintf("row %d: topic %+v, table %+v", id, fold[id], r)
+			}
+		}
+		return true, ""
+	})
 }

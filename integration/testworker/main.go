@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluicehq/sluice/connect"
 	_ "github.com/sluicehq/sluice/connectors/filestream"
+	_ "github.com/sluicehq/sluice/connectors/mysql"
 	_ "github.com/sluicehq/sluice/converters/all"
 	"github.com/sluicehq/sluice/runtime"
 	"github.com/sluicehq/sluice/runtime/distributed"
