@@ -885,3 +885,76 @@ func TestDistributedMySQLFailover(t *testing.T) {
 		return true, ""
 	})
 }
+
+// TestSluiceDistributedCommand runs the production binary's
+// `sluice distributed` with Kafka's FileStreamSource: one worker forms a
+// cluster by itself and runs the connector.
+func TestSluiceDistributedCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the sluice binary")
+	}
+	k := harness.KafkaForTest(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "sluice")
+	build := exec.Command("go", "build", "-o", bin, "../cmd/sluice")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("build sluice: %v", err)
+	}
+	input := filepath.Join(dir, "input.txt")
+	if err := os.WriteFile(input, []byte("one\ntwo\nthree\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	props := filepath.Join(dir, "worker.properties")
+	if err := os.WriteFile(props, []byte(strings.Join([]string{
+		"bootstrap.servers=" + k.Bootstrap(), "group.id=" + k.Topic("cmd"),
+		"config.storage.topic=" + k.Topic("cmd-configs"), "offset.storage.topic=" + k.Topic("cmd-offsets"), "status.storage.topic=" + k.Topic("cmd-status"),
+		"config.storage.replication.factor=-1", "offset.storage.replication.factor=-1", "status.storage.replication.factor=-1",
+		"key.converter=org.apache.kafka.connect.storage.StringConverter", "value.converter=org.apache.kafka.connect.storage.StringConverter",
+		"listeners=http://127.0.0.1:" + strconv.Itoa(port), "offset.flush.interval.ms=300",
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{t: t, bin: bin, props: props, port: port, log: filepath.Join(dir, "sluice.log")}
+	w.cmd = exec.Command(bin, "distributed", props)
+	logf, err := os.Create(w.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cmd.Stdout, w.cmd.Stderr = logf, logf
+	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := w.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		w.kill()
+		logf.Close()
+		if t.Failed() {
+			data, _ := os.ReadFile(w.log)
+			t.Logf("sluice log:\n%s", data)
+		}
+	})
+	eventually(t, "sluice distributed healthy", 60*time.Second, func() (bool, string) {
+		code, data, err := call("GET", w.url()+"/health", nil)
+		return err == nil && code == 200, fmt.Sprintf("%d %s %v", code, data, err)
+	})
+	topic := k.Topic("lines")
+	mustCall(t, "POST", w.url()+"/connectors", map[string]any{"name": "lines", "config": map[string]string{
+		"connector.class": "FileStreamSource", "file": input, "topic": topic}}, 201)
+	msgs, err := harness.ReadTopic(context.Background(), k.Bootstrap(), topic, 3, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		got = append(got, string(m.Value))
+	}
+	if strings.Join(got, ",") != "one,two,three" {
+		t.Errorf("lines = %v", got)
+	}
+	eventually(t, "offsets in the offsets topic", 30*time.Second, func() (bool, string) {
+		_, data, _ := call("GET", w.url()+"/connectors/lines/offsets", nil)
+		return bytes.Contains(data, []byte(`"position":14`)), string(data)
+	})
+}
