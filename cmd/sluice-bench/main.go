@@ -200,7 +200,7 @@ func run(ctx context.Context) error {
 						rep.bytes[key("catch-up", tb.t.name, v.name)] = sz
 					}
 					rep.add("catch-up", tb.t.name, v.name, res.rate, res.peakMB)
-					logf("catch-up %s %s run %d: %.0f rows/s, first ack after %s, peak RSS %.0f MiB", tb.t.name, v.name, run+1, res.rate, res.firstAck.Round(time.Millisecond), res.peakMB)
+					logf("catch-up %s %s run %d: %.0f rows/s, %.1f µs CPU/row, first ack after %s, peak RSS %.0f MiB", tb.t.name, v.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.firstAck.Round(time.Millisecond), res.peakMB)
 
 					sz = sizes[v.name]
 					topic := fmt.Sprintf("produce-only-%s-%s-%d", tb.t.name, v.name, run)
@@ -239,7 +239,7 @@ func run(ctx context.Context) error {
 					return fmt.Errorf("snapshot %s: %w", tb.t.name, err)
 				}
 				rep.add("snapshot", tb.t.name, steadyV[0].name, res.rate, res.peakMB)
-				logf("snapshot %s run %d: %.0f rows/s, peak RSS %.0f MiB", tb.t.name, run+1, res.rate, res.peakMB)
+				logf("snapshot %s run %d: %.0f rows/s, %.1f µs CPU/row, peak RSS %.0f MiB", tb.t.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.peakMB)
 			}
 			if rep.snapshotNA != "" {
 				break
@@ -452,9 +452,10 @@ func runBrokerChild() error {
 
 // catchUpResult is one catch-up run.
 type catchUpResult struct {
-	rate     float64       // rows/s from connector creation to the last acknowledgement
-	peakMB   float64       // VmHWM during the run
-	firstAck time.Duration // connector creation to the first acknowledgement
+	rate      float64       // rows/s from connector creation to the last acknowledgement
+	peakMB    float64       // VmHWM during the run
+	firstAck  time.Duration // connector creation to the first acknowledgement
+	cpuPerRow time.Duration // this process's CPU time per row: comparable on a busy machine
 }
 
 // catchUp streams the binlog range of a table from its start until every
@@ -468,7 +469,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 	defer e.kafka.DeleteTopics(context.Background(), p.topic())
 	resetOK := resetPeakRSS()
 	_, err := profiled("catchup-"+tableName+"-"+v.name, run, func() (float64, error) {
-		began := time.Now()
+		began, cpu0 := time.Now(), cpuTime()
 		pr, err := p.startPipeline(ctx)
 		if err != nil {
 			return 0, err
@@ -479,6 +480,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 			return 0, err
 		}
 		res.rate = float64(r.Rows) / end.Sub(began).Seconds()
+		res.cpuPerRow = (cpuTime() - cpu0) / time.Duration(r.Rows)
 		res.firstAck = first.Sub(began)
 		return res.rate, nil
 	})
@@ -512,7 +514,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 	defer e.kafka.DeleteTopics(context.Background(), p.topic())
 	resetOK := resetPeakRSS()
 	_, err := profiled("snapshot-"+tableName, run, func() (float64, error) {
-		began := time.Now()
+		began, cpu0 := time.Now(), cpuTime()
 		pr, err := p.startPipeline(ctx)
 		if err != nil {
 			return 0, err
@@ -523,6 +525,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 			return 0, err
 		}
 		res.rate = float64(want) / end.Sub(began).Seconds()
+		res.cpuPerRow = (cpuTime() - cpu0) / time.Duration(want)
 		res.firstAck = first.Sub(began)
 		return res.rate, nil
 	})

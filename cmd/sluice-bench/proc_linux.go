@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // childAttr kills the broker child when this process dies.
@@ -48,4 +49,14 @@ func rssMB() (peak, cur float64) {
 		}
 	}
 	return peak, cur
+}
+
+// cpuTime returns the CPU time (user + system) this process has used,
+// librdkafka's threads included.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,7 +2,10 @@
 
 package main
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 func childAttr() *syscall.SysProcAttr { return nil }
 
@@ -11,3 +14,5 @@ func childAttr() *syscall.SysProcAttr { return nil }
 func resetPeakRSS() bool { return false }
 
 func rssMB() (peak, cur float64) { return 0, 0 }
+
+func cpuTime() time.Duration { return 0 }

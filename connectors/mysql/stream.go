@@ -295,7 +295,11 @@ func (s *stream) newSyncer() *replication.BinlogSyncer {
 		ReadTimeout:             60 * time.Second,
 		DisableRetrySync:        true,
 		Logger:                  slog.New(discardHandler{}),
-		FillZeroLogPos:          s.server.Flavor == FlavorMariaDB && versionAtLeast(s.server.Version, 11, 4),
+		// go-mysql's default buffers 10,240 decoded events ahead of the
+		// reader: in catch-up that is ~100 MB of decoded rows held for
+		// nothing, since the queue behind it is full anyway.
+		EventCacheCount: binlogEventCache,
+		FillZeroLogPos:  s.server.Flavor == FlavorMariaDB && versionAtLeast(s.server.Version, 11, 4),
 	}
 	if s.opts.IncludeQuery && s.server.Flavor == FlavorMariaDB {
 		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
@@ -1030,6 +1034,11 @@ func versionAtLeast(v string, major, minor int) bool {
 	}
 	return ma > major || (ma == major && mi >= minor)
 }
+
+// binlogEventCache is how many decoded events the binlog syncer may read
+// ahead of the record builder: enough to keep both busy, few enough that
+// large rows events (up to binlog_row_event_max_size each) stay bounded.
+const binlogEventCache = 128
 
 type discardHandler struct{}
 
