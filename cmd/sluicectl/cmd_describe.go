@@ -250,7 +250,8 @@ func progressBar(f float64, width int) string {
 //     "snapshot_completed" key;
 //   - Sluice's MySQL connector's "snapshot_state" offset key, a JSON string
 //     {"v":1,"done":[tables],"rows":{table:rows queued}};
-//   - row counts in that offset as "snapshot_rows" (rows copied) and
+//   - row counts in that offset as "snapshot_rows" (rows copied, the sum of
+//     snapshot_state's rows where both are present) and
 //     "snapshot_total_rows" (estimate), which give a progress bar;
 //   - or a task status trace line such as "snapshot: 1200/5000 rows".
 //
@@ -279,7 +280,8 @@ func findSnapshotProgress(st rest.ConnectorStateInfo, offs []rest.ConnectorOffse
 		}
 		if running {
 			p.InProgress = true
-			p.Rows += number(o.Offset["snapshot_rows"])
+			rows, counted := o.Offset["snapshot_rows"]
+			p.Rows += number(rows)
 			p.TotalRows += number(o.Offset["snapshot_total_rows"])
 			if state, ok := o.Offset["snapshot_state"].(string); ok {
 				var ss struct {
@@ -289,8 +291,12 @@ func findSnapshotProgress(st rest.ConnectorStateInfo, offs []rest.ConnectorOffse
 				}
 				if json.Unmarshal([]byte(state), &ss) == nil && ss.V == 1 {
 					p.TablesDone += len(ss.Done)
-					for _, n := range ss.Rows {
-						p.Rows += n
+					// Sluice's MySQL connector writes snapshot_rows beside
+					// snapshot_state, as the sum of the same rows.
+					if !counted {
+						for _, n := range ss.Rows {
+							p.Rows += n
+						}
 					}
 				}
 			}

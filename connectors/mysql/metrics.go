@@ -82,7 +82,7 @@ func opName(op string) string {
 // counters from which the monitoring system derives rows/s and bytes/s.
 func (t *Task) Metrics() []connect.Metric {
 	t.mu.Lock()
-	s := t.stream
+	s, sn := t.stream, t.snap
 	t.mu.Unlock()
 	if s == nil || s.dts == nil {
 		return nil
@@ -93,6 +93,7 @@ func (t *Task) Metrics() []connect.Metric {
 		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions or table.operations.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 	}
+	out = appendSnapshotMetrics(out, sn)
 	m.mu.Lock()
 	keys := make([]metricKey, 0, len(m.counters))
 	for k := range m.counters {
@@ -111,6 +112,37 @@ func (t *Task) Metrics() []connect.Metric {
 		out = append(out,
 			connect.Metric{Name: "rows_total", Help: "Row changes emitted, per table and operation.", Kind: connect.Counter, Labels: labels, Value: float64(c.rows.Load())},
 			connect.Metric{Name: "bytes_total", Help: "Estimated bytes of row changes emitted, per table and operation.", Kind: connect.Counter, Labels: labels, Value: float64(c.bytes.Load())})
+	}
+	return out
+}
+
+// appendSnapshotMetrics adds the snapshot's progress: snapshot_running
+// always (0 when the task runs no snapshot), the rest while the task has
+// one, so a dashboard can draw rows done against rows estimated per table.
+func appendSnapshotMetrics(out []connect.Metric, sn *snapshotter) []connect.Metric {
+	running := 0.0
+	if sn != nil && sn.running.Load() {
+		running = 1
+	}
+	out = append(out, connect.Metric{Name: "snapshot_running", Help: "1 while the snapshot (initial, resumed or ad-hoc) reads tables, else 0.", Kind: connect.Gauge, Value: running})
+	if sn == nil {
+		return out
+	}
+	prog := sn.progressCopy()
+	done := 0
+	for _, p := range prog {
+		if p.State == ProgressDone {
+			done++
+		}
+	}
+	out = append(out,
+		connect.Metric{Name: "snapshot_tables_done", Help: "Tables the snapshot has finished, counting those finished before a restart.", Kind: connect.Gauge, Value: float64(done)},
+		connect.Metric{Name: "snapshot_tables_total", Help: "Tables the snapshot reads, counting those finished before a restart.", Kind: connect.Gauge, Value: float64(len(prog))})
+	for _, p := range prog {
+		labels := map[string]string{"table": p.Table}
+		out = append(out,
+			connect.Metric{Name: "snapshot_rows_done", Help: "Snapshot rows of a table queued for Kafka, counting those before a restart.", Kind: connect.Gauge, Labels: labels, Value: float64(p.RowsDone)},
+			connect.Metric{Name: "snapshot_rows_estimated", Help: "Estimated rows of a table (information_schema TABLE_ROWS, at least the rows read; exact once the table is done).", Kind: connect.Gauge, Labels: labels, Value: float64(p.RowsEstimated)})
 	}
 	return out
 }

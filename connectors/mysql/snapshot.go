@@ -61,6 +61,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -85,6 +86,17 @@ const (
 // unfinished snapshot (a JSON string: Kafka Connect offsets hold only
 // primitive values).
 const OffsetSnapshotState = "snapshot_state"
+
+// Offset keys summing up an unfinished snapshot's progress for tools that
+// read offsets (sluicectl describe draws its progress bar from them): rows
+// queued so far, counting those before a restart, and the estimated total
+// (information_schema's TABLE_ROWS, raised to the rows read where a table
+// turned out larger). Informational: a restart resumes from
+// OffsetSnapshotState alone.
+const (
+	OffsetSnapshotRows      = "snapshot_rows"
+	OffsetSnapshotTotalRows = "snapshot_total_rows"
+)
 
 // SnapshotOptions are the snapshot's settings.
 type SnapshotOptions struct {
@@ -345,6 +357,8 @@ type snapshotter struct {
 
 	mu       sync.Mutex
 	progress []*TableProgress
+	// running is set while run reads tables (Metrics' snapshot_running).
+	running atomic.Bool
 
 	// Owned by the emitter.
 	state snapshotState
@@ -609,6 +623,8 @@ func (sn *snapshotter) run(ctx context.Context, emit func(context.Context, *conn
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer sn.closeConns()
+	sn.running.Store(true)
+	defer sn.running.Store(false)
 	// A reader blocked in a network read wakes only when its connection
 	// closes.
 	stopWatch := context.AfterFunc(ctx, func() {
@@ -668,7 +684,7 @@ func (sn *snapshotter) run(ctx context.Context, emit func(context.Context, *conn
 	}()
 	go func() { wg.Wait(); close(batches) }()
 
-	em := &snapEmitter{sn: sn, emit: emit, first: sn.resumed == nil}
+	em := newSnapEmitter(sn, emit, tables)
 	emitErr := em.consume(ctx, batches)
 	if emitErr != nil {
 		fail(emitErr)
@@ -1174,6 +1190,36 @@ type snapEmitter struct {
 	first bool
 	held  *connect.SourceRecord
 	rows  int64
+	// queued is the sum of state.Rows; estimate the sum of the tables'
+	// contributions: the snapshot's progress summary in each offset.
+	queued, estimate int64
+}
+
+func newSnapEmitter(sn *snapshotter, emit func(context.Context, *connect.SourceRecord) error, tables []*snapTable) *snapEmitter {
+	em := &snapEmitter{sn: sn, emit: emit, first: sn.resumed == nil}
+	planned := make(map[string]bool, len(tables))
+	for _, t := range tables {
+		planned[t.name] = true
+		em.estimate += t.contribution(sn.state.Rows[t.name], false)
+	}
+	// Rows queued before a restart count whatever became of their table.
+	for name, n := range sn.state.Rows {
+		em.queued += n
+		if !planned[name] {
+			em.estimate += n
+		}
+	}
+	return em
+}
+
+// contribution is what a table adds to the snapshot's estimated total with
+// rows queued: its row estimate until it is done (or the rows read, where
+// more), then exactly the rows read.
+func (t *snapTable) contribution(rows int64, done bool) int64 {
+	if done {
+		return rows
+	}
+	return max(t.estimate, rows)
 }
 
 func (em *snapEmitter) offset(final bool) map[string]any {
@@ -1184,6 +1230,8 @@ func (em *snapEmitter) offset(final bool) map[string]any {
 	b, _ := json.Marshal(&em.sn.state)
 	m[OffsetSnapshot] = true
 	m[OffsetSnapshotState] = string(b)
+	m[OffsetSnapshotRows] = em.queued
+	m[OffsetSnapshotTotalRows] = max(em.estimate, em.queued)
 	return m
 }
 
@@ -1192,8 +1240,12 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 	before := em.offset(false)
 	for b := range batches {
 		t := b.table
+		was := sn.state.Rows[t.name]
+		now := was + int64(len(b.recs))
+		em.queued += now - was
+		em.estimate += t.contribution(now, b.final) - t.contribution(was, false)
 		if len(b.recs) > 0 {
-			sn.state.Rows[t.name] += int64(len(b.recs))
+			sn.state.Rows[t.name] = now
 			if b.lastKey != nil {
 				sn.state.Keys[t.name] = b.lastKey
 			}
@@ -1243,6 +1295,9 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 		before = after
 		sn.mu.Lock()
 		t.prog.RowsDone += int64(len(b.recs))
+		// An estimate below the rows read is a poor one: progress shows
+		// the rows read as the least the table holds.
+		t.prog.RowsEstimated = max(t.prog.RowsEstimated, t.prog.RowsDone)
 		if b.final {
 			t.prog.State, t.prog.Finished = ProgressDone, time.Now()
 			t.prog.RowsEstimated = t.prog.RowsDone

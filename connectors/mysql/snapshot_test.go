@@ -1,8 +1,12 @@
 package mysql
 
 import (
+	"context"
+	"log/slog"
 	"reflect"
 	"testing"
+
+	"github.com/sluicehq/sluice/connect"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
@@ -69,5 +73,96 @@ func TestParseSnapshotState(t *testing.T) {
 		if _, ok := parseSnapshotState(bad); ok {
 			t.Fatalf("accepted %v", bad)
 		}
+	}
+}
+
+// TestSnapshotOffsetProgress follows the progress summary through the
+// offsets of a resumed snapshot: one table done before the restart, one
+// resumed in the middle, one larger than its estimate, one new.
+func TestSnapshotOffsetProgress(t *testing.T) {
+	resumed := &snapshotState{V: 1, Done: []string{"d.done"}, Keys: map[string][]string{"d.mid": {"i:40"}},
+		Rows: map[string]int64{"d.done": 30, "d.mid": 40}}
+	opts := &Options{TopicPrefix: "srv"}
+	sn := newSnapshotter(opts, nil, &Server{}, slog.New(slog.DiscardHandler), resumed)
+	sn.start = Position{File: "b.000001", Pos: 4}
+	mid := &snapTable{name: "d.mid", estimate: 100, prog: &TableProgress{Table: "d.mid", RowsEstimated: 100, RowsDone: 40}}
+	big := &snapTable{name: "d.big", estimate: 2, prog: &TableProgress{Table: "d.big", RowsEstimated: 2}}
+	sn.progress = []*TableProgress{{Table: "d.done", State: ProgressDone, RowsDone: 30, RowsEstimated: 30}, mid.prog, big.prog}
+	var got []*connect.SourceRecord
+	em := newSnapEmitter(sn, func(_ context.Context, r *connect.SourceRecord) error { got = append(got, r); return nil }, []*snapTable{mid, big})
+
+	recs := func(n int) []*connect.SourceRecord {
+		out := make([]*connect.SourceRecord, n)
+		for i := range out {
+			out[i] = &connect.SourceRecord{}
+		}
+		return out
+	}
+	batches := make(chan *snapBatch, 8)
+	batches <- &snapBatch{table: mid, recs: recs(10), lastKey: []string{"i:50"}}
+	batches <- &snapBatch{table: big, recs: recs(5), lastKey: []string{"i:5"}, first: true}
+	batches <- &snapBatch{table: mid, recs: recs(20), final: true}
+	batches <- &snapBatch{table: big, recs: recs(3), final: true}
+	close(batches)
+	if err := em.consume(context.Background(), batches); err != nil {
+		t.Fatal(err)
+	}
+	if err := em.finish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The last record of each batch carries the offset after it; the
+	// held-back record ends the snapshot with the plain binlog offset.
+	want := []struct {
+		at          int
+		rows, total int64
+	}{
+		{9, 80, 132},   // 30 done + 50 of mid's ~100 + big's estimate of 2
+		{14, 85, 135},  // big read 5 rows, more than its estimate
+		{34, 105, 105}, // mid done with 70 rows: its estimate gives way
+		{36, 105, 105}, // inside big's last batch: the offset before it
+	}
+	for _, w := range want {
+		off := got[w.at].SourceOffset
+		if off[OffsetSnapshotRows] != w.rows || off[OffsetSnapshotTotalRows] != w.total {
+			t.Errorf("record %d: rows %v total %v, want %d/%d (%v)", w.at, off[OffsetSnapshotRows], off[OffsetSnapshotTotalRows], w.rows, w.total, off)
+		}
+		// The summary must not disturb a restart from this offset.
+		pos, err := ParsePosition(off)
+		if err != nil || !pos.Snapshot || pos.File != "b.000001" {
+			t.Errorf("record %d: ParsePosition = %+v, %v", w.at, pos, err)
+		}
+		if _, ok := parseSnapshotState(off); !ok {
+			t.Errorf("record %d: snapshot_state unreadable: %v", w.at, off)
+		}
+	}
+	if len(got) != 38 {
+		t.Fatalf("%d records emitted, want 38", len(got))
+	}
+	final := got[len(got)-1].SourceOffset
+	if _, ok := final[OffsetSnapshotRows]; ok {
+		t.Errorf("the snapshot's final offset still carries progress: %v", final)
+	}
+	if mid.prog.RowsEstimated != 70 || big.prog.RowsEstimated != 8 {
+		t.Errorf("table estimates after the snapshot: mid %d, big %d; want the rows read, 70 and 8", mid.prog.RowsEstimated, big.prog.RowsEstimated)
+	}
+}
+
+func TestSnapshotMetrics(t *testing.T) {
+	if m := appendSnapshotMetrics(nil, nil); len(m) != 1 || m[0].Name != "snapshot_running" || m[0].Value != 0 {
+		t.Fatalf("no snapshot: %+v", m)
+	}
+	sn := &snapshotter{progress: []*TableProgress{
+		{Table: "d.a", State: ProgressDone, RowsDone: 7, RowsEstimated: 7},
+		{Table: "d.b", State: ProgressRunning, RowsDone: 3, RowsEstimated: 10},
+	}}
+	sn.running.Store(true)
+	got := map[string]float64{}
+	for _, m := range appendSnapshotMetrics(nil, sn) {
+		got[m.Name+"|"+m.Labels["table"]] = m.Value
+	}
+	want := map[string]float64{"snapshot_running|": 1, "snapshot_tables_done|": 1, "snapshot_tables_total|": 2,
+		"snapshot_rows_done|d.a": 7, "snapshot_rows_estimated|d.a": 7, "snapshot_rows_done|d.b": 3, "snapshot_rows_estimated|d.b": 10}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }
