@@ -15,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -569,7 +570,26 @@ func profiled(name string, run int, f func() (float64, error)) (float64, error) 
 		return 0, fmt.Errorf("-cpuprofile: %w", err)
 	}
 	defer pprof.StopCPUProfile()
-	return f()
+	// The allocation profile (go tool pprof -sample_index=alloc_objects)
+	// covers the whole process lifetime, so it is taken as a delta.
+	before := heapProfile()
+	rate, err := f()
+	if err == nil && before != nil {
+		if hf, herr := os.Create(filepath.Join(*cpuDir, name+".allocs.pprof")); herr == nil {
+			_ = pprof.Lookup("allocs").WriteTo(hf, 0)
+			hf.Close()
+			_ = os.WriteFile(filepath.Join(*cpuDir, name+".allocs-base.pprof"), before, 0o644)
+		}
+	}
+	return rate, err
+}
+
+func heapProfile() []byte {
+	var b bytes.Buffer
+	if err := pprof.Lookup("allocs").WriteTo(&b, 0); err != nil {
+		return nil
+	}
+	return b.Bytes()
 }
 
 func logf(format string, args ...any) {

@@ -3,6 +3,7 @@ package mysql
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 )
 
@@ -75,6 +76,26 @@ func (p Position) Map() map[string]any {
 	}
 	if p.Captured != "" {
 		m[OffsetCaptured] = p.Captured
+	}
+	return m
+}
+
+// rowOffsets builds the source offsets of the rows of one binlog event,
+// which differ only in their row count: the shared fields are boxed once
+// and each row's map is a copy of them.
+type rowOffsets struct{ base map[string]any }
+
+func newRowOffsets(p Position) rowOffsets {
+	p.Rows = 0
+	return rowOffsets{base: p.Map()}
+}
+
+// at returns the offset after rows rows of the event, a fresh map the
+// record owns.
+func (o rowOffsets) at(rows int64) map[string]any {
+	m := maps.Clone(o.base)
+	if rows != 0 {
+		m[OffsetRow] = rows
 	}
 	return m
 }

@@ -77,6 +77,29 @@ type sourceInfo struct {
 }
 
 func (s *sourceInfo) build(schema *connect.Schema) *connect.Struct {
+	return connect.NewStructs(schema, s.values())
+}
+
+// rowSources builds the source structs of the rows of one binlog event:
+// everything but the row number is the same for all of them, so it is
+// boxed once and each row's values are a copy with its own row.
+type rowSources struct {
+	schema *connect.Schema
+	tmpl   []any
+}
+
+func newRowSources(schema *connect.Schema, s sourceInfo) rowSources {
+	return rowSources{schema: schema, tmpl: s.values()}
+}
+
+func (r rowSources) at(row int) *connect.Struct {
+	v := make([]any, len(r.tmpl))
+	copy(v, r.tmpl)
+	v[srcRow] = int32(row)
+	return connect.NewStructs(r.schema, v)
+}
+
+func (s *sourceInfo) values() []any {
 	v := make([]any, srcFieldCount)
 	v[srcVersion] = Version
 	v[srcConnector] = "mysql"
@@ -106,7 +129,7 @@ func (s *sourceInfo) build(schema *connect.Schema) *connect.Struct {
 	if s.query != "" {
 		v[srcQuery] = s.query
 	}
-	return connect.NewStructs(schema, v)
+	return v
 }
 
 // Schema change records, Debezium's layout. tableChanges is always present

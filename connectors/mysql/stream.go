@@ -828,15 +828,17 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		}
 		s.skip.active = false
 	}
+	// What every row of the event shares is built and boxed once.
 	now := time.Now()
-	nowMs, nowUs, nowNs := now.UnixMilli(), now.UnixMicro(), now.UnixNano()
+	var nowMs, nowUs, nowNs any = now.UnixMilli(), now.UnixMicro(), now.UnixNano()
 	eventPos := int64(h.LogPos - h.EventSize)
 	tsMs := int64(h.Timestamp) * 1000
+	sources := newRowSources(s.source, sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
+		serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, thread: s.cur.thread, query: s.cur.query})
+	rowOffs := newRowOffsets(s.cur.position(0))
 	for i := first; i < changes; i++ {
-		src := sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
-			serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, row: int32(i), thread: s.cur.thread, query: s.cur.query}
-		source := src.build(s.source)
-		done := s.cur.position(int64(i + 1)).Map()
+		source := sources.at(i)
+		done := rowOffs.at(int64(i + 1))
 		var before, after []any
 		if step == 2 {
 			before, after = e.Rows[2*i], e.Rows[2*i+1]
@@ -878,7 +880,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			if err != nil {
 				return nil, fmt.Errorf("table %s key: %w", ts.table.ID, err)
 			}
-			val := connect.NewStructs(ts.envelope, []any{bv, av, source, s.txBlock(ts), op, nowMs, nowUs, nowNs})
+			val := connect.NewStructs(ts.envelope, []any{bv, av, source, s.txBlock(ts), boxedOp(op), nowMs, nowUs, nowNs})
 			r := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: offset, Topic: ts.topic,
 				ValueSchema: ts.envelope, Value: val, Timestamp: tsMs}
 			if key != nil {
@@ -896,7 +898,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		var undone map[string]any
 		notDone := func() map[string]any {
 			if undone == nil {
-				undone = s.cur.position(int64(i)).Map()
+				undone = rowOffs.at(int64(i))
 			}
 			return undone
 		}
@@ -958,6 +960,25 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		}
 	}
 	return nil
+}
+
+// Operation codes as interface values, so records do not box them anew.
+var (
+	anyOpCreate any = connect.OpCreate
+	anyOpUpdate any = connect.OpUpdate
+	anyOpDelete any = connect.OpDelete
+)
+
+func boxedOp(op string) any {
+	switch op {
+	case connect.OpCreate:
+		return anyOpCreate
+	case connect.OpUpdate:
+		return anyOpUpdate
+	case connect.OpDelete:
+		return anyOpDelete
+	}
+	return op
 }
 
 // tombstone follows a delete: the same key and partition, a null value;
