@@ -281,14 +281,17 @@ func isConnectionError(err error) bool {
 
 func (s *stream) newSyncer() *replication.BinlogSyncer {
 	cfg := replication.BinlogSyncerConfig{
-		ServerID:                s.opts.ServerID,
-		Flavor:                  s.server.Flavor,
-		Host:                    s.opts.Host,
-		Port:                    uint16(s.opts.Port),
-		User:                    s.opts.User,
-		Password:                s.opts.Password.Value(),
-		TLSConfig:               s.dial.binlogTLS(),
-		ParseTime:               false,
+		ServerID:  s.opts.ServerID,
+		Flavor:    s.server.Flavor,
+		Host:      s.opts.Host,
+		Port:      uint16(s.opts.Port),
+		User:      s.opts.User,
+		Password:  s.opts.Password.Value(),
+		TLSConfig: s.dial.binlogTLS(),
+		// DATETIME/TIMESTAMP decode to time.Time and decodeRows renders
+		// them as the text ParseTime=false gives, without fmt.Sprintf.
+		ParseTime:               true,
+		RowsEventDecodeFunc:     decodeRows,
 		TimestampStringLocation: time.UTC,
 		UseDecimal:              false,
 		HeartbeatPeriod:         s.heartbeatPeriod(),

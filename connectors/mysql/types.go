@@ -573,8 +573,9 @@ func yearToInt32(v any) (any, error) {
 	return int32(n), err
 }
 
-// Temporal values arrive as strings (ParseTime=false keeps zero dates and
-// full precision); they are parsed by position, without time.Parse.
+// Temporal values arrive as strings (go-mysql's text, which keeps zero
+// dates and full precision; see rawtime_perf.go); they are parsed by
+// position, without time.Parse.
 
 func digits(s string, from, to int) (int, bool) {
 	if to > len(s) {
