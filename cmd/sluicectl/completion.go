@@ -12,46 +12,60 @@ import (
 // The scripts complete command words statically and connector names by
 // calling the hidden `sluicectl __complete connectors`, which prints one
 // name per line and nothing at all on any failure, so a down cluster never
-// spoils the shell.
+// spoils the shell. Each script reads the words before the cursor the same
+// way: options and their values are skipped (global ones may come before
+// or after the command), and --context/--cluster are passed on to
+// __complete, so names come from the cluster the line talks to.
 
 const bashCompletion = `# bash completion for sluicectl
 # Load with: source <(sluicectl completion bash)
 _sluicectl() {
-    local cur prev words cword
-    cur="${COMP_WORDS[COMP_CWORD]}"
-    prev="${COMP_WORDS[COMP_CWORD-1]}"
+    local cur="${COMP_WORDS[COMP_CWORD]}"
     local cmds="%[1]s"
-    local cmd="" sub="" i
-    for ((i=1; i<COMP_CWORD; i++)); do
-        case "${COMP_WORDS[i]}" in
-            --context|--cluster|-o|--output|-f|--filename|--for|--timeout|--type|--scope|--set|--unset|--interval|--count) ((i++)) ;;
+    # The line is split on blanks rather than COMP_WORDS, which bash also
+    # breaks at ':' and '=' (a --cluster URL would become several words).
+    local line="${COMP_LINE:0:COMP_POINT}"
+    local -a w pos ctl=(sluicectl)
+    read -ra w <<< "$line"
+    if [[ ! "$line" =~ [[:space:]]$ ]] && ((${#w[@]} > 0)); then
+        w=("${w[@]:0:${#w[@]}-1}")
+    fi
+    local prev="" i
+    ((${#w[@]} > 1)) && prev="${w[${#w[@]}-1]}"
+    for ((i=1; i<${#w[@]}; i++)); do
+        case "${w[i]}" in
+            --context|--cluster) ctl+=("${w[i]}" "${w[i+1]}"); ((i++)) ;;
+            --context=*|--cluster=*) ctl+=("${w[i]}") ;;
+            -o|--output|-f|--filename|--for|--timeout|--type|--scope|--set|--unset|--interval|--count|--username|--password|--ca-file|--cert-file|--key-file) ((i++)) ;;
             -*) ;;
-            *) if [[ -z "$cmd" ]]; then cmd="${COMP_WORDS[i]}"; elif [[ -z "$sub" ]]; then sub="${COMP_WORDS[i]}"; fi ;;
+            *) pos+=("${w[i]}") ;;
         esac
     done
     case "$prev" in
         -o|--output) COMPREPLY=($(compgen -W "table json yaml" -- "$cur")); return ;;
-        -f|--filename) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        -f|--filename|--ca-file|--cert-file|--key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --for) COMPREPLY=($(compgen -W "running paused stopped failed deleted" -- "$cur")); return ;;
         --scope) COMPREPLY=($(compgen -W "worker cluster" -- "$cur")); return ;;
         --type) COMPREPLY=($(compgen -W "source sink converter header_converter transformation predicate" -- "$cur")); return ;;
         --context) COMPREPLY=($(compgen -W "$(sluicectl __complete contexts 2>/dev/null)" -- "$cur")); return ;;
+        --cluster|--timeout|--set|--unset|--interval|--count|--username|--password) COMPREPLY=(); return ;;
     esac
-    if [[ -z "$cmd" ]]; then
+    local n=${#pos[@]} cmd="${pos[0]}" sub="${pos[1]}"
+    if ((n == 0)); then
         COMPREPLY=($(compgen -W "$cmds" -- "$cur")); return
     fi
     local words_here=""
     case "$cmd" in
-        get) if [[ -z "$sub" ]]; then words_here="connectors plugins tasks offsets"; elif [[ "$sub" == tasks || "$sub" == offsets ]]; then words_here="$(sluicectl __complete connectors 2>/dev/null)"; fi ;;
-        describe) if [[ -z "$sub" ]]; then words_here="connector plugin"; elif [[ "$sub" == connector ]]; then words_here="$(sluicectl __complete connectors 2>/dev/null)"; fi ;;
-        patch) if [[ -z "$sub" ]]; then words_here="connector"; else words_here="$(sluicectl __complete connectors 2>/dev/null)"; fi ;;
-        offsets) if [[ -z "$sub" ]]; then words_here="get alter reset"; else words_here="$(sluicectl __complete connectors 2>/dev/null)"; fi ;;
-        loggers) if [[ -z "$sub" ]]; then words_here="get set"; fi ;;
-        restart) if [[ -z "$sub" ]]; then words_here="task $(sluicectl __complete connectors 2>/dev/null)"; elif [[ "$sub" == task ]]; then words_here="$(sluicectl __complete connectors 2>/dev/null)"; fi ;;
-        pause|resume|stop|delete|wait) if [[ -z "$sub" ]]; then words_here="$(sluicectl __complete connectors 2>/dev/null)"; fi ;;
-        config) if [[ -z "$sub" ]]; then words_here="set-context use-context get-contexts current-context delete-context"; elif [[ "$sub" == use-context || "$sub" == delete-context || "$sub" == set-context ]]; then words_here="$(sluicectl __complete contexts 2>/dev/null)"; fi ;;
-        completion) if [[ -z "$sub" ]]; then words_here="bash zsh fish"; fi ;;
-        help) if [[ -z "$sub" ]]; then words_here="$cmds"; fi ;;
+        get) if ((n == 1)); then words_here="connectors plugins tasks offsets"; elif ((n == 2)) && [[ "$sub" == tasks || "$sub" == offsets ]]; then words_here="$("${ctl[@]}" __complete connectors 2>/dev/null)"; fi ;;
+        describe) if ((n == 1)); then words_here="connector plugin"; elif ((n == 2)) && [[ "$sub" == connector ]]; then words_here="$("${ctl[@]}" __complete connectors 2>/dev/null)"; fi ;;
+        patch) if ((n == 1)); then words_here="connector"; elif ((n == 2)); then words_here="$("${ctl[@]}" __complete connectors 2>/dev/null)"; fi ;;
+        offsets) if ((n == 1)); then words_here="get alter reset"; elif ((n == 2)); then words_here="$("${ctl[@]}" __complete connectors 2>/dev/null)"; fi ;;
+        loggers) if ((n == 1)); then words_here="get set"; fi ;;
+        restart) if ((n == 1)); then words_here="task $("${ctl[@]}" __complete connectors 2>/dev/null)"; elif ((n == 2)) && [[ "$sub" == task ]]; then words_here="$("${ctl[@]}" __complete connectors 2>/dev/null)"; fi ;;
+        pause|resume|stop|delete|wait) if ((n == 1)); then words_here="$("${ctl[@]}" __complete connectors 2>/dev/null)"; fi ;;
+        config) if ((n == 1)); then words_here="set-context use-context get-contexts current-context delete-context"; elif ((n == 2)) && [[ "$sub" == use-context || "$sub" == delete-context || "$sub" == set-context ]]; then words_here="$(sluicectl __complete contexts 2>/dev/null)"; fi ;;
+        completion) if ((n == 1)); then words_here="bash zsh fish"; fi ;;
+        help) if ((n == 1)); then words_here="$cmds"; fi ;;
     esac
     COMPREPLY=($(compgen -W "$words_here" -- "$cur"))
 }
@@ -60,73 +74,137 @@ complete -o default -F _sluicectl sluicectl
 
 const zshCompletion = `#compdef sluicectl
 # zsh completion for sluicectl
-# Load with: source <(sluicectl completion zsh)   (after compinit)
+# Load with: autoload -U compinit && compinit; source <(sluicectl completion zsh)
 _sluicectl() {
-    local -a cmds connectors
+    local -a cmds pos ctl
     cmds=(%[2]s)
-    local cmd="${words[2]}" sub="${words[3]}"
-    case "${words[CURRENT-1]}" in
+    ctl=(sluicectl)
+    local i w
+    for (( i = 2; i < CURRENT; i++ )); do
+        w=${words[i]}
+        case $w in
+            --context|--cluster) (( i + 1 < CURRENT )) && ctl+=($w ${words[i+1]}); (( i++ )) ;;
+            --context=*|--cluster=*) ctl+=($w) ;;
+            -o|--output|-f|--filename|--for|--timeout|--type|--scope|--set|--unset|--interval|--count|--username|--password|--ca-file|--cert-file|--key-file) (( i++ )) ;;
+            -*) ;;
+            *) pos+=($w) ;;
+        esac
+    done
+    case ${words[CURRENT-1]} in
         -o|--output) compadd table json yaml; return ;;
-        -f|--filename) _files; return ;;
+        -f|--filename|--ca-file|--cert-file|--key-file) _files; return ;;
         --for) compadd running paused stopped failed deleted; return ;;
         --scope) compadd worker cluster; return ;;
         --type) compadd source sink converter header_converter transformation predicate; return ;;
-        --context) compadd ${(f)"$(sluicectl __complete contexts 2>/dev/null)"}; return ;;
+        --context) compadd -- ${(f)"$(sluicectl __complete contexts 2>/dev/null)"}; return ;;
+        --cluster|--timeout|--set|--unset|--interval|--count|--username|--password) return 1 ;;
     esac
-    if (( CURRENT == 2 )); then
+    local n=${#pos} cmd=${pos[1]} sub=${pos[2]}
+    if (( n == 0 )); then
         _describe 'command' cmds; return
     fi
-    connectors=(${(f)"$(sluicectl __complete connectors 2>/dev/null)"})
-    case "$cmd" in
-        get) if (( CURRENT == 3 )); then compadd connectors plugins tasks offsets; elif [[ "$sub" == tasks || "$sub" == offsets ]]; then compadd -a connectors; fi ;;
-        describe) if (( CURRENT == 3 )); then compadd connector plugin; elif [[ "$sub" == connector ]]; then compadd -a connectors; fi ;;
-        patch) if (( CURRENT == 3 )); then compadd connector; else compadd -a connectors; fi ;;
-        offsets) if (( CURRENT == 3 )); then compadd get alter reset; else compadd -a connectors; fi ;;
-        loggers) if (( CURRENT == 3 )); then compadd get set; fi ;;
-        restart) if (( CURRENT == 3 )); then compadd task; compadd -a connectors; elif [[ "$sub" == task ]]; then compadd -a connectors; fi ;;
-        pause|resume|stop|delete|wait) if (( CURRENT == 3 )); then compadd -a connectors; fi ;;
-        config) if (( CURRENT == 3 )); then compadd set-context use-context get-contexts current-context delete-context; else compadd ${(f)"$(sluicectl __complete contexts 2>/dev/null)"}; fi ;;
-        completion) if (( CURRENT == 3 )); then compadd bash zsh fish; fi ;;
+    case $cmd in
+        get) if (( n == 1 )); then compadd connectors plugins tasks offsets; elif (( n == 2 )) && [[ $sub == tasks || $sub == offsets ]]; then _sluicectl_names connectors; fi ;;
+        describe) if (( n == 1 )); then compadd connector plugin; elif (( n == 2 )) && [[ $sub == connector ]]; then _sluicectl_names connectors; fi ;;
+        patch) if (( n == 1 )); then compadd connector; elif (( n == 2 )); then _sluicectl_names connectors; fi ;;
+        offsets) if (( n == 1 )); then compadd get alter reset; elif (( n == 2 )); then _sluicectl_names connectors; fi ;;
+        loggers) if (( n == 1 )); then compadd get set; fi ;;
+        restart) if (( n == 1 )); then compadd task; _sluicectl_names connectors; elif (( n == 2 )) && [[ $sub == task ]]; then _sluicectl_names connectors; fi ;;
+        pause|resume|stop|delete|wait) if (( n == 1 )); then _sluicectl_names connectors; fi ;;
+        config) if (( n == 1 )); then compadd set-context use-context get-contexts current-context delete-context; elif (( n == 2 )) && [[ $sub == use-context || $sub == delete-context || $sub == set-context ]]; then compadd -- ${(f)"$(sluicectl __complete contexts 2>/dev/null)"}; fi ;;
+        completion) if (( n == 1 )); then compadd bash zsh fish; fi ;;
+        help) if (( n == 1 )); then _describe 'command' cmds; fi ;;
         apply|validate) _files ;;
     esac
+}
+# _sluicectl_names adds connector names; it runs the caller's ctl:
+# sluicectl with the line's --context/--cluster.
+_sluicectl_names() {
+    local -a names
+    names=(${(f)"$(${ctl:-sluicectl} __complete $1 2>/dev/null)"})
+    (( ${#names} )) && compadd -a names
 }
 compdef _sluicectl sluicectl
 `
 
 const fishCompletion = `# fish completion for sluicectl
 # Load with: sluicectl completion fish | source
+# __sluicectl_args prints the words typed before the cursor that are not
+# options or option values: the command, its subcommand, names.
+function __sluicectl_args
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    for w in $words
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case --context --cluster -o --output -f --filename --for --timeout --type --scope --set --unset --interval --count --username --password --ca-file --cert-file --key-file
+                set skip 1
+            case '-*'
+            case '*'
+                echo $w
+        end
+    end
+end
+# __sluicectl_names prints connector names from the cluster the line's
+# --context/--cluster name.
+function __sluicectl_names
+    set -l words (commandline -opc)
+    set -l ctl
+    set -l n (count $words)
+    for i in (seq 2 $n)
+        switch $words[$i]
+            case --context --cluster
+                if test $i -lt $n
+                    set -a ctl $words[$i] $words[(math $i + 1)]
+                end
+            case '--context=*' '--cluster=*'
+                set -a ctl $words[$i]
+        end
+    end
+    sluicectl $ctl __complete $argv[1] 2>/dev/null
+end
 function __sluicectl_no_cmd
-    set -l words (commandline -opc)
-    test (count $words) -eq 1
+    test (count (__sluicectl_args)) -eq 0
 end
+# __sluicectl_cmd_is CMD...: the command is one of CMD.
 function __sluicectl_cmd_is
-    set -l words (commandline -opc)
-    test (count $words) -ge 2; and contains -- $words[2] $argv
+    set -l a (__sluicectl_args)
+    test (count $a) -ge 1; and contains -- $a[1] $argv
 end
+# __sluicectl_sub_is SUB...: the word after the command is one of SUB.
+function __sluicectl_sub_is
+    set -l a (__sluicectl_args)
+    test (count $a) -ge 2; and contains -- $a[2] $argv
+end
+# __sluicectl_nargs N: N words (the command included) are typed.
 function __sluicectl_nargs
-    set -l words (commandline -opc)
-    test (count $words) -eq $argv[1]
+    test (count (__sluicectl_args)) -eq $argv[1]
 end
 complete -c sluicectl -f
 %[3]s
 complete -c sluicectl -l context -x -a '(sluicectl __complete contexts 2>/dev/null)' -d 'context to use'
 complete -c sluicectl -l cluster -x -d 'cluster URL'
 complete -c sluicectl -s o -l output -x -a 'table json yaml' -d 'output format'
-complete -c sluicectl -n '__sluicectl_cmd_is get; and __sluicectl_nargs 2' -a 'connectors plugins tasks offsets'
-complete -c sluicectl -n '__sluicectl_cmd_is get; and __sluicectl_nargs 3' -a '(sluicectl __complete connectors 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is describe; and __sluicectl_nargs 2' -a 'connector plugin'
-complete -c sluicectl -n '__sluicectl_cmd_is describe patch; and __sluicectl_nargs 3' -a '(sluicectl __complete connectors 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is patch; and __sluicectl_nargs 2' -a 'connector'
-complete -c sluicectl -n '__sluicectl_cmd_is offsets; and __sluicectl_nargs 2' -a 'get alter reset'
-complete -c sluicectl -n '__sluicectl_cmd_is offsets; and __sluicectl_nargs 3' -a '(sluicectl __complete connectors 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is loggers; and __sluicectl_nargs 2' -a 'get set'
-complete -c sluicectl -n '__sluicectl_cmd_is restart; and __sluicectl_nargs 2' -a 'task (sluicectl __complete connectors 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is restart; and __sluicectl_nargs 3' -a '(sluicectl __complete connectors 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is pause resume stop delete wait; and __sluicectl_nargs 2' -a '(sluicectl __complete connectors 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is config; and __sluicectl_nargs 2' -a 'set-context use-context get-contexts current-context delete-context'
-complete -c sluicectl -n '__sluicectl_cmd_is config; and __sluicectl_nargs 3' -a '(sluicectl __complete contexts 2>/dev/null)'
-complete -c sluicectl -n '__sluicectl_cmd_is completion; and __sluicectl_nargs 2' -a 'bash zsh fish'
-complete -c sluicectl -n '__sluicectl_cmd_is apply validate offsets' -s f -r -F -d 'file'
+complete -c sluicectl -n '__sluicectl_cmd_is get; and __sluicectl_nargs 1' -a 'connectors plugins tasks offsets'
+complete -c sluicectl -n '__sluicectl_cmd_is get; and __sluicectl_sub_is tasks offsets; and __sluicectl_nargs 2' -a '(__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is describe; and __sluicectl_nargs 1' -a 'connector plugin'
+complete -c sluicectl -n '__sluicectl_cmd_is describe; and __sluicectl_sub_is connector; and __sluicectl_nargs 2' -a '(__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is patch; and __sluicectl_nargs 1' -a 'connector'
+complete -c sluicectl -n '__sluicectl_cmd_is patch; and __sluicectl_nargs 2' -a '(__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is offsets; and __sluicectl_nargs 1' -a 'get alter reset'
+complete -c sluicectl -n '__sluicectl_cmd_is offsets; and __sluicectl_nargs 2' -a '(__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is loggers; and __sluicectl_nargs 1' -a 'get set'
+complete -c sluicectl -n '__sluicectl_cmd_is restart; and __sluicectl_nargs 1' -a 'task (__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is restart; and __sluicectl_sub_is task; and __sluicectl_nargs 2' -a '(__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is pause resume stop delete wait; and __sluicectl_nargs 1' -a '(__sluicectl_names connectors)'
+complete -c sluicectl -n '__sluicectl_cmd_is config; and __sluicectl_nargs 1' -a 'set-context use-context get-contexts current-context delete-context'
+complete -c sluicectl -n '__sluicectl_cmd_is config; and __sluicectl_sub_is set-context use-context delete-context; and __sluicectl_nargs 2' -a '(sluicectl __complete contexts 2>/dev/null)'
+complete -c sluicectl -n '__sluicectl_cmd_is completion; and __sluicectl_nargs 1' -a 'bash zsh fish'
+complete -c sluicectl -n '__sluicectl_cmd_is apply validate offsets' -s f -l filename -r -F -d 'file'
 complete -c sluicectl -n '__sluicectl_cmd_is wait' -l for -x -a 'running paused stopped failed deleted'
 complete -c sluicectl -n '__sluicectl_cmd_is wait' -l timeout -x
 complete -c sluicectl -n '__sluicectl_cmd_is loggers' -l scope -x -a 'worker cluster'
