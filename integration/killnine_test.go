@@ -130,7 +130,7 @@ func startK9Consumer(t *testing.T, bootstrap string, topics ...string) *k9Consum
 	t.Helper()
 	c, err := kafka.NewConsumer(&kafka.ConfigMap{
 		"bootstrap.servers":        bootstrap,
-		"group.id":                 "k9-reader",
+		"group.id":                 "k9-reader-" + topics[0],
 		"enable.auto.commit":       false,
 		"enable.auto.offset.store": false,
 		"isolation.level":          "read_uncommitted",
@@ -640,12 +640,16 @@ func TestKillNineMidStream(t *testing.T) {
 
 	// Kill 1: in steady streaming, with a committed streaming offset.
 	kc.waitCount("", 3*seed+1500, 60*time.Second, w)
+	deadline := time.Now().Add(60 * time.Second)
+	for c := kw.committed(); c == nil || c["snapshot"] != nil; c = kw.committed() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no streaming offset committed within 60 s; last %v\nworker log:\n%s", c, w.log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	wr.running(t)
 	w.kill()
 	c1 := kw.committed()
-	if c1 == nil || c1["snapshot"] != nil {
-		t.Fatalf("the first kill did not land in streaming: committed offset %v", c1)
-	}
 	atKill1 := kc.count("")
 	phase("kill 1")
 	time.Sleep(time.Second) // the writer goes on while no worker runs
@@ -655,7 +659,7 @@ func TestKillNineMidStream(t *testing.T) {
 	// changes made while it was down.
 	w = kw.start()
 	phase("restart 1")
-	deadline := time.Now().Add(60 * time.Second)
+	deadline = time.Now().Add(60 * time.Second)
 	for {
 		if c := kw.committed(); c != nil && (c["file"] != c1["file"] || c["pos"] != c1["pos"] || c["event"] != c1["event"] || c["row"] != c1["row"]) {
 			break
@@ -804,6 +808,21 @@ func TestKillNineMidSnapshot(t *testing.T) {
 	phase(fmt.Sprintf("the killed worker's %d snapshot records read back", readsBefore))
 	w = kw.start()
 	phase("restart")
+	// The task's progress metric counts the rows before the kill: it starts
+	// at the committed batch, not at zero.
+	rowsDone := func() (string, float64) {
+		for series, v := range rtScrape(t, kw.rest) {
+			if strings.Contains(series, "snapshot_rows_done{") && strings.Contains(series, `table="`+table+`"`) {
+				return series, v
+			}
+		}
+		return "", -1
+	}
+	metric, atRestart := rowsDone()
+	if metric == "" || atRestart < float64(committedRows) {
+		t.Fatalf("right after the restart snapshot_rows_done of %s is %v (%q); the committed offset had %d rows", table, atRestart, metric, committedRows)
+	}
+	t.Logf("right after the restart: %s %.0f", metric, atRestart)
 	deadline = time.Now().Add(90 * time.Second)
 	for !strings.Contains(w.log.String(), "snapshot complete") {
 		if time.Now().After(deadline) {
@@ -814,6 +833,9 @@ func TestKillNineMidSnapshot(t *testing.T) {
 	}
 	wr.stop(t)
 	phase("snapshot complete, writer stopped")
+	if _, final := rowsDone(); final > float64(wr.nextID.Load()) {
+		t.Fatalf("snapshot_rows_done of %s is %.0f at the end, more than the %d ids the table ever had: rows were counted twice", table, final, wr.nextID.Load())
+	}
 	log2 := w.log.String()
 	if !k9ResumeLog.MatchString(log2) {
 		t.Fatalf("the restarted worker did not log that it resumes the snapshot:\n%s", log2)
