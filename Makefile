@@ -7,6 +7,8 @@ PKGS := ./...
 # Seconds each fuzz target runs inside `make test`.
 FUZZTIME ?= 4s
 TEST_TIMEOUT ?= 15m
+# Integration tests mostly wait on servers, so more run at once than there are cores.
+TEST_PARALLEL ?= 4
 
 .PHONY: all build test unit vet fuzz demo bench clean mariadb
 
@@ -32,7 +34,7 @@ mariadb:
 # tests skip without MariaDB only outside CI; with CI=true they fail.
 test: vet build
 	@bash scripts/ensure-mariadb.sh || [ "$${CI:-}" != "true" ] || exit 1
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -parallel $(TEST_PARALLEL) $(PKGS)
 	@$(MAKE) --no-print-directory fuzz
 
 fuzz:

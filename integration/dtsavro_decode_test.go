@@ -65,6 +65,7 @@ type nodeResult struct {
 // schema reading them the same way, and avsc's re-encoding of what it read
 // byte-identical to Sluice's output.
 func TestDTSAvroDecodesWithAvsc(t *testing.T) {
+	t.Parallel()
 	node, npm := nodeTool(t)
 	dir := nodeModules(t, npm)
 

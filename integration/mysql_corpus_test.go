@@ -211,6 +211,7 @@ func mariadbTestScript(path string) (string, error) {
 }
 
 func TestMySQLCorpus(t *testing.T) {
+	t.Parallel()
 	t.Run("mariadb-mysql-test", func(t *testing.T) {
 		t.Parallel()
 		testCorpusMariadbBinlog(t)

@@ -74,6 +74,7 @@ func gapsCreateConnector(t *testing.T, rest, name string, cfg map[string]string)
 // Java's String.hashCode picks (of the primary key, or of "<db>.<table>"),
 // with the configured message key, through the real runtime and Kafka.
 func TestMySQLGapsSnapshotRouted(t *testing.T) {
+	t.Parallel()
 	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	k := harness.KafkaForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -188,6 +189,7 @@ func TestMySQLGapsSnapshotRouted(t *testing.T) {
 // stream reach dbserver1.inventory.customers. The 1.x spellings
 // (database.server.name, database.whitelist, database.history.*) work too.
 func TestMySQLGapsDebeziumConfig(t *testing.T) {
+	t.Parallel()
 	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	k := harness.KafkaForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -300,6 +302,7 @@ func TestMySQLGapsDebeziumConfig(t *testing.T) {
 // row statements (binlog_annotate_row_events), source.query carries each
 // row change's statement; without include.query it stays null.
 func TestMySQLGapsIncludeQuery(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{ExtraArgs: []string{"--binlog-annotate-row-events=ON"}})
 	myExec(t, m, "CREATE DATABASE shop", "CREATE TABLE shop.q (id INT PRIMARY KEY, v VARCHAR(10))")
 	stmts := []string{
@@ -371,6 +374,7 @@ func gapsRows(t *testing.T, task *mysql.Task, offsets *myOffsets, topic string, 
 // with the columns of its own time, from the schema history file. The
 // precheck accepts MINIMAL only with a history file.
 func TestMySQLGapsSchemaHistory(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{BinlogRowMetadata: "MINIMAL"})
 	myExec(t, m, "CREATE DATABASE shop", "CREATE TABLE shop.h (id INT NOT NULL PRIMARY KEY, a VARCHAR(10), b INT)")
 	history := filepath.Join(t.TempDir(), "history", "shop.jsonl")
@@ -457,6 +461,7 @@ func TestMySQLGapsSchemaHistory(t *testing.T) {
 // before that point are not streamed again (ver only increases per key),
 // a loses nothing, and after further writes each topic folds to SELECT *.
 func TestMySQLGapsAdhocSnapshot(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	createVerTables(t, m, map[string]int{"a": 300, "b": 500})
 	offsets := &myOffsets{}

@@ -322,6 +322,7 @@ func optPollUntilError(t *testing.T, task *mysql.Task, within time.Duration) err
 }
 
 func TestMySQLRetryWindow(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE r", "CREATE TABLE r.t (id INT PRIMARY KEY)")
 	ctx := context.Background()

@@ -225,6 +225,7 @@ func (w *writer) finish(t *testing.T) {
 // whole snapshot; each topic folds to exactly the table, and per key the
 // changes arrive once and in order after the snapshot row.
 func TestMySQLSnapshotConsistentUnderWrites(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	sizes := map[string]int{"a": 100_000, "b": 60_000, "c": 40_000}
 	createVerTables(t, m, sizes)
@@ -261,6 +262,7 @@ func TestMySQLSnapshotConsistentUnderWrites(t *testing.T) {
 // from the last committed batch, and the topics fold to the table even
 // though rows changed before, during and after the crash.
 func TestMySQLSnapshotResumeAfterCrash(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	const rows = 100_000
 	createVerTables(t, m, map[string]int{"big": rows, "small": 5_000})
@@ -328,6 +330,7 @@ func TestMySQLSnapshotResumeAfterCrash(t *testing.T) {
 // Every column type: the snapshot's record equals the stream's record of the
 // same row, schema and value.
 func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE shop",
 		`CREATE TABLE shop.types (
@@ -410,6 +413,7 @@ func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
 
 // Acceptance 3: the sakila data set snapshots completely.
 func TestMySQLSnapshotSakila(t *testing.T) {
+	t.Parallel()
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..", "shared", "corpus", "sakila")
 	if _, err := os.Stat(dir); err != nil {

@@ -143,6 +143,7 @@ func myEnvelope(t *testing.T, r *connect.SourceRecord) (op string, before, after
 }
 
 func TestMySQLStreamTypes(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE shop",
 		`CREATE TABLE shop.types (
@@ -271,6 +272,7 @@ func TestMySQLStreamTypes(t *testing.T) {
 }
 
 func TestMySQLStreamPrimaryKeyChangeAndFilters(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE a", "CREATE DATABASE b",
 		"CREATE TABLE a.t (id INT PRIMARY KEY, v VARCHAR(10), secret VARCHAR(10))",
@@ -311,6 +313,7 @@ func TestMySQLStreamPrimaryKeyChangeAndFilters(t *testing.T) {
 }
 
 func TestMySQLStreamDDL(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE inv", "CREATE TABLE inv.items (id INT PRIMARY KEY, name VARCHAR(20))")
 	offsets := &myOffsets{}
@@ -368,6 +371,7 @@ func TestMySQLStreamDDL(t *testing.T) {
 // TestMySQLStreamResumeMidTransaction stops after part of a transaction was
 // acknowledged and checks a restart continues with exactly the next row.
 func TestMySQLStreamResumeMidTransaction(t *testing.T) {
+	t.Parallel()
 	// MariaDB always writes GTIDs; the file/pos case drops them from the
 	// stored offset, as an offset written without GTIDs would be.
 	for _, gtid := range []bool{false, true} {
@@ -437,6 +441,7 @@ func TestMySQLStreamResumeMidTransaction(t *testing.T) {
 }
 
 func TestMySQLConnectorErrors(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	props := myStreamProps(m, "database.password", "wrong-secret")
 	task := mysql.NewTask()

@@ -95,6 +95,7 @@ func writeLines(t *testing.T, path string, from, to int) {
 // (standalone herder, real broker, FileStreamSource) and validates each
 // typed answer against Kafka's OpenAPI spec (issue 8, acceptance 1).
 func TestRESTConformanceAgainstWorker(t *testing.T) {
+	t.Parallel()
 	doc := resttest.LoadSpec(t)
 	k := harness.KafkaForTest(t)
 	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
@@ -116,6 +117,7 @@ func TestRESTConformanceAgainstWorker(t *testing.T) {
 // from the altered position (OffsetsApiIntegrationTest's source case: only
 // the last 5 of 10 records are produced).
 func TestOffsetsAlteredBeforeFirstRun(t *testing.T) {
+	t.Parallel()
 	doc := resttest.LoadSpec(t)
 	k := harness.KafkaForTest(t)
 	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
@@ -196,6 +198,7 @@ func curl(t *testing.T, args ...string) (body string, status string, err error) 
 
 // TLS and basic auth with a real client (issue 8, acceptance 4).
 func TestRESTOverTLSWithBasicAuthUsingCurl(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("curl is not installed")
@@ -265,6 +268,7 @@ func TestRESTOverTLSWithBasicAuthUsingCurl(t *testing.T) {
 // Validation reports bad transforms, predicates and converters as config
 // errors with the right count (ConnectorValidationIntegrationTest).
 func TestValidateCountsPluginErrors(t *testing.T) {
+	t.Parallel()
 	doc := resttest.LoadSpec(t)
 	k := harness.KafkaForTest(t)
 	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})

@@ -39,6 +39,7 @@ func rtRSS(pid int) (int64, error) {
 // port, same data). The worker's memory stays bounded while it cannot
 // write, no line is lost, and the pipeline resumes.
 func TestRuntimeBrokerOutageBackpressure(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("takes 90 s")
 	}

@@ -19,6 +19,7 @@ import (
 // unwrap transform (Debezium's class name) → ValueToKey → RegexRouter →
 // Kafka, read back by a real consumer.
 func TestRuntimeTransformsChainOnMySQL(t *testing.T) {
+	t.Parallel()
 	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	k := harness.KafkaForTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -60,6 +60,7 @@ func decodeSkel(t *testing.T, m *kafka.Message) skelEvent {
 // worker restart (nothing lost, nothing repeated) and a kill -9 (nothing
 // lost, and nothing at or before the last committed offset repeated).
 func TestSkeletonEndToEnd(t *testing.T) {
+	t.Parallel()
 	const n = 1000
 	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	k := harness.KafkaForTest(t)

@@ -150,6 +150,7 @@ func startDevWorker(t *testing.T) string {
 // `sluice dev` with the FileStreamSource connector (issue 9, acceptance 1
 // and 2).
 func TestSluicectlAgainstWorker(t *testing.T) {
+	t.Parallel()
 	url := startDevWorker(t)
 	c := newCtl(t)
 	dir := t.TempDir()
@@ -343,6 +344,7 @@ func TestSluicectlAgainstWorker(t *testing.T) {
 // a private MariaDB) and checks describe shows it RUNNING with its task and
 // the password hidden (issue 9, acceptance 2).
 func TestSluicectlMySQLConnector(t *testing.T) {
+	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
