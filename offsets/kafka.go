@@ -27,6 +27,10 @@ type KafkaStoreConfig struct {
 	// ClientID is the clients' id, Kafka Connect's "<group.id>-offsets".
 	ClientID    string
 	ClientProps kafka.ConfigMap
+	// IsolationLevel of the reader: read_committed (the default) or
+	// read_uncommitted. Exactly-once source tasks write offsets in their
+	// transactions, so their readers must be read_committed.
+	IsolationLevel string
 }
 
 // KafkaStore keeps offsets in a compacted topic (offset.storage.topic) in
@@ -51,7 +55,7 @@ func OpenKafkaStore(ctx context.Context, cfg KafkaStoreConfig) (*KafkaStore, err
 	l, err := kafkalog.Open(ctx, kafkalog.Config{
 		Bootstrap: cfg.Bootstrap, Topic: cfg.Topic, TopicKey: "offset.storage.topic",
 		Partitions: parts, ReplicationFactor: cfg.ReplicationFactor, TopicConfigs: cfg.TopicConfigs,
-		ClientID: cfg.ClientID, ClientProps: cfg.ClientProps,
+		ClientID: cfg.ClientID, ClientProps: cfg.ClientProps, IsolationLevel: cfg.IsolationLevel,
 		Apply: func(_ int32, _ int64, key, value []byte) {
 			s.mu.Lock()
 			s.t.applyRaw(key, value)
@@ -137,6 +141,28 @@ func (s *KafkaStore) Delete(ctx context.Context, connector string) error {
 	ts := s.t.tombstones(connector)
 	s.mu.Unlock()
 	return s.Set(ctx, connector, ts)
+}
+
+// Topic is the offsets topic.
+func (s *KafkaStore) Topic() string { return s.log.Topic() }
+
+// EncodeRecords returns the offsets-topic records for entries, for a
+// writer that sends them itself (an exactly-once task puts them in the
+// transaction of its records). Partitions already stored keep their
+// stored key bytes, as Set does. The reader applies them when it reads
+// them back, committed.
+func (s *KafkaStore) EncodeRecords(connector string, entries []Entry) ([]kafkalog.Record, error) {
+	s.mu.Lock()
+	p, err := s.t.prepare(connector, entries)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]kafkalog.Record, len(p))
+	for i := range p {
+		out[i] = kafkalog.Record{Key: p[i].rec.key, Value: p[i].rec.value}
+	}
+	return out, nil
 }
 
 // Close stops the reader and the producer.

@@ -48,6 +48,10 @@ type Config struct {
 	Apply func(partition int32, offset int64, key, value []byte)
 	// Logger; nil uses slog.Default().
 	Logger *slog.Logger
+	// IsolationLevel of the reader: "read_committed" (the default, "")
+	// hides aborted transactions and stops at open ones;
+	// "read_uncommitted" reads up to the high watermark.
+	IsolationLevel string
 }
 
 // Log is an open compacted-topic log. Close it to stop its goroutines.
@@ -67,6 +71,10 @@ type Log struct {
 	stop     chan struct{}
 	tailDone chan struct{}
 	evDone   chan struct{}
+
+	// txn is the transactional writer claimed with ClaimTransactions.
+	txnMu sync.Mutex
+	txn   *kafka.Producer
 }
 
 type waiter struct {
@@ -79,6 +87,13 @@ type waiter struct {
 func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if cfg.Topic == "" {
 		return nil, fmt.Errorf("%s is empty; set it to the name of a compacted topic for this cluster", orKey(cfg.TopicKey))
+	}
+	switch cfg.IsolationLevel {
+	case "":
+		cfg.IsolationLevel = "read_committed"
+	case "read_committed", "read_uncommitted":
+	default:
+		return nil, fmt.Errorf("topic %s: isolation level %q: want read_committed or read_uncommitted", cfg.Topic, cfg.IsolationLevel)
 	}
 	l := &Log{cfg: cfg, log: cfg.Logger, pos: map[int32]int64{}, stop: make(chan struct{}), tailDone: make(chan struct{}), evDone: make(chan struct{})}
 	if l.log == nil {
@@ -128,7 +143,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		"group.id":           cfg.ClientID + "-log-reader",
 		"enable.auto.commit": false,
 		"auto.offset.reset":  "earliest",
-		"isolation.level":    "read_committed",
+		"isolation.level":    cfg.IsolationLevel,
 	}) {
 		cc[k] = v
 	}
@@ -358,7 +373,11 @@ func (l *Log) ReadToEnd(ctx context.Context) error {
 		req[kafka.TopicPartition{Topic: p.Topic, Partition: p.Partition}] = kafka.LatestOffsetSpec
 	}
 	qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	res, err := l.admin.ListOffsets(qctx, req, kafka.SetAdminIsolationLevel(kafka.IsolationLevelReadCommitted))
+	iso := kafka.IsolationLevelReadCommitted
+	if l.cfg.IsolationLevel == "read_uncommitted" {
+		iso = kafka.IsolationLevelReadUncommitted
+	}
+	res, err := l.admin.ListOffsets(qctx, req, kafka.SetAdminIsolationLevel(iso))
 	cancel()
 	if err != nil {
 		return fmt.Errorf("topic %s: end offsets: %w", l.cfg.Topic, err)
@@ -460,10 +479,121 @@ func (l *Log) Close() {
 	l.closed = true
 	l.mu.Unlock()
 	l.producer.Flush(5000)
+	l.ReleaseTransactions()
 	close(l.stop)
 	<-l.tailDone
 	l.consumer.Close()
 	l.producer.Close()
 	<-l.evDone
 	l.admin.Close()
+}
+
+// Record is a key and value to write; a nil Value is a tombstone.
+type Record struct{ Key, Value []byte }
+
+// ClaimTransactions creates a transactional writer with transactionalID
+// and initializes it, which fences any other writer that used the same id
+// (Kafka Connect's leader claims "connect-cluster-<group.id>" this way
+// when it becomes leader under exactly-once source support). A writer
+// claimed before is released first.
+func (l *Log) ClaimTransactions(ctx context.Context, transactionalID string) error {
+	l.ReleaseTransactions()
+	pc := l.clientConfig("-leader")
+	for k, v := range (kafka.ConfigMap{
+		"transactional.id":   transactionalID,
+		"enable.idempotence": true,
+		"acks":               "all",
+		"partitioner":        "murmur2_random",
+		"linger.ms":          1,
+	}) {
+		pc[k] = v
+	}
+	p, err := kafka.NewProducer(&pc)
+	if err != nil {
+		return fmt.Errorf("topic %s: transactional producer %s: %w", l.cfg.Topic, transactionalID, err)
+	}
+	if err := p.InitTransactions(ctx); err != nil {
+		p.Close()
+		return fmt.Errorf("topic %s: claim transactional id %s: %w", l.cfg.Topic, transactionalID, err)
+	}
+	go func() {
+		// Delivery reports are not needed: CommitTransaction reports
+		// any failed record.
+		for range p.Events() {
+		}
+	}()
+	l.txnMu.Lock()
+	l.txn = p
+	l.txnMu.Unlock()
+	return nil
+}
+
+// ReleaseTransactions closes the transactional writer, if any.
+func (l *Log) ReleaseTransactions() {
+	l.txnMu.Lock()
+	p := l.txn
+	l.txn = nil
+	l.txnMu.Unlock()
+	if p != nil {
+		p.Close()
+	}
+}
+
+// Transactional reports whether a transactional writer is claimed.
+func (l *Log) Transactional() bool {
+	l.txnMu.Lock()
+	defer l.txnMu.Unlock()
+	return l.txn != nil
+}
+
+// ErrNoTransactions is returned by SendTransaction without a claimed
+// writer.
+var ErrNoTransactions = errors.New("no transactional writer claimed")
+
+// SendTransaction writes recs in one transaction through the claimed
+// writer and returns once it is committed. On failure the transaction is
+// aborted; a writer fenced by a newer claim is released, so later calls
+// return ErrNoTransactions.
+func (l *Log) SendTransaction(ctx context.Context, recs []Record) error {
+	l.txnMu.Lock()
+	defer l.txnMu.Unlock()
+	p := l.txn
+	if p == nil {
+		return ErrNoTransactions
+	}
+	err := l.sendTxnLocked(ctx, p, recs)
+	if err == nil {
+		return nil
+	}
+	var ke kafka.Error
+	if errors.As(err, &ke) && ke.TxnRequiresAbort() {
+		actx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = p.AbortTransaction(actx)
+		cancel()
+	} else if errors.As(err, &ke) && ke.IsFatal() {
+		p.Close()
+		l.txn = nil
+	}
+	return fmt.Errorf("topic %s: transactional write: %w", l.cfg.Topic, err)
+}
+
+func (l *Log) sendTxnLocked(ctx context.Context, p *kafka.Producer, recs []Record) error {
+	if err := p.BeginTransaction(); err != nil {
+		return err
+	}
+	topic := l.cfg.Topic
+	for _, r := range recs {
+		msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Key: r.Key, Value: r.Value}
+		if err := p.Produce(msg, nil); err != nil {
+			return err
+		}
+	}
+	for {
+		err := p.CommitTransaction(ctx)
+		var ke kafka.Error
+		if err != nil && errors.As(err, &ke) && ke.IsRetriable() && ctx.Err() == nil {
+			continue
+		}
+		return err
+	}
 }
