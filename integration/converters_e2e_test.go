@@ -730,6 +730,10 @@ func cvCheckDTSAvro(t *testing.T, e *cvEnv, data, ddl []*kafka.Message, registry
 			t.Errorf("event %d: tags %v", i, tags)
 		}
 		metaVersions[fmt.Sprint(tags["metaVersion"])] = true
+		// MariaDB rows name no thread (no BEGIN query event): no thread_id.
+		if th, ok := tags["thread_id"]; ok {
+			t.Errorf("event %d: thread_id %v on a MariaDB row, which carries no thread id", i, th)
+		}
 		src, _ := r["source"].(map[string]any)
 		if r["version"] != int32(0) || src["sourceType"] != "MySQL" || !strings.Contains(fmt.Sprint(src["version"]), "MariaDB") ||
 			!regexp.MustCompile(`^\d+@1$`).MatchString(fmt.Sprint(r["sourcePosition"])) || r["bornTimestamp"] != r["sourceTimestamp"] {
@@ -752,6 +756,9 @@ func cvCheckDTSAvro(t *testing.T, e *cvEnv, data, ddl []*kafka.Message, registry
 	if d["operation"] != "DDL" || !reflect.DeepEqual(d["objectName"], map[string]any{"string": "shop"}) || d["fields"] != nil ||
 		d["beforeImages"] != nil || !reflect.DeepEqual(d["afterImages"], map[string]any{"string": cvDDL}) {
 		t.Errorf("DDL record %v", d)
+	}
+	if tags, _ := d["tags"].(map[string]any); !regexp.MustCompile(`^[1-9]\d*$`).MatchString(fmt.Sprint(tags["thread_id"])) {
+		t.Errorf("DDL tags %v: the DDL's query event names its thread, want thread_id", tags)
 	}
 	t.Run("avsc", func(t *testing.T) { cvAvscDecode(t, plain) })
 }

@@ -33,6 +33,9 @@
 //     thread_id on rows; GTID, commitTimestamp, readerThroughoutTime,
 //     server_id, thread_id on DDL. The binlog status variables
 //     (Q_SQL_MODE_CODE ...) and GTID_SET are not in the envelope.
+//     thread_id only when source.thread is known: MariaDB opens a
+//     transaction with a GTID event, not a BEGIN query, so its rows carry
+//     no thread id, and "0" would name a thread that never existed.
 package dtsavro
 
 import (

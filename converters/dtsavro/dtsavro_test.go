@@ -121,6 +121,53 @@ func rowTags(reader string) map[string]any {
 		"readerThroughoutTime": reader, "server_id": "2019", "thread_id": "541"}
 }
 
+// TestThreadIDTag: thread_id is written only when the source names the
+// thread. MariaDB rows carry none (a GTID event opens the transaction, not
+// a BEGIN query), and "0" would be a thread that never existed.
+func TestThreadIDTag(t *testing.T) {
+	o := dtstest.NewOrders(6)
+	codec := oracle(t)
+	src := func(thread int64) dtstest.Source {
+		return dtstest.Source{DB: "shop", Table: "orders", TsMs: 1732348800000, File: "mariadb-bin.000012", Pos: 10622,
+			GTID: "0-1-42", ServerID: 2019, Thread: thread}
+	}
+	cases := []struct {
+		name   string
+		schema *connect.Schema
+		value  *connect.Struct
+		want   map[string]any
+	}{
+		{"row, thread known", o.Envelope, dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(541), 1732348800217),
+			rowTags("1732348800217")},
+		{"row, thread unknown", o.Envelope, dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(0), 1732348800217),
+			map[string]any{"pk_uk_info": `{"PRIMARY":["id"]}`, "metaVersion": "2746013185", "readerThroughoutTime": "1732348800217", "server_id": "2019"}},
+		{"update, thread unknown", o.Envelope, dtstest.Event(o.Envelope, connect.OpUpdate, o.Row1(), o.Row2(), src(0), 1732348800217),
+			map[string]any{"pk_uk_info": `{"PRIMARY":["id"]}`, "metaVersion": "2746013185", "readerThroughoutTime": "1732348800217", "server_id": "2019"}},
+		{"ddl, thread known", o.SchemaChange, dtstest.DDL(o.SchemaChange, "shop", dtstest.AlterTableSQL, src(541), 1732348980412),
+			map[string]any{"GTID": "0-1-42", "commitTimestamp": "1732348800", "readerThroughoutTime": "1732348980412", "server_id": "2019", "thread_id": "541"}},
+		{"ddl, thread unknown", o.SchemaChange, dtstest.DDL(o.SchemaChange, "shop", dtstest.AlterTableSQL, src(0), 1732348980412),
+			map[string]any{"GTID": "0-1-42", "commitTimestamp": "1732348800", "readerThroughoutTime": "1732348980412", "server_id": "2019"}},
+	}
+	c := newConv(t, nil)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := c.FromConnectData("shop", nil, tc.schema, tc.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The oracle reads the whole record: a tag count that disagrees
+			// with the entries written would derail the fields after tags.
+			got := decodeNative(t, codec, b)
+			if !reflect.DeepEqual(got["tags"], tc.want) {
+				t.Errorf("tags\n got %v\nwant %v", got["tags"], tc.want)
+			}
+			if got["bornTimestamp"] == nil || got["operation"] == nil {
+				t.Errorf("record after tags misread: %v", got)
+			}
+		})
+	}
+}
+
 // TestSpecExamples renders the four examples of dts-formats.md §2.10 and
 // checks them field by field with goavro.
 func TestSpecExamples(t *testing.T) {

@@ -101,8 +101,11 @@ func (c *Converter) appendRecord(dst []byte, st *encState, schema *connect.Schem
 		dst = appendObjectName(dst, ev.DB, ev.TableName, true)
 		dst = append(dst, 0) // processTimestamps: null
 		t := ev.Table
-		n := int64(4)
+		n := int64(3)
 		if t.PKUKInfo != "" {
+			n++
+		}
+		if ev.HasThread {
 			n++
 		}
 		dst = appendLong(dst, n)
@@ -114,7 +117,9 @@ func (c *Converter) appendRecord(dst []byte, st *encState, schema *connect.Schem
 		dst = appendString(dst, t.MetaVersion)
 		dst = appendIntTag(dst, "readerThroughoutTime", readerMs)
 		dst = appendIntTag(dst, "server_id", ev.ServerID)
-		dst = appendIntTag(dst, "thread_id", ev.Thread)
+		if ev.HasThread {
+			dst = appendIntTag(dst, "thread_id", ev.Thread)
+		}
 		dst = append(dst, 0)
 		dst = append(dst, c.fieldsBytes(t)...)
 		var err error
@@ -135,8 +140,11 @@ func (c *Converter) appendRecord(dst []byte, st *encState, schema *connect.Schem
 		dst = append(dst, 2)
 		dst = appendObjectName(dst, ev.DB, "", false)
 		dst = append(dst, 0)
-		n := int64(4)
+		n := int64(3)
 		if ev.GTID != "" {
+			n++
+		}
+		if ev.HasThread {
 			n++
 		}
 		dst = appendLong(dst, n)
@@ -147,7 +155,9 @@ func (c *Converter) appendRecord(dst []byte, st *encState, schema *connect.Schem
 		dst = appendIntTag(dst, "commitTimestamp", sec)
 		dst = appendIntTag(dst, "readerThroughoutTime", readerMs)
 		dst = appendIntTag(dst, "server_id", ev.ServerID)
-		dst = appendIntTag(dst, "thread_id", ev.Thread)
+		if ev.HasThread {
+			dst = appendIntTag(dst, "thread_id", ev.Thread)
+		}
 		dst = append(dst, 0)
 		dst = append(dst, 0, 0) // fields, beforeImages: null
 		dst = append(dst, 2)    // afterImages: string branch, the DDL text
