@@ -28,7 +28,16 @@ func sourceProducerDefaults(bootstrap, clientID string) kafka.ConfigMap {
 		"queue.buffering.max.kbytes": 32768,
 		"go.delivery.reports":        true,
 		"go.delivery.report.fields":  "none",
-		"log.connection.close":       false,
+		// The Go client's channels default to a million slots each (23 MB
+		// of heap the GC scans every cycle); deliveries never exceed the
+		// task's in-flight bound, and ProduceChannel is not used.
+		"go.events.channel.size":  maxInFlight + 1024,
+		"go.produce.channel.size": 1,
+		"log.connection.close":    false,
+		// KIP-714 client telemetry: nothing in Sluice collects it, and with
+		// it on librdkafka logs "Telemetry client instance id changed" at
+		// every connect. producer.enable.metrics.push=true turns it back on.
+		"enable.metrics.push": false,
 	}
 }
 
@@ -45,13 +54,14 @@ var javaProducerRenames = map[string]string{
 }
 
 // javaOnlyProducerKeys have no librdkafka counterpart (serializers, JVM
-// plumbing, metrics reporters); they are dropped.
+// plumbing, metrics reporters); they are dropped. enable.metrics.push is
+// not among them: librdkafka (2.5+) has it under the same name.
 var javaOnlyProducerKeys = map[string]bool{
 	"key.serializer": true, "value.serializer": true, "max.block.ms": true,
 	"interceptor.classes": true, "partitioner.class": true, "partitioner.ignore.keys": true,
 	"partitioner.adaptive.partitioning.enable": true, "partitioner.availability.timeout.ms": true,
 	"metric.reporters": true, "metrics.num.samples": true, "metrics.sample.window.ms": true,
-	"metrics.recording.level": true, "auto.include.jmx.reporter": true, "enable.metrics.push": true,
+	"metrics.recording.level": true, "auto.include.jmx.reporter": true,
 	"metadata.max.idle.ms": true, "security.providers": true, "ssl.protocol": true,
 	"ssl.enabled.protocols": true, "ssl.trustmanager.algorithm": true, "ssl.keymanager.algorithm": true,
 	"ssl.secure.random.implementation": true, "ssl.keystore.type": true, "ssl.truststore.type": true,

@@ -2,7 +2,12 @@ package runtime
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 func testWorkerConfig(t *testing.T, extra map[string]string) *WorkerConfig {
@@ -103,5 +108,84 @@ func TestLoggableConfigHidesDeclaredPasswords(t *testing.T) {
 	out := loggableConfig(map[string]string{"connector.class": testSourceClass, "db.pw": "pw", "topic": "t"})
 	if out["db.pw"] != "[hidden]" || out["topic"] != "t" {
 		t.Errorf("got %v", out)
+	}
+}
+
+// TestProducerTelemetryPush: the source producer turns KIP-714 telemetry
+// off, whose handshake makes librdkafka log "Telemetry client instance id
+// changed" on every connect, unless the worker or connector asks for it.
+// The key reaches librdkafka under its Java name; the logs are read from
+// a real producer against kfake.
+func TestProducerTelemetryPush(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "telemetry"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	bootstrap := strings.Join(cluster.ListenAddrs(), ",")
+	cases := []struct {
+		name     string
+		worker   map[string]string
+		conn     map[string]string
+		want     any
+		wantLogs bool
+	}{
+		{name: "default", want: false},
+		{name: "worker turns it on", worker: map[string]string{"producer.enable.metrics.push": "true"}, want: "true", wantLogs: true},
+		{name: "connector override", worker: map[string]string{"producer.enable.metrics.push": "true"},
+			conn: map[string]string{"producer.override.enable.metrics.push": "false"}, want: "false"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := testWorkerConfig(t, tc.worker)
+			cm, err := producerConfig(w, tc.conn, "c", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cm["enable.metrics.push"] != tc.want {
+				t.Fatalf("enable.metrics.push = %#v, want %#v", cm["enable.metrics.push"], tc.want)
+			}
+			cm["bootstrap.servers"] = bootstrap
+			cm["go.logs.channel.enable"] = true
+			p, err := kafka.NewProducer(&cm)
+			if err != nil {
+				t.Fatalf("librdkafka refuses the config: %v", err)
+			}
+			defer p.Close()
+			var telemetry atomic.Int32
+			stop := make(chan struct{})
+			logsDone := make(chan struct{})
+			go func() {
+				defer close(logsDone)
+				for {
+					select {
+					case l := <-p.Logs():
+						if strings.Contains(l.Message, "Telemetry") || l.Tag == "GETSUBSCRIPTIONS" {
+							telemetry.Add(1)
+						}
+					case <-stop:
+						return
+					}
+				}
+			}()
+			topic := "telemetry"
+			// The delivery report goes to its own channel: Flush counts the
+			// undrained Events channel as outstanding.
+			report := make(chan kafka.Event, 1)
+			if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}, Value: []byte("x")}, report); err != nil {
+				t.Fatal(err)
+			}
+			n := p.Flush(10_000)
+			// The telemetry handshake follows the first connection closely.
+			time.Sleep(time.Second)
+			close(stop)
+			<-logsDone
+			if n != 0 {
+				t.Fatalf("%d messages not delivered", n)
+			}
+			if got := telemetry.Load() > 0; got != tc.wantLogs {
+				t.Errorf("telemetry log lines: %d, want them: %v", telemetry.Load(), tc.wantLogs)
+			}
+		})
 	}
 }
