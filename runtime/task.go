@@ -100,6 +100,8 @@ type workerTask struct {
 	admin         *kafka.AdminClient // for topic creation, sharing the producer's connections
 	topicCreation *topicCreation
 	tracker       *submittedRecords
+	// txn is set for an exactly-once task (exactlyonce.go).
+	txn *txnState
 	// unwritten holds committable offsets whose write failed, for the next
 	// attempt, keyed by partition key.
 	unwritten map[string]offsets.Entry
@@ -236,6 +238,11 @@ func (t *workerTask) setup() error {
 	if err != nil {
 		return fmt.Errorf("producer config: %w", err)
 	}
+	if t.txn != nil {
+		if err := t.setupTransactions(cm); err != nil {
+			return err
+		}
+	}
 	if t.producer, err = kafka.NewProducer(&cm); err != nil {
 		return fmt.Errorf("create producer: %w", err)
 	}
@@ -337,6 +344,17 @@ func (t *workerTask) run() {
 		deliveries.Wait()
 	}()
 
+	if t.txn != nil {
+		if err := t.initTransactions(); err != nil {
+			t.w.recordTaskStartup(false)
+			if t.stopping.Load() {
+				t.log.Info("task stopped before its transactional producer was ready", "reason", err.Error())
+				return
+			}
+			t.fail(err)
+			return
+		}
+	}
 	task := t.w.newTask(t.conn)
 	if task == nil {
 		t.w.recordTaskStartup(false)
@@ -364,6 +382,17 @@ func (t *workerTask) run() {
 		t.onState(StateRunning, nil)
 	}
 	t.log.Info("task started")
+	if t.txn != nil {
+		midBatch, err := t.loopExactlyOnce()
+		t.finishTransactions(err == nil && !midBatch)
+		t.stopTask()
+		if err != nil {
+			t.fail(err)
+			return
+		}
+		t.log.Info("task stopped")
+		return
+	}
 	err := t.loop()
 	// Send what is queued, then commit what was acknowledged.
 	t.producer.Flush(int(t.w.cfg.OffsetFlushTimeout / time.Millisecond))
