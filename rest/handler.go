@@ -152,6 +152,7 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 		r.HandleFunc("/connectors/{c}/stop", a.stop).Methods(http.MethodPut)
 		r.HandleFunc("/connectors/{c}/tasks", a.tasks).Methods(http.MethodGet)
 		r.HandleFunc("/connectors/{c}/tasks", a.putTaskConfigs).Methods(http.MethodPost) // internal.go
+		r.HandleFunc("/connectors/{c}/fence", a.fenceZombies).Methods(http.MethodPut)    // internal.go
 		r.HandleFunc("/connectors/{c}/tasks/{t}/status", a.taskStatus).Methods(http.MethodGet)
 		r.HandleFunc("/connectors/{c}/tasks/{t}/restart", a.restartTask).Methods(http.MethodPost)
 		r.HandleFunc("/connectors/{c}/topics", a.topics).Methods(http.MethodGet)

@@ -51,3 +51,30 @@ func (a *api) putTaskConfigs(w http.ResponseWriter, r *http.Request) {
 	}
 	writeNoContent(w, http.StatusNoContent)
 }
+
+// ZombieFencer is an optional Herder extension for Kafka Connect's
+// internal PUT /connectors/{c}/fence (KIP-618): a worker about to start an
+// exactly-once connector's tasks of a new generation asks the leader to
+// fence the producers of the previous one. Without it the route answers
+// 405.
+type ZombieFencer interface {
+	FenceZombies(ctx context.Context, connector string, req InternalRequest) error
+}
+
+func (a *api) fenceZombies(w http.ResponseWriter, r *http.Request) {
+	zf, ok := a.h.(ZombieFencer)
+	if !ok {
+		writeError(w, http.StatusMethodNotAllowed, msgMethodNotAllowed)
+		return
+	}
+	c, ok := connectorVar(w, r)
+	if !ok {
+		return
+	}
+	body, _ := r.Context().Value(bodyKey{}).([]byte)
+	req := InternalRequest{Body: body, Signature: r.Header.Get(HeaderSignature), Algorithm: r.Header.Get(HeaderSignatureAlgorithm)}
+	if !a.call(w, r, func(ctx context.Context) error { return zf.FenceZombies(ctx, c, req) }) {
+		return
+	}
+	writeNoContent(w, http.StatusNoContent)
+}

@@ -82,7 +82,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 	if _, ok := config[runtime.ConnName]; !ok {
 		config[runtime.ConnName] = name
 	}
-	if err := h.w.CheckResolved(ctx, config); err != nil {
+	if err := h.checkConfig(ctx, config); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
 	snap, err := h.readFresh(ctx)
@@ -456,7 +456,19 @@ func (h *Herder) PluginConfig(ctx context.Context, plugin string) ([]rest.Config
 }
 
 func (h *Herder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
+	if h.cfg.exactlyOnceTasks() {
+		return h.w.ValidateExactlyOnceResolved(ctx, config)
+	}
 	return h.w.ValidateResolved(ctx, config)
+}
+
+// checkConfig validates a config about to be written, with the
+// exactly-once preflight checks when tasks run transactionally.
+func (h *Herder) checkConfig(ctx context.Context, config map[string]string) error {
+	if h.cfg.exactlyOnceTasks() {
+		return h.w.CheckExactlyOnceResolved(ctx, config)
+	}
+	return h.w.CheckResolved(ctx, config)
 }
 
 // Health answers GET /health: starting until the first assignment.

@@ -49,7 +49,30 @@ type Config struct {
 	WorkerSyncTimeout          time.Duration
 	// Protocols are the subprotocols offered, in preference order.
 	Protocols []string
+	// ExactlyOnce is exactly.once.source.support: EOSDisabled,
+	// EOSPreparing or EOSEnabled.
+	ExactlyOnce string
 }
+
+// exactly.once.source.support values (KIP-618). preparing is the middle
+// step of the two rolling upgrades: the leader already writes the config
+// topic transactionally and reads it read_committed, but tasks still run
+// without transactions, so a cluster can move from disabled to enabled
+// without a worker that reads uncommitted config records.
+const (
+	EOSDisabled  = "disabled"
+	EOSPreparing = "preparing"
+	EOSEnabled   = "enabled"
+)
+
+// transactionalConfigWrites reports whether the leader writes the config
+// topic through its transactional producer.
+func (c *Config) transactionalConfigWrites() bool {
+	return c.ExactlyOnce == EOSPreparing || c.ExactlyOnce == EOSEnabled
+}
+
+// exactlyOnceTasks reports whether source tasks run transactionally.
+func (c *Config) exactlyOnceTasks() bool { return c.ExactlyOnce == EOSEnabled }
 
 // ParseConfig reads the distributed settings of a worker properties map,
 // with Kafka Connect's defaults.
@@ -122,8 +145,13 @@ func ParseConfig(props map[string]string) (*Config, error) {
 	default:
 		return nil, fmt.Errorf("invalid value %q for configuration %s: expected sessioned or compatible", p, PropConnectProtocol)
 	}
-	if v := strings.ToLower(strings.TrimSpace(props[PropExactlyOnceSourceSupport])); v == "enabled" || v == "preparing" {
-		return nil, fmt.Errorf("%s=%s: exactly-once source support is not available in this build yet; set it to disabled", PropExactlyOnceSourceSupport, v)
+	switch v := strings.ToLower(strings.TrimSpace(props[PropExactlyOnceSourceSupport])); v {
+	case "", EOSDisabled:
+		c.ExactlyOnce = EOSDisabled
+	case EOSPreparing, EOSEnabled:
+		c.ExactlyOnce = v
+	default:
+		return nil, fmt.Errorf("invalid value %q for configuration %s: expected disabled, preparing or enabled", props[PropExactlyOnceSourceSupport], PropExactlyOnceSourceSupport)
 	}
 	c.ConfigTopicConfigs = topicConfigs(props, "config.storage.")
 	c.OffsetTopicConfigs = topicConfigs(props, "offset.storage.")

@@ -34,7 +34,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{map[string]string{"config.storage.replication.factor": "x"}, "config.storage.replication.factor"},
 		{map[string]string{"connect.protocol": "eager"}, "eager is not supported"},
 		{map[string]string{"session.timeout.ms": "-5"}, "session.timeout.ms"},
-		{map[string]string{"exactly.once.source.support": "enabled"}, "exactly.once.source.support"},
+		{map[string]string{"exactly.once.source.support": "on"}, "exactly.once.source.support"},
 		{map[string]string{"bootstrap.servers": " "}, "bootstrap.servers"},
 	}
 	for _, tc := range tests {
@@ -64,5 +64,29 @@ func TestParseConfigTopicSettings(t *testing.T) {
 	}
 	if c.StatusPartitions != -1 || c.clientBase() != "connect-cluster-w1-" || c.ScheduledRebalanceMaxDelay != 0 {
 		t.Errorf("%+v", c)
+	}
+}
+
+func TestParseConfigExactlyOnce(t *testing.T) {
+	tests := []struct {
+		value          string
+		mode           string
+		configTxn, eos bool
+	}{
+		{"", EOSDisabled, false, false},
+		{"disabled", EOSDisabled, false, false},
+		{"preparing", EOSPreparing, true, false},
+		{"Enabled", EOSEnabled, true, true},
+	}
+	for _, tc := range tests {
+		p := baseProps()
+		p["exactly.once.source.support"] = tc.value
+		c, err := ParseConfig(p)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.value, err)
+		}
+		if c.ExactlyOnce != tc.mode || c.transactionalConfigWrites() != tc.configTxn || c.exactlyOnceTasks() != tc.eos {
+			t.Errorf("%q: mode %s, config txn %v, eos tasks %v", tc.value, c.ExactlyOnce, c.transactionalConfigWrites(), c.exactlyOnceTasks())
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -80,6 +81,10 @@ type Snapshot struct {
 	Applied        map[string]map[string]string
 	TaskGeneration map[string]int
 	FencingCounts  map[string]int
+	// PendingFencing holds the connectors whose latest task commit was
+	// read after their latest tasks-fencing- record: their tasks may start
+	// under exactly-once only after a zombie fencing.
+	PendingFencing map[string]bool
 	SessionKey     *SessionKey
 }
 
@@ -118,6 +123,10 @@ type ConfigStore struct {
 	deferred map[string]map[int]map[string]string
 	started  bool
 	onEvent  func(ConfigEvent)
+
+	// claimed is set while this worker, as leader under exactly-once
+	// source support, must write through its transactional producer.
+	claimed bool
 }
 
 // OpenConfigStore opens the topic (one partition, compacted) and reads it to
@@ -151,6 +160,7 @@ func emptySnapshot() Snapshot {
 		Connectors: map[string]map[string]string{}, Targets: map[string]rest.TargetState{},
 		Tasks: map[string][]map[string]string{}, TaskCounts: map[string]int{}, Inconsistent: map[string]bool{},
 		Applied: map[string]map[string]string{}, TaskGeneration: map[string]int{}, FencingCounts: map[string]int{},
+		PendingFencing: map[string]bool{},
 	}
 }
 
@@ -187,6 +197,7 @@ func (s *ConfigStore) Snapshot() Snapshot {
 	c.Applied = cloneNested(s.snap.Applied)
 	c.TaskGeneration = maps.Clone(s.snap.TaskGeneration)
 	c.FencingCounts = maps.Clone(s.snap.FencingCounts)
+	c.PendingFencing = maps.Clone(s.snap.PendingFencing)
 	return c
 }
 
@@ -344,6 +355,7 @@ func (s *ConfigStore) applyLocked(key string, value []byte) *ConfigEvent {
 			delete(s.snap.TaskCounts, c)
 			delete(s.snap.Inconsistent, c)
 			delete(s.snap.Applied, c)
+			delete(s.snap.PendingFencing, c)
 			delete(s.deferred, c)
 			return &ConfigEvent{Kind: EventConnectorConfig, Connector: c, Removed: true}
 		}
@@ -410,6 +422,7 @@ func (s *ConfigStore) applyLocked(key string, value []byte) *ConfigEvent {
 			delete(s.snap.Inconsistent, c)
 			s.snap.TaskGeneration[c]++
 			s.snap.Applied[c] = maps.Clone(s.snap.Connectors[c])
+			s.snap.PendingFencing[c] = true
 		}
 		return &ConfigEvent{Kind: EventTaskConfigs, Connector: c}
 	case strings.HasPrefix(key, keyRestart):
@@ -428,6 +441,7 @@ func (s *ConfigStore) applyLocked(key string, value []byte) *ConfigEvent {
 		}
 		if n, ok := lenientInt(obj["task-count"]); ok {
 			s.snap.FencingCounts[c] = n
+			delete(s.snap.PendingFencing, c)
 		}
 		return nil
 	case key == keySessionKey:
@@ -471,11 +485,54 @@ func parseTaskKey(s string) (string, int, bool) {
 
 // --- writing ---
 
+// send writes one record: in its own transaction while a transactional
+// writer is claimed, else plainly.
 func (s *ConfigStore) send(ctx context.Context, key string, value []byte) error {
+	s.mu.Lock()
+	claimed := s.claimed
+	s.mu.Unlock()
+	if claimed {
+		if err := s.log.SendTransaction(ctx, []kafkalog.Record{{Key: []byte(key), Value: value}}); err != nil {
+			if errors.Is(err, kafkalog.ErrNoTransactions) {
+				return fmt.Errorf("config topic: this worker's transactional writer was fenced by a newer leader; not writing %q", key)
+			}
+			return fmt.Errorf("config topic: %w", err)
+		}
+		return nil
+	}
 	if err := s.log.SendSync(ctx, []byte(key), value); err != nil {
 		return fmt.Errorf("config topic: %w", err)
 	}
 	return nil
+}
+
+// ClaimWriter makes this store write through a transactional producer
+// with transactionalID, fencing the writer of any earlier leader that
+// used it (exactly.once.source.support preparing or enabled).
+func (s *ConfigStore) ClaimWriter(ctx context.Context, transactionalID string) error {
+	if err := s.log.ClaimTransactions(ctx, transactionalID); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.claimed = true
+	s.mu.Unlock()
+	return nil
+}
+
+// ReleaseWriter goes back to plain writes (this worker is no longer the
+// leader).
+func (s *ConfigStore) ReleaseWriter() {
+	s.mu.Lock()
+	s.claimed = false
+	s.mu.Unlock()
+	s.log.ReleaseTransactions()
+}
+
+// WriterClaimed reports whether the transactional writer is claimed.
+func (s *ConfigStore) WriterClaimed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.claimed
 }
 
 func privileged(ctx context.Context) (context.Context, context.CancelFunc) {

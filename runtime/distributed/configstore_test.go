@@ -213,3 +213,34 @@ func TestStatusReaderRules(t *testing.T) {
 		}
 	}
 }
+
+// A connector needs a zombie fencing when its latest task commit was read
+// after its latest tasks-fencing- record (spec §2.6).
+func TestConfigPendingFencing(t *testing.T) {
+	conn := rec{"connector-c-1", `{"properties":{"name":"c-1","connector.class":"X"}}`}
+	task := rec{"task-c-1-0", `{"properties":{"k":"v"}}`}
+	commit := rec{"commit-c-1", `{"tasks":1}`}
+	tests := []struct {
+		name      string
+		recs      []rec
+		pending   bool
+		count     int
+		haveCount bool
+	}{
+		{"no commit", []rec{conn}, false, 0, false},
+		{"commit without fencing", []rec{conn, task, commit}, true, 0, false},
+		{"fenced after the commit", []rec{conn, task, commit, {"tasks-fencing-c-1", `{"task-count":1}`}}, false, 1, true},
+		{"new commit after the fencing", []rec{conn, task, commit, {"tasks-fencing-c-1", `{"task-count":1}`}, task, commit}, true, 1, true},
+		{"fencing record as a long", []rec{conn, task, commit, {"tasks-fencing-c-1", `{"task-count":3.0}`}}, false, 3, true},
+		{"deleted connector", []rec{conn, task, commit, {"connector-c-1", "-"}}, false, 0, false},
+	}
+	for _, tc := range tests {
+		s, _ := newTestConfigStore()
+		feed(s, tc.recs...)
+		snap := s.Snapshot()
+		n, ok := snap.FencingCounts["c-1"]
+		if snap.PendingFencing["c-1"] != tc.pending || n != tc.count || ok != tc.haveCount {
+			t.Errorf("%s: pending %v count %d (%v), want %v %d (%v)", tc.name, snap.PendingFencing["c-1"], n, ok, tc.pending, tc.count, tc.haveCount)
+		}
+	}
+}

@@ -75,6 +75,10 @@ type Herder struct {
 	// connector (guarded by evMu), so a newer set supersedes a retry.
 	taskConfigSeq map[string]uint64
 	loopCtx       context.Context
+
+	// fenceLocks serialize the leader's zombie fencings per connector.
+	fenceMu    sync.Mutex
+	fenceLocks map[string]*sync.Mutex
 }
 
 type ownedConn struct {
@@ -92,6 +96,9 @@ type ownedTask struct {
 	// failed is set when the task could not be created for config; it is
 	// retried only on a restart or a config change.
 	failed bool
+	// stopped is set when this run of the task is stopped or dropped, for
+	// the exactly-once checks running on the task's goroutine.
+	stopped *atomic.Bool
 }
 
 var _ rest.Herder = (*Herder)(nil)
@@ -450,6 +457,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	leader := h.isLeader
 	h.mu.Unlock()
 	h.stable.Store(true)
+	h.updateConfigWriter(ctx, leader)
 	if leader {
 		h.leaderHousekeeping(ctx)
 	}
@@ -860,7 +868,17 @@ func (h *Herder) startTask(id rest.TaskID, ot *ownedTask, connCfg, tcfg map[stri
 	onTopic := func(topic string) {
 		h.statuses.PutTopic(id.Connector, topic, id.Task, time.Now().UnixMilli())
 	}
-	handle, err := h.w.StartTask(id, connCfg, maps.Clone(tcfg), paused, onState, onTopic)
+	var handle *runtime.TaskHandle
+	var err error
+	if h.cfg.exactlyOnceTasks() {
+		ot.stopped = &atomic.Bool{}
+		var eos runtime.ExactlyOnce
+		if eos, err = h.exactlyOnceTask(id, connCfg, maps.Clone(tcfg), ot.stopped); err == nil {
+			handle, err = h.w.StartExactlyOnceTask(id, connCfg, maps.Clone(tcfg), paused, eos, onState, onTopic)
+		}
+	} else {
+		handle, err = h.w.StartTask(id, connCfg, maps.Clone(tcfg), paused, onState, onTopic)
+	}
 	if err != nil {
 		h.taskStatus(id, runtime.StateFailed, err, true)
 		ot.failed = true
@@ -871,6 +889,9 @@ func (h *Herder) startTask(id rest.TaskID, ot *ownedTask, connCfg, tcfg map[stri
 }
 
 func (h *Herder) stopTask(id rest.TaskID, ot *ownedTask, unassigned bool) {
+	if ot.stopped != nil {
+		ot.stopped.Store(true)
+	}
 	if ot.handle != nil {
 		ot.handle.Stop()
 		ot.handle = nil

@@ -29,22 +29,10 @@ func sign(key, body []byte) string {
 // sessioned protocol the request must carry a valid signature made with
 // the cluster's session key.
 func (h *Herder) PutTaskConfigs(ctx context.Context, connector string, configs []map[string]string, req rest.InternalRequest) error {
-	snap := h.configs.Snapshot()
-	h.mu.Lock()
-	sessioned := h.protocol == ProtocolSessioned
-	h.mu.Unlock()
-	if sessioned {
-		switch {
-		case req.Signature == "" || req.Algorithm == "":
-			return rest.BadRequest("Internal request missing required signature")
-		case req.Algorithm != signatureAlgorithm:
-			return rest.BadRequest(fmt.Sprintf("This worker does not support inter-worker signature algorithm %s; supported algorithms: [%s]", req.Algorithm, signatureAlgorithm))
-		case snap.SessionKey == nil:
-			return &rest.Error{Status: http.StatusServiceUnavailable, Message: "Request cannot be verified because this worker has not read the session key yet"}
-		case !hmac.Equal([]byte(sign(snap.SessionKey.Key, req.Body)), []byte(req.Signature)):
-			return &rest.Error{Status: http.StatusForbidden, Message: "Internal request contained invalid signature."}
-		}
+	if err := h.verifyInternal(req); err != nil {
+		return err
 	}
+	snap := h.configs.Snapshot()
 	if err := h.leaderOnly(); err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	store, err := offsets.OpenKafkaStore(startCtx, offsets.KafkaStoreConfig{
 		Bootstrap: strings.Join(dc.Bootstrap, ","), Topic: dc.OffsetTopic, Partitions: dc.OffsetPartitions,
 		ReplicationFactor: dc.OffsetRF, TopicConfigs: dc.OffsetTopicConfigs, ClientID: dc.clientBase() + "offsets",
-		ClientProps: clientProps,
+		ClientProps: clientProps, IsolationLevel: offsetIsolation(dc),
 	})
 	if err != nil {
 		return err
@@ -88,4 +88,14 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	h.Stop(stopCtx)
 	_ = srv.Shutdown(stopCtx)
 	return nil
+}
+
+// offsetIsolation is the offsets reader's isolation level: exactly-once
+// tasks commit offsets in transactions, and only committed ones may be
+// resumed from; otherwise Kafka Connect reads uncommitted.
+func offsetIsolation(c *Config) string {
+	if c.exactlyOnceTasks() {
+		return "read_committed"
+	}
+	return "read_uncommitted"
 }
