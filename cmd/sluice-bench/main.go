@@ -476,6 +476,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 			return 0, err
 		}
 		defer pr.stop()
+		pr.midway = heapSnapshot("catchup-"+tableName+"-"+v.name, run)
 		first, end, err := pr.waitAcked(ctx, r.Rows, max(2*time.Minute, time.Duration(r.Rows)*100*time.Microsecond))
 		if err != nil {
 			return 0, err
@@ -521,6 +522,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 			return 0, err
 		}
 		defer pr.stop()
+		pr.midway = heapSnapshot("snapshot-"+tableName, run)
 		first, end, err := pr.waitAcked(ctx, want, max(2*time.Minute, time.Duration(want)*100*time.Microsecond))
 		if err != nil {
 			return 0, err
@@ -605,4 +607,22 @@ func producerProps() map[string]string {
 		}
 	}
 	return out
+}
+
+// heapSnapshot returns a function that saves the in-use heap profile
+// (go tool pprof -sample_index=inuse_space) of a scenario's first run
+// under -cpuprofile, taken when half its rows are acknowledged: what the
+// pipeline holds in memory in full flow.
+func heapSnapshot(name string, run int) func() {
+	if *cpuDir == "" || run != 0 {
+		return nil
+	}
+	return func() {
+		f, err := os.Create(filepath.Join(*cpuDir, name+".heap.pprof"))
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		_ = pprof.Lookup("heap").WriteTo(f, 0)
+	}
 }

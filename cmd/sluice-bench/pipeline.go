@@ -93,6 +93,8 @@ type running struct {
 	herder *runtime.StandaloneHerder
 	store  offsets.Store
 	id     rest.TaskID
+	// midway, when set, runs once when half the rows are acknowledged.
+	midway func()
 }
 
 // start creates a worker and herder with a memory offset store seeded at
@@ -179,6 +181,10 @@ func (r *running) waitAcked(ctx context.Context, want int64, timeout time.Durati
 			}
 			if n >= want {
 				return first, time.Now(), nil
+			}
+			if n >= want/2 && r.midway != nil {
+				r.midway()
+				r.midway = nil
 			}
 		}
 		if time.Since(lastCheck) > 200*time.Millisecond {

@@ -48,7 +48,10 @@ const (
 
 	KeyMaxBatchSize = "max.batch.size"
 	KeyMaxQueueSize = "max.queue.size"
-	KeyPollInterval = "poll.interval.ms"
+	// KeyMaxQueueBytes bounds the queue by the records' approximate size
+	// in memory (Debezium's name; Sluice bounds by default).
+	KeyMaxQueueBytes = "max.queue.size.in.bytes"
+	KeyPollInterval  = "poll.interval.ms"
 )
 
 // Snapshot modes, Debezium's names. configuration_based and custom are
@@ -160,6 +163,8 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Most records one poll returns."})
 	def(connect.ConfigKey{Name: KeyMaxQueueSize, Type: connect.ConfigInt, Default: "8192", Group: groupTuning, Validator: connect.AtLeast(1),
 		Doc: "Records the binlog reader may queue ahead of the poll loop; the reader waits when the queue is full. Must be larger than max.batch.size."})
+	def(connect.ConfigKey{Name: KeyMaxQueueBytes, Type: connect.ConfigLong, Default: "33554432", Group: groupTuning, Validator: connect.AtLeast(0),
+		Doc: "Approximate bytes of memory the queued records may hold; the reader waits when they hold more (a single larger record still passes). 0 bounds the queue by max.queue.size alone."})
 	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.Between(1, 60000),
 		Doc: "Milliseconds a poll waits for the first record when none is queued."})
 	order = 0
@@ -208,7 +213,9 @@ type Options struct {
 
 	MaxBatchSize int
 	MaxQueueSize int
-	PollInterval time.Duration
+	// MaxQueueBytes bounds the queue's approximate bytes; 0 for none.
+	MaxQueueBytes int64
+	PollInterval  time.Duration
 
 	Snapshot SnapshotOptions
 
@@ -253,6 +260,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		FailureMode:          strings.ToLower(c.String(KeyFailureMode)),
 		MaxBatchSize:         c.Int(KeyMaxBatchSize),
 		MaxQueueSize:         c.Int(KeyMaxQueueSize),
+		MaxQueueBytes:        c.Long(KeyMaxQueueBytes),
 		PollInterval:         time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
 		IncludeQuery:         c.Bool(KeyIncludeQuery),
 		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),

@@ -44,7 +44,8 @@ type stream struct {
 	model    map[TableID]*TableInfo
 	fileHist *FileHistory
 
-	queue chan *connect.SourceRecord
+	queue chan queued
+	gate  *byteGate // the queue's byte bound
 
 	// Owned by the reader goroutine.
 	meta     *client.Conn
@@ -151,7 +152,8 @@ func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stre
 		partition: SourcePartition(opts.TopicPrefix),
 		history:   &MemoryHistory{},
 		parser:    newDDLParser(),
-		queue:     make(chan *connect.SourceRecord, opts.MaxQueueSize),
+		queue:     make(chan queued, opts.MaxQueueSize),
+		gate:      newByteGate(opts.MaxQueueBytes),
 		infos:     map[TableID]*TableInfo{},
 		byID:      map[uint64]*tableEntry{},
 		latest:    map[TableID]*tableSchema{},
@@ -1035,12 +1037,19 @@ func rawEqual(a, b any) bool {
 	return a == b
 }
 
-// emit queues a record, waiting while the queue is full.
+// emit queues a record, waiting while the queue is full (in records or
+// in bytes, queue_perf.go).
 func (s *stream) emit(ctx context.Context, r *connect.SourceRecord) error {
+	if err := s.gate.wait(ctx, func() int { return len(s.queue) }); err != nil {
+		return err
+	}
+	size := recordSize(r)
+	s.gate.add(size)
 	select {
-	case s.queue <- r:
+	case s.queue <- queued{rec: r, size: size}:
 		return nil
 	case <-ctx.Done():
+		s.gate.release(size)
 		return ctx.Err()
 	}
 }

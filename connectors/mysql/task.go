@@ -126,11 +126,13 @@ func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 		return nil, fmt.Errorf("mysql task polled before Start")
 	}
 	batch := make([]*connect.SourceRecord, 0, min(opts.MaxBatchSize, 256))
+	var freed int64
+	defer func() { s.gate.release(freed) }()
 	drain := func() {
 		for len(batch) < opts.MaxBatchSize {
 			select {
-			case r := <-s.queue:
-				batch = append(batch, r)
+			case q := <-s.queue:
+				batch, freed = append(batch, q.rec), freed+q.size
 			default:
 				return
 			}
@@ -143,8 +145,8 @@ func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 	timer := time.NewTimer(opts.PollInterval)
 	defer timer.Stop()
 	select {
-	case r := <-s.queue:
-		batch = append(batch, r)
+	case q := <-s.queue:
+		batch, freed = append(batch, q.rec), freed+q.size
 		drain()
 		return batch, nil
 	case <-s.done:
