@@ -15,9 +15,10 @@ import (
 	"time"
 )
 
-// needShell returns the path of a shell, skipping the test when it is not
-// installed; under CI=true a missing shell fails it (.ci/run installs them).
-func needShell(t *testing.T, name string) string {
+// needTool returns the path of a program (a shell, curl), skipping the test
+// when it is not installed; under CI=true a missing one fails it (.ci/run
+// installs them).
+func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -81,7 +82,7 @@ func (e *completionEnv) useContext(t *testing.T) {
 // interactive zsh (in a pseudo-terminal, through zsh's own zpty module),
 // presses Tab after partial lines and reads the line editor's buffer.
 func TestSluicectlCompletionZsh(t *testing.T) {
-	zsh := needShell(t, "zsh")
+	zsh := needTool(t, "zsh")
 	e := newCompletionEnv(t)
 
 	// Loaded the documented way, the function is defined and registered.
@@ -162,7 +163,7 @@ zpty -d z
 // TestSluicectlCompletionFish loads `sluicectl completion fish` into fish
 // and asks for completions with `complete -C`, as fish does on Tab.
 func TestSluicectlCompletionFish(t *testing.T) {
-	fish := needShell(t, "fish")
+	fish := needTool(t, "fish")
 	e := newCompletionEnv(t)
 	e.useContext(t)
 	u := e.url
@@ -223,7 +224,7 @@ func shQuote(s string) string {
 // programmable completion would, with COMP_LINE and COMP_WORDS set (a
 // --cluster URL is several COMP_WORDS to bash; the script reads the line).
 func TestSluicectlCompletionBash(t *testing.T) {
-	bash := needShell(t, "bash")
+	bash := needTool(t, "bash")
 	e := newCompletionEnv(t)
 	u := e.url
 	cases := []struct {

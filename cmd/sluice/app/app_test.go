@@ -72,3 +72,17 @@ func TestCommands(t *testing.T) {
 		t.Errorf("unknown command: rc %d", rc)
 	}
 }
+
+func TestDialableURL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"http://[::]:8083", "http://localhost:8083"},
+		{"http://0.0.0.0:8083", "http://localhost:8083"},
+		{"https://:8443", "https://localhost:8443"},
+		{"http://127.0.0.1:8083", "http://127.0.0.1:8083"},
+		{"http://worker-1:8083", "http://worker-1:8083"},
+	} {
+		if got := dialableURL(tc.in); got != tc.want {
+			t.Errorf("dialableURL(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

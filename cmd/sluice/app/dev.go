@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -68,7 +70,24 @@ func runDev(ctx context.Context, args []string, stdout io.Writer, log *slog.Logg
 		fmt.Fprintf(stdout, "Kafka broker (embedded): %s\n", bootstrap)
 		fmt.Fprintf(stdout, "REST API:                %s\n", strings.Join(urls, ", "))
 		fmt.Fprintf(stdout, "Offsets:                 %s\n", where)
-		fmt.Fprintf(stdout, "Try: curl -s %s/connector-plugins | head\n", urls[0])
+		u := dialableURL(urls[0])
+		fmt.Fprintf(stdout, "Try: curl -s %s/connector-plugins | head\n", u)
+		fmt.Fprintf(stdout, "Create the example connector (from the repository root):\n")
+		fmt.Fprintf(stdout, "     curl -s -X POST -H 'Content-Type: application/json' -d @examples/connectors/filestream.json %s/connectors\n", u)
 		fmt.Fprintf(stdout, "Stop with Ctrl-C.\n")
 	})
+}
+
+// dialableURL turns a listener URL into one a client on this machine can
+// use: a wildcard host (":8083" listens on [::]) becomes localhost.
+func dialableURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
+	}
+	switch u.Hostname() {
+	case "", "::", "0.0.0.0":
+		u.Host = net.JoinHostPort("localhost", u.Port())
+	}
+	return u.String()
 }
