@@ -818,7 +818,12 @@ func TestKillNineMidSnapshot(t *testing.T) {
 		}
 		return "", -1
 	}
+	// The series appears once the resumed snapshot has planned its tables,
+	// just after the task starts.
 	metric, atRestart := rowsDone()
+	for deadline := time.Now().Add(30 * time.Second); metric == "" && time.Now().Before(deadline); metric, atRestart = rowsDone() {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if metric == "" || atRestart < float64(committedRows) {
 		t.Fatalf("right after the restart snapshot_rows_done of %s is %v (%q); the committed offset had %d rows", table, atRestart, metric, committedRows)
 	}
