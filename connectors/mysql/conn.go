@@ -151,7 +151,18 @@ func (d *dialer) explain(err error) error {
 	if errors.As(err, &me) {
 		switch me.Code {
 		case gomysql.ER_ACCESS_DENIED_ERROR, gomysql.ER_DBACCESS_DENIED_ERROR:
-			return fmt.Errorf("%s (check %s and %s)", me.Message, KeyUser, KeyPassword)
+			// MariaDB answers a plain login of a REQUIRE SSL account, or
+			// any plain login under require_secure_transport, and a login
+			// without the certificate REQUIRE X509 wants, with this same
+			// error, so the TLS settings are suspects too.
+			hint := ""
+			switch {
+			case d.binlogTLS() == nil:
+				hint = fmt.Sprintf("; if the account requires TLS (REQUIRE SSL) or the server has require_secure_transport=ON, set %s=required (or verify_ca, verify_identity) instead of %s=%s", KeySSLMode, KeySSLMode, d.opts.SSLMode)
+			case d.opts.SSLCert == "":
+				hint = fmt.Sprintf("; if the account requires a client certificate (REQUIRE X509, ISSUER or SUBJECT), set %s and %s", KeySSLCert, KeySSLKey)
+			}
+			return fmt.Errorf("%s (check %s and %s%s)", me.Message, KeyUser, KeyPassword, hint)
 		}
 		return fmt.Errorf("server %s: %s", d.addr(), me.Message)
 	}
@@ -162,6 +173,8 @@ func (d *dialer) explain(err error) error {
 	switch {
 	case strings.Contains(msg, "does not support TLS"):
 		return fmt.Errorf("server %s does not offer TLS but %s=%s requires it: enable TLS on the server or set %s=preferred", d.addr(), KeySSLMode, d.opts.SSLMode, KeySSLMode)
+	case strings.Contains(msg, "certificate is valid for") || strings.Contains(msg, "certificate is not valid for any names"):
+		return fmt.Errorf("TLS to %s failed (%s=%s): the server certificate does not name %q: set %s to a name or IP address the certificate holds, or use %s=verify_ca to check the chain only: %s", d.addr(), KeySSLMode, d.opts.SSLMode, d.opts.Host, KeyHostname, KeySSLMode, msg)
 	case strings.Contains(msg, "x509") || strings.Contains(msg, "certificate"):
 		return fmt.Errorf("TLS to %s failed (%s=%s, %s): %s", d.addr(), KeySSLMode, d.opts.SSLMode, KeySSLCA, msg)
 	}
