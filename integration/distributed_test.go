@@ -304,6 +304,7 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 }
 
 func TestDistributedCluster(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts three worker processes")
 	}
@@ -748,6 +749,7 @@ func checkRawStatusTopic(t *testing.T, bootstrap, topic string) {
 // deletes; the other worker takes it over from the offsets topic, and the
 // topic folded by key equals SELECT * (issue 7 acceptance 1's row check).
 func TestDistributedMySQLFailover(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts MariaDB and two worker processes")
 	}
@@ -890,6 +892,7 @@ func TestDistributedMySQLFailover(t *testing.T) {
 // `sluice distributed` with Kafka's FileStreamSource: one worker forms a
 // cluster by itself and runs the connector.
 func TestSluiceDistributedCommand(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the sluice binary")
 	}

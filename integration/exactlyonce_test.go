@@ -23,6 +23,7 @@ import (
 // deletes identified by the id, never reused), so a repeat or a gap shows
 // as a seq seen twice or never; the topic folded by key equals SELECT *.
 func TestDistributedExactlyOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts MariaDB and three worker processes")
 	}

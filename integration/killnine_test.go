@@ -602,6 +602,7 @@ const k9Columns = "id BIGINT PRIMARY KEY, ver BIGINT NOT NULL, name VARCHAR(64) 
 // folded by key equals SELECT * of its table, value by value (at-least-once:
 // repeats are allowed, losses are not).
 func TestKillNineMidStream(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts MariaDB and kills worker processes")
 	}
@@ -737,6 +738,7 @@ var (
 // just past the committed key, well short of reading the table twice), and
 // the topic folds to exactly SELECT *.
 func TestKillNineMidSnapshot(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts MariaDB and kills worker processes")
 	}
