@@ -66,7 +66,7 @@ func storeMax(a *atomic.Int64, v int64) {
 
 // maxInFlight bounds records waiting for the broker, whatever librdkafka's
 // own queue allows: a slow or absent broker stops Poll, not memory.
-const maxInFlight = 16384
+const maxInFlight = 8192
 
 // transformStage is one entry of the transforms chain.
 type transformStage struct {

@@ -34,6 +34,7 @@ import (
 
 	"github.com/sluicehq/sluice/integration/harness"
 	"github.com/sluicehq/sluice/integration/schemaregistry"
+	sluiceruntime "github.com/sluicehq/sluice/runtime"
 
 	// The plugins under test register themselves on import.
 	_ "github.com/sluicehq/sluice/connectors/mysql"
@@ -78,6 +79,9 @@ func main() {
 		}
 		return
 	}
+	// The pipeline runs in this process: give it the memory limit the
+	// sluice worker sets for itself (runtime/memlimit_perf.go).
+	sluiceruntime.ApplyDefaultMemoryLimit()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx); err != nil {
@@ -201,7 +205,7 @@ func run(ctx context.Context) error {
 						rep.bytes[key("catch-up", tb.t.name, v.name)] = sz
 					}
 					rep.add("catch-up", tb.t.name, v.name, res.rate, res.peakMB)
-					logf("catch-up %s %s run %d: %.0f rows/s, %.1f µs CPU/row, first ack after %s, peak RSS %.0f MiB", tb.t.name, v.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.firstAck.Round(time.Millisecond), res.peakMB)
+					logf("catch-up %s %s run %d: %.0f rows/s, %.1f µs CPU/row, first ack after %s, peak RSS %.0f MiB (Go %.0f MiB)", tb.t.name, v.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.firstAck.Round(time.Millisecond), res.peakMB, float64(goPeak.Load())/(1<<20))
 
 					sz = sizes[v.name]
 					topic := fmt.Sprintf("produce-only-%s-%s-%d", tb.t.name, v.name, run)
@@ -295,7 +299,7 @@ func run(ctx context.Context) error {
 				return fmt.Errorf("200 MB transaction: %w", err)
 			}
 			rep.add("txn", "txn", steadyV[0].name, res.rate, res.peakMB)
-			logf("one %d MB transaction run %d: %.0f rows/s, peak RSS %.0f MiB", *txnMB, run+1, res.rate, res.peakMB)
+			logf("one %d MB transaction run %d: %.0f rows/s, %.1f µs CPU/row, peak RSS %.0f MiB (Go %.0f MiB)", *txnMB, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.peakMB, float64(goPeak.Load())/(1<<20))
 		}
 	}
 
@@ -469,6 +473,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 	p := &pipelineRun{name: prefix, prefix: prefix, table: tableName, variant: v, start: &r, snapMode: "never", bootstrap: e.bootstrap, db: e.dbAddr()}
 	defer e.kafka.DeleteTopics(context.Background(), p.topic())
 	resetOK := resetPeakRSS()
+	resetGoPeak()
 	_, err := profiled("catchup-"+tableName+"-"+v.name, run, func() (float64, error) {
 		began, cpu0 := time.Now(), cpuTime()
 		pr, err := p.startPipeline(ctx)
@@ -515,6 +520,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 	p := &pipelineRun{name: prefix, prefix: prefix, table: tableName, variant: v, snapMode: "initial", bootstrap: e.bootstrap, db: e.dbAddr()}
 	defer e.kafka.DeleteTopics(context.Background(), p.topic())
 	resetOK := resetPeakRSS()
+	resetGoPeak()
 	_, err := profiled("snapshot-"+tableName, run, func() (float64, error) {
 		began, cpu0 := time.Now(), cpuTime()
 		pr, err := p.startPipeline(ctx)

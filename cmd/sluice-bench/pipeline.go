@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice/connectors/mysql"
@@ -189,6 +191,7 @@ func (r *running) waitAcked(ctx context.Context, want int64, timeout time.Durati
 		}
 		if time.Since(lastCheck) > 200*time.Millisecond {
 			lastCheck = time.Now()
+			sampleGoMemory()
 			if _, err := r.acked(ctx); err != nil {
 				return first, last, err
 			}
@@ -211,4 +214,27 @@ func (r *running) waitAcked(ctx context.Context, want int64, timeout time.Durati
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
+}
+
+// goPeak is the most memory the Go runtime had mapped (heap, stacks,
+// metadata: /memory/classes/total:bytes minus what it released) at any
+// sample since resetGoPeak, to tell Go's share of the peak RSS from
+// librdkafka's and the rest.
+var goPeak atomic.Uint64
+
+func resetGoPeak() { goPeak.Store(0) }
+
+func sampleGoMemory() {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	v := s[0].Value.Uint64() - s[1].Value.Uint64()
+	for {
+		cur := goPeak.Load()
+		if v <= cur || goPeak.CompareAndSwap(cur, v) {
+			return
+		}
+	}
 }

@@ -11,8 +11,10 @@ import (
 	"os"
 
 	"github.com/sluicehq/sluice/cmd/sluice/app"
+	"github.com/sluicehq/sluice/runtime"
 )
 
 func main() {
+	runtime.ApplyDefaultMemoryLimit() // 128 MiB unless GOMEMLIMIT is set
 	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
