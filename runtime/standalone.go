@@ -716,6 +716,31 @@ const (
 	msgResetFramework     = "The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses."
 )
 
+// AlterOffsetEntries checks and normalises the body of PATCH
+// /connectors/{c}/offsets as Kafka Connect does (its messages included): both
+// herders call it before handing the entries to the connector and the store.
+func AlterOffsetEntries(offs []rest.ConnectorOffset) ([]offsets.Entry, error) {
+	if len(offs) == 0 {
+		return nil, rest.BadRequest("Partitions / offsets need to be provided for an alter offsets request")
+	}
+	entries := make([]offsets.Entry, 0, len(offs))
+	for _, o := range offs {
+		if o.Partition == nil {
+			return nil, rest.BadRequest("Source partitions may not be null")
+		}
+		p, err := offsets.Normalize(o.Partition)
+		if err != nil {
+			return nil, rest.BadRequest(fmt.Sprintf("Invalid source partition %v: %v", o.Partition, err))
+		}
+		off, err := offsets.Normalize(o.Offset)
+		if err != nil {
+			return nil, rest.BadRequest(fmt.Sprintf("Invalid source offset for partition %v: %v", o.Partition, err))
+		}
+		entries = append(entries, offsets.Entry{Partition: p, Offset: off})
+	}
+	return entries, nil
+}
+
 func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name string, offs []rest.ConnectorOffset) (string, error) {
 	h.opMu.Lock()
 	defer h.opMu.Unlock()
@@ -723,23 +748,9 @@ func (h *StandaloneHerder) AlterConnectorOffsets(ctx context.Context, name strin
 	if err != nil {
 		return "", err
 	}
-	if len(offs) == 0 {
-		return "", rest.BadRequest("Partitions / offsets need to be provided for an alter offsets request")
-	}
-	entries := make([]offsets.Entry, 0, len(offs))
-	for _, o := range offs {
-		if o.Partition == nil {
-			return "", rest.BadRequest("Source partitions may not be null")
-		}
-		p, err := offsets.Normalize(o.Partition)
-		if err != nil {
-			return "", rest.BadRequest(fmt.Sprintf("Invalid source partition %v: %v", o.Partition, err))
-		}
-		off, err := offsets.Normalize(o.Offset)
-		if err != nil {
-			return "", rest.BadRequest(fmt.Sprintf("Invalid source offset for partition %v: %v", o.Partition, err))
-		}
-		entries = append(entries, offsets.Entry{Partition: p, Offset: off})
+	entries, err := AlterOffsetEntries(offs)
+	if err != nil {
+		return "", err
 	}
 	managed, err := h.callAlterer(e, entries)
 	if err != nil {

@@ -367,23 +367,9 @@ func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, offs []
 	if err != nil {
 		return "", err
 	}
-	if len(offs) == 0 {
-		return "", rest.BadRequest("Partitions / offsets need to be provided for an alter offsets request")
-	}
-	entries := make([]offsets.Entry, 0, len(offs))
-	for _, o := range offs {
-		if o.Partition == nil {
-			return "", rest.BadRequest("Source partitions may not be null")
-		}
-		p, err := offsets.Normalize(o.Partition)
-		if err != nil {
-			return "", rest.BadRequest(fmt.Sprintf("Invalid source partition %v: %v", o.Partition, err))
-		}
-		off, err := offsets.Normalize(o.Offset)
-		if err != nil {
-			return "", rest.BadRequest(fmt.Sprintf("Invalid source offset for partition %v: %v", o.Partition, err))
-		}
-		entries = append(entries, offsets.Entry{Partition: p, Offset: off})
+	entries, err := runtime.AlterOffsetEntries(offs)
+	if err != nil {
+		return "", err
 	}
 	managed, err := callAlterer(name, cfg, entries)
 	if err != nil {
