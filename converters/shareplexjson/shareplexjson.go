@@ -100,16 +100,8 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		return err
 	}
 	c.isKey = isKey
-	if c.opts.Zone, err = mysqlvalue.ParseZone(cfg.String(KeyTimestampTimezone)); err != nil {
-		return &connect.ConfigError{Name: KeyTimestampTimezone, Value: cfg.String(KeyTimestampTimezone), Message: err.Error()}
-	}
-	if c.opts.Binary, err = mysqlvalue.ParseBinaryFormat(cfg.String(KeyBinaryFormat)); err != nil {
-		return &connect.ConfigError{Name: KeyBinaryFormat, Value: cfg.String(KeyBinaryFormat), Message: err.Error()}
-	}
-	if c.binaryMode, err = mysqlvalue.ParseBinaryMode(cfg.String(KeyBinaryHandlingMode)); err != nil {
-		return &connect.ConfigError{Name: KeyBinaryHandlingMode, Value: cfg.String(KeyBinaryHandlingMode), Message: err.Error()}
-	}
-	return nil
+	c.binaryMode, err = mysqlvalue.ParseJSONSettings(cfg, KeyTimestampTimezone, KeyBinaryFormat, KeyBinaryHandlingMode, &c.opts)
+	return err
 }
 
 type state struct {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/jsonfmt"
 )
 
@@ -89,4 +90,22 @@ func AppendJSON(dst []byte, c *Column, v *Value, o *JSONOptions, scratch []byte)
 	start := len(scratch)
 	scratch = AppendText(scratch, c, v, &o.TextOptions)
 	return jsonfmt.AppendBytesString(dst, scratch[start:]), scratch
+}
+
+// ParseJSONSettings reads the settings both DTS JSON formats share (time zone,
+// binary format, binary handling mode) from a parsed converter config into o,
+// returning the binary handling mode; an error names the bad key.
+func ParseJSONSettings(cfg *connect.Config, zoneKey, formatKey, modeKey string, o *JSONOptions) (BinaryMode, error) {
+	var err error
+	if o.Zone, err = ParseZone(cfg.String(zoneKey)); err != nil {
+		return 0, &connect.ConfigError{Name: zoneKey, Value: cfg.String(zoneKey), Message: err.Error()}
+	}
+	if o.Binary, err = ParseBinaryFormat(cfg.String(formatKey)); err != nil {
+		return 0, &connect.ConfigError{Name: formatKey, Value: cfg.String(formatKey), Message: err.Error()}
+	}
+	mode, err := ParseBinaryMode(cfg.String(modeKey))
+	if err != nil {
+		return 0, &connect.ConfigError{Name: modeKey, Value: cfg.String(modeKey), Message: err.Error()}
+	}
+	return mode, nil
 }

@@ -99,3 +99,36 @@ func TestBinaryModes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseJSONSettingsNamesTheBadKey(t *testing.T) {
+	def := connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "tz", Type: connect.ConfigString, Default: "UTC"}).
+		Define(connect.ConfigKey{Name: "fmt", Type: connect.ConfigString, Default: "hex"}).
+		Define(connect.ConfigKey{Name: "mode", Type: connect.ConfigString, Default: "bytes"})
+	for _, tc := range []struct {
+		props map[string]string
+		bad   string
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"tz": "Mars/Olympus"}, "tz"},
+		{map[string]string{"fmt": "octal"}, "fmt"},
+		{map[string]string{"mode": "nope"}, "mode"},
+	} {
+		cfg, err := def.Parse(tc.props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o JSONOptions
+		_, err = ParseJSONSettings(cfg, "tz", "fmt", "mode", &o)
+		ce, _ := err.(*connect.ConfigError)
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Fatalf("%v: %v", tc.props, err)
+		case tc.bad != "" && (ce == nil || ce.Name != tc.bad):
+			t.Fatalf("%v: got %v, want an error naming %s", tc.props, err, tc.bad)
+		}
+		if tc.bad == "" && (o.Zone == nil || o.Binary != BinaryHexText) {
+			t.Fatalf("defaults not applied: %+v", o)
+		}
+	}
+}
