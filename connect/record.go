@@ -53,6 +53,13 @@ func (h Headers) Clone() Headers {
 type SourceRecord struct {
 	SourcePartition map[string]any
 	SourceOffset    map[string]any
+	// LazyOffset stands in for SourceOffset when that is nil: the offset
+	// is rendered only if the runtime commits it. A connector whose
+	// records differ from each other only in a counter (the row of a
+	// binlog event) emits one OffsetSource per event instead of one map
+	// per record; the runtime commits a handful of offsets per flush, so
+	// almost none are ever built. Read a record's offset with Offset.
+	LazyOffset LazyOffset
 
 	Topic string
 	// Partition is the Kafka partition to write to; nil lets the producer's
@@ -75,6 +82,7 @@ func (r *SourceRecord) NewRecord(topic string, partition *int32, keySchema *Sche
 	return &SourceRecord{
 		SourcePartition: r.SourcePartition,
 		SourceOffset:    r.SourceOffset,
+		LazyOffset:      r.LazyOffset,
 		Topic:           topic,
 		Partition:       partition,
 		KeySchema:       keySchema,
@@ -84,6 +92,33 @@ func (r *SourceRecord) NewRecord(topic string, partition *int32, keySchema *Sche
 		Timestamp:       timestamp,
 		Headers:         headers,
 	}
+}
+
+// OffsetSource renders the source offsets of a group of records that share
+// everything but a counter. It must return a fresh map on every call and
+// must not change once a record referring to it was emitted.
+type OffsetSource interface {
+	SourceOffsetAt(n int64) map[string]any
+}
+
+// LazyOffset is a record's offset as From.SourceOffsetAt(N).
+type LazyOffset struct {
+	From OffsetSource
+	N    int64
+}
+
+// Offset returns the record's source offset: SourceOffset, or else the
+// rendered LazyOffset; nil when it has neither.
+func (r *SourceRecord) Offset() map[string]any {
+	if r.SourceOffset != nil || r.LazyOffset.From == nil {
+		return r.SourceOffset
+	}
+	return r.LazyOffset.From.SourceOffsetAt(r.LazyOffset.N)
+}
+
+// HasOffset reports whether the record carries a source offset.
+func (r *SourceRecord) HasOffset() bool {
+	return r.SourceOffset != nil || r.LazyOffset.From != nil
 }
 
 // Clone returns a shallow copy with its own header slice.

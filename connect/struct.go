@@ -26,6 +26,14 @@ func NewStructs(s *Schema, values []any) *Struct {
 	return &Struct{schema: s, values: values}
 }
 
+// InitStructs makes *dst a struct of schema s wrapping values (as
+// NewStructs) and returns dst: a connector can then allocate a record's
+// structs together with the record, one allocation instead of several.
+func InitStructs(dst *Struct, s *Schema, values []any) *Struct {
+	dst.schema, dst.values = s, values
+	return dst
+}
+
 // Schema returns the struct's schema.
 func (v *Struct) Schema() *Schema { return v.schema }
 

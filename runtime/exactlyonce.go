@@ -91,7 +91,7 @@ type txnState struct {
 	started time.Time
 	// offs holds the newest offset of each source partition in the open
 	// transaction, keyed by the partition's key bytes.
-	offs    map[string]offsets.Entry
+	offs    map[string]txnOffset
 	lastMap map[string]any
 	lastKey string
 }
@@ -140,7 +140,7 @@ func (t *workerTask) setupTransactions(cm kafka.ConfigMap) error {
 		return fmt.Errorf("invalid value %q for configuration %s: expected poll, interval or connector", b, ConnTransactionBoundary)
 	}
 	x.topic = x.cfg.Offsets.Topic()
-	x.offs = map[string]offsets.Entry{}
+	x.offs = map[string]txnOffset{}
 	// Forced, as Kafka Connect forces them on exactly-once task producers.
 	cm["transactional.id"] = x.cfg.TransactionalID
 	cm["enable.idempotence"] = true
@@ -189,8 +189,8 @@ func (t *workerTask) initTransactions() error {
 }
 
 // track remembers a record's source offset for the open transaction.
-func (x *txnState) track(partition, offset map[string]any) error {
-	if partition == nil || offset == nil {
+func (x *txnState) track(partition map[string]any, offset recordOffset) error {
+	if partition == nil || offset.isNil() {
 		return nil
 	}
 	key := x.lastKey
@@ -202,8 +202,15 @@ func (x *txnState) track(partition, offset map[string]any) error {
 		key = string(k)
 		x.lastMap, x.lastKey = partition, key
 	}
-	x.offs[key] = offsets.Entry{Partition: partition, Offset: offset}
+	x.offs[key] = txnOffset{partition: partition, offset: offset}
 	return nil
+}
+
+// txnOffset is the newest offset of one source partition in a transaction,
+// rendered when the transaction commits.
+type txnOffset struct {
+	partition map[string]any
+	offset    recordOffset
 }
 
 // loopExactlyOnce is loop for a transactional task: the same polling,
@@ -267,7 +274,7 @@ func (t *workerTask) loopExactlyOnce() (stoppedMidBatch bool, err error) {
 				x.open, x.started = true, time.Now()
 			}
 			for _, rec := range recs {
-				if err := x.track(rec.SourcePartition, rec.SourceOffset); err != nil {
+				if err := x.track(rec.SourcePartition, offsetOf(rec)); err != nil {
 					return false, fmt.Errorf("record for topic %s: %w", rec.Topic, err)
 				}
 				if err := t.send(rec); err != nil {
@@ -299,7 +306,7 @@ func (t *workerTask) commitTransaction() error {
 	if len(x.offs) > 0 {
 		entries := make([]offsets.Entry, 0, len(x.offs))
 		for _, e := range x.offs {
-			entries = append(entries, e)
+			entries = append(entries, offsets.Entry{Partition: e.partition, Offset: e.offset.render()})
 		}
 		recs, err := x.cfg.Offsets.EncodeRecords(t.id.Connector, entries)
 		if err != nil {

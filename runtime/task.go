@@ -123,6 +123,9 @@ type workerTask struct {
 	knownTopics map[string]bool
 	keyBuf      []byte
 	valBuf      []byte
+	hdrBuf      []kafka.Header
+	msg         kafka.Message
+	topicPtrs   map[string]*string
 
 	// taskMu guards task for the metrics goroutine.
 	taskMu     sync.Mutex
@@ -503,7 +506,7 @@ func (t *workerTask) waitForRoom(flush <-chan time.Time) error {
 
 // send transforms, converts and produces one record.
 func (t *workerTask) send(orig *connect.SourceRecord) error {
-	sr, err := t.tracker.submit(orig.SourcePartition, orig.SourceOffset)
+	sr, err := t.tracker.submit(orig.SourcePartition, offsetOf(orig))
 	if err != nil {
 		return fmt.Errorf("record for topic %s: %w", orig.Topic, err)
 	}
@@ -541,7 +544,8 @@ func (t *workerTask) send(orig *connect.SourceRecord) error {
 	if err != nil {
 		return err
 	}
-	msg.Opaque = &inflight{sr: sr, rec: t.keepForCommit(orig)}
+	sr.rec = t.keepForCommit(orig)
+	msg.Opaque = sr
 	if err := t.ensureTopic(rec.Topic); err != nil {
 		if err == errStopping {
 			return nil // unacknowledged, so its offset is not committed
@@ -602,56 +606,45 @@ func (t *workerTask) dropped(orig *connect.SourceRecord, sr *submittedRecord) {
 	}
 }
 
-type inflight struct {
-	sr  *submittedRecord
-	rec *connect.SourceRecord
-}
-
 func (t *workerTask) convert(rec *connect.SourceRecord) (*kafka.Message, error) {
-	topic := rec.Topic
-	msg := &kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: kafka.PartitionAny}}
+	// One message is reused for every record: Produce copies what it
+	// needs (topic handle, key, value, headers) before it returns, and the
+	// delivery report comes back as a new message carrying the Opaque.
+	msg := &t.msg
+	*msg = kafka.Message{TopicPartition: kafka.TopicPartition{Topic: t.topicPtr(rec.Topic), Partition: kafka.PartitionAny}}
 	if rec.Partition != nil {
 		msg.TopicPartition.Partition = *rec.Partition
 	}
 	if rec.Timestamp > 0 {
 		msg.Timestamp = time.UnixMilli(rec.Timestamp)
 	}
-	var hdrs []kafka.Header
-	if err := t.ops.run(t.pollCtx, stageHeaderConverter, rec, func() error {
-		hdrs = hdrs[:0]
-		for _, h := range rec.Headers {
-			b, err := t.hdrConv.FromConnectHeader(topic, h.Key, h.Schema, h.Value)
-			if err != nil {
-				return fmt.Errorf("header %q: %w", h.Key, err)
+	// The three converter stages run under one panic guard; only a
+	// failure goes through the tolerance operator, with the failed call as
+	// its stage's first attempt, so errors.retry.* and errors.tolerance
+	// behave as if each stage had been wrapped on its own.
+	stage := 0
+	err := safeCall(func() error {
+		for ; stage < len(convertStages); stage++ {
+			if err := t.convertStage(stage, rec, msg); err != nil {
+				return err
 			}
-			hdrs = append(hdrs, kafka.Header{Key: h.Key, Value: b})
 		}
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	msg.Headers = hdrs
-	if err := t.ops.run(t.pollCtx, stageKeyConverter, rec, func() (err error) {
-		if t.keyApp != nil {
-			t.keyBuf, err = t.keyApp.AppendConnectData(t.keyBuf[:0], topic, rec.Headers, rec.KeySchema, rec.Key)
-			msg.Key = t.keyBuf
-		} else {
-			msg.Key, err = t.keyConv.FromConnectData(topic, rec.Headers, rec.KeySchema, rec.Key)
+	})
+	for first := err; first != nil && stage < len(convertStages); stage++ {
+		i := stage
+		perr := t.ops.run(t.pollCtx, convertStages[i], rec, func() error {
+			if first != nil {
+				e := first
+				first = nil
+				return e
+			}
+			return t.convertStage(i, rec, msg)
+		})
+		first = nil
+		if perr != nil {
+			return nil, perr
 		}
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	if err := t.ops.run(t.pollCtx, stageValueConverter, rec, func() (err error) {
-		if t.valApp != nil {
-			t.valBuf, err = t.valApp.AppendConnectData(t.valBuf[:0], topic, rec.Headers, rec.ValueSchema, rec.Value)
-			msg.Value = t.valBuf
-		} else {
-			msg.Value, err = t.valConv.FromConnectData(topic, rec.Headers, rec.ValueSchema, rec.Value)
-		}
-		return err
-	}); err != nil {
-		return nil, err
 	}
 	// A null key or value the converter wrote as nothing is a null on the
 	// wire (a tombstone), which an empty reused buffer must not turn into
@@ -665,12 +658,63 @@ func (t *workerTask) convert(rec *connect.SourceRecord) (*kafka.Message, error) 
 	return msg, nil
 }
 
+var convertStages = [...]string{stageHeaderConverter, stageKeyConverter, stageValueConverter}
+
+// convertStage runs the header (0), key (1) or value (2) converter of rec
+// into msg.
+func (t *workerTask) convertStage(i int, rec *connect.SourceRecord, msg *kafka.Message) (err error) {
+	topic := rec.Topic
+	switch i {
+	case 0:
+		t.hdrBuf = t.hdrBuf[:0]
+		for _, h := range rec.Headers {
+			b, err := t.hdrConv.FromConnectHeader(topic, h.Key, h.Schema, h.Value)
+			if err != nil {
+				return fmt.Errorf("header %q: %w", h.Key, err)
+			}
+			t.hdrBuf = append(t.hdrBuf, kafka.Header{Key: h.Key, Value: b})
+		}
+		msg.Headers = nil
+		if len(t.hdrBuf) > 0 {
+			msg.Headers = t.hdrBuf
+		}
+	case 1:
+		if t.keyApp != nil {
+			t.keyBuf, err = t.keyApp.AppendConnectData(t.keyBuf[:0], topic, rec.Headers, rec.KeySchema, rec.Key)
+			msg.Key = t.keyBuf
+		} else {
+			msg.Key, err = t.keyConv.FromConnectData(topic, rec.Headers, rec.KeySchema, rec.Key)
+		}
+	default:
+		if t.valApp != nil {
+			t.valBuf, err = t.valApp.AppendConnectData(t.valBuf[:0], topic, rec.Headers, rec.ValueSchema, rec.Value)
+			msg.Value = t.valBuf
+		} else {
+			msg.Value, err = t.valConv.FromConnectData(topic, rec.Headers, rec.ValueSchema, rec.Value)
+		}
+	}
+	return err
+}
+
+// topicPtr returns a shared *string of the topic, for kafka.Message.
+func (t *workerTask) topicPtr(topic string) *string {
+	if p := t.topicPtrs[topic]; p != nil {
+		return p
+	}
+	if t.topicPtrs == nil || len(t.topicPtrs) > 4096 {
+		t.topicPtrs = map[string]*string{}
+	}
+	p := &topic
+	t.topicPtrs[topic] = p
+	return p
+}
+
 // readDeliveries handles delivery reports until the producer is closed.
 func (t *workerTask) readDeliveries() {
 	for ev := range t.producer.Events() {
 		switch e := ev.(type) {
 		case *kafka.Message:
-			inf, ok := e.Opaque.(*inflight)
+			sr, ok := e.Opaque.(*submittedRecord)
 			if !ok {
 				continue
 			}
@@ -684,14 +728,15 @@ func (t *workerTask) readDeliveries() {
 					t.nudge()
 					continue
 				}
-				t.tracker.ack(inf.sr)
+				t.tracker.ack(sr)
 				continue
 			}
 			t.Metrics.RecordsAcked.Add(1)
-			t.tracker.ack(inf.sr)
-			if t.recCommitter != nil && inf.rec != nil {
+			rec := sr.rec
+			t.tracker.ack(sr)
+			if t.recCommitter != nil && rec != nil {
 				meta := &connect.RecordMetadata{Topic: topicOf(e), Partition: e.TopicPartition.Partition, Offset: int64(e.TopicPartition.Offset), Timestamp: e.Timestamp.UnixMilli()}
-				if err := safeCall(func() error { return t.recCommitter.CommitRecord(inf.rec, meta) }); err != nil {
+				if err := safeCall(func() error { return t.recCommitter.CommitRecord(rec, meta) }); err != nil {
 					t.log.Warn("commitRecord failed", "error", err.Error())
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/offsets"
 )
 
@@ -34,14 +35,36 @@ type partitionQueue struct {
 	head      int
 	// committable is the newest offset whose prefix is fully acknowledged
 	// and not yet handed to the offset writer.
-	committable map[string]any
+	committable recordOffset
 	dirty       bool
 }
 
 type submittedRecord struct {
 	q      *partitionQueue
-	offset map[string]any
+	offset recordOffset
 	acked  bool
+	// rec is kept for the task's CommitRecord, when it has one.
+	rec *connect.SourceRecord
+}
+
+// recordOffset is a record's source offset as the connector gave it: a map,
+// or a connect.LazyOffset rendered only when it is committed.
+type recordOffset struct {
+	m    map[string]any
+	lazy connect.LazyOffset
+}
+
+func offsetOf(r *connect.SourceRecord) recordOffset {
+	return recordOffset{m: r.SourceOffset, lazy: r.LazyOffset}
+}
+
+func (o recordOffset) isNil() bool { return o.m == nil && o.lazy.From == nil }
+
+func (o recordOffset) render() map[string]any {
+	if o.m != nil || o.lazy.From == nil {
+		return o.m
+	}
+	return o.lazy.From.SourceOffsetAt(o.lazy.N)
 }
 
 func newSubmittedRecords() *submittedRecords {
@@ -50,12 +73,12 @@ func newSubmittedRecords() *submittedRecords {
 
 // submit records that rec is about to be sent. Records without a source
 // partition or offset count for backpressure only.
-func (s *submittedRecords) submit(partition, offset map[string]any) (*submittedRecord, error) {
+func (s *submittedRecords) submit(partition map[string]any, offset recordOffset) (*submittedRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inFlight++
 	sr := &submittedRecord{offset: offset}
-	if partition == nil || offset == nil {
+	if partition == nil || offset.isNil() {
 		return sr, nil
 	}
 	key := s.lastKey
@@ -118,7 +141,7 @@ func (s *submittedRecords) committable() []offsets.Entry {
 	var out []offsets.Entry
 	for key, q := range s.parts {
 		if q.dirty {
-			out = append(out, offsets.Entry{Partition: q.partition, Offset: q.committable})
+			out = append(out, offsets.Entry{Partition: q.partition, Offset: q.committable.render()})
 			q.dirty = false
 		}
 		if len(q.queue) == 0 && !q.dirty {

@@ -50,7 +50,7 @@ func TestSubmittedRecordsOutOfOrderAcks(t *testing.T) {
 					if p.n == "b" && i == 3 {
 						continue
 					}
-					sr, err := s.submit(p.part, map[string]any{"pos": i})
+					sr, err := s.submit(p.part, recordOffset{m: map[string]any{"pos": i}})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -76,9 +76,9 @@ func TestSubmittedRecordsOutOfOrderAcks(t *testing.T) {
 func TestSubmittedRecordsPendingAndCopies(t *testing.T) {
 	s := newSubmittedRecords()
 	// Equal partitions in distinct maps are one partition.
-	r1, _ := s.submit(map[string]any{"p": 1}, map[string]any{"o": 1})
-	r2, _ := s.submit(map[string]any{"p": 1}, map[string]any{"o": 2})
-	r3, _ := s.submit(nil, nil)
+	r1, _ := s.submit(map[string]any{"p": 1}, recordOffset{m: map[string]any{"o": 1}})
+	r2, _ := s.submit(map[string]any{"p": 1}, recordOffset{m: map[string]any{"o": 2}})
+	r3, _ := s.submit(nil, recordOffset{})
 	if got := s.pending(); got != 3 {
 		t.Fatalf("pending = %d, want 3", got)
 	}
@@ -97,7 +97,7 @@ func TestSubmittedRecordsPendingAndCopies(t *testing.T) {
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("committable = %v, want %v", c, want)
 	}
-	if _, err := s.submit(map[string]any{"p": []int{1}}, map[string]any{}); err == nil {
+	if _, err := s.submit(map[string]any{"p": []int{1}}, recordOffset{m: map[string]any{}}); err == nil {
 		t.Fatal("a non-primitive partition was accepted")
 	}
 }
@@ -107,7 +107,7 @@ func TestSubmittedRecordsLongQueueCompacts(t *testing.T) {
 	part := map[string]any{"p": 1}
 	var recs []*submittedRecord
 	for i := 0; i < 5000; i++ {
-		r, _ := s.submit(part, map[string]any{"o": i})
+		r, _ := s.submit(part, recordOffset{m: map[string]any{"o": i}})
 		recs = append(recs, r)
 	}
 	for i := 0; i < 4999; i++ {
