@@ -255,9 +255,9 @@ func TestMySQLOptions(t *testing.T) {
 				}
 				beats++
 				if first == nil {
-					first = r.SourceOffset
+					first = r.Offset()
 				}
-				last = r.SourceOffset
+				last = r.Offset()
 			}
 		}
 		p1, err1 := mysql.ParsePosition(first)

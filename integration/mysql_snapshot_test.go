@@ -301,8 +301,8 @@ func TestMySQLSnapshotResumeAfterCrash(t *testing.T) {
 		"UPDATE s.small SET name = 'small-between' WHERE id < 10")
 	crashed := &myOffsets{}
 	crashed.ack(committed)
-	if committed.SourceOffset["snapshot"] != true || committed.SourceOffset["snapshot_state"] == nil {
-		t.Fatalf("a mid-snapshot offset lacks the snapshot progress: %v", committed.SourceOffset)
+	if committed.Offset()["snapshot"] != true || committed.Offset()["snapshot_state"] == nil {
+		t.Fatalf("a mid-snapshot offset lacks the snapshot progress: %v", committed.Offset())
 	}
 	task2 := myStartTask(t, props, crashed)
 	var after int

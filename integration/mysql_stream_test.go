@@ -33,7 +33,7 @@ func (o *myOffsets) ack(r *connect.SourceRecord) {
 	if o.m == nil {
 		o.m = map[string]map[string]any{}
 	}
-	o.m[fmt.Sprint(r.SourcePartition)] = r.SourceOffset
+	o.m[fmt.Sprint(r.SourcePartition)] = r.Offset()
 }
 
 type myTaskContext struct {
@@ -114,7 +114,7 @@ func myPollQuiet(t *testing.T, task *mysql.Task) {
 func myDescribe(recs []*connect.SourceRecord) string {
 	var b strings.Builder
 	for _, r := range recs {
-		fmt.Fprintf(&b, "\n  %s key=%v value=%v offset=%v", r.Topic, r.Key, r.Value, r.SourceOffset)
+		fmt.Fprintf(&b, "\n  %s key=%v value=%v offset=%v", r.Topic, r.Key, r.Value, r.Offset())
 	}
 	return b.String()
 }
@@ -306,8 +306,8 @@ func TestMySQLStreamPrimaryKeyChangeAndFilters(t *testing.T) {
 		t.Errorf("keys %v %v", recs[1].Key, recs[3].Key)
 	}
 	// Only the last record of a key change marks the row done.
-	if fmt.Sprint(recs[1].SourceOffset) == fmt.Sprint(recs[3].SourceOffset) {
-		t.Errorf("delete and create of a key change share the offset %v", recs[1].SourceOffset)
+	if fmt.Sprint(recs[1].Offset()) == fmt.Sprint(recs[3].Offset()) {
+		t.Errorf("delete and create of a key change share the offset %v", recs[1].Offset())
 	}
 	myPollQuiet(t, task)
 }
@@ -407,7 +407,7 @@ func TestMySQLStreamResumeMidTransaction(t *testing.T) {
 			for cut := 1; cut < len(all); cut++ {
 				offsets := &myOffsets{}
 				stored := map[string]any{}
-				for k, v := range all[cut-1].SourceOffset {
+				for k, v := range all[cut-1].Offset() {
 					stored[k] = v
 				}
 				if stored["gtids"] == nil {

@@ -186,14 +186,14 @@ func (s *stream) txBlock(ts *tableSchema) any {
 
 // txBegin emits the BEGIN record of the open transaction before its first
 // change event; offset is where that event is not yet done.
-func (s *stream) txBegin(ctx context.Context, offset map[string]any, tsMs int64) error {
+func (s *stream) txBegin(ctx context.Context, offset connect.LazyOffset, tsMs int64) error {
 	tx := &s.dts.tx
 	if !tx.started || tx.open {
 		return nil
 	}
 	tx.open = true
 	val := connect.NewStructs(txValueSchema, []any{"BEGIN", tx.id, nil, nil, tsMs})
-	return s.emit(ctx, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: offset, Topic: s.opts.dts().TransactionTopic,
+	return s.emit(ctx, &connect.SourceRecord{SourcePartition: s.partition, LazyOffset: offset, Topic: s.opts.dts().TransactionTopic,
 		KeySchema: txKeySchema, Key: connect.NewStructs(txKeySchema, []any{tx.id}), ValueSchema: txValueSchema, Value: val, Timestamp: tsMs})
 }
 

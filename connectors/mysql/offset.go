@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+
+	"github.com/sluicehq/sluice/connect"
 )
 
 // Offset field names, the ones Debezium's MySQL connector writes, so either
@@ -80,19 +82,24 @@ func (p Position) Map() map[string]any {
 	return m
 }
 
-// rowOffsets builds the source offsets of the rows of one binlog event,
-// which differ only in their row count: the shared fields are boxed once
-// and each row's map is a copy of them.
+// rowOffsets renders the source offsets of the rows of one binlog event,
+// which differ only in their row count. Records refer to it through a
+// connect.LazyOffset, so a map is built only for an offset the runtime
+// commits, not for every row.
 type rowOffsets struct{ base map[string]any }
 
-func newRowOffsets(p Position) rowOffsets {
+func newRowOffsets(p Position) *rowOffsets {
 	p.Rows = 0
-	return rowOffsets{base: p.Map()}
+	return &rowOffsets{base: p.Map()}
 }
 
-// at returns the offset after rows rows of the event, a fresh map the
-// record owns.
-func (o rowOffsets) at(rows int64) map[string]any {
+// at is the offset after rows rows of the event.
+func (o *rowOffsets) at(rows int64) connect.LazyOffset {
+	return connect.LazyOffset{From: o, N: rows}
+}
+
+// SourceOffsetAt implements connect.OffsetSource: a fresh map each call.
+func (o *rowOffsets) SourceOffsetAt(rows int64) map[string]any {
 	m := maps.Clone(o.base)
 	if rows != 0 {
 		m[OffsetRow] = rows

@@ -92,11 +92,24 @@ func newRowSources(schema *connect.Schema, s sourceInfo) rowSources {
 	return rowSources{schema: schema, tmpl: s.values()}
 }
 
-func (r rowSources) at(row int) *connect.Struct {
-	v := make([]any, len(r.tmpl))
-	copy(v, r.tmpl)
-	v[srcRow] = int32(row)
-	return connect.NewStructs(r.schema, v)
+// at returns the source struct of row row. The event's last row gets the
+// template itself, as no copy is made after it: a one-row event, the
+// common case, boxes its source values once and copies nothing.
+func (r rowSources) at(row int, last bool) *connect.Struct {
+	if last {
+		r.tmpl[srcRow] = int32(row)
+		return connect.NewStructs(r.schema, r.tmpl)
+	}
+	b := new(sourceBlock)
+	copy(b.vals[:], r.tmpl)
+	b.vals[srcRow] = int32(row)
+	return connect.InitStructs(&b.st, r.schema, b.vals[:])
+}
+
+// sourceBlock is a row's source struct and its values in one allocation.
+type sourceBlock struct {
+	st   connect.Struct
+	vals [srcFieldCount]any
 }
 
 func (s *sourceInfo) values() []any {

@@ -3,6 +3,8 @@ package mysql
 import (
 	"reflect"
 	"testing"
+
+	"github.com/sluicehq/sluice/connect"
 )
 
 // The per-event templates of the row path must give exactly what building
@@ -17,7 +19,7 @@ func TestRowOffsetsMatchPositionMap(t *testing.T) {
 		for _, rows := range []int64{0, 1, 300} {
 			want := p
 			want.Rows = rows
-			got := o.at(rows)
+			got := (&connect.SourceRecord{LazyOffset: o.at(rows)}).Offset()
 			if !reflect.DeepEqual(got, want.Map()) {
 				t.Errorf("%+v rows %d: got %v, want %v", p, rows, got, want.Map())
 			}
@@ -36,12 +38,25 @@ func TestRowSourcesMatchBuild(t *testing.T) {
 		{prefix: "p", tsMs: 1, db: "d", serverID: 2, gtid: "0-2-9", file: "f.2", pos: 4, thread: 12, query: "INSERT 1"},
 	} {
 		rs := newRowSources(schema, si)
+		var earlier []*connect.Struct
 		for _, row := range []int{0, 1, 255, 256, 10000} {
 			want := si
 			want.row = int32(row)
-			if got, w := rs.at(row), want.build(schema); !got.Equal(w) {
+			got := rs.at(row, false)
+			if w := want.build(schema); !got.Equal(w) {
 				t.Errorf("%+v row %d: got %v, want %v", si, row, got, w)
 			}
+			earlier = append(earlier, got)
+		}
+		// The last row takes the template itself; what was handed out
+		// before must not change.
+		want := si
+		want.row = 10001
+		if got, w := rs.at(10001, true), want.build(schema); !got.Equal(w) {
+			t.Errorf("%+v last row: got %v, want %v", si, got, w)
+		}
+		if got := earlier[0].Get(connect.SourceRow); got != int32(0) {
+			t.Errorf("row 0's source changed to row %v after the last row was built", got)
 		}
 	}
 }
@@ -56,7 +71,7 @@ func BenchmarkRowOffsets(b *testing.B) {
 			_ = q.Map()
 		}
 	})
-	b.Run("template", func(b *testing.B) {
+	b.Run("lazy", func(b *testing.B) {
 		b.ReportAllocs()
 		o := newRowOffsets(p)
 		for i := 0; b.Loop(); i++ {
@@ -80,7 +95,7 @@ func BenchmarkRowSources(b *testing.B) {
 		b.ReportAllocs()
 		rs := newRowSources(schema, si)
 		for i := 0; b.Loop(); i++ {
-			_ = rs.at(i % 100)
+			_ = rs.at(i%100, false)
 		}
 	})
 }

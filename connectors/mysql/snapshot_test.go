@@ -122,7 +122,7 @@ func TestSnapshotOffsetProgress(t *testing.T) {
 		{36, 105, 105}, // inside big's last batch: the offset before it
 	}
 	for _, w := range want {
-		off := got[w.at].SourceOffset
+		off := got[w.at].Offset()
 		if off[OffsetSnapshotRows] != w.rows || off[OffsetSnapshotTotalRows] != w.total {
 			t.Errorf("record %d: rows %v total %v, want %d/%d (%v)", w.at, off[OffsetSnapshotRows], off[OffsetSnapshotTotalRows], w.rows, w.total, off)
 		}
@@ -138,7 +138,7 @@ func TestSnapshotOffsetProgress(t *testing.T) {
 	if len(got) != 38 {
 		t.Fatalf("%d records emitted, want 38", len(got))
 	}
-	final := got[len(got)-1].SourceOffset
+	final := got[len(got)-1].Offset()
 	if _, ok := final[OffsetSnapshotRows]; ok {
 		t.Errorf("the snapshot's final offset still carries progress: %v", final)
 	}

@@ -842,7 +842,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, thread: s.cur.thread, query: s.cur.query})
 	rowOffs := newRowOffsets(s.cur.position(0))
 	for i := first; i < changes; i++ {
-		source := sources.at(i)
+		source := sources.at(i, i == changes-1)
 		done := rowOffs.at(int64(i + 1))
 		var before, after []any
 		if step == 2 {
@@ -861,7 +861,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		if err := s.dts.throttle(ctx, size); err != nil {
 			return err
 		}
-		rec := func(op string, beforeImg, afterImg []any, offset map[string]any) (*connect.SourceRecord, error) {
+		rec := func(op string, beforeImg, afterImg []any, offset connect.LazyOffset) (*connect.SourceRecord, error) {
 			var bv, av any
 			var keyImg []any
 			if beforeImg != nil {
@@ -885,8 +885,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			if err != nil {
 				return nil, fmt.Errorf("table %s key: %w", ts.table.ID, err)
 			}
-			val := connect.NewStructs(ts.envelope, []any{bv, av, source, s.txBlock(ts), boxedOp(op), nowMs, nowUs, nowNs})
-			r := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: offset, Topic: ts.topic,
+			blk := &recordBlock{vals: [8]any{bv, av, source, s.txBlock(ts), boxedOp(op), nowMs, nowUs, nowNs}}
+			val := connect.InitStructs(&blk.env, ts.envelope, blk.vals[:])
+			r := &blk.rec
+			*r = connect.SourceRecord{SourcePartition: s.partition, LazyOffset: offset, Topic: ts.topic,
 				ValueSchema: ts.envelope, Value: val, Timestamp: tsMs}
 			if key != nil {
 				r.KeySchema, r.Key = ts.keySchema, key
@@ -900,13 +902,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		// A change that produces several records marks only its last one
 		// as done, so a crash between them repeats rather than loses.
 		var pending []*connect.SourceRecord
-		var undone map[string]any
-		notDone := func() map[string]any {
-			if undone == nil {
-				undone = rowOffs.at(int64(i))
-			}
-			return undone
-		}
+		notDone := func() connect.LazyOffset { return rowOffs.at(int64(i)) }
 		switch rowOp {
 		case connect.OpUpdate:
 			if ts.keySchema != nil && s.keyChanged(ts, before, after) {
@@ -967,6 +963,14 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	return nil
 }
 
+// recordBlock is a change record with its envelope struct and values, in
+// one allocation rather than three.
+type recordBlock struct {
+	rec  connect.SourceRecord
+	env  connect.Struct
+	vals [8]any
+}
+
 // Operation codes as interface values, so records do not box them anew.
 var (
 	anyOpCreate any = connect.OpCreate
@@ -988,11 +992,11 @@ func boxedOp(op string) any {
 
 // tombstone follows a delete: the same key and partition, a null value;
 // nil when the delete was dropped or has no key to compact.
-func tombstone(del *connect.SourceRecord, offset map[string]any) *connect.SourceRecord {
+func tombstone(del *connect.SourceRecord, offset connect.LazyOffset) *connect.SourceRecord {
 	if del == nil || del.Key == nil {
 		return nil
 	}
-	return &connect.SourceRecord{SourcePartition: del.SourcePartition, SourceOffset: offset, Topic: del.Topic, Partition: del.Partition,
+	return &connect.SourceRecord{SourcePartition: del.SourcePartition, LazyOffset: offset, Topic: del.Topic, Partition: del.Partition,
 		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp}
 }
 

@@ -454,6 +454,9 @@ func intConverter(width int, unsigned, precise bool) (*connect.SchemaBuilder, co
 	switch {
 	case width <= 2 && !unsigned, width == 1:
 		return connect.NewSchemaBuilder(connect.TypeInt16), func(v any) (any, error) {
+			if _, ok := v.(int16); ok && !unsigned {
+				return v, nil
+			}
 			if unsigned {
 				u, err := unsignedOf(v)
 				return int16(u), err
@@ -463,6 +466,9 @@ func intConverter(width int, unsigned, precise bool) (*connect.SchemaBuilder, co
 		}
 	case width <= 4 && !unsigned, width <= 3:
 		return connect.NewSchemaBuilder(connect.TypeInt32), func(v any) (any, error) {
+			if _, ok := v.(int32); ok && !unsigned {
+				return v, nil
+			}
 			if unsigned {
 				u, err := unsignedOf(v)
 				return int32(u), err
@@ -472,6 +478,9 @@ func intConverter(width int, unsigned, precise bool) (*connect.SchemaBuilder, co
 		}
 	case width == 4 || !unsigned:
 		return connect.NewSchemaBuilder(connect.TypeInt64), func(v any) (any, error) {
+			if _, ok := v.(int64); ok && !unsigned {
+				return v, nil
+			}
 			if unsigned {
 				u, err := unsignedOf(v)
 				return int64(u), err
@@ -540,7 +549,7 @@ func toFloat32(v any) (any, error) {
 func toFloat64(v any) (any, error) {
 	switch f := v.(type) {
 	case float64:
-		return f, nil
+		return v, nil // already boxed: re-boxing would allocate per row
 	case float32:
 		return float64(f), nil
 	}
@@ -835,7 +844,7 @@ func stringConverter(charsetName string) convertFunc {
 		return func(v any) (any, error) {
 			switch s := v.(type) {
 			case string:
-				return s, nil
+				return v, nil // already boxed: re-boxing would allocate per row
 			case []byte:
 				return string(s), nil
 			}
@@ -848,6 +857,9 @@ func stringConverter(charsetName string) convertFunc {
 			return nil, err
 		}
 		if asciiSafe && isASCII(s) {
+			if _, boxed := v.(string); boxed {
+				return v, nil
+			}
 			return s, nil
 		}
 		return dec.String(s)
