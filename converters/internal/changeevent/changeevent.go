@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
@@ -106,8 +108,94 @@ func (e *Event) Read(cache *mysqlvalue.Cache, schema *connect.Schema, value any)
 	return fmt.Errorf("record value schema %q is neither the canonical change event (op, source, before, after) nor %s; the DTS formats render only those", schema.Name, connect.SchemaChangeValueName)
 }
 
+// Field positions are looked up once per schema: a record is read by
+// position, not by a name lookup per field.
+var (
+	envelopeFields = []string{connect.FieldOp, connect.FieldBefore, connect.FieldAfter, connect.FieldSource, connect.FieldTsMs, connect.FieldTransaction}
+	sourceFields   = []string{connect.SourceDB, connect.SourceTable, connect.SourceTsMs, connect.SourceFile, connect.SourcePos,
+		connect.SourceGTID, connect.SourceServerID, connect.SourceThread, connect.SourceRow, connect.SourceQuery, connect.SourceSnapshot}
+)
+
+const (
+	envOp = iota
+	envBefore
+	envAfter
+	envSource
+	envTsMs
+	envTx
+)
+
+const (
+	srcDB = iota
+	srcTable
+	srcTsMs
+	srcFile
+	srcPos
+	srcGTID
+	srcServerID
+	srcThread
+	srcRow
+	srcQuery
+	srcSnapshot
+)
+
+// layout is the index of each wanted field in a schema, -1 when absent.
+type layout struct {
+	idx           []int
+	serverVersion string
+}
+
+var layouts sync.Map // layoutKey → *layout
+var layoutCount atomic.Int64
+
+type layoutKey struct {
+	s     *connect.Schema
+	names *string
+}
+
+func layoutOf(s *connect.Schema, names []string) *layout {
+	k := layoutKey{s, &names[0]}
+	if v, ok := layouts.Load(k); ok {
+		return v.(*layout)
+	}
+	l := &layout{idx: make([]int, len(names)), serverVersion: s.Param(connect.ParamServerVersion)}
+	for i, n := range names {
+		l.idx[i] = -1
+		if f, ok := s.Field(n); ok {
+			l.idx[i] = f.Index
+		}
+	}
+	// Schemas are long-lived and few; a connector that made a new schema
+	// per record must not grow this without bound.
+	if layoutCount.Add(1) > 4096 {
+		layouts.Clear()
+		layoutCount.Store(0)
+	}
+	layouts.Store(k, l)
+	return l
+}
+
+// at is field i of st (st.Get by position): its value, or the field's
+// default when the value is null.
+func (l *layout) at(st *connect.Struct, i int) any {
+	j := l.idx[i]
+	if j < 0 {
+		return nil
+	}
+	if x := st.Values()[j]; x != nil {
+		return x
+	}
+	return st.Schema().Fields()[j].Schema.Default
+}
+
+func (l *layout) str(st *connect.Struct, i int) string {
+	s, _ := l.at(st, i).(string)
+	return s
+}
+
 func (e *Event) readEnvelope(cache *mysqlvalue.Cache, schema *connect.Schema, st *connect.Struct) error {
-	e.Op = st.GetString(connect.FieldOp)
+	env := layoutOf(schema, envelopeFields)
+	e.Op = env.str(st, envOp)
 	switch e.Op {
 	case connect.OpCreate, connect.OpUpdate, connect.OpDelete, connect.OpRead:
 		e.Kind = KindRow
@@ -122,8 +210,8 @@ func (e *Event) readEnvelope(cache *mysqlvalue.Cache, schema *connect.Schema, st
 		return fmt.Errorf("change event %q: %w", schema.Name, err)
 	}
 	e.Table = t
-	e.Before, _ = st.Get(connect.FieldBefore).(*connect.Struct)
-	e.After, _ = st.Get(connect.FieldAfter).(*connect.Struct)
+	e.Before, _ = env.at(st, envBefore).(*connect.Struct)
+	e.After, _ = env.at(st, envAfter).(*connect.Struct)
 	switch e.Op {
 	case connect.OpCreate, connect.OpRead:
 		if e.After == nil {
@@ -143,12 +231,13 @@ func (e *Event) readEnvelope(cache *mysqlvalue.Cache, schema *connect.Schema, st
 			return fmt.Errorf("change event %q: row image has %d values for %d columns", schema.Name, len(img.Values()), len(t.Columns))
 		}
 	}
-	e.readSource(st.GetStruct(connect.FieldSource))
-	e.TsMs = int64Of(st.Get(connect.FieldTsMs))
+	src, _ := env.at(st, envSource).(*connect.Struct)
+	e.readSource(src)
+	e.TsMs = int64Of(env.at(st, envTsMs))
 	if e.Op == connect.OpRead {
 		e.Snapshot = true
 	}
-	if tx := st.GetStruct(connect.FieldTransaction); tx != nil {
+	if tx, _ := env.at(st, envTx).(*connect.Struct); tx != nil {
 		e.TxID = tx.GetString("id")
 		e.TxOrder = int64Of(tx.Get("total_order"))
 	}
@@ -165,20 +254,21 @@ func (e *Event) readSource(src *connect.Struct) {
 	if src == nil {
 		return
 	}
-	e.ServerVersion = src.Schema().Param(connect.ParamServerVersion)
-	e.DB = src.GetString(connect.SourceDB)
-	e.TableName = src.GetString(connect.SourceTable)
-	e.SourceTsMs = int64Of(src.Get(connect.SourceTsMs))
-	e.File = src.GetString(connect.SourceFile)
-	e.Pos = int64Of(src.Get(connect.SourcePos))
-	e.GTID = src.GetString(connect.SourceGTID)
-	e.ServerID = int64Of(src.Get(connect.SourceServerID))
-	if th := src.Get(connect.SourceThread); th != nil {
+	l := layoutOf(src.Schema(), sourceFields)
+	e.ServerVersion = l.serverVersion
+	e.DB = l.str(src, srcDB)
+	e.TableName = l.str(src, srcTable)
+	e.SourceTsMs = int64Of(l.at(src, srcTsMs))
+	e.File = l.str(src, srcFile)
+	e.Pos = int64Of(l.at(src, srcPos))
+	e.GTID = l.str(src, srcGTID)
+	e.ServerID = int64Of(l.at(src, srcServerID))
+	if th := l.at(src, srcThread); th != nil {
 		e.Thread, e.HasThread = int64Of(th), true
 	}
-	e.Row = int64Of(src.Get(connect.SourceRow))
-	e.Query = src.GetString(connect.SourceQuery)
-	switch s := src.Get(connect.SourceSnapshot).(type) {
+	e.Row = int64Of(l.at(src, srcRow))
+	e.Query = l.str(src, srcQuery)
+	switch s := l.at(src, srcSnapshot).(type) {
 	case string:
 		e.Snapshot = s != "" && s != "false"
 	case bool:
