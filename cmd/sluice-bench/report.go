@@ -26,6 +26,8 @@ type report struct {
 	machine    []string
 	samples    map[string][]float64 // "scenario/table/variant" → rows/s per run
 	rss        map[string][]float64 // same keys → peak RSS MiB per run
+	cpu        map[string][]float64 // same keys → this process's µs CPU per row
+	brokerCPU  map[string][]float64 // same keys → the broker child's µs CPU per row
 	bytes      map[string][2]float64
 	latency    map[int][]latencyResult
 	loads      []loadInfo
@@ -36,7 +38,7 @@ type report struct {
 }
 
 func newReport(e *env) *report {
-	r := &report{samples: map[string][]float64{}, rss: map[string][]float64{}, bytes: map[string][2]float64{}, latency: map[int][]latencyResult{}}
+	r := &report{samples: map[string][]float64{}, rss: map[string][]float64{}, cpu: map[string][]float64{}, brokerCPU: map[string][]float64{}, bytes: map[string][2]float64{}, latency: map[int][]latencyResult{}}
 	cpu := "unknown"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -102,6 +104,26 @@ func (r *report) add(scenario, table, variant string, rate, peakMB float64) {
 	if peakMB > 0 {
 		r.rss[k] = append(r.rss[k], peakMB)
 	}
+}
+
+// addCPU records a run's CPU time per row: Sluice's process (librdkafka's
+// threads included) and the broker child's.
+func (r *report) addCPU(scenario, table, variant string, sluice, broker time.Duration) {
+	k := key(scenario, table, variant)
+	if sluice > 0 {
+		r.cpu[k] = append(r.cpu[k], float64(sluice)/1e3)
+	}
+	if broker > 0 {
+		r.brokerCPU[k] = append(r.brokerCPU[k], float64(broker)/1e3)
+	}
+}
+
+// cpuCell is the median µs per row of a CPU series, "–" without one.
+func cpuCell(v []float64) string {
+	if len(v) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", median(v))
 }
 
 func median(v []float64) float64 {
@@ -202,7 +224,7 @@ func (r *report) markdown() string {
 		if hasParse {
 			w("Parse-only limit (go-mysql BinlogSyncer alone, same config as the connector, decoding every row): **%s rows/s** %s.\n\n", kfmt(parse), spread(r.samples[key("parse-only", t, "")]))
 		}
-		w("| value converter | rows/s | ± | key+value bytes | produce-only msgs/s (same sizes) | ÷ parse-only | ÷ min(parse, produce) | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		w("| value converter | rows/s | ± | key+value bytes | produce-only msgs/s (same sizes) | ÷ parse-only | ÷ min(parse, produce) | Sluice µs CPU/row | broker µs CPU/row | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, v := range vs {
 			rate, _ := r.med("catch-up", t, v)
 			prod, hasProd := r.med("produce-only", t, v)
@@ -217,8 +239,9 @@ func (r *report) markdown() string {
 				}
 				return fmt.Sprintf("%.2f", rate/x)
 			}
-			w("| %s | **%s** | %s | %.0f+%.0f | %s | %s | %s | %s |\n", v, kfmt(rate), spread(r.samples[key("catch-up", t, v)]), sz[0], sz[1],
-				orDash(prod, hasProd), ratio(parse, hasParse), ratio(lim, hasParse || hasProd), rssCell(r.rss[key("catch-up", t, v)]))
+			k := key("catch-up", t, v)
+			w("| %s | **%s** | %s | %.0f+%.0f | %s | %s | %s | %s | %s | %s |\n", v, kfmt(rate), spread(r.samples[k]), sz[0], sz[1],
+				orDash(prod, hasProd), ratio(parse, hasParse), ratio(lim, hasParse || hasProd), cpuCell(r.cpu[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
 		}
 	}
 
@@ -231,7 +254,8 @@ func (r *report) markdown() string {
 		w("- `%s` raw `SELECT *` through go-mysql's client (the connector's driver), rows decoded and dropped: **%s rows/s** %s.\n", t, kfmt(sel), spread(r.samples[key("raw-select", t, "")]))
 		for _, v := range r.variantsOf("snapshot", t) {
 			rate, _ := r.med("snapshot", t, v)
-			w("- `%s` snapshot with %s: **%s rows/s**, %.2f of raw SELECT, peak RSS %s MiB.\n", t, v, kfmt(rate), rate/sel, rssCell(r.rss[key("snapshot", t, v)]))
+			k := key("snapshot", t, v)
+			w("- `%s` snapshot with %s: **%s rows/s**, %.2f of raw SELECT, %s µs CPU/row in Sluice and %s in the broker, peak RSS %s MiB.\n", t, v, kfmt(rate), rate/sel, cpuCell(r.cpu[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
 		}
 	}
 	if r.snapshotNA != "" {
