@@ -15,5 +15,5 @@ func resetPeakRSS() bool { return false }
 
 func rssMB() (peak, cur float64) { return 0, 0 }
 
-func cpuTime() time.Duration { return 0 }
+func cpuTime() time.Duration        { return 0 }
 func procCPUTime(int) time.Duration { return 0 }
