@@ -243,7 +243,7 @@ func (t *workerTask) loopExactlyOnce() (stoppedMidBatch bool, err error) {
 			t.onState(StateRunning, nil)
 			wasPaused = false
 		}
-		if err := t.waitForRoom(nil); err != nil {
+		if err := t.waitForRoom(); err != nil {
 			return false, err
 		}
 		start := time.Now()

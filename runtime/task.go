@@ -419,15 +419,15 @@ func (t *workerTask) stopTask() {
 }
 
 func (t *workerTask) loop() error {
-	flush := time.NewTicker(t.w.cfg.OffsetFlushInterval)
-	defer flush.Stop()
+	// Offsets are flushed on their own goroutine, as Kafka Connect's
+	// SourceTaskOffsetCommitter does: writing them (an fsynced file, or a
+	// produce to the offsets topic awaiting its ack) takes milliseconds
+	// that would otherwise stall polling and sending every flush interval.
+	stopFlush, flushDone := make(chan struct{}), make(chan struct{})
+	go t.offsetCommitter(stopFlush, flushDone)
+	defer func() { close(stopFlush); <-flushDone }()
 	wasPaused := false
 	for !t.stopping.Load() {
-		select {
-		case <-flush.C:
-			t.commitOffsets()
-		default:
-		}
 		if e := t.sendFailure.Load(); e != nil {
 			return *e
 		}
@@ -436,18 +436,14 @@ func (t *workerTask) loop() error {
 				t.onState(StatePaused, nil)
 				wasPaused = true
 			}
-			select {
-			case <-t.wake:
-			case <-flush.C:
-				t.commitOffsets()
-			}
+			<-t.wake
 			continue
 		}
 		if wasPaused {
 			t.onState(StateRunning, nil)
 			wasPaused = false
 		}
-		if err := t.waitForRoom(flush.C); err != nil {
+		if err := t.waitForRoom(); err != nil {
 			return err
 		}
 		start := time.Now()
@@ -485,7 +481,7 @@ func (t *workerTask) loop() error {
 }
 
 // waitForRoom blocks while too many records await acknowledgement.
-func (t *workerTask) waitForRoom(flush <-chan time.Time) error {
+func (t *workerTask) waitForRoom() error {
 	for t.tracker.pending() >= maxInFlight {
 		if e := t.sendFailure.Load(); e != nil {
 			return *e
@@ -495,8 +491,6 @@ func (t *workerTask) waitForRoom(flush <-chan time.Time) error {
 		}
 		select {
 		case <-t.tracker.notify:
-		case <-flush:
-			t.commitOffsets()
 		case <-t.wake:
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -758,6 +752,23 @@ func topicOf(m *kafka.Message) string {
 		return ""
 	}
 	return *m.TopicPartition.Topic
+}
+
+// offsetCommitter commits offsets every offset.flush.interval.ms until
+// stop is closed. It is the only caller of commitOffsets while the loop
+// runs; run commits once more after it ended.
+func (t *workerTask) offsetCommitter(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	flush := time.NewTicker(t.w.cfg.OffsetFlushInterval)
+	defer flush.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-flush.C:
+			t.commitOffsets()
+		}
+	}
 }
 
 // commitOffsets writes the offsets of acknowledged records and tells the

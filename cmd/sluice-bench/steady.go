@@ -171,6 +171,22 @@ func (e *env) steadyState(ctx context.Context, rate int, dur time.Duration, v co
 		}
 		lat = append(lat, float64(a.at.Sub(commits[i]).Microseconds())/1000)
 	}
+	if *latTimeline {
+		// Stalls show as runs of high maxima; their spacing tells their
+		// cause (a flush interval, a doubling buffer, a GC).
+		buckets := map[int64]float64{}
+		for _, a := range arrivals {
+			i := a.id - base
+			if i < 0 || i >= total {
+				continue
+			}
+			b := commits[i].Sub(began).Milliseconds() / 100
+			buckets[b] = max(buckets[b], float64(a.at.Sub(commits[i]).Microseconds())/1000)
+		}
+		for b := int64(0); b < int64(dur/(100*time.Millisecond))+2; b++ {
+			logf("steady %d rows/s run %d: rows committed at %5d ms: max latency %.1f ms", rate, run+1, b*100, buckets[b])
+		}
+	}
 	slices.Sort(lat)
 	res.samples = len(lat)
 	res.p50, res.p99, res.p999 = quantile(lat, 0.5), quantile(lat, 0.99), quantile(lat, 0.999)
