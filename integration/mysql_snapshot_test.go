@@ -102,7 +102,17 @@ func (f *snapFold) equalsTable(m *harness.MariaDB, topic, table string) {
 	}
 	folded := f.rows[topic]
 	if len(folded) != len(got) {
-		f.t.Fatalf("%s: folded %d rows, table has %d", topic, len(folded), len(got))
+		inTable := map[string]bool{}
+		for _, row := range got {
+			inTable[row["id"]] = true
+		}
+		var extra []string
+		for k := range folded {
+			if !inTable[k] && len(extra) < 10 {
+				extra = append(extra, k)
+			}
+		}
+		f.t.Fatalf("%s: folded %d rows, table has %d; in the topic, not the table: %v", topic, len(folded), len(got), extra)
 	}
 	for _, row := range got {
 		a := folded[row["id"]]

@@ -33,6 +33,10 @@ func (o *myOffsets) ack(r *connect.SourceRecord) {
 	if o.m == nil {
 		o.m = map[string]map[string]any{}
 	}
+	// As the runtime: a record without an offset moves nothing.
+	if r.SourcePartition == nil || !r.HasOffset() {
+		return
+	}
 	o.m[fmt.Sprint(r.SourcePartition)] = r.Offset()
 }
 

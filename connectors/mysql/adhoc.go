@@ -5,25 +5,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicehq/sluice/connect"
 )
 
 // Tables added to the include lists later (an "ad-hoc" snapshot).
 //
 // Every offset records the table filters it was written under
 // (OffsetCaptured). A restart whose filters capture tables the stored
-// filters did not snapshots just those tables, at a fresh consistent point
-// P2, before streaming from the stored position P1 as usual. The other
-// tables lose nothing: they stream from P1. For a new table, row events
+// filters did not snapshots just those tables at a fresh consistent point
+// P2 while the stream runs from the stored position P1 for every table
+// (adhocRun): the old tables do not wait. For a new table, row events
 // before P2 are already reflected in its snapshot and are skipped; from P2
-// on its changes stream like any other table's. If the task stops during
-// the ad-hoc snapshot, its offset says which new tables are done (the old
-// ones count as done), and the restart reads the rest at a point P3 and
-// streams from P1 without skipping: the changes between P1 and P3 are then
-// emitted again after the snapshot rows, which folds to the same table
-// (at-least-once), as a resumed initial snapshot does.
+// on its changes stream, and the snapshot drops the rows whose keys the
+// stream already sent (newer, full images). Until the snapshot completes,
+// stream offsets keep the stored filters (and OffsetAdhocPending) and
+// snapshot records carry no offset; the snapshot's last record carries the
+// newest streamed offset with the new filters, which ends it. A restart in
+// between reads the new tables again at a point P3 before streaming, then
+// replays from the last committed position without skipping (task.go): a
+// delete between that position and P3 must reach the topic, which already
+// holds rows of those tables. docs/snapshot.md describes this for users.
 
 type capturedFilters struct {
 	DatabaseInclude []string `json:"di,omitempty"`
@@ -95,7 +103,7 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 	}
 	sn.start = pos
 	sn.start.Snapshot = false
-	log.Info("tables added to the include lists: snapshotting them, then streaming every table from the stored position", "tables", added,
+	log.Info("tables added to the include lists: snapshotting them while every table streams from the stored position", "tables", added,
 		"stream_from_file", pos.File, "stream_from_pos", pos.Pos, "read_at_file", sn.at.File, "read_at_pos", sn.at.Pos)
 	return sn, nil
 }
@@ -115,4 +123,179 @@ func (s *stream) inAdhocSnapshot(id TableID, h *replication.EventHeader) bool {
 		s.snapshotAt = nil
 	}
 	return false
+}
+
+// adhocRun is an ad-hoc snapshot running beside the stream. Its tables'
+// row events between the snapshot's point and the moment the snapshot
+// emits a key's row would make that row stale; the stream records the keys
+// of every such event it emits, and the snapshot skips rows of those keys:
+// the streamed change carries the full row image and is newer. Every record
+// of either side is queued under one lock, so a key's row and its event
+// cannot cross in the queue, and the snapshot's last record can carry the
+// offset of the newest streamed record before it.
+type adhocRun struct {
+	sn *snapshotter
+	// oldCaptured is the stored offset's filter signature: stream offsets
+	// carry it until the snapshot is complete, so that a restart before
+	// then snapshots the new tables again rather than believing them
+	// captured.
+	oldCaptured string
+	newCaptured string
+
+	mu sync.Mutex
+	// live maps each table still being read to the keys streamed since
+	// its snapshot point; nil once the snapshot is complete.
+	live map[TableID]map[string]struct{}
+	// lastOffset is the offset of the newest streamed record queued
+	// (from, when nothing was streamed yet).
+	lastOffset connect.SourceRecord
+	done       atomic.Bool
+	err        atomic.Pointer[error]
+	running    sync.WaitGroup
+}
+
+func newAdhocRun(sn *snapshotter, from Position, newCaptured string) *adhocRun {
+	a := &adhocRun{sn: sn, oldCaptured: from.Captured, newCaptured: newCaptured, live: map[TableID]map[string]struct{}{}}
+	for id := range sn.only {
+		a.live[id] = map[string]struct{}{}
+	}
+	a.lastOffset.SourceOffset = from.Map()
+	return a
+}
+
+// keyString identifies a record's key for the stream/snapshot handover.
+// Both sides build keys with the same column converters, so equal keys
+// render equally.
+func keyString(r *connect.SourceRecord) (string, bool) {
+	k, ok := r.Key.(*connect.Struct)
+	if !ok || k == nil {
+		return "", false
+	}
+	return fmt.Sprintf("%v", k.Values()), true
+}
+
+// capturedAs renders another offset with the filter signature replaced.
+type capturedAs struct {
+	from connect.OffsetSource
+	sig  string
+}
+
+func (c capturedAs) SourceOffsetAt(n int64) map[string]any {
+	m := c.from.SourceOffsetAt(n)
+	m[OffsetCaptured] = c.sig
+	delete(m, OffsetAdhocPending)
+	return m
+}
+
+// emitStreamed queues a record of the stream while the ad-hoc snapshot
+// runs: it notes the key of a row change of a table being read, and once
+// the snapshot is complete it stamps the new filter signature on records
+// the reader built before it noticed.
+func (a *adhocRun) emitStreamed(ctx context.Context, s *stream, r *connect.SourceRecord) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.live == nil {
+		switch {
+		case r.SourceOffset != nil && r.SourceOffset[OffsetCaptured] != a.newCaptured:
+			m := maps.Clone(r.SourceOffset)
+			m[OffsetCaptured] = a.newCaptured
+			delete(m, OffsetAdhocPending)
+			r.SourceOffset = m
+		case r.SourceOffset == nil && r.LazyOffset.From != nil:
+			r.LazyOffset.From = capturedAs{r.LazyOffset.From, a.newCaptured}
+		}
+	} else if r.Key != nil {
+		if id, ok := recordTable(r); ok {
+			if keys := a.live[id]; keys != nil {
+				if k, ok := keyString(r); ok {
+					keys[k] = struct{}{}
+				}
+			}
+		}
+	}
+	if err := s.enqueue(ctx, r); err != nil {
+		return err
+	}
+	if r.HasOffset() {
+		a.lastOffset.SourceOffset, a.lastOffset.LazyOffset = r.SourceOffset, r.LazyOffset
+	}
+	return nil
+}
+
+// emitSnapshot is the snapshotter's emit: a row whose key the stream has
+// already sent since the snapshot point is dropped as stale. Snapshot
+// records carry no offset but the last: the stream's offsets say where a
+// restart resumes, and until the snapshot is complete they carry the old
+// filter signature, so a restart snapshots the new tables again. The last
+// record carries the newest streamed offset with the new signature.
+func (a *adhocRun) emitSnapshot(s *stream) func(context.Context, *connect.SourceRecord) error {
+	return func(ctx context.Context, r *connect.SourceRecord) error {
+		// The snapshot's final record is the only one whose offset is not
+		// a snapshot one (snapEmitter.finish).
+		final := r.SourceOffset != nil && r.SourceOffset[OffsetSnapshot] != true
+		r.SourceOffset, r.LazyOffset = nil, connect.LazyOffset{}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if final {
+			off := maps.Clone(a.lastOffset.Offset())
+			delete(off, OffsetSnapshot)
+			delete(off, OffsetAdhocPending)
+			off[OffsetCaptured] = a.newCaptured
+			r.SourceOffset = off
+			if err := s.enqueue(ctx, r); err != nil {
+				return err
+			}
+			a.live = nil
+			a.done.Store(true)
+			return nil
+		}
+		if id, ok := recordTable(r); ok {
+			if keys := a.live[id]; keys != nil {
+				if k, ok := keyString(r); ok {
+					if _, streamed := keys[k]; streamed {
+						a.sn.skippedStale.Add(1)
+						return nil
+					}
+				}
+			}
+		}
+		return s.enqueue(ctx, r)
+	}
+}
+
+// recordTable reads the table of a change record from its source struct.
+func recordTable(r *connect.SourceRecord) (TableID, bool) {
+	env, ok := r.Value.(*connect.Struct)
+	if !ok || env == nil || len(env.Values()) < 3 {
+		return TableID{}, false
+	}
+	src, ok := env.At(2).(*connect.Struct)
+	if !ok || src == nil || len(src.Values()) < srcFieldCount {
+		return TableID{}, false
+	}
+	db, _ := src.At(srcDB).(string)
+	table, _ := src.At(srcTable).(string)
+	return TableID{DB: db, Table: table}, table != ""
+}
+
+// start runs the snapshot beside the stream; a failure fails the stream.
+func (a *adhocRun) start(ctx context.Context, s *stream) {
+	a.running.Add(1)
+	go func() {
+		defer a.running.Done()
+		err := a.sn.run(ctx, a.emitSnapshot(s), true)
+		if err != nil {
+			if ctx.Err() == nil {
+				err = fmt.Errorf("ad-hoc snapshot: %w", err)
+				a.err.Store(&err)
+				s.abort()
+			}
+			return
+		}
+		a.mu.Lock()
+		a.live = nil
+		a.mu.Unlock()
+		a.done.Store(true)
+		s.log.Info("ad-hoc snapshot complete: the added tables now stream like the others", "rows_skipped_as_streamed", a.sn.skippedStale.Load())
+	}()
 }

@@ -25,6 +25,11 @@ const (
 	// under, so a restart with a wider include list knows which tables are
 	// new (adhoc.go). Not a Debezium key.
 	OffsetCaptured = "captured_filters"
+	// OffsetAdhocPending marks a stream offset written while an ad-hoc
+	// snapshot of added tables ran beside the stream (adhoc.go): a restart
+	// from it reads those tables first and then streams without skipping.
+	// Not a Debezium key.
+	OffsetAdhocPending = "adhoc_snapshot_pending"
 )
 
 // Position is where a restart resumes: File/Pos (or GTIDs, when set) is the
@@ -47,6 +52,8 @@ type Position struct {
 	// Captured is the table filters' signature (OffsetCaptured); "" when
 	// unknown (an offset written by Debezium or an older version).
 	Captured string
+	// AdhocPending is OffsetAdhocPending.
+	AdhocPending bool
 }
 
 // SourcePartition returns the offset partition of a connector.
@@ -78,6 +85,9 @@ func (p Position) Map() map[string]any {
 	}
 	if p.Captured != "" {
 		m[OffsetCaptured] = p.Captured
+	}
+	if p.AdhocPending {
+		m[OffsetAdhocPending] = true
 	}
 	return m
 }
@@ -147,6 +157,12 @@ func ParsePosition(m map[string]any) (Position, error) {
 		return p, fmt.Errorf("offset has negative %q or %q", OffsetEvent, OffsetRow)
 	}
 	p.Captured, _ = m[OffsetCaptured].(string)
+	switch v := m[OffsetAdhocPending].(type) {
+	case bool:
+		p.AdhocPending = v
+	case string:
+		p.AdhocPending = v == "true"
+	}
 	switch s := m[OffsetSnapshot].(type) {
 	case bool:
 		p.Snapshot = s

@@ -71,6 +71,10 @@ type stream struct {
 	// dts applies the DTS options (dtsstream.go).
 	dts *dtsState
 
+	// adhoc, when set, is the ad-hoc snapshot of tables added to the
+	// include lists, running beside the stream (adhoc.go).
+	adhoc *adhocRun
+
 	// snapshotAt holds the tables an ad-hoc snapshot read (adhoc.go) and
 	// the binlog point it read them at: their row events before it are
 	// already in the snapshot. nil when there are none.
@@ -101,6 +105,9 @@ type cursor struct {
 	gtidPending bool
 	tsSec       int64
 	captured    string // Options.CapturedSig, carried by every offset
+	// adhocPending is set while an ad-hoc snapshot runs beside the stream
+	// (OffsetAdhocPending).
+	adhocPending bool
 	// query is the statement of the rows events that follow, from a
 	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
 	query string
@@ -137,7 +144,7 @@ func (c *cursor) commit() {
 // position returns the offset of a record emitted after rows rows of the
 // current event.
 func (c *cursor) position(rows int64) Position {
-	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured}
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending}
 }
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
@@ -178,7 +185,12 @@ func (s *stream) start(ctx context.Context, pos Position) error {
 }
 
 func (s *stream) initCursor(pos Position) error {
-	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID, captured: s.opts.CapturedSig}
+	captured := s.opts.CapturedSig
+	if s.adhoc != nil {
+		captured = s.adhoc.oldCaptured
+	}
+	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID,
+		captured: captured, adhocPending: s.adhoc != nil}
 	if pos.GTIDs != "" || s.server.Flavor == FlavorMariaDB {
 		set, err := gomysql.ParseGTIDSet(s.server.Flavor, pos.GTIDs)
 		if err != nil {
@@ -187,6 +199,19 @@ func (s *stream) initCursor(pos Position) error {
 		s.cur.gset = set
 	}
 	return nil
+}
+
+// abort ends the reader without waiting for it: for a failure found off
+// the reader goroutine (the ad-hoc snapshot's), which run then reports.
+func (s *stream) abort() {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.syncerMu.Lock()
+	if s.syncer != nil {
+		s.syncer.Close()
+	}
+	s.syncerMu.Unlock()
 }
 
 // stop ends the reader and waits for it.
@@ -205,6 +230,15 @@ func (s *stream) stop() {
 
 func (s *stream) run(ctx context.Context) {
 	defer close(s.done)
+	if a := s.adhoc; a != nil {
+		defer func() {
+			a.running.Wait()
+			if e := a.err.Load(); e != nil && s.err == nil {
+				s.err = *e
+			}
+		}()
+		a.start(ctx, s)
+	}
 	defer s.startHeartbeatAction(ctx)()
 	defer func() {
 		if s.meta != nil {
@@ -382,6 +416,10 @@ func (s *stream) classifyStreamError(err error) error {
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
+	if a := s.adhoc; a != nil && a.done.Load() {
+		// The added tables are in Kafka: offsets may now say so.
+		s.cur.captured, s.cur.adhocPending = s.opts.CapturedSig, false
+	}
 	if h.Timestamp != 0 {
 		s.cur.tsSec = int64(h.Timestamp)
 	}
@@ -1044,6 +1082,17 @@ func rawEqual(a, b any) bool {
 // emit queues a record, waiting while the queue is full (in records or
 // in bytes, queue_perf.go).
 func (s *stream) emit(ctx context.Context, r *connect.SourceRecord) error {
+	// Until the reader has switched to the new filter signature (the
+	// first event after the ad-hoc snapshot completed), records go
+	// through the handover with the snapshot.
+	if a := s.adhoc; a != nil && s.cur.captured != a.newCaptured {
+		return a.emitStreamed(ctx, s, r)
+	}
+	return s.enqueue(ctx, r)
+}
+
+// enqueue puts a record in the poll queue, waiting for room.
+func (s *stream) enqueue(ctx context.Context, r *connect.SourceRecord) error {
 	if err := s.gate.wait(ctx, func() int { return len(s.queue) }); err != nil {
 		return err
 	}

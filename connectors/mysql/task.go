@@ -73,10 +73,21 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	}
 	if plan.snap != nil {
 		plan.snap.start.Captured = opts.CapturedSig
+		plan.snap.start.AdhocPending = false
 	}
 	pos := plan.pos
+	// An ad-hoc snapshot that ran beside the stream and did not finish
+	// left rows of the added tables in Kafka, and the stream's offset is
+	// past its point: reading them again beside the stream could miss a
+	// delete made before the new point. So they are read first, and the
+	// stream then replays every change from the stored position, as a
+	// resumed initial snapshot does.
+	sequential := adhoc != nil && pos.AdhocPending
+	if sequential {
+		t.log.Info("an earlier ad-hoc snapshot of these tables did not finish: reading them before streaming resumes")
+	}
 	s := newStream(opts, d, server, t.log)
-	if adhoc != nil {
+	if adhoc != nil && !sequential {
 		s.snapshotAt = map[TableID]Position{}
 		for id := range adhoc.only {
 			s.snapshotAt[id] = adhoc.at
@@ -93,6 +104,11 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		s.history, s.fileHist, s.model = h, h, model
 	}
 	switch {
+	case adhoc != nil && !sequential:
+		// The old tables stream from the stored position while the added
+		// ones are read; until that is done, offsets keep the stored
+		// filters (adhoc.go).
+		s.adhoc = newAdhocRun(adhoc, pos, opts.CapturedSig)
 	case plan.snap != nil:
 		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.emit, !plan.idle) }
 	case plan.idle:
