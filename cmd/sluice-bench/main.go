@@ -304,7 +304,8 @@ func run(ctx context.Context) error {
 				return fmt.Errorf("200 MB transaction: %w", err)
 			}
 			rep.add("txn", "txn", steadyV[0].name, res.rate, res.peakMB)
-			logf("one %d MB transaction run %d: %.0f rows/s, %.1f µs CPU/row, peak RSS %.0f MiB (Go %.0f MiB)", *txnMB, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.peakMB, float64(goPeak.Load())/(1<<20))
+			rep.addStart("txn", "txn", steadyV[0].name, res.startMB)
+			logf("one %d MB transaction run %d: %.0f rows/s, %.1f µs CPU/row, peak RSS %.0f MiB from %.0f MiB at the start (Go %.0f MiB)", *txnMB, run+1, res.rate, float64(res.cpuPerRow)/1e3, res.peakMB, res.startMB, float64(goPeak.Load())/(1<<20))
 		}
 	}
 
@@ -482,6 +483,7 @@ func runBrokerChild() error {
 type catchUpResult struct {
 	rate      float64       // rows/s from connector creation to the last acknowledgement
 	peakMB    float64       // VmHWM during the run
+	startMB   float64       // VmRSS when the run began: what earlier runs left in this process
 	firstAck  time.Duration // connector creation to the first acknowledgement
 	cpuPerRow time.Duration // this process's CPU time per row: comparable on a busy machine
 	brokerCPU time.Duration // the broker child's CPU time per row (0 with an external broker)
@@ -497,6 +499,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 	p := &pipelineRun{name: prefix, prefix: prefix, table: tableName, variant: v, start: &r, snapMode: "never", bootstrap: e.bootstrap, db: e.dbAddr()}
 	defer e.kafka.DeleteTopics(context.Background(), p.topic())
 	resetOK := resetPeakRSS()
+	_, res.startMB = rssMB()
 	resetGoPeak()
 	_, err := profiled("catchup-"+tableName+"-"+v.name, run, func() (float64, error) {
 		began, cpu0, bcpu0 := time.Now(), cpuTime(), procCPUTime(brokerPID)
@@ -545,6 +548,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 	p := &pipelineRun{name: prefix, prefix: prefix, table: tableName, variant: v, snapMode: "initial", bootstrap: e.bootstrap, db: e.dbAddr()}
 	defer e.kafka.DeleteTopics(context.Background(), p.topic())
 	resetOK := resetPeakRSS()
+	_, res.startMB = rssMB()
 	resetGoPeak()
 	_, err := profiled("snapshot-"+tableName, run, func() (float64, error) {
 		began, cpu0, bcpu0 := time.Now(), cpuTime(), procCPUTime(brokerPID)

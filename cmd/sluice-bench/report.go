@@ -26,6 +26,7 @@ type report struct {
 	machine    []string
 	samples    map[string][]float64 // "scenario/table/variant" → rows/s per run
 	rss        map[string][]float64 // same keys → peak RSS MiB per run
+	startRSS   map[string][]float64 // same keys → VmRSS MiB when the run began
 	cpu        map[string][]float64 // same keys → this process's µs CPU per row
 	brokerCPU  map[string][]float64 // same keys → the broker child's µs CPU per row
 	bytes      map[string][2]float64
@@ -38,7 +39,7 @@ type report struct {
 }
 
 func newReport(e *env) *report {
-	r := &report{samples: map[string][]float64{}, rss: map[string][]float64{}, cpu: map[string][]float64{}, brokerCPU: map[string][]float64{}, bytes: map[string][2]float64{}, latency: map[int][]latencyResult{}}
+	r := &report{samples: map[string][]float64{}, rss: map[string][]float64{}, cpu: map[string][]float64{}, startRSS: map[string][]float64{}, brokerCPU: map[string][]float64{}, bytes: map[string][2]float64{}, latency: map[int][]latencyResult{}}
 	cpu := "unknown"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -103,6 +104,16 @@ func (r *report) add(scenario, table, variant string, rate, peakMB float64) {
 	r.samples[k] = append(r.samples[k], rate)
 	if peakMB > 0 {
 		r.rss[k] = append(r.rss[k], peakMB)
+	}
+}
+
+// addStart records the RSS a run began with: what earlier runs left in
+// this long-lived process (librdkafka's freed memory that glibc keeps), part
+// of every later peak.
+func (r *report) addStart(scenario, table, variant string, mb float64) {
+	if mb > 0 {
+		k := key(scenario, table, variant)
+		r.startRSS[k] = append(r.startRSS[k], mb)
 	}
 }
 
@@ -296,7 +307,12 @@ func (r *report) markdown() string {
 	w("\n## Memory\n\n")
 	w("Peak RSS is this process's VmHWM, reset (`/proc/self/clear_refs`) after a GC before each run and read at its end; the broker runs in another process, so it is the pipeline's memory (plus the bench program's own %.0f MiB baseline).\n\n", r.baseRSS)
 	if v, ok := r.samples[key("txn", "txn", *steadyConv)]; ok {
-		w("- One %d MB transaction (`txn`, catch-up with %s): %s rows/s, peak RSS **%s MiB**.\n", *txnMB, *steadyConv, kfmt(median(v)), rssCell(r.rss[key("txn", "txn", *steadyConv)]))
+		k := key("txn", "txn", *steadyConv)
+		w("- One %d MB transaction (`txn`, catch-up with %s): %s rows/s, peak RSS **%s MiB**", *txnMB, *steadyConv, kfmt(median(v)), rssCell(r.rss[k]))
+		if st := r.startRSS[k]; len(st) > 0 {
+			w(", from %.0f MiB at the start of the run (what the earlier scenarios left in this process; the bench's own baseline is %.0f MiB)", median(st), r.baseRSS)
+		}
+		w(".\n")
 	}
 	var worst float64
 	var worstKey string
