@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +44,11 @@ func TestSnapshotThrottleChangedByREST(t *testing.T) {
 	topic := kw.prefix + "." + table
 	w := kw.start()
 	defer w.stop()
+	// The worker re-executed itself with two glibc arenas (same PID), so
+	// librdkafka's freed buffers do not pile up (runtime/malloc_linux.go).
+	if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", w.cmd.Process.Pid)); err != nil || !strings.Contains("\x00"+string(env), "\x00MALLOC_ARENA_MAX=2\x00") {
+		t.Fatalf("the worker's environment lacks MALLOC_ARENA_MAX=2 (read error %v)", err)
+	}
 	kc := startK9Consumer(t, k.Bootstrap(), topic)
 
 	// The rate as Kafka sees it, after the first 1,000 records (the

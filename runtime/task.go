@@ -828,6 +828,7 @@ func (t *workerTask) cleanup() {
 	}
 	if t.producer != nil {
 		t.producer.Close()
+		trimMalloc()
 	}
 }
 

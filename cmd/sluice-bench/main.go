@@ -70,6 +70,9 @@ var (
 )
 
 func main() {
+	// As the sluice worker (cmd/sluice): re-executes with two glibc
+	// arenas unless MALLOC_ARENA_MAX is set.
+	sluiceruntime.ApplyDefaultMallocArenas()
 	flag.Parse()
 	if !*verbose {
 		// The connector logs through slog's default logger.

@@ -15,6 +15,7 @@ import (
 )
 
 func main() {
-	runtime.ApplyDefaultMemoryLimit() // 128 MiB unless GOMEMLIMIT is set
+	runtime.ApplyDefaultMallocArenas() // 2 glibc arenas unless MALLOC_ARENA_MAX is set (re-executes)
+	runtime.ApplyDefaultMemoryLimit()  // 128 MiB unless GOMEMLIMIT is set
 	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

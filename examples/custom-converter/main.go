@@ -13,8 +13,12 @@ import (
 
 	"github.com/sluicehq/sluice/cmd/sluice/app"
 	_ "github.com/sluicehq/sluice/examples/custom-converter/csvline"
+	"github.com/sluicehq/sluice/runtime"
 )
 
 func main() {
+	// The memory defaults of the stock sluice binary (cmd/sluice).
+	runtime.ApplyDefaultMallocArenas()
+	runtime.ApplyDefaultMemoryLimit()
 	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
