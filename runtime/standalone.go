@@ -112,7 +112,7 @@ func (h *StandaloneHerder) KafkaClusterID(ctx context.Context) string {
 	if h.clusterID != "" {
 		return h.clusterID
 	}
-	a, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": h.w.cfg.BootstrapServers, "log.connection.close": false})
+	a, err := kafka.NewAdminClient(&kafka.ConfigMap{"bootstrap.servers": h.w.cfg.BootstrapServers, "log.connection.close": false, "enable.metrics.push": false})
 	if err != nil {
 		return ""
 	}

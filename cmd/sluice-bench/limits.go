@@ -75,6 +75,8 @@ func benchProducerConfig(bootstrap string) kafka.ConfigMap {
 		"go.delivery.reports":        true,
 		"go.delivery.report.fields":  "none",
 		"log.connection.close":       false,
+		// As the runtime's producers: no KIP-714 telemetry push.
+		"enable.metrics.push": false,
 	}
 	// The MySQL connector's own producer defaults (kafka.compression.type,
 	// kafka.acks, max.request.size), as runtime/producer_defaults.go
