@@ -232,6 +232,11 @@ func (s *stream) run(ctx context.Context) {
 	defer close(s.done)
 	if a := s.adhoc; a != nil {
 		defer func() {
+			// The reader is done (stopped or failed): so is the snapshot
+			// beside it.
+			if s.cancel != nil {
+				s.cancel()
+			}
 			a.running.Wait()
 			if e := a.err.Load(); e != nil && s.err == nil {
 				s.err = *e
