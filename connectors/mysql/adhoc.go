@@ -204,14 +204,8 @@ func (a *adhocRun) emitStreamed(ctx context.Context, s *stream, r *connect.Sourc
 		case r.SourceOffset == nil && r.LazyOffset.From != nil:
 			r.LazyOffset.From = capturedAs{r.LazyOffset.From, a.newCaptured}
 		}
-	} else if r.Key != nil {
-		if id, ok := recordTable(r); ok {
-			if keys := a.live[id]; keys != nil {
-				if k, ok := keyString(r); ok {
-					keys[k] = struct{}{}
-				}
-			}
-		}
+	} else if keys, k, ok := a.liveKey(r); ok {
+		keys[k] = struct{}{}
 	}
 	if err := s.enqueue(ctx, r); err != nil {
 		return err
@@ -249,18 +243,33 @@ func (a *adhocRun) emitSnapshot(s *stream) func(context.Context, *connect.Source
 			a.done.Store(true)
 			return nil
 		}
-		if id, ok := recordTable(r); ok {
-			if keys := a.live[id]; keys != nil {
-				if k, ok := keyString(r); ok {
-					if _, streamed := keys[k]; streamed {
-						a.sn.skippedStale.Add(1)
-						return nil
-					}
-				}
+		if keys, k, ok := a.liveKey(r); ok {
+			if _, streamed := keys[k]; streamed {
+				a.sn.skippedStale.Add(1)
+				return nil
 			}
 		}
 		return s.enqueue(ctx, r)
 	}
+}
+
+// liveKey returns the streamed-key set of r's table while its snapshot is
+// being read, and r's key; ok is false for other tables and keyless
+// records. Called with a.mu held.
+func (a *adhocRun) liveKey(r *connect.SourceRecord) (map[string]struct{}, string, bool) {
+	if r.Key == nil {
+		return nil, "", false
+	}
+	id, ok := recordTable(r)
+	if !ok {
+		return nil, "", false
+	}
+	keys := a.live[id]
+	if keys == nil {
+		return nil, "", false
+	}
+	k, ok := keyString(r)
+	return keys, k, ok
 }
 
 // recordTable reads the table of a change record from its source struct.
