@@ -28,7 +28,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"runtime/trace"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -64,7 +63,6 @@ var (
 	producerFlag = flag.String("producer", "", "comma-separated librdkafka producer settings (k=v) given to the pipeline's worker (producer.k) and to produce-only alike, e.g. linger.ms=20")
 	verbose      = flag.Bool("v", false, "log the runtime and connector")
 	brokerChild  = flag.Bool("broker-child", false, "internal: run the embedded broker and print its address")
-	brokerMem    = flag.String("broker-memory", "3GiB", "GOMEMLIMIT of the embedded broker child, which runs with GOGC=off (see startBrokerChild)")
 	commandLine  = strings.TrimSpace("go run ./cmd/sluice-bench " + strings.Join(os.Args[1:], " "))
 	errAvailable = errors.New("not available in this build")
 )
@@ -393,7 +391,7 @@ func setup(ctx context.Context) (*env, func(), error) {
 		}
 		closers = append(closers, stopChild)
 		bootstrap = b
-		e.brokerDesc = "kfake (franz-go's in-memory Kafka-protocol broker) in a child process"
+		e.brokerDesc = "kfake (franz-go's Kafka-protocol broker) in a child process, its logs in files in the page cache as a real broker's"
 	}
 	k, err := harness.StartKafkaWith(ctx, harness.KafkaOptions{Bootstrap: bootstrap})
 	if err != nil {
@@ -422,14 +420,17 @@ func startBrokerChild(ctx context.Context) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(self, "-broker-child")
+	args := []string{"-broker-child"}
+	if *cpuDir != "" {
+		// The broker shares the cores: its profile shows what a message
+		// costs it (for the whole session, not per scenario).
+		args = append(args, "-cpuprofile", *cpuDir)
+	}
+	cmd := exec.Command(self, args...)
 	cmd.SysProcAttr = childAttr()
-	// kfake keeps every message in Go's heap, so its collector marks an
-	// ever larger heap: on two cores its GC cycles stalled produce requests
-	// for 100–300 ms, which no real broker (page cache, not a GC'd heap)
-	// does. The stand-in collects only near a fixed limit instead; the
-	// bench deletes each run's topics, so the limit is rarely reached.
-	cmd.Env = append(os.Environ(), "GOGC=off", "GOMEMLIMIT="+*brokerMem)
+	// The child keeps its logs in files (see runBrokerChild), so its heap
+	// stays small and Go's default collector suits it.
+	cmd.Env = os.Environ()
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -464,18 +465,35 @@ func startBrokerChild(ctx context.Context) (string, func(), error) {
 
 func runBrokerChild() error {
 	os.Unsetenv(harness.KafkaEnv)
-	// kfake writes each partition's log into an in-memory segment that
-	// grows by appending, so every doubling copies the whole active
-	// segment (100 MB by default): at 20k rows/s that stalled produce
-	// requests for 50–200 ms at every doubling of a topic's size. Small
-	// segments bound the copy, as a real broker's page cache would.
-	k, err := harness.StartKafkaWith(context.Background(), harness.KafkaOptions{
-		BrokerConfigs: map[string]string{"log.segment.bytes": strconv.Itoa(4 << 20)},
-	})
+	// In memory, kfake appends each partition's log to a Go slice that
+	// doubles as it grows, on fresh pages every time: page faults and
+	// copies cost it 4–17 µs of the two cores per message, several times
+	// a real broker, and its collector stalled produce requests. A real
+	// broker appends to files in the page cache; so does this one, in a
+	// directory removed when it exits (kfake fsyncs only on a segment
+	// roll, as Kafka by default).
+	dir, err := os.MkdirTemp("", "sluice-bench-broker-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	opts := harness.KafkaOptions{DataDir: dir}
+	k, err := harness.StartKafkaWith(context.Background(), opts)
 	if err != nil {
 		return err
 	}
 	defer k.Close()
+	if *cpuDir != "" {
+		f, err := os.Create(filepath.Join(*cpuDir, "broker.pprof"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("BOOTSTRAP %s\n", k.Bootstrap())
 	// Run until the parent closes our stdin.
 	_, _ = io.Copy(io.Discard, os.Stdin)

@@ -33,6 +33,9 @@ type KafkaOptions struct {
 	DefaultPartitions int
 	// BrokerConfigs are kfake broker configs (e.g. "message.max.bytes").
 	BrokerConfigs map[string]string
+	// DataDir makes kfake keep its logs in files under this directory
+	// (the page cache, as a real broker) instead of in its Go heap.
+	DataDir string
 }
 
 // Kafka is a Kafka-protocol cluster for a test: in-process kfake, or a
@@ -89,6 +92,9 @@ func StartKafkaWith(ctx context.Context, opts KafkaOptions) (*Kafka, error) {
 	}
 	if len(opts.BrokerConfigs) > 0 {
 		kopts = append(kopts, kfake.BrokerConfigs(opts.BrokerConfigs))
+	}
+	if opts.DataDir != "" {
+		kopts = append(kopts, kfake.DataDir(opts.DataDir))
 	}
 	c, err := kfake.NewCluster(kopts...)
 	if err != nil {
