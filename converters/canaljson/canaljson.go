@@ -139,6 +139,75 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	return err
 }
 
+// tableText is the per-table text of a row message, rendered once: column
+// names as keys, the mysqlType and pkNames members, and sqlType when no
+// value can widen it.
+type tableText struct {
+	keys      [][]byte // `"name":` per column
+	mysqlType []byte   // `"mysqlType":{…},`
+	pkNames   []byte   // `"pkNames":[…],`, or the null form
+	sqlType   []byte   // `"sqlType":{…},`; nil when rendered per row
+}
+
+func (c *Converter) tableText(t *mysqlvalue.Table) *tableText {
+	if p := t.Rendered.Load(); p != nil {
+		if tt, ok := (*p).(*tableText); ok {
+			return tt
+		}
+	}
+	tt := &tableText{keys: make([][]byte, len(t.Columns))}
+	widens := false
+	for i := range t.Columns {
+		col := &t.Columns[i]
+		tt.keys[i] = append(jsonfmt.AppendString(nil, col.Name), ':')
+		widens = widens || (col.Unsigned && col.Kind.IsInteger())
+	}
+	b := []byte(`"mysqlType":{`)
+	for i := range t.Columns {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, tt.keys[i]...)
+		if c.fullTypes {
+			b = jsonfmt.AppendString(b, t.Columns[i].FullType)
+		} else {
+			b = jsonfmt.AppendString(b, t.Columns[i].TypeName)
+		}
+	}
+	tt.mysqlType = append(b, "},"...)
+	if len(t.PK) > 0 {
+		b = []byte(`"pkNames":[`)
+		for i, pk := range t.PK {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonfmt.AppendString(b, pk)
+		}
+		tt.pkNames = append(b, "],"...)
+	} else {
+		tt.pkNames = c.nullKey(nil, `"pkNames":null,`)
+	}
+	if !widens {
+		var v mysqlvalue.Value
+		tt.sqlType = tt.appendSQLType(nil, t, func(i int) int { return SQLType(&t.Columns[i], &v) })
+	}
+	var a any = tt
+	t.Rendered.Store(&a)
+	return tt
+}
+
+func (tt *tableText) appendSQLType(dst []byte, t *mysqlvalue.Table, code func(int) int) []byte {
+	dst = append(dst, `"sqlType":{`...)
+	for i := range t.Columns {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, tt.keys[i]...)
+		dst = strconv.AppendInt(dst, int64(code(i)), 10)
+	}
+	return append(dst, "},"...)
+}
+
 type state struct {
 	ev       changeevent.Event
 	scratch  []byte
@@ -185,6 +254,10 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	}
 	st.scratch = st.scratch[:0]
 	t := ev.Table
+	var tt *tableText
+	if !isDDL {
+		tt = c.tableText(t)
+	}
 	dst = append(dst, '{')
 	if isDDL {
 		dst = c.nullKey(dst, `"data":null,`)
@@ -196,7 +269,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		st.sqlTypes = st.sqlTypes[:0]
 		dst = append(dst, `"data":[`...)
 		var err error
-		if dst, err = c.appendRow(dst, st, t, row, true); err != nil {
+		if dst, err = c.appendRow(dst, st, t, tt, row, true); err != nil {
 			return dst, err
 		}
 		dst = append(dst, "],"...)
@@ -221,43 +294,18 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	if isDDL {
 		dst = c.nullKey(dst, `"mysqlType":null,"old":null,"pkNames":null,`)
 	} else {
-		dst = append(dst, `"mysqlType":{`...)
-		for i := range t.Columns {
-			col := &t.Columns[i]
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonfmt.AppendString(dst, col.Name)
-			dst = append(dst, ':')
-			if c.fullTypes {
-				dst = jsonfmt.AppendString(dst, col.FullType)
-			} else {
-				dst = jsonfmt.AppendString(dst, col.TypeName)
-			}
-		}
-		dst = append(dst, "},"...)
+		dst = append(dst, tt.mysqlType...)
 		if ev.Op == connect.OpUpdate {
 			dst = append(dst, `"old":[`...)
 			var err error
-			if dst, err = c.appendRow(dst, st, t, ev.Before, false); err != nil {
+			if dst, err = c.appendRow(dst, st, t, tt, ev.Before, false); err != nil {
 				return dst, err
 			}
 			dst = append(dst, "],"...)
 		} else {
 			dst = c.nullKey(dst, `"old":null,`)
 		}
-		if len(t.PK) > 0 {
-			dst = append(dst, `"pkNames":[`...)
-			for i, pk := range t.PK {
-				if i > 0 {
-					dst = append(dst, ',')
-				}
-				dst = jsonfmt.AppendString(dst, pk)
-			}
-			dst = append(dst, "],"...)
-		} else {
-			dst = c.nullKey(dst, `"pkNames":null,`)
-		}
+		dst = append(dst, tt.pkNames...)
 	}
 	dst = append(dst, `"sql":`...)
 	dst = jsonfmt.AppendString(dst, ev.DDL)
@@ -265,16 +313,11 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	if isDDL {
 		dst = c.nullKey(dst, `"sqlType":null,`)
 	} else {
-		dst = append(dst, `"sqlType":{`...)
-		for i := range t.Columns {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = jsonfmt.AppendString(dst, t.Columns[i].Name)
-			dst = append(dst, ':')
-			dst = strconv.AppendInt(dst, int64(st.sqlTypes[i]), 10)
+		if tt.sqlType != nil {
+			dst = append(dst, tt.sqlType...)
+		} else {
+			dst = tt.appendSQLType(dst, t, func(i int) int { return st.sqlTypes[i] })
 		}
-		dst = append(dst, "},"...)
 	}
 	dst = append(dst, `"table":`...)
 	dst = jsonfmt.AppendString(dst, ev.TableName)
@@ -309,7 +352,7 @@ func (c *Converter) nullKey(dst []byte, s string) []byte {
 
 // appendRow writes one row object; with types it also records each column's
 // sqlType, widened for this row's values.
-func (c *Converter) appendRow(dst []byte, st *state, t *mysqlvalue.Table, row *connect.Struct, types bool) ([]byte, error) {
+func (c *Converter) appendRow(dst []byte, st *state, t *mysqlvalue.Table, tt *tableText, row *connect.Struct, types bool) ([]byte, error) {
 	dst = append(dst, '{')
 	vals := row.Values()
 	for i := range t.Columns {
@@ -322,10 +365,9 @@ func (c *Converter) appendRow(dst []byte, st *state, t *mysqlvalue.Table, row *c
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = jsonfmt.AppendString(dst, col.Name)
-		dst = append(dst, ':')
+		dst = append(dst, tt.keys[i]...)
 		dst, st.scratch = mysqlvalue.AppendJSON(dst, col, &v, &c.opts, st.scratch)
-		if types {
+		if types && tt.sqlType == nil {
 			st.sqlTypes = append(st.sqlTypes, SQLType(col, &v))
 		}
 	}

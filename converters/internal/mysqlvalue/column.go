@@ -164,6 +164,9 @@ type Table struct {
 	// MetaVersion is DTS's metaVersion tag: the connector's table version, or
 	// a stable hash (>= 1) of the column definitions.
 	MetaVersion string
+	// Rendered holds what the owning converter renders once per table
+	// (each Cache belongs to one converter, so one kind of value).
+	Rendered atomic.Pointer[any]
 }
 
 // Cache maps row schemas to their parsed Table. Schemas are immutable and
