@@ -3,6 +3,7 @@ package connect
 import (
 	"fmt"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,24 @@ func ParseDecimal(s string) (Decimal, error) {
 	if intPart == "" && frac == "" {
 		return Decimal{}, fmt.Errorf("invalid decimal %q", s)
 	}
+	if len(intPart)+len(frac) <= 18 {
+		// The common case fits an int64: no digit string, and the
+		// big.Int shares one allocation with its single word.
+		var n int64
+		for _, part := range [2]string{intPart, frac} {
+			for i := 0; i < len(part); i++ {
+				c := part[i]
+				if c < '0' || c > '9' {
+					return Decimal{}, fmt.Errorf("invalid decimal %q", s)
+				}
+				n = n*10 + int64(c-'0')
+			}
+		}
+		if neg {
+			n = -n
+		}
+		return Decimal{Unscaled: smallBigInt(n), Scale: int32(len(frac))}, nil
+	}
 	digits := intPart + frac
 	for i := 0; i < len(digits); i++ {
 		if digits[i] < '0' || digits[i] > '9' {
@@ -61,16 +80,34 @@ func ParseDecimal(s string) (Decimal, error) {
 		}
 	}
 	u := new(big.Int)
-	if len(digits) <= 18 {
-		n, _ := strconv.ParseInt(digits, 10, 64)
-		u.SetInt64(n)
-	} else if _, ok := u.SetString(digits, 10); !ok {
+	if _, ok := u.SetString(digits, 10); !ok {
 		return Decimal{}, fmt.Errorf("invalid decimal %q", s)
 	}
 	if neg {
 		u.Neg(u)
 	}
 	return Decimal{Unscaled: u, Scale: int32(len(frac))}, nil
+}
+
+// smallBigInt is big.NewInt(n) in one allocation instead of two.
+func smallBigInt(n int64) *big.Int {
+	b := &struct {
+		i big.Int
+		w [1]big.Word
+	}{}
+	u := uint64(n)
+	if n < 0 {
+		u = uint64(-n)
+	}
+	if u == 0 || bits.UintSize == 32 && u>>32 != 0 {
+		return b.i.SetInt64(n)
+	}
+	b.w[0] = big.Word(u)
+	b.i.SetBits(b.w[:])
+	if n < 0 {
+		b.i.Neg(&b.i)
+	}
+	return &b.i
 }
 
 // Rescale returns d at the given scale; it fails if digits would be lost.

@@ -86,6 +86,9 @@ func TestParseDecimalAndString(t *testing.T) {
 		{"-0.0500", "-500", 4, "-0.0500"},
 		{"1.", "1", 0, "1"},
 		{" 42 ", "42", 0, "42"},
+		{"999999999999999999", "999999999999999999", 0, "999999999999999999"},
+		{"-99999999999999999.9", "-999999999999999999", 1, "-99999999999999999.9"},
+		{"1234567890123456789.01", "123456789012345678901", 2, "1234567890123456789.01"},
 		{"12345678901234567890.123456789012345678901234567890", "12345678901234567890123456789012345678901234567890", 30, "12345678901234567890.123456789012345678901234567890"},
 		{"-99999999999999999999999999999999999.999999999999999999999999999999", "-99999999999999999999999999999999999999999999999999999999999999999", 30, "-99999999999999999999999999999999999.999999999999999999999999999999"},
 	}
@@ -100,6 +103,14 @@ func TestParseDecimalAndString(t *testing.T) {
 		}
 		if d.String() != tc.str {
 			t.Errorf("String(%q) = %q, want %q", tc.in, d.String(), tc.str)
+		}
+		// Arithmetic into another big.Int must not write into d's words
+		// (small values share their allocation with the big.Int).
+		before := d.Unscaled.String()
+		_ = new(big.Int).Add(d.Unscaled, big.NewInt(1))
+		_ = new(big.Int).Neg(d.Unscaled)
+		if d.Unscaled.String() != before {
+			t.Errorf("ParseDecimal(%q) changed to %s by arithmetic on a copy", tc.in, d.Unscaled)
 		}
 		if got := string(d.Append([]byte("x="))); got != "x="+tc.str {
 			t.Errorf("Append = %q", got)
