@@ -405,20 +405,12 @@ const snapshotPointAttempts = 50
 func (sn *snapshotter) openPoint(ctx context.Context, meta *client.Conn, resumed *snapshotState) error {
 	n := max(1, sn.opts.Snapshot.MaxThreads)
 	for len(sn.conns) < n {
-		c, err := sn.dial.connect(ctx)
+		c, err := snapshotSession(ctx, sn.dial)
 		if err != nil {
 			sn.closeConns()
 			return err
 		}
 		sn.conns = append(sn.conns, c)
-		for _, q := range []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
-			"SET SESSION net_write_timeout = 3600", "SET SESSION net_read_timeout = 3600",
-			"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"} {
-			if _, err := c.Execute(q); err != nil {
-				sn.closeConns()
-				return fmt.Errorf("snapshot session setup (%s): %w", q, err)
-			}
-		}
 	}
 	var err error
 	if sn.server.Flavor == FlavorMariaDB {
@@ -436,6 +428,25 @@ func (sn *snapshotter) openPoint(ctx context.Context, meta *client.Conn, resumed
 		sn.start = sn.at
 	}
 	return nil
+}
+
+// snapshotSession connects a snapshot reader: values arrive as the binlog
+// carries them (UTC, the column's own character set), and a reader that
+// waits for the poll queue is not cut off.
+func snapshotSession(ctx context.Context, d *dialer) (*client.Conn, error) {
+	c, err := d.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range []string{"SET SESSION time_zone = '+00:00'", "SET SESSION character_set_results = NULL",
+		"SET SESSION net_write_timeout = 3600", "SET SESSION net_read_timeout = 3600",
+		"SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"} {
+		if _, err := c.Execute(q); err != nil {
+			_ = c.Close()
+			return nil, fmt.Errorf("snapshot session setup (%s): %w", q, err)
+		}
+	}
+	return c, nil
 }
 
 // beginAll opens the snapshot transaction on every reader connection at
@@ -995,28 +1006,15 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		return nil
 	}
 	first := t.resume == nil
-	srcVals := sourceInfo{prefix: sn.opts.TopicPrefix, snapshot: "true", db: t.id.DB, table: t.id.Table,
-		serverID: int64(sn.server.ServerID), file: sn.at.File, pos: int64(sn.at.Pos)}
-	raw := make([]any, len(t.ts.table.Columns))
-	keyBuf := make([]keyVal, len(t.keyCols))
+	conv := newSnapRows(sn, t, sn.at)
 	var cur *snapBatch
-	var src *connect.Struct
-	var nowMs, nowUs, nowNs int64
 	newBatch := func() {
-		now := time.Now()
-		nowMs, nowUs, nowNs = now.UnixMilli(), now.UnixMicro(), now.UnixNano()
-		srcVals.tsMs = nowMs
-		src = srcVals.build(sn.source)
+		conv.stamp()
 		cur = &snapBatch{table: t, recs: make([]*connect.SourceRecord, 0, so.FetchSize), first: first}
 		first = false
 	}
 	finishBatch := func() error {
-		if len(t.keyCols) > 0 {
-			cur.lastKey = make([]string, len(keyBuf))
-			for i := range keyBuf {
-				cur.lastKey[i] = keyBuf[i].encode()
-			}
-		}
+		cur.lastKey = conv.lastKey()
 		b := cur
 		cur = nil
 		return send(b)
@@ -1026,54 +1024,16 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		if cur == nil {
 			newBatch()
 		}
-		var size int64
-		for i := range t.cols {
-			fv := &row[i]
-			sc := &t.cols[i]
-			if fv.Type == gomysql.FieldValueTypeNull {
-				raw[sc.index] = nil
-				size++
-				continue
-			}
-			v, err := sc.decode(fv)
-			if err != nil {
-				return fmt.Errorf("column %s: %w", t.ts.table.Columns[sc.index].Name, err)
-			}
-			raw[sc.index] = v
-			if fv.Type == gomysql.FieldValueTypeString {
-				size += int64(len(fv.AsString()))
-			} else {
-				size += 8
-			}
-		}
-		after, err := t.ts.row(raw)
+		r, size, err := conv.convert(row)
 		if err != nil {
 			return err
 		}
-		key, err := t.ts.key(raw)
-		if err != nil {
-			return err
-		}
-		val := connect.NewStructs(t.ts.envelope, []any{nil, after, src, nil, connect.OpRead, nowMs, nowUs, nowNs})
-		r := &connect.SourceRecord{SourcePartition: sn.partition, Topic: t.ts.topic, ValueSchema: t.ts.envelope, Value: val, Timestamp: nowMs}
-		if key != nil {
-			r.KeySchema, r.Key = t.ts.keySchema, key
-		}
-		if keep, err := t.router.shapeRow(r, t.ts, nil, raw, sn.log); err != nil {
-			return err
-		} else if !keep {
-			for i, k := range t.keyCols {
-				keyBuf[i].set(&row[k])
-			}
-			rows++
+		rows++
+		if r == nil {
 			return nil
 		}
 		cur.recs = append(cur.recs, r)
 		cur.bytes += size
-		for i, k := range t.keyCols {
-			keyBuf[i].set(&row[k])
-		}
-		rows++
 		if len(cur.recs) >= so.FetchSize {
 			return finishBatch()
 		}
@@ -1133,11 +1093,7 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		}
 		// The next chunk starts after the last row read, which may be one
 		// that oversize.record.handling=skip dropped from its batch.
-		next := make([]string, len(keyBuf))
-		for i := range keyBuf {
-			next[i] = keyBuf[i].encode()
-		}
-		key = next
+		key = conv.lastKey()
 	}
 	if pending == nil {
 		pending = &snapBatch{table: t}
@@ -1149,6 +1105,100 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		return ctx.Err()
 	}
 	return nil
+}
+
+// snapRows turns the rows of one table's snapshot SELECT into records, and
+// keeps the key of the last row read. The initial snapshot's readers and
+// the ad-hoc snapshot (adhoc.go) share it; one reader owns it.
+type snapRows struct {
+	sn      *snapshotter
+	t       *snapTable
+	srcVals sourceInfo
+	raw     []any
+	keyBuf  []keyVal
+	// What the records of one batch share: the source struct (read point,
+	// read time) and the envelope's timestamps.
+	src                 *connect.Struct
+	nowMs, nowUs, nowNs int64
+}
+
+// newSnapRows converts rows of t read at the binlog point at.
+func newSnapRows(sn *snapshotter, t *snapTable, at Position) *snapRows {
+	return &snapRows{sn: sn, t: t, raw: make([]any, len(t.ts.table.Columns)), keyBuf: make([]keyVal, len(t.keyCols)),
+		srcVals: sourceInfo{prefix: sn.opts.TopicPrefix, snapshot: "true", db: t.id.DB, table: t.id.Table,
+			serverID: int64(sn.server.ServerID), file: at.File, pos: int64(at.Pos)}}
+}
+
+// stamp starts a batch: the records converted next share its read time.
+func (c *snapRows) stamp() {
+	now := time.Now()
+	c.nowMs, c.nowUs, c.nowNs = now.UnixMilli(), now.UnixMicro(), now.UnixNano()
+	c.srcVals.tsMs = c.nowMs
+	c.src = c.srcVals.build(c.sn.source)
+}
+
+// convert builds the record of one row and its size in column bytes; the
+// record is nil when max.record.bytes handling dropped the row. Either way
+// the row's key becomes the last key read.
+func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int64, error) {
+	t, raw := c.t, c.raw
+	var size int64
+	for i := range t.cols {
+		fv := &row[i]
+		sc := &t.cols[i]
+		if fv.Type == gomysql.FieldValueTypeNull {
+			raw[sc.index] = nil
+			size++
+			continue
+		}
+		v, err := sc.decode(fv)
+		if err != nil {
+			return nil, 0, fmt.Errorf("column %s: %w", t.ts.table.Columns[sc.index].Name, err)
+		}
+		raw[sc.index] = v
+		if fv.Type == gomysql.FieldValueTypeString {
+			size += int64(len(fv.AsString()))
+		} else {
+			size += 8
+		}
+	}
+	after, err := t.ts.row(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	key, err := t.ts.key(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	val := connect.NewStructs(t.ts.envelope, []any{nil, after, c.src, nil, connect.OpRead, c.nowMs, c.nowUs, c.nowNs})
+	r := &connect.SourceRecord{SourcePartition: c.sn.partition, Topic: t.ts.topic, ValueSchema: t.ts.envelope, Value: val, Timestamp: c.nowMs}
+	if key != nil {
+		r.KeySchema, r.Key = t.ts.keySchema, key
+	}
+	keep, err := t.router.shapeRow(r, t.ts, nil, raw, c.sn.log)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, k := range t.keyCols {
+		c.keyBuf[i].set(&row[k])
+	}
+	if !keep {
+		return nil, size, nil
+	}
+	return r, size, nil
+}
+
+// lastKey renders the key of the last row read for an offset; nil for a
+// table read without a key.
+func (c *snapRows) lastKey() []string {
+	if len(c.keyBuf) == 0 {
+		return nil
+	}
+	k := make([]string, len(c.keyBuf))
+	for i := range c.keyBuf {
+		k[i] = c.keyBuf[i].encode()
+	}
+	return k
 }
 
 // keyVal is a copy of one key column's value of the last row read.
