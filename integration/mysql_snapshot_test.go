@@ -35,6 +35,10 @@ func snapProps(m *harness.MariaDB, extra ...string) map[string]string {
 type snapFold struct {
 	t        *testing.T
 	checkVer bool
+	// restate lets a snapshot row repeat the version of the change its key
+	// last streamed (never an older one): an ad-hoc snapshot chunk restates
+	// changes streamed between the table's first chunk and the chunk.
+	restate  bool
 	rows     map[string]map[string]*connect.Struct // topic → key → after
 	vers     map[string]int64
 	deleted  map[string]bool
@@ -79,7 +83,7 @@ func (f *snapFold) apply(r *connect.SourceRecord) {
 				f.t.Fatalf("%s %s after its delete", r.Topic, op)
 			}
 			v := after.Get("ver").(int64)
-			if prev, seen := f.vers[tk]; seen && v <= prev {
+			if prev, seen := f.vers[tk]; seen && (v < prev || v == prev && !(f.restate && op == connect.OpRead)) {
 				f.t.Fatalf("%s key %s: op %s ver %d after ver %d (a change repeated or out of order)", r.Topic, k, op, v, prev)
 			}
 			f.vers[tk] = v

@@ -3,13 +3,15 @@ package mysql
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/sluicehq/sluice/connect"
@@ -19,19 +21,65 @@ import (
 //
 // Every offset records the table filters it was written under
 // (OffsetCaptured). A restart whose filters capture tables the stored
-// filters did not snapshots just those tables at a fresh consistent point
-// P2 while the stream runs from the stored position P1 for every table
-// (adhocRun): the old tables do not wait. For a new table, row events
-// before P2 are already reflected in its snapshot and are skipped; from P2
-// on its changes stream, and the snapshot drops the rows whose keys the
-// stream already sent (newer, full images). Until the snapshot completes,
-// stream offsets keep the stored filters (and OffsetAdhocPending) and
-// snapshot records carry no offset; the snapshot's last record carries the
-// newest streamed offset with the new filters, which ends it. A restart in
-// between reads the new tables again at a point P3 before streaming, then
-// replays from the last committed position without skipping (task.go): a
-// delete between that position and P3 must reach the topic, which already
-// holds rows of those tables. docs/snapshot.md describes this for users.
+// filters did not reads just those tables while the stream runs from the
+// stored position P1 for every table: the old tables never wait for the
+// new ones. docs/snapshot.md describes this for users; this is the method.
+//
+// Chunks, each at its own consistent point, no lock. One reader goroutine
+// (adhocRun.read) on its own connection reads the new tables one at a
+// time in key order, a chunk (snapshot.chunk.size rows) per transaction:
+// START TRANSACTION WITH CONSISTENT SNAPSHOT, the chunk's binlog point P_c
+// (MariaDB reports it per transaction, binlog_snapshot_file/_position; on
+// MySQL it is read under the brief FLUSH TABLES WITH READ LOCK of
+// snapshot.locking.mode=minimal, one per chunk), SELECT ... WHERE key >
+// last ORDER BY key LIMIT chunk+1 (the extra row only tells whether more
+// follow), COMMIT. The throttles apply between chunks. Chunks go to the
+// stream over a channel; at most adhocAhead of them are read and not yet
+// emitted, which bounds memory. snapshot.max.threads does not apply: every
+// record goes out through the stream anyway.
+//
+// Handover. The stream emits a chunk's rows (op r, source.snapshot as the
+// initial snapshot's) between binlog events, as soon as its own position
+// reaches P_c and no transaction is open: before the first event after
+// P_c, or at once when it is idle at P_c (a chunk handed over interrupts
+// its wait for the next event, adhocRun.wake). So every change after P_c
+// follows the chunk's rows, which reflect every change before it. For
+// that the stream must learn P_c before it passes it: the reader hands the
+// chunk over before its transaction begins, and the stream, between two
+// events, waits until the point is known, then waits for the rows once its
+// position reaches it. The binlog may still send a commit before the
+// engine makes it visible, so a chunk is turned down and read again when
+// a rows event of its table at or after P_c already went by
+// (adhocReceive). A change
+// of a chunk's key between the table's first chunk point and P_c is
+// streamed and then restated by the chunk row, which folds the same.
+//
+// Before a new table's first chunk is emitted, its row events are already
+// reflected in the chunks to come and are not streamed, except deletes
+// (and the delete half of a key change): a delete of a row the topic may
+// hold from an earlier run whose offsets were not committed must reach
+// it, and a delete of a row it does not hold folds to nothing.
+//
+// Offsets. Until the last chunk is emitted, every offset keeps the stored
+// filters (OffsetCaptured), says OffsetAdhocPending, and carries the
+// progress in OffsetAdhocState (snapshotState: tables done, last key of the
+// table in progress, rows per table). Chunk records carry the stream's
+// position at the handover, which is at or past P_c and before every
+// event not yet emitted; within a chunk, the last record of each snapshot.fetch.size
+// batch carries the batch's last key, the others the offset before the
+// batch. A restart streams from the stored position and reads the tables
+// not done, the one in progress after its last key: its rows up to that
+// key reflect points at or before that position, and every later change
+// streams again. Tables done or in progress stream from the stored
+// position without skipping; tables not started skip as above. The last
+// record of the last chunk carries the new filters and no progress, which
+// ends the ad-hoc snapshot. An offset of the earlier method (pending, no
+// state) restarts the reading from the start, which the delete rule above
+// makes exact.
+//
+// A table without a primary key (or unique NOT NULL key) is read in one
+// transaction, handed over in chunk-sized pieces at its one point; the
+// stream waits for the pieces once it has reached that point.
 
 type capturedFilters struct {
 	DatabaseInclude []string `json:"di,omitempty"`
@@ -56,11 +104,76 @@ func filtersFromSignature(sig string) (*Filters, error) {
 		TableInclude: c.TableInclude, TableExclude: c.TableExclude, IgnoreBuiltin: c.IgnoreBuiltin})
 }
 
-// planAdhoc returns a snapshotter for the tables the current filters
-// capture and the stored offset's did not, opened at a new consistent
-// point; nil when there are none (or the offset does not say what it
-// captured).
-func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server, opts *Options, pos Position, log *slog.Logger) (*snapshotter, error) {
+// adhocAhead is how many chunks the reader may have read that the stream
+// has not emitted yet: one waiting for the stream's position, one being
+// read.
+const adhocAhead = 2
+
+// adhocRun is the ad-hoc snapshot of the tables added to the include
+// lists, running beside the stream.
+type adhocRun struct {
+	sn     *snapshotter // tables, throttles, progress, and the state offsets carry
+	tables []*snapTable
+	// oldCaptured is the stored offset's filter signature: offsets carry
+	// it until the last chunk is emitted, so that a restart before then
+	// still knows which tables are new.
+	oldCaptured string
+	newCaptured string
+
+	chunks chan *adhocChunk
+	slots  chan struct{} // one per chunk read and not yet emitted
+	wake   waker
+	err    atomic.Pointer[error]
+	reader sync.WaitGroup
+
+	// Owned by the stream goroutine.
+	pending []*adhocChunk // accepted, in order, waiting for the stream to reach their point
+	closed  bool          // the reader has handed over its last chunk
+	// skip holds the tables whose first chunk is not emitted yet: only
+	// their deletes stream.
+	skip map[TableID]bool
+	// lastRows is where the last rows event of each table read started.
+	lastRows  map[TableID]binlogPoint
+	remaining int  // tables whose last chunk is not emitted yet
+	first     bool // the next snapshot record is the ad-hoc snapshot's first
+	complete  bool
+	rows      int64
+	reread    int // chunks turned down and read again
+	began     time.Time
+}
+
+// adhocChunk is rows of one table read at one binlog point.
+type adhocChunk struct {
+	table   *snapTable
+	at      Position
+	batches []adhocBatch
+	lastKey []string // of the last row read, nil for a table without a key
+	first   bool     // holds the table's first row
+	final   bool     // the table's last chunk
+	// more marks a piece of a table read without a key: the next piece,
+	// at the same point, must be emitted before any later event.
+	more bool
+	// The chunk reaches the stream before its transaction begins. opened
+	// is closed once at is set; the stream answers on verdict whether it
+	// takes the chunk (adhocHandover); ready is closed once the rows are
+	// read and the fields above set. Later pieces of a table without a key
+	// have none but ready.
+	opened  chan struct{}
+	verdict chan bool
+	ready   chan struct{}
+}
+
+// adhocBatch is a resume point: its last record's offset names lastKey.
+type adhocBatch struct {
+	recs    []*connect.SourceRecord
+	lastKey []string
+}
+
+// planAdhoc returns the ad-hoc snapshot of the tables the current filters
+// capture and the stored offset's did not, less those a stopped ad-hoc
+// snapshot finished; nil when there are none (or the offset does not say
+// what it captured).
+func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server, opts *Options, pos Position, log *slog.Logger) (*adhocRun, error) {
 	if pos.Captured == "" || pos.Captured == opts.CapturedSig || !dataSnapshotMode(opts.SnapshotMode) {
 		return nil, nil
 	}
@@ -74,226 +187,99 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		return nil, fmt.Errorf("list tables: %w", err)
 	}
 	only := map[TableID]bool{}
-	var done, added []string
+	names := map[string]bool{}
 	for i := range r.Values {
 		var id TableID
 		id.DB, _ = r.GetString(i, 0)
 		id.Table, _ = r.GetString(i, 1)
-		if !opts.Filters.Table(id.DB, id.Table) {
-			continue
+		if opts.Filters.Table(id.DB, id.Table) && !old.Table(id.DB, id.Table) {
+			only[id] = true
+			names[id.String()] = true
 		}
-		if old.Table(id.DB, id.Table) {
-			done = append(done, id.String())
-			continue
-		}
-		only[id] = true
-		added = append(added, id.String())
 	}
 	if len(only) == 0 {
 		return nil, nil
 	}
-	sn := newSnapshotter(opts, d, server, log, nil)
+	prev := adhocProgress(pos, names, log)
+	sn := newSnapshotter(opts, d, server, log, prev)
 	sn.only = only
-	// The tables captured before count as done, so that a restart during
-	// this snapshot reads only the new tables that are not.
-	sn.state.Done = done
-	// A non-nil state keeps openPoint from moving the stream's start.
-	if err := sn.openPoint(ctx, conn, &snapshotState{}); err != nil {
+	tables, err := sn.plan(ctx)
+	if err != nil {
 		return nil, err
 	}
-	sn.start = pos
-	sn.start.Snapshot = false
-	log.Info("tables added to the include lists: snapshotting them while every table streams from the stored position", "tables", added,
-		"stream_from_file", pos.File, "stream_from_pos", pos.Pos, "read_at_file", sn.at.File, "read_at_pos", sn.at.Pos)
-	return sn, nil
-}
-
-// inAdhocSnapshot reports whether a row event of table id is older than
-// the ad-hoc snapshot of that table, i.e. already in it.
-func (s *stream) inAdhocSnapshot(id TableID, h *replication.EventHeader) bool {
-	p, ok := s.snapshotAt[id]
-	if !ok {
-		return false
+	if len(tables) == 0 {
+		log.Info("tables added to the include lists: none is left to read; they stream like the others", "tables_done", len(sn.state.Done))
+		return nil, nil
 	}
-	if s.cur.file < p.File || (s.cur.file == p.File && h.LogPos <= p.Pos) {
-		return true
-	}
-	delete(s.snapshotAt, id)
-	if len(s.snapshotAt) == 0 {
-		s.snapshotAt = nil
-	}
-	return false
-}
-
-// adhocRun is an ad-hoc snapshot running beside the stream. Its tables'
-// row events between the snapshot's point and the moment the snapshot
-// emits a key's row would make that row stale; the stream records the keys
-// of every such event it emits, and the snapshot skips rows of those keys:
-// the streamed change carries the full row image and is newer. Every record
-// of either side is queued under one lock, so a key's row and its event
-// cannot cross in the queue, and the snapshot's last record can carry the
-// offset of the newest streamed record before it.
-type adhocRun struct {
-	sn *snapshotter
-	// oldCaptured is the stored offset's filter signature: stream offsets
-	// carry it until the snapshot is complete, so that a restart before
-	// then snapshots the new tables again rather than believing them
-	// captured.
-	oldCaptured string
-	newCaptured string
-
-	mu sync.Mutex
-	// live maps each table still being read to the keys streamed since
-	// its snapshot point; nil once the snapshot is complete.
-	live map[TableID]map[string]struct{}
-	// lastOffset is the offset of the newest streamed record queued
-	// (from, when nothing was streamed yet).
-	lastOffset connect.SourceRecord
-	done       atomic.Bool
-	err        atomic.Pointer[error]
-	running    sync.WaitGroup
-}
-
-func newAdhocRun(sn *snapshotter, from Position, newCaptured string) *adhocRun {
-	a := &adhocRun{sn: sn, oldCaptured: from.Captured, newCaptured: newCaptured, live: map[TableID]map[string]struct{}{}}
-	for id := range sn.only {
-		a.live[id] = map[string]struct{}{}
-	}
-	a.lastOffset.SourceOffset = from.Map()
-	return a
-}
-
-// keyString identifies a record's key for the stream/snapshot handover.
-// Both sides build keys with the same column converters, so equal keys
-// render equally.
-func keyString(r *connect.SourceRecord) (string, bool) {
-	k, ok := r.Key.(*connect.Struct)
-	if !ok || k == nil {
-		return "", false
-	}
-	return fmt.Sprintf("%v", k.Values()), true
-}
-
-// capturedAs renders another offset with the filter signature replaced.
-type capturedAs struct {
-	from connect.OffsetSource
-	sig  string
-}
-
-func (c capturedAs) SourceOffsetAt(n int64) map[string]any {
-	m := c.from.SourceOffsetAt(n)
-	m[OffsetCaptured] = c.sig
-	delete(m, OffsetAdhocPending)
-	return m
-}
-
-// emitStreamed queues a record of the stream while the ad-hoc snapshot
-// runs: it notes the key of a row change of a table being read, and once
-// the snapshot is complete it stamps the new filter signature on records
-// the reader built before it noticed.
-func (a *adhocRun) emitStreamed(ctx context.Context, s *stream, r *connect.SourceRecord) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.live == nil {
-		switch {
-		case r.SourceOffset != nil && r.SourceOffset[OffsetCaptured] != a.newCaptured:
-			m := maps.Clone(r.SourceOffset)
-			m[OffsetCaptured] = a.newCaptured
-			delete(m, OffsetAdhocPending)
-			r.SourceOffset = m
-		case r.SourceOffset == nil && r.LazyOffset.From != nil:
-			r.LazyOffset.From = capturedAs{r.LazyOffset.From, a.newCaptured}
+	a := &adhocRun{sn: sn, tables: tables, oldCaptured: pos.Captured, newCaptured: opts.CapturedSig,
+		chunks: make(chan *adhocChunk, adhocAhead), slots: make(chan struct{}, adhocAhead),
+		skip: map[TableID]bool{}, lastRows: map[TableID]binlogPoint{}, remaining: len(tables), first: prev == nil}
+	var reading, resumed []string
+	for _, t := range tables {
+		a.lastRows[t.id] = binlogPoint{}
+		reading = append(reading, t.name)
+		if t.resume != nil || sn.state.Rows[t.name] > 0 {
+			resumed = append(resumed, t.name)
+		} else {
+			a.skip[t.id] = true
 		}
-	} else if keys, k, ok := a.liveKey(r); ok {
-		keys[k] = struct{}{}
 	}
-	if err := s.enqueue(ctx, r); err != nil {
-		return err
-	}
-	if r.HasOffset() {
-		a.lastOffset.SourceOffset, a.lastOffset.LazyOffset = r.SourceOffset, r.LazyOffset
-	}
-	return nil
+	log.Info("tables added to the include lists: reading them chunk by chunk while every table streams from the stored position",
+		"tables", reading, "resumed", resumed, "tables_done", sn.state.Done, "stream_from_file", pos.File, "stream_from_pos", pos.Pos)
+	return a, nil
 }
 
-// emitSnapshot is the snapshotter's emit: a row whose key the stream has
-// already sent since the snapshot point is dropped as stale. Snapshot
-// records carry no offset but the last: the stream's offsets say where a
-// restart resumes, and until the snapshot is complete they carry the old
-// filter signature, so a restart snapshots the new tables again. The last
-// record carries the newest streamed offset with the new signature.
-func (a *adhocRun) emitSnapshot(s *stream) func(context.Context, *connect.SourceRecord) error {
-	return func(ctx context.Context, r *connect.SourceRecord) error {
-		// The snapshot's final record is the only one whose offset is not
-		// a snapshot one (snapEmitter.finish).
-		final := r.SourceOffset != nil && r.SourceOffset[OffsetSnapshot] != true
-		r.SourceOffset, r.LazyOffset = nil, connect.LazyOffset{}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		if final {
-			off := maps.Clone(a.lastOffset.Offset())
-			delete(off, OffsetSnapshot)
-			delete(off, OffsetAdhocPending)
-			off[OffsetCaptured] = a.newCaptured
-			r.SourceOffset = off
-			if err := s.enqueue(ctx, r); err != nil {
-				return err
-			}
-			a.live = nil
-			a.done.Store(true)
-			return nil
+// adhocProgress reads the progress of a stopped ad-hoc snapshot from the
+// stored offset, keeping only the tables still new: a table dropped from
+// the lists and added again later must be read again.
+func adhocProgress(pos Position, names map[string]bool, log *slog.Logger) *snapshotState {
+	if pos.Adhoc == "" {
+		if pos.AdhocPending {
+			log.Info("an earlier ad-hoc snapshot of added tables did not finish and left no progress: reading them again from their start")
 		}
-		if keys, k, ok := a.liveKey(r); ok {
-			if _, streamed := keys[k]; streamed {
-				a.sn.skippedStale.Add(1)
-				return nil
-			}
+		return nil
+	}
+	var st snapshotState
+	if err := json.Unmarshal([]byte(pos.Adhoc), &st); err != nil || st.V != 1 {
+		log.Warn("the stored offset's ad-hoc snapshot progress cannot be read: reading the added tables again from their start", "key", OffsetAdhocState)
+		return nil
+	}
+	out := &snapshotState{V: 1, Keys: map[string][]string{}, Rows: map[string]int64{}}
+	for _, d := range st.Done {
+		if names[d] {
+			out.Done = append(out.Done, d)
 		}
-		return s.enqueue(ctx, r)
 	}
+	for k, v := range st.Keys {
+		if names[k] {
+			out.Keys[k] = v
+		}
+	}
+	for k, v := range st.Rows {
+		if names[k] {
+			out.Rows[k] = v
+		}
+	}
+	if len(out.Done) == 0 && len(out.Keys) == 0 && len(out.Rows) == 0 {
+		return nil
+	}
+	return out
 }
 
-// liveKey returns the streamed-key set of r's table while its snapshot is
-// being read, and r's key; ok is false for other tables and keyless
-// records. Called with a.mu held.
-func (a *adhocRun) liveKey(r *connect.SourceRecord) (map[string]struct{}, string, bool) {
-	if r.Key == nil {
-		return nil, "", false
-	}
-	id, ok := recordTable(r)
-	if !ok {
-		return nil, "", false
-	}
-	keys := a.live[id]
-	if keys == nil {
-		return nil, "", false
-	}
-	k, ok := keyString(r)
-	return keys, k, ok
+// state renders the progress for offsets.
+func (a *adhocRun) state() string {
+	b, _ := json.Marshal(&a.sn.state)
+	return string(b)
 }
 
-// recordTable reads the table of a change record from its source struct.
-func recordTable(r *connect.SourceRecord) (TableID, bool) {
-	env, ok := r.Value.(*connect.Struct)
-	if !ok || env == nil || len(env.Values()) < 3 {
-		return TableID{}, false
-	}
-	src, ok := env.At(2).(*connect.Struct)
-	if !ok || src == nil || len(src.Values()) < srcFieldCount {
-		return TableID{}, false
-	}
-	db, _ := src.At(srcDB).(string)
-	table, _ := src.At(srcTable).(string)
-	return TableID{DB: db, Table: table}, table != ""
-}
-
-// start runs the snapshot beside the stream; a failure fails the stream.
+// start runs the reader beside the stream; a failure fails the stream.
 func (a *adhocRun) start(ctx context.Context, s *stream) {
-	a.running.Add(1)
+	a.began = time.Now()
+	a.sn.running.Store(true)
+	a.reader.Add(1)
 	go func() {
-		defer a.running.Done()
-		err := a.sn.run(ctx, a.emitSnapshot(s), true)
-		if err != nil {
+		defer a.reader.Done()
+		if err := a.read(ctx); err != nil {
 			if ctx.Err() == nil {
 				err = fmt.Errorf("ad-hoc snapshot: %w", err)
 				a.err.Store(&err)
@@ -301,10 +287,604 @@ func (a *adhocRun) start(ctx context.Context, s *stream) {
 			}
 			return
 		}
-		a.mu.Lock()
-		a.live = nil
-		a.mu.Unlock()
-		a.done.Store(true)
-		s.log.Info("ad-hoc snapshot complete: the added tables now stream like the others", "rows_skipped_as_streamed", a.sn.skippedStale.Load())
+		close(a.chunks)
+		a.wake.wake()
 	}()
+}
+
+// read reads every table, chunk by chunk, on its own connection.
+func (a *adhocRun) read(ctx context.Context) error {
+	c, err := snapshotSession(ctx, a.sn.dial)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	// A read blocked on the network wakes only when its connection closes.
+	defer context.AfterFunc(ctx, func() { _ = c.Close() })()
+	for _, t := range a.tables {
+		err := a.readTable(ctx, c, t)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// begin opens a chunk's transaction and returns its binlog point.
+func (a *adhocRun) begin(c *client.Conn) (Position, error) {
+	sn := a.sn
+	const start = "START TRANSACTION WITH CONSISTENT SNAPSHOT"
+	if sn.server.Flavor == FlavorMariaDB {
+		if _, err := c.Execute(start); err != nil {
+			return Position{}, fmt.Errorf("%s: %w", start, err)
+		}
+		return mariaDBSnapshotPosition(c)
+	}
+	if sn.opts.Snapshot.LockingMode == "none" {
+		p, err := currentPosition(c, sn.server.Flavor)
+		if err != nil {
+			return p, err
+		}
+		if _, err := c.Execute(start); err != nil {
+			return p, fmt.Errorf("%s: %w", start, err)
+		}
+		return p, nil
+	}
+	if err := sn.lock(c); err != nil {
+		return Position{}, err
+	}
+	defer func() { _, _ = c.Execute("UNLOCK TABLES") }()
+	if _, err := c.Execute(start); err != nil {
+		return Position{}, fmt.Errorf("%s: %w", start, err)
+	}
+	return currentPosition(c, sn.server.Flavor)
+}
+
+// acquire waits until fewer than adhocAhead chunks await the stream.
+func (a *adhocRun) acquire(ctx context.Context) error {
+	select {
+	case a.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// send hands a chunk to the stream, waking it if it waits for an event.
+func (a *adhocRun) send(ctx context.Context, ch *adhocChunk) error {
+	select {
+	case a.chunks <- ch:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	a.wake.wake()
+	return nil
+}
+
+// throttle applies the rows and bytes limits to a chunk read.
+func (a *adhocRun) throttle(ctx context.Context, rows int, bytes int64) error {
+	if err := a.sn.rps.Wait(ctx, rows); err != nil {
+		return err
+	}
+	return a.sn.bps.Wait(ctx, int(bytes))
+}
+
+// noSuchTable reports a table dropped after the plan: it is done, with
+// the rows read so far.
+func noSuchTable(err error) bool {
+	var me *gomysql.MyError
+	return errors.As(err, &me) && me.Code == 1146 // ER_NO_SUCH_TABLE
+}
+
+// readTable reads a table with a key chunk by chunk, each in its own
+// transaction.
+func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) error {
+	sn, so := a.sn, a.sn.opts.Snapshot
+	sn.mu.Lock()
+	t.prog.State, t.prog.Started = ProgressRunning, time.Now()
+	done := t.prog.RowsDone
+	sn.mu.Unlock()
+	sn.log.Info("ad-hoc snapshot table started", "table", t.name, "rows_estimated", t.estimate,
+		"resume_after_key", t.resume != nil, "rows_before_restart", done)
+	if len(t.keyCols) == 0 {
+		return a.readWhole(ctx, c, t)
+	}
+	firstQ, nextQ := t.chunkQueries(so.ChunkSize + 1)
+	var stmtFirst, stmtNext *client.Stmt
+	defer func() {
+		for _, s := range []*client.Stmt{stmtFirst, stmtNext} {
+			if s != nil {
+				_ = s.Close()
+			}
+		}
+	}()
+	conv := newSnapRows(sn, t, Position{})
+	key := t.resume
+	first := key == nil
+	for {
+		ch, err := a.open(ctx, c, t, first)
+		if err != nil {
+			return err
+		}
+		conv.srcVals.file, conv.srcVals.pos = ch.at.File, int64(ch.at.Pos)
+		conv.stamp()
+		n, more := 0, false
+		var bytes int64
+		var cur *adhocBatch
+		perRow := func(row []gomysql.FieldValue) error {
+			if n == so.ChunkSize {
+				more = true
+				return nil
+			}
+			n++
+			r, size, err := conv.convert(row)
+			if err != nil {
+				return err
+			}
+			bytes += size
+			if r == nil {
+				return nil
+			}
+			if cur == nil {
+				cur = &adhocBatch{recs: make([]*connect.SourceRecord, 0, min(so.FetchSize, so.ChunkSize))}
+			}
+			cur.recs = append(cur.recs, r)
+			if len(cur.recs) >= so.FetchSize {
+				cur.lastKey = conv.lastKey()
+				ch.batches = append(ch.batches, *cur)
+				cur = nil
+			}
+			return nil
+		}
+		err = func() error {
+			var args []any
+			var stmt *client.Stmt
+			var err error
+			if key == nil {
+				if stmtFirst == nil {
+					if stmtFirst, err = c.Prepare(firstQ); err != nil {
+						return fmt.Errorf("prepare %s: %w", firstQ, err)
+					}
+				}
+				stmt = stmtFirst
+			} else {
+				if stmtNext == nil {
+					if stmtNext, err = c.Prepare(nextQ); err != nil {
+						return fmt.Errorf("prepare %s: %w", nextQ, err)
+					}
+				}
+				stmt = stmtNext
+				if args, err = t.keyArgs(key); err != nil {
+					return err
+				}
+			}
+			var res gomysql.Result
+			return stmt.ExecuteSelectStreaming(&res, perRow, nil, args...)
+		}()
+		if _, cerr := c.Execute("COMMIT"); err == nil && cerr != nil {
+			err = fmt.Errorf("COMMIT: %w", cerr)
+		}
+		if noSuchTable(err) {
+			sn.log.Warn("a table added to the include lists was dropped during its ad-hoc snapshot; it is done", "table", t.name)
+			ch.batches, cur, n, more, err = nil, nil, 0, false, nil
+		}
+		if err != nil {
+			return err
+		}
+		if cur != nil {
+			ch.batches = append(ch.batches, *cur)
+		}
+		if n > 0 {
+			// The next chunk starts after the last row read, which may be
+			// one that oversize.record.handling=skip dropped.
+			key = conv.lastKey()
+			ch.lastKey = key
+			if len(ch.batches) > 0 {
+				ch.batches[len(ch.batches)-1].lastKey = key
+			}
+		}
+		ch.final = !more
+		close(ch.ready)
+		if !more {
+			return nil
+		}
+		// The limits pause the reader between chunks, never a stream that
+		// waits for a chunk's rows.
+		if err := a.throttle(ctx, n, bytes); err != nil {
+			return err
+		}
+		first = false
+	}
+}
+
+// adhocAttempts bounds how often in a row the stream may turn a chunk
+// down (adhocHandover) before the ad-hoc snapshot fails.
+const adhocAttempts = 100
+
+// open hands a chunk, without its point or rows yet, to the stream and
+// begins its transaction. The stream stops before its next event until the
+// point is known, then accepts the chunk, and from that point on waits for
+// the rows before it emits any later change; or it turns the chunk down
+// because it already processed a change of the table at or after that
+// point (a commit the binlog sent before the engine made it visible), and
+// the chunk is opened again.
+func (a *adhocRun) open(ctx context.Context, c *client.Conn, t *snapTable, first bool) (*adhocChunk, error) {
+	for attempt := 1; ; attempt++ {
+		if err := a.acquire(ctx); err != nil {
+			return nil, err
+		}
+		if err := a.sn.qps.Wait(ctx, 1); err != nil {
+			return nil, err
+		}
+		ch := &adhocChunk{table: t, first: first, opened: make(chan struct{}), ready: make(chan struct{}), verdict: make(chan bool, 1)}
+		if err := a.send(ctx, ch); err != nil {
+			return nil, err
+		}
+		at, err := a.begin(c)
+		if err != nil {
+			return nil, err
+		}
+		ch.at = at
+		close(ch.opened)
+		select {
+		case ok := <-ch.verdict:
+			if ok {
+				return ch, nil
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if _, err := c.Execute("COMMIT"); err != nil {
+			return nil, fmt.Errorf("COMMIT: %w", err)
+		}
+		if attempt == adhocAttempts {
+			return nil, fmt.Errorf("the stream was past the binlog point of %d chunks in a row (last %s:%d)", attempt, at.File, at.Pos)
+		}
+	}
+}
+
+// readWhole reads a table without a key in one transaction, handing it
+// over in chunk-sized pieces at the transaction's one point.
+func (a *adhocRun) readWhole(ctx context.Context, c *client.Conn, t *snapTable) error {
+	sn, so := a.sn, a.sn.opts.Snapshot
+	cur, err := a.open(ctx, c, t, true)
+	if err != nil {
+		return err
+	}
+	at := cur.at
+	conv := newSnapRows(sn, t, at)
+	var cb *adhocBatch
+	n, rows := 0, 0
+	var bytes int64
+	perRow := func(row []gomysql.FieldValue) error {
+		if rows > 0 && rows%so.ChunkSize == 0 {
+			// A full piece, and more rows: the next piece follows it.
+			if cb != nil {
+				cur.batches = append(cur.batches, *cb)
+				cb = nil
+			}
+			cur.more = true
+			close(cur.ready)
+			if err := a.throttle(ctx, n, bytes); err != nil {
+				return err
+			}
+			n, bytes = 0, 0
+			if err := a.acquire(ctx); err != nil {
+				return err
+			}
+			cur = &adhocChunk{table: t, at: at, ready: make(chan struct{})}
+			// The stream receives this piece while emitting the one
+			// before: its point is that one's, already accepted.
+			if err := a.send(ctx, cur); err != nil {
+				return err
+			}
+		}
+		rows++
+		if cb == nil {
+			conv.stamp()
+			cb = &adhocBatch{}
+		}
+		r, size, err := conv.convert(row)
+		if err != nil {
+			return err
+		}
+		n++
+		bytes += size
+		if r != nil {
+			cb.recs = append(cb.recs, r)
+			if len(cb.recs) >= so.FetchSize {
+				cur.batches = append(cur.batches, *cb)
+				cb = nil
+			}
+		}
+		return nil
+	}
+	q, _ := t.chunkQueries(0)
+	var res gomysql.Result
+	err = c.ExecuteSelectStreaming(q, &res, perRow, nil)
+	if _, cerr := c.Execute("COMMIT"); err == nil && cerr != nil {
+		err = fmt.Errorf("COMMIT: %w", cerr)
+	}
+	if noSuchTable(err) {
+		sn.log.Warn("a table added to the include lists was dropped during its ad-hoc snapshot; it is done", "table", t.name)
+		cb, err = nil, nil
+	}
+	if err != nil {
+		return err
+	}
+	if cb != nil {
+		cur.batches = append(cur.batches, *cb)
+	}
+	cur.final = true
+	close(cur.ready)
+	return a.throttle(ctx, n, bytes)
+}
+
+// waker interrupts the stream's wait for the next binlog event when the
+// reader hands over a chunk: an idle server sends no event that would let
+// the stream notice it.
+type waker struct {
+	mu     sync.Mutex
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// arm returns a context that ends with parent or at the next wake.
+func (w *waker) arm(parent context.Context) context.Context {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctx == nil || w.ctx.Err() != nil {
+		w.ctx, w.cancel = context.WithCancel(parent)
+	}
+	return w.ctx
+}
+
+func (w *waker) wake() {
+	w.mu.Lock()
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.mu.Unlock()
+}
+
+// nextEvent waits for the next binlog event; while the ad-hoc snapshot
+// runs, it first emits the chunks the stream's position has reached, and a
+// chunk handed over while it waits ends the wait.
+func (s *stream) nextEvent(ctx context.Context, st *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
+	a := s.adhoc
+	for a != nil && !a.complete {
+		wctx := a.wake.arm(ctx)
+		if err := s.adhocHandover(ctx); err != nil {
+			return nil, err
+		}
+		if a.complete {
+			break
+		}
+		ev, err := st.GetEvent(wctx)
+		if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+			continue // woken: a chunk arrived
+		}
+		return ev, err
+	}
+	return st.GetEvent(ctx)
+}
+
+// reached reports whether a stream position is at or past a binlog point.
+func reached(file string, pos uint32, at Position) bool {
+	return file > at.File || (file == at.File && pos >= at.Pos)
+}
+
+// binlogPoint is a place in the binlog.
+type binlogPoint struct {
+	file string
+	pos  uint32
+}
+
+// sawRows notes where a rows event of a table being read started.
+func (a *adhocRun) sawRows(id TableID, file string, pos uint32) {
+	if _, ok := a.lastRows[id]; ok {
+		a.lastRows[id] = binlogPoint{file, pos}
+	}
+}
+
+// adhocHandover emits the chunks whose point the stream has reached. It
+// runs between binlog events, when the stream's position is the start of
+// the next event, and never inside a transaction (a chunk's point is a
+// transaction boundary).
+func (s *stream) adhocHandover(ctx context.Context) error {
+	a := s.adhoc
+	for !a.complete && !s.cur.inTx && !s.cur.gtidPending {
+		if err := s.adhocReceive(ctx); err != nil {
+			return err
+		}
+		if len(a.pending) == 0 || !reached(s.cur.txFile, s.cur.txPos, a.pending[0].at) {
+			return nil
+		}
+		c := a.pending[0]
+		a.pending = a.pending[1:]
+		for {
+			// Every later change waits for the chunk's rows.
+			select {
+			case <-c.ready:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if err := s.emitChunk(ctx, c); err != nil {
+				return err
+			}
+			if !c.more {
+				break
+			}
+			// The next piece of the same read, before any later event.
+			if len(a.pending) > 0 {
+				c = a.pending[0]
+				a.pending = a.pending[1:]
+				continue
+			}
+			var ok bool
+			select {
+			case c, ok = <-a.chunks:
+				if !ok {
+					return errors.New("ad-hoc snapshot: the reader stopped in the middle of a table")
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// adhocReceive takes the chunks the reader handed over. For each new
+// chunk it waits until the chunk's point is known (the reader is opening
+// its transaction), then accepts it, or turns it down when a rows event of
+// its table at or after that point already went by: the chunk's rows would
+// follow that change, stale.
+func (s *stream) adhocReceive(ctx context.Context) error {
+	a := s.adhoc
+	for !a.closed {
+		var c *adhocChunk
+		select {
+		case ch, ok := <-a.chunks:
+			if !ok {
+				a.closed = true // done, or failed and the stream is being aborted
+				return nil
+			}
+			c = ch
+		default:
+			return nil
+		}
+		if c.verdict == nil { // a later piece: its read was accepted
+			a.pending = append(a.pending, c)
+			continue
+		}
+		select {
+		case <-c.opened:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if p := a.lastRows[c.table.id]; p.file != "" && reached(p.file, p.pos, c.at) {
+			c.verdict <- false
+			<-a.slots
+			a.reread++
+			continue
+		}
+		c.verdict <- true
+		a.pending = append(a.pending, c)
+	}
+	return nil
+}
+
+// emitChunk queues a chunk's records at the stream's position, with the
+// snapshot markers and the offsets that record the progress.
+func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
+	a := s.adhoc
+	sn, t := a.sn, c.table
+	defer func() { <-a.slots }()
+	delete(a.skip, t.id)
+	st := &sn.state
+	if c.first {
+		// A table read from its start again (one without a key whose
+		// read was interrupted) counts its rows anew.
+		delete(st.Rows, t.name)
+		sn.mu.Lock()
+		t.prog.RowsDone = 0
+		sn.mu.Unlock()
+	}
+	if len(c.batches) == 0 && c.lastKey != nil {
+		st.Keys[t.name] = c.lastKey
+	}
+	var n int64
+	for i := range c.batches {
+		b := &c.batches[i]
+		before := s.cur.position(0).Map()
+		if len(b.recs) > 0 {
+			st.Rows[t.name] += int64(len(b.recs))
+		}
+		if b.lastKey != nil {
+			st.Keys[t.name] = b.lastKey
+		}
+		ending := c.final && i == len(c.batches)-1
+		if ending {
+			a.tableDone(t)
+		}
+		s.adhocStamp()
+		after := s.cur.position(0).Map()
+		last := len(b.recs) - 1
+		for j, r := range b.recs {
+			r.SourceOffset = before
+			marker := ""
+			if j == last {
+				r.SourceOffset = after
+				if ending {
+					marker = "last_in_data_collection"
+				}
+			}
+			if c.first && i == 0 && j == 0 {
+				marker = "first_in_data_collection"
+			}
+			if a.first {
+				marker, a.first = "first", false
+			}
+			if ending && j == last && a.complete {
+				marker = "last"
+			}
+			if marker != "" {
+				setSnapshotMarker(r, marker)
+			}
+			if err := s.enqueue(ctx, r); err != nil {
+				return err
+			}
+		}
+		n += int64(len(b.recs))
+	}
+	if c.final && len(c.batches) == 0 {
+		a.tableDone(t)
+		s.adhocStamp()
+	} else if len(c.batches) == 0 {
+		s.adhocStamp()
+	}
+	a.rows += n
+	sn.mu.Lock()
+	t.prog.RowsDone += n
+	t.prog.RowsEstimated = max(t.prog.RowsEstimated, t.prog.RowsDone)
+	if c.final {
+		t.prog.State, t.prog.Finished = ProgressDone, time.Now()
+		t.prog.RowsEstimated = t.prog.RowsDone
+	}
+	prog := *t.prog
+	sn.mu.Unlock()
+	if c.final {
+		sn.log.Info("ad-hoc snapshot table done", "table", t.name, "rows", prog.RowsDone, "duration", prog.Finished.Sub(prog.Started).Round(time.Millisecond))
+	}
+	if a.complete {
+		sn.running.Store(false)
+		sn.log.Info("ad-hoc snapshot complete: the added tables now stream like the others", "tables", len(a.tables), "rows", a.rows,
+			"duration", time.Since(a.began).Round(time.Millisecond), "chunks_read_again", a.reread)
+	}
+	return nil
+}
+
+// tableDone moves a table from in progress to done; the last one
+// completes the ad-hoc snapshot.
+func (a *adhocRun) tableDone(t *snapTable) {
+	st := &a.sn.state
+	delete(st.Keys, t.name)
+	st.Done = append(st.Done, t.name)
+	a.remaining--
+	a.complete = a.remaining == 0
+}
+
+// adhocStamp makes the stream's offsets carry the ad-hoc progress, or,
+// once complete, the new filters alone.
+func (s *stream) adhocStamp() {
+	a := s.adhoc
+	if a.complete {
+		s.cur.captured, s.cur.adhocPending, s.cur.adhocState = a.newCaptured, false, ""
+		return
+	}
+	s.cur.adhocState = a.state()
 }

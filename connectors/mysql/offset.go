@@ -30,6 +30,12 @@ const (
 	// from it reads those tables first and then streams without skipping.
 	// Not a Debezium key.
 	OffsetAdhocPending = "adhoc_snapshot_pending"
+	// OffsetAdhocState is the progress of that ad-hoc snapshot, in the
+	// form of OffsetSnapshotState (tables done, last key of the table in
+	// progress, rows per table): a restart resumes it from the last
+	// committed chunk. Offsets written before it existed say only
+	// OffsetAdhocPending. Not a Debezium key.
+	OffsetAdhocState = "adhoc_snapshot_state"
 )
 
 // Position is where a restart resumes: File/Pos (or GTIDs, when set) is the
@@ -54,6 +60,8 @@ type Position struct {
 	Captured string
 	// AdhocPending is OffsetAdhocPending.
 	AdhocPending bool
+	// Adhoc is OffsetAdhocState, "" when absent.
+	Adhoc string
 }
 
 // SourcePartition returns the offset partition of a connector.
@@ -88,6 +96,9 @@ func (p Position) Map() map[string]any {
 	}
 	if p.AdhocPending {
 		m[OffsetAdhocPending] = true
+	}
+	if p.Adhoc != "" {
+		m[OffsetAdhocState] = p.Adhoc
 	}
 	return m
 }
@@ -157,6 +168,7 @@ func ParsePosition(m map[string]any) (Position, error) {
 		return p, fmt.Errorf("offset has negative %q or %q", OffsetEvent, OffsetRow)
 	}
 	p.Captured, _ = m[OffsetCaptured].(string)
+	p.Adhoc, _ = m[OffsetAdhocState].(string)
 	switch v := m[OffsetAdhocPending].(type) {
 	case bool:
 		p.AdhocPending = v

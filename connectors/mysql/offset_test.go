@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"encoding/json"
+	"log/slog"
 	"reflect"
 	"testing"
 )
@@ -11,6 +12,9 @@ func TestPositionRoundTrip(t *testing.T) {
 		{File: "mysql-bin.000003", Pos: 154, TsSec: 1700000000, ServerID: 1},
 		{File: "binlog.000001", Pos: 4294967295, GTIDs: "0-1-42,1-2-7", Events: 3, Rows: 2, TsSec: 1, ServerID: 7},
 		{File: "b.1", Pos: 4, GTIDs: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", Snapshot: true},
+		// In the middle of an ad-hoc snapshot (adhoc.go).
+		{File: "binlog.000002", Pos: 77, GTIDs: "0-1-9", Captured: `{"ti":["s\\.a"]}`, AdhocPending: true,
+			Adhoc: `{"v":1,"keys":{"s.b":["i:4096"]},"rows":{"s.b":4096}}`},
 	}
 	for _, p := range cases {
 		m := p.Map()
@@ -63,6 +67,29 @@ func TestParsePositionErrors(t *testing.T) {
 	} {
 		if _, err := ParsePosition(m); err == nil {
 			t.Errorf("ParsePosition(%v) accepted it", m)
+		}
+	}
+}
+
+// The progress a restart resumes an ad-hoc snapshot from: only tables that
+// are still new count, and offsets without progress (written by the
+// earlier method, or unreadable) read the new tables from their start.
+func TestAdhocProgressFromOffset(t *testing.T) {
+	log := slog.New(discardHandler{})
+	names := map[string]bool{"s.b": true, "s.c": true}
+	state := `{"v":1,"done":["s.c","s.x"],"keys":{"s.b":["i:4096"],"s.y":["i:1"]},"rows":{"s.b":4096,"s.c":10,"s.x":5}}`
+	got := adhocProgress(Position{AdhocPending: true, Adhoc: state}, names, log)
+	want := &snapshotState{V: 1, Done: []string{"s.c"}, Keys: map[string][]string{"s.b": {"i:4096"}}, Rows: map[string]int64{"s.b": 4096, "s.c": 10}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("progress %+v, want %+v", got, want)
+	}
+	for _, p := range []Position{
+		{AdhocPending: true}, // the earlier method's offset
+		{AdhocPending: true, Adhoc: "{not json"},
+		{AdhocPending: true, Adhoc: `{"v":1,"done":["s.x"]}`}, // only tables no longer new
+	} {
+		if got := adhocProgress(p, names, log); got != nil {
+			t.Errorf("progress from %+v: %+v, want none", p, got)
 		}
 	}
 }

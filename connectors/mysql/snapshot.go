@@ -359,9 +359,6 @@ type snapshotter struct {
 	progress []*TableProgress
 	// running is set while run reads tables (Metrics' snapshot_running).
 	running atomic.Bool
-	// skippedStale counts ad-hoc snapshot rows dropped because the stream
-	// had already sent a newer change of their key (adhoc.go).
-	skippedStale atomic.Int64
 
 	// Owned by the emitter.
 	state snapshotState

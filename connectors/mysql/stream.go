@@ -72,13 +72,9 @@ type stream struct {
 	dts *dtsState
 
 	// adhoc, when set, is the ad-hoc snapshot of tables added to the
-	// include lists, running beside the stream (adhoc.go).
+	// include lists, read beside the stream and handed over to it chunk by
+	// chunk (adhoc.go).
 	adhoc *adhocRun
-
-	// snapshotAt holds the tables an ad-hoc snapshot read (adhoc.go) and
-	// the binlog point it read them at: their row events before it are
-	// already in the snapshot. nil when there are none.
-	snapshotAt map[TableID]Position
 }
 
 type tableEntry struct {
@@ -106,8 +102,10 @@ type cursor struct {
 	tsSec       int64
 	captured    string // Options.CapturedSig, carried by every offset
 	// adhocPending is set while an ad-hoc snapshot runs beside the stream
-	// (OffsetAdhocPending).
+	// (OffsetAdhocPending), and adhocState is its progress
+	// (OffsetAdhocState).
 	adhocPending bool
+	adhocState   string
 	// query is the statement of the rows events that follow, from a
 	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
 	query string
@@ -144,7 +142,7 @@ func (c *cursor) commit() {
 // position returns the offset of a record emitted after rows rows of the
 // current event.
 func (c *cursor) position(rows int64) Position {
-	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending}
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState}
 }
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
@@ -185,12 +183,11 @@ func (s *stream) start(ctx context.Context, pos Position) error {
 }
 
 func (s *stream) initCursor(pos Position) error {
-	captured := s.opts.CapturedSig
-	if s.adhoc != nil {
-		captured = s.adhoc.oldCaptured
-	}
 	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID,
-		captured: captured, adhocPending: s.adhoc != nil}
+		captured: s.opts.CapturedSig}
+	if a := s.adhoc; a != nil {
+		s.cur.captured, s.cur.adhocPending, s.cur.adhocState = a.oldCaptured, true, a.state()
+	}
 	if pos.GTIDs != "" || s.server.Flavor == FlavorMariaDB {
 		set, err := gomysql.ParseGTIDSet(s.server.Flavor, pos.GTIDs)
 		if err != nil {
@@ -231,18 +228,16 @@ func (s *stream) stop() {
 func (s *stream) run(ctx context.Context) {
 	defer close(s.done)
 	if a := s.adhoc; a != nil {
+		rctx, stopReader := context.WithCancel(ctx)
 		defer func() {
-			// The reader is done (stopped or failed): so is the snapshot
-			// beside it.
-			if s.cancel != nil {
-				s.cancel()
-			}
-			a.running.Wait()
+			// However the stream ended, the reader beside it ends too.
+			stopReader()
+			a.reader.Wait()
 			if e := a.err.Load(); e != nil && s.err == nil {
 				s.err = *e
 			}
 		}()
-		a.start(ctx, s)
+		a.start(rctx, s)
 	}
 	defer s.startHeartbeatAction(ctx)()
 	defer func() {
@@ -382,7 +377,7 @@ func (s *stream) streamOnce(ctx context.Context) error {
 		return &connError{fmt.Errorf("start replication at %s:%d (gtids %q): %w", s.cur.txFile, s.cur.txPos, s.cur.gtids, s.dial.explain(err))}
 	}
 	for {
-		ev, err := st.GetEvent(ctx)
+		ev, err := s.nextEvent(ctx, st)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -421,10 +416,6 @@ func (s *stream) classifyStreamError(err error) error {
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
-	if a := s.adhoc; a != nil && a.done.Load() {
-		// The added tables are in Kafka: offsets may now say so.
-		s.cur.captured, s.cur.adhocPending = s.opts.CapturedSig, false
-	}
 	if h.Timestamp != 0 {
 		s.cur.tsSec = int64(h.Timestamp)
 	}
@@ -591,7 +582,8 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 		}
 	}
 	// The position after this statement: a restart must not apply it twice.
-	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID, Captured: s.cur.captured}
+	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID, Captured: s.cur.captured,
+		AdhocPending: s.cur.adhocPending, Adhoc: s.cur.adhocState}
 	gtid := s.cur.curGTID
 	if s.cur.addGTID != nil && !s.cur.inTx {
 		s.cur.addGTID()
@@ -833,8 +825,12 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	if ts == nil {
 		return nil
 	}
-	if s.snapshotAt != nil && s.inAdhocSnapshot(ts.table.ID, h) {
-		return nil
+	// A table whose ad-hoc snapshot has not started streams only its
+	// deletes (adhoc.go).
+	var deletesOnly bool
+	if a := s.adhoc; a != nil && !a.complete {
+		a.sawRows(ts.table.ID, s.cur.file, h.LogPos-h.EventSize)
+		deletesOnly = a.skip[ts.table.ID]
 	}
 	rt, err := s.dts.router.route(ts)
 	if err != nil {
@@ -845,7 +841,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	switch e.Type() {
 	case replication.EnumRowsEventTypeInsert:
 		op = connect.OpCreate
-		if s.opts.SkipInsert {
+		if s.opts.SkipInsert || deletesOnly {
 			return nil
 		}
 	case replication.EnumRowsEventTypeUpdate:
@@ -899,6 +895,17 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		if !keep {
 			s.dts.metrics.filtered.Add(1)
 			continue
+		}
+		if deletesOnly {
+			switch {
+			case rowOp == connect.OpDelete:
+			case rowOp == connect.OpUpdate && ts.keySchema != nil && s.keyChanged(ts, before, after):
+				// The row left its old key: that delete is all that
+				// matters before the table's snapshot.
+				rowOp, after = connect.OpDelete, nil
+			default:
+				continue
+			}
 		}
 		size := changeSize(ts, before, after)
 		if err := s.dts.throttle(ctx, size); err != nil {
@@ -1087,12 +1094,6 @@ func rawEqual(a, b any) bool {
 // emit queues a record, waiting while the queue is full (in records or
 // in bytes, queue_perf.go).
 func (s *stream) emit(ctx context.Context, r *connect.SourceRecord) error {
-	// Until the reader has switched to the new filter signature (the
-	// first event after the ad-hoc snapshot completed), records go
-	// through the handover with the snapshot.
-	if a := s.adhoc; a != nil && s.cur.captured != a.newCaptured {
-		return a.emitStreamed(ctx, s, r)
-	}
 	return s.enqueue(ctx, r)
 }
 

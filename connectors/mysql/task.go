@@ -64,34 +64,25 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		return err
 	}
 	fresh := len(stored) == 0 || (plan.snap != nil && plan.snap.resumed == nil)
-	var adhoc *snapshotter
+	var adhoc *adhocRun
 	if plan.snap == nil && !plan.idle && len(stored) > 0 {
 		if adhoc, err = planAdhoc(ctx, conn, d, server, opts, plan.pos, t.log); err != nil {
 			return err
 		}
-		plan.snap = adhoc
 	}
 	if plan.snap != nil {
 		plan.snap.start.Captured = opts.CapturedSig
 		plan.snap.start.AdhocPending = false
+		plan.snap.start.Adhoc = ""
 	}
 	pos := plan.pos
-	// An ad-hoc snapshot that ran beside the stream and did not finish
-	// left rows of the added tables in Kafka, and the stream's offset is
-	// past its point: reading them again beside the stream could miss a
-	// delete made before the new point. So they are read first, and the
-	// stream then replays every change from the stored position, as a
-	// resumed initial snapshot does.
-	sequential := adhoc != nil && pos.AdhocPending
-	if sequential {
-		t.log.Info("an earlier ad-hoc snapshot of these tables did not finish: reading them before streaming resumes")
-	}
 	s := newStream(opts, d, server, t.log)
-	if adhoc != nil && !sequential {
-		s.snapshotAt = map[TableID]Position{}
-		for id := range adhoc.only {
-			s.snapshotAt[id] = adhoc.at
-		}
+	// Tables added to the include lists are read beside the stream, which
+	// starts from the stored position for every table (adhoc.go).
+	s.adhoc = adhoc
+	snap := plan.snap
+	if adhoc != nil {
+		snap = adhoc.sn
 	}
 	if opts.HistoryFile != "" {
 		h, model, err := openSchemaHistory(ctx, conn, opts, pos, fresh, t.log)
@@ -104,11 +95,6 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		s.history, s.fileHist, s.model = h, h, model
 	}
 	switch {
-	case adhoc != nil && !sequential:
-		// The old tables stream from the stored position while the added
-		// ones are read; until that is done, offsets keep the stored
-		// filters (adhoc.go).
-		s.adhoc = newAdhocRun(adhoc, pos, opts.CapturedSig)
 	case plan.snap != nil:
 		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.emit, !plan.idle) }
 	case plan.idle:
@@ -124,7 +110,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		return err
 	}
 	t.mu.Lock()
-	t.opts, t.stream, t.Server, t.snap = opts, s, server, plan.snap
+	t.opts, t.stream, t.Server, t.snap = opts, s, server, snap
 	t.mu.Unlock()
 	t.log.Info("streaming binlog", "server", d.addr(), "flavor", server.Flavor, "version", server.Version,
 		"file", pos.File, "pos", pos.Pos, "gtids", pos.GTIDs, "skip_events", pos.Events, "skip_rows", pos.Rows)
