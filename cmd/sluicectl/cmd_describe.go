@@ -253,6 +253,9 @@ func progressBar(f float64, width int) string {
 //   - row counts in that offset as "snapshot_rows" (rows copied, the sum of
 //     snapshot_state's rows where both are present) and
 //     "snapshot_total_rows" (estimate), which give a progress bar;
+//   - the same connector's "adhoc_snapshot_pending" (true while tables
+//     added to the include lists are read beside the stream) and
+//     "adhoc_snapshot_state", of snapshot_state's form;
 //   - or a task status trace line such as "snapshot: 1200/5000 rows".
 //
 // Nothing found means no snapshot section; describe never fails over it.
@@ -263,6 +266,16 @@ func findSnapshotProgress(st rest.ConnectorStateInfo, offs []rest.ConnectorOffse
 	for _, o := range offs {
 		v, ok := o.Offset["snapshot"]
 		if !ok {
+			if pending, _ := o.Offset["adhoc_snapshot_pending"].(bool); pending {
+				if p == nil {
+					p = &snapshotProgress{}
+				}
+				p.InProgress = true
+				if rows, done, ok := snapshotStateCounts(o.Offset["adhoc_snapshot_state"]); ok {
+					p.Rows += rows
+					p.TablesDone += done
+				}
+			}
 			continue
 		}
 		running := false
@@ -283,21 +296,12 @@ func findSnapshotProgress(st rest.ConnectorStateInfo, offs []rest.ConnectorOffse
 			rows, counted := o.Offset["snapshot_rows"]
 			p.Rows += number(rows)
 			p.TotalRows += number(o.Offset["snapshot_total_rows"])
-			if state, ok := o.Offset["snapshot_state"].(string); ok {
-				var ss struct {
-					V    int              `json:"v"`
-					Done []string         `json:"done"`
-					Rows map[string]int64 `json:"rows"`
-				}
-				if json.Unmarshal([]byte(state), &ss) == nil && ss.V == 1 {
-					p.TablesDone += len(ss.Done)
-					// Sluice's MySQL connector writes snapshot_rows beside
-					// snapshot_state, as the sum of the same rows.
-					if !counted {
-						for _, n := range ss.Rows {
-							p.Rows += n
-						}
-					}
+			if rows, done, ok := snapshotStateCounts(o.Offset["snapshot_state"]); ok {
+				p.TablesDone += done
+				// Sluice's MySQL connector writes snapshot_rows beside
+				// snapshot_state, as the sum of the same rows.
+				if !counted {
+					p.Rows += rows
 				}
 			}
 		}
@@ -312,6 +316,27 @@ func findSnapshotProgress(st rest.ConnectorStateInfo, offs []rest.ConnectorOffse
 		}
 	}
 	return p
+}
+
+// snapshotStateCounts sums up a Sluice snapshot_state (or
+// adhoc_snapshot_state) offset value: rows copied and tables done.
+func snapshotStateCounts(v any) (rows int64, done int, ok bool) {
+	state, isString := v.(string)
+	if !isString {
+		return 0, 0, false
+	}
+	var ss struct {
+		V    int              `json:"v"`
+		Done []string         `json:"done"`
+		Rows map[string]int64 `json:"rows"`
+	}
+	if json.Unmarshal([]byte(state), &ss) != nil || ss.V != 1 {
+		return 0, 0, false
+	}
+	for _, n := range ss.Rows {
+		rows += n
+	}
+	return rows, len(ss.Done), true
 }
 
 func number(v any) int64 {
