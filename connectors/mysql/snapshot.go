@@ -1116,7 +1116,8 @@ type snapRows struct {
 	// What the records of one batch share: the source struct (read point,
 	// read time) and the envelope's timestamps.
 	src                 *connect.Struct
-	nowMs, nowUs, nowNs int64
+	nowMs               int64
+	boxMs, boxUs, boxNs any // boxed once per batch, not per row
 }
 
 // newSnapRows converts rows of t read at the binlog point at.
@@ -1129,7 +1130,8 @@ func newSnapRows(sn *snapshotter, t *snapTable, at Position) *snapRows {
 // stamp starts a batch: the records converted next share its read time.
 func (c *snapRows) stamp() {
 	now := time.Now()
-	c.nowMs, c.nowUs, c.nowNs = now.UnixMilli(), now.UnixMicro(), now.UnixNano()
+	c.nowMs = now.UnixMilli()
+	c.boxMs, c.boxUs, c.boxNs = c.nowMs, now.UnixMicro(), now.UnixNano()
 	c.srcVals.tsMs = c.nowMs
 	c.src = c.srcVals.build(c.sn.source)
 }
@@ -1167,8 +1169,10 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 	if err != nil {
 		return nil, 0, err
 	}
-	val := connect.NewStructs(t.ts.envelope, []any{nil, after, c.src, nil, connect.OpRead, c.nowMs, c.nowUs, c.nowNs})
-	r := &connect.SourceRecord{SourcePartition: c.sn.partition, Topic: t.ts.topic, ValueSchema: t.ts.envelope, Value: val, Timestamp: c.nowMs}
+	blk := &recordBlock{vals: [8]any{nil, after, c.src, nil, connect.OpRead, c.boxMs, c.boxUs, c.boxNs}}
+	val := connect.InitStructs(&blk.env, t.ts.envelope, blk.vals[:])
+	r := &blk.rec
+	*r = connect.SourceRecord{SourcePartition: c.sn.partition, Topic: t.ts.topic, ValueSchema: t.ts.envelope, Value: val, Timestamp: c.nowMs}
 	if key != nil {
 		r.KeySchema, r.Key = t.ts.keySchema, key
 	}
