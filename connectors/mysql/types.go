@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
@@ -512,9 +513,18 @@ func decimalString(v any) (string, error) {
 	return "", fmt.Errorf("expected a decimal, got %T", v)
 }
 
+// decimalView is decimalString for a caller that keeps none of the text
+// (see viewString).
+func decimalView(v any) (string, error) {
+	if b, ok := v.([]byte); ok {
+		return unsafe.String(unsafe.SliceData(b), len(b)), nil
+	}
+	return decimalString(v)
+}
+
 func decimalToDecimal(scale int32) convertFunc {
 	return func(v any) (any, error) {
-		s, err := decimalString(v)
+		s, err := decimalView(v)
 		if err != nil {
 			return nil, err
 		}
@@ -527,7 +537,7 @@ func decimalToDecimal(scale int32) convertFunc {
 }
 
 func decimalToDouble(v any) (any, error) {
-	s, err := decimalString(v)
+	s, err := decimalView(v)
 	if err != nil {
 		return nil, err
 	}
@@ -674,6 +684,17 @@ func parseDatetime(s string) (us int64, zero bool, err error) {
 	return secs*1_000_000 + frac, false, nil
 }
 
+// viewString is asString without the copy of []byte values, for a
+// converter that only parses the text and keeps none of it: the snapshot's
+// values are views of the protocol buffer, so a copy per temporal or
+// decimal value was an allocation for nothing.
+func viewString(v any) (string, error) {
+	if b, ok := v.([]byte); ok {
+		return unsafe.String(unsafe.SliceData(b), len(b)), nil
+	}
+	return asString(v)
+}
+
 func asString(v any) (string, error) {
 	switch s := v.(type) {
 	case string:
@@ -699,7 +720,7 @@ func dateConverter(nullable, connectTime bool) convertFunc {
 		epoch = connect.DaysToDate(0)
 	}
 	return func(v any) (any, error) {
-		s, err := asString(v)
+		s, err := viewString(v)
 		if err != nil {
 			return nil, err
 		}
@@ -743,7 +764,7 @@ func parseTime(s string) (int64, error) {
 
 func timeConverter(connectTime bool) convertFunc {
 	return func(v any) (any, error) {
-		s, err := asString(v)
+		s, err := viewString(v)
 		if err != nil {
 			return nil, err
 		}
@@ -764,7 +785,7 @@ func datetimeConverter(nullable, connectTime bool, fsp int) convertFunc {
 		epoch = time.UnixMilli(0).UTC()
 	}
 	return func(v any) (any, error) {
-		s, err := asString(v)
+		s, err := viewString(v)
 		if err != nil {
 			return nil, err
 		}
@@ -803,7 +824,7 @@ func timestampConverter(nullable bool, fsp int) convertFunc {
 	}
 	epoch += "Z"
 	return func(v any) (any, error) {
-		s, err := asString(v)
+		s, err := viewString(v)
 		if err != nil {
 			return nil, err
 		}
