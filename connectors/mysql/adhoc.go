@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,6 +77,13 @@ import (
 // ends the ad-hoc snapshot. An offset of the earlier method (pending, no
 // state) restarts the reading from the start, which the delete rule above
 // makes exact.
+//
+// DDL. A chunk reads the table's definition after its SELECT, inside its
+// transaction, whose metadata lock holds any DDL of the table off until
+// the commit; a definition unlike the one the column list was built from
+// (or a SELECT that failed on a vanished column) voids the chunk: it goes
+// to the stream empty, and the chunk is read again from a new plan
+// (adhocRun.replan).
 //
 // A table without a primary key (or unique NOT NULL key) is read in one
 // transaction, handed over in chunk-sized pieces at its one point; the
@@ -394,13 +402,15 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 	}
 	firstQ, nextQ := t.chunkQueries(so.ChunkSize + 1)
 	var stmtFirst, stmtNext *client.Stmt
-	defer func() {
+	closeStmts := func() {
 		for _, s := range []*client.Stmt{stmtFirst, stmtNext} {
 			if s != nil {
 				_ = s.Close()
 			}
 		}
-	}()
+		stmtFirst, stmtNext = nil, nil
+	}
+	defer closeStmts()
 	conv := newSnapRows(sn, t, Position{})
 	key := t.resume
 	first := key == nil
@@ -464,8 +474,29 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 			var res gomysql.Result
 			return stmt.ExecuteSelectStreaming(&res, perRow, nil, args...)
 		}()
+		// A DDL of the table cannot commit while this transaction holds
+		// the metadata lock its SELECT took: the definition read now is
+		// the one the rows were read under.
+		changed, err := a.definitionChanged(c, t, err)
 		if _, cerr := c.Execute("COMMIT"); err == nil && cerr != nil {
 			err = fmt.Errorf("COMMIT: %w", cerr)
+		}
+		if changed && err == nil {
+			// The chunk's rows lack or misplace a column: hand the stream
+			// an empty chunk and read them again under the new definition.
+			ch.batches, ch.lastKey, ch.first, ch.final = nil, nil, false, false
+			close(ch.ready)
+			closeStmts()
+			keyed, err := a.replan(c, t, &key)
+			if err != nil {
+				return err
+			}
+			if !keyed {
+				return a.readWhole(ctx, c, t)
+			}
+			firstQ, nextQ = t.chunkQueries(so.ChunkSize + 1)
+			conv = newSnapRows(sn, t, Position{})
+			continue
 		}
 		if noSuchTable(err) {
 			sn.log.Warn("a table added to the include lists was dropped during its ad-hoc snapshot; it is done", "table", t.name)
@@ -498,6 +529,57 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 		}
 		first = false
 	}
+}
+
+// definitionChanged reports whether t's definition differs from the one
+// its select list was built from, given the chunk SELECT's error (a DDL
+// that committed before the SELECT shows as an unknown column, a changed
+// table definition or a statement to prepare again). Any other error is
+// returned as it is.
+func (a *adhocRun) definitionChanged(c *client.Conn, t *snapTable, selectErr error) (bool, error) {
+	var me *gomysql.MyError
+	ddlErr := errors.As(selectErr, &me) && (me.Code == 1054 || me.Code == 1412 || me.Code == 1615)
+	if selectErr != nil && !ddlErr {
+		return false, selectErr
+	}
+	now, err := loadTableInfo(c, t.id)
+	if err != nil {
+		return false, err
+	}
+	if now == nil {
+		// Dropped: the next SELECT says so, and the table is done.
+		return ddlErr, nil
+	}
+	return ddlErr || !reflect.DeepEqual(now, t.info), nil
+}
+
+// replan rebuilds t's select list and record layout from the table's
+// current definition, after a DDL during its ad-hoc snapshot. The read
+// goes on after *key when the chunk key is the same columns, else from
+// the table's start (its rows are restated, which folds the same). It
+// reports whether the table still has a chunk key.
+func (a *adhocRun) replan(c *client.Conn, t *snapTable, key *[]string) (bool, error) {
+	nt, err := a.sn.prepareTable(c, t.id, t.estimate)
+	if err != nil {
+		return false, err
+	}
+	if nt == nil {
+		return len(t.keyCols) > 0, nil // dropped: the next SELECT ends it
+	}
+	sameKey := len(nt.keyCols) == len(t.keyCols)
+	for i := range t.keyCols {
+		if sameKey && (t.cols[t.keyCols[i]].expr != nt.cols[nt.keyCols[i]].expr || t.keyExprs[i] != nt.keyExprs[i]) {
+			sameKey = false
+		}
+	}
+	t.ts, t.cols, t.keyCols, t.keyExprs, t.info, t.router = nt.ts, nt.cols, nt.keyCols, nt.keyExprs, nt.info, nt.router
+	if sameKey {
+		a.sn.log.Info("a table's definition changed during its ad-hoc snapshot: reading on with the new definition", "table", t.name)
+	} else {
+		*key = nil
+		a.sn.log.Warn("a table's chunk key changed during its ad-hoc snapshot: reading it again from its start with the new definition", "table", t.name)
+	}
+	return len(t.keyCols) > 0, nil
 }
 
 // adhocAttempts bounds how often in a row the stream may turn a chunk

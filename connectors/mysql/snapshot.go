@@ -612,6 +612,8 @@ type snapTable struct {
 	resume   []string // last key read before a restart
 	estimate int64
 	prog     *TableProgress
+	// info is the definition the select list and records were built from.
+	info *TableInfo
 	// router shapes the table's records exactly as the stream shapes
 	// streamed ones (topic, partition, key, max.record.bytes). A table is
 	// read by one reader, so the router is owned by that reader.
@@ -798,7 +800,7 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	if err != nil {
 		return nil, err
 	}
-	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, router: newRouter(sn.opts)}
+	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, info: info, router: newRouter(sn.opts)}
 	if sn.opts.Snapshot.Where != nil {
 		t.where = sn.opts.Snapshot.Where(id)
 	}
