@@ -214,15 +214,19 @@ func run(ctx context.Context) error {
 
 					sz = sizes[v.name]
 					topic := fmt.Sprintf("produce-only-%s-%s-%d", tb.t.name, v.name, run)
+					var clientCPU time.Duration
 					rate, err := profiled("produce-only-"+tb.t.name+"-"+v.name, run, func() (float64, error) {
-						return produceOnly(ctx, e.bootstrap, topic, tb.r.Rows, int(sz[0]+0.5), int(sz[1]+0.5))
+						rate, cpu, err := produceOnly(ctx, e.bootstrap, topic, tb.r.Rows, int(sz[0]+0.5), int(sz[1]+0.5))
+						clientCPU = cpu
+						return rate, err
 					})
 					_ = e.kafka.DeleteTopics(context.Background(), topic)
 					if err != nil {
 						return err
 					}
 					rep.add("produce-only", tb.t.name, v.name, rate, 0)
-					logf("produce-only %s %s (%.0f+%.0f B) run %d: %.0f msgs/s", tb.t.name, v.name, sz[0], sz[1], run+1, rate)
+					rep.addCPU("produce-only", tb.t.name, v.name, clientCPU, 0)
+					logf("produce-only %s %s (%.0f+%.0f B) run %d: %.0f msgs/s, %.1f µs CPU/msg", tb.t.name, v.name, sz[0], sz[1], run+1, rate, float64(clientCPU)/1e3)
 				}
 			}
 		}

@@ -235,7 +235,7 @@ func (r *report) markdown() string {
 		if hasParse {
 			w("Parse-only limit (go-mysql BinlogSyncer alone, same config as the connector, decoding every row): **%s rows/s** %s.\n\n", kfmt(parse), spread(r.samples[key("parse-only", t, "")]))
 		}
-		w("| value converter | rows/s | ± | key+value bytes | produce-only msgs/s (same sizes) | ÷ parse-only | ÷ min(parse, produce) | Sluice µs CPU/row | broker µs CPU/row | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		w("| value converter | rows/s | ± | key+value bytes | produce-only msgs/s (same sizes) | ÷ parse-only | ÷ min(parse, produce) | Sluice µs CPU/row | of which producing (produce-only µs CPU/msg) | broker µs CPU/row | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, v := range vs {
 			rate, _ := r.med("catch-up", t, v)
 			prod, hasProd := r.med("produce-only", t, v)
@@ -251,8 +251,9 @@ func (r *report) markdown() string {
 				return fmt.Sprintf("%.2f", rate/x)
 			}
 			k := key("catch-up", t, v)
-			w("| %s | **%s** | %s | %.0f+%.0f | %s | %s | %s | %s | %s | %s |\n", v, kfmt(rate), spread(r.samples[k]), sz[0], sz[1],
-				orDash(prod, hasProd), ratio(parse, hasParse), ratio(lim, hasParse || hasProd), cpuCell(r.cpu[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
+			w("| %s | **%s** | %s | %.0f+%.0f | %s | %s | %s | %s | %s | %s | %s |\n", v, kfmt(rate), spread(r.samples[k]), sz[0], sz[1],
+				orDash(prod, hasProd), ratio(parse, hasParse), ratio(lim, hasParse || hasProd), cpuCell(r.cpu[k]),
+				cpuCell(r.cpu[key("produce-only", t, v)]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
 		}
 	}
 
