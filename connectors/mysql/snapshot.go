@@ -1163,15 +1163,11 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 			size += 8
 		}
 	}
-	after, err := t.ts.row(raw)
+	blk, key, err := t.ts.newChangeBlock(nil, raw, raw)
 	if err != nil {
 		return nil, 0, err
 	}
-	key, err := t.ts.key(raw)
-	if err != nil {
-		return nil, 0, err
-	}
-	blk := &recordBlock{vals: [8]any{nil, after, c.src, nil, connect.OpRead, c.boxMs, c.boxUs, c.boxNs}}
+	blk.vals[2], blk.vals[4], blk.vals[5], blk.vals[6], blk.vals[7] = c.src, connect.OpRead, c.boxMs, c.boxUs, c.boxNs
 	val := connect.InitStructs(&blk.env, t.ts.envelope, blk.vals[:])
 	r := &blk.rec
 	*r = connect.SourceRecord{SourcePartition: c.sn.partition, Topic: t.ts.topic, ValueSchema: t.ts.envelope, Value: val, Timestamp: c.nowMs}

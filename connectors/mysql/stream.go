@@ -912,30 +912,18 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			return err
 		}
 		rec := func(op string, beforeImg, afterImg []any, offset connect.LazyOffset) (*connect.SourceRecord, error) {
-			var bv, av any
-			var keyImg []any
-			if beforeImg != nil {
-				b, err := ts.row(beforeImg)
-				if err != nil {
-					return nil, fmt.Errorf("table %s before image: %w", ts.table.ID, err)
-				}
-				bv, keyImg = b, beforeImg
-			}
+			keyImg := beforeImg
 			if afterImg != nil {
 				if beforeImg != nil {
 					afterImg = ts.keyImage(beforeImg, afterImg)
 				}
-				a, err := ts.row(afterImg)
-				if err != nil {
-					return nil, fmt.Errorf("table %s after image: %w", ts.table.ID, err)
-				}
-				av, keyImg = a, afterImg
+				keyImg = afterImg
 			}
-			key, err := ts.key(keyImg)
+			blk, key, err := ts.newChangeBlock(beforeImg, afterImg, keyImg)
 			if err != nil {
-				return nil, fmt.Errorf("table %s key: %w", ts.table.ID, err)
+				return nil, fmt.Errorf("table %s %w", ts.table.ID, err)
 			}
-			blk := &recordBlock{vals: [8]any{bv, av, source, s.txBlock(ts), boxedOp(op), nowMs, nowUs, nowNs}}
+			blk.vals[2], blk.vals[3], blk.vals[4], blk.vals[5], blk.vals[6], blk.vals[7] = source, s.txBlock(ts), boxedOp(op), nowMs, nowUs, nowNs
 			val := connect.InitStructs(&blk.env, ts.envelope, blk.vals[:])
 			r := &blk.rec
 			*r = connect.SourceRecord{SourcePartition: s.partition, LazyOffset: offset, Topic: ts.topic,

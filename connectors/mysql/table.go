@@ -388,9 +388,17 @@ var transactionBlockSchema = connect.StructBuilder().Name(connect.TransactionBlo
 // row converts one binlog row image into a row struct of the schema.
 func (ts *tableSchema) row(raw []any) (*connect.Struct, error) {
 	vals := make([]any, len(ts.convs))
+	if err := ts.fillRow(vals, raw); err != nil {
+		return nil, err
+	}
+	return connect.NewStructs(ts.rowSchema, vals), nil
+}
+
+// fillRow converts a row image into vals (len(ts.convs) values, all nil).
+func (ts *tableSchema) fillRow(vals, raw []any) error {
 	for i, cc := range ts.convs {
 		if cc.index >= len(raw) {
-			return nil, fmt.Errorf("column %s: row image has %d columns", cc.name, len(raw))
+			return fmt.Errorf("column %s: row image has %d columns", cc.name, len(raw))
 		}
 		v := raw[cc.index]
 		if v == nil {
@@ -398,14 +406,14 @@ func (ts *tableSchema) row(raw []any) (*connect.Struct, error) {
 		}
 		out, err := cc.convert(v)
 		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", cc.name, err)
+			return fmt.Errorf("column %s: %w", cc.name, err)
 		}
 		if out == nil && !cc.optional {
-			return nil, fmt.Errorf("column %s: null in a NOT NULL column", cc.name)
+			return fmt.Errorf("column %s: null in a NOT NULL column", cc.name)
 		}
 		vals[i] = out
 	}
-	return connect.NewStructs(ts.rowSchema, vals), nil
+	return nil
 }
 
 // key converts the primary-key columns of a binlog row image; nil when the
@@ -415,17 +423,75 @@ func (ts *tableSchema) key(raw []any) (*connect.Struct, error) {
 		return nil, nil
 	}
 	vals := make([]any, len(ts.keyConvs))
+	if err := ts.fillKey(vals, raw); err != nil {
+		return nil, err
+	}
+	return connect.NewStructs(ts.keySchema, vals), nil
+}
+
+// fillKey converts the key columns of a row image into vals
+// (len(ts.keyConvs) values).
+func (ts *tableSchema) fillKey(vals, raw []any) error {
 	for i, cc := range ts.keyConvs {
 		if cc.index >= len(raw) || raw[cc.index] == nil {
-			return nil, fmt.Errorf("primary-key column %s is missing from the row image (is binlog_row_image=FULL?)", cc.name)
+			return fmt.Errorf("primary-key column %s is missing from the row image (is binlog_row_image=FULL?)", cc.name)
 		}
 		out, err := cc.convert(raw[cc.index])
 		if err != nil {
-			return nil, fmt.Errorf("column %s: %w", cc.name, err)
+			return fmt.Errorf("column %s: %w", cc.name, err)
 		}
 		vals[i] = out
 	}
-	return connect.NewStructs(ts.keySchema, vals), nil
+	return nil
+}
+
+// changeBlock is a change record with every struct it holds and their
+// values in two allocations, where building them one by one takes up to
+// eight.
+type changeBlock struct {
+	recordBlock
+	before, after, key connect.Struct
+}
+
+// newChangeBlock converts the images of a change (either may be nil) and
+// the key of keyImg into a block whose envelope values hold before and
+// after. The caller fills in the rest of the envelope.
+func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*changeBlock, *connect.Struct, error) {
+	n := 0
+	if beforeImg != nil {
+		n += len(ts.convs)
+	}
+	if afterImg != nil {
+		n += len(ts.convs)
+	}
+	if ts.keySchema != nil {
+		n += len(ts.keyConvs)
+	}
+	vals := make([]any, n)
+	blk := &changeBlock{}
+	if beforeImg != nil {
+		v := vals[:len(ts.convs):len(ts.convs)]
+		vals = vals[len(ts.convs):]
+		if err := ts.fillRow(v, beforeImg); err != nil {
+			return nil, nil, fmt.Errorf("before image: %w", err)
+		}
+		blk.vals[0] = connect.InitStructs(&blk.before, ts.rowSchema, v)
+	}
+	if afterImg != nil {
+		v := vals[:len(ts.convs):len(ts.convs)]
+		vals = vals[len(ts.convs):]
+		if err := ts.fillRow(v, afterImg); err != nil {
+			return nil, nil, fmt.Errorf("after image: %w", err)
+		}
+		blk.vals[1] = connect.InitStructs(&blk.after, ts.rowSchema, v)
+	}
+	if ts.keySchema == nil {
+		return blk, nil, nil
+	}
+	if err := ts.fillKey(vals, keyImg); err != nil {
+		return nil, nil, fmt.Errorf("key: %w", err)
+	}
+	return blk, connect.InitStructs(&blk.key, ts.keySchema, vals), nil
 }
 
 // tableFromInfo builds a Table from information_schema alone, for when no
