@@ -939,7 +939,8 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		}
 		// A change that produces several records marks only its last one
 		// as done, so a crash between them repeats rather than loses.
-		var pending []*connect.SourceRecord
+		var pendBuf [3]*connect.SourceRecord // at most delete, tombstone, create
+		pending := pendBuf[:0]
 		notDone := func() connect.LazyOffset { return rowOffs.at(int64(i)) }
 		switch rowOp {
 		case connect.OpUpdate:
