@@ -698,7 +698,10 @@ func (t *workerTask) topicPtr(topic string) *string {
 	if t.topicPtrs == nil || len(t.topicPtrs) > 4096 {
 		t.topicPtrs = map[string]*string{}
 	}
-	p := &topic
+	// new, not &topic: taking the parameter's address would move it to
+	// the heap on every call, hits included.
+	p := new(string)
+	*p = topic
 	t.topicPtrs[topic] = p
 	return p
 }
