@@ -128,8 +128,23 @@ func (r *SourceRecord) Clone() *SourceRecord {
 	return &c
 }
 
-// PartitionPtr returns a pointer to p, for SourceRecord.Partition.
-func PartitionPtr(p int32) *int32 { return &p }
+// PartitionPtr returns a pointer to p, for SourceRecord.Partition. For
+// partitions below 1024 the pointer is shared, so connectors that set a
+// partition on every record do not allocate for it: change a record's
+// partition by replacing the pointer, never by writing through it.
+func PartitionPtr(p int32) *int32 {
+	if p >= 0 && int(p) < len(partitionPtrs) {
+		return &partitionPtrs[p]
+	}
+	return &p
+}
+
+var partitionPtrs = func() (a [1024]int32) {
+	for i := range a {
+		a[i] = int32(i)
+	}
+	return a
+}()
 
 // RecordMetadata is what the broker answered for a written record.
 type RecordMetadata struct {
