@@ -1,3 +1,6 @@
+package connect
+
+import "testing"
 
 func TestPartitionPtr(t *testing.T) {
 	for _, p := range []int32{0, 1, 7, 1023, 1024, 99999, -1} {
