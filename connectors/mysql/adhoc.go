@@ -400,17 +400,8 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 	if len(t.keyCols) == 0 {
 		return a.readWhole(ctx, c, t)
 	}
-	firstQ, nextQ := t.chunkQueries(so.ChunkSize + 1)
-	var stmtFirst, stmtNext *client.Stmt
-	closeStmts := func() {
-		for _, s := range []*client.Stmt{stmtFirst, stmtNext} {
-			if s != nil {
-				_ = s.Close()
-			}
-		}
-		stmtFirst, stmtNext = nil, nil
-	}
-	defer closeStmts()
+	stmts := newChunkStmts(t, so.ChunkSize+1)
+	defer func() { stmts.close() }()
 	conv := newSnapRows(sn, t, Position{})
 	key := t.resume
 	first := key == nil
@@ -450,26 +441,9 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 			return nil
 		}
 		err = func() error {
-			var args []any
-			var stmt *client.Stmt
-			var err error
-			if key == nil {
-				if stmtFirst == nil {
-					if stmtFirst, err = c.Prepare(firstQ); err != nil {
-						return fmt.Errorf("prepare %s: %w", firstQ, err)
-					}
-				}
-				stmt = stmtFirst
-			} else {
-				if stmtNext == nil {
-					if stmtNext, err = c.Prepare(nextQ); err != nil {
-						return fmt.Errorf("prepare %s: %w", nextQ, err)
-					}
-				}
-				stmt = stmtNext
-				if args, err = t.keyArgs(key); err != nil {
-					return err
-				}
+			stmt, args, err := stmts.get(c, t, key)
+			if err != nil {
+				return err
 			}
 			var res gomysql.Result
 			return stmt.ExecuteSelectStreaming(&res, perRow, nil, args...)
@@ -486,7 +460,7 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 			// an empty chunk and read them again under the new definition.
 			ch.batches, ch.lastKey, ch.first, ch.final = nil, nil, false, false
 			close(ch.ready)
-			closeStmts()
+			stmts.close()
 			keyed, err := a.replan(c, t, &key)
 			if err != nil {
 				return err
@@ -494,7 +468,7 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 			if !keyed {
 				return a.readWhole(ctx, c, t)
 			}
-			firstQ, nextQ = t.chunkQueries(so.ChunkSize + 1)
+			stmts = newChunkStmts(t, so.ChunkSize+1)
 			conv = newSnapRows(sn, t, Position{})
 			continue
 		}

@@ -1039,40 +1039,16 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		return nil
 	}
 
-	firstQ, nextQ := t.chunkQueries(so.ChunkSize)
-	var stmtFirst, stmtNext *client.Stmt
-	defer func() {
-		for _, s := range []*client.Stmt{stmtFirst, stmtNext} {
-			if s != nil {
-				_ = s.Close()
-			}
-		}
-	}()
+	stmts := newChunkStmts(t, so.ChunkSize)
+	defer stmts.close()
 	key := t.resume
 	for {
 		if err := sn.qps.Wait(ctx, 1); err != nil {
 			return err
 		}
-		var err error
-		var args []any
-		var stmt *client.Stmt
-		if key == nil {
-			if stmtFirst == nil {
-				if stmtFirst, err = c.Prepare(firstQ); err != nil {
-					return fmt.Errorf("prepare %s: %w", firstQ, err)
-				}
-			}
-			stmt = stmtFirst
-		} else {
-			if stmtNext == nil {
-				if stmtNext, err = c.Prepare(nextQ); err != nil {
-					return fmt.Errorf("prepare %s: %w", nextQ, err)
-				}
-			}
-			stmt = stmtNext
-			if args, err = t.keyArgs(key); err != nil {
-				return err
-			}
+		stmt, args, err := stmts.get(c, t, key)
+		if err != nil {
+			return err
 		}
 		rows = 0
 		var res gomysql.Result
@@ -1104,6 +1080,49 @@ func (sn *snapshotter) readTable(ctx context.Context, c *client.Conn, t *snapTab
 		return ctx.Err()
 	}
 	return nil
+}
+
+// chunkStmts are a table's two keyset chunk statements (the first chunk,
+// and the chunks after a key), prepared on first use on one connection.
+type chunkStmts struct {
+	firstQ, nextQ       string
+	stmtFirst, stmtNext *client.Stmt
+}
+
+func newChunkStmts(t *snapTable, limit int) *chunkStmts {
+	cs := &chunkStmts{}
+	cs.firstQ, cs.nextQ = t.chunkQueries(limit)
+	return cs
+}
+
+// get returns the statement and arguments of the chunk after key (the
+// first chunk when key is nil).
+func (cs *chunkStmts) get(c *client.Conn, t *snapTable, key []string) (*client.Stmt, []any, error) {
+	var err error
+	if key == nil {
+		if cs.stmtFirst == nil {
+			if cs.stmtFirst, err = c.Prepare(cs.firstQ); err != nil {
+				return nil, nil, fmt.Errorf("prepare %s: %w", cs.firstQ, err)
+			}
+		}
+		return cs.stmtFirst, nil, nil
+	}
+	if cs.stmtNext == nil {
+		if cs.stmtNext, err = c.Prepare(cs.nextQ); err != nil {
+			return nil, nil, fmt.Errorf("prepare %s: %w", cs.nextQ, err)
+		}
+	}
+	args, err := t.keyArgs(key)
+	return cs.stmtNext, args, err
+}
+
+func (cs *chunkStmts) close() {
+	for _, s := range []*client.Stmt{cs.stmtFirst, cs.stmtNext} {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+	cs.stmtFirst, cs.stmtNext = nil, nil
 }
 
 // snapRows turns the rows of one table's snapshot SELECT into records, and
