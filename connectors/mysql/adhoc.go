@@ -904,18 +904,7 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 		s.adhocStamp()
 	}
 	a.rows += n
-	sn.mu.Lock()
-	t.prog.RowsDone += n
-	t.prog.RowsEstimated = max(t.prog.RowsEstimated, t.prog.RowsDone)
-	if c.final {
-		t.prog.State, t.prog.Finished = ProgressDone, time.Now()
-		t.prog.RowsEstimated = t.prog.RowsDone
-	}
-	prog := *t.prog
-	sn.mu.Unlock()
-	if c.final {
-		sn.log.Info("ad-hoc snapshot table done", "table", t.name, "rows", prog.RowsDone, "duration", prog.Finished.Sub(prog.Started).Round(time.Millisecond))
-	}
+	sn.advance(t, n, c.final, "ad-hoc snapshot table done")
 	if a.complete {
 		sn.running.Store(false)
 		sn.log.Info("ad-hoc snapshot complete: the added tables now stream like the others", "tables", len(a.tables), "rows", a.rows,

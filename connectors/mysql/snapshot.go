@@ -1125,6 +1125,25 @@ func (cs *chunkStmts) close() {
 	cs.stmtFirst, cs.stmtNext = nil, nil
 }
 
+// advance counts rows of t emitted in its progress, and with final marks
+// the table done and logs doneMsg.
+func (sn *snapshotter) advance(t *snapTable, rows int64, final bool, doneMsg string) {
+	sn.mu.Lock()
+	t.prog.RowsDone += rows
+	// An estimate below the rows read is a poor one: progress shows the
+	// rows read as the least the table holds.
+	t.prog.RowsEstimated = max(t.prog.RowsEstimated, t.prog.RowsDone)
+	if final {
+		t.prog.State, t.prog.Finished = ProgressDone, time.Now()
+		t.prog.RowsEstimated = t.prog.RowsDone
+	}
+	prog := *t.prog
+	sn.mu.Unlock()
+	if final {
+		sn.log.Info(doneMsg, "table", t.name, "rows", prog.RowsDone, "duration", prog.Finished.Sub(prog.Started).Round(time.Millisecond))
+	}
+}
+
 // snapRows turns the rows of one table's snapshot SELECT into records, and
 // keeps the key of the last row read. The initial snapshot's readers and
 // the ad-hoc snapshot (adhoc.go) share it; one reader owns it.
@@ -1364,20 +1383,7 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 			em.rows++
 		}
 		before = after
-		sn.mu.Lock()
-		t.prog.RowsDone += int64(len(b.recs))
-		// An estimate below the rows read is a poor one: progress shows
-		// the rows read as the least the table holds.
-		t.prog.RowsEstimated = max(t.prog.RowsEstimated, t.prog.RowsDone)
-		if b.final {
-			t.prog.State, t.prog.Finished = ProgressDone, time.Now()
-			t.prog.RowsEstimated = t.prog.RowsDone
-		}
-		prog := *t.prog
-		sn.mu.Unlock()
-		if b.final {
-			sn.log.Info("snapshot table done", "table", t.name, "rows", prog.RowsDone, "duration", prog.Finished.Sub(prog.Started).Round(time.Millisecond))
-		}
+		sn.advance(t, int64(len(b.recs)), b.final, "snapshot table done")
 	}
 	return nil
 }
