@@ -867,15 +867,20 @@ func stringConverter(charsetName string) convertFunc {
 			case string:
 				return v, nil // already boxed: re-boxing would allocate per row
 			case []byte:
-				return string(s), nil
+				return rowText(s), nil
 			}
 			return nil, fmt.Errorf("expected a string, got %T", v)
 		}
 	}
 	return func(v any) (any, error) {
-		s, err := asString(v)
-		if err != nil {
-			return nil, err
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = rowText(x)
+		default:
+			return nil, fmt.Errorf("expected a string, got %T", v)
 		}
 		if asciiSafe && isASCII(s) {
 			if _, boxed := v.(string); boxed {
@@ -885,6 +890,15 @@ func stringConverter(charsetName string) convertFunc {
 		}
 		return dec.String(s)
 	}
+}
+
+// rowText is the text of a TEXT value of a binlog row image without a
+// copy. The image's bytes are never written again once decoded: go-mysql
+// hands out CHAR and VARCHAR values as strings sharing them in the same
+// way. (Snapshot text arrives as strings, copied from the protocol buffer
+// by fieldString.)
+func rowText(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 func isASCII(s string) bool {
