@@ -551,7 +551,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 		res.peakMB, _ = rssMB()
 	}
 	if sample {
-		msgs, err := harness.ReadTopic(ctx, e.bootstrap, p.topic(), 2000, 60*time.Second)
+		msgs, err := harness.ReadTopic(ctx, e.bootstrap, p.topic(), int(min(2000, r.Rows)), 60*time.Second)
 		if err != nil {
 			return res, sizes, fmt.Errorf("read back %s: %w", p.topic(), err)
 		}
