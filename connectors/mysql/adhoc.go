@@ -871,17 +871,7 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 		after := s.cur.position(0).Map()
 		last := len(b.recs) - 1
 		for j, r := range b.recs {
-			r.SourceOffset = before
-			marker := ""
-			if j == last {
-				r.SourceOffset = after
-				if ending {
-					marker = "last_in_data_collection"
-				}
-			}
-			if c.first && i == 0 && j == 0 {
-				marker = "first_in_data_collection"
-			}
+			marker := stampBatchRecord(r, j, last, before, after, c.first && i == 0, ending)
 			if a.first {
 				marker, a.first = "first", false
 			}

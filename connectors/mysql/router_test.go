@@ -269,3 +269,25 @@ func TestOversize(t *testing.T) {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(discardHandler{}) }
+
+// row converts (for tests) one binlog row image into a row struct of the schema.
+func (ts *tableSchema) row(raw []any) (*connect.Struct, error) {
+	vals := make([]any, len(ts.convs))
+	if err := ts.fillRow(vals, raw); err != nil {
+		return nil, err
+	}
+	return connect.NewStructs(ts.rowSchema, vals), nil
+}
+
+// key converts (for tests) the primary-key columns of a binlog row image; nil when the
+// table has no primary key.
+func (ts *tableSchema) key(raw []any) (*connect.Struct, error) {
+	if ts.keySchema == nil {
+		return nil, nil
+	}
+	vals := make([]any, len(ts.keyConvs))
+	if err := ts.fillKey(vals, raw); err != nil {
+		return nil, err
+	}
+	return connect.NewStructs(ts.keySchema, vals), nil
+}

@@ -1125,6 +1125,25 @@ func (cs *chunkStmts) close() {
 	cs.stmtFirst, cs.stmtNext = nil, nil
 }
 
+// stampBatchRecord gives record i of a snapshot batch (last is the index
+// of its last record) its offset, before for all but the last, which
+// carries after, and returns its per-table snapshot marker: the first
+// record of a table's first batch and the last of its final batch.
+func stampBatchRecord(r *connect.SourceRecord, i, last int, before, after map[string]any, tableFirst, tableFinal bool) string {
+	r.SourceOffset = before
+	marker := ""
+	if i == last {
+		r.SourceOffset = after
+		if tableFinal {
+			marker = "last_in_data_collection"
+		}
+	}
+	if i == 0 && tableFirst {
+		marker = "first_in_data_collection"
+	}
+	return marker
+}
+
 // advance counts rows of t emitted in its progress, and with final marks
 // the table done and logs doneMsg.
 func (sn *snapshotter) advance(t *snapTable, rows int64, final bool, doneMsg string) {
@@ -1351,17 +1370,7 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 		}
 		last := len(b.recs) - 1
 		for i, r := range b.recs {
-			r.SourceOffset = before
-			marker := ""
-			if i == last {
-				r.SourceOffset = after
-				if b.final {
-					marker = "last_in_data_collection"
-				}
-			}
-			if i == 0 && b.first {
-				marker = "first_in_data_collection"
-			}
+			marker := stampBatchRecord(r, i, last, before, after, b.first, b.final)
 			if em.first {
 				marker, em.first = "first", false
 			}

@@ -385,15 +385,6 @@ var transactionBlockSchema = connect.StructBuilder().Name(connect.TransactionBlo
 	Field("data_collection_order", connect.Int64Schema).
 	MustBuild()
 
-// row converts one binlog row image into a row struct of the schema.
-func (ts *tableSchema) row(raw []any) (*connect.Struct, error) {
-	vals := make([]any, len(ts.convs))
-	if err := ts.fillRow(vals, raw); err != nil {
-		return nil, err
-	}
-	return connect.NewStructs(ts.rowSchema, vals), nil
-}
-
 // fillRow converts a row image into vals (len(ts.convs) values, all nil).
 func (ts *tableSchema) fillRow(vals, raw []any) error {
 	for i, cc := range ts.convs {
@@ -414,19 +405,6 @@ func (ts *tableSchema) fillRow(vals, raw []any) error {
 		vals[i] = out
 	}
 	return nil
-}
-
-// key converts the primary-key columns of a binlog row image; nil when the
-// table has no primary key.
-func (ts *tableSchema) key(raw []any) (*connect.Struct, error) {
-	if ts.keySchema == nil {
-		return nil, nil
-	}
-	vals := make([]any, len(ts.keyConvs))
-	if err := ts.fillKey(vals, raw); err != nil {
-		return nil, err
-	}
-	return connect.NewStructs(ts.keySchema, vals), nil
 }
 
 // fillKey converts the key columns of a row image into vals
