@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,6 +34,7 @@ type worker struct {
 	port  int
 	log   string
 	cmd   *exec.Cmd
+	done  chan struct{} // closed when the current process has exited
 }
 
 func (w *worker) url() string { return fmt.Sprintf("http://127.0.0.1:%d", w.port) }
@@ -52,7 +52,21 @@ func (w *worker) start() {
 	if err := w.cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
-	go func() { _ = w.cmd.Wait(); f.Close() }()
+	done := make(chan struct{})
+	w.done = done
+	go func() { _ = w.cmd.Wait(); f.Close(); close(done) }()
+}
+
+// exited reports whether the worker's process has ended: a worker that
+// failed to start must not pass for healthy because something else answers
+// on its port.
+func (w *worker) exited() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func (w *worker) kill() {
@@ -67,15 +81,6 @@ func (w *worker) isLeader() bool {
 	re := regexp.MustCompile(`joined group.* leader=(true|false)`)
 	m := re.FindAllSubmatch(data, -1)
 	return len(m) > 0 && string(m[len(m)-1][1]) == "true"
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func call(method, url string, body any) (int, []byte, error) {
@@ -245,7 +250,7 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 	dir := t.TempDir()
 	var ws []*worker
 	for i := 0; i < n; i++ {
-		port := freePort(t)
+		port := freeTCPPort(t)
 		props := map[string]string{
 			"bootstrap.servers":    k.Bootstrap(),
 			"group.id":             k.Topic("cluster"),
@@ -296,6 +301,10 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 	}
 	for _, w := range ws {
 		eventually(t, w.id()+" healthy", 60*time.Second, func() (bool, string) {
+			if w.exited() {
+				data, _ := os.ReadFile(w.log)
+				t.Fatalf("%s exited while starting:\n%s", w.id(), data[max(0, len(data)-2000):])
+			}
 			code, data, err := call("GET", w.url()+"/health", nil)
 			return err == nil && code == 200, fmt.Sprintf("%d %s %v", code, data, err)
 		})
@@ -908,7 +917,7 @@ func TestSluiceDistributedCommand(t *testing.T) {
 	if err := os.WriteFile(input, []byte("one\ntwo\nthree\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := freeTCPPort(t)
 	props := filepath.Join(dir, "worker.properties")
 	if err := os.WriteFile(props, []byte(strings.Join([]string{
 		"bootstrap.servers=" + k.Bootstrap(), "group.id=" + k.Topic("cmd"),

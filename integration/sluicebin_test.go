@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sluicehq/sluice/integration/harness"
 )
 
 var (
@@ -180,14 +181,15 @@ func httpCall(method, url string, body []byte) (int, string, error) {
 	return resp.StatusCode, string(b), nil
 }
 
+// freeTCPPort picks a port no other part of this test process was given
+// (see harness.FreePort).
 func freeTCPPort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := harness.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func writeProps(t testing.TB, path string, props map[string]string) {

@@ -63,7 +63,8 @@ func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
 		}
 	}
 
-	restPort, kafkaPort := freePort(), freePort()
+	ports := freePorts(2)
+	restPort, kafkaPort := ports[0], ports[1]
 	step("starting `sluice dev` (embedded broker on :%d, REST API on :%d)", kafkaPort, restPort)
 	worker := exec.CommandContext(ctx, sluiceBin, "dev", "--rest", fmt.Sprintf("127.0.0.1:%d", restPort), "--kafka-port", strconv.Itoa(kafkaPort))
 	var workerLog bytes.Buffer
@@ -282,13 +283,19 @@ func httpDo(ctx context.Context, method, url string, body []byte) (int, string, 
 	return resp.StatusCode, string(b), nil
 }
 
-func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+// freePorts picks n distinct free loopback ports, holding each open until
+// all are picked so the kernel cannot offer the same port twice.
+func freePorts(n int) []int {
+	var ports []int
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 func orNull(b []byte) string {

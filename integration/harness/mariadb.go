@@ -768,14 +768,39 @@ func (m *MariaDB) logSince(off int64, n int) string {
 	return tail(b, n)
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("pick a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+var handedOut struct {
+	sync.Mutex
+	ports map[int]bool
 }
+
+// FreePort returns a loopback TCP port that is free now and that this
+// process has not handed out before. The kernel may offer a just-closed
+// port again to the next listen on port 0, so two callers picking ports
+// before either binds (a cluster's workers, a server and its client) could
+// otherwise get the same one, and the second process would fail to bind
+// while the first answers on its behalf.
+func FreePort() (int, error) {
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[int]bool{}
+	}
+	for attempt := 0; attempt < 100; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("pick a free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("pick a free port: the kernel kept offering ports this process already handed out")
+}
+
+func freePort() (int, error) { return FreePort() }
 
 func tail(b []byte, n int) string {
 	lines := bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n"))
