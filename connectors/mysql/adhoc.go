@@ -127,6 +127,12 @@ type adhocRun struct {
 	// still knows which tables are new.
 	oldCaptured string
 	newCaptured string
+	// signalled marks a snapshot an execute-snapshot signal started
+	// (signal.go): its tables stream all along, and its records are
+	// source.snapshot "incremental".
+	signalled bool
+	paused    pauseState
+	cancel    context.CancelFunc // ends the reader
 
 	chunks chan *adhocChunk
 	slots  chan struct{} // one per chunk read and not yet emitted
@@ -219,12 +225,9 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		log.Info("tables added to the include lists: none is left to read; they stream like the others", "tables_done", len(sn.state.Done))
 		return nil, nil
 	}
-	a := &adhocRun{sn: sn, tables: tables, oldCaptured: pos.Captured, newCaptured: opts.CapturedSig,
-		chunks: make(chan *adhocChunk, adhocAhead), slots: make(chan struct{}, adhocAhead),
-		skip: map[TableID]bool{}, lastRows: map[TableID]binlogPoint{}, remaining: len(tables), first: prev == nil}
+	a := newAdhocRun(sn, tables, pos.Captured, opts.CapturedSig, prev == nil)
 	var reading, resumed []string
 	for _, t := range tables {
-		a.lastRows[t.id] = binlogPoint{}
 		reading = append(reading, t.name)
 		if t.resume != nil || sn.state.Rows[t.name] > 0 {
 			resumed = append(resumed, t.name)
@@ -235,6 +238,16 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 	log.Info("tables added to the include lists: reading them chunk by chunk while every table streams from the stored position",
 		"tables", reading, "resumed", resumed, "tables_done", sn.state.Done, "stream_from_file", pos.File, "stream_from_pos", pos.Pos)
 	return a, nil
+}
+
+func newAdhocRun(sn *snapshotter, tables []*snapTable, oldCaptured, newCaptured string, first bool) *adhocRun {
+	a := &adhocRun{sn: sn, tables: tables, oldCaptured: oldCaptured, newCaptured: newCaptured,
+		chunks: make(chan *adhocChunk, adhocAhead), slots: make(chan struct{}, adhocAhead),
+		skip: map[TableID]bool{}, lastRows: map[TableID]binlogPoint{}, remaining: len(tables), first: first}
+	for _, t := range tables {
+		a.lastRows[t.id] = binlogPoint{}
+	}
+	return a
 }
 
 // adhocProgress reads the progress of a stopped ad-hoc snapshot from the
@@ -406,6 +419,9 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 	key := t.resume
 	first := key == nil
 	for {
+		if err := a.waitResumed(ctx); err != nil {
+			return err
+		}
 		ch, err := a.open(ctx, c, t, first)
 		if err != nil {
 			return err
@@ -710,6 +726,11 @@ func (w *waker) wake() {
 // runs, it first emits the chunks the stream's position has reached, and a
 // chunk handed over while it waits ends the wait.
 func (s *stream) nextEvent(ctx context.Context, st *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
+	if a := s.adhoc; a != nil && a.complete {
+		if err := s.finishAdhoc(ctx); err != nil {
+			return nil, err
+		}
+	}
 	a := s.adhoc
 	for a != nil && !a.complete {
 		wctx := a.wake.arm(ctx)
@@ -726,6 +747,41 @@ func (s *stream) nextEvent(ctx context.Context, st *replication.BinlogStreamer) 
 		return ev, err
 	}
 	return st.GetEvent(ctx)
+}
+
+// startAdhoc runs a's reader beside the stream.
+func (s *stream) startAdhoc(ctx context.Context, a *adhocRun) {
+	rctx, cancel := context.WithCancel(ctx)
+	a.cancel = cancel
+	s.adhoc = a
+	s.liveSnap.Store(a.sn)
+	a.start(rctx, s)
+}
+
+// endAdhoc ends the running reader and waits for it; its failure becomes
+// the stream's.
+func (s *stream) endAdhoc() {
+	a := s.adhoc
+	if a == nil {
+		return
+	}
+	a.cancel()
+	a.reader.Wait()
+	if e := a.err.Load(); e != nil && s.err == nil {
+		s.err = *e
+	}
+}
+
+// finishAdhoc retires a completed snapshot and starts the queued one.
+func (s *stream) finishAdhoc(ctx context.Context) error {
+	a := s.adhoc
+	a.reader.Wait() // it ends after handing over its last chunk
+	a.cancel()
+	if e := a.err.Load(); e != nil {
+		return *e
+	}
+	s.adhoc = nil
+	return s.startQueued(ctx, nil)
 }
 
 // reached reports whether a stream position is at or past a binlog point.
@@ -878,7 +934,7 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 			if ending && j == last && a.complete {
 				marker = "last"
 			}
-			if marker != "" {
+			if marker != "" && !a.signalled {
 				setSnapshotMarker(r, marker)
 			}
 			if err := s.enqueue(ctx, r); err != nil {
@@ -897,7 +953,11 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 	sn.advance(t, n, c.final, "ad-hoc snapshot table done")
 	if a.complete {
 		sn.running.Store(false)
-		sn.log.Info("ad-hoc snapshot complete: the added tables now stream like the others", "tables", len(a.tables), "rows", a.rows,
+		msg := "ad-hoc snapshot complete: the added tables now stream like the others"
+		if a.signalled {
+			msg = "signal: snapshot complete"
+		}
+		sn.log.Info(msg, "tables", len(a.tables), "rows", a.rows,
 			"duration", time.Since(a.began).Round(time.Millisecond), "chunks_read_again", a.reread)
 	}
 	return nil
@@ -918,8 +978,11 @@ func (a *adhocRun) tableDone(t *snapTable) {
 func (s *stream) adhocStamp() {
 	a := s.adhoc
 	if a.complete {
-		s.cur.captured, s.cur.adhocPending, s.cur.adhocState = a.newCaptured, false, ""
+		// The queued signalled snapshots start next; until then the
+		// offsets carry the queue.
+		s.cur.captured = a.newCaptured
+		s.cur.adhocPending, s.cur.adhocState = s.queueState()
 		return
 	}
-	s.cur.adhocState = a.state()
+	s.cur.captured, s.cur.adhocPending, s.cur.adhocState = a.oldCaptured, true, a.state()
 }

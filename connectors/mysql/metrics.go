@@ -82,8 +82,9 @@ func opName(op string) string {
 // counters from which the monitoring system derives rows/s and bytes/s.
 func (t *Task) Metrics() []connect.Metric {
 	t.mu.Lock()
-	s, sn := t.stream, t.snap
+	s := t.stream
 	t.mu.Unlock()
+	sn := t.currentSnap()
 	if s == nil || s.dts == nil {
 		return nil
 	}

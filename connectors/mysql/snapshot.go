@@ -48,6 +48,7 @@ package mysql
 // server's binlogs; if it was purged, the snapshot starts over.
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -173,13 +174,25 @@ const (
 // order; nil when the task runs no snapshot. Rows done count records queued
 // for Kafka.
 func (t *Task) SnapshotProgress() []TableProgress {
-	t.mu.Lock()
-	sn := t.snap
-	t.mu.Unlock()
+	sn := t.currentSnap()
 	if sn == nil {
 		return nil
 	}
 	return sn.progressCopy()
+}
+
+// currentSnap is the snapshot whose progress the task reports: the one
+// running beside the stream (or the last that did), else the initial one.
+func (t *Task) currentSnap() *snapshotter {
+	t.mu.Lock()
+	s, sn := t.stream, t.snap
+	t.mu.Unlock()
+	if s != nil {
+		if l := s.liveSnap.Load(); l != nil {
+			return l
+		}
+	}
+	return sn
 }
 
 // snapshotState is the progress an offset carries.
@@ -188,6 +201,15 @@ type snapshotState struct {
 	Done []string            `json:"done,omitempty"` // tables finished
 	Keys map[string][]string `json:"keys,omitempty"` // last key queued of each table in progress
 	Rows map[string]int64    `json:"rows,omitempty"` // rows queued per table
+
+	// A snapshot an execute-snapshot signal started (signal.go): the
+	// tables it reads and their additional conditions, the tables queued
+	// after it, and the signals acted on.
+	Signal      []string          `json:"signal,omitempty"`
+	Where       map[string]string `json:"where,omitempty"`
+	Queued      []string          `json:"queued,omitempty"`
+	QueuedWhere map[string]string `json:"queued_where,omitempty"`
+	IDs         []string          `json:"ids,omitempty"`
 }
 
 func parseSnapshotState(m map[string]any) (*snapshotState, bool) {
@@ -352,6 +374,9 @@ type snapshotter struct {
 	resumed *snapshotState // progress from the stored offset, nil for a fresh snapshot
 	// only, when set, limits the snapshot to these tables (adhoc.go).
 	only map[TableID]bool
+	// marker is source.snapshot of the rows read: "true", or
+	// "incremental" for a signalled snapshot (signal.go).
+	marker string
 
 	qps, rps, bps *RateLimiter
 
@@ -1182,7 +1207,7 @@ type snapRows struct {
 // newSnapRows converts rows of t read at the binlog point at.
 func newSnapRows(sn *snapshotter, t *snapTable, at Position) *snapRows {
 	return &snapRows{sn: sn, t: t, raw: make([]any, len(t.ts.table.Columns)), keyBuf: make([]keyVal, len(t.keyCols)),
-		srcVals: sourceInfo{prefix: sn.opts.TopicPrefix, snapshot: "true", db: t.id.DB, table: t.id.Table,
+		srcVals: sourceInfo{prefix: sn.opts.TopicPrefix, snapshot: cmp.Or(sn.marker, "true"), db: t.id.DB, table: t.id.Table,
 			serverID: int64(sn.server.ServerID), file: at.File, pos: int64(at.Pos)}}
 }
 

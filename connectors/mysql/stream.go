@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -75,6 +76,13 @@ type stream struct {
 	// include lists, read beside the stream and handed over to it chunk by
 	// chunk (adhoc.go).
 	adhoc *adhocRun
+	// liveSnap is the snapshotter of the snapshot beside the stream,
+	// for progress and metrics.
+	liveSnap atomic.Pointer[snapshotter]
+	// signals is the queue of signalled snapshots (signal.go), and
+	// signalResume the one a stored offset left pending.
+	signals      *signalQueue
+	signalResume *snapshotState
 }
 
 type tableEntry struct {
@@ -164,6 +172,7 @@ func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stre
 		latest:    map[TableID]*tableSchema{},
 		done:      make(chan struct{}),
 		dts:       newDTSState(opts),
+		signals:   &signalQueue{},
 	}
 }
 
@@ -227,17 +236,13 @@ func (s *stream) stop() {
 
 func (s *stream) run(ctx context.Context) {
 	defer close(s.done)
+	// However the stream ends, a snapshot reader beside it ends too.
+	defer s.endAdhoc()
 	if a := s.adhoc; a != nil {
-		rctx, stopReader := context.WithCancel(ctx)
-		defer func() {
-			// However the stream ended, the reader beside it ends too.
-			stopReader()
-			a.reader.Wait()
-			if e := a.err.Load(); e != nil && s.err == nil {
-				s.err = *e
-			}
-		}()
-		a.start(rctx, s)
+		s.startAdhoc(ctx, a)
+	} else if err := s.resumeSignalled(ctx); err != nil {
+		s.err = err
+		return
 	}
 	defer s.startHeartbeatAction(ctx)()
 	defer func() {
@@ -820,6 +825,11 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	entry := s.byID[e.TableID]
 	if entry == nil {
 		return fmt.Errorf("rows event for table id %d without its TABLE_MAP event", e.TableID)
+	}
+	if sig := s.opts.Signal.Table; sig.Table != "" && string(entry.tm.Table) == sig.Table && string(entry.tm.Schema) == sig.DB {
+		if err := s.signalRows(ctx, e); err != nil {
+			return err
+		}
 	}
 	ts := entry.ts
 	if ts == nil {

@@ -80,6 +80,13 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	// Tables added to the include lists are read beside the stream, which
 	// starts from the stored position for every table (adhoc.go).
 	s.adhoc = adhoc
+	if st, ok := signalResume(pos); ok && plan.snap == nil {
+		if adhoc != nil {
+			s.queueBehind(adhoc, st)
+		} else {
+			s.signalResume = st
+		}
+	}
 	snap := plan.snap
 	if adhoc != nil {
 		snap = adhoc.sn

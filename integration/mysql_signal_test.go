@@ -1,0 +1,275 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/connectors/mysql"
+	"github.com/sluicehq/sluice/integration/harness"
+)
+
+// Debezium's signal table, as its documentation creates it.
+const signalTableDDL = "CREATE TABLE s.dbz_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)"
+
+func sendSignal(t *testing.T, m *harness.MariaDB, id, typ, data string) {
+	t.Helper()
+	if _, err := m.DB().Exec("INSERT INTO s.dbz_signal VALUES (?, ?, ?)", id, typ, data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func signalProps(m *harness.MariaDB, extra ...string) map[string]string {
+	return snapProps(m, append([]string{
+		"table.include.list", `s\.a,s\.b`, // the signal table need not be captured
+		"signal.data.collection", "s.dbz_signal",
+		"incremental.snapshot.chunk.size", "2048",
+	}, extra...)...)
+}
+
+// TestMySQLSignalExecuteSnapshot: after the initial snapshot, while a
+// writer changes a and b, an execute-snapshot signal inserted into
+// Debezium's signal table re-reads b chunk by chunk (each chunk at its own
+// binlog point, records op r with source.snapshot "incremental") while a
+// keeps streaming; a second signal with additional-conditions re-reads only
+// a's rows with id <= 100; per key no change goes back, and both topics
+// fold to SELECT *. A signal of an unknown type and a log signal change
+// nothing.
+func TestMySQLSignalExecuteSnapshot(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	const bRows = 30_000
+	createVerTables(t, m, map[string]int{"a": 500, "b": bRows})
+	myExec(t, m, signalTableDDL)
+	offsets := &myOffsets{}
+	fold := newSnapFold(t, true)
+	fold.restate = true
+	task := myStartTask(t, signalProps(m, "snapshot.max.rows.per.second", "15000"), offsets)
+	pollUntil(t, task, offsets, fold.apply, func() bool { return snapshotDone(task) }, time.Second, 60*time.Second)
+	initialB := fold.snapRecs["srv.s.b"]
+
+	w := startWriter(t, m.DB(), []string{"a", "b"}, bRows)
+	sendSignal(t, m, "x-1", "no-such-signal", "{}")
+	sendSignal(t, m, "log-1", "log", `{"message": "hello from the test at {}"}`)
+	sendSignal(t, m, "snap-b", "execute-snapshot", `{"data-collections": ["s\\.b"], "type": "incremental"}`)
+
+	var points []binlogPoint
+	incB, newA, bDone := 0, 0, false
+	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
+		fold.apply(r)
+		d, ok := adhocDescribe(r)
+		if !ok {
+			return
+		}
+		switch {
+		case d.topic == "srv.s.b" && d.op == connect.OpRead:
+			if d.marker != "incremental" {
+				t.Fatalf("a signalled snapshot record of b has source.snapshot %q, want incremental", d.marker)
+			}
+			incB++
+			p := binlogPoint{d.file, d.pos}
+			if n := len(points); n == 0 || points[n-1] != p {
+				if n > 0 && p.before(points[n-1]) {
+					t.Fatalf("b's chunk points go back: %v after %v", p, points[n-1])
+				}
+				points = append(points, p)
+			}
+		case d.topic == "srv.s.a" && d.op == connect.OpCreate && d.id > 1_000_000 && incB > 0 && !bDone:
+			newA++
+		}
+	}, func() bool {
+		bDone = incB > 0 && snapshotDone(task)
+		return bDone
+	}, 0, 90*time.Second)
+	t.Logf("b re-read: %d records at %d chunk points; %d new rows of a streamed meanwhile", incB, len(points), newA)
+	if incB < bRows*9/10 {
+		t.Fatalf("the signalled snapshot emitted %d records of b, which holds about %d rows", incB, bRows)
+	}
+	if len(points) < 3 {
+		t.Fatalf("b was re-read at %d binlog points; want one per 2,048-row chunk", len(points))
+	}
+	if newA == 0 {
+		t.Fatal("a did not stream while b was re-read")
+	}
+	p, ok := tableProgress(task, "s.b")
+	if !ok || p.State != mysql.ProgressDone || p.RowsDone < int64(bRows*9/10) {
+		t.Fatalf("progress of the signalled snapshot: %+v (found %v)", p, ok)
+	}
+
+	// Only a's rows the condition selects.
+	sendSignal(t, m, "snap-a", "execute-snapshot",
+		`{"data-collections": ["s\\.a"], "additional-conditions": [{"data-collection": "s\\.a", "filter": "id <= 100"}]}`)
+	incA := 0
+	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
+		fold.apply(r)
+		if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.a" && d.op == connect.OpRead {
+			if d.id > 100 {
+				t.Fatalf("the snapshot limited to id <= 100 emitted a's row %d", d.id)
+			}
+			incA++
+		}
+	}, func() bool {
+		p, ok := tableProgress(task, "s.a")
+		return incA > 0 && ok && p.State == mysql.ProgressDone
+	}, 0, 60*time.Second)
+	if incA < 50 || incA > 100 {
+		t.Fatalf("the conditioned snapshot of a emitted %d rows; want the up to 100 with id <= 100 the writer did not delete", incA)
+	}
+
+	w.finish(t)
+	pollUntil(t, task, offsets, fold.apply, func() bool { return true }, time.Second, 60*time.Second)
+	fold.equalsTable(m, "srv.s.a", "s.a")
+	fold.equalsTable(m, "srv.s.b", "s.b")
+	if got := fold.snapRecs["srv.s.b"] - initialB; got != incB {
+		t.Fatalf("b: %d snapshot records after the initial snapshot, %d of them counted as the signalled one", got, incB)
+	}
+	off := offsets.m[fmt.Sprint(mysql.SourcePartition("srv"))]
+	if off[mysql.OffsetAdhocPending] == true {
+		t.Fatalf("after the signalled snapshots the offset still says one is pending: %v", off)
+	}
+}
+
+// TestMySQLSignalSnapshotResumesAndStops: the worker dies in the middle of
+// a signalled snapshot of b, with c queued behind it by a second signal.
+// The restart from the last committed offset reads b on after the
+// committed chunk (not from its first row), then c; a later snapshot of b
+// is paused (nothing more of b arrives), resumed, and stopped half-way by
+// stop-snapshot, after which the offsets stop saying a snapshot is pending. The topics fold to SELECT * throughout.
+func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	const bRows = 40_000
+	createVerTables(t, m, map[string]int{"a": 200, "b": bRows, "c": 3_000})
+	myExec(t, m, signalTableDDL)
+	offsets := &myOffsets{}
+	// A crash repeats what was polled after the last commit: no per-key
+	// order check, only the fold.
+	fold := newSnapFold(t, false)
+	props := signalProps(m, "snapshot.max.rows.per.second", "10000", "incremental.snapshot.chunk.size", "4096",
+		// Captured, as Debezium wants it: the record of each signal row
+		// carries the offset after the signal, so a stop-snapshot is
+		// committed even when nothing else changes.
+		"table.include.list", `s\.a,s\.b,s\.c,s\.dbz_signal`)
+	task := myStartTask(t, props, offsets)
+	pollUntil(t, task, offsets, fold.apply, func() bool { return snapshotDone(task) }, time.Second, 60*time.Second)
+	initial := map[string]int{"srv.s.b": fold.snapRecs["srv.s.b"], "srv.s.c": fold.snapRecs["srv.s.c"]}
+
+	w := startWriter(t, m.DB(), []string{"a", "b", "c"}, 3_000)
+	sendSignal(t, m, "snap-b", "execute-snapshot", `{"data-collections": ["s\\.b"]}`)
+	sendSignal(t, m, "snap-c", "execute-snapshot", `{"data-collections": ["s\\.c"]}`)
+
+	var committed *connect.SourceRecord
+	incB := 0
+	for incB < bRows/2 {
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			fold.apply(r)
+			if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.b" && d.op == connect.OpRead {
+				incB++
+			}
+			if committed == nil && incB >= bRows*2/5 && r.HasOffset() {
+				committed = r
+			}
+		}
+	}
+	_ = task.Stop() // the crash: records polled after committed reached Kafka, their offsets did not
+	off := committed.Offset()
+	var st struct {
+		Keys   map[string][]string `json:"keys"`
+		Signal []string            `json:"signal"`
+		Queued []string            `json:"queued"`
+	}
+	if s, _ := off[mysql.OffsetAdhocState].(string); off[mysql.OffsetAdhocPending] != true || json.Unmarshal([]byte(s), &st) != nil ||
+		len(st.Keys["s.b"]) != 1 || len(st.Queued) != 1 || st.Queued[0] != "s.c" {
+		t.Fatalf("the offset in the middle of the signalled snapshot lacks its progress or queue: %v", off)
+	}
+	crashed := &myOffsets{}
+	crashed.ack(committed)
+	task2 := myStartTask(t, props, crashed)
+	resumedFrom := int64(-1)
+	cAfter := 0
+	pollUntil(t, task2, crashed, func(r *connect.SourceRecord) {
+		fold.apply(r)
+		if d, ok := adhocDescribe(r); ok && d.op == connect.OpRead {
+			switch d.topic {
+			case "srv.s.b":
+				if resumedFrom < 0 {
+					resumedFrom = d.id
+				}
+			case "srv.s.c":
+				cAfter++
+			}
+		}
+	}, func() bool {
+		p, ok := tableProgress(task2, "s.c")
+		return cAfter > 0 && ok && p.State == mysql.ProgressDone
+	}, 0, 90*time.Second)
+	t.Logf("restart: b resumed from id %d (committed key %v); c read after it: %d rows", resumedFrom, st.Keys["s.b"], cAfter)
+	if resumedFrom < int64(bRows/4) {
+		t.Fatalf("after the restart b's signalled snapshot started again at id %d instead of after the committed chunk (%v)", resumedFrom, st.Keys["s.b"])
+	}
+
+	// A snapshot stopped half-way.
+	sendSignal(t, m, "snap-b2", "execute-snapshot", `{"data-collections": ["s\\.b"]}`)
+	again := 0
+	pollUntil(t, task2, crashed, func(r *connect.SourceRecord) {
+		fold.apply(r)
+		if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.b" && d.op == connect.OpRead {
+			again++
+		}
+	}, func() bool { return again >= 5_000 }, 0, 60*time.Second)
+	// Paused: once the chunks read ahead are out, no more of b arrives.
+	sendSignal(t, m, "pause-b2", "pause-snapshot", "")
+	countB := func(r *connect.SourceRecord) {
+		fold.apply(r)
+		if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.b" && d.op == connect.OpRead {
+			again++
+		}
+	}
+	pollFor := func(d time.Duration) {
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			recs, err := task2.Poll(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				countB(r)
+				crashed.ack(r)
+			}
+		}
+	}
+	pollFor(2 * time.Second)
+	paused := again
+	pollFor(1500 * time.Millisecond)
+	if again != paused {
+		t.Fatalf("pause-snapshot: %d more records of b arrived while paused", again-paused)
+	}
+	sendSignal(t, m, "resume-b2", "resume-snapshot", "")
+	pollUntil(t, task2, crashed, countB, func() bool { return again >= paused+4096 }, 0, 30*time.Second)
+	t.Logf("paused at %d records of b, resumed to %d", paused, again)
+	sendSignal(t, m, "stop-b2", "stop-snapshot", `{"type": "incremental"}`)
+	stoppedAt := again
+	w.finish(t)
+	pollUntil(t, task2, crashed, countB, func() bool { return true }, 2*time.Second, 60*time.Second)
+	// What was read before the stop signal's place in the binlog may still
+	// arrive: at most the chunks read ahead.
+	if again-stoppedAt > 3*4096 || again >= bRows*9/10 {
+		t.Fatalf("stop-snapshot did not stop b's snapshot: %d records before the signal, %d in all", stoppedAt, again)
+	}
+	fold.equalsTable(m, "srv.s.a", "s.a")
+	fold.equalsTable(m, "srv.s.b", "s.b")
+	fold.equalsTable(m, "srv.s.c", "s.c")
+	if fold.snapRecs["srv.s.c"]-initial["srv.s.c"] < 2_500 {
+		t.Fatalf("c's queued snapshot emitted %d records", fold.snapRecs["srv.s.c"]-initial["srv.s.c"])
+	}
+	last := crashed.m[fmt.Sprint(mysql.SourcePartition("srv"))]
+	if last[mysql.OffsetAdhocPending] == true {
+		t.Fatalf("after stop-snapshot the offset still says a snapshot is pending: %v", last)
+	}
+}
