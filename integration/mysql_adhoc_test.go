@@ -168,6 +168,30 @@ func TestMySQLAdhocSnapshotChunkedBesideStream(t *testing.T) {
 	t.Logf("writer made %d changes", w.ops.Load())
 }
 
+// pollToCrash polls until stopAt snapshot records of topic arrived and
+// returns the record whose offset the runtime committed last before the
+// crash to come: the first with an offset once commitAt of them arrived.
+func pollToCrash(t *testing.T, task *mysql.Task, fold func(*connect.SourceRecord), topic string, commitAt, stopAt int) *connect.SourceRecord {
+	t.Helper()
+	var committed *connect.SourceRecord
+	for n := 0; n < stopAt; {
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			fold(r)
+			if d, ok := adhocDescribe(r); ok && d.topic == topic && d.op == connect.OpRead {
+				n++
+			}
+			if committed == nil && n >= commitAt && r.HasOffset() {
+				committed = r
+			}
+		}
+	}
+	return committed
+}
+
 type binlogPoint struct {
 	file string
 	pos  int64
@@ -197,23 +221,7 @@ func TestMySQLAdhocSnapshotResumesFromLastChunk(t *testing.T) {
 	task := myStartTask(t, props, offsets)
 	w := startWriter(t, m.DB(), []string{"a", "b"}, bRows)
 
-	var committed *connect.SourceRecord
-	bSnap := 0
-	for bSnap < bRows/2 {
-		recs, err := task.Poll(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			fold.apply(r)
-			if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.b" && d.op == connect.OpRead {
-				bSnap++
-			}
-			if committed == nil && bSnap >= bRows*2/5 && r.HasOffset() {
-				committed = r // the runtime's last offset commit before the crash
-			}
-		}
-	}
+	committed := pollToCrash(t, task, fold.apply, "srv.s.b", bRows*2/5, bRows/2)
 	// Crash: the records polled after the commit reached Kafka, their
 	// offsets did not.
 	_ = task.Stop()

@@ -161,23 +161,7 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 	sendSignal(t, m, "snap-b", "execute-snapshot", `{"data-collections": ["s\\.b"]}`)
 	sendSignal(t, m, "snap-c", "execute-snapshot", `{"data-collections": ["s\\.c"]}`)
 
-	var committed *connect.SourceRecord
-	incB := 0
-	for incB < bRows/2 {
-		recs, err := task.Poll(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			fold.apply(r)
-			if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.b" && d.op == connect.OpRead {
-				incB++
-			}
-			if committed == nil && incB >= bRows*2/5 && r.HasOffset() {
-				committed = r
-			}
-		}
-	}
+	committed := pollToCrash(t, task, fold.apply, "srv.s.b", bRows*2/5, bRows/2)
 	_ = task.Stop() // the crash: records polled after committed reached Kafka, their offsets did not
 	off := committed.Offset()
 	var st struct {
