@@ -459,3 +459,39 @@ func itoa(i int) string {
 	}
 	return string(b[p:])
 }
+
+// EagerAssign is the leader's assignment under the eager protocol
+// (connect.protocol=eager, Kafka Connect's EagerAssignor): every member has
+// stopped all its work before joining, so each gets its full share afresh,
+// with nothing revoked and no delay. Connectors go round-robin over the
+// members sorted by id, then every connector's tasks, connectors by name
+// and tasks by id, continue the same rotation, so a cluster of one-task
+// connectors does not put every connector on one member and every task on
+// another.
+func EagerAssign(memberIDs, configuredConns []string, configuredTasks []rest.TaskID) map[string]*MemberAssignment {
+	out := make(map[string]*MemberAssignment, len(memberIDs))
+	for _, id := range memberIDs {
+		out[id] = &MemberAssignment{}
+	}
+	if len(memberIDs) == 0 {
+		return out
+	}
+	ids := sortedStrings(memberIDs)
+	next := 0
+	member := func() *MemberAssignment {
+		m := out[ids[next%len(ids)]]
+		next++
+		return m
+	}
+	for _, c := range sortedStrings(configuredConns) {
+		m := member()
+		m.Connectors = append(m.Connectors, c)
+	}
+	tasks := append([]rest.TaskID(nil), configuredTasks...)
+	sortTaskIDs(tasks)
+	for _, t := range tasks {
+		m := member()
+		m.Tasks = append(m.Tasks, t)
+	}
+	return out
+}

@@ -305,3 +305,95 @@ func TestAssignorThrottlesSuccessiveBalancingRounds(t *testing.T) {
 	c.settle()
 	c.check(false)
 }
+
+// EagerAssign follows Kafka Connect's EagerAssignor: members sorted by id,
+// connectors round-robin first, then every task, continuing the same
+// rotation rather than starting over.
+func TestEagerAssignRoundRobin(t *testing.T) {
+	tk := func(c string, i int) rest.TaskID { return rest.TaskID{Connector: c, Task: i} }
+	tests := []struct {
+		name    string
+		members []string
+		conns   []string
+		tasks   []rest.TaskID
+		want    map[string]MemberAssignment
+	}{
+		{
+			name:    "connectors then tasks continue the rotation",
+			members: []string{"w3", "w1", "w2"},
+			conns:   []string{"b", "a"},
+			tasks:   []rest.TaskID{tk("b", 1), tk("a", 0), tk("b", 0), tk("a", 1)},
+			want: map[string]MemberAssignment{
+				"w1": {Connectors: []string{"a"}, Tasks: []rest.TaskID{tk("a", 1)}},
+				"w2": {Connectors: []string{"b"}, Tasks: []rest.TaskID{tk("b", 0)}},
+				"w3": {Tasks: []rest.TaskID{tk("a", 0), tk("b", 1)}},
+			},
+		},
+		{
+			// Kafka's reason for one rotation: with one-task connectors a
+			// restarted rotation would put all work on the first members.
+			name:    "one-task connectors",
+			members: []string{"w2", "w1"},
+			conns:   []string{"c0", "c1", "c2"},
+			tasks:   []rest.TaskID{tk("c0", 0), tk("c1", 0), tk("c2", 0)},
+			want: map[string]MemberAssignment{
+				"w1": {Connectors: []string{"c0", "c2"}, Tasks: []rest.TaskID{tk("c1", 0)}},
+				"w2": {Connectors: []string{"c1"}, Tasks: []rest.TaskID{tk("c0", 0), tk("c2", 0)}},
+			},
+		},
+		{
+			name:    "more members than work",
+			members: []string{"w1", "w2", "w3"},
+			conns:   []string{"c"},
+			want:    map[string]MemberAssignment{"w1": {Connectors: []string{"c"}}, "w2": {}, "w3": {}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := EagerAssign(tc.members, tc.conns, tc.tasks)
+			if len(got) != len(tc.want) {
+				t.Fatalf("assignments for %d members, want %d", len(got), len(tc.want))
+			}
+			for id, w := range tc.want {
+				g := got[id]
+				if g == nil {
+					t.Fatalf("no assignment for %s", id)
+				}
+				if fmt.Sprint(g.Connectors) != fmt.Sprint(w.Connectors) || fmt.Sprint(g.Tasks) != fmt.Sprint(w.Tasks) {
+					t.Errorf("%s: connectors %v tasks %v, want %v %v", id, g.Connectors, g.Tasks, w.Connectors, w.Tasks)
+				}
+				if len(g.RevokedConnectors)+len(g.RevokedTasks) > 0 || g.Delay != 0 {
+					t.Errorf("%s: eager assignment revokes or delays: %+v", id, g)
+				}
+			}
+		})
+	}
+}
+
+// Eager rounds redistribute everything at once: after a member leaves, the
+// next round covers every item on the survivors, with no delay, whatever
+// scheduled.rebalance.max.delay.ms says.
+func TestEagerAssignImmediateRedistribution(t *testing.T) {
+	c := newCluster(t, time.Minute, 4, 3, "w1", "w2", "w3")
+	assign := func() {
+		var ids []string
+		for id := range c.members {
+			ids = append(ids, id)
+		}
+		for id, as := range EagerAssign(ids, c.conns, c.tasks) {
+			c.members[id].Connectors, c.members[id].Tasks = as.Connectors, as.Tasks
+		}
+	}
+	assign()
+	c.check(false)
+	delete(c.members, "w2")
+	assign()
+	c.check(false)
+	total := 0
+	for _, m := range c.members {
+		total += len(m.Tasks)
+	}
+	if total != len(c.tasks) {
+		t.Fatalf("%d of %d tasks assigned", total, len(c.tasks))
+	}
+}

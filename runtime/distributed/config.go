@@ -47,7 +47,8 @@ type Config struct {
 	HeartbeatInterval          time.Duration
 	RebalanceTimeout           time.Duration
 	WorkerSyncTimeout          time.Duration
-	// Protocols are the subprotocols offered, in preference order.
+	// Protocols are the subprotocols offered, in preference order; the
+	// first is the one connect.protocol names.
 	Protocols []string
 	// ExactlyOnce is exactly.once.source.support: EOSDisabled,
 	// EOSPreparing or EOSEnabled.
@@ -135,15 +136,19 @@ func ParseConfig(props map[string]string) (*Config, error) {
 		}
 		*x.dst = time.Duration(n) * time.Millisecond
 	}
+	// Every mode also offers the older protocols, last, as Kafka Connect's
+	// workers do: the coordinator picks a protocol all members offer, so a
+	// cluster with one older (or eager) worker downgrades instead of
+	// refusing it.
 	switch p := strings.ToLower(strings.TrimSpace(props[PropConnectProtocol])); p {
 	case "", ProtocolSessioned:
-		c.Protocols = []string{ProtocolSessioned, ProtocolCompatible}
+		c.Protocols = []string{ProtocolSessioned, ProtocolCompatible, ProtocolDefault}
 	case ProtocolCompatible:
-		c.Protocols = []string{ProtocolCompatible}
-	case "eager":
-		return nil, fmt.Errorf("%s=eager is not supported by Sluice; use sessioned (the default) or compatible", PropConnectProtocol)
+		c.Protocols = []string{ProtocolCompatible, ProtocolDefault}
+	case ConnectProtocolEager:
+		c.Protocols = []string{ProtocolDefault}
 	default:
-		return nil, fmt.Errorf("invalid value %q for configuration %s: expected sessioned or compatible", p, PropConnectProtocol)
+		return nil, fmt.Errorf("invalid value %q for configuration %s: expected eager, compatible or sessioned (the default)", props[PropConnectProtocol], PropConnectProtocol)
 	}
 	switch v := strings.ToLower(strings.TrimSpace(props[PropExactlyOnceSourceSupport])); v {
 	case "", EOSDisabled:

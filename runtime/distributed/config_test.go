@@ -18,7 +18,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	}
 	if len(c.Bootstrap) != 2 || c.ConfigRF != 3 || c.OffsetPartitions != 25 || c.StatusPartitions != 5 ||
 		c.ScheduledRebalanceMaxDelay != 300*time.Second || c.SessionTimeout != 10*time.Second || c.HeartbeatInterval != 3*time.Second ||
-		c.RebalanceTimeout != time.Minute || strings.Join(c.Protocols, ",") != "sessioned,compatible" || c.clientBase() != "connect-cluster-" {
+		c.RebalanceTimeout != time.Minute || strings.Join(c.Protocols, ",") != "sessioned,compatible,default" || c.clientBase() != "connect-cluster-" {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -32,7 +32,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{map[string]string{"status.storage.topic": "connect-configs"}, "three different topics"},
 		{map[string]string{"offset.storage.partitions": "0"}, "offset.storage.partitions"},
 		{map[string]string{"config.storage.replication.factor": "x"}, "config.storage.replication.factor"},
-		{map[string]string{"connect.protocol": "eager"}, "eager is not supported"},
+		{map[string]string{"connect.protocol": "cooperative"}, `invalid value "cooperative" for configuration connect.protocol: expected eager, compatible or sessioned`},
 		{map[string]string{"session.timeout.ms": "-5"}, "session.timeout.ms"},
 		{map[string]string{"exactly.once.source.support": "on"}, "exactly.once.source.support"},
 		{map[string]string{"bootstrap.servers": " "}, "bootstrap.servers"},
@@ -88,5 +88,49 @@ func TestParseConfigExactlyOnce(t *testing.T) {
 		if c.ExactlyOnce != tc.mode || c.transactionalConfigWrites() != tc.configTxn || c.exactlyOnceTasks() != tc.eos {
 			t.Errorf("%q: mode %s, config txn %v, eos tasks %v", tc.value, c.ExactlyOnce, c.transactionalConfigWrites(), c.exactlyOnceTasks())
 		}
+	}
+}
+
+// connect.protocol offers the named subprotocol first and every older one
+// after it, as Kafka Connect's ConnectProtocolCompatibility modes do, so a
+// mixed cluster settles on the newest protocol all its workers speak.
+func TestParseConfigConnectProtocol(t *testing.T) {
+	tests := []struct {
+		value string
+		want  string
+	}{
+		{"", "sessioned,compatible,default"},
+		{"sessioned", "sessioned,compatible,default"},
+		{"SESSIONED", "sessioned,compatible,default"},
+		{"compatible", "compatible,default"},
+		{"eager", "default"},
+		{" Eager ", "default"},
+	}
+	for _, tc := range tests {
+		p := baseProps()
+		p["connect.protocol"] = tc.value
+		c, err := ParseConfig(p)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.value, err)
+		}
+		if got := strings.Join(c.Protocols, ","); got != tc.want {
+			t.Errorf("%q: protocols %s, want %s", tc.value, got, tc.want)
+		}
+	}
+}
+
+// Kafka Connect runs exactly-once source support under every protocol (its
+// system test test_exactly_once_source covers eager, compatible and
+// sessioned), so the combination must not be refused.
+func TestParseConfigEagerWithExactlyOnce(t *testing.T) {
+	p := baseProps()
+	p["connect.protocol"] = "eager"
+	p["exactly.once.source.support"] = "enabled"
+	c, err := ParseConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Protocols[0] != ProtocolDefault || !c.exactlyOnceTasks() {
+		t.Fatalf("%+v", c)
 	}
 }

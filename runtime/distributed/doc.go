@@ -2,8 +2,9 @@
 // cluster: workers sharing a group.id coordinate through Kafka's group
 // protocol (protocol type "connect"), keep connector configs, offsets and
 // statuses in compacted topics in Kafka Connect's record formats, divide
-// connectors and tasks with the incremental cooperative assignor (KIP-415),
-// and take over the work of a worker that dies.
+// connectors and tasks with the incremental cooperative assignor (KIP-415)
+// or, under connect.protocol=eager, the eager one, and take over the work
+// of a worker that dies.
 package distributed
 
 import (

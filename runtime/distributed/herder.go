@@ -156,6 +156,12 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 	for c := range h.configs.Snapshot().Connectors {
 		h.knownConns[c] = true
 	}
+	if cfg.Protocols[0] != ProtocolSessioned {
+		// Kafka Connect warns the same way: below sessioned, any client
+		// that reaches a worker's REST port can post task configs.
+		h.log.Warn("internal request signing is disabled because "+PropConnectProtocol+" is not sessioned; set "+PropConnectProtocol+"=sessioned (the default) on every worker to enable it",
+			PropConnectProtocol, protocolMode(cfg.Protocols[0]))
+	}
 	h.needRejoin.Store(true)
 	return h, nil
 }
@@ -345,7 +351,47 @@ func boolSet[K comparable](seq func(func(K) bool)) map[K]bool {
 	return out
 }
 
+// eager reports whether this worker follows the eager protocol: the
+// protocol of the last generation it joined, or, before its first join,
+// the one its connect.protocol prefers. Kafka Connect's WorkerCoordinator
+// decides the same way, so a sessioned worker in a cluster that an eager
+// worker downgraded behaves eagerly too.
+func (h *Herder) eager() bool {
+	h.mu.Lock()
+	p := h.protocol
+	h.mu.Unlock()
+	if p == "" {
+		p = h.cfg.Protocols[0]
+	}
+	return p == ProtocolDefault
+}
+
+// releaseAllForRejoin is the eager protocol's side of a rebalance: the
+// leader hands every connector and task out afresh, so before joining this
+// worker stops everything it runs (tasks commit their offsets as they
+// stop) and flushes the UNASSIGNED statuses, so no work runs in two places
+// and no status written before the rebalance lands after the new owner's
+// RUNNING.
+func (h *Herder) releaseAllForRejoin(ctx context.Context) {
+	if len(h.conns)+len(h.tasks) == 0 {
+		return
+	}
+	n, m := len(h.conns), len(h.tasks)
+	h.stopAll()
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := h.statuses.Flush(fctx); err != nil {
+		h.log.Warn("could not flush statuses before rejoining", "error", err.Error())
+	}
+	h.log.Info("stopped all connectors and tasks before rejoining (eager protocol)", "connectors", n, "tasks", m)
+}
+
 func (h *Herder) rebalance(ctx context.Context) error {
+	if h.eager() {
+		// Still marked stable: heartbeats go on while the work stops, so
+		// a slow task cannot get this member evicted.
+		h.releaseAllForRejoin(ctx)
+	}
 	h.stable.Store(false)
 	h.mu.Lock()
 	h.rebalancing = true
@@ -364,12 +410,8 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	h.mu.Lock()
 	leaderID, leaderURL := h.leaderID, h.leaderURL
 	h.mu.Unlock()
-	var protos []protocolMeta
-	for _, p := range h.cfg.Protocols {
-		v := ProtocolVersion(p)
-		protos = append(protos, protocolMeta{name: p, metadata: EncodeMetadata(MemberMetadata{Version: v, URL: h.url, ConfigOffset: snap.Offset,
-			Allocation: &Assignment{Version: v, Leader: leaderID, LeaderURL: leaderURL, ConfigOffset: snap.Offset, Connectors: conns, Tasks: tasks}})})
-	}
+	protos := joinProtocols(h.cfg.Protocols, h.url, snap.Offset, Assignment{Leader: leaderID, LeaderURL: leaderURL,
+		ConfigOffset: snap.Offset, Connectors: conns, Tasks: tasks})
 	jr, err := h.member.join(rctx, protos)
 	if err != nil {
 		return err
@@ -390,6 +432,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	h.leaderID, h.leaderURL, h.generation, h.isLeader = a.Leader, a.LeaderURL, jr.generation, a.Leader == jr.memberID
+	prevProtocol := h.protocol
 	h.protocol = jr.protocol
 	if !h.isLeader {
 		h.memberURLs, h.connOwner, h.taskOwner = nil, nil, nil
@@ -409,20 +452,33 @@ func (h *Herder) rebalance(ctx context.Context) error {
 			return nil
 		}
 	}
+	h.logProtocolChange(prevProtocol, jr.protocol)
+	revokedConns, revokedTasks := a.RevokedConnectors, a.RevokedTasks
+	// Cooperative revocations free work for a follow-up round.
+	followUp := len(revokedConns)+len(revokedTasks) > 0
+	if jr.protocol == ProtocolDefault {
+		// An eager assignment is this member's whole share. Anything still
+		// running here that is not in it was started under a cooperative
+		// generation (the group switched to eager this round, so it was
+		// not stopped before the join): it stops now, and the share is
+		// complete without another round.
+		revokedConns, revokedTasks = h.notAssigned(a.Connectors, a.Tasks)
+		followUp = false
+	}
 	h.log.Info("joined group", "generation", jr.generation, "leader", a.Leader == jr.memberID, "protocol", jr.protocol,
-		"assigned_connectors", a.Connectors, "assigned_tasks", len(a.Tasks), "revoked_connectors", a.RevokedConnectors,
-		"revoked_tasks", len(a.RevokedTasks), "delay_ms", a.Delay)
+		"assigned_connectors", a.Connectors, "assigned_tasks", len(a.Tasks), "revoked_connectors", revokedConns,
+		"revoked_tasks", len(revokedTasks), "delay_ms", a.Delay)
 
 	// Stop what moved away, then take on the new work (started by
 	// reconcile).
 	var wg sync.WaitGroup
-	for _, c := range a.RevokedConnectors {
+	for _, c := range revokedConns {
 		if oc, ok := h.conns[c]; ok {
 			delete(h.conns, c)
 			h.stopConnector(c, oc, true)
 		}
 	}
-	for _, t := range a.RevokedTasks {
+	for _, t := range revokedTasks {
 		if ot, ok := h.tasks[t]; ok {
 			delete(h.tasks, t)
 			wg.Add(1)
@@ -447,7 +503,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	if a.Delay > 0 {
 		h.scheduled = time.Now().Add(time.Duration(a.Delay) * time.Millisecond)
 	}
-	if len(a.RevokedConnectors)+len(a.RevokedTasks) > 0 {
+	if followUp {
 		// The freed work is handed out in a follow-up round.
 		h.needRejoin.Store(true)
 	}
@@ -462,6 +518,56 @@ func (h *Herder) rebalance(ctx context.Context) error {
 		h.leaderHousekeeping(ctx)
 	}
 	return nil
+}
+
+// joinProtocols is the JoinGroup protocol list: one metadata blob per
+// offered subprotocol, each in that subprotocol's version. Only v1+ carry
+// the worker's current allocation; the v0 blob of the eager protocol is
+// just its URL and config offset.
+func joinProtocols(protocols []string, url string, configOffset int64, allocation Assignment) []protocolMeta {
+	out := make([]protocolMeta, 0, len(protocols))
+	for _, p := range protocols {
+		v := ProtocolVersion(p)
+		a := allocation
+		a.Version = v
+		out = append(out, protocolMeta{name: p, metadata: EncodeMetadata(MemberMetadata{Version: v, URL: url, ConfigOffset: configOffset, Allocation: &a})})
+	}
+	return out
+}
+
+// notAssigned returns what this worker runs outside a full assignment.
+func (h *Herder) notAssigned(conns []string, tasks []rest.TaskID) ([]string, []rest.TaskID) {
+	keepC := boolSet(slices.Values(conns))
+	keepT := boolSet(slices.Values(tasks))
+	var rc []string
+	for _, c := range slices.Sorted(maps.Keys(h.conns)) {
+		if !keepC[c] {
+			rc = append(rc, c)
+		}
+	}
+	var rt []rest.TaskID
+	for _, t := range sortedTasks(boolSet(maps.Keys(h.tasks))) {
+		if !keepT[t] {
+			rt = append(rt, t)
+		}
+	}
+	return rc, rt
+}
+
+// logProtocolChange tells the user when the group's protocol moved, and
+// why a downgrade matters: Kafka Connect warns the same way, as a worker
+// with an older connect.protocol silently turns off request signing or
+// cooperative rebalancing for the whole cluster.
+func (h *Herder) logProtocolChange(prev, cur string) {
+	if prev == "" || prev == cur {
+		return
+	}
+	if ProtocolVersion(cur) < ProtocolVersion(prev) {
+		h.log.Warn("the cluster's rebalance protocol was downgraded, most likely by a worker that joined with an older "+PropConnectProtocol+"; set "+PropConnectProtocol+"=sessioned (the default) on every worker to restore request signing and cooperative rebalancing",
+			"from", protocolMode(prev), "to", protocolMode(cur))
+		return
+	}
+	h.log.Info("the cluster's rebalance protocol was upgraded", "from", protocolMode(prev), "to", protocolMode(cur))
 }
 
 // leaderAssign computes every member's assignment blob.
@@ -503,7 +609,21 @@ func (h *Herder) leaderAssign(ctx context.Context, jr joinResult) (map[string][]
 			tasks = append(tasks, rest.TaskID{Connector: c, Task: i})
 		}
 	}
-	res := h.assignor.Assign(jr.generation, members, conns, tasks)
+	var res map[string]*MemberAssignment
+	if jr.protocol == ProtocolDefault {
+		ids := make([]string, 0, len(members))
+		for _, m := range members {
+			ids = append(ids, m.ID)
+		}
+		// Members stopped their work before joining: what they report
+		// running does not count (and v0 metadata carries none).
+		for i := range members {
+			members[i].Connectors, members[i].Tasks = nil, nil
+		}
+		res = EagerAssign(ids, conns, tasks)
+	} else {
+		res = h.assignor.Assign(jr.generation, members, conns, tasks)
+	}
 	connOwner := map[string]string{}
 	taskOwner := map[rest.TaskID]string{}
 	for _, m := range members {

@@ -11,6 +11,7 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/sluicehq/sluice/rest"
 	"github.com/sluicehq/sluice/runtime"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -192,5 +193,154 @@ func TestKgoSecurityErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err = %v, want %q", tc.cm, err, tc.want)
 		}
+	}
+}
+
+// keepInGroup is one member's side of the group protocol: join, sync (the
+// leader hands everyone an empty assignment), heartbeat until a rebalance,
+// and again, recording each completed round in latest.
+func keepInGroup(ctx context.Context, m *groupMember, protos []protocolMeta, latest func(joinResult)) error {
+	for ctx.Err() == nil {
+		jr, err := m.join(ctx, protos)
+		if err != nil {
+			return err
+		}
+		var assign map[string][]byte
+		if jr.leader {
+			assign = map[string][]byte{}
+			for _, mem := range jr.members {
+				assign[mem.id] = EncodeAssignment(Assignment{Version: ProtocolVersion(jr.protocol), Leader: jr.memberID})
+			}
+		}
+		if _, err := m.sync(ctx, assign); errors.Is(err, errRejoin) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		latest(jr)
+		for {
+			if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+				return nil
+			}
+			if err := m.heartbeat(ctx); errors.Is(err, errRejoin) {
+				break
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// The coordinator settles on a protocol every member offers, preferring
+// what most members list first, so one worker with an older
+// connect.protocol downgrades the whole cluster; this only works because
+// every worker also offers the older protocols after its own.
+func TestGroupProtocolSelection(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	boot := c.ListenAddrs()
+	offers := func(mode string) []string {
+		p := baseProps()
+		p["connect.protocol"] = mode
+		cfg, err := ParseConfig(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Protocols
+	}
+	tests := []struct {
+		name  string
+		modes []string
+		want  string
+	}{
+		{"all sessioned", []string{"sessioned", "sessioned"}, ProtocolSessioned},
+		{"one compatible worker", []string{"sessioned", "compatible", "sessioned"}, ProtocolCompatible},
+		{"one eager worker", []string{"sessioned", "compatible", "eager"}, ProtocolDefault},
+		{"all eager", []string{"eager", "eager"}, ProtocolDefault},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			group := "select-" + string(rune('a'+i))
+			var mu sync.Mutex
+			rounds := make([]joinResult, len(tc.modes))
+			var wg sync.WaitGroup
+			for j, mode := range tc.modes {
+				m, err := newGroupMember(boot, "connect-w", group, 6*time.Second, 10*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer m.close()
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer m.leave(context.Background())
+					protos := joinProtocols(offers(mode), "http://w/", 0, Assignment{})
+					if err := keepInGroup(ctx, m, protos, func(jr joinResult) {
+						mu.Lock()
+						rounds[j] = jr
+						mu.Unlock()
+					}); err != nil && ctx.Err() == nil {
+						t.Errorf("%s member: %v", mode, err)
+					}
+				}()
+			}
+			var settled []joinResult
+			for ctx.Err() == nil && settled == nil {
+				mu.Lock()
+				cur := append([]joinResult(nil), rounds...)
+				mu.Unlock()
+				full := false
+				for _, r := range cur {
+					if r.generation != cur[0].generation || r.generation == 0 {
+						full = false
+						break
+					}
+					if r.leader && len(r.members) == len(tc.modes) {
+						full = true
+					}
+				}
+				if full {
+					settled = cur
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			cancel()
+			wg.Wait()
+			if settled == nil {
+				t.Fatalf("the group never formed one generation of %d members: %+v", len(tc.modes), rounds)
+			}
+			for j, r := range settled {
+				if r.protocol != tc.want {
+					t.Errorf("%s member runs %q, want %q", tc.modes[j], r.protocol, tc.want)
+				}
+			}
+		})
+	}
+
+	// Without the older protocols in its list (as Sluice offered before it
+	// spoke eager) a sessioned cluster refuses an eager worker outright.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	old, err := newGroupMember(boot, "connect-old", "refuse", 6*time.Second, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.close()
+	if _, err := old.join(ctx, joinProtocols([]string{ProtocolSessioned, ProtocolCompatible}, "http://old/", 0, Assignment{})); err != nil {
+		t.Fatal(err)
+	}
+	eager, err := newGroupMember(boot, "connect-eager", "refuse", 6*time.Second, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eager.close()
+	if _, err := eager.join(ctx, joinProtocols(offers("eager"), "http://eager/", 0, Assignment{})); !errors.Is(err, kerr.InconsistentGroupProtocol) {
+		t.Fatalf("eager worker joining a [sessioned, compatible] group: %v, want INCONSISTENT_GROUP_PROTOCOL", err)
 	}
 }

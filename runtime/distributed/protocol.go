@@ -18,6 +18,20 @@ const (
 	ProtocolType = "connect"
 )
 
+// ConnectProtocolEager is the connect.protocol value that offers only
+// ProtocolDefault: the worker's setting and the JoinGroup name differ for
+// eager alone, as in Kafka Connect.
+const ConnectProtocolEager = "eager"
+
+// protocolMode is the connect.protocol value that selects a subprotocol,
+// for messages users compare with their worker properties.
+func protocolMode(name string) string {
+	if name == ProtocolDefault {
+		return ConnectProtocolEager
+	}
+	return name
+}
+
 // ProtocolVersion returns a subprotocol's version.
 func ProtocolVersion(name string) int16 {
 	switch name {
