@@ -36,8 +36,8 @@ func signalProps(m *harness.MariaDB, extra ...string) map[string]string {
 // binlog point, records op r with source.snapshot "incremental") while a
 // keeps streaming; a second signal with additional-conditions re-reads only
 // a's rows with id <= 100; per key no change goes back, and both topics
-// fold to SELECT *. A signal of an unknown type and a log signal change
-// nothing.
+// fold to SELECT *. A signal of an unknown type, a log signal and a
+// signal whose filter does not run change nothing.
 func TestMySQLSignalExecuteSnapshot(t *testing.T) {
 	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
@@ -99,7 +99,10 @@ func TestMySQLSignalExecuteSnapshot(t *testing.T) {
 		t.Fatalf("progress of the signalled snapshot: %+v (found %v)", p, ok)
 	}
 
-	// Only a's rows the condition selects.
+	// A filter that does not run is refused with its signal; the task
+	// goes on. Then only a's rows the condition selects.
+	sendSignal(t, m, "snap-bad", "execute-snapshot",
+		`{"data-collections": ["s\\.a"], "additional-conditions": [{"data-collection": "s\\.a", "filter": "no_such_column = 1"}]}`)
 	sendSignal(t, m, "snap-a", "execute-snapshot",
 		`{"data-collections": ["s\\.a"], "additional-conditions": [{"data-collection": "s\\.a", "filter": "id <= 100"}]}`)
 	incA := 0

@@ -250,7 +250,7 @@ func (s *stream) signalSnapshot(ctx context.Context, id string, d signalData) er
 	if d.SurrogateKey != "" {
 		s.log.Warn("signal: surrogate-key is not used: tables are read by their primary key, or in one pass without one", "id", id)
 	}
-	tables, err := s.resolveCollections(d.DataCollections)
+	tables, err := s.resolveCollections(ctx, d.DataCollections)
 	if err != nil {
 		return err
 	}
@@ -276,6 +276,10 @@ func (s *stream) signalSnapshot(ctx context.Context, id string, d signalData) er
 			}
 		}
 	}
+	if err := s.checkConditions(ctx, where); err != nil {
+		s.log.Error("ignoring an execute-snapshot signal: fix its additional-conditions and send it again", "id", id, "error", err)
+		return nil
+	}
 	s.signals.add(tables, where)
 	s.log.Info("signal: snapshot requested", "id", id, "tables", tables, "additional_conditions", len(where) > 0)
 	if a := s.adhoc; a != nil {
@@ -290,7 +294,7 @@ func (s *stream) signalSnapshot(ctx context.Context, id string, d signalData) er
 
 // resolveCollections matches data-collections against the captured base
 // tables.
-func (s *stream) resolveCollections(patterns []string) ([]string, error) {
+func (s *stream) resolveCollections(ctx context.Context, patterns []string) ([]string, error) {
 	var res []*regexp.Regexp
 	for _, p := range patterns {
 		re, err := collectionPattern(p)
@@ -303,7 +307,7 @@ func (s *stream) resolveCollections(patterns []string) ([]string, error) {
 	if len(res) == 0 {
 		return nil, nil
 	}
-	c, err := s.dial.connect(context.Background())
+	c, err := s.dial.connect(ctx)
 	if err != nil {
 		return nil, &connError{fmt.Errorf("signal: list the tables: %w", err)}
 	}
@@ -329,6 +333,28 @@ func (s *stream) resolveCollections(patterns []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkConditions tries each additional condition on its table, so that a
+// mistyped filter is refused with the signal instead of failing every
+// chunk read (and, kept in the offsets, every restart).
+func (s *stream) checkConditions(ctx context.Context, where map[string]string) error {
+	if len(where) == 0 {
+		return nil
+	}
+	c, err := s.dial.connect(ctx)
+	if err != nil {
+		return &connError{fmt.Errorf("signal: check additional-conditions: %w", err)}
+	}
+	defer c.Close()
+	for _, t := range slices.Sorted(maps.Keys(where)) {
+		db, table, _ := strings.Cut(t, ".")
+		q := fmt.Sprintf("SELECT 1 FROM %s.%s WHERE (%s) LIMIT 0", quoteIdent(db), quoteIdent(table), where[t])
+		if _, err := c.Execute(q); err != nil {
+			return fmt.Errorf("table %s, filter %q: %w", t, where[t], err)
+		}
+	}
+	return nil
 }
 
 // collectionPattern compiles a data-collections entry, which names whole
