@@ -75,8 +75,10 @@ func (w *Worker) CheckConnectorConfig(ctx context.Context, config map[string]str
 	return nil
 }
 
-// PluginConfig answers GET /connector-plugins/{p}/config.
-func PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) { return pluginConfig(plugin) }
+// PluginConfig answers GET /connector-plugins/{p}/config?version=.
+func PluginConfig(plugin, version string) ([]rest.ConfigKeyInfo, error) {
+	return pluginConfig(plugin, version)
+}
 
 // Trace renders an error the way status traces show it.
 func Trace(err error) string { return trace(err) }

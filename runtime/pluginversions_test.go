@@ -272,6 +272,35 @@ func TestValidateShowsVersionKeys(t *testing.T) {
 	}
 }
 
+func TestPluginConfigVersion(t *testing.T) {
+	for _, spec := range []string{"", "latest", "1.0", "[1.0]", "[1.0,2.0)", "(,1.0]", "[0.1,0.2),[0.9,)"} {
+		keys, err := pluginConfig("CountingSource", spec)
+		if err != nil {
+			t.Errorf("version=%q: %v", spec, err)
+			continue
+		}
+		i := slices.IndexFunc(keys, func(k rest.ConfigKeyInfo) bool { return k.Name == "connector.plugin.version" })
+		if i < 0 || keys[i].DefaultValue == nil || *keys[i].DefaultValue != "1.0" {
+			t.Errorf("version=%q: connector.plugin.version not listed with the installed version as default", spec)
+		}
+	}
+	_, err := pluginConfig("CountingSource", "[2.0,)")
+	if want := "no installed version of " + testSourceClass + " satisfies [2.0,); installed: 1.0 (leave out version= or use a range that includes 1.0)"; rest.StatusOf(err) != 400 || err.Error() != want {
+		t.Errorf("unmet: %d %v\nwant 400 %s", rest.StatusOf(err), err, want)
+	}
+	_, err = pluginConfig("CountingSource", "[1.0")
+	if rest.StatusOf(err) != 400 || !strings.HasPrefix(err.Error(), "Invalid version specification: [1.0 (range [1.0 has no closing ] or );") {
+		t.Errorf("malformed: %d %v", rest.StatusOf(err), err)
+	}
+	// Plugins that report no version are "undefined", as in Kafka.
+	if _, err := pluginConfig(testConverterClass, "undefined"); err != nil {
+		t.Errorf("undefined version: %v", err)
+	}
+	if _, err := pluginConfig(versionedTransformClass, "[2,3)"); err != nil {
+		t.Errorf("transform: %v", err)
+	}
+}
+
 // A stored config whose requirement the installed plugins no longer meet
 // (written by a Kafka 4.1 cluster, or before an upgrade) fails to start
 // with the key and the reason.

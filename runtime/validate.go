@@ -405,11 +405,20 @@ func invalidConfigError(v *validation, connectorType string) error {
 	return rest.BadRequest(b.String())
 }
 
-// pluginConfig answers GET /connector-plugins/{p}/config.
-func pluginConfig(name string) ([]rest.ConfigKeyInfo, error) {
+// pluginConfig answers GET /connector-plugins/{p}/config?version=: 404 for
+// an unknown plugin and, as in Kafka 4.1, 400 for a malformed version spec
+// or one the installed plugin does not satisfy.
+func pluginConfig(name, version string) ([]rest.ConfigKeyInfo, error) {
 	p, err := connect.Lookup(name, "")
 	if err != nil {
 		return nil, rest.NotFound(fmt.Sprintf("Unknown plugin %s.", name))
+	}
+	req, err := pluginversion.Parse(version)
+	if err != nil {
+		return nil, rest.InvalidVersionSpec(version, err)
+	}
+	if have := pluginversion.Of(p.Version); !req.Allows(have) {
+		return nil, rest.BadRequest(fmt.Sprintf("no installed version of %s satisfies %s; installed: %s (leave out version= or use a range that includes %s)", p.Class, req, have, have))
 	}
 	var def *connect.ConfigDef
 	if c, ok := p.New().(connect.Configurable); ok {
@@ -425,7 +434,7 @@ func pluginConfig(name string) ([]rest.ConfigKeyInfo, error) {
 		out = append(out, rest.KeyInfo(k))
 	}
 	if p.Type == connect.PluginSource || p.Type == connect.PluginSink {
-		for _, k := range baseConnectorDef.Keys() {
+		for _, k := range versionedBaseDef(nil, p, nil).Keys() {
 			if !seen[k.Name] {
 				out = append(out, rest.KeyInfo(k))
 			}

@@ -118,14 +118,14 @@ func TestInvalidConfigMessage(t *testing.T) {
 }
 
 func TestPluginConfig(t *testing.T) {
-	keys, err := pluginConfig("CountingSource")
+	keys, err := pluginConfig("CountingSource", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if keys[0].Name != "topic" || len(keys) != len(countingDef.Keys())+len(baseConnectorDef.Keys()) {
 		t.Errorf("got %d keys starting with %s", len(keys), keys[0].Name)
 	}
-	if _, err := pluginConfig("Nope"); rest.StatusOf(err) != 404 || err.Error() != "Unknown plugin Nope." {
+	if _, err := pluginConfig("Nope", ""); rest.StatusOf(err) != 404 || err.Error() != "Unknown plugin Nope." {
 		t.Errorf("unknown plugin: %v", err)
 	}
 }
