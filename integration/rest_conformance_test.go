@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/sluicehq/sluice/connectors/filestream"
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/connectors/filestream"
 	_ "github.com/sluicehq/sluice/converters/all"
 	"github.com/sluicehq/sluice/integration/harness"
 	"github.com/sluicehq/sluice/offsets"
@@ -286,6 +288,16 @@ func TestValidateCountsPluginErrors(t *testing.T) {
 		{"unknown predicate class", map[string]string{"predicates": "p", "predicates.p.type": "com.example.Nope"}, []string{"predicates.p.type"}},
 		{"unknown key converter", map[string]string{"key.converter": "com.example.NopeConverter"}, []string{"key.converter"}},
 		{"converter where a transform belongs", map[string]string{"transforms": "a", "transforms.a.type": "org.apache.kafka.connect.json.JsonConverter"}, []string{"transforms.a.type"}},
+		// KIP-891: a pin the installed plugin does not meet (this JsonConverter
+		// is 3.9.0; the built-in SMTs report no version, i.e. "undefined")
+		// is reported on the plugin key and on its version key.
+		{"converter version not installed", map[string]string{"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.plugin.version": "4.1.0"},
+			[]string{"value.converter", "value.converter.plugin.version"}},
+		{"converter version range met", map[string]string{"value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.plugin.version": "[3.0,4.0)"}, nil},
+		{"transform version not installed", map[string]string{"transforms": "a", "transforms.a.type": "org.apache.kafka.connect.transforms.InsertHeader", "transforms.a.plugin.version": "[4.0,)"},
+			[]string{"transforms.a.type", "transforms.a.plugin.version"}},
+		{"malformed predicate version", map[string]string{"predicates": "p", "predicates.p.type": "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone", "predicates.p.plugin.version": "(1.0"},
+			[]string{"predicates.p.plugin.version"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -318,5 +330,63 @@ func TestValidateCountsPluginErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// versionedFileSource is FileStreamSource under a class of its own that
+// reports a version, so KIP-891 pins can be met or missed by a connector
+// that really runs.
+const versionedFileSource = "sluice.itest.VersionedFileStreamSourceConnector"
+
+func init() {
+	connect.Register(connect.Plugin{Class: versionedFileSource, Type: connect.PluginSource, Version: "3.9.0",
+		New: func() any { return &filestream.Connector{} }})
+}
+
+// Kafka 4.1's plugin version pins (KIP-891) against a running worker:
+// ?version= on the plugin's config, and a create whose
+// connector.plugin.version the installed connector meets (it runs) or
+// does not (400 naming the key and the installed version).
+func TestPluginVersionsAgainstWorker(t *testing.T) {
+	t.Parallel()
+	doc := resttest.LoadSpec(t)
+	k := harness.KafkaForTest(t)
+	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
+	c := resttest.New(t, doc, urls[0], http.DefaultClient.Do)
+	defs := "/connector-plugins/" + versionedFileSource + "/config?version="
+
+	for _, spec := range []string{"3.9.0", "[3.0,4.0)", "(,3.9.0]", "[1,2),[3.9,)", "latest"} {
+		c.Expect(200, "GET", defs+url.QueryEscape(spec), nil)
+	}
+	var e struct{ Message string }
+	c.Expect(400, "GET", defs+url.QueryEscape("[4.0,5.0)"), nil).JSON(t, &e)
+	if want := "no installed version of " + versionedFileSource + " satisfies [4.0,5.0); installed: 3.9.0"; !strings.HasPrefix(e.Message, want) {
+		t.Errorf("unmet ?version=: %q, want it to start with %q", e.Message, want)
+	}
+	c.Expect(400, "GET", defs+url.QueryEscape("[4.0"), nil).JSON(t, &e)
+	if !strings.HasPrefix(e.Message, "Invalid version specification: [4.0") {
+		t.Errorf("malformed ?version=: %q", e.Message)
+	}
+
+	file := filepath.Join(t.TempDir(), "pinned.txt")
+	writeLines(t, file, 0, 3)
+	topic := k.Topic("rest-pinned")
+	create := func(name, spec string) map[string]any {
+		return map[string]any{"name": name, "config": map[string]string{"connector.class": versionedFileSource,
+			"connector.plugin.version": spec, "file": file, "topic": topic}}
+	}
+	c.Expect(400, "POST", "/connectors", create("pinned-missing", "[4.0,5.0)")).JSON(t, &e)
+	line := "connector.plugin.version: no installed version of " + versionedFileSource + " satisfies [4.0,5.0); installed: 3.9.0"
+	if !strings.Contains(e.Message, "\n"+line) {
+		t.Errorf("create with an unmet pin: %q\nwant a line starting %q", e.Message, line)
+	}
+	c.Expect(404, "GET", "/connectors/pinned-missing", nil)
+
+	c.Expect(201, "POST", "/connectors", create("pinned", "[3.0,4.0)"))
+	resttest.WaitState(t, c, "pinned", "RUNNING", 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 3, 20*time.Second); err != nil {
+		t.Fatalf("the pinned connector produced nothing: %v", err)
 	}
 }

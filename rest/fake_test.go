@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/connect/pluginversion"
 )
 
 // fakeHerder is an in-memory stand-in for the runtime with Kafka Connect's
@@ -451,12 +452,20 @@ var fakeDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: "batch.size", Type: connect.ConfigInt, Default: "2000", Doc: "Batch", Validator: connect.AtLeast(1)}).
 	Define(connect.ConfigKey{Name: "secret", Type: connect.ConfigPassword, Default: "", Doc: "A password"})
 
-func (f *fakeHerder) PluginConfig(ctx context.Context, plugin string) ([]ConfigKeyInfo, error) {
+func (f *fakeHerder) PluginConfig(ctx context.Context, plugin, version string) ([]ConfigKeyInfo, error) {
 	if err := f.enter(ctx, "PluginConfig"); err != nil {
 		return nil, err
 	}
-	if _, err := connect.Lookup(plugin, ""); err != nil {
+	p, err := connect.Lookup(plugin, "")
+	if err != nil {
 		return nil, NotFound("Unknown plugin " + plugin + ".")
+	}
+	req, err := pluginversion.Parse(version)
+	if err != nil {
+		return nil, InvalidVersionSpec(version, err)
+	}
+	if !req.Allows(pluginversion.Of(p.Version)) {
+		return nil, BadRequest("no installed version of " + p.Class + " satisfies " + req.String())
 	}
 	var out []ConfigKeyInfo
 	for _, k := range fakeDef.Keys() {

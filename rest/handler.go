@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/connect/pluginversion"
 )
 
 // DefaultRequestTimeout bounds every herder call, as Kafka Connect's
@@ -800,8 +801,15 @@ func (a *api) pluginConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, msgNotFound)
 		return
 	}
+	// Malformed specs are answered here, as Kafka's resource does; whether
+	// the installed plugin satisfies the spec is the herder's to say.
+	version := r.URL.Query().Get("version")
+	if _, err := pluginversion.Parse(version); err != nil {
+		a.writeHerderError(w, r, nil, InvalidVersionSpec(version, err))
+		return
+	}
 	var keys []ConfigKeyInfo
-	if !a.call(w, r, func(ctx context.Context) (err error) { keys, err = a.h.PluginConfig(ctx, p); return }) {
+	if !a.call(w, r, func(ctx context.Context) (err error) { keys, err = a.h.PluginConfig(ctx, p, version); return }) {
 		return
 	}
 	if keys == nil {

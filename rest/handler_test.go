@@ -158,6 +158,21 @@ func TestEndpoints(t *testing.T) {
 		{name: "plugin config", method: "GET", path: "/connector-plugins/FakeSource/config", status: 200,
 			contains: `{"name":"topic","type":"STRING","required":true,"default_value":null,"importance":"HIGH","documentation":"Topic","group":"Fake","width":"NONE","display_name":"topic","dependents":[],"order":1}`},
 		{name: "plugin config unknown", method: "GET", path: "/connector-plugins/Nope/config", status: 404, contains: "Unknown plugin Nope."},
+		// KIP-891 (4.1): ?version= takes a Maven version spec; a plain
+		// version is exact. A malformed spec is answered before the plugin
+		// is even looked up; an unmet one is the herder's 400.
+		{name: "plugin config exact version", method: "GET", path: "/connector-plugins/FakeSource/config?version=1.2.3", status: 200, contains: `"name":"topic"`},
+		{name: "plugin config version range", method: "GET", path: "/connector-plugins/FakeSource/config?version=%5B1.0%2C2.0%29", status: 200, contains: `"name":"topic"`},
+		{name: "plugin config version union", method: "GET", path: "/connector-plugins/FakeSource/config?version=(,1.0%5D,%5B1.2,)", status: 200, contains: `"name":"topic"`},
+		{name: "plugin config latest", method: "GET", path: "/connector-plugins/FakeSource/config?version=latest", status: 200, contains: `"name":"topic"`},
+		{name: "plugin config empty version", method: "GET", path: "/connector-plugins/FakeSource/config?version=", status: 200, contains: `"name":"topic"`},
+		{name: "plugin config malformed version", method: "GET", path: "/connector-plugins/FakeSource/config?version=%5B1.0", status: 400,
+			want: map[string]any{"error_code": 400.0, "message": "Invalid version specification: [1.0 (range [1.0 has no closing ] or ); use an exact version such as 1.2.3 or a Maven version range such as [1.0,2.0))"}},
+		{name: "plugin config malformed version of unknown plugin", method: "GET", path: "/connector-plugins/Nope/config?version=(1.0)", status: 400, contains: "Invalid version specification: (1.0)"},
+		{name: "plugin config unmet version", method: "GET", path: "/connector-plugins/FakeSource/config?version=%5B2.0,)", status: 400,
+			want: map[string]any{"error_code": 400.0, "message": "no installed version of com.example.FakeSourceConnector satisfies [2.0,)"}},
+		{name: "plugin config unmet exact version", method: "GET", path: "/connector-plugins/FakeSource/config?version=1.2.4", status: 400, contains: "satisfies 1.2.4"},
+		{name: "plugin config unversioned plugin is undefined", method: "GET", path: "/connector-plugins/com.example.FakeConverter/config?version=undefined", status: 200},
 		{name: "validate", method: "PUT", path: "/connector-plugins/FakeSource/config/validate",
 			body: `{"connector.class":"com.example.FakeSourceConnector","batch.size":"0","secret":"s3cr3t"}`, status: 200,
 			contains: `"error_count":2`},

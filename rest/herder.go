@@ -6,6 +6,7 @@ package rest
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -122,8 +123,10 @@ type Herder interface {
 
 	// PluginConfig lists a plugin's config keys for GET
 	// /connector-plugins/{p}/config: for connectors their own keys first, then
-	// the common connector keys they do not declare themselves.
-	PluginConfig(ctx context.Context, plugin string) ([]ConfigKeyInfo, error)
+	// the common connector keys they do not declare themselves. version is
+	// the ?version= spec (KIP-891), "" for none; a spec the installed plugin
+	// does not satisfy is a 400, as in Kafka 4.1.
+	PluginConfig(ctx context.Context, plugin, version string) ([]ConfigKeyInfo, error)
 
 	// ValidateConfig runs a connector's full validation (ConfigDef,
 	// converters, transforms, predicates and the connector's own precheck).
@@ -205,6 +208,12 @@ func (e *Error) Error() string { return e.Message }
 func NotFound(msg string) error   { return &Error{Status: 404, Message: msg} }
 func Conflict(msg string) error   { return &Error{Status: 409, Message: msg} }
 func BadRequest(msg string) error { return &Error{Status: 400, Message: msg} }
+
+// InvalidVersionSpec is Kafka 4.1's 400 for a malformed ?version= spec,
+// with what is wrong with it.
+func InvalidVersionSpec(spec string, err error) error {
+	return BadRequest(fmt.Sprintf("Invalid version specification: %s (%v; use an exact version such as 1.2.3 or a Maven version range such as [1.0,2.0))", spec, err))
+}
 
 // StatusOf returns the HTTP status for err (500 when it carries none).
 func StatusOf(err error) int {

@@ -62,16 +62,26 @@ var baseConnectorDef = func() *connect.ConfigDef {
 	def(connect.ConfigKey{Name: ConnClass, Type: connect.ConfigString, Required: true, Importance: connect.High, Group: groupCommon, Width: connect.WidthLong,
 		DisplayName: "Connector class",
 		Doc:         "Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, or use \"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter"})
+	// Each plugin key is followed by its KIP-891 version key, in Kafka
+	// 4.1's order; "" (or "latest") means the installed version.
+	def(connect.ConfigKey{Name: ConnPluginVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Medium, Group: groupCommon, Width: connect.WidthMedium,
+		DisplayName: "Connector version", Doc: "Version of the connector."})
 	def(connect.ConfigKey{Name: ConnTasksMax, Type: connect.ConfigInt, Default: "1", Validator: connect.AtLeast(1), Importance: connect.High, Group: groupCommon, Width: connect.WidthShort,
 		DisplayName: "Tasks max", Doc: "Maximum number of tasks to use for this connector."})
 	def(connect.ConfigKey{Name: ConnTasksMaxEnforce, Type: connect.ConfigBoolean, Default: "true", Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
 		DisplayName: "Enforce tasks max", Doc: "(Deprecated) Whether to enforce that the tasks.max property is respected by the connector."})
 	def(connect.ConfigKey{Name: ConnKeyConverter, Type: connect.ConfigClass, Default: "", Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
 		DisplayName: "Key converter class", Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's key.converter."})
+	def(connect.ConfigKey{Name: ConnKeyConverterVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
+		DisplayName: "Key converter version", Doc: "Version of the key converter."})
 	def(connect.ConfigKey{Name: ConnValueConverter, Type: connect.ConfigClass, Default: "", Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
 		DisplayName: "Value converter class", Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's value.converter."})
+	def(connect.ConfigKey{Name: ConnValueConverterVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
+		DisplayName: "Value converter version", Doc: "Version of the value converter."})
 	def(connect.ConfigKey{Name: ConnHeaderConverter, Type: connect.ConfigClass, Default: "", Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
 		DisplayName: "Header converter class", Doc: "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. Defaults to the worker's header.converter."})
+	def(connect.ConfigKey{Name: ConnHeaderConverterVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Low, Group: groupCommon, Width: connect.WidthShort,
+		DisplayName: "Header converter version", Doc: "Version of the header converter."})
 	def(connect.ConfigKey{Name: ConnConfigActionReload, Type: connect.ConfigString, Default: "restart", Validator: connect.OneOfIgnoreCase("none", "restart"), Importance: connect.Low, Group: groupCommon, Width: connect.WidthMedium,
 		DisplayName: "Reload Action", Doc: "The action that Connect should take on the connector when changes in external configuration providers result in a change in the connector's configuration properties."})
 	def(connect.ConfigKey{Name: ConnTransforms, Type: connect.ConfigList, Default: "", Validator: uniqueAliases{}, Importance: connect.Low, Group: groupTransforms, Width: connect.WidthLong,
@@ -164,6 +174,9 @@ type ConnectorConfig struct {
 func ParseConnectorConfig(props map[string]string) (*ConnectorConfig, error) {
 	c, err := baseConnectorDef.Parse(props)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPluginVersions(props); err != nil {
 		return nil, err
 	}
 	cc := &ConnectorConfig{

@@ -55,7 +55,7 @@ func (w *Worker) OffsetStore() offsets.Store { return w.store }
 // ValidateConnector runs the full validation of a connector config
 // (PUT /connector-plugins/{p}/config/validate).
 func (w *Worker) ValidateConnector(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
-	v, err := validateConnectorConfig(ctx, config, w.cfg.OverridePolicy)
+	v, err := validateConnectorConfig(ctx, config, w.cfg.OverridePolicy, w.cfg.inheritedConverters())
 	if err != nil {
 		return rest.ConfigInfos{}, err
 	}
@@ -65,7 +65,7 @@ func (w *Worker) ValidateConnector(ctx context.Context, config map[string]string
 // CheckConnectorConfig validates a config about to be stored and returns
 // the 400 Kafka Connect answers when it has errors.
 func (w *Worker) CheckConnectorConfig(ctx context.Context, config map[string]string) error {
-	v, err := validateConnectorConfig(ctx, config, w.cfg.OverridePolicy)
+	v, err := validateConnectorConfig(ctx, config, w.cfg.OverridePolicy, w.cfg.inheritedConverters())
 	if err != nil {
 		return err
 	}
@@ -75,8 +75,10 @@ func (w *Worker) CheckConnectorConfig(ctx context.Context, config map[string]str
 	return nil
 }
 
-// PluginConfig answers GET /connector-plugins/{p}/config.
-func PluginConfig(plugin string) ([]rest.ConfigKeyInfo, error) { return pluginConfig(plugin) }
+// PluginConfig answers GET /connector-plugins/{p}/config?version=.
+func PluginConfig(plugin, version string) ([]rest.ConfigKeyInfo, error) {
+	return pluginConfig(plugin, version)
+}
 
 // Trace renders an error the way status traces show it.
 func Trace(err error) string { return trace(err) }

@@ -833,8 +833,8 @@ func (h *StandaloneHerder) callAlterer(e *connEntry, entries []offsets.Entry) (b
 	return managed, nil
 }
 
-func (h *StandaloneHerder) PluginConfig(ctx context.Context, plugin string) ([]rest.ConfigKeyInfo, error) {
-	return pluginConfig(plugin)
+func (h *StandaloneHerder) PluginConfig(ctx context.Context, plugin, version string) ([]rest.ConfigKeyInfo, error) {
+	return pluginConfig(plugin, version)
 }
 
 func (h *StandaloneHerder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/connect/pluginversion"
 	"github.com/sluicehq/sluice/rest"
 )
 
@@ -18,11 +19,11 @@ type validation struct {
 	errors []string
 }
 
-// enrichedDef returns the base def plus the keys of every transform,
-// predicate and topic creation group the config names, with problems found
-// while resolving their plugins keyed by config name.
-func enrichedDef(props map[string]string) (*connect.ConfigDef, map[string][]string) {
-	def := connect.NewConfigDef().Merge(baseConnectorDef)
+// enrichedDef returns the base def (versionedBaseDef) plus the keys of
+// every transform, predicate and topic creation group the config names,
+// with problems found while resolving their plugins keyed by config name.
+func enrichedDef(props map[string]string, conn connect.Plugin, inh inheritedConverters) (*connect.ConfigDef, map[string][]string) {
+	def := versionedBaseDef(props, conn, inh)
 	extra := map[string][]string{}
 	add := func(name, msg string) { extra[name] = append(extra[name], msg) }
 
@@ -38,9 +39,10 @@ func enrichedDef(props map[string]string) (*connect.ConfigDef, map[string][]stri
 		typeKey := prefix + "type"
 		def.Define(connect.ConfigKey{Name: typeKey, Type: connect.ConfigClass, Required: true, Importance: connect.High, Group: group, OrderInGroup: 0, Width: connect.WidthLong,
 			DisplayName: "Transformation type for " + alias, Doc: "Class for the '" + alias + "' transformation."})
-		def.Define(connect.ConfigKey{Name: prefix + "predicate", Type: connect.ConfigString, Default: "", Importance: connect.Medium, Group: group, OrderInGroup: 1, Width: connect.WidthLong,
+		versionKey := defineVersionKey(def, props, typeKey, "transformation", alias, group)
+		def.Define(connect.ConfigKey{Name: prefix + "predicate", Type: connect.ConfigString, Default: "", Importance: connect.Medium, Group: group, OrderInGroup: 2, Width: connect.WidthLong,
 			DisplayName: "Transformation predicate for " + alias, Doc: "The alias of a predicate used to determine whether to apply this transformation."})
-		def.Define(connect.ConfigKey{Name: prefix + "negate", Type: connect.ConfigBoolean, Default: "false", Importance: connect.Medium, Group: group, OrderInGroup: 2, Width: connect.WidthShort,
+		def.Define(connect.ConfigKey{Name: prefix + "negate", Type: connect.ConfigBoolean, Default: "false", Importance: connect.Medium, Group: group, OrderInGroup: 3, Width: connect.WidthShort,
 			DisplayName: "Negate the predicate for " + alias, Doc: "Whether the configured predicate should be negated."})
 		if p := strings.TrimSpace(props[prefix+"predicate"]); p != "" && !definedPred[p] {
 			add(prefix+"predicate", fmt.Sprintf("Invalid value %s for configuration %s: the predicate %q is not listed in %s", p, prefix+"predicate", p, ConnPredicates))
@@ -52,12 +54,21 @@ func enrichedDef(props map[string]string) (*connect.ConfigDef, map[string][]stri
 		if cls == "" {
 			continue // the required-key check reports it
 		}
-		t, _, err := connect.NewTransformation(cls)
+		t, tp, err := connect.NewTransformation(cls)
 		if err != nil {
 			add(typeKey, fmt.Sprintf("Invalid value %s for configuration %s: %v", cls, typeKey, err))
 			continue
 		}
-		embed(def, t.Config(), prefix, group, 3)
+		// As for connectors and converters, an unmet version is reported
+		// on both keys; the plugin's own keys, those of a version that is
+		// not installed, are left out.
+		if msg := unmetVersion(tp, versionKey, props[versionKey]); msg != "" {
+			add(typeKey, msg)
+			add(versionKey, msg)
+			t.Close()
+			continue
+		}
+		embed(def, t.Config(), prefix, group, 4)
 		t.Close()
 	}
 	for _, alias := range predAliases {
@@ -66,20 +77,42 @@ func enrichedDef(props map[string]string) (*connect.ConfigDef, map[string][]stri
 		typeKey := prefix + "type"
 		def.Define(connect.ConfigKey{Name: typeKey, Type: connect.ConfigClass, Required: true, Importance: connect.High, Group: group, Width: connect.WidthLong,
 			DisplayName: "Predicate type for " + alias, Doc: "Class for the '" + alias + "' predicate."})
+		versionKey := defineVersionKey(def, props, typeKey, "predicate", alias, group)
 		cls := strings.TrimSpace(props[typeKey])
 		if cls == "" {
 			continue
 		}
-		p, _, err := connect.NewPredicate(cls)
+		p, pp, err := connect.NewPredicate(cls)
 		if err != nil {
 			add(typeKey, fmt.Sprintf("Invalid value %s for configuration %s: %v", cls, typeKey, err))
 			continue
 		}
-		embed(def, p.Config(), prefix, group, 1)
+		if msg := unmetVersion(pp, versionKey, props[versionKey]); msg != "" {
+			add(typeKey, msg)
+			add(versionKey, msg)
+			p.Close()
+			continue
+		}
+		embed(def, p.Config(), prefix, group, 2)
 		p.Close()
 	}
 	enrichTopicCreation(def, props, add)
 	return def, extra
+}
+
+// defineVersionKey declares the KIP-891 version key of a transform or
+// predicate alias, right after its type key, defaulting to and recommending
+// the installed version of the plugin the type names.
+func defineVersionKey(def *connect.ConfigDef, props map[string]string, typeKey, kind, alias, group string) string {
+	name := versionKeyFor(typeKey)
+	k := connect.ConfigKey{Name: name, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.High, Group: group, OrderInGroup: 1, Width: connect.WidthLong,
+		DisplayName: strings.ToUpper(kind[:1]) + kind[1:] + " version for " + alias, Doc: "Version of the '" + alias + "' " + kind + "."}
+	if p, ok := pluginFor(typeKey, strings.TrimSpace(props[typeKey])); ok {
+		v := pluginversion.Of(p.Version)
+		k.Default, k.Recommended = v, []string{v}
+	}
+	def.Define(k)
+	return name
 }
 
 func enrichTopicCreation(def *connect.ConfigDef, props map[string]string, add func(name, msg string)) {
@@ -152,7 +185,8 @@ func uniq(items []string) []string {
 
 // validateConnectorConfig runs the whole validation of a source connector
 // config, as Kafka Connect's AbstractHerder.validateConnectorConfig does.
-func validateConnectorConfig(ctx context.Context, props map[string]string, policy string) (*validation, error) {
+// inh are the worker's converters, which a config naming none inherits.
+func validateConnectorConfig(ctx context.Context, props map[string]string, policy string, inh inheritedConverters) (*validation, error) {
 	class := strings.TrimSpace(props[ConnClass])
 	if class == "" {
 		return nil, rest.BadRequest("Connector config contains no connector type: set connector.class to the connector's class name or alias")
@@ -161,7 +195,25 @@ func validateConnectorConfig(ctx context.Context, props map[string]string, polic
 	if err != nil {
 		return nil, rest.BadRequest(fmt.Sprintf("Invalid value %s for configuration %s: %v", class, ConnClass, err))
 	}
-	def, extra := enrichedDef(props)
+	// Kafka 4.1 answers a malformed connector version with a 400, not a
+	// validation error: it needs the version to pick the connector at all.
+	if spec := props[ConnPluginVersion]; spec != "" {
+		if err := (versionSpec{}).Validate(ConnPluginVersion, spec); err != nil {
+			return nil, rest.BadRequest((&connect.ConfigError{Name: ConnPluginVersion, Value: spec, Message: err.Error()}).Error())
+		}
+	}
+	// With no connector of the required version there is nothing to ask
+	// for its keys or its precheck: like Kafka, validate the base keys and
+	// report the version on connector.class and connector.plugin.version.
+	versionErr := unmetVersion(plugin, ConnPluginVersion, props[ConnPluginVersion])
+	var def *connect.ConfigDef
+	var extra map[string][]string
+	if versionErr != "" {
+		def = versionedBaseDef(props, plugin, inh)
+		extra = map[string][]string{ConnClass: {versionErr}, ConnPluginVersion: {versionErr}}
+	} else {
+		def, extra = enrichedDef(props, plugin, inh)
+	}
 
 	var infos []rest.ConfigInfo
 	index := map[string]int{}
@@ -182,64 +234,40 @@ func validateConnectorConfig(ctx context.Context, props map[string]string, polic
 		}
 	}
 	appendValues(def, def.Validate(props))
+	if versionErr == "" {
+		validateConverters(props, extra, appendValues, func(key string) bool {
+			i, ok := index[key]
+			return ok && len(infos[i].Value.Errors) > 0
+		}, &groups)
 
-	// The converters named by the connector, with their own keys under
-	// their prefix.
-	for _, c := range []struct {
-		key    string
-		header bool
-	}{{ConnKeyConverter, false}, {ConnValueConverter, false}, {ConnHeaderConverter, true}} {
-		cls := strings.TrimSpace(props[c.key])
-		if cls == "" {
-			continue
-		}
-		var cdef *connect.ConfigDef
-		var inst any
-		if c.header {
-			inst, _, err = connect.NewHeaderConverter(cls)
-		} else {
-			inst, _, err = connect.NewConverter(cls)
-		}
-		if err != nil {
-			extra[c.key] = append(extra[c.key], fmt.Sprintf("Invalid value %s for configuration %s: %v", cls, c.key, err))
-			continue
-		}
-		if cf, ok := inst.(connect.Configurable); ok {
-			cdef = cf.Config().WithPrefix(c.key+".", "")
-		}
+		// The connector's own keys and precheck.
+		cdef := conn.Config()
 		if cdef != nil {
 			appendValues(cdef, cdef.Validate(props))
 			groups = appendNew(groups, cdef.Groups()...)
 		}
-	}
-
-	// The connector's own keys and precheck.
-	cdef := conn.Config()
-	if cdef != nil {
-		appendValues(cdef, cdef.Validate(props))
-		groups = appendNew(groups, cdef.Groups()...)
-	}
-	if v, ok := conn.(connect.ConfigValidator); ok {
-		for _, cv := range v.Validate(ctx, props) {
-			if i, ok := index[cv.Name]; ok {
-				infos[i].Value.Errors = appendNew(infos[i].Value.Errors, cv.Errors...)
-				if cv.RecommendedValues != nil {
-					infos[i].Value.RecommendedValues = cv.RecommendedValues
+		if v, ok := conn.(connect.ConfigValidator); ok {
+			for _, cv := range v.Validate(ctx, props) {
+				if i, ok := index[cv.Name]; ok {
+					infos[i].Value.Errors = appendNew(infos[i].Value.Errors, cv.Errors...)
+					if cv.RecommendedValues != nil {
+						infos[i].Value.RecommendedValues = cv.RecommendedValues
+					}
+					infos[i].Value.Visible = infos[i].Value.Visible && cv.Visible
+					continue
 				}
-				infos[i].Value.Visible = infos[i].Value.Visible && cv.Visible
+				appendValues(nil, []connect.ConfigValue{cv})
+			}
+		}
+
+		// Client overrides allowed by the worker's policy.
+		for _, k := range connect.SortedNames(props) {
+			if !strings.HasPrefix(k, ProducerOverridePrefix) && !strings.HasPrefix(k, AdminOverridePrefix) {
 				continue
 			}
-			appendValues(nil, []connect.ConfigValue{cv})
-		}
-	}
-
-	// Client overrides allowed by the worker's policy.
-	for _, k := range connect.SortedNames(props) {
-		if !strings.HasPrefix(k, ProducerOverridePrefix) && !strings.HasPrefix(k, AdminOverridePrefix) {
-			continue
-		}
-		if msg := overridePolicyError(policy, k); msg != "" {
-			extra[k] = append(extra[k], msg)
+			if msg := overridePolicyError(policy, k); msg != "" {
+				extra[k] = append(extra[k], msg)
+			}
 		}
 	}
 
@@ -263,8 +291,47 @@ func validateConnectorConfig(ctx context.Context, props map[string]string, polic
 			out.errors = append(out.errors, ci.Value.Name+": "+e)
 		}
 	}
-	_ = plugin
 	return out, nil
+}
+
+// validateConverters checks the converters the connector names, each at the
+// version its config requires, and validates their own keys under their
+// prefix. hasErrors tells whether a key already failed (a malformed version
+// spec), in which case, as in Kafka, the converter is not looked at further.
+func validateConverters(props map[string]string, extra map[string][]string, appendValues func(*connect.ConfigDef, []connect.ConfigValue), hasErrors func(string) bool, groups *[]string) {
+	for _, key := range []string{ConnKeyConverter, ConnValueConverter, ConnHeaderConverter} {
+		cls := strings.TrimSpace(props[key])
+		if cls == "" {
+			continue
+		}
+		var inst any
+		var p connect.Plugin
+		var err error
+		if key == ConnHeaderConverter {
+			inst, p, err = connect.NewHeaderConverter(cls)
+		} else {
+			inst, p, err = connect.NewConverter(cls)
+		}
+		if err != nil {
+			extra[key] = append(extra[key], fmt.Sprintf("Invalid value %s for configuration %s: %v", cls, key, err))
+			continue
+		}
+		versionKey := versionKeyFor(key)
+		if hasErrors(versionKey) {
+			continue
+		}
+		if msg := unmetVersion(p, versionKey, props[versionKey]); msg != "" {
+			extra[key] = append(extra[key], msg)
+			extra[versionKey] = append(extra[versionKey], msg)
+			continue
+		}
+		if cf, ok := inst.(connect.Configurable); ok {
+			if cdef := cf.Config().WithPrefix(key+".", ""); cdef != nil {
+				appendValues(cdef, cdef.Validate(props))
+				*groups = appendNew(*groups, cdef.Groups()...)
+			}
+		}
+	}
 }
 
 func valueInfo(v connect.ConfigValue, d *connect.ConfigDef) rest.ConfigValueInfo {
@@ -338,11 +405,20 @@ func invalidConfigError(v *validation, connectorType string) error {
 	return rest.BadRequest(b.String())
 }
 
-// pluginConfig answers GET /connector-plugins/{p}/config.
-func pluginConfig(name string) ([]rest.ConfigKeyInfo, error) {
+// pluginConfig answers GET /connector-plugins/{p}/config?version=: 404 for
+// an unknown plugin and, as in Kafka 4.1, 400 for a malformed version spec
+// or one the installed plugin does not satisfy.
+func pluginConfig(name, version string) ([]rest.ConfigKeyInfo, error) {
 	p, err := connect.Lookup(name, "")
 	if err != nil {
 		return nil, rest.NotFound(fmt.Sprintf("Unknown plugin %s.", name))
+	}
+	req, err := pluginversion.Parse(version)
+	if err != nil {
+		return nil, rest.InvalidVersionSpec(version, err)
+	}
+	if have := pluginversion.Of(p.Version); !req.Allows(have) {
+		return nil, rest.BadRequest(fmt.Sprintf("no installed version of %s satisfies %s; installed: %s (leave out version= or use a range that includes %s)", p.Class, req, have, have))
 	}
 	var def *connect.ConfigDef
 	if c, ok := p.New().(connect.Configurable); ok {
@@ -358,7 +434,7 @@ func pluginConfig(name string) ([]rest.ConfigKeyInfo, error) {
 		out = append(out, rest.KeyInfo(k))
 	}
 	if p.Type == connect.PluginSource || p.Type == connect.PluginSink {
-		for _, k := range baseConnectorDef.Keys() {
+		for _, k := range versionedBaseDef(nil, p, nil).Keys() {
 			if !seen[k.Name] {
 				out = append(out, rest.KeyInfo(k))
 			}
@@ -375,7 +451,7 @@ func (w *Worker) validate(ctx context.Context, raw map[string]string) (*validati
 	if err != nil {
 		return nil, rest.BadRequest(Redact(err.Error()))
 	}
-	v, err := validateConnectorConfig(ctx, resolved, w.cfg.OverridePolicy)
+	v, err := validateConnectorConfig(ctx, resolved, w.cfg.OverridePolicy, w.cfg.inheritedConverters())
 	if err != nil {
 		return nil, scrubError(err)
 	}

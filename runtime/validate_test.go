@@ -45,7 +45,7 @@ func TestValidateConnectorConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := validateConnectorConfig(context.Background(), tt.config, tt.policy)
+			v, err := validateConnectorConfig(context.Background(), tt.config, tt.policy, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +74,7 @@ func hasError(infos rest.ConfigInfos, key string) bool {
 }
 
 func TestValidateShape(t *testing.T) {
-	v, err := validateConnectorConfig(context.Background(), validConfig(map[string]string{"db.pw": "s3cret"}), PolicyAll)
+	v, err := validateConnectorConfig(context.Background(), validConfig(map[string]string{"db.pw": "s3cret"}), PolicyAll, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,16 +100,16 @@ func TestValidateShape(t *testing.T) {
 		t.Error("name is not required")
 	}
 
-	if _, err := validateConnectorConfig(context.Background(), map[string]string{"name": "x"}, PolicyAll); rest.StatusOf(err) != 400 {
+	if _, err := validateConnectorConfig(context.Background(), map[string]string{"name": "x"}, PolicyAll, nil); rest.StatusOf(err) != 400 {
 		t.Errorf("no connector.class: status %d (%v), want 400", rest.StatusOf(err), err)
 	}
-	if _, err := validateConnectorConfig(context.Background(), map[string]string{"connector.class": "Nope"}, PolicyAll); rest.StatusOf(err) != 400 || !strings.Contains(err.Error(), "Nope") {
+	if _, err := validateConnectorConfig(context.Background(), map[string]string{"connector.class": "Nope"}, PolicyAll, nil); rest.StatusOf(err) != 400 || !strings.Contains(err.Error(), "Nope") {
 		t.Errorf("unknown class: %v, want a 400 naming it", err)
 	}
 }
 
 func TestInvalidConfigMessage(t *testing.T) {
-	v, _ := validateConnectorConfig(context.Background(), validConfig(map[string]string{"tasks.max": "0"}), PolicyAll)
+	v, _ := validateConnectorConfig(context.Background(), validConfig(map[string]string{"tasks.max": "0"}), PolicyAll, nil)
 	err := invalidConfigError(v, testSourceClass)
 	want := "Connector configuration is invalid and contains the following 1 error(s):\ntasks.max: Invalid value 0 for configuration tasks.max: Value must be at least 1\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
 	if err.Error() != want || rest.StatusOf(err) != 400 {
@@ -118,14 +118,14 @@ func TestInvalidConfigMessage(t *testing.T) {
 }
 
 func TestPluginConfig(t *testing.T) {
-	keys, err := pluginConfig("CountingSource")
+	keys, err := pluginConfig("CountingSource", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if keys[0].Name != "topic" || len(keys) != len(countingDef.Keys())+len(baseConnectorDef.Keys()) {
 		t.Errorf("got %d keys starting with %s", len(keys), keys[0].Name)
 	}
-	if _, err := pluginConfig("Nope"); rest.StatusOf(err) != 404 || err.Error() != "Unknown plugin Nope." {
+	if _, err := pluginConfig("Nope", ""); rest.StatusOf(err) != 404 || err.Error() != "Unknown plugin Nope." {
 		t.Errorf("unknown plugin: %v", err)
 	}
 }

@@ -17,6 +17,9 @@ const (
 	WorkerKeyConverter              = "key.converter"
 	WorkerValueConverter            = "value.converter"
 	WorkerHeaderConverter           = "header.converter"
+	WorkerKeyConverterVersion       = "key.converter.plugin.version"
+	WorkerValueConverterVersion     = "value.converter.plugin.version"
+	WorkerHeaderConverterVersion    = "header.converter.plugin.version"
 	WorkerOffsetFile                = "offset.storage.file.filename"
 	WorkerOffsetFlushInterval       = "offset.flush.interval.ms"
 	WorkerOffsetFlushTimeout        = "offset.flush.timeout.ms"
@@ -68,10 +71,16 @@ var workerDef = func() *connect.ConfigDef {
 		Doc: "A list of host/port pairs used to establish the initial connection to the Kafka cluster."})
 	def(connect.ConfigKey{Name: WorkerKeyConverter, Type: connect.ConfigClass, Required: true, Importance: connect.High,
 		Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka."})
+	def(connect.ConfigKey{Name: WorkerKeyConverterVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Low,
+		Doc: "Version of the key.converter plugin (KIP-891): an exact version or a Maven version range; empty means the installed version."})
 	def(connect.ConfigKey{Name: WorkerValueConverter, Type: connect.ConfigClass, Required: true, Importance: connect.High,
 		Doc: "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka."})
+	def(connect.ConfigKey{Name: WorkerValueConverterVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Low,
+		Doc: "Version of the value.converter plugin (KIP-891): an exact version or a Maven version range; empty means the installed version."})
 	def(connect.ConfigKey{Name: WorkerHeaderConverter, Type: connect.ConfigClass, Default: DefaultSimpleHeaderConverter, Importance: connect.Low,
 		Doc: "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka."})
+	def(connect.ConfigKey{Name: WorkerHeaderConverterVersion, Type: connect.ConfigString, Default: "", Validator: versionSpec{}, Importance: connect.Low,
+		Doc: "Version of the header.converter plugin (KIP-891): an exact version or a Maven version range; empty means the installed version."})
 	def(connect.ConfigKey{Name: WorkerOffsetFile, Type: connect.ConfigString, Default: "", Importance: connect.High,
 		Doc: "File to store source connector offsets in (standalone mode)."})
 	def(connect.ConfigKey{Name: WorkerOffsetFlushInterval, Type: connect.ConfigLong, Default: defaultOffsetFlushIntervalMs, Validator: connect.AtLeast(1), Importance: connect.Low,
@@ -120,21 +129,25 @@ func WorkerConfigDef() *connect.ConfigDef { return workerDef }
 type WorkerConfig struct {
 	cfg *connect.Config
 
-	BootstrapServers      string
-	KeyConverter          string
-	ValueConverter        string
-	HeaderConverter       string
-	OffsetFile            string
-	OffsetFlushInterval   time.Duration
-	OffsetFlushTimeout    time.Duration
-	TaskShutdownTimeout   time.Duration
-	Listeners             []string
-	OverridePolicy        string
-	TopicCreationEnable   bool
-	TopicTrackingEnable   bool
-	TopicTrackingAllowRst bool
-	ClientID              string
-	GroupID               string
+	BootstrapServers string
+	KeyConverter     string
+	ValueConverter   string
+	HeaderConverter  string
+	// The worker's version requirements for its converters ("" for none).
+	KeyConverterVersion    string
+	ValueConverterVersion  string
+	HeaderConverterVersion string
+	OffsetFile             string
+	OffsetFlushInterval    time.Duration
+	OffsetFlushTimeout     time.Duration
+	TaskShutdownTimeout    time.Duration
+	Listeners              []string
+	OverridePolicy         string
+	TopicCreationEnable    bool
+	TopicTrackingEnable    bool
+	TopicTrackingAllowRst  bool
+	ClientID               string
+	GroupID                string
 	// Providers resolve ${provider:path:key} variables.
 	Providers *ConfigProviders
 }
@@ -162,23 +175,35 @@ func ParseWorkerConfig(props map[string]string) (*WorkerConfig, error) {
 		return nil, fmt.Errorf("worker config: %w", err)
 	}
 	w := &WorkerConfig{
-		cfg:                   c,
-		BootstrapServers:      strings.Join(c.List(WorkerBootstrapServers), ","),
-		KeyConverter:          c.String(WorkerKeyConverter),
-		ValueConverter:        c.String(WorkerValueConverter),
-		HeaderConverter:       c.String(WorkerHeaderConverter),
-		OffsetFile:            c.String(WorkerOffsetFile),
-		OffsetFlushInterval:   time.Duration(c.Long(WorkerOffsetFlushInterval)) * time.Millisecond,
-		OffsetFlushTimeout:    time.Duration(c.Long(WorkerOffsetFlushTimeout)) * time.Millisecond,
-		TaskShutdownTimeout:   time.Duration(c.Long(WorkerTaskShutdownTimeout)) * time.Millisecond,
-		Listeners:             c.List(WorkerListeners),
-		OverridePolicy:        c.String(WorkerOverridePolicy),
-		TopicCreationEnable:   c.Bool(WorkerTopicCreationEnable),
-		TopicTrackingEnable:   c.Bool(WorkerTopicTrackingEnable),
-		TopicTrackingAllowRst: c.Bool(WorkerTopicTrackingAllowReset),
-		ClientID:              c.String(WorkerClientID),
-		GroupID:               c.String(WorkerGroupID),
-		Providers:             providers,
+		cfg:                    c,
+		BootstrapServers:       strings.Join(c.List(WorkerBootstrapServers), ","),
+		KeyConverter:           c.String(WorkerKeyConverter),
+		ValueConverter:         c.String(WorkerValueConverter),
+		HeaderConverter:        c.String(WorkerHeaderConverter),
+		KeyConverterVersion:    c.String(WorkerKeyConverterVersion),
+		ValueConverterVersion:  c.String(WorkerValueConverterVersion),
+		HeaderConverterVersion: c.String(WorkerHeaderConverterVersion),
+		OffsetFile:             c.String(WorkerOffsetFile),
+		OffsetFlushInterval:    time.Duration(c.Long(WorkerOffsetFlushInterval)) * time.Millisecond,
+		OffsetFlushTimeout:     time.Duration(c.Long(WorkerOffsetFlushTimeout)) * time.Millisecond,
+		TaskShutdownTimeout:    time.Duration(c.Long(WorkerTaskShutdownTimeout)) * time.Millisecond,
+		Listeners:              c.List(WorkerListeners),
+		OverridePolicy:         c.String(WorkerOverridePolicy),
+		TopicCreationEnable:    c.Bool(WorkerTopicCreationEnable),
+		TopicTrackingEnable:    c.Bool(WorkerTopicTrackingEnable),
+		TopicTrackingAllowRst:  c.Bool(WorkerTopicTrackingAllowReset),
+		ClientID:               c.String(WorkerClientID),
+		GroupID:                c.String(WorkerGroupID),
+		Providers:              providers,
+	}
+	inh := w.inheritedConverters()
+	for _, key := range []string{ConnKeyConverter, ConnValueConverter, ConnHeaderConverter} {
+		conv := inh[key]
+		if p, ok := pluginFor(key, conv.class); ok {
+			if msg := unmetVersion(p, key+"."+pluginVersionSuffix, conv.version); msg != "" {
+				return nil, fmt.Errorf("worker config: %s.%s: %s", key, pluginVersionSuffix, msg)
+			}
+		}
 	}
 	if len(w.BootstrapServers) == 0 {
 		return nil, fmt.Errorf("worker config: %s is empty; set it to the Kafka brokers, e.g. localhost:9092", WorkerBootstrapServers)

@@ -149,7 +149,7 @@ func (h *scriptedHerder) AlterConnectorOffsets(context.Context, string, []rest.C
 func (h *scriptedHerder) ResetConnectorOffsets(context.Context, string) (string, error) {
 	return "", nil
 }
-func (h *scriptedHerder) PluginConfig(_ context.Context, p string) ([]rest.ConfigKeyInfo, error) {
+func (h *scriptedHerder) PluginConfig(_ context.Context, p, _ string) ([]rest.ConfigKeyInfo, error) {
 	return nil, rest.NotFound("Unknown plugin " + p + ".")
 }
 

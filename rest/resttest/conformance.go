@@ -88,7 +88,13 @@ func LoadSpec(t testing.TB) *openapi3.T {
 //     "type: object". The values may be any JSON primitive or null.
 //   - PATCH /connectors/{c}/config takes null values, which remove keys
 //     (KIP-477), where the spec reuses PUT's Map<String, String>.
+//
+// It also adds what 4.x added and the 3.9 file cannot know: 4.1's
+// ?version= on GET /connector-plugins/{p}/config (KIP-891).
 func patchSpec(doc *openapi3.T) {
+	defs := doc.Paths.Value("/connector-plugins/{pluginName}/config").Get
+	defs.Parameters = append(defs.Parameters, &openapi3.ParameterRef{Value: openapi3.NewQueryParameter("version").WithSchema(openapi3.NewStringSchema())})
+
 	patch := doc.Paths.Value("/connectors/{connector}/config").Patch
 	body := patch.RequestBody.Value.Content.Get("application/json")
 	bs := *body.Schema.Value

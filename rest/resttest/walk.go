@@ -86,6 +86,7 @@ func Walk(t testing.TB, c *Client, w WalkConfig) {
 	c.Expect(200, "GET", "/connector-plugins", nil)
 	c.Expect(200, "GET", "/connector-plugins?connectorsOnly=false", nil)
 	c.Expect(200, "GET", pp+"/config", nil)
+	c.Expect(200, "GET", pp+"/config?version=latest", nil)
 	var infos struct {
 		ErrorCount int `json:"error_count"`
 	}

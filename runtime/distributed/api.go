@@ -437,8 +437,8 @@ func callAlterer(name string, cfg map[string]string, entries []offsets.Entry) (b
 	return managed, nil
 }
 
-func (h *Herder) PluginConfig(ctx context.Context, plugin string) ([]rest.ConfigKeyInfo, error) {
-	return runtime.PluginConfig(plugin)
+func (h *Herder) PluginConfig(ctx context.Context, plugin, version string) ([]rest.ConfigKeyInfo, error) {
+	return runtime.PluginConfig(plugin, version)
 }
 
 func (h *Herder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
