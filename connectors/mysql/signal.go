@@ -52,6 +52,10 @@ const (
 type SignalOptions struct {
 	Table     TableID // zero when signals are off
 	ChunkSize int     // rows per chunk of a signalled snapshot
+	// Unread are Debezium channels the config enables that Sluice does
+	// not read (kafka, jmx, file): accepted, so a Debezium config runs
+	// unchanged, and named in a warning at start.
+	Unread []string
 }
 
 // Enabled reports whether the connector reads signals.
@@ -61,7 +65,7 @@ func defineSignalKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySignalDataCollection, Type: connect.ConfigString, Default: "", Group: groupEvents,
 		Doc: "The signal table, as <database>.<table>, with Debezium's columns id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) (in that order). Inserting a row asks the connector to execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot or log; empty turns signals off."})
 	def(connect.ConfigKey{Name: KeySignalEnabledChannels, Type: connect.ConfigList, Default: "source", Group: groupEvents,
-		Doc: "Where signals are read from. Sluice reads the source channel (the signal table in the binlog); without it the signal table is an ordinary table."})
+		Doc: "Where signals are read from. Sluice reads the source channel (the signal table in the binlog); without it the signal table is an ordinary table. Debezium's kafka, jmx and file channels are accepted and not read (a warning at start says so): send those signals through the signal table."})
 	def(connect.ConfigKey{Name: KeyIncrementalSnapshotChunkSize, Type: connect.ConfigInt, Default: "1024", Group: groupTuning, Validator: connect.Between(1, 10_000_000),
 		Doc: "Rows per chunk of a snapshot started by an execute-snapshot signal: each chunk is one short consistent read handed over at its own binlog point."})
 }
@@ -78,8 +82,7 @@ func parseSignalOptions(c interface {
 		case "source":
 			source = true
 		case "kafka", "jmx", "file", "in-process":
-			return o, &connect.ConfigError{Name: KeySignalEnabledChannels, Value: strings.Join(c.List(KeySignalEnabledChannels), ","),
-				Message: fmt.Sprintf("channel %q is not offered by Sluice, which reads signals from the signal table (%s) only; keep just source", ch, KeySignalDataCollection)}
+			o.Unread = append(o.Unread, strings.ToLower(strings.TrimSpace(ch)))
 		default:
 			return o, &connect.ConfigError{Name: KeySignalEnabledChannels, Value: strings.Join(c.List(KeySignalEnabledChannels), ","),
 				Message: fmt.Sprintf("unknown channel %q; use source", ch)}

@@ -35,6 +35,10 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err != nil {
 		return err
 	}
+	if len(opts.Signal.Unread) > 0 {
+		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table only; insert them into "+KeySignalDataCollection+" instead",
+			"channels", opts.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", opts.Signal.Table.String())
+	}
 	d, err := newDialer(opts)
 	if err != nil {
 		return err
