@@ -151,7 +151,10 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 	// A crash repeats what was polled after the last commit: no per-key
 	// order check, only the fold.
 	fold := newSnapFold(t, false)
-	props := signalProps(m, "snapshot.max.rows.per.second", "10000", "incremental.snapshot.chunk.size", "4096",
+	// Small chunks and queue: what a pause or stop lets through (the
+	// chunks read ahead and the queued records) stays far below b's size.
+	props := signalProps(m, "snapshot.max.rows.per.second", "10000", "incremental.snapshot.chunk.size", "2048",
+		"max.queue.size", "2048", "max.batch.size", "512",
 		// Captured, as Debezium wants it: the record of each signal row
 		// carries the offset after the signal, so a stop-snapshot is
 		// committed even when nothing else changes.
@@ -231,14 +234,24 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 			}
 		}
 	}
-	pollFor(2 * time.Second)
-	paused := again
-	pollFor(1500 * time.Millisecond)
-	if again != paused {
-		t.Fatalf("pause-snapshot: %d more records of b arrived while paused", again-paused)
+	const slack = 3*2048 + 2048 // chunks read ahead or being read, and the queue
+	pausedAt := again
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		before := again
+		pollFor(1500 * time.Millisecond)
+		if again == before {
+			break // quiet: paused
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pause-snapshot: records of b kept coming (%d since the signal)", again-pausedAt)
+		}
 	}
+	if again-pausedAt > slack {
+		t.Fatalf("pause-snapshot: %d records of b arrived after it, more than the %d read ahead", again-pausedAt, slack)
+	}
+	paused := again
 	sendSignal(t, m, "resume-b2", "resume-snapshot", "")
-	pollUntil(t, task2, crashed, countB, func() bool { return again >= paused+4096 }, 0, 30*time.Second)
+	pollUntil(t, task2, crashed, countB, func() bool { return again >= paused+2048 }, 0, 30*time.Second)
 	t.Logf("paused at %d records of b, resumed to %d", paused, again)
 	sendSignal(t, m, "stop-b2", "stop-snapshot", `{"type": "incremental"}`)
 	stoppedAt := again
@@ -246,7 +259,7 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 	pollUntil(t, task2, crashed, countB, func() bool { return true }, 2*time.Second, 60*time.Second)
 	// What was read before the stop signal's place in the binlog may still
 	// arrive: at most the chunks read ahead.
-	if again-stoppedAt > 3*4096 || again >= bRows*9/10 {
+	if again-stoppedAt > slack || again >= bRows*9/10 {
 		t.Fatalf("stop-snapshot did not stop b's snapshot: %d records before the signal, %d in all", stoppedAt, again)
 	}
 	fold.equalsTable(m, "srv.s.a", "s.a")
