@@ -140,7 +140,8 @@ func TestMySQLSignalExecuteSnapshot(t *testing.T) {
 // The restart from the last committed offset reads b on after the
 // committed chunk (not from its first row), then c; a later snapshot of b
 // is paused (nothing more of b arrives), resumed, and stopped half-way by
-// stop-snapshot, after which the offsets stop saying a snapshot is pending. The topics fold to SELECT * throughout.
+// a stop-snapshot naming b, after which a, queued behind it, is read and
+// the offsets stop saying a snapshot is pending. The topics fold to SELECT * throughout.
 func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
@@ -216,10 +217,16 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 	}, func() bool { return again >= 5_000 }, 0, 60*time.Second)
 	// Paused: once the chunks read ahead are out, no more of b arrives.
 	sendSignal(t, m, "pause-b2", "pause-snapshot", "")
+	incA := 0
 	countB := func(r *connect.SourceRecord) {
 		fold.apply(r)
-		if d, ok := adhocDescribe(r); ok && d.topic == "srv.s.b" && d.op == connect.OpRead {
-			again++
+		if d, ok := adhocDescribe(r); ok && d.op == connect.OpRead {
+			switch d.topic {
+			case "srv.s.b":
+				again++
+			case "srv.s.a":
+				incA++
+			}
 		}
 	}
 	pollFor := func(d time.Duration) {
@@ -253,10 +260,12 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 	sendSignal(t, m, "resume-b2", "resume-snapshot", "")
 	pollUntil(t, task2, crashed, countB, func() bool { return again >= paused+2048 }, 0, 30*time.Second)
 	t.Logf("paused at %d records of b, resumed to %d", paused, again)
-	sendSignal(t, m, "stop-b2", "stop-snapshot", `{"type": "incremental"}`)
+	// a queued behind b; the stop names b alone, so a is read next.
+	sendSignal(t, m, "snap-a2", "execute-snapshot", `{"data-collections": ["s\\.a"]}`)
+	sendSignal(t, m, "stop-b2", "stop-snapshot", `{"data-collections": ["s\\.b"], "type": "incremental"}`)
 	stoppedAt := again
 	w.finish(t)
-	pollUntil(t, task2, crashed, countB, func() bool { return true }, 2*time.Second, 60*time.Second)
+	pollUntil(t, task2, crashed, countB, func() bool { return incA >= 150 }, 2*time.Second, 60*time.Second)
 	// What was read before the stop signal's place in the binlog may still
 	// arrive: at most the chunks read ahead.
 	if again-stoppedAt > slack || again >= bRows*9/10 {

@@ -222,8 +222,7 @@ func (s *stream) signal(ctx context.Context, id, typ, data string) error {
 	case signalExecuteSnapshot:
 		return s.signalSnapshot(ctx, id, d)
 	case signalStopSnapshot:
-		s.signalStop(id, d)
-		return nil
+		return s.signalStop(ctx, id, d)
 	case signalPauseSnapshot, signalResumeSnapshot:
 		a := s.adhoc
 		if a == nil || !a.signalled {
@@ -390,7 +389,7 @@ func (s *stream) startQueued(ctx context.Context, prev *snapshotState) error {
 
 // signalStop stops the signalled snapshot (or only its queued tables the
 // signal names).
-func (s *stream) signalStop(id string, d signalData) {
+func (s *stream) signalStop(ctx context.Context, id string, d signalData) error {
 	a := s.adhoc
 	if len(d.DataCollections) > 0 {
 		var keep []string
@@ -421,7 +420,7 @@ func (s *stream) signalStop(id string, d signalData) {
 			if !running {
 				s.log.Info("signal: stop-snapshot names only some of the running snapshot's tables; it goes on, the named queued tables are dropped", "id", id, "queued", s.signals.tables)
 				s.adhocStamp()
-				return
+				return nil
 			}
 		}
 	} else {
@@ -431,14 +430,15 @@ func (s *stream) signalStop(id string, d signalData) {
 	if a == nil || !a.signalled {
 		s.log.Info("signal: stop-snapshot: no signalled snapshot is running", "id", id, "queued", s.signals.tables)
 		s.adhocRefresh()
-		return
+		return nil
 	}
 	s.endAdhoc()
 	a.sn.running.Store(false)
 	s.adhoc = nil
 	s.liveSnap.Store(nil)
 	s.log.Info("signal: snapshot stopped", "id", id, "rows", a.rows, "queued", s.signals.tables)
-	s.adhocRefresh()
+	// Queued tables the signal did not name are read next.
+	return s.startQueued(ctx, nil)
 }
 
 // syncQueue puts the queue into the running snapshot's progress, which
