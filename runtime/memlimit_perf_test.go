@@ -25,3 +25,21 @@ func TestApplyDefaultMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyDefaultGCPercent(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	if got := ApplyDefaultGCPercent(); got != DefaultGCPercent {
+		t.Fatalf("GOGC unset: percent %d, want %d", got, DefaultGCPercent)
+	}
+	if got := debug.SetGCPercent(DefaultGCPercent); got != DefaultGCPercent {
+		t.Fatalf("the runtime's percent is %d, want %d", got, DefaultGCPercent)
+	}
+	// GOGC is read by the runtime at start: when it is set, what the
+	// process runs with is left alone.
+	debug.SetGCPercent(150)
+	t.Setenv("GOGC", "150")
+	if got := ApplyDefaultGCPercent(); got != 150 {
+		t.Fatalf("GOGC=150: percent %d, want 150", got)
+	}
+}

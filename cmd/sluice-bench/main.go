@@ -84,8 +84,10 @@ func main() {
 		return
 	}
 	// The pipeline runs in this process: give it the memory limit the
-	// sluice worker sets for itself (runtime/memlimit_perf.go).
+	// and collector settings the sluice worker sets for itself
+	// (runtime/memlimit_perf.go).
 	sluiceruntime.ApplyDefaultMemoryLimit()
+	sluiceruntime.ApplyDefaultGCPercent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx); err != nil {

@@ -368,7 +368,7 @@ func (r *report) markdown() string {
 	w("- **Catch-up** is bounded by the slower of two independent limits on this machine: reading and decoding the binlog (parse-only) and producing records of the same sizes with the same producer settings (produce-only: librdkafka, acks=all, max.in.flight=1, no idempotence, 32 MiB buffer — Kafka Connect's forced source-producer settings). Both limits share the 2 cores with the pipeline's own work (envelope building, conversion), MariaDB's binlog dump thread and the broker, so a ratio of 1.0 is not reachable; the gap to it is Sluice's per-row cost.\n")
 	w("- **Snapshot** is bounded by how fast MariaDB streams `SELECT *` to the same driver (raw SELECT).\n")
 	w("- **Latency** adds up: binlog group commit and the dump thread's wake-up, the connector's poll loop, librdkafka's linger (queue.buffering.max.ms=5 by default) and one broker round trip with acks=all. The writer shares the cores with the pipeline.\n")
-	w("- **Memory** is the connector's queue (max.queue.size=8192 records and max.queue.size.in.bytes=16 MiB), go-mysql's read-ahead (128 decoded events), the runtime's in-flight bound (8,192 records) and librdkafka's buffer (buffer.memory 32 MiB, outside Go's heap), plus Go's heap headroom (GOGC=100 under the worker's 128 MiB soft limit, runtime.ApplyDefaultMemoryLimit).\n")
+	w("- **Memory** is the connector's queue (max.queue.size=8192 records and max.queue.size.in.bytes=16 MiB), go-mysql's read-ahead (128 decoded events), the runtime's in-flight bound (8,192 records) and librdkafka's buffer (buffer.memory 32 MiB, outside Go's heap), plus Go's heap headroom (GOGC=200 under the worker's 128 MiB soft limit, runtime/memlimit_perf.go).\n")
 	return b.String()
 }
 

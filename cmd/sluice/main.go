@@ -17,5 +17,6 @@ import (
 func main() {
 	runtime.ApplyDefaultMallocArenas() // 2 glibc arenas unless MALLOC_ARENA_MAX is set (re-executes)
 	runtime.ApplyDefaultMemoryLimit()  // 128 MiB unless GOMEMLIMIT is set
+	runtime.ApplyDefaultGCPercent()    // GOGC=200 unless GOGC is set
 	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

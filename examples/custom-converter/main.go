@@ -20,5 +20,6 @@ func main() {
 	// The memory defaults of the stock sluice binary (cmd/sluice).
 	runtime.ApplyDefaultMallocArenas()
 	runtime.ApplyDefaultMemoryLimit()
+	runtime.ApplyDefaultGCPercent()
 	os.Exit(app.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
