@@ -69,3 +69,45 @@ func TestRecordSizeGrowsWithData(t *testing.T) {
 		t.Fatalf("recordSize small %d, big %d: want the 60,000 data bytes counted", a, b)
 	}
 }
+
+// rowRecordSize stands in for recordSize on the row path: it must stay
+// close to the walk's figure and count the data the same way.
+func TestRowRecordSizeMatchesRecordSize(t *testing.T) {
+	ts := routeTestSchema(t, routerFor(t))
+	src := (&sourceInfo{prefix: "srv", db: "Shop", table: "Orders", file: "binlog.000001", pos: 4}).build(SourceSchema(""))
+	record := func(before, after []any) (*connect.SourceRecord, int64, int) {
+		keyImg, images := after, 1
+		if after == nil {
+			keyImg = before
+		} else if before != nil {
+			images = 2
+		}
+		blk, key, err := ts.newChangeBlock(before, after, keyImg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk.vals[2], blk.vals[4] = src, boxedOp(connect.OpUpdate)
+		r := &blk.rec
+		*r = connect.SourceRecord{Value: connect.InitStructs(&blk.env, ts.envelope, blk.vals[:]), Key: key, KeySchema: ts.keySchema}
+		return r, changeSize(ts, before, after), images
+	}
+	for _, c := range []struct {
+		name          string
+		before, after []any
+	}{
+		{"insert", nil, []any{int32(1), "eu", "alice"}},
+		{"update", []any{int32(1), "eu", "alice"}, []any{int32(1), "eu", string(make([]byte, 5000))}},
+		{"delete", []any{int32(1), "eu", nil}, nil},
+	} {
+		r, size, images := record(c.before, c.after)
+		walk, est := recordSize(r), rowRecordSize(ts, images, size)
+		if est < walk*3/4 || est > walk*3/2 {
+			t.Errorf("%s: rowRecordSize %d, recordSize %d: want within -25%%/+50%%", c.name, est, walk)
+		}
+	}
+	small, smallSize, _ := record(nil, []any{int32(1), "eu", "a"})
+	big, bigSize, _ := record(nil, []any{int32(1), "eu", string(make([]byte, 10001))})
+	if d, want := rowRecordSize(ts, 1, bigSize)-rowRecordSize(ts, 1, smallSize), recordSize(big)-recordSize(small); d != want {
+		t.Errorf("10,000 more bytes of text: rowRecordSize grew %d, recordSize %d", d, want)
+	}
+}

@@ -1000,6 +1000,16 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			return err
 		}
 		s.dts.count(rt, rowOp, size)
+		if len(pending) == 1 && pending[0] != nil {
+			images := 1
+			if before != nil && after != nil {
+				images = 2
+			}
+			if err := s.enqueueSized(ctx, pending[0], rowRecordSize(ts, images, size)); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, r := range pending {
 			if r == nil {
 				continue
@@ -1098,10 +1108,18 @@ func (s *stream) emit(ctx context.Context, r *connect.SourceRecord) error {
 
 // enqueue puts a record in the poll queue, waiting for room.
 func (s *stream) enqueue(ctx context.Context, r *connect.SourceRecord) error {
+	return s.enqueueSized(ctx, r, -1)
+}
+
+// enqueueSized is enqueue of a record whose recordSize is known (-1:
+// not known).
+func (s *stream) enqueueSized(ctx context.Context, r *connect.SourceRecord, size int64) error {
 	if err := s.gate.wait(ctx, func() int { return len(s.queue) }); err != nil {
 		return err
 	}
-	size := recordSize(r)
+	if size < 0 {
+		size = recordSize(r)
+	}
 	s.gate.add(size)
 	select {
 	case s.queue <- queued{rec: r, size: size}:
