@@ -370,7 +370,9 @@ func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
 		)`,
 		// A string key in a non-UTF-8 character set, chunked by the key.
 		"CREATE TABLE shop.names (name VARCHAR(20) CHARACTER SET latin1 PRIMARY KEY, n INT)",
-		"CREATE TABLE shop.nokey (a INT, b VARCHAR(10))")
+		"CREATE TABLE shop.nokey (a INT, b VARCHAR(10))",
+		// A temporal key, selected as text and chunked through its index.
+		"CREATE TABLE shop.events (at DATETIME(3) NOT NULL, seq TIME NOT NULL, n INT, PRIMARY KEY (at, seq))")
 	props := myStreamProps(m, "table.include.list", "shop\\..*")
 	offsets := &myOffsets{}
 	stream := myStartTask(t, props, offsets)
@@ -391,9 +393,11 @@ func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
 		(3, 127, 0.000000000000000000000000000001, -3.4e38, 1.7976931348623157e308, b'0', 1901, '1000-01-01', '838:59:59.999999', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '', x'00000000', 'large', '', '[]')`,
 		"INSERT INTO shop.names VALUES ('àbc', 1), ('Zoë', 2), ('abd', 3), ('ÿ', 4), ('a', 5)",
 		"INSERT INTO shop.nokey VALUES (1, 'x'), (NULL, NULL)",
+		`INSERT INTO shop.events VALUES ('2024-01-02 03:04:05.100', '10:00:00', 1), ('2024-01-02 03:04:05.100', '-01:00:00', 2),
+		('2024-01-02 03:04:05', '00:00:00', 3), ('1999-12-31 23:59:59.999', '00:00:00', 4), ('2024-01-02 03:04:05.099', '838:59:59', 5)`,
 	}
 	myExec(t, m, inserts...)
-	streamed := myPollN(t, stream, offsets, 3+5+2)
+	streamed := myPollN(t, stream, offsets, 3+5+2+5)
 	_ = stream.Stop()
 
 	snap := myStartTask(t, myStreamProps(m, "table.include.list", "shop\\..*", "snapshot.mode", "initial_only",
@@ -427,8 +431,8 @@ func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
 			t.Fatalf("%s: key %v (%v) differs from the stream's %v (%v)", r.Topic, r.Key, r.KeySchema, s.Key, s.KeySchema)
 		}
 	}
-	// Three tables: first, first_in_data_collection ×2, last_in_data_collection ×2, last.
-	if markers["first"] != 1 || markers["last"] != 1 || markers["first_in_data_collection"] != 2 || markers["last_in_data_collection"] != 2 {
+	// Four tables: first, first_in_data_collection ×3, last_in_data_collection ×3, last.
+	if markers["first"] != 1 || markers["last"] != 1 || markers["first_in_data_collection"] != 3 || markers["last_in_data_collection"] != 3 {
 		t.Fatalf("source.snapshot markers %v", markers)
 	}
 }

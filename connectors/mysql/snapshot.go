@@ -943,6 +943,9 @@ func (t *snapTable) chunkQueries(limit int) (first, next string) {
 	names := make([]string, len(t.keyCols))
 	for i, k := range t.keyCols {
 		names[i] = t.cols[k].expr
+		if o := t.cols[k].order; o != "" {
+			names[i] = o
+		}
 	}
 	order := " ORDER BY " + strings.Join(names, ", ") + " LIMIT " + strconv.Itoa(limit)
 	// (a, b) > (x, y) spelt out, which every server turns into an index
