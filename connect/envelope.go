@@ -144,13 +144,4 @@ const (
 
 // IsEnvelope reports whether a value schema looks like the canonical change
 // event (a struct with op, source, before and after).
-func IsEnvelope(s *Schema) bool {
-	if s == nil || s.Type != TypeStruct {
-		return false
-	}
-	_, a := s.Field(FieldOp)
-	_, b := s.Field(FieldSource)
-	_, c := s.Field(FieldAfter)
-	_, d := s.Field(FieldBefore)
-	return a && b && c && d
-}
+func IsEnvelope(s *Schema) bool { return s != nil && s.envelope }

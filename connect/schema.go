@@ -67,6 +67,7 @@ type Schema struct {
 
 	fields     []Field
 	fieldIndex map[string]int
+	envelope   bool // IsEnvelope, decided once at Build: it is asked per record
 	keySchema  *Schema
 	valSchema  *Schema
 }
@@ -254,6 +255,14 @@ func (b *SchemaBuilder) Build() (*Schema, error) {
 		for i, f := range s.fields {
 			s.fieldIndex[f.Name] = i
 		}
+	}
+	s.envelope = false
+	if s.Type == TypeStruct {
+		_, a := s.fieldIndex[FieldOp]
+		_, b := s.fieldIndex[FieldSource]
+		_, c := s.fieldIndex[FieldAfter]
+		_, d := s.fieldIndex[FieldBefore]
+		s.envelope = a && b && c && d
 	}
 	out := &s
 	if s.Default != nil {

@@ -82,6 +82,18 @@ func rowRecordSize(ts *tableSchema, images int, changeSize int64) int64 {
 	return n + changeSize
 }
 
+// nameBytes is what changeSize adds per image for the column names.
+func (ts *tableSchema) nameBytes() int64 {
+	var n int64
+	for _, cc := range ts.convs {
+		n += int64(len(cc.name)) + 4
+	}
+	return n
+}
+
+// sizedEmit queues a record whose recordSize is known (-1: not known).
+type sizedEmit func(ctx context.Context, r *connect.SourceRecord, size int64) error
+
 func valueSize(v any) int64 {
 	switch x := v.(type) {
 	case nil:

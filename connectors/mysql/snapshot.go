@@ -657,7 +657,7 @@ type snapBatch struct {
 
 // run reads every table and queues the records through emit; it returns
 // when the snapshot is complete (or errSnapshotOnly for initial_only).
-func (sn *snapshotter) run(ctx context.Context, emit func(context.Context, *connect.SourceRecord) error, streamAfter bool) error {
+func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer sn.closeConns()
@@ -1322,17 +1322,18 @@ func (k *keyVal) encode() string {
 // snapshot markers. It holds back one record, so that the snapshot's last
 // record can be marked "last" and carry the final offset.
 type snapEmitter struct {
-	sn    *snapshotter
-	emit  func(context.Context, *connect.SourceRecord) error
-	first bool
-	held  *connect.SourceRecord
-	rows  int64
+	sn       *snapshotter
+	emit     sizedEmit
+	first    bool
+	held     *connect.SourceRecord
+	heldSize int64
+	rows     int64
 	// queued is the sum of state.Rows; estimate the sum of the tables'
 	// contributions: the snapshot's progress summary in each offset.
 	queued, estimate int64
 }
 
-func newSnapEmitter(sn *snapshotter, emit func(context.Context, *connect.SourceRecord) error, tables []*snapTable) *snapEmitter {
+func newSnapEmitter(sn *snapshotter, emit sizedEmit, tables []*snapTable) *snapEmitter {
 	em := &snapEmitter{sn: sn, emit: emit, first: sn.resumed == nil}
 	planned := make(map[string]bool, len(tables))
 	for _, t := range tables {
@@ -1393,8 +1394,12 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 		}
 		after := em.offset(false)
 		perRow := 0
+		var recSize int64 = -1
 		if len(b.recs) > 0 {
 			perRow = int(b.bytes / int64(len(b.recs)))
+			if t.ts != nil {
+				recSize = rowRecordSize(t.ts, 1, recordOverhead+int64(perRow)+t.ts.nameBytes())
+			}
 		}
 		last := len(b.recs) - 1
 		for i, r := range b.recs {
@@ -1412,11 +1417,11 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 				return err
 			}
 			if em.held != nil {
-				if err := em.emit(ctx, em.held); err != nil {
+				if err := em.emit(ctx, em.held, em.heldSize); err != nil {
 					return err
 				}
 			}
-			em.held = r
+			em.held, em.heldSize = r, recSize
 			em.rows++
 		}
 		before = after
@@ -1435,7 +1440,7 @@ func (em *snapEmitter) finish(ctx context.Context) error {
 	em.held.SourceOffset = em.offset(true)
 	r := em.held
 	em.held = nil
-	return em.emit(ctx, r)
+	return em.emit(ctx, r, em.heldSize)
 }
 
 // setSnapshotMarker replaces the source.snapshot value of a snapshot

@@ -89,7 +89,7 @@ func TestSnapshotOffsetProgress(t *testing.T) {
 	big := &snapTable{name: "d.big", estimate: 2, prog: &TableProgress{Table: "d.big", RowsEstimated: 2}}
 	sn.progress = []*TableProgress{{Table: "d.done", State: ProgressDone, RowsDone: 30, RowsEstimated: 30}, mid.prog, big.prog}
 	var got []*connect.SourceRecord
-	em := newSnapEmitter(sn, func(_ context.Context, r *connect.SourceRecord) error { got = append(got, r); return nil }, []*snapTable{mid, big})
+	em := newSnapEmitter(sn, func(_ context.Context, r *connect.SourceRecord, _ int64) error { got = append(got, r); return nil }, []*snapTable{mid, big})
 
 	recs := func(n int) []*connect.SourceRecord {
 		out := make([]*connect.SourceRecord, n)

@@ -107,7 +107,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	}
 	switch {
 	case plan.snap != nil:
-		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.emit, !plan.idle) }
+		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.enqueueSized, !plan.idle) }
 	case plan.idle:
 		s.prelude = func(context.Context) error { return errSnapshotOnly }
 	}
