@@ -107,7 +107,6 @@ type Converter struct {
 
 	nextID atomic.Int64
 	tables mysqlvalue.Cache
-	fields sync.Map // *mysqlvalue.Table → encoded fields union
 	pool   sync.Pool
 
 	registry *srclient.SchemaRegistryClient

@@ -218,8 +218,10 @@ func appendEscaped(dst []byte, s string) []byte {
 // fieldsBytes is the encoded fields union (array branch) of a table; it is
 // the same for every record of a row schema, so it is built once.
 func (c *Converter) fieldsBytes(t *mysqlvalue.Table) []byte {
-	if b, ok := c.fields.Load(t); ok {
-		return b.([]byte)
+	if p := t.Rendered.Load(); p != nil {
+		if b, ok := (*p).([]byte); ok {
+			return b
+		}
 	}
 	b := []byte{4}
 	b = appendLong(b, int64(len(t.Columns)))
@@ -228,7 +230,8 @@ func (c *Converter) fieldsBytes(t *mysqlvalue.Table) []byte {
 		b = appendLong(b, dataTypeNumber[t.Columns[i].Kind])
 	}
 	b = append(b, 0)
-	c.fields.Store(t, b)
+	var a any = b
+	t.Rendered.Store(&a)
 	return b
 }
 

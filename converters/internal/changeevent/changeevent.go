@@ -153,9 +153,27 @@ type layoutKey struct {
 	names *string
 }
 
+// lastLayouts holds the layout each list of names was last asked for:
+// a task converts one table's records in runs, and a pointer compare is
+// cheaper than hashing the key into layouts, twice per record.
+var lastLayouts [2]atomic.Pointer[layoutHit]
+
+type layoutHit struct {
+	k layoutKey
+	l *layout
+}
+
 func layoutOf(s *connect.Schema, names []string) *layout {
 	k := layoutKey{s, &names[0]}
+	last := &lastLayouts[0]
+	if k.names != &envelopeFields[0] {
+		last = &lastLayouts[1]
+	}
+	if h := last.Load(); h != nil && h.k == k {
+		return h.l
+	}
 	if v, ok := layouts.Load(k); ok {
+		last.Store(&layoutHit{k, v.(*layout)})
 		return v.(*layout)
 	}
 	l := &layout{idx: make([]int, len(names)), serverVersion: s.Param(connect.ParamServerVersion)}
@@ -172,6 +190,7 @@ func layoutOf(s *connect.Schema, names []string) *layout {
 		layoutCount.Store(0)
 	}
 	layouts.Store(k, l)
+	last.Store(&layoutHit{k, l})
 	return l
 }
 

@@ -175,13 +175,20 @@ type Table struct {
 type Cache struct {
 	m sync.Map
 	n atomic.Int64
+	// last is the table asked for last: records come in runs of one
+	// table, and a pointer compare is cheaper than a sync.Map lookup.
+	last atomic.Pointer[Table]
 }
 
 const cacheBound = 4096
 
 // Table returns the parsed column list of a row struct schema.
 func (c *Cache) Table(s *connect.Schema) (*Table, error) {
+	if t := c.last.Load(); t != nil && t.Schema == s {
+		return t, nil
+	}
 	if v, ok := c.m.Load(s); ok {
+		c.last.Store(v.(*Table))
 		return v.(*Table), nil
 	}
 	t, err := ParseTable(s)
@@ -193,6 +200,7 @@ func (c *Cache) Table(s *connect.Schema) (*Table, error) {
 		c.n.Store(1)
 	}
 	c.m.Store(s, t)
+	c.last.Store(t)
 	return t, nil
 }
 
