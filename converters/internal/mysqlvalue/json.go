@@ -87,9 +87,30 @@ func AppendJSON(dst []byte, c *Column, v *Value, o *JSONOptions, scratch []byte)
 		((c.Kind == KindEnum || c.Kind == KindSet) && !o.EnumIndex)) {
 		return jsonfmt.AppendString(dst, v.Str), scratch
 	}
+	if plainText(c.Kind) {
+		// Digits, signs, separators, "NaN", "Infinity": nothing to escape,
+		// so the text goes straight into dst.
+		dst = append(dst, '"')
+		dst = AppendText(dst, c, v, &o.TextOptions)
+		return append(dst, '"'), scratch
+	}
 	start := len(scratch)
 	scratch = AppendText(scratch, c, v, &o.TextOptions)
 	return jsonfmt.AppendBytesString(dst, scratch[start:]), scratch
+}
+
+// plainText reports whether AppendText renders a kind from numbers alone
+// (a DECIMAL given as text took AppendJSON's string branch before).
+func plainText(k Kind) bool {
+	switch {
+	case k.IsInteger():
+		return true
+	}
+	switch k {
+	case KindBit, KindDecimal, KindFloat, KindDouble, KindYear, KindDate, KindTime, KindDateTime, KindTimestamp:
+		return true
+	}
+	return false
 }
 
 // ParseJSONSettings reads the settings both DTS JSON formats share (time zone,

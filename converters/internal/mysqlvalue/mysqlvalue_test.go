@@ -1,10 +1,14 @@
 package mysqlvalue
 
 import (
+	"encoding/json"
+	"math"
+	"math/big"
 	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/converters/jsonfmt"
 )
 
 func TestParseISO(t *testing.T) {
@@ -129,6 +133,50 @@ func TestParseJSONSettingsNamesTheBadKey(t *testing.T) {
 		}
 		if tc.bad == "" && (o.Zone == nil || o.Binary != BinaryHexText) {
 			t.Fatalf("defaults not applied: %+v", o)
+		}
+	}
+}
+
+// AppendJSON writes the text of numeric and temporal kinds without the
+// escaping pass: the result must be what escaping would have given.
+func TestAppendJSONPlainKindsNeedNoEscaping(t *testing.T) {
+	for _, tc := range []struct {
+		typ string
+		b   *connect.SchemaBuilder
+		vs  []any
+	}{
+		{"BIGINT", connect.NewSchemaBuilder(connect.TypeInt64), []any{int64(-9223372036854775808), int64(0), int64(42)}},
+		{"BIGINT UNSIGNED", connect.NewSchemaBuilder(connect.TypeInt64), []any{int64(-1)}},
+		{"BIT(10)", connect.NewSchemaBuilder(connect.TypeBytes), []any{[]byte{0x02, 0x01}}},
+		{"DECIMAL(12,2)", connect.DecimalSchema(2), []any{connect.Decimal{Unscaled: big.NewInt(-12345), Scale: 2}}},
+		{"DECIMAL(12,2)", connect.NewSchemaBuilder(connect.TypeFloat64), []any{-1.5, math.NaN(), math.Inf(1)}},
+		{"DOUBLE", connect.NewSchemaBuilder(connect.TypeFloat64), []any{1e300, -0.1, math.NaN(), math.Inf(-1)}},
+		{"FLOAT", connect.NewSchemaBuilder(connect.TypeFloat32), []any{float32(1.1)}},
+		{"YEAR", connect.NewSchemaBuilder(connect.TypeInt32), []any{int32(2155)}},
+		{"DATE", connect.NewSchemaBuilder(connect.TypeInt32).Name("io.debezium.time.Date"), []any{int32(-719162)}},
+		{"TIME(6)", connect.NewSchemaBuilder(connect.TypeInt64).Name("io.debezium.time.MicroTime"), []any{int64(-3020399000000)}},
+		{"DATETIME(3)", connect.NewSchemaBuilder(connect.TypeInt64).Name("io.debezium.time.Timestamp"), []any{int64(-1)}},
+		{"TIMESTAMP(6)", connect.NewSchemaBuilder(connect.TypeString).Name("io.debezium.time.ZonedTimestamp"), []any{"2038-01-19T03:14:07.999999Z"}},
+	} {
+		tbl, err := ParseTable(connect.StructBuilder().Field("c", tc.b.Param(connect.ParamColumnType, tc.typ).MustBuild()).MustBuild())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &tbl.Columns[0]
+		if !plainText(c.Kind) {
+			t.Fatalf("%s: kind %v takes the escaping path", tc.typ, c.Kind)
+		}
+		opts := &JSONOptions{}
+		for _, in := range tc.vs {
+			v, _, err := c.Decode(in, BinaryBase64, nil)
+			if err != nil {
+				t.Fatalf("%s %v: %v", tc.typ, in, err)
+			}
+			got, _ := AppendJSON(nil, c, &v, opts, nil)
+			want := jsonfmt.AppendBytesString(nil, AppendText(nil, c, &v, &opts.TextOptions))
+			if string(got) != string(want) || !json.Valid(got) {
+				t.Errorf("%s %v: %s, want %s", tc.typ, in, got, want)
+			}
 		}
 	}
 }
