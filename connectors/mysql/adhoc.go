@@ -319,9 +319,12 @@ func (a *adhocRun) read(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	// A read blocked on the network wakes only when its connection closes.
-	defer context.AfterFunc(ctx, func() { _ = c.Close() })()
+	// A read blocked on the network wakes only when its connection
+	// closes; the watch and the return close it once between them.
+	var closing sync.Once
+	closeConn := func() { closing.Do(func() { _ = c.Close() }) }
+	defer closeConn()
+	defer context.AfterFunc(ctx, closeConn)()
 	for _, t := range a.tables {
 		err := a.readTable(ctx, c, t)
 		if ctx.Err() != nil {

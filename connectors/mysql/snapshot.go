@@ -665,12 +665,19 @@ func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool
 	defer sn.running.Store(false)
 	// A reader blocked in a network read wakes only when its connection
 	// closes.
+	watchDone := make(chan struct{})
 	stopWatch := context.AfterFunc(ctx, func() {
+		defer close(watchDone)
 		for _, c := range sn.conns {
 			_ = c.Close()
 		}
 	})
-	defer stopWatch()
+	// closeConns must not run while the watch is closing them.
+	defer func() {
+		if !stopWatch() {
+			<-watchDone
+		}
+	}()
 	began := time.Now()
 	tables, err := sn.plan(ctx)
 	if err != nil {
