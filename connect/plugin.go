@@ -60,6 +60,34 @@ type SourceTaskContext interface {
 	OffsetStorageReader() OffsetStorageReader
 }
 
+// TopicReader is implemented by a SourceTaskContext whose runtime can read
+// a Kafka topic on the task's behalf, for what a connector takes from Kafka
+// rather than from its source (Debezium's Kafka signal channel). A
+// connector never holds a Kafka client of its own.
+type TopicReader interface {
+	// ReadTopic reads one partition from req.From on, calling fn with each
+	// record in order, until ctx ends (its error is then returned) or the
+	// client fails for good. Transient broker errors are retried.
+	ReadTopic(ctx context.Context, req TopicRead, fn func(TopicRecord)) error
+}
+
+// TopicRead says what ReadTopic reads.
+type TopicRead struct {
+	Topic     string
+	Partition int32
+	// From is the first offset read; negative: the partition's earliest.
+	From int64
+	// Client holds the consumer's settings in Kafka's names
+	// (bootstrap.servers, group.id, security settings, ...).
+	Client map[string]string
+}
+
+// TopicRecord is one record ReadTopic hands over.
+type TopicRecord struct {
+	Offset     int64
+	Key, Value []byte // nil for a null key or value
+}
+
 // SourceTask moves data. Poll is called in a loop by one goroutine; Stop may be
 // called from another goroutine and must make a blocked Poll return soon.
 type SourceTask interface {

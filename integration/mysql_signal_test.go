@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/connectors/mysql"
@@ -340,5 +343,121 @@ func TestMySQLSignalThroughWorker(t *testing.T) {
 	}
 	if len(ids) != 300 {
 		t.Fatalf("the signalled snapshot wrote %d distinct rows, want 300", len(ids))
+	}
+}
+
+// TestMySQLSignalKafkaChannel: Debezium's Kafka signal channel through the
+// real worker and broker. A signal keyed for another connector and a
+// malformed one are skipped; an execute-snapshot keyed by the topic prefix
+// re-reads the table while streaming goes on; after a task restart the
+// acted-on signal is not read again (the offsets keep the signal topic's
+// next offset), while one sent during the restart is.
+func TestMySQLSignalKafkaChannel(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	myExec(t, db, "CREATE DATABASE inventory",
+		"CREATE TABLE inventory.orders (id INT PRIMARY KEY, qty INT NOT NULL)",
+		"INSERT INTO inventory.orders SELECT seq, seq % 7 FROM inventory.seq_1_to_300",
+		"CREATE TABLE inventory.customers (id INT PRIMARY KEY)",
+		"INSERT INTO inventory.customers SELECT seq FROM inventory.seq_1_to_40")
+	rest, w := gapsWorker(t, k)
+	prefix := k.Topic("ksig")
+	if err := k.CreateTopic(ctx, prefix+"-signal", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	gapsCreateConnector(t, rest, "ksignals", map[string]string{
+		"connector.class":                 "io.debezium.connector.mysql.MySqlConnector",
+		"database.hostname":               db.Host(),
+		"database.port":                   fmt.Sprint(db.Port()),
+		"database.user":                   db.User(),
+		"database.password":               db.Password(),
+		"database.server.id":              "6402",
+		"database.ssl.mode":               "disabled",
+		"topic.prefix":                    prefix,
+		"table.include.list":              `inventory\.orders,inventory\.customers`,
+		"signal.enabled.channels":         "kafka",
+		"signal.kafka.bootstrap.servers":  k.Bootstrap(),
+		"incremental.snapshot.chunk.size": "64",
+	})
+	w.waitTaskRunning("ksignals")
+	orders, customers := prefix+".inventory.orders", prefix+".inventory.customers"
+	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), orders, 300, 60*time.Second); err != nil {
+		t.Fatalf("initial snapshot: %v\n%s", err, w.log.String())
+	}
+	signal := func(key, value string) {
+		t.Helper()
+		dr := make(chan kafka.Event, 1)
+		p, err := kafka.NewProducer(&kafka.ConfigMap{"bootstrap.servers": k.Bootstrap()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		topic := prefix + "-signal"
+		if err := p.Produce(&kafka.Message{TopicPartition: kafka.TopicPartition{Topic: &topic, Partition: 0}, Key: []byte(key), Value: []byte(value)}, dr); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case e := <-dr:
+			if m, ok := e.(*kafka.Message); !ok || m.TopicPartition.Error != nil {
+				t.Fatalf("signal not delivered: %v", e)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("signal not delivered in 10s")
+		}
+	}
+	snapOrders := `{"id": "k-1", "type": "execute-snapshot", "data": {"data-collections": ["inventory\\.orders"], "type": "incremental"}}`
+	signal("another-connector", snapOrders)
+	signal(prefix, "not json")
+	signal(prefix, snapOrders)
+	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), orders, 600, 60*time.Second)
+	if err != nil {
+		t.Fatalf("signalled snapshot: %v\n%s", err, w.log.String())
+	}
+	ids := map[int]bool{}
+	for _, m := range msgs[300:] {
+		var v struct {
+			Op     string
+			After  struct{ ID int }
+			Source struct{ Snapshot string }
+		}
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatalf("value %s: %v", m.Value, err)
+		}
+		if v.Op != "r" || v.Source.Snapshot != "incremental" {
+			t.Fatalf("record after the signal: op %q, source.snapshot %q; want r, incremental", v.Op, v.Source.Snapshot)
+		}
+		ids[v.After.ID] = true
+	}
+	if len(ids) != 300 {
+		t.Fatalf("the signalled snapshot wrote %d distinct rows, want 300", len(ids))
+	}
+	if !strings.Contains(w.log.String(), "skipping a Kafka signal keyed for another connector") {
+		t.Fatalf("no log line for the signal keyed for another connector:\n%s", w.log.String())
+	}
+	// A change after the snapshot carries the signal topic's next offset
+	// into the committed offsets; then the task restarts, and a signal sent
+	// meanwhile for the other table is acted on.
+	myExec(t, db, "INSERT INTO inventory.orders VALUES (1000, 1)")
+	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), orders, 601, 60*time.Second); err != nil {
+		t.Fatalf("change after the snapshot: %v\n%s", err, w.log.String())
+	}
+	time.Sleep(time.Second) // two offset flushes
+	mustCall(t, "POST", rest+"/connectors/ksignals/tasks/0/restart", nil, 204)
+	signal(prefix, `{"id": "k-2", "type": "execute-snapshot", "data": {"data-collections": ["inventory\\.customers"]}}`)
+	w.waitTaskRunning("ksignals")
+	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), customers, 80, 60*time.Second); err != nil {
+		t.Fatalf("signal sent during the restart: %v\n%s", err, w.log.String())
+	}
+	myExec(t, db, "INSERT INTO inventory.orders VALUES (1001, 1)")
+	all, err := harness.ReadAll(ctx, k.Bootstrap(), orders, 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 300 + 300 + 2 changes: the first signal was not acted on again.
+	if len(all) != 602 {
+		t.Fatalf("orders topic has %d records after the restart, want 602 (the acted-on signal must not run again)\n%s", len(all), w.log.String())
 	}
 }

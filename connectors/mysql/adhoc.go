@@ -728,7 +728,31 @@ func (w *waker) wake() {
 // nextEvent waits for the next binlog event; while the ad-hoc snapshot
 // runs, it first emits the chunks the stream's position has reached, and a
 // chunk handed over while it waits ends the wait.
+//
+// With the Kafka signal channel on, a signal's arrival ends the wait too
+// (signalkafka.go): the signals are acted on and the wait starts over.
 func (s *stream) nextEvent(ctx context.Context, st *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
+	for {
+		base := ctx
+		if k := s.ksig; k != nil {
+			// Armed before the signals are taken, so one arriving after
+			// ends the wait below.
+			base = k.wake.arm(ctx)
+			if err := s.takeKafkaSignals(ctx); err != nil {
+				return nil, err
+			}
+		}
+		ev, err := s.nextEventIn(ctx, base, st)
+		if err != nil && ctx.Err() == nil && base.Err() != nil {
+			continue // woken: a signal arrived
+		}
+		return ev, err
+	}
+}
+
+// nextEventIn is nextEvent's wait, which base (ctx, or a context a
+// signal's arrival ends) may cut short.
+func (s *stream) nextEventIn(ctx, base context.Context, st *replication.BinlogStreamer) (*replication.BinlogEvent, error) {
 	if a := s.adhoc; a != nil && a.complete {
 		if err := s.finishAdhoc(ctx); err != nil {
 			return nil, err
@@ -736,7 +760,7 @@ func (s *stream) nextEvent(ctx context.Context, st *replication.BinlogStreamer) 
 	}
 	a := s.adhoc
 	for a != nil && !a.complete {
-		wctx := a.wake.arm(ctx)
+		wctx := a.wake.arm(base)
 		if err := s.adhocHandover(ctx); err != nil {
 			return nil, err
 		}
@@ -744,12 +768,12 @@ func (s *stream) nextEvent(ctx context.Context, st *replication.BinlogStreamer) 
 			break
 		}
 		ev, err := st.GetEvent(wctx)
-		if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		if err != nil && base.Err() == nil && wctx.Err() != nil {
 			continue // woken: a chunk arrived
 		}
 		return ev, err
 	}
-	return st.GetEvent(ctx)
+	return st.GetEvent(base)
 }
 
 // startAdhoc runs a's reader beside the stream.

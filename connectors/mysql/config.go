@@ -327,7 +327,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	o.CapturedSig = capturedSignature(fc)
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)
-	if o.Signal, err = parseSignalOptions(c); err != nil {
+	if o.Signal, err = parseSignalOptions(c, props, o.TopicPrefix); err != nil {
 		return nil, err
 	}
 	if o.DTS, err = parseDTSOptions(c, props, o.TopicPrefix); err != nil {

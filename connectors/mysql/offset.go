@@ -36,6 +36,10 @@ const (
 	// committed chunk. Offsets written before it existed say only
 	// OffsetAdhocPending. Not a Debezium key.
 	OffsetAdhocState = "adhoc_snapshot_state"
+	// OffsetSignalNext is the next offset of the Kafka signal channel's
+	// partition to read: signals before it were acted on. Not a Debezium
+	// key.
+	OffsetSignalNext = "signal_kafka_next_offset"
 )
 
 // Position is where a restart resumes: File/Pos (or GTIDs, when set) is the
@@ -62,6 +66,8 @@ type Position struct {
 	AdhocPending bool
 	// Adhoc is OffsetAdhocState, "" when absent.
 	Adhoc string
+	// SignalNext is OffsetSignalNext, 0 when absent.
+	SignalNext int64
 }
 
 // SourcePartition returns the offset partition of a connector.
@@ -99,6 +105,9 @@ func (p Position) Map() map[string]any {
 	}
 	if p.Adhoc != "" {
 		m[OffsetAdhocState] = p.Adhoc
+	}
+	if p.SignalNext > 0 {
+		m[OffsetSignalNext] = p.SignalNext
 	}
 	return m
 }
@@ -145,7 +154,7 @@ func ParsePosition(m map[string]any) (Position, error) {
 	fields := []struct {
 		key string
 		dst *int64
-	}{{OffsetEvent, &p.Events}, {OffsetRow, &p.Rows}, {OffsetTsSec, &p.TsSec}, {OffsetServerID, &p.ServerID}}
+	}{{OffsetEvent, &p.Events}, {OffsetRow, &p.Rows}, {OffsetTsSec, &p.TsSec}, {OffsetServerID, &p.ServerID}, {OffsetSignalNext, &p.SignalNext}}
 	for _, f := range fields {
 		if v, ok := m[f.key]; ok && v != nil {
 			n, err := toInt64(v)

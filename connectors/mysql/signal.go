@@ -46,26 +46,53 @@ const (
 	KeySignalDataCollection         = "signal.data.collection"
 	KeySignalEnabledChannels        = "signal.enabled.channels"
 	KeyIncrementalSnapshotChunkSize = "incremental.snapshot.chunk.size"
+	KeySignalKafkaTopic             = "signal.kafka.topic"
+	KeySignalKafkaBootstrap         = "signal.kafka.bootstrap.servers"
+	KeySignalKafkaGroupID           = "signal.kafka.groupId"
+	KeySignalKafkaPollTimeout       = "signal.kafka.poll.timeout.ms"
+	// SignalConsumerPrefix passes settings to the signal topic's consumer
+	// (security, timeouts), in Kafka's names.
+	SignalConsumerPrefix = "signal.consumer."
 )
 
 // SignalOptions says where signals come from.
 type SignalOptions struct {
 	Table     TableID // zero when signals are off
 	ChunkSize int     // rows per chunk of a signalled snapshot
+	// Kafka is the Kafka channel, nil when it is off (signalkafka.go).
+	Kafka *KafkaSignalOptions
 	// Unread are Debezium channels the config enables that Sluice does
-	// not read (kafka, jmx, file): accepted, so a Debezium config runs
+	// not read (jmx, file): accepted, so a Debezium config runs
 	// unchanged, and named in a warning at start.
 	Unread []string
 }
 
+// KafkaSignalOptions is Debezium's Kafka signal channel: partition 0 of a
+// topic, records keyed by the topic prefix with {"id","type","data"}.
+type KafkaSignalOptions struct {
+	Topic     string
+	Bootstrap string
+	GroupID   string
+	// Client holds signal.consumer.* without the prefix.
+	Client map[string]string
+}
+
 // Enabled reports whether the connector reads signals.
-func (o SignalOptions) Enabled() bool { return o.Table.Table != "" }
+func (o SignalOptions) Enabled() bool { return o.Table.Table != "" || o.Kafka != nil }
 
 func defineSignalKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySignalDataCollection, Type: connect.ConfigString, Default: "", Group: groupEvents,
 		Doc: "The signal table, as <database>.<table>, with Debezium's columns id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) (in that order). Inserting a row asks the connector to execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot or log; empty turns signals off."})
 	def(connect.ConfigKey{Name: KeySignalEnabledChannels, Type: connect.ConfigList, Default: "source", Group: groupEvents,
-		Doc: "Where signals are read from. Sluice reads the source channel (the signal table in the binlog); without it the signal table is an ordinary table. Debezium's kafka, jmx and file channels are accepted and not read (a warning at start says so): send those signals through the signal table."})
+		Doc: "Where signals are read from: source (the signal table, read from the binlog; without it the signal table is an ordinary table) and kafka (" + KeySignalKafkaTopic + "). Debezium's jmx and file channels are accepted and not read (a warning at start says so)."})
+	def(connect.ConfigKey{Name: KeySignalKafkaTopic, Type: connect.ConfigString, Default: "", Group: groupEvents,
+		Doc: "The Kafka signal channel's topic (partition 0), when signal.enabled.channels includes kafka; empty: <topic.prefix>-signal. Each record's key must be the topic prefix and its value {\"id\": ..., \"type\": ..., \"data\": {...}}."})
+	def(connect.ConfigKey{Name: KeySignalKafkaBootstrap, Type: connect.ConfigString, Default: "", Group: groupEvents,
+		Doc: "The Kafka cluster the signal topic is on, host:port[,host:port]; required with the kafka channel. Client settings (security, timeouts) go in " + SignalConsumerPrefix + "*."})
+	def(connect.ConfigKey{Name: KeySignalKafkaGroupID, Type: connect.ConfigString, Default: "kafka-signal", Group: groupEvents,
+		Doc: "The signal consumer's group.id. The connector keeps its place in the signal topic in its own source offsets, not in the group."})
+	def(connect.ConfigKey{Name: KeySignalKafkaPollTimeout, Type: connect.ConfigInt, Default: "100", Group: groupEvents, Validator: connect.Between(0, 60_000),
+		Doc: "Accepted for Debezium compatibility: the signal consumer is always polling, and a signal is acted on as soon as it arrives."})
 	def(connect.ConfigKey{Name: KeyIncrementalSnapshotChunkSize, Type: connect.ConfigInt, Default: "1024", Group: groupTuning, Validator: connect.Between(1, 10_000_000),
 		Doc: "Rows per chunk of a snapshot started by an execute-snapshot signal: each chunk is one short consistent read handed over at its own binlog point."})
 }
@@ -74,18 +101,38 @@ func parseSignalOptions(c interface {
 	String(string) string
 	Int(string) int
 	List(string) []string
-}) (SignalOptions, error) {
+}, props map[string]string, topicPrefix string) (SignalOptions, error) {
 	o := SignalOptions{ChunkSize: c.Int(KeyIncrementalSnapshotChunkSize)}
 	source := false
 	for _, ch := range c.List(KeySignalEnabledChannels) {
 		switch strings.ToLower(strings.TrimSpace(ch)) {
 		case "source":
 			source = true
-		case "kafka", "jmx", "file", "in-process":
+		case "kafka":
+			k := &KafkaSignalOptions{Topic: strings.TrimSpace(c.String(KeySignalKafkaTopic)), Bootstrap: strings.TrimSpace(c.String(KeySignalKafkaBootstrap)),
+				GroupID: c.String(KeySignalKafkaGroupID), Client: map[string]string{}}
+			if k.Topic == "" {
+				k.Topic = topicPrefix + "-signal"
+			}
+			if k.Bootstrap == "" {
+				return o, &connect.ConfigError{Name: KeySignalKafkaBootstrap, Value: "",
+					Message: "the kafka signal channel needs the signal topic's cluster, e.g. " + KeySignalKafkaBootstrap + "=broker:9092 (or drop kafka from " + KeySignalEnabledChannels + ")"}
+			}
+			for key, v := range props {
+				if name, ok := strings.CutPrefix(key, SignalConsumerPrefix); ok && name != "" {
+					k.Client[name] = v
+				}
+			}
+			k.Client["bootstrap.servers"] = k.Bootstrap
+			if k.GroupID != "" {
+				k.Client["group.id"] = k.GroupID
+			}
+			o.Kafka = k
+		case "jmx", "file", "in-process":
 			o.Unread = append(o.Unread, strings.ToLower(strings.TrimSpace(ch)))
 		default:
 			return o, &connect.ConfigError{Name: KeySignalEnabledChannels, Value: strings.Join(c.List(KeySignalEnabledChannels), ","),
-				Message: fmt.Sprintf("unknown channel %q; use source", ch)}
+				Message: fmt.Sprintf("unknown channel %q; use source or kafka", ch)}
 		}
 	}
 	name := strings.TrimSpace(c.String(KeySignalDataCollection))

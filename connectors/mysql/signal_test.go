@@ -1,8 +1,12 @@
 package mysql
 
 import (
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/sluicehq/sluice/connect"
 )
 
 func TestParseSignalOptions(t *testing.T) {
@@ -30,9 +34,18 @@ func TestParseSignalOptions(t *testing.T) {
 	if err != nil || o.Signal.Table != (TableID{DB: "inventory", Table: "debezium_signal"}) || o.Signal.ChunkSize != 1024 || !o.Signal.Enabled() {
 		t.Fatalf("got %+v, %v", o.Signal, err)
 	}
-	// Debezium's other channels are accepted, and listed for the warning.
-	if o, err := ParseOptions(base(KeySignalDataCollection, "db.sig", KeySignalEnabledChannels, "source, Kafka")); err != nil || !o.Signal.Enabled() || len(o.Signal.Unread) != 1 || o.Signal.Unread[0] != "kafka" {
-		t.Fatalf("source,kafka: got %+v, %v", o.Signal, err)
+	// Debezium's channels Sluice does not read are accepted, and listed for the warning.
+	if o, err := ParseOptions(base(KeySignalDataCollection, "db.sig", KeySignalEnabledChannels, "source, JMX")); err != nil || !o.Signal.Enabled() || len(o.Signal.Unread) != 1 || o.Signal.Unread[0] != "jmx" {
+		t.Fatalf("source,jmx: got %+v, %v", o.Signal, err)
+	}
+	// The Kafka channel needs its cluster, and defaults the rest as Debezium does.
+	if _, err := ParseOptions(base(KeySignalEnabledChannels, "kafka")); err == nil || !strings.Contains(err.Error(), KeySignalKafkaBootstrap) {
+		t.Fatalf("kafka without %s: %v", KeySignalKafkaBootstrap, err)
+	}
+	o, err = ParseOptions(base(KeySignalEnabledChannels, "kafka", KeySignalKafkaBootstrap, "b:9092", "signal.consumer.security.protocol", "SSL"))
+	if err != nil || !o.Signal.Enabled() || o.Signal.Kafka == nil || o.Signal.Kafka.Topic != "p-signal" ||
+		o.Signal.Kafka.Client["bootstrap.servers"] != "b:9092" || o.Signal.Kafka.Client["group.id"] != "kafka-signal" || o.Signal.Kafka.Client["security.protocol"] != "SSL" {
+		t.Fatalf("kafka channel: got %+v, %v", o.Signal.Kafka, err)
 	}
 	// Without the source channel the table is an ordinary one.
 	if o, err := ParseOptions(base(KeySignalDataCollection, "db.sig", KeySignalEnabledChannels, "")); err != nil || o.Signal.Enabled() {
@@ -62,5 +75,27 @@ func TestSignalQueue(t *testing.T) {
 	}
 	if re.MatchString("inv.ordersX") {
 		t.Fatal("a data-collections entry matched a table it does not name")
+	}
+}
+
+func TestParseKafkaSignal(t *testing.T) {
+	s := &stream{log: slog.New(slog.NewTextHandler(io.Discard, nil)), ksig: &kafkaSignals{prefix: "inv"}}
+	for _, tc := range []struct {
+		key, value string
+		want       kafkaSignal
+		ok         bool
+	}{
+		{"inv", `{"id":"x1","type":"execute-snapshot","data":{"data-collections":["a\\.b"]}}`,
+			kafkaSignal{offset: 7, id: "x1", typ: "execute-snapshot", data: `{"data-collections":["a\\.b"]}`}, true},
+		{"inv", `{"id":"x2","type":"log","data":null}`, kafkaSignal{offset: 7, id: "x2", typ: "log"}, true},
+		{"other", `{"id":"x3","type":"log"}`, kafkaSignal{}, false},
+		{"inv", `not json`, kafkaSignal{}, false},
+		{"inv", `{"id":"x4"}`, kafkaSignal{}, false},
+		{"inv", ``, kafkaSignal{}, false},
+	} {
+		got, ok := s.parseKafkaSignal(connect.TopicRecord{Offset: 7, Key: []byte(tc.key), Value: []byte(tc.value)})
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("key %q value %s: got %+v %v, want %+v %v", tc.key, tc.value, got, ok, tc.want, tc.ok)
+		}
 	}
 }

@@ -83,6 +83,9 @@ type stream struct {
 	// signalResume the one a stored offset left pending.
 	signals      *signalQueue
 	signalResume *snapshotState
+	// ksig is the Kafka signal channel, nil when it is off
+	// (signalkafka.go).
+	ksig *kafkaSignals
 }
 
 type tableEntry struct {
@@ -114,6 +117,9 @@ type cursor struct {
 	// (OffsetAdhocState).
 	adhocPending bool
 	adhocState   string
+	// signalNext is the Kafka signal channel's next offset to read
+	// (OffsetSignalNext).
+	signalNext int64
 	// query is the statement of the rows events that follow, from a
 	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
 	query string
@@ -150,7 +156,7 @@ func (c *cursor) commit() {
 // position returns the offset of a record emitted after rows rows of the
 // current event.
 func (c *cursor) position(rows int64) Position {
-	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState}
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState, SignalNext: c.signalNext}
 }
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
@@ -187,13 +193,16 @@ func (s *stream) start(ctx context.Context, pos Position) error {
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	if s.ksig != nil {
+		go s.readKafkaSignals(rctx)
+	}
 	go s.run(rctx)
 	return nil
 }
 
 func (s *stream) initCursor(pos Position) error {
 	s.cur = cursor{file: pos.File, txFile: pos.File, txPos: pos.Pos, gtids: pos.GTIDs, tsSec: pos.TsSec, serverID: pos.ServerID,
-		captured: s.opts.CapturedSig}
+		captured: s.opts.CapturedSig, signalNext: pos.SignalNext}
 	if a := s.adhoc; a != nil {
 		s.cur.captured, s.cur.adhocPending, s.cur.adhocState = a.oldCaptured, true, a.state()
 	}
@@ -588,7 +597,7 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 	}
 	// The position after this statement: a restart must not apply it twice.
 	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID, Captured: s.cur.captured,
-		AdhocPending: s.cur.adhocPending, Adhoc: s.cur.adhocState}
+		AdhocPending: s.cur.adhocPending, Adhoc: s.cur.adhocState, SignalNext: s.cur.signalNext}
 	gtid := s.cur.curGTID
 	if s.cur.addGTID != nil && !s.cur.inTx {
 		s.cur.addGTID()

@@ -36,8 +36,16 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		return err
 	}
 	if len(opts.Signal.Unread) > 0 {
-		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table only; insert them into "+KeySignalDataCollection+" instead",
+		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table and the Kafka channel; send them through "+KeySignalDataCollection+" or "+KeySignalKafkaTopic+" instead",
 			"channels", opts.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", opts.Signal.Table.String())
+	}
+	var topics connect.TopicReader
+	if opts.Signal.Kafka != nil {
+		var ok bool
+		if topics, ok = tctx.(connect.TopicReader); !ok {
+			return &connect.ConfigError{Name: KeySignalEnabledChannels, Value: "kafka",
+				Message: "this runtime cannot read Kafka topics for a task; send signals through " + KeySignalDataCollection + " instead"}
+		}
 	}
 	d, err := newDialer(opts)
 	if err != nil {
@@ -81,6 +89,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	}
 	pos := plan.pos
 	s := newStream(opts, d, server, t.log)
+	if topics != nil {
+		s.ksig = &kafkaSignals{opts: opts.Signal.Kafka, reader: topics, prefix: opts.TopicPrefix}
+	}
 	// Tables added to the include lists are read beside the stream, which
 	// starts from the stored position for every table (adhoc.go).
 	s.adhoc = adhoc
