@@ -326,24 +326,7 @@ func TestMySQLSignalThroughWorker(t *testing.T) {
 	if err != nil {
 		t.Fatalf("signalled snapshot: %v\n%s", err, w.log.String())
 	}
-	ids := map[int]bool{}
-	for _, m := range msgs[300:] {
-		var v struct {
-			Op     string
-			After  struct{ ID int }
-			Source struct{ Snapshot string }
-		}
-		if err := json.Unmarshal(m.Value, &v); err != nil {
-			t.Fatalf("value %s: %v", m.Value, err)
-		}
-		if v.Op != "r" || v.Source.Snapshot != "incremental" {
-			t.Fatalf("record after the signal: op %q, source.snapshot %q; want r, incremental", v.Op, v.Source.Snapshot)
-		}
-		ids[v.After.ID] = true
-	}
-	if len(ids) != 300 {
-		t.Fatalf("the signalled snapshot wrote %d distinct rows, want 300", len(ids))
-	}
+	checkIncrementalRows(t, msgs[300:], 300)
 }
 
 // TestMySQLSignalKafkaChannel: Debezium's Kafka signal channel through the
@@ -416,24 +399,7 @@ func TestMySQLSignalKafkaChannel(t *testing.T) {
 	if err != nil {
 		t.Fatalf("signalled snapshot: %v\n%s", err, w.log.String())
 	}
-	ids := map[int]bool{}
-	for _, m := range msgs[300:] {
-		var v struct {
-			Op     string
-			After  struct{ ID int }
-			Source struct{ Snapshot string }
-		}
-		if err := json.Unmarshal(m.Value, &v); err != nil {
-			t.Fatalf("value %s: %v", m.Value, err)
-		}
-		if v.Op != "r" || v.Source.Snapshot != "incremental" {
-			t.Fatalf("record after the signal: op %q, source.snapshot %q; want r, incremental", v.Op, v.Source.Snapshot)
-		}
-		ids[v.After.ID] = true
-	}
-	if len(ids) != 300 {
-		t.Fatalf("the signalled snapshot wrote %d distinct rows, want 300", len(ids))
-	}
+	checkIncrementalRows(t, msgs[300:], 300)
 	if !strings.Contains(w.log.String(), "skipping a Kafka signal keyed for another connector") {
 		t.Fatalf("no log line for the signal keyed for another connector:\n%s", w.log.String())
 	}
@@ -459,5 +425,30 @@ func TestMySQLSignalKafkaChannel(t *testing.T) {
 	// 300 + 300 + 2 changes: the first signal was not acted on again.
 	if len(all) != 602 {
 		t.Fatalf("orders topic has %d records after the restart, want 602 (the acted-on signal must not run again)\n%s", len(all), w.log.String())
+	}
+}
+
+// checkIncrementalRows checks that msgs (JsonConverter without schemas) are
+// a signalled snapshot's records, op r with source.snapshot incremental,
+// of want distinct ids.
+func checkIncrementalRows(t *testing.T, msgs []*kafka.Message, want int) {
+	t.Helper()
+	ids := map[int]bool{}
+	for _, m := range msgs {
+		var v struct {
+			Op     string
+			After  struct{ ID int }
+			Source struct{ Snapshot string }
+		}
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatalf("value %s: %v", m.Value, err)
+		}
+		if v.Op != "r" || v.Source.Snapshot != "incremental" {
+			t.Fatalf("record after the signal: op %q, source.snapshot %q; want r, incremental", v.Op, v.Source.Snapshot)
+		}
+		ids[v.After.ID] = true
+	}
+	if len(ids) != want {
+		t.Fatalf("the signalled snapshot wrote %d distinct rows, want %d", len(ids), want)
 	}
 }
