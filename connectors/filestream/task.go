@@ -91,11 +91,12 @@ func (t *Task) displayName() string {
 // interrupted, so the goroutine ends at the next chunk or EOF after stop.
 func startStdinReader(stop <-chan struct{}) <-chan []byte {
 	ch := make(chan []byte, 16)
+	in := stdinReader // read once: the goroutine may outlive the task
 	go func() {
 		defer close(ch)
 		for {
 			b := make([]byte, readChunk)
-			n, err := stdinReader.Read(b)
+			n, err := in.Read(b)
 			if n > 0 {
 				select {
 				case ch <- b[:n]:
