@@ -319,12 +319,9 @@ func (a *adhocRun) read(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// A read blocked on the network wakes only when its connection
-	// closes; the watch and the return close it once between them.
-	var closing sync.Once
-	closeConn := func() { closing.Do(func() { _ = c.Close() }) }
-	defer closeConn()
-	defer context.AfterFunc(ctx, closeConn)()
+	defer c.Close()
+	// A read blocked on the network wakes only when its connection closes.
+	defer context.AfterFunc(ctx, func() { interruptConn(c) })()
 	for _, t := range a.tables {
 		err := a.readTable(ctx, c, t)
 		if ctx.Err() != nil {

@@ -294,3 +294,13 @@ func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 	}
 	return info, nil
 }
+
+// interruptConn closes c's socket from another goroutine, to end a read
+// blocked on the network. The socket's Close may run beside the read;
+// go-mysql's Conn.Close also resets the packet sequence the reader is
+// using, so the owner still calls that once the read has returned.
+func interruptConn(c *client.Conn) {
+	if c != nil && c.Conn != nil && c.Conn.Conn != nil {
+		_ = c.Conn.Conn.Close()
+	}
+}

@@ -669,7 +669,7 @@ func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool
 	stopWatch := context.AfterFunc(ctx, func() {
 		defer close(watchDone)
 		for _, c := range sn.conns {
-			_ = c.Close()
+			interruptConn(c)
 		}
 	})
 	// closeConns must not run while the watch is closing them.
