@@ -119,7 +119,7 @@ func TestMySQLSignalExecuteSnapshot(t *testing.T) {
 		}
 	}, func() bool {
 		p, ok := tableProgress(task, "s.a")
-		return incA > 0 && ok && p.State == mysql.ProgressDone
+		return incA > 0 && ok && p.State == mysql.ProgressDone && queueEmpty(task)
 	}, 0, 60*time.Second)
 	if incA < 50 || incA > 100 {
 		t.Fatalf("the conditioned snapshot of a emitted %d rows; want the up to 100 with id <= 100 the writer did not delete", incA)

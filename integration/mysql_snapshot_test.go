@@ -144,7 +144,24 @@ func snapshotDone(task *mysql.Task) bool {
 			return false
 		}
 	}
-	return true
+	// A table is done once its last rows are queued: the snapshot's
+	// records are all polled once the queue is empty too.
+	return queueEmpty(task)
+}
+
+// queueEmpty reports whether the task's queue holds no record, from its
+// queue_*_capacity gauges.
+func queueEmpty(task *mysql.Task) bool {
+	var total, free float64 = -1, -2
+	for _, m := range task.Metrics() {
+		switch m.Name {
+		case "queue_total_capacity":
+			total = m.Value
+		case "queue_remaining_capacity":
+			free = m.Value
+		}
+	}
+	return total == free
 }
 
 // pollUntil polls and acks records into fold until cond holds and nothing

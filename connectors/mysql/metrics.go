@@ -93,6 +93,11 @@ func (t *Task) Metrics() []connect.Metric {
 		{Name: "milliseconds_behind_source", Help: "Time between a change's commit at the source and its read by the connector, ms.", Kind: connect.Gauge, Value: m.lagMs()},
 		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions or table.operations.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
+		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a
+		// queue that stays full means the runtime or Kafka is the
+		// bottleneck, one that stays empty means the source is.
+		{Name: "queue_total_capacity", Help: "Records the queue between the binlog reader and the runtime holds at most (max.queue.size).", Kind: connect.Gauge, Value: float64(cap(s.queue))},
+		{Name: "queue_remaining_capacity", Help: "Free places in that queue.", Kind: connect.Gauge, Value: float64(cap(s.queue) - len(s.queue))},
 	}
 	out = appendSnapshotMetrics(out, sn)
 	m.mu.Lock()
