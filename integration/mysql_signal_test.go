@@ -452,3 +452,51 @@ func checkIncrementalRows(t *testing.T, msgs []*kafka.Message, want int) {
 		t.Fatalf("the signalled snapshot wrote %d distinct rows, want %d", len(ids), want)
 	}
 }
+
+// TestMySQLSignalNotifications: with notification.enabled.channels=sink,log
+// a signalled snapshot reports STARTED, IN_PROGRESS per chunk,
+// TABLE_SCAN_COMPLETED (with the rows scanned) and COMPLETED as records
+// of Debezium's notification schema on the sink topic, under the
+// signal's id.
+func TestMySQLSignalNotifications(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	createVerTables(t, m, map[string]int{"a": 50, "b": 3000})
+	myExec(t, m, signalTableDDL)
+	task := myStartTask(t, signalProps(m, "incremental.snapshot.chunk.size", "1024",
+		"notification.enabled.channels", "sink,log", "notification.sink.topic.name", "srv.notifications"), &myOffsets{})
+	pollUntil(t, task, nil, func(*connect.SourceRecord) {}, func() bool { return snapshotDone(task) }, time.Second, 60*time.Second)
+	sendSignal(t, m, "n-1", "execute-snapshot", `{"data-collections": ["s\\.b"]}`)
+	var types []string
+	var scanned *connect.Struct
+	done := false
+	pollUntil(t, task, nil, func(r *connect.SourceRecord) {
+		if r.Topic != "srv.notifications" {
+			return
+		}
+		v := r.Value.(*connect.Struct)
+		if r.ValueSchema.Name != "io.debezium.connector.common.Notification" || r.KeySchema.Name != "io.debezium.connector.common.NotificationKey" {
+			t.Fatalf("notification schemas %q / %q", r.ValueSchema.Name, r.KeySchema.Name)
+		}
+		if v.GetString("id") != "n-1" || r.Key.(*connect.Struct).GetString("id") != "n-1" || v.GetString("aggregate_type") != "Incremental Snapshot" {
+			t.Fatalf("notification %v (key %v): want id n-1, aggregate_type Incremental Snapshot", v, r.Key)
+		}
+		data, _ := v.Get("additional_data").(map[string]any)
+		if data["connector_name"] != "srv" || data["data_collections"] != "s.b" {
+			t.Fatalf("notification additional_data %v", data)
+		}
+		types = append(types, v.GetString("type"))
+		if v.GetString("type") == "TABLE_SCAN_COMPLETED" {
+			scanned = v
+		}
+		done = done || v.GetString("type") == "COMPLETED"
+	}, func() bool { return done }, 0, 60*time.Second)
+	if len(types) < 4 || types[0] != "STARTED" || types[1] != "IN_PROGRESS" || types[len(types)-2] != "TABLE_SCAN_COMPLETED" || types[len(types)-1] != "COMPLETED" {
+		t.Fatalf("notifications %v: want STARTED, IN_PROGRESS per chunk, TABLE_SCAN_COMPLETED, COMPLETED", types)
+	}
+	t.Logf("notifications: %v", types)
+	data := scanned.Get("additional_data").(map[string]any)
+	if data["scanned_collection"] != "s.b" || data["total_rows_scanned"] != "3000" || data["status"] != "SUCCEEDED" {
+		t.Fatalf("TABLE_SCAN_COMPLETED additional_data %v", data)
+	}
+}

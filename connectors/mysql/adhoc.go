@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,8 +133,11 @@ type adhocRun struct {
 	// (signal.go): its tables stream all along, and its records are
 	// source.snapshot "incremental".
 	signalled bool
-	paused    pauseState
-	cancel    context.CancelFunc // ends the reader
+	// notifyID is the id of this run's notifications (notify.go): the
+	// id of the signal that queued its tables last.
+	notifyID string
+	paused   pauseState
+	cancel   context.CancelFunc // ends the reader
 
 	chunks chan *adhocChunk
 	slots  chan struct{} // one per chunk read and not yet emitted
@@ -975,6 +980,19 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 	}
 	a.rows += n
 	sn.advance(t, n, c.final, "ad-hoc snapshot table done")
+	if c.final {
+		status := "SUCCEEDED"
+		if st.Rows[t.name] == 0 {
+			status = "EMPTY"
+		}
+		if err := s.notify(ctx, a, notifyTableCompleted, "scanned_collection", t.name,
+			"total_rows_scanned", strconv.FormatInt(st.Rows[t.name], 10), "status", status); err != nil {
+			return err
+		}
+	} else if err := s.notify(ctx, a, notifyInProgress, "current_collection_in_progress", t.name,
+		"last_processed_key", strings.Join(st.Keys[t.name], ",")); err != nil {
+		return err
+	}
 	if a.complete {
 		sn.running.Store(false)
 		msg := "ad-hoc snapshot complete: the added tables now stream like the others"
@@ -983,6 +1001,9 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 		}
 		sn.log.Info(msg, "tables", len(a.tables), "rows", a.rows,
 			"duration", time.Since(a.began).Round(time.Millisecond), "chunks_read_again", a.reread)
+		if err := s.notify(ctx, a, notifyCompleted); err != nil {
+			return err
+		}
 	}
 	return nil
 }

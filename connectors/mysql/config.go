@@ -134,6 +134,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "When to read the existing rows (docs/snapshot.md). initial: snapshot when there is no stored offset, then stream; initial_only: snapshot, never stream; when_needed: as initial, and snapshot again when the stored binlog position is no longer on the server; always: snapshot at every start; no_data (formerly schema_only) and never: stream from the current binlog position without reading rows. An interrupted snapshot resumes from its last committed batch."})
 	defineSnapshotKeys(def)
 	defineSignalKeys(def)
+	defineNotifyKeys(def)
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
 		Doc: "Write DDL statements as schema change records to the topic named topic.prefix."})
 	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
@@ -221,6 +222,8 @@ type Options struct {
 	Snapshot SnapshotOptions
 	// Signal is where Debezium-style signals come from (signal.go).
 	Signal SignalOptions
+	// Notify is where snapshot notifications go (notify.go).
+	Notify NotifyOptions
 
 	// IncludeQuery puts the statement of each row change in source.query.
 	IncludeQuery bool
@@ -328,6 +331,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)
 	if o.Signal, err = parseSignalOptions(c, props, o.TopicPrefix); err != nil {
+		return nil, err
+	}
+	if o.Notify, err = parseNotifyOptions(c); err != nil {
 		return nil, err
 	}
 	if o.DTS, err = parseDTSOptions(c, props, o.TopicPrefix); err != nil {

@@ -278,7 +278,10 @@ func (s *stream) signal(ctx context.Context, id, typ, data string) error {
 		}
 		a.pause(typ == signalPauseSnapshot)
 		s.log.Info("signal: snapshot "+strings.TrimSuffix(typ, "-snapshot")+"d", "id", id)
-		return nil
+		if typ == signalPauseSnapshot {
+			return s.notify(ctx, a, notifyPaused)
+		}
+		return s.notify(ctx, a, notifyResumed)
 	}
 	s.log.Warn("ignoring a signal of a type Sluice does not act on", "id", id, "type", typ,
 		"known", []string{signalExecuteSnapshot, signalStopSnapshot, signalPauseSnapshot, signalResumeSnapshot, signalLog})
@@ -429,8 +432,14 @@ func (s *stream) startQueued(ctx context.Context, prev *snapshotState) error {
 		return nil
 	}
 	a.sn.state.IDs = slices.Clone(s.signals.ids)
+	if n := len(s.signals.ids); n > 0 {
+		a.notifyID = s.signals.ids[n-1]
+	}
 	s.startAdhoc(ctx, a)
 	s.adhocRefresh()
+	if prev == nil {
+		return s.notify(ctx, a, notifyStarted)
+	}
 	return nil
 }
 
@@ -484,6 +493,9 @@ func (s *stream) signalStop(ctx context.Context, id string, d signalData) error 
 	s.adhoc = nil
 	s.liveSnap.Store(nil)
 	s.log.Info("signal: snapshot stopped", "id", id, "rows", a.rows, "queued", s.signals.tables)
+	if err := s.notify(ctx, a, notifyAborted); err != nil {
+		return err
+	}
 	// Queued tables the signal did not name are read next.
 	return s.startQueued(ctx, nil)
 }

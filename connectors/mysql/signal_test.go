@@ -3,6 +3,7 @@ package mysql
 import (
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 
@@ -97,5 +98,29 @@ func TestParseKafkaSignal(t *testing.T) {
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("key %q value %s: got %+v %v, want %+v %v", tc.key, tc.value, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestParseNotifyOptions(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	if _, err := ParseOptions(with(KeyNotificationChannels, "sink")); err == nil || !strings.Contains(err.Error(), KeyNotificationSinkTopic) {
+		t.Fatalf("sink without a topic: %v", err)
+	}
+	if _, err := ParseOptions(with(KeyNotificationChannels, "pager")); err == nil || !strings.Contains(err.Error(), KeyNotificationChannels) {
+		t.Fatalf("unknown channel: %v", err)
+	}
+	o, err := ParseOptions(with(KeyNotificationChannels, "sink, LOG, jmx", KeyNotificationSinkTopic, "p.notes"))
+	if err != nil || o.Notify.Sink != "p.notes" || !o.Notify.Log || len(o.Notify.Unread) != 1 {
+		t.Fatalf("sink,log,jmx: %+v %v", o.Notify, err)
+	}
+	if o, err := ParseOptions(base); err != nil || o.Notify.Sink != "" || o.Notify.Log {
+		t.Fatalf("default: %+v %v", o.Notify, err)
 	}
 }

@@ -39,6 +39,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table and the Kafka channel; send them through "+KeySignalDataCollection+" or "+KeySignalKafkaTopic+" instead",
 			"channels", opts.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", opts.Signal.Table.String())
 	}
+	if len(opts.Notify.Unread) > 0 {
+		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
+	}
 	var topics connect.TopicReader
 	if opts.Signal.Kafka != nil {
 		var ok bool

@@ -1,0 +1,119 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Debezium's notifications of a signalled (incremental) snapshot's
+// progress: the sink channel writes them as records to
+// notification.sink.topic.name, the log channel to the connector's log.
+// Tools that wait for a re-snapshot to finish read the COMPLETED one.
+
+// Notification config keys (Debezium's names).
+const (
+	KeyNotificationChannels  = "notification.enabled.channels"
+	KeyNotificationSinkTopic = "notification.sink.topic.name"
+)
+
+// Notification aggregate and types, Debezium's.
+const (
+	notifyIncremental    = "Incremental Snapshot"
+	notifyStarted        = "STARTED"
+	notifyPaused         = "PAUSED"
+	notifyResumed        = "RESUMED"
+	notifyAborted        = "ABORTED"
+	notifyInProgress     = "IN_PROGRESS"
+	notifyTableCompleted = "TABLE_SCAN_COMPLETED"
+	notifyCompleted      = "COMPLETED"
+)
+
+// NotifyOptions says where notifications go.
+type NotifyOptions struct {
+	Sink   string // the sink channel's topic, "" when off
+	Log    bool
+	Unread []string // channels accepted and not served (jmx)
+}
+
+var (
+	notificationKeySchema = connect.StructBuilder().Name("io.debezium.connector.common.NotificationKey").Version(1).
+				Field("id", connect.StringSchema).MustBuild()
+	notificationValueSchema = connect.StructBuilder().Name("io.debezium.connector.common.Notification").Version(1).
+				Field("id", connect.StringSchema).
+				Field("type", connect.StringSchema).
+				Field("aggregate_type", connect.StringSchema).
+				Field("additional_data", connect.MapOf(connect.StringSchema, connect.StringSchema).Optional().MustBuild()).
+				Field("timestamp", connect.Int64Schema).MustBuild()
+)
+
+func defineNotifyKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeyNotificationChannels, Type: connect.ConfigList, Default: "", Group: groupEvents,
+		Doc: "Where notifications of a signalled snapshot's progress go (STARTED, IN_PROGRESS per chunk, TABLE_SCAN_COMPLETED, PAUSED, RESUMED, ABORTED, COMPLETED): sink (records on " + KeyNotificationSinkTopic + ") and log. Debezium's jmx channel is accepted and not served."})
+	def(connect.ConfigKey{Name: KeyNotificationSinkTopic, Type: connect.ConfigString, Default: "", Group: groupEvents,
+		Doc: "The sink channel's topic; required when " + KeyNotificationChannels + " includes sink."})
+}
+
+func parseNotifyOptions(c interface {
+	String(string) string
+	List(string) []string
+}) (NotifyOptions, error) {
+	var o NotifyOptions
+	for _, ch := range c.List(KeyNotificationChannels) {
+		switch strings.ToLower(strings.TrimSpace(ch)) {
+		case "sink":
+			o.Sink = strings.TrimSpace(c.String(KeyNotificationSinkTopic))
+			if o.Sink == "" {
+				return o, &connect.ConfigError{Name: KeyNotificationSinkTopic, Value: "",
+					Message: "the sink notification channel needs a topic, e.g. " + KeyNotificationSinkTopic + "=inventory.notifications (or drop sink from " + KeyNotificationChannels + ")"}
+			}
+		case "log":
+			o.Log = true
+		case "jmx":
+			o.Unread = append(o.Unread, "jmx")
+		case "":
+		default:
+			return o, &connect.ConfigError{Name: KeyNotificationChannels, Value: strings.Join(c.List(KeyNotificationChannels), ","),
+				Message: fmt.Sprintf("unknown channel %q; use sink or log", ch)}
+		}
+	}
+	return o, nil
+}
+
+// notify sends one notification of the running signalled snapshot a. A
+// sink record carries the stream's current offset, as a heartbeat does.
+func (s *stream) notify(ctx context.Context, a *adhocRun, typ string, extra ...string) error {
+	o := s.opts.Notify
+	if a == nil || !a.signalled || (o.Sink == "" && !o.Log) {
+		return nil
+	}
+	if a.notifyID == "" {
+		a.notifyID = uuid.NewString()
+	}
+	names := make([]string, len(a.tables))
+	for i, t := range a.tables {
+		names[i] = t.name
+	}
+	data := map[string]string{"connector_name": s.opts.TopicPrefix, "data_collections": strings.Join(names, ",")}
+	for i := 0; i+1 < len(extra); i += 2 {
+		data[extra[i]] = extra[i+1]
+	}
+	if o.Log {
+		s.log.Info("notification", "aggregate_type", notifyIncremental, "type", typ, "id", a.notifyID, "additional_data", data)
+	}
+	if o.Sink == "" {
+		return nil
+	}
+	m := make(map[string]any, len(data))
+	for k, v := range data {
+		m[k] = v
+	}
+	key := connect.NewStructs(notificationKeySchema, []any{a.notifyID})
+	val := connect.NewStructs(notificationValueSchema, []any{a.notifyID, typ, notifyIncremental, m, time.Now().UnixMilli()})
+	return s.enqueue(ctx, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: o.Sink,
+		KeySchema: notificationKeySchema, Key: key, ValueSchema: notificationValueSchema, Value: val, Timestamp: time.Now().UnixMilli()})
+}
