@@ -303,19 +303,10 @@ func TestMySQLSignalThroughWorker(t *testing.T) {
 		"CREATE TABLE inventory.debezium_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	rest, w := gapsWorker(t, k)
 	prefix := k.Topic("sig")
-	gapsCreateConnector(t, rest, "signals", map[string]string{
-		"connector.class":                 "io.debezium.connector.mysql.MySqlConnector",
-		"database.hostname":               db.Host(),
-		"database.port":                   fmt.Sprint(db.Port()),
-		"database.user":                   db.User(),
-		"database.password":               db.Password(),
-		"database.server.id":              "6401",
-		"database.ssl.mode":               "disabled",
-		"topic.prefix":                    prefix,
-		"table.include.list":              `inventory\.orders,inventory\.debezium_signal`,
-		"signal.data.collection":          "inventory.debezium_signal",
-		"incremental.snapshot.chunk.size": "64",
-	})
+	gapsCreateConnector(t, rest, "signals", debeziumMySQLConfig(db, "6401", prefix,
+		"table.include.list", `inventory\.orders,inventory\.debezium_signal`,
+		"signal.data.collection", "inventory.debezium_signal",
+		"incremental.snapshot.chunk.size", "64"))
 	w.waitTaskRunning("signals")
 	topic := prefix + ".inventory.orders"
 	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 300, 60*time.Second); err != nil {
@@ -351,20 +342,11 @@ func TestMySQLSignalKafkaChannel(t *testing.T) {
 	if err := k.CreateTopic(ctx, prefix+"-signal", 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	gapsCreateConnector(t, rest, "ksignals", map[string]string{
-		"connector.class":                 "io.debezium.connector.mysql.MySqlConnector",
-		"database.hostname":               db.Host(),
-		"database.port":                   fmt.Sprint(db.Port()),
-		"database.user":                   db.User(),
-		"database.password":               db.Password(),
-		"database.server.id":              "6402",
-		"database.ssl.mode":               "disabled",
-		"topic.prefix":                    prefix,
-		"table.include.list":              `inventory\.orders,inventory\.customers`,
-		"signal.enabled.channels":         "kafka",
-		"signal.kafka.bootstrap.servers":  k.Bootstrap(),
-		"incremental.snapshot.chunk.size": "64",
-	})
+	gapsCreateConnector(t, rest, "ksignals", debeziumMySQLConfig(db, "6402", prefix,
+		"table.include.list", `inventory\.orders,inventory\.customers`,
+		"signal.enabled.channels", "kafka",
+		"signal.kafka.bootstrap.servers", k.Bootstrap(),
+		"incremental.snapshot.chunk.size", "64"))
 	w.waitTaskRunning("ksignals")
 	orders, customers := prefix+".inventory.orders", prefix+".inventory.customers"
 	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), orders, 300, 60*time.Second); err != nil {
@@ -499,4 +481,23 @@ func TestMySQLSignalNotifications(t *testing.T) {
 	if data["scanned_collection"] != "s.b" || data["total_rows_scanned"] != "3000" || data["status"] != "SUCCEEDED" {
 		t.Fatalf("TABLE_SCAN_COMPLETED additional_data %v", data)
 	}
+}
+
+// debeziumMySQLConfig is a connector config for the worker under
+// Debezium's class name, reaching db, plus the key/value pairs kv.
+func debeziumMySQLConfig(db *harness.MariaDB, serverID, prefix string, kv ...string) map[string]string {
+	cfg := map[string]string{
+		"connector.class":    "io.debezium.connector.mysql.MySqlConnector",
+		"database.hostname":  db.Host(),
+		"database.port":      fmt.Sprint(db.Port()),
+		"database.user":      db.User(),
+		"database.password":  db.Password(),
+		"database.server.id": serverID,
+		"database.ssl.mode":  "disabled",
+		"topic.prefix":       prefix,
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cfg[kv[i]] = kv[i+1]
+	}
+	return cfg
 }
