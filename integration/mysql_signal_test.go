@@ -293,13 +293,7 @@ func TestMySQLSignalSnapshotResumesAndStops(t *testing.T) {
 // read back from Kafka.
 func TestMySQLSignalThroughWorker(t *testing.T) {
 	t.Parallel()
-	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
-	k := harness.KafkaForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	myExec(t, db, "CREATE DATABASE inventory",
-		"CREATE TABLE inventory.orders (id INT PRIMARY KEY, qty INT NOT NULL)",
-		"INSERT INTO inventory.orders SELECT seq, seq % 7 FROM inventory.seq_1_to_300",
+	db, k, ctx := ordersFixture(t,
 		"CREATE TABLE inventory.debezium_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	rest, w := gapsWorker(t, k)
 	prefix := k.Topic("sig")
@@ -328,13 +322,7 @@ func TestMySQLSignalThroughWorker(t *testing.T) {
 // next offset), while one sent during the restart is.
 func TestMySQLSignalKafkaChannel(t *testing.T) {
 	t.Parallel()
-	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
-	k := harness.KafkaForTest(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	myExec(t, db, "CREATE DATABASE inventory",
-		"CREATE TABLE inventory.orders (id INT PRIMARY KEY, qty INT NOT NULL)",
-		"INSERT INTO inventory.orders SELECT seq, seq % 7 FROM inventory.seq_1_to_300",
+	db, k, ctx := ordersFixture(t,
 		"CREATE TABLE inventory.customers (id INT PRIMARY KEY)",
 		"INSERT INTO inventory.customers SELECT seq FROM inventory.seq_1_to_40")
 	rest, w := gapsWorker(t, k)
@@ -500,4 +488,19 @@ func debeziumMySQLConfig(db *harness.MariaDB, serverID, prefix string, kv ...str
 		cfg[kv[i]] = kv[i+1]
 	}
 	return cfg
+}
+
+// ordersFixture starts a MariaDB with inventory.orders (300 rows) and the
+// statements sql, and a broker; the context ends with the test or after 3
+// minutes.
+func ordersFixture(t *testing.T, sql ...string) (*harness.MariaDB, *harness.Kafka, context.Context) {
+	t.Helper()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	myExec(t, db, append([]string{"CREATE DATABASE inventory",
+		"CREATE TABLE inventory.orders (id INT PRIMARY KEY, qty INT NOT NULL)",
+		"INSERT INTO inventory.orders SELECT seq, seq % 7 FROM inventory.seq_1_to_300"}, sql...)...)
+	return db, k, ctx
 }
