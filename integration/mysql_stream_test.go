@@ -473,3 +473,49 @@ func TestMySQLConnectorErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLMessageKeyColumns: message.key.columns gives a table without a
+// primary key a record key, and replaces a primary key as the key of
+// another; a change of the key columns is a delete of the old key (with
+// its tombstone) and a create of the new one, as for a primary key.
+func TestMySQLMessageKeyColumns(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop",
+		"CREATE TABLE shop.events (region VARCHAR(8) NOT NULL, seq INT NOT NULL, note VARCHAR(20))",
+		"CREATE TABLE shop.users (id INT PRIMARY KEY, email VARCHAR(40))")
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\..*`,
+		"message.key.columns", `shop.events:region,seq;shop\.us.*:email`), &myOffsets{})
+	myExec(t, m, "INSERT INTO shop.events VALUES ('eu', 1, 'a')",
+		"UPDATE shop.events SET seq = 2 WHERE seq = 1",
+		"DELETE FROM shop.events",
+		"INSERT INTO shop.users VALUES (1, 'x@y.z')")
+	recs := myPollN(t, task, nil, 1+3+2+1)
+	type want struct {
+		op  string
+		key string
+	}
+	wants := []want{{"c", "eu/1"}, {"d", "eu/1"}, {"", "eu/1"}, {"c", "eu/2"}, {"d", "eu/2"}, {"", "eu/2"}, {"c", "x@y.z"}}
+	for i, r := range recs {
+		k, ok := r.Key.(*connect.Struct)
+		if !ok || r.KeySchema == nil {
+			t.Fatalf("record %d on %s has key %v, want a struct key", i, r.Topic, r.Key)
+		}
+		var key string
+		if r.Topic == "srv.shop.users" {
+			key = k.GetString("email")
+			if len(r.KeySchema.Fields()) != 1 {
+				t.Fatalf("users key schema %v: want email alone, in place of the primary key", r.KeySchema)
+			}
+		} else {
+			key = fmt.Sprintf("%s/%d", k.GetString("region"), k.Get("seq"))
+		}
+		op := ""
+		if r.Value != nil {
+			op, _, _ = myEnvelope(t, r)
+		}
+		if op != wants[i].op || key != wants[i].key {
+			t.Fatalf("record %d: op %q key %s, want op %q key %s\n%s", i, op, key, wants[i].op, wants[i].key, myDescribe(recs))
+		}
+	}
+}

@@ -33,7 +33,10 @@ const (
 	KeyTableExclude    = "table.exclude.list"
 	KeyColumnInclude   = "column.include.list"
 	KeyColumnExclude   = "column.exclude.list"
-	KeyIgnoreBuiltin   = "table.ignore.builtin"
+	// KeyMessageKeyColumns is Debezium's message.key.columns:
+	// <db.table regex>:<column>[,<column>...][;...].
+	KeyMessageKeyColumns = "message.key.columns"
+	KeyIgnoreBuiltin     = "table.ignore.builtin"
 
 	KeySnapshotMode       = "snapshot.mode"
 	KeyDecimalMode        = "decimal.handling.mode"
@@ -125,6 +128,8 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Regular expressions matching <db>.<table>.<column> of the columns to keep in row images; empty keeps all. Cannot be used with column.exclude.list. Key columns stay in the key."})
 	def(connect.ConfigKey{Name: KeyColumnExclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
 		Doc: "Regular expressions matching <db>.<table>.<column> of columns to leave out of row images (to keep large fields out)."})
+	def(connect.ConfigKey{Name: KeyMessageKeyColumns, Type: connect.ConfigString, Default: "", Group: groupFilters,
+		Doc: "Custom record keys, Debezium's form: <db>.<table>:<column>[,<column>...] entries separated by ';', the table a regular expression matched against the whole <db>.<table> (e.g. inventory.customers:email;shop\\.orders_.*:region,order_no). A matched table's key is those columns instead of its primary key; a table without a primary key gets a key."})
 	def(connect.ConfigKey{Name: KeyIgnoreBuiltin, Type: connect.ConfigBoolean, Default: "true", Group: groupFilters,
 		Doc: "Ignore the server's own databases (mysql, sys, information_schema, performance_schema)."})
 
@@ -321,7 +326,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		DatabaseInclude: c.List(KeyDatabaseInclude), DatabaseExclude: c.List(KeyDatabaseExclude),
 		TableInclude: c.List(KeyTableInclude), TableExclude: c.List(KeyTableExclude),
 		ColumnInclude: c.List(KeyColumnInclude), ColumnExclude: c.List(KeyColumnExclude),
-		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin),
+		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin), MessageKeyColumns: c.String(KeyMessageKeyColumns),
 	}
 	f, err := NewFilters(fc)
 	if err != nil {

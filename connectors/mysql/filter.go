@@ -16,6 +16,7 @@ type FilterConfig struct {
 	TableInclude, TableExclude       []string
 	ColumnInclude, ColumnExclude     []string
 	IgnoreBuiltin                    bool
+	MessageKeyColumns                string // KeyMessageKeyColumns
 }
 
 // Filters decide which databases, tables and columns are captured. They are
@@ -25,6 +26,13 @@ type Filters struct {
 	tblInc, tblExc []*regexp.Regexp
 	colInc, colExc []*regexp.Regexp
 	ignoreBuiltin  bool
+	keyCols        []keyColumnsRule
+}
+
+// keyColumnsRule is one entry of message.key.columns.
+type keyColumnsRule struct {
+	table   *regexp.Regexp
+	columns []string
 }
 
 var builtinDatabases = map[string]bool{"mysql": true, "sys": true, "information_schema": true, "performance_schema": true}
@@ -59,7 +67,59 @@ func NewFilters(c FilterConfig) (*Filters, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.keyCols, err = parseKeyColumns(c.MessageKeyColumns); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+func parseKeyColumns(v string) ([]keyColumnsRule, error) {
+	var rules []keyColumnsRule
+	bad := func(entry, why string) error {
+		return &connect.ConfigError{Name: KeyMessageKeyColumns, Value: v,
+			Message: fmt.Sprintf("entry %q %s; write <db>.<table>:<column>[,<column>...], entries separated by ';'", entry, why)}
+	}
+	for _, entry := range strings.Split(v, ";") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		// The table expression may itself hold ':' only escaped; the
+		// columns follow the last one.
+		i := strings.LastIndex(entry, ":")
+		if i <= 0 || i == len(entry)-1 {
+			return nil, bad(entry, "has no table or no columns")
+		}
+		re, err := regexp.Compile(`^(?:` + strings.TrimSpace(entry[:i]) + `)$`)
+		if err != nil {
+			return nil, bad(entry, fmt.Sprintf("has a table expression that is not a valid regular expression (%v)", err))
+		}
+		var cols []string
+		for _, c := range strings.Split(entry[i+1:], ",") {
+			if c = strings.Trim(strings.TrimSpace(c), "`"); c == "" {
+				return nil, bad(entry, "has an empty column name")
+			}
+			cols = append(cols, c)
+		}
+		rules = append(rules, keyColumnsRule{table: re, columns: cols})
+	}
+	return rules, nil
+}
+
+// KeyColumns returns the message.key.columns of a table, nil when no
+// entry matches (its primary key is the key). The first matching entry
+// wins.
+func (f *Filters) KeyColumns(db, table string) []string {
+	if f == nil {
+		return nil
+	}
+	id := db + "." + table
+	for _, r := range f.keyCols {
+		if r.table.MatchString(id) {
+			return r.columns
+		}
+	}
+	return nil
 }
 
 func anyMatch(res []*regexp.Regexp, s string) bool {

@@ -3,6 +3,8 @@ package mysql
 import (
 	"strings"
 	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
 
 func TestFilters(t *testing.T) {
@@ -123,5 +125,43 @@ func TestClassifyAndParseDDL(t *testing.T) {
 		if got := classifyQuery(sql); got != want {
 			t.Errorf("%q: %v, want %v", sql, got, want)
 		}
+	}
+}
+
+func TestMessageKeyColumns(t *testing.T) {
+	for _, bad := range []string{"inventory.customers", "inventory.customers:", ":id", "inv.c:a,,b", "inv.(:id"} {
+		if _, err := NewFilters(FilterConfig{MessageKeyColumns: bad}); err == nil || !strings.Contains(err.Error(), KeyMessageKeyColumns) {
+			t.Errorf("%q: %v, want an error naming %s", bad, err, KeyMessageKeyColumns)
+		}
+	}
+	f, err := NewFilters(FilterConfig{MessageKeyColumns: "inventory.customers:email; shop\\.orders_.*:region,`order_no`"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.KeyColumns("shop", "orders_2026"); strings.Join(got, ",") != "region,order_no" {
+		t.Errorf("shop.orders_2026: %v", got)
+	}
+	if got := f.KeyColumns("inventory", "customers_old"); got != nil {
+		t.Errorf("the table expression must match the whole name: %v", got)
+	}
+	tbl := &Table{ID: TableID{DB: "inventory", Table: "customers"}, Columns: []Column{
+		{Name: "id", Position: 1, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT"},
+		{Name: "email", Position: 2, BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Nullable: true},
+	}}
+	ts, err := buildTableSchema(tbl, 1, "srv", f, DefaultTypeOptions, SourceSchema(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.keySchema == nil || len(ts.keySchema.Fields()) != 1 || ts.keySchema.Fields()[0].Name != "email" || !ts.keySchema.Fields()[0].Schema.Optional {
+		t.Fatalf("a keyless table with message.key.columns: key schema %v, want the optional email", ts.keySchema)
+	}
+	blk, key, err := ts.newChangeBlock(nil, []any{int32(7), "a@b.c"}, []any{int32(7), "a@b.c"})
+	if err != nil || blk == nil || key.GetString("email") != "a@b.c" {
+		t.Fatalf("key %v, %v", key, err)
+	}
+	f2, _ := NewFilters(FilterConfig{MessageKeyColumns: "inventory.customers:nope"})
+	if _, err := buildTableSchema(tbl, 1, "srv", f2, DefaultTypeOptions, SourceSchema("")); err == nil ||
+		!strings.Contains(err.Error(), KeyMessageKeyColumns) || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("a column the table lacks: %v", err)
 	}
 }

@@ -342,16 +342,28 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 		return nil, fmt.Errorf("table %s: %w", t.ID, err)
 	}
 	ts.rowSchema = row
-	if len(t.PrimaryKey) > 0 {
+	keyCols, custom := t.PrimaryKey, false
+	if cols := f.KeyColumns(t.ID.DB, t.ID.Table); cols != nil {
+		keyCols, custom = make([]string, 0, len(cols)), true
+		for _, c := range cols {
+			i := t.columnIndex(c)
+			if i < 0 {
+				return nil, &connect.ConfigError{Name: KeyMessageKeyColumns, Value: strings.Join(cols, ","),
+					Message: fmt.Sprintf("table %s has no column %q; name columns of the table (or narrow the entry's table expression)", t.ID, c)}
+			}
+			keyCols = append(keyCols, t.Columns[i].Name)
+		}
+	}
+	if len(keyCols) > 0 {
 		kb := connect.StructBuilder().Name(base + ".Key")
-		for _, k := range t.PrimaryKey {
+		for _, k := range keyCols {
 			i := t.columnIndex(k)
 			cc := all[i]
 			ks := cc.schema
-			if ks.Optional {
+			if ks.Optional && !custom {
 				// A primary-key column is NOT NULL; metadata that says
 				// otherwise (minimal binlog metadata) must not make the key
-				// optional.
+				// optional. A custom key column keeps its nullability.
 				ks = ks.Builder().Required().MustBuild()
 			}
 			kc := *cc
