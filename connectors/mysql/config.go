@@ -332,6 +332,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.truncs, f.masks, err = parseColumnRules(props); err != nil {
+		return nil, err
+	}
 	o.CapturedSig = capturedSignature(fc)
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)

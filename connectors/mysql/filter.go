@@ -27,6 +27,7 @@ type Filters struct {
 	colInc, colExc []*regexp.Regexp
 	ignoreBuiltin  bool
 	keyCols        []keyColumnsRule
+	truncs, masks  []*columnRule // mask.go
 }
 
 // keyColumnsRule is one entry of message.key.columns.

@@ -1,0 +1,180 @@
+package mysql
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Debezium's column masking and truncation, for personal data that must
+// not leave the database as it is stored. The keys carry their parameter
+// in their name; each value lists regular expressions matched against the
+// whole <db>.<table>.<column>:
+//
+//	column.truncate.to.<N>.chars              text cut to N characters
+//	column.mask.with.<N>.chars                text replaced by N asterisks
+//	column.mask.hash.<ALGORITHM>.with.salt.<SALT>
+//	                                          text replaced by the hex
+//	                                          digest of SALT followed by
+//	                                          the text (UTF-8)
+//
+// They apply to character columns (CHAR, VARCHAR, TEXT, ENUM, SET, JSON)
+// in the snapshot and the stream alike: truncation first, then the first
+// mask that matches.
+
+var (
+	truncateKey = regexp.MustCompile(`^column\.truncate\.to\.(\d+)\.chars$`)
+	maskKey     = regexp.MustCompile(`^column\.mask\.with\.(\d+)\.chars$`)
+	hashKey     = regexp.MustCompile(`^column\.mask\.hash\.([^.]+(?:\.[^.]+)*?)\.with\.salt\.(.*)$`)
+)
+
+// columnRule changes the text of the columns its expressions match.
+type columnRule struct {
+	key   string
+	cols  []*regexp.Regexp
+	apply func(string) string
+}
+
+func (r *columnRule) matches(id string) bool {
+	for _, re := range r.cols {
+		if re.MatchString(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseColumnRules reads the masking and truncation keys of props; an
+// error names the key.
+func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err error) {
+	for key, v := range props {
+		var apply func(string) string
+		var isMask bool
+		switch {
+		case truncateKey.MatchString(key):
+			n, perr := strconv.Atoi(truncateKey.FindStringSubmatch(key)[1])
+			if perr != nil || n < 0 {
+				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number"}
+			}
+			apply = func(s string) string { return truncateRunes(s, n) }
+		case maskKey.MatchString(key):
+			n, perr := strconv.Atoi(maskKey.FindStringSubmatch(key)[1])
+			if perr != nil || n < 0 {
+				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number"}
+			}
+			stars := strings.Repeat("*", n)
+			apply, isMask = func(string) string { return stars }, true
+		case hashKey.MatchString(key):
+			m := hashKey.FindStringSubmatch(key)
+			newHash, ok := hashAlgorithms[strings.ToUpper(m[1])]
+			if !ok {
+				return nil, nil, &connect.ConfigError{Name: key, Value: v,
+					Message: fmt.Sprintf("unknown hash algorithm %q; use MD5, SHA-1, SHA-256, SHA-384 or SHA-512", m[1])}
+			}
+			salt := m[2]
+			apply, isMask = func(s string) string {
+				h := newHash()
+				h.Write([]byte(salt))
+				h.Write([]byte(s))
+				return hex.EncodeToString(h.Sum(nil))
+			}, true
+		default:
+			continue
+		}
+		r := &columnRule{key: key, apply: apply}
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.TrimSpace(e); e == "" {
+				continue
+			}
+			re, cerr := regexp.Compile(`^(?:` + e + `)$`)
+			if cerr != nil {
+				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: fmt.Sprintf("%q is not a valid regular expression: %v", e, cerr)}
+			}
+			r.cols = append(r.cols, re)
+		}
+		if isMask {
+			masks = append(masks, r)
+		} else {
+			truncs = append(truncs, r)
+		}
+	}
+	// Map order is random: a fixed order makes "the first mask" stable.
+	byKey := func(rs []*columnRule) {
+		for i := 1; i < len(rs); i++ {
+			for j := i; j > 0 && rs[j].key < rs[j-1].key; j-- {
+				rs[j], rs[j-1] = rs[j-1], rs[j]
+			}
+		}
+	}
+	byKey(truncs)
+	byKey(masks)
+	return truncs, masks, nil
+}
+
+var hashAlgorithms = map[string]func() hash.Hash{
+	"MD5": md5.New, "SHA-1": sha1.New, "SHA1": sha1.New, "SHA-256": sha256.New, "SHA256": sha256.New,
+	"SHA-384": sha512.New384, "SHA384": sha512.New384, "SHA-512": sha512.New, "SHA512": sha512.New,
+}
+
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
+}
+
+// ColumnText returns what the masking and truncation keys do to a column's
+// text, nil when none matches.
+func (f *Filters) ColumnText(db, table, column string) func(string) string {
+	if f == nil || (len(f.truncs) == 0 && len(f.masks) == 0) {
+		return nil
+	}
+	id := db + "." + table + "." + column
+	var steps []func(string) string
+	for _, r := range f.truncs {
+		if r.matches(id) {
+			steps = append(steps, r.apply)
+			break
+		}
+	}
+	for _, r := range f.masks {
+		if r.matches(id) {
+			steps = append(steps, r.apply)
+			break
+		}
+	}
+	switch len(steps) {
+	case 0:
+		return nil
+	case 1:
+		return steps[0]
+	}
+	return func(s string) string { return steps[1](steps[0](s)) }
+}
+
+// maskedText applies fn to the text conv gives.
+func maskedText(conv convertFunc, fn func(string) string) convertFunc {
+	return func(v any) (any, error) {
+		out, err := conv(v)
+		if s, ok := out.(string); ok && err == nil {
+			return fn(s), nil
+		}
+		return out, err
+	}
+}
