@@ -519,3 +519,22 @@ func TestMySQLMessageKeyColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLColumnMasking: a masked column is masked in the snapshot and in
+// the stream alike.
+func TestMySQLColumnMasking(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE crm", "CREATE TABLE crm.people (id INT PRIMARY KEY, email VARCHAR(60), ssn CHAR(11))",
+		"INSERT INTO crm.people VALUES (1, 'ann@example.com', '123-45-6789')")
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `crm\.people`, "snapshot.mode", "initial",
+		"column.mask.with.5.chars", `crm\.people\.ssn`, "column.truncate.to.3.chars", `crm\.people\.email`), &myOffsets{})
+	myExec(t, m, "INSERT INTO crm.people VALUES (2, 'bob@example.com', '987-65-4321')")
+	recs := myPollN(t, task, nil, 2)
+	for _, r := range recs {
+		_, _, after := myEnvelope(t, r)
+		if after.GetString("ssn") != "*****" || len(after.GetString("email")) != 3 {
+			t.Fatalf("%s row %v: want ssn masked and email cut to 3 characters", r.Topic, after)
+		}
+	}
+}
