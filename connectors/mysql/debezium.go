@@ -3,6 +3,7 @@ package mysql
 import (
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -120,3 +121,32 @@ func defineDebeziumKeys(def func(connect.ConfigKey)) {
 }
 
 const groupDebezium = "Debezium compatibility"
+
+// unappliedDebeziumKeys are Debezium MySQL keys Sluice accepts without
+// applying them. A config carrying one still runs (it is a Debezium
+// config moved over unchanged), and the task's start says which it does
+// not apply, so nothing is ignored silently.
+var unappliedDebeziumKeys = []string{
+	"snapshot.select.statement.overrides", "column.propagate.source.type", "datatype.propagate.source.type",
+	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
+	"database.initial.statements", "snapshot.delay.ms", "enable.time.adjuster", "topic.naming.strategy",
+	"schema.name.adjustment.mode", "field.name.adjustment.mode", "converters", "snapshot.include.collection.list",
+	"read.only", "snapshot.tables.order.by.row.count", "incremental.snapshot.allow.schema.changes",
+	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",
+}
+
+// unappliedKeys returns the keys of props that are in
+// unappliedDebeziumKeys (or set one of their per-table forms), sorted.
+func unappliedKeys(props map[string]string) []string {
+	var out []string
+	for k := range props {
+		for _, u := range unappliedDebeziumKeys {
+			if k == u || strings.HasPrefix(k, u+".") {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sluicehq/sluice/connect"
@@ -69,5 +70,13 @@ func TestLegacyKeys(t *testing.T) {
 	}
 	if _, err := ParseOptions(with("topic.prefix", "p", "table.whitelist", "(")); err == nil {
 		t.Fatal("a bad regular expression in table.whitelist was accepted")
+	}
+}
+
+func TestUnappliedKeys(t *testing.T) {
+	got := unappliedKeys(map[string]string{"topic.prefix": "p", "converters": "boolean", "converters.boolean.type": "x",
+		"snapshot.select.statement.overrides.db.t": "SELECT 1", "snapshot.mode": "initial", "converters2": "y"})
+	if strings.Join(got, " ") != "converters converters.boolean.type snapshot.select.statement.overrides.db.t" {
+		t.Fatalf("unapplied keys %v", got)
 	}
 }

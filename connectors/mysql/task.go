@@ -39,6 +39,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table and the Kafka channel; send them through "+KeySignalDataCollection+" or "+KeySignalKafkaTopic+" instead",
 			"channels", opts.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", opts.Signal.Table.String())
 	}
+	if keys := unappliedKeys(props); len(keys) > 0 {
+		t.log.Warn("these Debezium settings are accepted but not applied by Sluice; check that the records do not depend on them", "keys", keys)
+	}
 	if len(opts.Notify.Unread) > 0 {
 		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
 	}
