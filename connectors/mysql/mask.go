@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,15 +109,9 @@ func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err
 		}
 	}
 	// Map order is random: a fixed order makes "the first mask" stable.
-	byKey := func(rs []*columnRule) {
-		for i := 1; i < len(rs); i++ {
-			for j := i; j > 0 && rs[j].key < rs[j-1].key; j-- {
-				rs[j], rs[j-1] = rs[j-1], rs[j]
-			}
-		}
-	}
-	byKey(truncs)
-	byKey(masks)
+	byKey := func(a, b *columnRule) int { return strings.Compare(a.key, b.key) }
+	slices.SortFunc(truncs, byKey)
+	slices.SortFunc(masks, byKey)
 	return truncs, masks, nil
 }
 

@@ -42,9 +42,8 @@ type kafkaSignal struct {
 // readKafkaSignals runs the runtime's reader until the stream ends; a
 // reader that fails for good fails the stream, since signals would be
 // lost silently otherwise.
-func (s *stream) readKafkaSignals(ctx context.Context) {
+func (s *stream) readKafkaSignals(ctx context.Context, from int64) {
 	k := s.ksig
-	from := s.cur.signalNext // set before the stream goroutine starts
 	if from <= 0 {
 		from = -1
 	}

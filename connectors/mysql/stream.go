@@ -194,7 +194,8 @@ func (s *stream) start(ctx context.Context, pos Position) error {
 	rctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if s.ksig != nil {
-		go s.readKafkaSignals(rctx)
+		// The offset is read here: the stream goroutine owns s.cur.
+		go s.readKafkaSignals(rctx, s.cur.signalNext)
 	}
 	go s.run(rctx)
 	return nil
