@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -19,18 +20,21 @@ func TestDebeziumClassAliases(t *testing.T) {
 	}
 }
 
+// propsWith returns base and the key/value pairs kv in a new map.
+func propsWith(base map[string]string, kv ...string) map[string]string {
+	m := maps.Clone(base)
+	if m == nil {
+		m = map[string]string{}
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
 func TestLegacyKeys(t *testing.T) {
 	base := map[string]string{"database.hostname": "h", "database.user": "u"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
+	with := func(kv ...string) map[string]string { return propsWith(base, kv...) }
 	tests := []struct {
 		name  string
 		props map[string]string

@@ -11,16 +11,7 @@ import (
 
 func TestColumnMasking(t *testing.T) {
 	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
+	with := func(kv ...string) map[string]string { return propsWith(base, kv...) }
 	for _, bad := range [][]string{
 		{"column.mask.hash.WHIRLPOOL.with.salt.x", "db.t.c"},
 		{"column.mask.with.3.chars", "db.t.("},

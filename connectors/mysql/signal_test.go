@@ -3,7 +3,6 @@ package mysql
 import (
 	"io"
 	"log/slog"
-	"maps"
 	"strings"
 	"testing"
 
@@ -103,13 +102,7 @@ func TestParseKafkaSignal(t *testing.T) {
 
 func TestParseNotifyOptions(t *testing.T) {
 	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
-	with := func(kv ...string) map[string]string {
-		m := maps.Clone(base)
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
+	with := func(kv ...string) map[string]string { return propsWith(base, kv...) }
 	if _, err := ParseOptions(with(KeyNotificationChannels, "sink")); err == nil || !strings.Contains(err.Error(), KeyNotificationSinkTopic) {
 		t.Fatalf("sink without a topic: %v", err)
 	}
