@@ -36,6 +36,21 @@ type keyColumnsRule struct {
 	columns []string
 }
 
+// wholeNames compiles the expressions of a config key, anchored on both
+// sides: Debezium matches the whole identifier. An invalid one is a
+// ConfigError naming the key.
+func wholeNames(key string, exprs []string) ([]*regexp.Regexp, error) {
+	out := make([]*regexp.Regexp, 0, len(exprs))
+	for _, e := range exprs {
+		re, err := regexp.Compile(`^(?:` + e + `)$`)
+		if err != nil {
+			return nil, &connect.ConfigError{Name: key, Value: strings.Join(exprs, ","), Message: fmt.Sprintf("%q is not a valid regular expression: %v", e, err)}
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
 var builtinDatabases = map[string]bool{"mysql": true, "sys": true, "information_schema": true, "performance_schema": true}
 
 // NewFilters compiles the filter expressions; an invalid one is reported
@@ -47,16 +62,8 @@ func NewFilters(c FilterConfig) (*Filters, error) {
 		if err != nil {
 			return nil
 		}
-		out := make([]*regexp.Regexp, 0, len(exprs))
-		for _, e := range exprs {
-			// Anchored on both sides: Debezium matches the whole identifier.
-			re, cerr := regexp.Compile(`^(?:` + e + `)$`)
-			if cerr != nil {
-				err = &connect.ConfigError{Name: key, Value: strings.Join(exprs, ","), Message: fmt.Sprintf("%q is not a valid regular expression: %v", e, cerr)}
-				return nil
-			}
-			out = append(out, re)
-		}
+		var out []*regexp.Regexp
+		out, err = wholeNames(key, exprs)
 		return out
 	}
 	f.dbInc = compile(KeyDatabaseInclude, c.DatabaseInclude)
@@ -91,9 +98,9 @@ func parseKeyColumns(v string) ([]keyColumnsRule, error) {
 		if i <= 0 || i == len(entry)-1 {
 			return nil, bad(entry, "has no table or no columns")
 		}
-		re, err := regexp.Compile(`^(?:` + strings.TrimSpace(entry[:i]) + `)$`)
+		res, err := wholeNames(KeyMessageKeyColumns, []string{strings.TrimSpace(entry[:i])})
 		if err != nil {
-			return nil, bad(entry, fmt.Sprintf("has a table expression that is not a valid regular expression (%v)", err))
+			return nil, err
 		}
 		var cols []string
 		for _, c := range strings.Split(entry[i+1:], ",") {
@@ -102,7 +109,7 @@ func parseKeyColumns(v string) ([]keyColumnsRule, error) {
 			}
 			cols = append(cols, c)
 		}
-		rules = append(rules, keyColumnsRule{table: re, columns: cols})
+		rules = append(rules, keyColumnsRule{table: res[0], columns: cols})
 	}
 	return rules, nil
 }

@@ -35,7 +35,7 @@ import (
 var (
 	truncateKey = regexp.MustCompile(`^column\.truncate\.to\.(\d+)\.chars$`)
 	maskKey     = regexp.MustCompile(`^column\.mask\.with\.(\d+)\.chars$`)
-	hashKey     = regexp.MustCompile(`^column\.mask\.hash\.([^.]+(?:\.[^.]+)*?)\.with\.salt\.(.*)$`)
+	hashKey     = regexp.MustCompile(`^column\.mask\.hash\.([^.]+)\.with\.salt\.(.*)$`)
 )
 
 // columnRule changes the text of the columns its expressions match.
@@ -63,13 +63,13 @@ func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err
 		switch {
 		case truncateKey.MatchString(key):
 			n, perr := strconv.Atoi(truncateKey.FindStringSubmatch(key)[1])
-			if perr != nil || n < 0 {
+			if perr != nil {
 				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number"}
 			}
 			apply = func(s string) string { return truncateRunes(s, n) }
 		case maskKey.MatchString(key):
 			n, perr := strconv.Atoi(maskKey.FindStringSubmatch(key)[1])
-			if perr != nil || n < 0 {
+			if perr != nil {
 				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number"}
 			}
 			stars := strings.Repeat("*", n)
@@ -91,17 +91,17 @@ func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err
 		default:
 			continue
 		}
-		r := &columnRule{key: key, apply: apply}
+		var exprs []string
 		for _, e := range strings.Split(v, ",") {
-			if e = strings.TrimSpace(e); e == "" {
-				continue
+			if e = strings.TrimSpace(e); e != "" {
+				exprs = append(exprs, e)
 			}
-			re, cerr := regexp.Compile(`^(?:` + e + `)$`)
-			if cerr != nil {
-				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: fmt.Sprintf("%q is not a valid regular expression: %v", e, cerr)}
-			}
-			r.cols = append(r.cols, re)
 		}
+		cols, cerr := wholeNames(key, exprs)
+		if cerr != nil {
+			return nil, nil, cerr
+		}
+		r := &columnRule{key: key, cols: cols, apply: apply}
 		if isMask {
 			masks = append(masks, r)
 		} else {

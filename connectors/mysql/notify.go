@@ -98,7 +98,8 @@ func (s *stream) notify(ctx context.Context, a *adhocRun, typ string, extra ...s
 	for i, t := range a.tables {
 		names[i] = t.name
 	}
-	data := map[string]string{"connector_name": s.opts.TopicPrefix, "data_collections": strings.Join(names, ",")}
+	// A Connect map<string,string> holds its values as any.
+	data := map[string]any{"connector_name": s.opts.TopicPrefix, "data_collections": strings.Join(names, ",")}
 	for i := 0; i+1 < len(extra); i += 2 {
 		data[extra[i]] = extra[i+1]
 	}
@@ -108,12 +109,9 @@ func (s *stream) notify(ctx context.Context, a *adhocRun, typ string, extra ...s
 	if o.Sink == "" {
 		return nil
 	}
-	m := make(map[string]any, len(data))
-	for k, v := range data {
-		m[k] = v
-	}
+	now := time.Now().UnixMilli()
 	key := connect.NewStructs(notificationKeySchema, []any{a.notifyID})
-	val := connect.NewStructs(notificationValueSchema, []any{a.notifyID, typ, notifyIncremental, m, time.Now().UnixMilli()})
+	val := connect.NewStructs(notificationValueSchema, []any{a.notifyID, typ, notifyIncremental, data, now})
 	return s.enqueue(ctx, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: o.Sink,
-		KeySchema: notificationKeySchema, Key: key, ValueSchema: notificationValueSchema, Value: val, Timestamp: time.Now().UnixMilli()})
+		KeySchema: notificationKeySchema, Key: key, ValueSchema: notificationValueSchema, Value: val, Timestamp: now})
 }

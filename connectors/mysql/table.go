@@ -350,20 +350,16 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 	ts.rowSchema = row
 	keyCols, custom := t.PrimaryKey, false
 	if cols := f.KeyColumns(t.ID.DB, t.ID.Table); cols != nil {
-		keyCols, custom = make([]string, 0, len(cols)), true
-		for _, c := range cols {
-			i := t.columnIndex(c)
-			if i < 0 {
-				return nil, &connect.ConfigError{Name: KeyMessageKeyColumns, Value: strings.Join(cols, ","),
-					Message: fmt.Sprintf("table %s has no column %q; name columns of the table (or narrow the entry's table expression)", t.ID, c)}
-			}
-			keyCols = append(keyCols, t.Columns[i].Name)
-		}
+		keyCols, custom = cols, true
 	}
 	if len(keyCols) > 0 {
 		kb := connect.StructBuilder().Name(base + ".Key")
 		for _, k := range keyCols {
 			i := t.columnIndex(k)
+			if i < 0 {
+				return nil, &connect.ConfigError{Name: KeyMessageKeyColumns, Value: strings.Join(keyCols, ","),
+					Message: fmt.Sprintf("table %s has no column %q; name columns of the table (or narrow the entry's table expression)", t.ID, k)}
+			}
 			cc := all[i]
 			ks := cc.schema
 			if ks.Optional && !custom {
