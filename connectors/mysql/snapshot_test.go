@@ -44,6 +44,24 @@ func TestSnapshotChunkQueries(t *testing.T) {
 	}
 }
 
+// A temporal column is selected as the server's text, but ordered and
+// compared as itself, so the key's index serves the chunk query.
+func TestSnapshotChunkQueriesTemporalKey(t *testing.T) {
+	col := &Column{Name: "at", Position: 1, BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME"}
+	sc, err := newSnapColumn(col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := &snapTable{id: TableID{"d", "t"}, cols: []snapColumn{sc}, keyCols: []int{0}, keyExprs: []string{keyParamExpr(col, "")}}
+	first, next := tb.chunkQueries(10)
+	if want := "SELECT CAST(`at` AS CHAR) FROM `d`.`t` ORDER BY `at` LIMIT 10"; first != want {
+		t.Fatalf("first chunk\n%s\nwant\n%s", first, want)
+	}
+	if want := "SELECT CAST(`at` AS CHAR) FROM `d`.`t` WHERE ((`at` > CAST(UNHEX(?) AS CHAR))) ORDER BY `at` LIMIT 10"; next != want {
+		t.Fatalf("next chunk\n%s\nwant\n%s", next, want)
+	}
+}
+
 func TestSnapshotKeyRoundTrip(t *testing.T) {
 	var k1, k2, k3 keyVal
 	k1.typ, k1.b = gomysql.FieldValueTypeString, []byte{0xe0, 'b'}
