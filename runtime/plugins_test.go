@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +43,11 @@ func (c *countingSource) Start(_ context.Context, _ connect.ConnectorContext, pr
 	return nil
 }
 func (c *countingSource) TaskConfigs(maxTasks int) ([]map[string]string, error) {
-	return []map[string]string{{"topic": c.props["topic"], "count": c.props["count"], "batch": c.props["batch"], "panic.at": c.props["panic.at"], "retriable.at": c.props["retriable.at"]}}, nil
+	tc := map[string]string{}
+	for _, k := range []string{"topic", "count", "batch", "panic.at", "retriable.at", "pin.every", "pin.partitions", "big.every", "big.bytes"} {
+		tc[k] = c.props[k]
+	}
+	return []map[string]string{tc}, nil
 }
 func (c *countingSource) NewTask() connect.SourceTask { return &countingTask{} }
 func (c *countingSource) Stop() error                 { return nil }
@@ -65,8 +70,11 @@ type countingTask struct {
 	panicAt int64
 	// retriableAt fails one Poll with a retriable error.
 	retriableAt int64
-	commits     atomic.Int64
-	emitted     atomic.Int64
+	// Every pinEvery-th record names its partition (n mod pinPartitions);
+	// every bigEvery-th record's value is padded to bigBytes.
+	pinEvery, pinPartitions, bigEvery, bigBytes int64
+	commits                                     atomic.Int64
+	emitted                                     atomic.Int64
 }
 
 func (t *countingTask) Version() string { return "1.0" }
@@ -85,6 +93,10 @@ func (t *countingTask) Start(ctx context.Context, tctx connect.SourceTaskContext
 	if t.batch == 0 {
 		t.batch = 50
 	}
+	t.pinEvery, _ = strconv.ParseInt(props["pin.every"], 10, 64)
+	t.pinPartitions, _ = strconv.ParseInt(props["pin.partitions"], 10, 64)
+	t.bigEvery, _ = strconv.ParseInt(props["big.every"], 10, 64)
+	t.bigBytes, _ = strconv.ParseInt(props["big.bytes"], 10, 64)
 	off, err := tctx.OffsetStorageReader().Offset(ctx, countingPartition)
 	if err != nil {
 		return err
@@ -120,14 +132,21 @@ func (t *countingTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error
 			panic(fmt.Sprintf("counting task hit record %d", n))
 		}
 		t.next++
-		out = append(out, &connect.SourceRecord{
+		rec := &connect.SourceRecord{
 			SourcePartition: countingPartition,
 			SourceOffset:    map[string]any{"n": n},
 			Topic:           t.topic,
 			KeySchema:       connect.StringSchema, Key: strconv.FormatInt(n, 10),
 			ValueSchema: connect.StringSchema, Value: "record-" + strconv.FormatInt(n, 10),
 			Headers: connect.Headers{{Key: "h", Schema: connect.StringSchema, Value: "v"}},
-		})
+		}
+		if t.pinEvery > 0 && n%t.pinEvery == 0 {
+			rec.Partition = connect.PartitionPtr(int32(n % t.pinPartitions))
+		}
+		if t.bigEvery > 0 && n%t.bigEvery == 0 {
+			rec.Value = rec.Value.(string) + "/" + strings.Repeat("x", int(t.bigBytes))
+		}
+		out = append(out, rec)
 	}
 	t.emitted.Add(int64(len(out)))
 	return out, nil

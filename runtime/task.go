@@ -97,7 +97,9 @@ type workerTask struct {
 	recCommitter     connect.RecordCommitter
 
 	producer      *kafka.Producer
+	franz         *franzState        // instead of producer, see franzproducer.go
 	admin         *kafka.AdminClient // for topic creation, sharing the producer's connections
+	adminConf     kafka.ConfigMap    // the admin's config when the producer is franz-go
 	topicCreation *topicCreation
 	tracker       *submittedRecords
 	// txn is set for an exactly-once task (exactlyonce.go).
@@ -241,13 +243,26 @@ func (t *workerTask) setup() error {
 	if err != nil {
 		return fmt.Errorf("producer config: %w", err)
 	}
-	if t.txn != nil {
-		if err := t.setupTransactions(cm); err != nil {
-			return err
-		}
+	fp, why, err := chooseProducerClient(cm, t.txn != nil)
+	if err != nil {
+		return fmt.Errorf("producer config: %w", err)
 	}
-	if t.producer, err = kafka.NewProducer(&cm); err != nil {
-		return fmt.Errorf("create producer: %w", err)
+	t.adminConf = adminConfig(cm)
+	if fp != nil {
+		if err := t.newFranzProducer(fp); err != nil {
+			return fmt.Errorf("create producer: %w", err)
+		}
+		t.log.Info("producing through franz-go")
+	} else {
+		t.log.Info("producing through librdkafka", "reason", why)
+		if t.txn != nil {
+			if err := t.setupTransactions(cm); err != nil {
+				return err
+			}
+		}
+		if t.producer, err = kafka.NewProducer(&cm); err != nil {
+			return fmt.Errorf("create producer: %w", err)
+		}
 	}
 	if t.topicCreation, err = newTopicCreation(wc.TopicCreationEnable, t.conn.Originals); err != nil {
 		return err
@@ -337,11 +352,13 @@ func (t *workerTask) run() {
 		return
 	}
 	var deliveries sync.WaitGroup
-	deliveries.Add(1)
-	go func() {
-		defer deliveries.Done()
-		t.readDeliveries()
-	}()
+	if t.producer != nil {
+		deliveries.Add(1)
+		go func() {
+			defer deliveries.Done()
+			t.readDeliveries()
+		}()
+	}
 	defer func() {
 		t.cleanup() // closes the producer, which ends readDeliveries
 		deliveries.Wait()
@@ -398,7 +415,11 @@ func (t *workerTask) run() {
 	}
 	err := t.loop()
 	// Send what is queued, then commit what was acknowledged.
-	t.producer.Flush(int(t.w.cfg.OffsetFlushTimeout / time.Millisecond))
+	if t.franz != nil {
+		t.flushFranz(t.w.cfg.OffsetFlushTimeout)
+	} else {
+		t.producer.Flush(int(t.w.cfg.OffsetFlushTimeout / time.Millisecond))
+	}
 	t.commitOffsets()
 	t.stopTask()
 	if err != nil {
@@ -549,6 +570,14 @@ func (t *workerTask) send(orig *connect.SourceRecord) error {
 	if !t.knownTopics[rec.Topic] {
 		t.knownTopics[rec.Topic] = true
 		t.onTopic(rec.Topic)
+	}
+	if t.franz != nil {
+		ok, err := t.produceFranz(msg, sr)
+		if ok {
+			t.Metrics.RecordsWritten.Add(1)
+			storeMax(&t.Metrics.ActiveMax, int64(t.tracker.pending()))
+		}
+		return err
 	}
 	for {
 		err := t.producer.Produce(msg, nil)
@@ -715,28 +744,7 @@ func (t *workerTask) readDeliveries() {
 			if !ok {
 				continue
 			}
-			if err := e.TopicPartition.Error; err != nil {
-				var rec *connect.SourceRecord
-				if perr := t.ops.run(context.Background(), stageProducer, rec, func() error { return err }); perr != errSkip {
-					// The record stays unacknowledged, so no offset at or
-					// after it in its partition is ever committed.
-					ferr := fmt.Errorf("Unrecoverable exception from producer send callback: topic %s: %w", topicOf(e), err)
-					t.sendFailure.CompareAndSwap(nil, &ferr)
-					t.nudge()
-					continue
-				}
-				t.tracker.ack(sr)
-				continue
-			}
-			t.Metrics.RecordsAcked.Add(1)
-			rec := sr.rec
-			t.tracker.ack(sr)
-			if t.recCommitter != nil && rec != nil {
-				meta := &connect.RecordMetadata{Topic: topicOf(e), Partition: e.TopicPartition.Partition, Offset: int64(e.TopicPartition.Offset), Timestamp: e.Timestamp.UnixMilli()}
-				if err := safeCall(func() error { return t.recCommitter.CommitRecord(rec, meta) }); err != nil {
-					t.log.Warn("commitRecord failed", "error", err.Error())
-				}
-			}
+			t.delivered(sr, topicOf(e), e.TopicPartition.Partition, int64(e.TopicPartition.Offset), e.Timestamp, e.TopicPartition.Error)
 		case kafka.Error:
 			// Broker connectivity problems are retried by librdkafka.
 			if e.IsFatal() {
@@ -832,6 +840,9 @@ func (t *workerTask) cleanup() {
 	if t.producer != nil {
 		t.producer.Close()
 		trimMalloc()
+	}
+	if t.franz != nil {
+		t.franz.close()
 	}
 }
 

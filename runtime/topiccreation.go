@@ -157,7 +157,13 @@ func (t *workerTask) ensureTopic(topic string) error {
 		return nil
 	}
 	if t.admin == nil {
-		a, err := kafka.NewAdminClientFromProducer(t.producer)
+		var a *kafka.AdminClient
+		var err error
+		if t.producer != nil {
+			a, err = kafka.NewAdminClientFromProducer(t.producer)
+		} else {
+			a, err = kafka.NewAdminClient(&t.adminConf)
+		}
 		if err != nil {
 			return fmt.Errorf("topic creation: admin client: %w", err)
 		}

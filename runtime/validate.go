@@ -269,6 +269,13 @@ func validateConnectorConfig(ctx context.Context, props map[string]string, polic
 				extra[k] = append(extra[k], msg)
 			}
 		}
+		if v, ok := props[ProducerOverridePrefix+ProducerClientKey]; ok {
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "auto", "franz-go", "librdkafka":
+			default:
+				extra[ProducerOverridePrefix+ProducerClientKey] = append(extra[ProducerOverridePrefix+ProducerClientKey], fmt.Sprintf("Invalid value %s: expected auto, franz-go or librdkafka", v))
+			}
+		}
 	}
 
 	for _, name := range sortedKeys(extra) {

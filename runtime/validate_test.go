@@ -39,6 +39,8 @@ func TestValidateConnectorConfig(t *testing.T) {
 		{"known converter", validConfig(map[string]string{"value.converter": testConverterClass}), PolicyAll, 0, nil},
 		{"override under None", validConfig(map[string]string{"producer.override.linger.ms": "5"}), PolicyNone, 1, []string{"producer.override.linger.ms"}},
 		{"override under All", validConfig(map[string]string{"producer.override.linger.ms": "5"}), PolicyAll, 0, nil},
+		{"producer client", validConfig(map[string]string{"producer.override.sluice.client": "librdkafka"}), PolicyAll, 0, nil},
+		{"unknown producer client", validConfig(map[string]string{"producer.override.sluice.client": "kafka-go"}), PolicyAll, 1, []string{"producer.override.sluice.client"}},
 		{"topic creation needs defaults", validConfig(map[string]string{"topic.creation.groups": "g"}), PolicyAll, 2, []string{"topic.creation.default.replication.factor", "topic.creation.default.partitions"}},
 		{"topic creation complete", validConfig(map[string]string{"topic.creation.default.replication.factor": "-1", "topic.creation.default.partitions": "3"}), PolicyAll, 0, nil},
 		{"bad name", validConfig(map[string]string{"name": "a\x01b"}), PolicyAll, 1, []string{"name"}},
