@@ -4,7 +4,7 @@
 // (standalone herder, worker task, the MySQL connector and the converters, in
 // this process so -cpuprofile shows Sluice's hot path), measures the physical
 // limits of the same machine in the same run (go-mysql parsing the same
-// binlog alone, librdkafka producing messages of the same sizes alone, a raw
+// binlog alone, the pipeline's producer client producing messages of the same sizes alone, a raw
 // SELECT through the same driver), and prints the medians and the ratios as
 // BENCHMARKS.md-ready Markdown.
 //
@@ -60,7 +60,7 @@ var (
 	outPath      = flag.String("out", "", "write the Markdown report to this file (e.g. BENCHMARKS.md)")
 	cpuDir       = flag.String("cpuprofile", "", "save a CPU profile of each scenario's first run in this directory")
 	traceDir     = flag.String("trace", "", "save an execution trace (go tool trace) of each scenario's first run in this directory, to see where the pipeline waits")
-	producerFlag = flag.String("producer", "", "comma-separated librdkafka producer settings (k=v) given to the pipeline's worker (producer.k) and to produce-only alike, e.g. linger.ms=20")
+	producerFlag = flag.String("producer", "", "comma-separated producer settings (k=v, librdkafka's names; sluice.client=librdkafka picks that client) given to the pipeline's worker (producer.k) and to produce-only alike, e.g. linger.ms=20")
 	verbose      = flag.Bool("v", false, "log the runtime and connector")
 	brokerChild  = flag.Bool("broker-child", false, "internal: run the embedded broker and print its address")
 	commandLine  = strings.TrimSpace("go run ./cmd/sluice-bench " + strings.Join(os.Args[1:], " "))
