@@ -216,12 +216,19 @@ func produceOnlyFranz(ctx context.Context, fp *sluiceruntime.FranzGoProducer, to
 		return 0, 0, fmt.Errorf("produce-only warm-up: %w", err)
 	}
 	pool := sync.Pool{New: func() any { return new(kgo.Record) }}
-	var got atomic.Int64
+	var got, buffered atomic.Int64
 	var failed atomic.Pointer[error]
-	done := make(chan struct{})
+	done, freed := make(chan struct{}), make(chan struct{}, 1)
+	size := int64(keyLen + valLen)
 	promise := func(r *kgo.Record, err error) {
 		if err != nil {
 			failed.CompareAndSwap(nil, &err)
+		}
+		// buffer.memory, bounded as the task bounds it.
+		buffered.Add(-size)
+		select {
+		case freed <- struct{}{}:
+		default:
 		}
 		k, v := r.Key[:0], r.Value[:0]
 		*r = kgo.Record{Key: k, Value: v}
@@ -233,6 +240,13 @@ func produceOnlyFranz(ctx context.Context, fp *sluiceruntime.FranzGoProducer, to
 	runtime.GC()
 	began, cpu0 := time.Now(), cpuTime()
 	for i := range int(n) {
+		for buffered.Load()+size > fp.BufferBytes {
+			select {
+			case <-freed:
+			case <-time.After(time.Millisecond):
+			}
+		}
+		buffered.Add(size)
 		r := pool.Get().(*kgo.Record)
 		r.Topic, r.Partition = topic, -1
 		r.Key = append(r.Key, keys[i*keyLen:(i+1)*keyLen]...)
