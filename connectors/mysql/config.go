@@ -114,6 +114,8 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "PEM private key file of database.ssl.cert."})
 	def(connect.ConfigKey{Name: KeyConnectTimout, Type: connect.ConfigInt, Default: "30000", Importance: connect.Low, Group: groupConnection,
 		Validator: connect.AtLeast(1), Doc: "Milliseconds to wait for a connection to the server."})
+	def(connect.ConfigKey{Name: KeyDatabaseInitStatements, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
+		Doc: "SQL statements, separated by ';' (';;' is a literal semicolon), run on every connection the connector opens except the binlog's: snapshot readers, schema reads, signals (Debezium's), e.g. SET SESSION innodb_lock_wait_timeout=5."})
 
 	order = 0
 	def(connect.ConfigKey{Name: KeyDatabaseInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
@@ -204,6 +206,9 @@ type Options struct {
 	SSLCert        string
 	SSLKey         string
 	ConnectTimeout time.Duration
+	// InitStatements run on every connection but the binlog's
+	// (database.initial.statements).
+	InitStatements []string
 
 	Filters *Filters
 
@@ -338,6 +343,12 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	o.CapturedSig = capturedSignature(fc)
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)
+	if o.Snapshot.Include, err = wholeNames(KeySnapshotInclude, c.List(KeySnapshotInclude)); err != nil {
+		return nil, err
+	}
+	if o.InitStatements, err = splitStatements(props[KeyDatabaseInitStatements]); err != nil {
+		return nil, err
+	}
 	if o.Signal, err = parseSignalOptions(c, props, o.TopicPrefix); err != nil {
 		return nil, err
 	}
@@ -363,4 +374,31 @@ func (o *Options) streamsWithoutSnapshot() bool {
 		return true
 	}
 	return false
+}
+
+// splitStatements splits database.initial.statements at single
+// semicolons; a doubled one is a literal semicolon.
+func splitStatements(v string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if st := strings.TrimSpace(cur.String()); st != "" {
+			out = append(out, st)
+		}
+		cur.Reset()
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] != ';' {
+			cur.WriteByte(v[i])
+			continue
+		}
+		if i+1 < len(v) && v[i+1] == ';' {
+			cur.WriteByte(';')
+			i++
+			continue
+		}
+		flush()
+	}
+	flush()
+	return out, nil
 }

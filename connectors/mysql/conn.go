@@ -141,6 +141,14 @@ func (d *dialer) connect(ctx context.Context) (*client.Conn, error) {
 	if err != nil {
 		return nil, d.explain(err)
 	}
+	for i, st := range d.opts.InitStatements {
+		if _, err := c.Execute(st); err != nil {
+			c.Close()
+			// The statement's text is left out: it is the user's and may
+			// carry a secret; its number and the server's answer say which.
+			return nil, fmt.Errorf("%s: statement %d of %d failed: %w; fix or remove it", KeyDatabaseInitStatements, i+1, len(d.opts.InitStatements), err)
+		}
+	}
 	return c, nil
 }
 

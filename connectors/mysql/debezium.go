@@ -129,9 +129,9 @@ const groupDebezium = "Debezium compatibility"
 var unappliedDebeziumKeys = []string{
 	"snapshot.select.statement.overrides", "column.propagate.source.type", "datatype.propagate.source.type",
 	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
-	"database.initial.statements", "snapshot.delay.ms", "enable.time.adjuster", "topic.naming.strategy",
-	"schema.name.adjustment.mode", "field.name.adjustment.mode", "converters", "snapshot.include.collection.list",
-	"read.only", "snapshot.tables.order.by.row.count", "incremental.snapshot.allow.schema.changes",
+	"enable.time.adjuster", "topic.naming.strategy",
+	"schema.name.adjustment.mode", "field.name.adjustment.mode", "converters",
+	"read.only", "incremental.snapshot.allow.schema.changes",
 	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",
 }
 

@@ -84,3 +84,40 @@ func TestUnappliedKeys(t *testing.T) {
 		t.Fatalf("unapplied keys %v", got)
 	}
 }
+
+func TestSplitInitialStatements(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                              "",
+		"SET a = 1":                     "SET a = 1",
+		" SET a = 1 ; SET b = 2 ;":      "SET a = 1|SET b = 2",
+		"INSERT INTO t VALUES ('x;;y')": "INSERT INTO t VALUES ('x;y')",
+		"SELECT 1;;;SELECT 2":           "SELECT 1;|SELECT 2",
+		";;":                            ";",
+		"; ;SET c = 3":                  "SET c = 3",
+	} {
+		got, err := splitStatements(in)
+		if err != nil || strings.Join(got, "|") != want {
+			t.Errorf("%q: %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
+
+func TestSnapshotSelectionKeys(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base, "snapshot.include.collection.list", `inv\.a, inv\.b.*`, "snapshot.delay.ms", "2500",
+		"snapshot.tables.order.by.row.count", "Ascending", "database.initial.statements", "SET a = 1;SET b = 2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !anyMatch(o.Snapshot.Include, "inv.a") || !anyMatch(o.Snapshot.Include, "inv.b2") || anyMatch(o.Snapshot.Include, "inv.ab") ||
+		o.Snapshot.Delay.Milliseconds() != 2500 || o.Snapshot.OrderByRows != "ascending" || len(o.InitStatements) != 2 {
+		t.Fatalf("options %+v, init %q", o.Snapshot, o.InitStatements)
+	}
+	if _, err := ParseOptions(propsWith(base, "snapshot.include.collection.list", "(")); err == nil || !strings.Contains(err.Error(), "snapshot.include.collection.list") {
+		t.Fatalf("a bad expression: %v", err)
+	}
+	if len(unappliedKeys(propsWith(base, "snapshot.delay.ms", "1", "database.initial.statements", "SET a = 1",
+		"snapshot.include.collection.list", "x", "snapshot.tables.order.by.row.count", "disabled"))) != 0 {
+		t.Fatal("applied keys are still reported as unapplied")
+	}
+}

@@ -57,6 +57,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -81,6 +82,11 @@ const (
 	KeySnapshotMaxQPS      = "snapshot.max.queries.per.second"
 	KeySnapshotMaxRows     = "snapshot.max.rows.per.second"
 	KeySnapshotMaxBytes    = "snapshot.max.bytes.per.second"
+	// Debezium's.
+	KeySnapshotDelay          = "snapshot.delay.ms"
+	KeySnapshotInclude        = "snapshot.include.collection.list"
+	KeySnapshotOrderByRows    = "snapshot.tables.order.by.row.count"
+	KeyDatabaseInitStatements = "database.initial.statements"
 )
 
 // OffsetSnapshotState is the offset key holding the progress of an
@@ -109,6 +115,14 @@ type SnapshotOptions struct {
 	MaxQPS      float64 // 0 = unlimited
 	MaxRows     float64
 	MaxBytes    float64
+	// Delay is waited before a snapshot takes its consistent point.
+	Delay time.Duration
+	// Include, when set, narrows the captured tables a snapshot reads
+	// (db.table expressions); the others are only streamed.
+	Include []*regexp.Regexp
+	// OrderByRows orders the tables read: descending (largest first),
+	// ascending, or disabled (by name).
+	OrderByRows string
 	// Where returns a SQL condition the snapshot SELECT of a table adds
 	// (AND-ed), or "": the hook for per-table filter conditions, which must
 	// select the same rows the stream's row filter keeps.
@@ -133,6 +147,13 @@ func defineSnapshotKeys(def func(connect.ConfigKey)) {
 		Doc: "Most snapshot rows per second (DTS's full-sync RPS limit); 0 is unlimited."})
 	def(connect.ConfigKey{Name: KeySnapshotMaxBytes, Type: connect.ConfigLong, Default: "0", Group: groupTuning, Validator: connect.AtLeast(0),
 		Doc: "Most snapshot bytes per second, counted as the size of the column values read (DTS's full-sync MB/s limit, in bytes); 0 is unlimited."})
+	def(connect.ConfigKey{Name: KeySnapshotDelay, Type: connect.ConfigLong, Default: "0", Group: groupEvents, Validator: connect.AtLeast(0),
+		Doc: "Milliseconds a task waits before a snapshot takes its consistent point (Debezium's), e.g. to let the connectors of a starting cluster settle first."})
+	def(connect.ConfigKey{Name: KeySnapshotInclude, Type: connect.ConfigList, Default: "", Group: groupEvents, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching the whole <db>.<table> names of the captured tables a snapshot reads (Debezium's); the other captured tables are only streamed. Empty: every captured table. Signalled snapshots read the tables their signal names."})
+	def(connect.ConfigKey{Name: KeySnapshotOrderByRows, Type: connect.ConfigString, Default: "descending", Group: groupEvents,
+		Validator: connect.OneOfIgnoreCase("descending", "ascending", "disabled"), Recommended: []string{"descending", "ascending", "disabled"},
+		Doc: "Order in which a snapshot reads tables, by their estimated row count (Debezium's): descending (the default here, so parallel readers finish together), ascending, or disabled (by name). Tables whose reading was interrupted come first in any order."})
 }
 
 func parseSnapshotOptions(c interface {
@@ -149,6 +170,8 @@ func parseSnapshotOptions(c interface {
 		MaxQPS:      float64(c.Int(KeySnapshotMaxQPS)),
 		MaxRows:     float64(c.Int(KeySnapshotMaxRows)),
 		MaxBytes:    float64(c.Long(KeySnapshotMaxBytes)),
+		Delay:       time.Duration(c.Long(KeySnapshotDelay)) * time.Millisecond,
+		OrderByRows: strings.ToLower(c.String(KeySnapshotOrderByRows)),
 	}
 }
 
@@ -254,6 +277,9 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 			Message: "is not supported; use initial, initial_only, when_needed, always, no_data or never"}
 	}
 	fresh := func(why string) (*startPlan, error) {
+		if err := snapshotDelay(ctx, opts, log); err != nil {
+			return nil, err
+		}
 		sn := newSnapshotter(opts, d, server, log, nil)
 		if err := sn.openPoint(ctx, conn, nil); err != nil {
 			return nil, err
@@ -291,6 +317,9 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 			return fresh("snapshot position purged")
 		}
 		pos.Snapshot = false
+		if err := snapshotDelay(ctx, opts, log); err != nil {
+			return nil, err
+		}
 		sn := newSnapshotter(opts, d, server, log, st)
 		sn.start = pos
 		if err := sn.openPoint(ctx, conn, st); err != nil {
@@ -316,6 +345,21 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		}
 	}
 	return &startPlan{pos: pos}, nil
+}
+
+// snapshotDelay waits snapshot.delay.ms before a task's snapshot takes
+// its consistent point (signalled and added-table snapshots do not wait).
+func snapshotDelay(ctx context.Context, opts *Options, log *slog.Logger) error {
+	if opts.Snapshot.Delay <= 0 {
+		return nil
+	}
+	log.Info("waiting before the snapshot", KeySnapshotDelay, opts.Snapshot.Delay.Milliseconds())
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(opts.Snapshot.Delay):
+		return nil
+	}
 }
 
 // positionAvailable reports whether the server still has the binlog from
@@ -781,6 +825,10 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 		if !sn.opts.Filters.Table(id.DB, id.Table) || done[id.String()] || (sn.only != nil && !sn.only[id]) {
 			continue
 		}
+		if sn.marker != "incremental" && len(sn.opts.Snapshot.Include) > 0 && !anyMatch(sn.opts.Snapshot.Include, id.String()) {
+			sn.log.Info("snapshot skips a table snapshot.include.collection.list leaves out; it is only streamed", "table", id.String())
+			continue
+		}
 		// Snapshot rows are inserts of the existing rows: a table whose
 		// table.operations leave out insert is not read at all.
 		if !sn.opts.dts().ops(id).has(opInsert) {
@@ -796,11 +844,18 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 			out = append(out, t)
 		}
 	}
-	// Tables in progress first, then the largest first so parallel readers
-	// finish together.
+	// Tables in progress first, then by snapshot.tables.order.by.row.count
+	// (largest first by default, so parallel readers finish together; the
+	// list is in name order already).
 	sort.SliceStable(out, func(i, j int) bool {
 		if (out[i].resume != nil) != (out[j].resume != nil) {
 			return out[i].resume != nil
+		}
+		switch sn.opts.Snapshot.OrderByRows {
+		case "ascending":
+			return out[i].estimate < out[j].estimate
+		case "disabled":
+			return false
 		}
 		return out[i].estimate > out[j].estimate
 	})
