@@ -106,3 +106,30 @@ func TestMySQLSnapshotDebeziumKeysErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLPropagateSourceType: Debezium's column.propagate.source.type
+// and datatype.propagate.source.type put the real server's column
+// definitions into the field schemas of streamed records (MariaDB keeps an
+// INT's display width, int(10) unsigned, as Debezium's DDL parser reads it).
+func TestMySQLPropagateSourceType(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop",
+		"CREATE TABLE shop.items (id INT UNSIGNED PRIMARY KEY, name VARCHAR(64), price DECIMAL(12,2), at DATETIME(3), note TEXT)")
+	offsets := &myOffsets{}
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.items`,
+		"column.propagate.source.type", `shop\.items\.name`, "datatype.propagate.source.type", `.+\.DECIMAL,.+\.DATETIME,.+\.INT UNSIGNED`), offsets)
+	myExec(t, m, "INSERT INTO shop.items VALUES (1, 'x', 9.99, '2026-12-07 01:02:03.456', 'n')")
+	recs := myPollN(t, task, offsets, 1)
+	_, _, after := myEnvelope(t, recs[0])
+	want := map[string][3]string{
+		"id": {"INT UNSIGNED", "10", ""}, "name": {"VARCHAR", "64", ""}, "price": {"DECIMAL", "12", "2"},
+		"at": {"DATETIME", "3", ""}, "note": {"", "", ""},
+	}
+	for _, f := range after.Schema().Fields() {
+		got := [3]string{f.Schema.Param(mysql.ParamSourceColumnType), f.Schema.Param(mysql.ParamSourceColumnLength), f.Schema.Param(mysql.ParamSourceColumnScale)}
+		if got != want[f.Name] {
+			t.Errorf("%s: type/length/scale %q, want %q", f.Name, got, want[f.Name])
+		}
+	}
+}

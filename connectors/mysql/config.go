@@ -140,6 +140,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Validator: connect.OneOfIgnoreCase(snapshotModes...), Recommended: snapshotModes,
 		Doc: "When to read the existing rows (docs/snapshot.md). initial: snapshot when there is no stored offset, then stream; initial_only: snapshot, never stream; when_needed: as initial, and snapshot again when the stored binlog position is no longer on the server; always: snapshot at every start; no_data (formerly schema_only) and never: stream from the current binlog position without reading rows. An interrupted snapshot resumes from its last committed batch."})
 	defineSnapshotKeys(def)
+	definePropagateKeys(def)
 	defineSignalKeys(def)
 	defineNotifyKeys(def)
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
@@ -338,6 +339,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	if f.truncs, f.masks, err = parseColumnRules(props); err != nil {
+		return nil, err
+	}
+	if f.propagate, err = parsePropagateRules(c); err != nil {
 		return nil, err
 	}
 	o.CapturedSig = capturedSignature(fc)

@@ -27,7 +27,8 @@ type Filters struct {
 	colInc, colExc []*regexp.Regexp
 	ignoreBuiltin  bool
 	keyCols        []keyColumnsRule
-	truncs, masks  []*columnRule // mask.go
+	truncs, masks  []*columnRule   // mask.go
+	propagate      *propagateRules // propagate.go
 }
 
 // keyColumnsRule is one entry of message.key.columns.

@@ -1,0 +1,118 @@
+package mysql
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Debezium's keys that put a column's source type into its field schema,
+// for sinks that create tables from the events (the JDBC sink does).
+const (
+	KeyColumnPropagateType   = "column.propagate.source.type"
+	KeyDatatypePropagateType = "datatype.propagate.source.type"
+)
+
+// Debezium's field schema parameters for them.
+const (
+	ParamSourceColumnType   = "__debezium.source.column.type"
+	ParamSourceColumnLength = "__debezium.source.column.length"
+	ParamSourceColumnScale  = "__debezium.source.column.scale"
+)
+
+func definePropagateKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeyColumnPropagateType, Type: connect.ConfigList, Default: "", Group: groupTypes, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching the whole <db>.<table>.<column> names of columns whose field schemas carry their source type as the parameters " +
+			ParamSourceColumnType + ", " + ParamSourceColumnLength + " and " + ParamSourceColumnScale + " (Debezium's), e.g. for a sink that creates tables."})
+	def(connect.ConfigKey{Name: KeyDatatypePropagateType, Type: connect.ConfigList, Default: "", Group: groupTypes, Validator: connect.RegexList(),
+		Doc: "Regular expressions matching the whole <db>.<table>.<TYPE> names (e.g. .+\\.VARCHAR, inventory\\.orders\\.DECIMAL) of columns whose field schemas carry their source type, as " +
+			KeyColumnPropagateType + " does by column name (Debezium's)."})
+}
+
+// propagateRules are the compiled propagation keys.
+type propagateRules struct {
+	columns, types []*regexp.Regexp
+}
+
+func parsePropagateRules(c interface{ List(string) []string }) (*propagateRules, error) {
+	var r propagateRules
+	var err error
+	if r.columns, err = wholeNames(KeyColumnPropagateType, c.List(KeyColumnPropagateType)); err != nil {
+		return nil, err
+	}
+	if r.types, err = wholeNames(KeyDatatypePropagateType, c.List(KeyDatatypePropagateType)); err != nil {
+		return nil, err
+	}
+	if len(r.columns) == 0 && len(r.types) == 0 {
+		return nil, nil
+	}
+	return &r, nil
+}
+
+// sourceTypeName is a column's type as Debezium names it: the upper-case
+// SQL type, with UNSIGNED when it is.
+func sourceTypeName(c *Column) string {
+	name := strings.ToUpper(c.DataType)
+	if name == "" {
+		name = strings.ToUpper(c.binlogTypeName())
+	}
+	if c.Unsigned && !strings.HasSuffix(name, " UNSIGNED") {
+		name += " UNSIGNED"
+	}
+	return name
+}
+
+// propagateSourceType adds the source-type parameters to the field schema
+// of column c of table id when a propagation key selects it.
+func (f *Filters) propagateSourceType(id TableID, c *Column, s *connect.Schema) {
+	if f == nil || f.propagate == nil {
+		return
+	}
+	typ := sourceTypeName(c)
+	prefix := id.DB + "." + id.Table + "."
+	if !anyMatch(f.propagate.columns, prefix+c.Name) && !anyMatch(f.propagate.types, prefix+typ) {
+		return
+	}
+	if s.Parameters == nil {
+		s.Parameters = map[string]string{}
+	}
+	s.Parameters[ParamSourceColumnType] = typ
+	length, scale := declaredSize(c)
+	if length != "" {
+		s.Parameters[ParamSourceColumnLength] = length
+	}
+	if scale != "" {
+		s.Parameters[ParamSourceColumnScale] = scale
+	}
+}
+
+// declaredSize is the length and scale a column's definition spells out,
+// as Debezium reads them from the DDL: varchar(64) → 64; decimal(12,2) →
+// 12, 2; datetime(3) → 3; int(11) → 11; text, double, enum(...) → none.
+func declaredSize(c *Column) (length, scale string) {
+	if k, _ := c.kind(); k == kindEnum || k == kindSet {
+		return "", ""
+	}
+	if c.FullType == "" {
+		// Known from the binlog alone: a decimal's precision and scale,
+		// a temporal type's fractional digits.
+		switch k, _ := c.kind(); k {
+		case kindDecimal:
+			return strconv.Itoa(int(c.Meta >> 8)), strconv.Itoa(int(c.Meta & 0xff))
+		case kindTime, kindDatetime, kindTimestamp:
+			if fsp := c.fsp(); fsp > 0 {
+				return strconv.Itoa(fsp), ""
+			}
+		}
+		return "", ""
+	}
+	open := strings.IndexByte(c.FullType, '(')
+	end := strings.IndexByte(c.FullType, ')')
+	if open < 0 || end < open {
+		return "", ""
+	}
+	l, sc, _ := strings.Cut(c.FullType[open+1:end], ",")
+	return strings.TrimSpace(l), strings.TrimSpace(sc)
+}

@@ -1,0 +1,57 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+)
+
+func TestPropagateSourceType(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	if _, err := ParseOptions(propsWith(base, KeyColumnPropagateType, "shop.t.(")); err == nil || !strings.Contains(err.Error(), KeyColumnPropagateType) {
+		t.Fatalf("a bad expression: %v", err)
+	}
+	o, err := ParseOptions(propsWith(base, KeyColumnPropagateType, `shop\.t\.name`, KeyDatatypePropagateType, `.+\.DECIMAL, shop\.t\.DATETIME, .+\.INT UNSIGNED`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &Table{ID: TableID{DB: "shop", Table: "t"}, PrimaryKey: []string{"id"}, Columns: []Column{
+		{Name: "id", Position: 1, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT", Unsigned: true, FullType: "int(10) unsigned", Length: 10, HasScale: true},
+		{Name: "name", Position: 2, BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", FullType: "varchar(64)", Charset: "utf8mb4", Length: 64, Nullable: true},
+		{Name: "price", Position: 3, BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, DataType: "DECIMAL", Meta: 12<<8 | 2},
+		{Name: "at", Position: 4, BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME", Meta: 3},
+		{Name: "note", Position: 5, BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Length: 20, Nullable: true},
+	}}
+	ts, err := buildTableSchema(tbl, 1, "p", o.Filters, DefaultTypeOptions, SourceSchema(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][3]string{ // type, length, scale
+		"id":    {"INT UNSIGNED", "10", ""},
+		"name":  {"VARCHAR", "64", ""},
+		"price": {"DECIMAL", "12", "2"},
+		"at":    {"DATETIME", "3", ""},
+		"note":  {"", "", ""},
+	}
+	for _, f := range ts.rowSchema.Fields() {
+		w := want[f.Name]
+		got := [3]string{f.Schema.Param(ParamSourceColumnType), f.Schema.Param(ParamSourceColumnLength), f.Schema.Param(ParamSourceColumnScale)}
+		if got != w {
+			t.Errorf("%s: type/length/scale %q, want %q", f.Name, got, w)
+		}
+	}
+	// Without the keys nothing is added.
+	o2, _ := ParseOptions(base)
+	ts2, err := buildTableSchema(tbl, 1, "p", o2.Filters, DefaultTypeOptions, SourceSchema(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range ts2.rowSchema.Fields() {
+		for k := range f.Schema.Parameters {
+			if strings.HasPrefix(k, "__debezium.") {
+				t.Fatalf("%s carries %s with no propagation key", f.Name, k)
+			}
+		}
+	}
+}
