@@ -120,17 +120,7 @@ func produceOnly(ctx context.Context, bootstrap, topic string, n int64, keyLen, 
 		return 0, 0, err
 	}
 	defer p.Close()
-	// Distinct keys of the same length, so partitioning and batching see
-	// what the connector's records give them; values share one backing
-	// array, which librdkafka copies anyway.
-	keys := make([]byte, int(n)*keyLen)
-	for i := range keys {
-		keys[i] = letters[i%len(letters)]
-	}
-	val := make([]byte, valLen)
-	for i := range val {
-		val[i] = letters[(i*7)%len(letters)]
-	}
+	keys, val := produceOnlyData(n, keyLen, valLen)
 	// One message, reused, as the runtime's task does: librdkafka copies
 	// what it is given, and an array of n messages would make the
 	// collector's work part of the measure.
@@ -195,6 +185,22 @@ func produceOnly(ctx context.Context, bootstrap, topic string, n int64, keyLen, 
 	return float64(n) / time.Since(began).Seconds(), (cpuTime() - cpu0) / time.Duration(n), nil
 }
 
+// produceOnlyData is produce-only's messages: distinct keys of the same
+// length, so partitioning and batching see what the connector's records
+// give them, and one value they all share (both clients copy what they
+// are given).
+func produceOnlyData(n int64, keyLen, valLen int) (keys, val []byte) {
+	keys = make([]byte, int(n)*keyLen)
+	for i := range keys {
+		keys[i] = letters[i%len(letters)]
+	}
+	val = make([]byte, valLen)
+	for i := range val {
+		val[i] = letters[(i*7)%len(letters)]
+	}
+	return keys, val
+}
+
 // produceOnlyFranz is produceOnly through franz-go, the way a source task
 // uses it: each message copied into a pooled record (the task's converter
 // buffers are reused), one promise for all.
@@ -204,14 +210,7 @@ func produceOnlyFranz(ctx context.Context, fp *sluiceruntime.FranzGoProducer, to
 		return 0, 0, err
 	}
 	defer cl.Close()
-	keys := make([]byte, int(n)*keyLen)
-	for i := range keys {
-		keys[i] = letters[i%len(letters)]
-	}
-	val := make([]byte, valLen)
-	for i := range val {
-		val[i] = letters[(i*7)%len(letters)]
-	}
+	keys, val := produceOnlyData(n, keyLen, valLen)
 	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: val}).FirstErr(); err != nil {
 		return 0, 0, fmt.Errorf("produce-only warm-up: %w", err)
 	}
