@@ -125,7 +125,7 @@ func FranzGoProducerOptions(cm kafka.ConfigMap) (*FranzGoProducer, error) {
 			default:
 				return nil, fmt.Errorf("acks=%q is not all, -1, 1 or 0", v)
 			}
-			if v != "all" && v != "-1" && idempotent {
+			if lv := strings.ToLower(v); lv != "all" && lv != "-1" && idempotent {
 				return nil, fmt.Errorf("enable.idempotence=true needs acks=all")
 			}
 		case "enable.idempotence":
