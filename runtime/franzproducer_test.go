@@ -14,14 +14,17 @@ import (
 	"github.com/sluicehq/sluice/offsets"
 )
 
-func TestFranzGoProducerOptions(t *testing.T) {
-	base := func(extra kafka.ConfigMap) kafka.ConfigMap {
-		cm := sourceProducerDefaults("127.0.0.1:9092", "connector-producer-c-0")
-		for k, v := range extra {
-			cm[k] = v
-		}
-		return cm
+// defaultsWith is a task's default producer config with extra settings.
+func defaultsWith(extra kafka.ConfigMap) kafka.ConfigMap {
+	cm := sourceProducerDefaults("127.0.0.1:9092", "connector-producer-c-0")
+	for k, v := range extra {
+		cm[k] = v
 	}
+	return cm
+}
+
+func TestFranzGoProducerOptions(t *testing.T) {
+	base := defaultsWith
 	fp, err := FranzGoProducerOptions(base(kafka.ConfigMap{"compression.type": "lz4", "acks": "all", "message.max.bytes": "11534336",
 		"linger.ms": "5", "queue.buffering.max.kbytes": 2048, "security.protocol": "PLAINTEXT"}))
 	if err != nil {
@@ -50,13 +53,7 @@ func TestFranzGoProducerOptions(t *testing.T) {
 }
 
 func TestChooseProducerClient(t *testing.T) {
-	cm := func(extra kafka.ConfigMap) kafka.ConfigMap {
-		c := sourceProducerDefaults("127.0.0.1:9092", "p")
-		for k, v := range extra {
-			c[k] = v
-		}
-		return c
-	}
+	cm := defaultsWith
 	for _, tc := range []struct {
 		name      string
 		set       kafka.ConfigMap
