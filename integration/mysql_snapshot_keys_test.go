@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,90 @@ func TestMySQLPropagateSourceType(t *testing.T) {
 		got := [3]string{f.Schema.Param(mysql.ParamSourceColumnType), f.Schema.Param(mysql.ParamSourceColumnLength), f.Schema.Param(mysql.ParamSourceColumnScale)}
 		if got != want[f.Name] {
 			t.Errorf("%s: type/length/scale %q, want %q", f.Name, got, want[f.Name])
+		}
+	}
+}
+
+// TestMySQLInitialSnapshotNotifications: with Debezium's notification
+// channels on, the initial snapshot reports STARTED, IN_PROGRESS and
+// TABLE_SCAN_COMPLETED per table, and COMPLETED, under one id and the
+// "Initial Snapshot" aggregate, each after the rows it reports, and
+// without a source offset of its own.
+func TestMySQLInitialSnapshotNotifications(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	createVerTables(t, m, map[string]int{"a": 2500, "b": 700})
+	myExec(t, m, "CREATE TABLE s.e (id INT PRIMARY KEY)")
+	offsets := &myOffsets{}
+	task := myStartTask(t, snapProps(m, "table.include.list", `s\.(a|b|e)`, "snapshot.fetch.size", "300",
+		"notification.enabled.channels", "sink,log", "notification.sink.topic.name", "srv.notifications"), offsets)
+	type note struct{ typ, table, rows, status string }
+	var notes []note
+	var ids = map[string]bool{}
+	seen := map[string]int{}    // snapshot rows per table so far
+	lastRow := map[string]int{} // index in the record sequence
+	firstRow := map[string]int{}
+	at := map[string]int{} // "type/table" → index
+	i := 0
+	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
+		i++
+		if r.Topic == "srv.notifications" {
+			if r.SourceOffset != nil || r.SourcePartition != nil {
+				t.Fatalf("a notification carries an offset: %v %v", r.SourcePartition, r.SourceOffset)
+			}
+			v := r.Value.(*connect.Struct)
+			if v.Get("aggregate_type") != "Initial Snapshot" {
+				t.Fatalf("aggregate_type %v", v.Get("aggregate_type"))
+			}
+			ids[v.Get("id").(string)] = true
+			d := v.Get("additional_data").(map[string]any)
+			tbl, _ := d["current_collection_in_progress"].(string)
+			if tbl == "" {
+				tbl, _ = d["scanned_collection"].(string)
+			}
+			rows, _ := d["total_rows_scanned"].(string)
+			status, _ := d["status"].(string)
+			n := note{v.Get("type").(string), tbl, rows, status}
+			notes = append(notes, n)
+			at[n.typ+"/"+n.table] = i
+			return
+		}
+		if op, _, _ := myEnvelope(t, r); op == "r" {
+			tbl := strings.TrimPrefix(r.Topic, "srv.")
+			if seen[tbl] == 0 {
+				firstRow[tbl] = i
+			}
+			seen[tbl]++
+			lastRow[tbl] = i
+		}
+	}, func() bool { return snapshotDone(task) && len(notes) > 0 && notes[len(notes)-1].typ == "COMPLETED" }, 0, time.Minute)
+
+	if len(ids) != 1 || notes[0].typ != "STARTED" || at["STARTED/"] != 1 {
+		t.Fatalf("notifications %v (ids %v): want STARTED first, one id", notes, ids)
+	}
+	for tbl, n := range map[string]int{"s.a": 2500, "s.b": 700, "s.e": 0} {
+		done := at["TABLE_SCAN_COMPLETED/"+tbl]
+		if at["IN_PROGRESS/"+tbl] == 0 || done == 0 {
+			t.Fatalf("%s: no IN_PROGRESS or TABLE_SCAN_COMPLETED in %v", tbl, notes)
+		}
+		if n > 0 && (at["IN_PROGRESS/"+tbl] > firstRow[tbl] || done < lastRow[tbl] || seen[tbl] != n) {
+			t.Fatalf("%s: IN_PROGRESS at %d, rows %d..%d (%d), TABLE_SCAN_COMPLETED at %d", tbl, at["IN_PROGRESS/"+tbl], firstRow[tbl], lastRow[tbl], seen[tbl], done)
+		}
+		for _, x := range notes {
+			if x.typ == "TABLE_SCAN_COMPLETED" && x.table == tbl {
+				want := "SUCCEEDED"
+				if n == 0 {
+					want = "EMPTY"
+				}
+				if x.rows != strconv.Itoa(n) || x.status != want {
+					t.Fatalf("%s: completed with %s rows, %s; want %d, %s", tbl, x.rows, x.status, n, want)
+				}
+			}
+		}
+	}
+	for tbl, li := range lastRow {
+		if at["COMPLETED/"] < li {
+			t.Fatalf("COMPLETED at %d before %s's last row at %d", at["COMPLETED/"], tbl, li)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -10,10 +11,10 @@ import (
 	"github.com/sluicehq/sluice/connect"
 )
 
-// Debezium's notifications of a signalled (incremental) snapshot's
-// progress: the sink channel writes them as records to
-// notification.sink.topic.name, the log channel to the connector's log.
-// Tools that wait for a re-snapshot to finish read the COMPLETED one.
+// Debezium's notifications of a snapshot's progress, the initial one's and
+// a signalled (incremental) one's: the sink channel writes them as records
+// to notification.sink.topic.name, the log channel to the connector's log.
+// Tools that wait for a snapshot to finish read the COMPLETED one.
 
 // Notification config keys (Debezium's names).
 const (
@@ -24,6 +25,7 @@ const (
 // Notification aggregate and types, Debezium's.
 const (
 	notifyIncremental    = "Incremental Snapshot"
+	notifyInitial        = "Initial Snapshot"
 	notifyStarted        = "STARTED"
 	notifyPaused         = "PAUSED"
 	notifyResumed        = "RESUMED"
@@ -53,7 +55,7 @@ var (
 
 func defineNotifyKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeyNotificationChannels, Type: connect.ConfigList, Default: "", Group: groupEvents,
-		Doc: "Where notifications of a signalled snapshot's progress go (STARTED, IN_PROGRESS per chunk, TABLE_SCAN_COMPLETED, PAUSED, RESUMED, ABORTED, COMPLETED): sink (records on " + KeyNotificationSinkTopic + ") and log. Debezium's jmx channel is accepted and not served."})
+		Doc: "Where notifications of a snapshot's progress go, aggregate \"Initial Snapshot\" (STARTED, IN_PROGRESS per table, TABLE_SCAN_COMPLETED, COMPLETED) or \"Incremental Snapshot\" for a signalled one (STARTED, IN_PROGRESS per chunk, TABLE_SCAN_COMPLETED, PAUSED, RESUMED, ABORTED, COMPLETED): sink (records on " + KeyNotificationSinkTopic + ") and log. Debezium's jmx channel is accepted and not served."})
 	def(connect.ConfigKey{Name: KeyNotificationSinkTopic, Type: connect.ConfigString, Default: "", Group: groupEvents,
 		Doc: "The sink channel's topic; required when " + KeyNotificationChannels + " includes sink."})
 }
@@ -84,8 +86,7 @@ func parseNotifyOptions(c interface {
 	return o, nil
 }
 
-// notify sends one notification of the running signalled snapshot a. A
-// sink record carries the stream's current offset, as a heartbeat does.
+// notify sends one notification of the running signalled snapshot a.
 func (s *stream) notify(ctx context.Context, a *adhocRun, typ string, extra ...string) error {
 	o := s.opts.Notify
 	if a == nil || !a.signalled || (o.Sink == "" && !o.Log) {
@@ -103,15 +104,60 @@ func (s *stream) notify(ctx context.Context, a *adhocRun, typ string, extra ...s
 	for i := 0; i+1 < len(extra); i += 2 {
 		data[extra[i]] = extra[i+1]
 	}
+	r := notification(o, s.log, a.notifyID, typ, notifyIncremental, data)
+	if r == nil {
+		return nil
+	}
+	// A sink record carries the stream's current offset, as a heartbeat does.
+	r.SourcePartition, r.SourceOffset = s.partition, s.cur.position(0).Map()
+	return s.enqueue(ctx, r)
+}
+
+// notification logs a notification (log channel) and returns its record
+// for the sink channel, nil when that is off.
+func notification(o NotifyOptions, log *slog.Logger, id, typ, aggregate string, data map[string]any) *connect.SourceRecord {
 	if o.Log {
-		s.log.Info("notification", "aggregate_type", notifyIncremental, "type", typ, "id", a.notifyID, "additional_data", data)
+		log.Info("notification", "aggregate_type", aggregate, "type", typ, "id", id, "additional_data", data)
 	}
 	if o.Sink == "" {
 		return nil
 	}
 	now := time.Now().UnixMilli()
-	key := connect.NewStructs(notificationKeySchema, []any{a.notifyID})
-	val := connect.NewStructs(notificationValueSchema, []any{a.notifyID, typ, notifyIncremental, data, now})
-	return s.enqueue(ctx, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: o.Sink,
-		KeySchema: notificationKeySchema, Key: key, ValueSchema: notificationValueSchema, Value: val, Timestamp: now})
+	key := connect.NewStructs(notificationKeySchema, []any{id})
+	val := connect.NewStructs(notificationValueSchema, []any{id, typ, aggregate, data, now})
+	return &connect.SourceRecord{Topic: o.Sink, KeySchema: notificationKeySchema, Key: key,
+		ValueSchema: notificationValueSchema, Value: val, Timestamp: now}
+}
+
+// initialNotes are the notifications of a task's initial snapshot
+// (Debezium's "Initial Snapshot" aggregate), one id per run. Their records
+// carry no source offset: they go out between snapshot records, whose
+// offsets alone say how far the snapshot got.
+type initialNotes struct {
+	opts   NotifyOptions
+	prefix string
+	id     string
+	tables string // data_collections
+	log    *slog.Logger
+}
+
+func newInitialNotes(o *Options, log *slog.Logger) *initialNotes {
+	if o.Notify.Sink == "" && !o.Notify.Log {
+		return nil
+	}
+	return &initialNotes{opts: o.Notify, prefix: o.TopicPrefix, id: uuid.NewString(), log: log}
+}
+
+func (n *initialNotes) record(typ string, extra ...string) *connect.SourceRecord {
+	if n == nil {
+		return nil
+	}
+	data := map[string]any{"connector_name": n.prefix}
+	if typ == notifyInProgress || typ == notifyTableCompleted {
+		data["data_collections"] = n.tables
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		data[extra[i]] = extra[i+1]
+	}
+	return notification(n.opts, n.log, n.id, typ, notifyInitial, data)
 }

@@ -774,7 +774,22 @@ func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool
 	go func() { wg.Wait(); close(batches) }()
 
 	em := newSnapEmitter(sn, emit, tables)
-	emitErr := em.consume(ctx, batches)
+	if sn.marker != "incremental" {
+		em.notes = newInitialNotes(sn.opts, sn.log)
+	}
+	var emitErr error
+	if em.notes != nil {
+		names := make([]string, len(tables))
+		for i, t := range tables {
+			names[i] = t.name
+		}
+		em.notes.tables = strings.Join(names, ",")
+		em.noted = map[string]bool{}
+		emitErr = em.note(ctx, notifyStarted)
+	}
+	if emitErr == nil {
+		emitErr = em.consume(ctx, batches)
+	}
 	if emitErr != nil {
 		fail(emitErr)
 		for range batches { // let readers finish
@@ -787,9 +802,17 @@ func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool
 		err = ctx.Err()
 	}
 	if err != nil {
+		if em.notes != nil && em.notes.opts.Log {
+			// The sink's queue is closing with the task; the log still says it.
+			em.notes.opts.Sink = ""
+			em.notes.record(notifyAborted)
+		}
 		return err
 	}
 	if err := em.finish(ctx); err != nil {
+		return err
+	}
+	if err := em.note(ctx, notifyCompleted); err != nil {
 		return err
 	}
 	sn.log.Info("snapshot complete", "tables", len(tables), "rows", em.rows, "duration", time.Since(began).Round(time.Millisecond),
@@ -1393,6 +1416,41 @@ type snapEmitter struct {
 	// queued is the sum of state.Rows; estimate the sum of the tables'
 	// contributions: the snapshot's progress summary in each offset.
 	queued, estimate int64
+	// notes, when on, are the initial snapshot's notifications; pending
+	// ones wait for the held record, so each follows the rows it reports.
+	notes   *initialNotes
+	pending []*connect.SourceRecord
+	noted   map[string]bool // tables whose IN_PROGRESS went out
+}
+
+// note sends a notification of the initial snapshot, behind the held
+// record when there is one.
+func (em *snapEmitter) note(ctx context.Context, typ string, extra ...string) error {
+	r := em.notes.record(typ, extra...)
+	if r == nil {
+		return nil
+	}
+	if em.held != nil {
+		em.pending = append(em.pending, r)
+		return nil
+	}
+	return em.emit(ctx, r, -1)
+}
+
+// emitHeld queues the held record and the notifications behind it.
+func (em *snapEmitter) emitHeld(ctx context.Context) error {
+	if err := em.emit(ctx, em.held, em.heldSize); err != nil {
+		return err
+	}
+	em.held = nil
+	for i, r := range em.pending {
+		if err := em.emit(ctx, r, -1); err != nil {
+			return err
+		}
+		em.pending[i] = nil
+	}
+	em.pending = em.pending[:0]
+	return nil
 }
 
 func newSnapEmitter(sn *snapshotter, emit sizedEmit, tables []*snapTable) *snapEmitter {
@@ -1440,6 +1498,12 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 	before := em.offset(false)
 	for b := range batches {
 		t := b.table
+		if em.notes != nil && !em.noted[t.name] {
+			em.noted[t.name] = true
+			if err := em.note(ctx, notifyInProgress, "current_collection_in_progress", t.name); err != nil {
+				return err
+			}
+		}
 		was := sn.state.Rows[t.name]
 		now := was + int64(len(b.recs))
 		em.queued += now - was
@@ -1479,7 +1543,7 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 				return err
 			}
 			if em.held != nil {
-				if err := em.emit(ctx, em.held, em.heldSize); err != nil {
+				if err := em.emitHeld(ctx); err != nil {
 					return err
 				}
 			}
@@ -1488,6 +1552,16 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 		}
 		before = after
 		sn.advance(t, int64(len(b.recs)), b.final, "snapshot table done")
+		if b.final {
+			status := "SUCCEEDED"
+			if sn.state.Rows[t.name] == 0 {
+				status = "EMPTY"
+			}
+			if err := em.note(ctx, notifyTableCompleted, "scanned_collection", t.name,
+				"total_rows_scanned", strconv.FormatInt(sn.state.Rows[t.name], 10), "status", status); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -1500,9 +1574,7 @@ func (em *snapEmitter) finish(ctx context.Context) error {
 	}
 	setSnapshotMarker(em.held, "last")
 	em.held.SourceOffset = em.offset(true)
-	r := em.held
-	em.held = nil
-	return em.emit(ctx, r, em.heldSize)
+	return em.emitHeld(ctx)
 }
 
 // setSnapshotMarker replaces the source.snapshot value of a snapshot
