@@ -353,6 +353,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if o.InitStatements, err = splitStatements(props[KeyDatabaseInitStatements]); err != nil {
 		return nil, err
 	}
+	if o.Snapshot.Overrides, err = parseSnapshotOverrides(c.List(KeySnapshotOverrides), props); err != nil {
+		return nil, err
+	}
 	if o.Signal, err = parseSignalOptions(c, props, o.TopicPrefix); err != nil {
 		return nil, err
 	}

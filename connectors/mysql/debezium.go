@@ -127,7 +127,6 @@ const groupDebezium = "Debezium compatibility"
 // config moved over unchanged), and the task's start says which it does
 // not apply, so nothing is ignored silently.
 var unappliedDebeziumKeys = []string{
-	"snapshot.select.statement.overrides",
 	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
 	"enable.time.adjuster", "topic.naming.strategy",
 	"schema.name.adjustment.mode", "field.name.adjustment.mode", "converters",

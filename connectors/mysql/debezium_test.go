@@ -79,8 +79,8 @@ func TestLegacyKeys(t *testing.T) {
 
 func TestUnappliedKeys(t *testing.T) {
 	got := unappliedKeys(map[string]string{"topic.prefix": "p", "converters": "boolean", "converters.boolean.type": "x",
-		"snapshot.select.statement.overrides.db.t": "SELECT 1", "snapshot.mode": "initial", "converters2": "y"})
-	if strings.Join(got, " ") != "converters converters.boolean.type snapshot.select.statement.overrides.db.t" {
+		"read.only": "true", "snapshot.mode": "initial", "converters2": "y"})
+	if strings.Join(got, " ") != "converters converters.boolean.type read.only" {
 		t.Fatalf("unapplied keys %v", got)
 	}
 }
@@ -119,5 +119,32 @@ func TestSnapshotSelectionKeys(t *testing.T) {
 	if len(unappliedKeys(propsWith(base, "snapshot.delay.ms", "1", "database.initial.statements", "SET a = 1",
 		"snapshot.include.collection.list", "x", "snapshot.tables.order.by.row.count", "disabled"))) != 0 {
 		t.Fatal("applied keys are still reported as unapplied")
+	}
+}
+
+func TestSnapshotOverrides(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base, "snapshot.select.statement.overrides", "shop.orders, shop.items",
+		"snapshot.select.statement.overrides.shop.orders", "SELECT * FROM shop.orders WHERE id > 10;",
+		"snapshot.select.statement.overrides.shop.items", "SELECT id, name FROM shop.items"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Snapshot.Overrides[TableID{"shop", "orders"}] != "SELECT * FROM shop.orders WHERE id > 10" || len(o.Snapshot.Overrides) != 2 {
+		t.Fatalf("overrides %v", o.Snapshot.Overrides)
+	}
+	for _, tc := range []struct {
+		kv   []string
+		want string
+	}{
+		{[]string{"snapshot.select.statement.overrides", "shop.orders"}, "snapshot.select.statement.overrides.shop.orders"},
+		{[]string{"snapshot.select.statement.overrides", "orders"}, `"orders" is not a <db>.<table> name`},
+		{[]string{"snapshot.select.statement.overrides", "shop.orders", "snapshot.select.statement.overrides.shop.orders", "DELETE FROM shop.orders"}, "must be a SELECT statement"},
+		{[]string{"snapshot.select.statement.overrides", "shop.orders", "snapshot.select.statement.overrides.shop.orders", "SELECT * FROM"}, "is not valid SQL"},
+		{[]string{"snapshot.select.statement.overrides", "shop.orders", "snapshot.select.statement.overrides.shop.orders", "SELECT 1; SELECT 2"}, "must be one SELECT statement"},
+	} {
+		if _, err := ParseOptions(propsWith(base, tc.kv...)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error with %q", tc.kv, err, tc.want)
+		}
 	}
 }

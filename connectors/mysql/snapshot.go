@@ -84,6 +84,7 @@ const (
 	KeySnapshotMaxBytes    = "snapshot.max.bytes.per.second"
 	// Debezium's.
 	KeySnapshotDelay          = "snapshot.delay.ms"
+	KeySnapshotOverrides      = "snapshot.select.statement.overrides"
 	KeySnapshotInclude        = "snapshot.include.collection.list"
 	KeySnapshotOrderByRows    = "snapshot.tables.order.by.row.count"
 	KeyDatabaseInitStatements = "database.initial.statements"
@@ -123,6 +124,10 @@ type SnapshotOptions struct {
 	// OrderByRows orders the tables read: descending (largest first),
 	// ascending, or disabled (by name).
 	OrderByRows string
+	// Overrides are the SELECT statements the snapshot reads tables with
+	// instead of the tables themselves (Debezium's
+	// snapshot.select.statement.overrides).
+	Overrides map[TableID]string
 	// Where returns a SQL condition the snapshot SELECT of a table adds
 	// (AND-ed), or "": the hook for per-table filter conditions, which must
 	// select the same rows the stream's row filter keeps.
@@ -151,6 +156,8 @@ func defineSnapshotKeys(def func(connect.ConfigKey)) {
 		Doc: "Milliseconds a task waits before a snapshot takes its consistent point (Debezium's), e.g. to let the connectors of a starting cluster settle first."})
 	def(connect.ConfigKey{Name: KeySnapshotInclude, Type: connect.ConfigList, Default: "", Group: groupEvents, Validator: connect.RegexList(),
 		Doc: "Regular expressions matching the whole <db>.<table> names of the captured tables a snapshot reads (Debezium's); the other captured tables are only streamed. Empty: every captured table. Signalled snapshots read the tables their signal names."})
+	def(connect.ConfigKey{Name: KeySnapshotOverrides, Type: connect.ConfigList, Default: "", Group: groupEvents,
+		Doc: "<db>.<table> names of tables the snapshot reads with a SELECT statement of your own, given in " + KeySnapshotOverrides + ".<db>.<table> (Debezium's), e.g. to leave old rows out of the snapshot: SELECT * FROM shop.orders WHERE created > '2026-01-01'. The statement must return the table's columns under their names; it is read chunk by chunk by the table's key like the table itself. Signalled snapshots read the tables."})
 	def(connect.ConfigKey{Name: KeySnapshotOrderByRows, Type: connect.ConfigString, Default: "descending", Group: groupEvents,
 		Validator: connect.OneOfIgnoreCase("descending", "ascending", "disabled"), Recommended: []string{"descending", "ascending", "disabled"},
 		Doc: "Order in which a snapshot reads tables, by their estimated row count (Debezium's): descending (the default here, so parallel readers finish together), ascending, or disabled (by name). Tables whose reading was interrupted come first in any order."})
@@ -678,6 +685,7 @@ type snapTable struct {
 	keyCols  []int    // indexes into cols of the chunk key, in key order
 	keyExprs []string // the parameter expression of each key column
 	where    string
+	from     string   // an override's SELECT as a derived table; "" reads the table
 	resume   []string // last key read before a restart
 	estimate int64
 	prog     *TableProgress
@@ -914,6 +922,13 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	if sn.opts.Snapshot.Where != nil {
 		t.where = sn.opts.Snapshot.Where(id)
 	}
+	if stmt, ok := sn.opts.Snapshot.Overrides[id]; ok && sn.marker != "incremental" {
+		// A derived table: the select list, key order and keyset apply to
+		// the statement's columns, and servers merge a plain
+		// SELECT ... WHERE into the outer query, so the key's index serves.
+		t.from = "(" + stmt + ") AS " + quoteIdent("snapshot_override")
+		sn.log.Info("snapshot reads a table through its select statement override", "table", t.name, "key", KeySnapshotOverrides+"."+t.name)
+	}
 	// The chunk key: the primary key, else a unique key of NOT NULL columns.
 	var key []string
 	if len(tbl.PrimaryKey) > 0 {
@@ -1014,7 +1029,11 @@ func (t *snapTable) chunkQueries(limit int) (first, next string) {
 	for i, c := range t.cols {
 		exprs[i] = c.expr
 	}
-	from := "SELECT " + strings.Join(exprs, ", ") + " FROM " + quoteIdent(t.id.DB) + "." + quoteIdent(t.id.Table)
+	src := t.from
+	if src == "" {
+		src = quoteIdent(t.id.DB) + "." + quoteIdent(t.id.Table)
+	}
+	from := "SELECT " + strings.Join(exprs, ", ") + " FROM " + src
 	cond := ""
 	if t.where != "" {
 		cond = "(" + t.where + ")"
