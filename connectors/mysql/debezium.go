@@ -128,7 +128,7 @@ const groupDebezium = "Debezium compatibility"
 // not apply, so nothing is ignored silently.
 var unappliedDebeziumKeys = []string{
 	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
-	"enable.time.adjuster", "topic.naming.strategy",
+	"enable.time.adjuster",
 	"schema.name.adjustment.mode", "field.name.adjustment.mode", "converters",
 	"read.only", "incremental.snapshot.allow.schema.changes",
 	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",

@@ -148,3 +148,34 @@ func TestSnapshotOverrides(t *testing.T) {
 		}
 	}
 }
+
+func TestTopicNamingKeys(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "inv"}
+	o, err := ParseOptions(propsWith(base, "topic.naming.strategy", "io.debezium.schema.SchemaTopicNamingStrategy",
+		"topic.delimiter", "_", "topic.heartbeat.prefix", "hb", "topic.transaction", "tx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRouter(o)
+	if got := r.TopicFor(TableID{"shop", "orders"}); got != "inv_shop_orders" {
+		t.Fatalf("data topic %q", got)
+	}
+	if d := o.dts(); d.TransactionTopic != "inv_tx" || d.HeartbeatTopic != "hb_inv" {
+		t.Fatalf("transaction topic %q, heartbeat topic %q", d.TransactionTopic, d.HeartbeatTopic)
+	}
+	o, err = ParseOptions(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := newRouter(o).TopicFor(TableID{"shop", "orders"}); got != "inv.shop.orders" || o.dts().HeartbeatTopic != "__debezium-heartbeat.inv" {
+		t.Fatalf("default names %q, %q", got, o.dts().HeartbeatTopic)
+	}
+	for _, kv := range [][]string{{"topic.naming.strategy", "com.acme.MyStrategy"}, {"topic.delimiter", "/"}} {
+		if _, err := ParseOptions(propsWith(base, kv...)); err == nil || !strings.Contains(err.Error(), kv[0]) {
+			t.Errorf("%v: %v, want an error naming the key", kv, err)
+		}
+	}
+	if len(unappliedKeys(propsWith(base, "topic.naming.strategy", "io.debezium.schema.DefaultTopicNamingStrategy"))) != 0 {
+		t.Fatal("topic.naming.strategy is still reported as unapplied")
+	}
+}

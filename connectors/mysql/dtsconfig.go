@@ -48,7 +48,11 @@ const (
 
 	KeyHeartbeatInterval     = "heartbeat.interval.ms"
 	KeyHeartbeatTopicsPrefix = "heartbeat.topics.prefix"
-	KeyHeartbeatActionQuery  = "heartbeat.action.query"
+	// Debezium 2's DefaultTopicNamingStrategy keys.
+	KeyTopicNamingStrategy  = "topic.naming.strategy"
+	KeyTopicDelimiter       = "topic.delimiter"
+	KeyTopicHeartbeatPrefix = "topic.heartbeat.prefix"
+	KeyHeartbeatActionQuery = "heartbeat.action.query"
 
 	KeyProvideTransactionMetadata = "provide.transaction.metadata"
 )
@@ -164,10 +168,31 @@ func defineDTSOptions(d *connect.ConfigDef) {
 	def(connect.ConfigKey{Name: KeyHeartbeatTopicsPrefix, Type: connect.ConfigString, Default: "__debezium-heartbeat", Group: groupDTS,
 		Validator: connect.ValidatorFunc{Fn: validTopicName, Desc: "a Kafka topic name"},
 		Doc:       "Prefix of the heartbeat topic."})
+	def(connect.ConfigKey{Name: KeyTopicHeartbeatPrefix, Type: connect.ConfigString, Default: "", Group: groupDTS,
+		Validator: connect.ValidatorFunc{Fn: validTopicName, Desc: "a Kafka topic name"},
+		Doc:       "Debezium 2's name of " + KeyHeartbeatTopicsPrefix + "; wins when both are set."})
+	def(connect.ConfigKey{Name: KeyTopicDelimiter, Type: connect.ConfigString, Default: ".", Group: groupTopics,
+		Validator: connect.ValidatorFunc{Fn: validTopicDelimiter, Desc: "'.', '_' or '-' (one or more)"},
+		Doc:       "What joins the parts of the topic names Sluice derives (Debezium's): <topic.prefix><d><db><d><table>, <topic.prefix><d><topic.transaction>, <heartbeat prefix><d><topic.prefix>. topic.mapping and topic.default names are used as written."})
+	def(connect.ConfigKey{Name: KeyTopicNamingStrategy, Type: connect.ConfigString, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Group: groupTopics,
+		Validator: connect.OneOf(topicNamingStrategies...), Recommended: topicNamingStrategies,
+		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform."})
 	def(connect.ConfigKey{Name: KeyHeartbeatActionQuery, Type: connect.ConfigString, Default: "", Group: groupDTS,
 		Doc: "Statement run on the source every heartbeat.interval.ms so the binlog moves even when the captured tables are idle (DTS's heartbeat), e.g. CREATE DATABASE IF NOT EXISTS test, or INSERT INTO dts_health_check.ha_health_check VALUES (1, NOW()) ON DUPLICATE KEY UPDATE ts = NOW(). The user needs the privileges it needs."})
 	def(connect.ConfigKey{Name: KeyProvideTransactionMetadata, Type: connect.ConfigBoolean, Default: "false", Group: groupDTS,
 		Doc: "Write BEGIN and END records of each transaction (with per-table event counts) to <topic.prefix>.<topic.transaction> and a transaction block (id, total_order, data_collection_order) in each change event, as Debezium does."})
+}
+
+// topicNamingStrategies are Debezium's built-in strategies that name a
+// MySQL connector's topics the same way.
+var topicNamingStrategies = []string{"io.debezium.schema.DefaultTopicNamingStrategy", "io.debezium.schema.SchemaTopicNamingStrategy"}
+
+func validTopicDelimiter(_ string, v any) error {
+	s, _ := v.(string)
+	if s == "" || strings.Trim(s, "._-") != "" {
+		return fmt.Errorf("must be made of '.', '_' and '-', the characters a topic name allows besides letters and digits")
+	}
+	return nil
 }
 
 func validTopicName(_ string, v any) error {
@@ -205,6 +230,7 @@ type DTSOptions struct {
 	PartitionsByTopic   map[string]int
 	DDLTopic            string
 	TransactionTopic    string
+	Delimiter           string // topic.delimiter
 	PartitionPolicy     string
 	PartitionKeyColumns map[TableID][]string
 	HashXOR             bool
@@ -415,8 +441,13 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		TransactionMetadata:  c.Bool(KeyProvideTransactionMetadata),
 		DefaultOps:           opAll,
 	}
-	d.HeartbeatTopic = c.String(KeyHeartbeatTopicsPrefix) + "." + prefix
-	d.TransactionTopic = prefix + "." + c.String(KeyTopicTransaction)
+	d.Delimiter = c.String(KeyTopicDelimiter)
+	hb := c.String(KeyHeartbeatTopicsPrefix)
+	if v := c.String(KeyTopicHeartbeatPrefix); v != "" {
+		hb = v
+	}
+	d.HeartbeatTopic = hb + d.Delimiter + prefix
+	d.TransactionTopic = prefix + d.Delimiter + c.String(KeyTopicTransaction)
 	bad := func(key, msg string) error {
 		return &connect.ConfigError{Name: key, Value: props[key], Message: msg}
 	}

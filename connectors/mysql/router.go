@@ -93,7 +93,11 @@ func (r *router) TopicFor(id TableID) string {
 	if r.d.TopicMode == TopicModeSingle {
 		return r.d.TopicDefault
 	}
-	return r.opts.TopicPrefix + "." + r.caseName(id.DB) + "." + r.caseName(id.Table)
+	d := r.d.Delimiter
+	if d == "" {
+		d = "."
+	}
+	return r.opts.TopicPrefix + d + r.caseName(id.DB) + d + r.caseName(id.Table)
 }
 
 func (r *router) partitionsOf(topic string) int {
