@@ -134,11 +134,23 @@ var unappliedDebeziumKeys = []string{
 	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",
 }
 
+// noOpValues are values of unapplied keys that ask for what Sluice does
+// anyway, so they need no warning.
+var noOpValues = map[string]string{
+	"enable.time.adjuster":        "false", // years < 100 are kept as stored
+	"schema.name.adjustment.mode": "none",
+	"field.name.adjustment.mode":  "none",
+	"read.only":                   "false",
+}
+
 // unappliedKeys returns the keys of props that are in
 // unappliedDebeziumKeys (or set one of their per-table forms), sorted.
 func unappliedKeys(props map[string]string) []string {
 	var out []string
-	for k := range props {
+	for k, v := range props {
+		if noOpValues[k] == strings.ToLower(strings.TrimSpace(v)) {
+			continue
+		}
 		for _, u := range unappliedDebeziumKeys {
 			if k == u || strings.HasPrefix(k, u+".") {
 				out = append(out, k)
