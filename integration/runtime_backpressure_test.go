@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,7 +92,7 @@ func TestRuntimeBrokerOutageBackpressure(t *testing.T) {
 	// outage's 300,000 lines are three times what the worker lets wait for
 	// the broker (100,000 records), so backpressure has to hold it.
 	ctx, cancel := context.WithCancel(context.Background())
-	var written int
+	var written atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -108,8 +109,8 @@ func TestRuntimeBrokerOutageBackpressure(t *testing.T) {
 			case <-tick.C:
 			}
 			for i := 0; i < 50; i++ {
-				fmt.Fprintf(bw, "%010d%s\n", written, pad)
-				written++
+				fmt.Fprintf(bw, "%010d%s\n", written.Load(), pad)
+				written.Add(1)
 			}
 			_ = bw.Flush()
 		}
@@ -132,17 +133,17 @@ func TestRuntimeBrokerOutageBackpressure(t *testing.T) {
 	before := sample(6*time.Second, "before the outage")
 
 	cluster.Close()
-	t.Logf("broker stopped; %d lines written so far", written)
+	t.Logf("broker stopped; %d lines written so far", written.Load())
 	var during []int64
 	for i := 0; i < int(outage/(10*time.Second)); i++ {
 		during = append(during, sample(10*time.Second, fmt.Sprintf("outage %ds", (i+1)*10)))
 	}
 	cluster = start()
-	t.Logf("broker back; %d lines written so far", written)
+	t.Logf("broker back; %d lines written so far", written.Load())
 	sample(3*time.Second, "after the outage")
 	cancel()
 	wg.Wait()
-	total := written
+	total := int(written.Load())
 
 	limit := 2*before + 64<<20
 	for i, r := range during {
