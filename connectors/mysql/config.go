@@ -344,6 +344,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if f.propagate, err = parsePropagateRules(c); err != nil {
 		return nil, err
 	}
+	f.schemaNames = strings.ToLower(c.String(KeySchemaNameAdjustment))
 	o.CapturedSig = capturedSignature(fc)
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)

@@ -129,7 +129,7 @@ const groupDebezium = "Debezium compatibility"
 var unappliedDebeziumKeys = []string{
 	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
 	"enable.time.adjuster",
-	"schema.name.adjustment.mode", "field.name.adjustment.mode", "converters",
+	"field.name.adjustment.mode", "converters",
 	"read.only", "incremental.snapshot.allow.schema.changes",
 	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",
 }
@@ -137,10 +137,9 @@ var unappliedDebeziumKeys = []string{
 // noOpValues are values of unapplied keys that ask for what Sluice does
 // anyway, so they need no warning.
 var noOpValues = map[string]string{
-	"enable.time.adjuster":        "false", // years < 100 are kept as stored
-	"schema.name.adjustment.mode": "none",
-	"field.name.adjustment.mode":  "none",
-	"read.only":                   "false",
+	"enable.time.adjuster":       "false", // years < 100 are kept as stored
+	"field.name.adjustment.mode": "none",
+	"read.only":                  "false",
 }
 
 // unappliedKeys returns the keys of props that are in

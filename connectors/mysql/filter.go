@@ -29,6 +29,7 @@ type Filters struct {
 	keyCols        []keyColumnsRule
 	truncs, masks  []*columnRule   // mask.go
 	propagate      *propagateRules // propagate.go
+	schemaNames    string          // schema.name.adjustment.mode
 }
 
 // keyColumnsRule is one entry of message.key.columns.

@@ -1,9 +1,11 @@
 package mysql
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -23,6 +25,9 @@ const (
 )
 
 func definePropagateKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeySchemaNameAdjustment, Type: connect.ConfigString, Default: "none", Group: groupTypes,
+		Validator: connect.OneOfIgnoreCase("none", "avro", "avro_unicode"), Recommended: []string{"none", "avro", "avro_unicode"},
+		Doc: "Makes the row, key and envelope schema names valid Avro names (Debezium's): avro replaces each character Avro does not allow with _, avro_unicode with _uXXXX; none (default) keeps <topic.prefix>.<db>.<table> as it is. Topic names are not changed."})
 	def(connect.ConfigKey{Name: KeyColumnPropagateType, Type: connect.ConfigList, Default: "", Group: groupTypes, Validator: connect.RegexList(),
 		Doc: "Regular expressions matching the whole <db>.<table>.<column> names of columns whose field schemas carry their source type as the parameters " +
 			ParamSourceColumnType + ", " + ParamSourceColumnLength + " and " + ParamSourceColumnScale + " (Debezium's), e.g. for a sink that creates tables."})
@@ -115,4 +120,39 @@ func declaredSize(c *Column) (length, scale string) {
 	}
 	l, sc, _ := strings.Cut(c.FullType[open+1:end], ",")
 	return strings.TrimSpace(l), strings.TrimSpace(sc)
+}
+
+// Debezium's schema.name.adjustment.mode: Avro allows only
+// [A-Za-z_][A-Za-z0-9_]* between the dots of a schema's full name, and a
+// table or database name may hold any character.
+const KeySchemaNameAdjustment = "schema.name.adjustment.mode"
+
+// adjustSchemaName makes name a valid Avro full name: mode avro replaces
+// each character Avro does not allow with '_', avro_unicode with _uXXXX
+// (its UTF-16 code unit in hex), none leaves it.
+func adjustSchemaName(name, mode string) string {
+	if mode != "avro" && mode != "avro_unicode" {
+		return name
+	}
+	var b strings.Builder
+	start := true
+	for _, r := range name {
+		ok := r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (!start && r >= '0' && r <= '9')
+		switch {
+		case r == '.':
+			b.WriteRune(r)
+			start = true
+			continue
+		case ok:
+			b.WriteRune(r)
+		case mode == "avro":
+			b.WriteByte('_')
+		default:
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, "_u%04x", u)
+			}
+		}
+		start = false
+	}
+	return b.String()
 }

@@ -55,3 +55,35 @@ func TestPropagateSourceType(t *testing.T) {
 		}
 	}
 }
+
+func TestSchemaNameAdjustment(t *testing.T) {
+	for _, tc := range []struct{ in, mode, want string }{
+		{"inv.shop.orders", "avro", "inv.shop.orders"},
+		{"my-app.2024.order lines", "avro", "my_app._024.order_lines"},
+		{"my-app.2024.order lines", "avro_unicode", "my_u002dapp._u0032024.order_u0020lines"},
+		{"inv.café", "avro", "inv.caf_"},
+		{"my-app.t", "none", "my-app.t"},
+	} {
+		if got := adjustSchemaName(tc.in, tc.mode); got != tc.want {
+			t.Errorf("%q (%s) = %q, want %q", tc.in, tc.mode, got, tc.want)
+		}
+	}
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "my-app"}
+	o, err := ParseOptions(propsWith(base, "schema.name.adjustment.mode", "avro"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &Table{ID: TableID{DB: "shop", Table: "order-lines"}, PrimaryKey: []string{"id"}, Columns: []Column{
+		{Name: "id", Position: 1, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT"}}}
+	ts, err := buildTableSchema(tbl, 1, o.TopicPrefix, o.Filters, DefaultTypeOptions, SourceSchema(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.rowSchema.Name != "my_app.shop.order_lines.Value" || ts.keySchema.Name != "my_app.shop.order_lines.Key" ||
+		ts.envelope.Name != "my_app.shop.order_lines.Envelope" || newRouter(o).TopicFor(tbl.ID) != "my-app.shop.order-lines" {
+		t.Fatalf("names %s %s %s, topic %s", ts.rowSchema.Name, ts.keySchema.Name, ts.envelope.Name, newRouter(o).TopicFor(tbl.ID))
+	}
+	if _, err := ParseOptions(propsWith(base, "schema.name.adjustment.mode", "java")); err == nil || !strings.Contains(err.Error(), "schema.name.adjustment.mode") {
+		t.Fatalf("a bad mode: %v", err)
+	}
+}

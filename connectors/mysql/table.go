@@ -310,7 +310,11 @@ type tableSchema struct {
 func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt TypeOptions, source *connect.Schema) (*tableSchema, error) {
 	base := prefix + "." + t.ID.DB + "." + t.ID.Table
 	ts := &tableSchema{table: t, version: version, topic: base}
-	rb := connect.StructBuilder().Name(base + ".Value").Optional()
+	names := base
+	if f != nil {
+		names = adjustSchemaName(base, f.schemaNames)
+	}
+	rb := connect.StructBuilder().Name(names + ".Value").Optional()
 	all := make([]*columnConverter, len(t.Columns))
 	for i := range t.Columns {
 		c := &t.Columns[i]
@@ -354,7 +358,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 		keyCols, custom = cols, true
 	}
 	if len(keyCols) > 0 {
-		kb := connect.StructBuilder().Name(base + ".Key")
+		kb := connect.StructBuilder().Name(names + ".Key")
 		for _, k := range keyCols {
 			i := t.columnIndex(k)
 			if i < 0 {
@@ -378,7 +382,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			return nil, fmt.Errorf("table %s key: %w", t.ID, err)
 		}
 	}
-	ts.envelope, err = connect.StructBuilder().Name(base+".Envelope").Version(2).
+	ts.envelope, err = connect.StructBuilder().Name(names+".Envelope").Version(2).
 		Field(connect.FieldBefore, row).
 		Field(connect.FieldAfter, row).
 		Field(connect.FieldSource, source).
