@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/sluicehq/sluice/integration/harness"
 	"github.com/sluicehq/sluice/offsets"
@@ -206,5 +207,46 @@ func TestFranzGoLargeRecordsInOrder(t *testing.T) {
 	}
 	if bigSeen != (total+every-1)/every {
 		t.Fatalf("%d large records, want %d", bigSeen, (total+every-1)/every)
+	}
+}
+
+// TestFranzGoProducerOverSASL: a worker whose producer.* settings carry a
+// SASL/PLAIN login produces through franz-go, authenticated, and creates
+// its topic through the admin client with the same login.
+func TestFranzGoProducerOverSASL(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("PLAIN", "admin", "s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	boot := strings.Join(c.ListenAddrs(), ",")
+	jaas := `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="s3cret";`
+	store, err := offsets.OpenFileStore(filepath.Join(t.TempDir(), "connect.offsets"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHerder(t, boot, store, map[string]string{
+		"producer.security.protocol": "SASL_PLAINTEXT", "producer.sasl.mechanism": "PLAIN", "producer.sasl.jaas.config": jaas,
+		"producer." + ProducerClientKey: "franz-go"})
+	ctx := context.Background()
+	defer h.Stop(ctx)
+	const total = 300
+	config := map[string]string{"connector.class": testSourceClass, "topic": "sasl-counting", "count": strconv.Itoa(total), "batch": "50",
+		"topic.creation.default.partitions": "2", "topic.creation.default.replication.factor": "1"}
+	if _, _, err := h.PutConnectorConfig(ctx, "sasl", config, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := harness.ReadTopic(ctx, boot, "sasl-counting", total, 60*time.Second, harness.ReadOptions{Config: kafka.ConfigMap{
+		"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "PLAIN", "sasl.username": "admin", "sasl.password": "s3cret"}})
+	if err != nil {
+		st, tr := taskState(h, "sasl")
+		t.Fatalf("%v (task %s: %s)", err, st, tr)
+	}
+	parts := map[int32]bool{}
+	for _, r := range readCounted(t, msgs) {
+		parts[r.partition] = true
+	}
+	if len(parts) != 2 {
+		t.Fatalf("records in %d partitions, want the 2 the task's topic creation asked for", len(parts))
 	}
 }
