@@ -176,7 +176,8 @@ func FranzGoProducerOptions(cm kafka.ConfigMap) (*FranzGoProducer, error) {
 			case "snappy":
 				c = kgo.SnappyCompression()
 			case "lz4":
-				c = kgo.Lz4Compression()
+				opts = append(opts, kgo.WithCompressor(newKafkaLZ4()))
+				continue
 			case "zstd":
 				c = kgo.ZstdCompression()
 			default:
