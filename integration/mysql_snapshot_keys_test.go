@@ -59,13 +59,7 @@ func TestMySQLSnapshotDebeziumKeys(t *testing.T) {
 
 	// s.a is captured all the same: its changes stream.
 	myExec(t, m, "UPDATE s.a SET ver = 1 WHERE id = 7")
-	var got *connect.SourceRecord
-	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
-		if r.Topic == "srv.s.a" {
-			got = r
-		}
-	}, func() bool { return got != nil }, 0, 30*time.Second)
-	if op, _, after := myEnvelope(t, got); op != "u" || after.Get("ver") != int64(1) {
+	if op, _, after := myEnvelope(t, pollTopic(t, task, offsets, "srv.s.a")); op != "u" || after.Get("ver") != int64(1) {
 		t.Fatalf("streamed change of s.a: op %s after %v", op, after)
 	}
 
@@ -77,6 +71,18 @@ func TestMySQLSnapshotDebeziumKeys(t *testing.T) {
 	if n == 0 || note != "x;y" {
 		t.Fatalf("audit.conns holds %d rows, note %q: the initial statements did not run as written", n, note)
 	}
+}
+
+// pollTopic polls until a record for topic arrives and returns it.
+func pollTopic(t *testing.T, task *mysql.Task, offsets *myOffsets, topic string) *connect.SourceRecord {
+	t.Helper()
+	var got *connect.SourceRecord
+	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
+		if r.Topic == topic && got == nil {
+			got = r
+		}
+	}, func() bool { return got != nil }, 0, 30*time.Second)
+	return got
 }
 
 // TestMySQLSnapshotDebeziumKeysErrors: a bad expression or a failing
@@ -246,13 +252,7 @@ func TestMySQLSnapshotSelectOverride(t *testing.T) {
 		}
 	}
 	myExec(t, m, "UPDATE s.a SET ver = 1 WHERE id = 1")
-	var got *connect.SourceRecord
-	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
-		if r.Topic == "srv.s.a" {
-			got = r
-		}
-	}, func() bool { return got != nil }, 0, 30*time.Second)
-	if op, _, after := myEnvelope(t, got); op != "u" || after.Get("id") != int64(1) {
+	if op, _, after := myEnvelope(t, pollTopic(t, task, offsets, "srv.s.a")); op != "u" || after.Get("id") != int64(1) {
 		t.Fatalf("streamed change: %s %v", op, after)
 	}
 }
