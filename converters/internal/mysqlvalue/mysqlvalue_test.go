@@ -2,6 +2,7 @@ package mysqlvalue
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/big"
 	"strings"
@@ -176,6 +177,20 @@ func TestAppendJSONPlainKindsNeedNoEscaping(t *testing.T) {
 			want := jsonfmt.AppendBytesString(nil, AppendText(nil, c, &v, &opts.TextOptions))
 			if string(got) != string(want) || !json.Valid(got) {
 				t.Errorf("%s %v: %s, want %s", tc.typ, in, got, want)
+			}
+		}
+	}
+}
+
+// TestAppendPadded holds the digit-by-digit path to strconv's zero-padded
+// rendering, including values wider than their width.
+func TestAppendPadded(t *testing.T) {
+	for _, width := range []int{1, 2, 3, 4, 6, 8} {
+		for _, n := range []int64{0, 1, 7, 9, 10, 59, 99, 100, 999, 1000, 2026, 9999, 10000, 123456, 999999, 1000000} {
+			got := string(appendPadded([]byte("x"), n, width))
+			want := fmt.Sprintf("x%0*d", width, n)
+			if got != want {
+				t.Errorf("appendPadded(%d, %d) = %q, want %q", n, width, got, want)
 			}
 		}
 	}
