@@ -33,8 +33,14 @@ func TestKafkaLZ4Frames(t *testing.T) {
 			t.Fatalf("decompressed %d bytes, %v; want the %d compressed", len(back), err, len(src))
 		}
 	}
+	// The compressor goes into a task's client options beside the rest.
 	fp, err := FranzGoProducerOptions(defaultsWith(kafka.ConfigMap{"compression.type": "lz4"}))
-	if err != nil || len(fp.Opts) == 0 {
+	if err != nil {
 		t.Fatalf("lz4 options: %v", err)
 	}
+	cl, err := kgo.NewClient(fp.Opts...)
+	if err != nil {
+		t.Fatalf("a client from the lz4 options: %v", err)
+	}
+	cl.Close()
 }

@@ -66,6 +66,19 @@ var franzIgnored = map[string]bool{
 	"ssl.endpoint.identification.algorithm": true,
 }
 
+// franzDurations are the millisecond settings that map straight onto a
+// franz-go option, with the range each accepts.
+var franzDurations = map[string]struct {
+	min, max int64
+	opt      func(time.Duration) kgo.Opt
+}{
+	"linger.ms":               {0, 900000, func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) }},
+	"queue.buffering.max.ms":  {0, 900000, func(d time.Duration) kgo.Opt { return kgo.ProducerLinger(d) }},
+	"request.timeout.ms":      {1, math.MaxInt32, func(d time.Duration) kgo.Opt { return kgo.ProduceRequestTimeout(d) }},
+	"metadata.max.age.ms":     {1, math.MaxInt32, kgo.MetadataMaxAge},
+	"connections.max.idle.ms": {1, math.MaxInt32, kgo.ConnIdleTimeout},
+}
+
 // FranzGoProducerOptions translates cm (librdkafka's names, as
 // producerConfig builds it) into franz-go options. It returns an error
 // naming the first setting franz-go cannot honour; such a task produces
@@ -103,6 +116,14 @@ func FranzGoProducerOptions(cm kafka.ConfigMap) (*FranzGoProducer, error) {
 			continue
 		}
 		v := str(k)
+		if d, ok := franzDurations[k]; ok {
+			n, err := num(k, d.min, d.max)
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, d.opt(time.Duration(n)*time.Millisecond))
+			continue
+		}
 		switch k {
 		case "bootstrap.servers":
 			var seeds []string
@@ -184,24 +205,12 @@ func FranzGoProducerOptions(cm kafka.ConfigMap) (*FranzGoProducer, error) {
 				return nil, fmt.Errorf("%s=%s is not none, gzip, snappy, lz4 or zstd", k, v)
 			}
 			opts = append(opts, kgo.ProducerBatchCompression(c))
-		case "linger.ms", "queue.buffering.max.ms":
-			n, err := num(k, 0, 900000)
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, kgo.ProducerLinger(time.Duration(n)*time.Millisecond))
 		case "message.max.bytes":
 			n, err := num(k, 1000, 1<<30)
 			if err != nil {
 				return nil, err
 			}
 			fp.MaxRecordBytes = n
-		case "request.timeout.ms":
-			n, err := num(k, 1, math.MaxInt32)
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, kgo.ProduceRequestTimeout(time.Duration(n)*time.Millisecond))
 		case "message.send.max.retries":
 			n, err := num(k, 0, math.MaxInt64)
 			if err != nil {
@@ -217,18 +226,6 @@ func FranzGoProducerOptions(cm kafka.ConfigMap) (*FranzGoProducer, error) {
 			}
 			d := time.Duration(n) * time.Millisecond
 			opts = append(opts, kgo.RetryBackoffFn(func(int) time.Duration { return d }))
-		case "metadata.max.age.ms":
-			n, err := num(k, 1, math.MaxInt32)
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, kgo.MetadataMaxAge(time.Duration(n)*time.Millisecond))
-		case "connections.max.idle.ms":
-			n, err := num(k, 1, math.MaxInt32)
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, kgo.ConnIdleTimeout(time.Duration(n)*time.Millisecond))
 		default:
 			return nil, fmt.Errorf("%s has no franz-go counterpart", k)
 		}
@@ -241,14 +238,15 @@ func FranzGoProducerOptions(cm kafka.ConfigMap) (*FranzGoProducer, error) {
 	return fp, nil
 }
 
-// chooseProducerClient says whether a task with producer config cm uses
-// franz-go, and why not when it does not.
-func chooseProducerClient(cm kafka.ConfigMap, exactlyOnce bool) (*FranzGoProducer, string, error) {
-	choice := strings.ToLower(strings.TrimSpace(fmt.Sprint(cm[ProducerClientKey])))
-	if _, ok := cm[ProducerClientKey]; !ok {
-		choice = "auto"
+// ChooseProducerClient says whether a task with producer config cm uses
+// franz-go, and why not when it does not. It takes ProducerClientKey out
+// of cm, which librdkafka would refuse.
+func ChooseProducerClient(cm kafka.ConfigMap, exactlyOnce bool) (*FranzGoProducer, string, error) {
+	choice := "auto"
+	if v, ok := cm[ProducerClientKey]; ok {
+		choice = strings.ToLower(strings.TrimSpace(fmt.Sprint(v)))
+		delete(cm, ProducerClientKey)
 	}
-	delete(cm, ProducerClientKey)
 	switch choice {
 	case "auto", "franz-go", "librdkafka":
 	default:

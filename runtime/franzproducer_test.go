@@ -73,7 +73,7 @@ func TestChooseProducerClient(t *testing.T) {
 		{name: "bad value", set: kafka.ConfigMap{ProducerClientKey: "kafka-go"}, want: `sluice.client="kafka-go": expected auto, franz-go or librdkafka`, wantErr: true},
 	} {
 		c := cm(tc.set)
-		fp, why, err := chooseProducerClient(c, tc.eos)
+		fp, why, err := ChooseProducerClient(c, tc.eos)
 		if tc.wantErr {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)

@@ -243,7 +243,7 @@ func (t *workerTask) setup() error {
 	if err != nil {
 		return fmt.Errorf("producer config: %w", err)
 	}
-	fp, why, err := chooseProducerClient(cm, t.txn != nil)
+	fp, why, err := ChooseProducerClient(cm, t.txn != nil)
 	if err != nil {
 		return fmt.Errorf("producer config: %w", err)
 	}

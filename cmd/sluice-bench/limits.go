@@ -104,17 +104,14 @@ func benchProducerConfig(bootstrap string) kafka.ConfigMap {
 // delivery report.
 func produceOnly(ctx context.Context, bootstrap, topic string, n int64, keyLen, valLen int) (float64, time.Duration, error) {
 	cm := benchProducerConfig(bootstrap)
-	if client := fmt.Sprint(cm[sluiceruntime.ProducerClientKey]); client != "librdkafka" {
-		// The pipeline's task produces through franz-go with these
-		// settings (runtime/franzproducer.go); measure that client.
-		delete(cm, sluiceruntime.ProducerClientKey)
-		if fp, err := sluiceruntime.FranzGoProducerOptions(cm); err == nil {
-			return produceOnlyFranz(ctx, fp, topic, n, keyLen, valLen)
-		} else if client == "franz-go" {
-			return 0, 0, err
-		}
+	// The client the pipeline's task picks for these settings.
+	fp, _, err := sluiceruntime.ChooseProducerClient(cm, false)
+	if err != nil {
+		return 0, 0, err
 	}
-	delete(cm, sluiceruntime.ProducerClientKey)
+	if fp != nil {
+		return produceOnlyFranz(ctx, fp, topic, n, keyLen, valLen)
+	}
 	p, err := kafka.NewProducer(&cm)
 	if err != nil {
 		return 0, 0, err

@@ -161,3 +161,14 @@ func (n *initialNotes) record(typ string, extra ...string) *connect.SourceRecord
 	}
 	return notification(n.opts, n.log, n.id, typ, notifyInitial, data)
 }
+
+// aborted says on the log channel that the snapshot stopped unfinished;
+// the sink's queue is closing with the task, so it gets no record.
+func (n *initialNotes) aborted() {
+	if n == nil || !n.opts.Log {
+		return
+	}
+	logOnly := n.opts
+	logOnly.Sink = ""
+	notification(logOnly, n.log, n.id, notifyAborted, notifyInitial, map[string]any{"connector_name": n.prefix})
+}

@@ -810,11 +810,7 @@ func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool
 		err = ctx.Err()
 	}
 	if err != nil {
-		if em.notes != nil && em.notes.opts.Log {
-			// The sink's queue is closing with the task; the log still says it.
-			em.notes.opts.Sink = ""
-			em.notes.record(notifyAborted)
-		}
+		em.notes.aborted()
 		return err
 	}
 	if err := em.finish(ctx); err != nil {
