@@ -14,8 +14,14 @@ import (
 // checksum, which compressed 1 MB batches of Canal JSON at 250–310 MB/s on
 // the bench machine against 340–460 MB/s for these settings
 // (BENCHMARKS.md); lz4 was a fifth of a catch-up row's CPU. The frames are
-// standard: every lz4 consumer reads both.
-type kafkaLZ4 struct{ writers sync.Pool }
+// standard: every lz4 consumer reads both. Where librdkafka's bundled C lz4
+// is linked in (franzlz4_c.go) it frames the batches, faster still; the Go
+// writer is the fallback.
+type kafkaLZ4 struct {
+	writers sync.Pool
+	// goOnly skips the C library (tests of the fallback).
+	goOnly bool
+}
 
 func newKafkaLZ4() *kafkaLZ4 {
 	c := &kafkaLZ4{}
@@ -28,6 +34,12 @@ func newKafkaLZ4() *kafkaLZ4 {
 }
 
 func (c *kafkaLZ4) Compress(dst *bytes.Buffer, src []byte, _ ...kgo.CompressFlag) ([]byte, kgo.CompressionCodecType) {
+	dst.Reset() // franz-go hands over a reset buffer; the return is the frame alone either way
+	if !c.goOnly {
+		if out, ok := clz4Frame(dst, src); ok {
+			return out, kgo.CodecLz4
+		}
+	}
 	w := c.writers.Get().(*lz4.Writer)
 	defer c.writers.Put(w)
 	w.Reset(dst)
