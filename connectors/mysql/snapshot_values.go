@@ -18,7 +18,10 @@ import (
 //
 // What the binlog decoder gives, and how the snapshot matches it:
 //
-//	integers          int64 (the converter masks unsigned widths)
+//	integers          signed: int8, int16, int32 or int64 by width, as the
+//	                  binlog has them (the converter keeps them as they
+//	                  come, where an int64 would be boxed a second time);
+//	                  unsigned: int64 (the converter masks the width)
 //	DECIMAL           the decimal text
 //	FLOAT / DOUBLE    float32 / float64 (exact in the binary protocol)
 //	BIT               int64 of the bits (the protocol sends big-endian bytes)
@@ -46,7 +49,12 @@ func newSnapColumn(c *Column) (snapColumn, error) {
 	sc := snapColumn{index: c.Position - 1, expr: quoteIdent(c.Name)}
 	kind, _ := c.kind()
 	switch kind {
-	case kindInt, kindYear:
+	case kindInt:
+		sc.decode = fieldInt
+		if !c.Unsigned {
+			sc.decode = signedFieldInt(c.BinlogType)
+		}
+	case kindYear:
 		sc.decode = fieldInt
 	case kindEnum, kindSet:
 		sc.expr = quoteIdent(c.Name) + "+0"
@@ -90,6 +98,26 @@ func fieldInt(fv *gomysql.FieldValue) (any, error) {
 		return strconv.ParseInt(s, 10, 64)
 	}
 	return nil, fmt.Errorf("expected an integer, got field type %d", fv.Type)
+}
+
+// signedFieldInt decodes a signed integer column to the Go type of its
+// width that go-mysql's binlog decoder gives.
+func signedFieldInt(binlogType byte) func(fv *gomysql.FieldValue) (any, error) {
+	narrow := func(n int64) any { return n }
+	switch binlogType {
+	case gomysql.MYSQL_TYPE_TINY:
+		narrow = func(n int64) any { return int8(n) }
+	case gomysql.MYSQL_TYPE_SHORT:
+		narrow = func(n int64) any { return int16(n) }
+	case gomysql.MYSQL_TYPE_INT24, gomysql.MYSQL_TYPE_LONG:
+		narrow = func(n int64) any { return int32(n) }
+	}
+	return func(fv *gomysql.FieldValue) (any, error) {
+		if fv.Type == gomysql.FieldValueTypeSigned {
+			return narrow(fv.AsInt64()), nil
+		}
+		return fieldInt(fv)
+	}
 }
 
 func fieldFloat(fv *gomysql.FieldValue) (float64, error) {
