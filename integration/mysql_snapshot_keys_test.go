@@ -258,3 +258,34 @@ func TestMySQLSnapshotSelectOverride(t *testing.T) {
 		t.Fatalf("streamed change: %s %v", op, after)
 	}
 }
+
+// TestMySQLFieldNameAdjustment: field.name.adjustment.mode=avro names the
+// row and key fields of columns Avro does not allow (`order-id`, `ext
+// ref`) as Debezium does, in snapshot and stream records alike, with the
+// column values under them.
+func TestMySQLFieldNameAdjustment(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop",
+		"CREATE TABLE shop.odd (`order-id` INT PRIMARY KEY, `ext ref` VARCHAR(16), `_x` INT)",
+		"INSERT INTO shop.odd VALUES (1, 'a', 10)")
+	offsets := &myOffsets{}
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.odd`, "snapshot.mode", "initial",
+		"field.name.adjustment.mode", "avro"), offsets)
+	myExec(t, m, "UPDATE shop.odd SET `ext ref` = 'b' WHERE `order-id` = 1")
+	recs := myPollN(t, task, offsets, 2)
+	for i, wantRef := range []string{"a", "b"} {
+		_, _, after := myEnvelope(t, recs[i])
+		var names []string
+		for _, f := range after.Schema().Fields() {
+			names = append(names, f.Name)
+		}
+		if strings.Join(names, ",") != "order_id,ext_ref,_x" || after.Get("order_id") != int32(1) || after.Get("ext_ref") != wantRef {
+			t.Fatalf("record %d: fields %v, values %v", i, names, after.Values())
+		}
+		key := recs[i].Key.(*connect.Struct)
+		if kf := key.Schema().Fields(); len(kf) != 1 || kf[0].Name != "order_id" || key.Get("order_id") != int32(1) {
+			t.Fatalf("record %d: key %v", i, key)
+		}
+	}
+}

@@ -345,6 +345,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	f.schemaNames = strings.ToLower(c.String(KeySchemaNameAdjustment))
+	f.fieldNames = strings.ToLower(c.String(KeyFieldNameAdjustment))
 	o.CapturedSig = capturedSignature(fc)
 	o.Filters = f
 	o.Snapshot = parseSnapshotOptions(c)

@@ -129,7 +129,7 @@ const groupDebezium = "Debezium compatibility"
 var unappliedDebeziumKeys = []string{
 	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
 	"enable.time.adjuster",
-	"field.name.adjustment.mode", "converters",
+	"converters",
 	"read.only", "incremental.snapshot.allow.schema.changes",
 	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",
 }
@@ -137,9 +137,8 @@ var unappliedDebeziumKeys = []string{
 // noOpValues are values of unapplied keys that ask for what Sluice does
 // anyway, so they need no warning.
 var noOpValues = map[string]string{
-	"enable.time.adjuster":       "false", // years < 100 are kept as stored
-	"field.name.adjustment.mode": "none",
-	"read.only":                  "false",
+	"enable.time.adjuster": "false", // years < 100 are kept as stored
+	"read.only":            "false",
 }
 
 // unappliedKeys returns the keys of props that are in

@@ -30,6 +30,7 @@ type Filters struct {
 	truncs, masks  []*columnRule   // mask.go
 	propagate      *propagateRules // propagate.go
 	schemaNames    string          // schema.name.adjustment.mode
+	fieldNames     string          // field.name.adjustment.mode
 }
 
 // keyColumnsRule is one entry of message.key.columns.

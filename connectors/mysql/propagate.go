@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,6 +27,11 @@ func definePropagateKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySchemaNameAdjustment, Type: connect.ConfigString, Default: "none", Group: groupTypes,
 		Validator: connect.OneOfIgnoreCase("none", "avro", "avro_unicode"), Recommended: []string{"none", "avro", "avro_unicode"},
 		Doc: "Makes the row, key and envelope schema names valid Avro names (Debezium's): avro replaces each character Avro does not allow with _, avro_unicode with _uXXXX; none (default) keeps <topic.prefix>.<db>.<table> as it is. Topic names are not changed."})
+	def(connect.ConfigKey{Name: KeyFieldNameAdjustment, Type: connect.ConfigString, Default: "none", Group: groupTypes,
+		Validator: connect.OneOfIgnoreCase("none", "avro", "avro_unicode"), Recommended: []string{"none", "avro", "avro_unicode"},
+		Doc: "Adjusts the field names of the row and key structs, the column names, as Debezium does for Avro: avro replaces each character Avro does not allow in a name with _ (a column `order-id` becomes order_id), " +
+			"avro_unicode with _uXXXX, the character's UTF-16 code in hex, underscore included (_ is its escape: order_id becomes order_u005fid); none (default) keeps column names. " +
+			"The primary-key and unique-key lists of the row schema name the adjusted fields. Two columns that would become one name stop the table's records with an error naming both."})
 	def(connect.ConfigKey{Name: KeyColumnPropagateType, Type: connect.ConfigList, Default: "", Group: groupTypes, Validator: connect.RegexList(),
 		Doc: "Regular expressions matching the whole <db>.<table>.<column> names of columns whose field schemas carry their source type as the parameters " +
 			ParamSourceColumnType + ", " + ParamSourceColumnLength + " and " + ParamSourceColumnScale + " (Debezium's), e.g. for a sink that creates tables."})
@@ -127,9 +131,50 @@ func declaredSize(c *Column) (length, scale string) {
 // table or database name may hold any character.
 const KeySchemaNameAdjustment = "schema.name.adjustment.mode"
 
+// Debezium's field.name.adjustment.mode, for column names.
+const KeyFieldNameAdjustment = "field.name.adjustment.mode"
+
+// adjustFieldName adjusts a column name as Debezium's field name adjuster
+// does: a name's first character must be a letter or _ (avro) or a letter
+// (avro_unicode, where _ is the escape), every later one may also be a
+// digit or a dot. avro replaces what is not allowed with _, avro_unicode
+// with _u and the UTF-16 code unit in hex (at least four digits: Java's
+// toHexString, 00-padded below 0x100).
+func adjustFieldName(name, mode string) string {
+	if mode != "avro" && mode != "avro_unicode" {
+		return name
+	}
+	var b strings.Builder
+	for i, u := range utf16.Encode([]rune(name)) {
+		letter := (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z')
+		ok := letter || (u == '_' && mode == "avro") || (i > 0 && (u == '.' || (u >= '0' && u <= '9')))
+		switch {
+		case ok:
+			b.WriteByte(byte(u))
+		case mode == "avro":
+			b.WriteByte('_')
+		default:
+			b.WriteString(unicodeEscape(u))
+		}
+	}
+	return b.String()
+}
+
+// unicodeEscape is avro_unicode's replacement of one UTF-16 code unit.
+func unicodeEscape(u uint16) string {
+	h := strconv.FormatUint(uint64(u), 16)
+	if len(h) <= 2 {
+		h = "00" + h
+	}
+	return "_u" + h
+}
+
 // adjustSchemaName makes name a valid Avro full name: mode avro replaces
 // each character Avro does not allow with '_', avro_unicode with _uXXXX
-// (its UTF-16 code unit in hex), none leaves it.
+// (its UTF-16 code unit in hex, as adjustFieldName; _ is then the escape
+// and replaced too), none leaves it. Unlike Debezium, a digit that starts
+// a dot-separated part is replaced as well: Avro refuses such a
+// namespace part.
 func adjustSchemaName(name, mode string) string {
 	if mode != "avro" && mode != "avro_unicode" {
 		return name
@@ -137,7 +182,7 @@ func adjustSchemaName(name, mode string) string {
 	var b strings.Builder
 	start := true
 	for _, r := range name {
-		ok := r == '_' || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (!start && r >= '0' && r <= '9')
+		ok := (r == '_' && mode == "avro") || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z') || (!start && r >= '0' && r <= '9')
 		switch {
 		case r == '.':
 			b.WriteRune(r)
@@ -149,7 +194,7 @@ func adjustSchemaName(name, mode string) string {
 			b.WriteByte('_')
 		default:
 			for _, u := range utf16.Encode([]rune{r}) {
-				fmt.Fprintf(&b, "_u%04x", u)
+				b.WriteString(unicodeEscape(u))
 			}
 		}
 		start = false

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
+	"github.com/sluicehq/sluice/connect"
 )
 
 func TestPropagateSourceType(t *testing.T) {
@@ -85,5 +87,70 @@ func TestSchemaNameAdjustment(t *testing.T) {
 	}
 	if _, err := ParseOptions(propsWith(base, "schema.name.adjustment.mode", "java")); err == nil || !strings.Contains(err.Error(), "schema.name.adjustment.mode") {
 		t.Fatalf("a bad mode: %v", err)
+	}
+}
+
+func TestFieldNameAdjustment(t *testing.T) {
+	for _, tc := range []struct{ in, mode, want string }{
+		{"order_id", "avro", "order_id"},
+		{"order-id", "avro", "order_id"},
+		{"2fa code", "avro", "_fa_code"},
+		{"a.b", "avro", "a.b"}, // Debezium allows a dot after the first character
+		{"_x", "avro", "_x"},
+		{"order_id", "avro_unicode", "order_u005fid"},
+		{"order-id", "avro_unicode", "order_u002did"},
+		{"2fa", "avro_unicode", "_u0032fa"},
+		{"prix€", "avro_unicode", "prix_u20ac"},
+		{"ā", "avro_unicode", "_u101"}, // Java's toHexString pads only below 0x100
+		{"order-id", "none", "order-id"},
+	} {
+		if got := adjustFieldName(tc.in, tc.mode); got != tc.want {
+			t.Errorf("%q (%s) = %q, want %q", tc.in, tc.mode, got, tc.want)
+		}
+	}
+	if got := adjustSchemaName("my_app.t", "avro_unicode"); got != "my_u005fapp.t" {
+		t.Errorf("schema name with _ under avro_unicode = %q", got)
+	}
+
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "app"}
+	o, err := ParseOptions(propsWith(base, "field.name.adjustment.mode", "AVRO"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := &Table{ID: TableID{DB: "shop", Table: "orders"}, PrimaryKey: []string{"order-id"},
+		UniqueKeys: []Index{{Name: "uk", Columns: []string{"ext ref"}}}, Columns: []Column{
+			{Name: "order-id", Position: 1, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT"},
+			{Name: "ext ref", Position: 2, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT", Nullable: true}}}
+	ts, err := buildTableSchema(tbl, 1, o.TopicPrefix, o.Filters, DefaultTypeOptions, SourceSchema(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rowFields, keyFields []string
+	for _, f := range ts.rowSchema.Fields() {
+		rowFields = append(rowFields, f.Name)
+	}
+	for _, f := range ts.keySchema.Fields() {
+		keyFields = append(keyFields, f.Name)
+	}
+	if strings.Join(rowFields, ",") != "order_id,ext_ref" || strings.Join(keyFields, ",") != "order_id" ||
+		ts.rowSchema.Param(connect.ParamPrimaryKey) != "order_id" || ts.rowSchema.Param(connect.ParamUniqueKeys) != `{"uk":["ext_ref"]}` {
+		t.Fatalf("row fields %v, key fields %v, pk %q, uk %q", rowFields, keyFields, ts.rowSchema.Param(connect.ParamPrimaryKey), ts.rowSchema.Param(connect.ParamUniqueKeys))
+	}
+	// The values still come from the columns.
+	blk, key, err := ts.newChangeBlock(nil, []any{int32(7), int32(9)}, []any{int32(7), int32(9)})
+	if err != nil || blk.after.Values()[0] != int32(7) || key.Values()[0] != int32(7) {
+		t.Fatalf("block %v, key %v: %v", blk, key, err)
+	}
+
+	tbl.Columns = append(tbl.Columns, Column{Name: "order id", Position: 3, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT", Nullable: true})
+	if _, err := buildTableSchema(tbl, 1, o.TopicPrefix, o.Filters, DefaultTypeOptions, SourceSchema("")); err == nil ||
+		!strings.Contains(err.Error(), `"order-id" and "order id"`) || !strings.Contains(err.Error(), "field.name.adjustment.mode") {
+		t.Fatalf("two columns into one field: %v", err)
+	}
+	if _, err := ParseOptions(propsWith(base, "field.name.adjustment.mode", "snake")); err == nil || !strings.Contains(err.Error(), "field.name.adjustment.mode") {
+		t.Fatalf("a bad mode: %v", err)
+	}
+	if u := unappliedKeys(map[string]string{"field.name.adjustment.mode": "avro"}); len(u) != 0 {
+		t.Fatalf("field.name.adjustment.mode reported as not applied: %v", u)
 	}
 }

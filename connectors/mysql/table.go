@@ -310,9 +310,22 @@ type tableSchema struct {
 func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt TypeOptions, source *connect.Schema) (*tableSchema, error) {
 	base := prefix + "." + t.ID.DB + "." + t.ID.Table
 	ts := &tableSchema{table: t, version: version, topic: base}
-	names := base
+	names, fieldMode := base, ""
 	if f != nil {
-		names = adjustSchemaName(base, f.schemaNames)
+		names, fieldMode = adjustSchemaName(base, f.schemaNames), f.fieldNames
+	}
+	// field is a column's field name (field.name.adjustment.mode).
+	field := func(col string) string { return adjustFieldName(col, fieldMode) }
+	fields := func(cols []string) []string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = field(c)
+		}
+		return out
+	}
+	var fromColumn map[string]string // adjusted field name → its column, to refuse two columns in one field
+	if fieldMode == "avro" || fieldMode == "avro_unicode" {
+		fromColumn = map[string]string{}
 	}
 	rb := connect.StructBuilder().Name(names + ".Value").Optional()
 	all := make([]*columnConverter, len(t.Columns))
@@ -334,15 +347,23 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			continue
 		}
 		ts.convs = append(ts.convs, cc)
-		rb.Field(c.Name, cc.schema)
+		name := field(c.Name)
+		if fromColumn != nil {
+			if other, dup := fromColumn[name]; dup {
+				return nil, fmt.Errorf("table %s: columns %q and %q both become field %q under %s=%s; rename one of the columns, or set %s=none",
+					t.ID, other, c.Name, name, KeyFieldNameAdjustment, fieldMode, KeyFieldNameAdjustment)
+			}
+			fromColumn[name] = c.Name
+		}
+		rb.Field(name, cc.schema)
 	}
 	if len(t.PrimaryKey) > 0 {
-		rb.Param(connect.ParamPrimaryKey, strings.Join(t.PrimaryKey, ","))
+		rb.Param(connect.ParamPrimaryKey, strings.Join(fields(t.PrimaryKey), ","))
 	}
 	if len(t.UniqueKeys) > 0 {
 		uk := make(map[string][]string, len(t.UniqueKeys))
 		for _, u := range t.UniqueKeys {
-			uk[u.Name] = u.Columns
+			uk[u.Name] = fields(u.Columns)
 		}
 		b, _ := json.Marshal(uk)
 		rb.Param(connect.ParamUniqueKeys, string(b))
@@ -376,7 +397,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			kc := *cc
 			kc.schema = ks
 			ts.keyConvs = append(ts.keyConvs, &kc)
-			kb.Field(t.Columns[i].Name, ks)
+			kb.Field(field(t.Columns[i].Name), ks)
 		}
 		if ts.keySchema, err = kb.Build(); err != nil {
 			return nil, fmt.Errorf("table %s key: %w", t.ID, err)
