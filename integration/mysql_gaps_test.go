@@ -594,3 +594,59 @@ func TestMySQLAdhocSnapshotStreamsMeanwhile(t *testing.T) {
 	all.equalsTable(m, "srv.s.b", "s.b")
 	t.Logf("writer made %d changes", w.ops.Load())
 }
+
+// TestMySQLInconsistentSchemaHandling: with binlog_row_metadata=MINIMAL
+// and no schema history, a connector restarted at an offset before an
+// ALTER TABLE meets a row event whose columns no longer match the table.
+// fail (the default) stops with the table, the position and the fix; warn
+// skips that table map's rows, counts them, and streams the rows after it.
+func TestMySQLInconsistentSchemaHandling(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{BinlogRowMetadata: "MINIMAL"})
+	myExec(t, m, "CREATE DATABASE shop", "CREATE TABLE shop.h (id INT NOT NULL PRIMARY KEY, a VARCHAR(10))")
+	props := myStreamProps(m, "table.include.list", `shop\.h`)
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	myExec(t, m, "INSERT INTO shop.h VALUES (1, 'a1')")
+	gapsRows(t, task, offsets, "srv.shop.h", 1)
+	_ = task.Stop()
+	myExec(t, m,
+		"INSERT INTO shop.h VALUES (2, 'a2')",
+		"ALTER TABLE shop.h ADD COLUMN c VARCHAR(10)",
+		"INSERT INTO shop.h VALUES (3, 'a3', 'c3')")
+
+	task = myStartTask(t, props, offsets)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := task.Poll(context.Background())
+		if err != nil {
+			msg := err.Error()
+			if !strings.Contains(msg, "shop.h") || !strings.Contains(msg, "inconsistent.schema.handling.mode=warn") || !strings.Contains(msg, "binlog_row_metadata") {
+				t.Fatalf("the error does not name the table, the cause and the way on: %v", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("fail mode: no error for a row event that does not match its table")
+		}
+	}
+	_ = task.Stop()
+
+	warn := maps.Clone(props)
+	warn["inconsistent.schema.handling.mode"] = "WARN"
+	task = myStartTask(t, warn, offsets) // the failed run acknowledged nothing
+
+	got := gapsRows(t, task, offsets, "srv.shop.h", 1)
+	if fmt.Sprint(got[0]) != "map[a:a3 c:c3 id:3]" {
+		t.Fatalf("after the skipped row: %v", got[0])
+	}
+	skipped := -1.0
+	for _, mt := range task.Metrics() {
+		if mt.Name == "inconsistent_schema_skipped_rows_total" {
+			skipped = mt.Value
+		}
+	}
+	if skipped != 1 {
+		t.Fatalf("inconsistent_schema_skipped_rows_total %v, want 1", skipped)
+	}
+}

@@ -238,6 +238,9 @@ type Options struct {
 
 	// IncludeQuery puts the statement of each row change in source.query.
 	IncludeQuery bool
+	// InconsistentSchema is inconsistent.schema.handling.mode: fail,
+	// warn or skip.
+	InconsistentSchema string
 	// HistoryFile is the schema history file ("" keeps no history).
 	HistoryFile string
 	// HistoryKafkaTopic is Debezium's history topic, accepted but not
@@ -280,6 +283,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		MaxQueueBytes:        c.Long(KeyMaxQueueBytes),
 		PollInterval:         time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
 		IncludeQuery:         c.Bool(KeyIncludeQuery),
+		InconsistentSchema:   strings.ToLower(c.String(KeyInconsistentSchema)),
 		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),
 		HistoryKafkaTopic:    strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
 		Types: TypeOptions{

@@ -26,6 +26,7 @@ const (
 	KeySchemaHistoryKafkaTopic     = "schema.history.internal.kafka.topic"
 	KeySchemaHistoryKafkaBootstrap = "schema.history.internal.kafka.bootstrap.servers"
 	KeyIncludeQuery                = "include.query"
+	KeyInconsistentSchema          = "inconsistent.schema.handling.mode"
 )
 
 // legacyKeys maps Debezium's deprecated or 1.x key names to the current
@@ -116,6 +117,11 @@ func defineDebeziumKeys(def func(connect.ConfigKey)) {
 		Doc: "Debezium's schema history topic. Accepted so Debezium configurations validate unchanged, but this connector does not write to Kafka itself: set " + KeySchemaHistoryFile + " for a durable history."})
 	def(connect.ConfigKey{Name: KeySchemaHistoryKafkaBootstrap, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Brokers of " + KeySchemaHistoryKafkaTopic + "; accepted and not used (see there)."})
+	def(connect.ConfigKey{Name: KeyInconsistentSchema, Type: connect.ConfigString, Default: "fail", Importance: connect.Low, Group: groupDebezium,
+		Validator: connect.OneOfIgnoreCase("fail", "warn", "skip"), Recommended: []string{"fail", "warn", "skip"},
+		Doc: "What to do with the row events of a captured table whose definition cannot be matched to its binlog events (Debezium's): the table changed since the event was written and the binlog carries no column names, or its columns cannot become a record schema. " +
+			"fail (default) stops the task with the table, the binlog position and the fix; warn logs the table, the position and the cause once per table map and skips its row events; skip does the same with an info line. " +
+			"Skipped rows are counted in the inconsistent_schema_skipped_rows_total metric."})
 	def(connect.ConfigKey{Name: KeyIncludeQuery, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupEvents,
 		Doc: "Put the SQL statement that caused each row change into source.query, as Debezium does. Needs the server to log it: binlog_rows_query_log_events=ON on MySQL, binlog_annotate_row_events=ON on MariaDB; otherwise source.query stays null."})
 }
@@ -127,7 +133,7 @@ const groupDebezium = "Debezium compatibility"
 // config moved over unchanged), and the task's start says which it does
 // not apply, so nothing is ignored silently.
 var unappliedDebeziumKeys = []string{
-	"inconsistent.schema.handling.mode", "gtid.source.includes", "gtid.source.excludes",
+	"gtid.source.includes", "gtid.source.excludes",
 	"enable.time.adjuster",
 	"converters",
 	"read.only", "incremental.snapshot.allow.schema.changes",

@@ -18,6 +18,9 @@ type streamMetrics struct {
 	lastEventMs atomic.Int64
 	lastReadMs  atomic.Int64
 	filtered    atomic.Int64
+	// inconsistent counts rows skipped by
+	// inconsistent.schema.handling.mode=warn|skip.
+	inconsistent atomic.Int64
 }
 
 type metricKey struct{ table, op string }
@@ -92,6 +95,7 @@ func (t *Task) Metrics() []connect.Metric {
 	out := []connect.Metric{
 		{Name: "milliseconds_behind_source", Help: "Time between a change's commit at the source and its read by the connector, ms.", Kind: connect.Gauge, Value: m.lagMs()},
 		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions or table.operations.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
+		{Name: "inconsistent_schema_skipped_rows_total", Help: "Row changes of tables whose definition did not match their binlog events, skipped (inconsistent.schema.handling.mode=warn|skip).", Kind: connect.Counter, Value: float64(m.inconsistent.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a
 		// queue that stays full means the runtime or Kafka is the

@@ -91,6 +91,9 @@ type stream struct {
 type tableEntry struct {
 	tm *replication.TableMapEvent
 	ts *tableSchema // nil when the table is not captured
+	// inconsistent: captured, but its definition did not match the
+	// event and inconsistent.schema.handling.mode skips its rows.
+	inconsistent bool
 }
 
 // cursor is the stream's position, kept as Debezium keeps it.
@@ -800,15 +803,50 @@ func (s *stream) tableMap(tm *replication.TableMapEvent) error {
 		return err
 	}
 	t, err := tableFromMap(tm, info)
-	if err != nil {
-		return err
+	if err == nil {
+		entry.ts, err = s.schemaFor(t)
 	}
-	ts, err := s.schemaFor(t)
 	if err != nil {
-		return err
+		return s.inconsistentSchema(entry, id, err)
 	}
-	entry.ts = ts
 	return nil
+}
+
+// newChanges is the number of row changes of e not handled before a
+// restart (those a resumed transaction replays are not).
+func (s *stream) newChanges(e *replication.RowsEvent) int {
+	n := len(e.Rows)
+	if e.Type() == replication.EnumRowsEventTypeUpdate {
+		n /= 2
+	}
+	if s.skip.active {
+		switch {
+		case s.cur.events < s.skip.events:
+			return 0
+		case s.cur.events == s.skip.events:
+			return max(n-int(s.skip.rows), 0)
+		}
+	}
+	return n
+}
+
+// inconsistentSchema applies inconsistent.schema.handling.mode to a
+// captured table whose definition could not be matched to its TABLE_MAP
+// event: the error (fail), or its row events skipped until the table's
+// next different table map, logged (warn: at warning level, skip: info).
+func (s *stream) inconsistentSchema(entry *tableEntry, id TableID, err error) error {
+	switch s.opts.InconsistentSchema {
+	case "warn", "skip":
+		entry.ts, entry.inconsistent = nil, true
+		lvl := slog.LevelWarn
+		if s.opts.InconsistentSchema == "skip" {
+			lvl = slog.LevelInfo
+		}
+		s.log.Log(context.Background(), lvl, "skipping the row events of a table whose definition does not match the binlog ("+KeyInconsistentSchema+"="+s.opts.InconsistentSchema+")",
+			"table", id.String(), "file", s.cur.txFile, "transaction_pos", s.cur.txPos, "cause", err.Error())
+		return nil
+	}
+	return fmt.Errorf("in the transaction at %s:%d: %w (or set %s=warn to skip the table's row events and go on)", s.cur.txFile, s.cur.txPos, err, KeyInconsistentSchema)
 }
 
 // schemaFor returns the record layout of a table definition, reusing the
@@ -834,7 +872,14 @@ func (s *stream) schemaFor(t *Table) (*tableSchema, error) {
 func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
 	entry := s.byID[e.TableID]
 	if entry == nil {
-		return fmt.Errorf("rows event for table id %d without its TABLE_MAP event", e.TableID)
+		entry = &tableEntry{}
+		if err := s.inconsistentSchema(entry, TableID{DB: "?", Table: fmt.Sprintf("id %d", e.TableID)}, fmt.Errorf("rows event for table id %d without its TABLE_MAP event", e.TableID)); err != nil {
+			return err
+		}
+	}
+	if entry.inconsistent {
+		s.dts.metrics.inconsistent.Add(int64(s.newChanges(e)))
+		return nil
 	}
 	if sig := s.opts.Signal.Table; sig.Table != "" && string(entry.tm.Table) == sig.Table && string(entry.tm.Schema) == sig.DB {
 		if err := s.signalRows(ctx, e); err != nil {
