@@ -27,6 +27,8 @@ type submittedRecords struct {
 	// Connect, this assumes a partition map is not changed once emitted.
 	lastMap map[string]any
 	lastKey string
+	// slab holds the next records to hand out (submittedSlab).
+	slab []submittedRecord
 }
 
 type partitionQueue struct {
@@ -38,6 +40,12 @@ type partitionQueue struct {
 	committable recordOffset
 	dirty       bool
 }
+
+// submittedSlab is how many submittedRecords are allocated together: one
+// allocation per record was about 1 % of a catch-up row's CPU. A slab
+// lives until its last record is acknowledged and dropped, which for
+// records sent in order is soon after.
+const submittedSlab = 128
 
 type submittedRecord struct {
 	q      *partitionQueue
@@ -77,7 +85,12 @@ func (s *submittedRecords) submit(partition map[string]any, offset recordOffset)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.inFlight++
-	sr := &submittedRecord{offset: offset}
+	if len(s.slab) == 0 {
+		s.slab = make([]submittedRecord, submittedSlab)
+	}
+	sr := &s.slab[0]
+	s.slab = s.slab[1:]
+	sr.offset = offset
 	if partition == nil || offset.isNil() {
 		return sr, nil
 	}

@@ -82,25 +82,38 @@ func (s *sourceInfo) build(schema *connect.Schema) *connect.Struct {
 
 // rowSources builds the source structs of the rows of one binlog event:
 // everything but the row number is the same for all of them, so it is
-// boxed once and each row's values are a copy with its own row.
+// boxed once and each row's values are a copy with its own row, the
+// copies allocated together.
 type rowSources struct {
 	schema *connect.Schema
 	tmpl   []any
+	// blocks are the next rows' source structs; rows is how many rows
+	// the event has, to size them.
+	blocks []sourceBlock
+	rows   int
 }
 
-func newRowSources(schema *connect.Schema, s sourceInfo) rowSources {
-	return rowSources{schema: schema, tmpl: s.values()}
+func newRowSources(schema *connect.Schema, s sourceInfo, rows int) *rowSources {
+	return &rowSources{schema: schema, tmpl: s.values(), rows: rows}
 }
+
+// sourceSlab bounds the source structs allocated together: a slab lives
+// until the last of its rows' records is gone.
+const sourceSlab = 256
 
 // at returns the source struct of row row. The event's last row gets the
 // template itself, as no copy is made after it: a one-row event, the
 // common case, boxes its source values once and copies nothing.
-func (r rowSources) at(row int, last bool) *connect.Struct {
+func (r *rowSources) at(row int, last bool) *connect.Struct {
 	if last {
 		r.tmpl[srcRow] = int32(row)
 		return connect.NewStructs(r.schema, r.tmpl)
 	}
-	b := new(sourceBlock)
+	if len(r.blocks) == 0 {
+		r.blocks = make([]sourceBlock, min(max(r.rows-1-row, 1), sourceSlab))
+	}
+	b := &r.blocks[0]
+	r.blocks = r.blocks[1:]
 	copy(b.vals[:], r.tmpl)
 	b.vals[srcRow] = int32(row)
 	return connect.InitStructs(&b.st, r.schema, b.vals[:])

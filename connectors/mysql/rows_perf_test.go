@@ -37,7 +37,7 @@ func TestRowSourcesMatchBuild(t *testing.T) {
 		{prefix: "p", tsMs: 1700000000000, db: "d", table: "t", serverID: 1, file: "f.1", pos: 77},
 		{prefix: "p", tsMs: 1, db: "d", serverID: 2, gtid: "0-2-9", file: "f.2", pos: 4, thread: 12, query: "INSERT 1"},
 	} {
-		rs := newRowSources(schema, si)
+		rs := newRowSources(schema, si, 10002)
 		var earlier []*connect.Struct
 		for _, row := range []int{0, 1, 255, 256, 10000} {
 			want := si
@@ -93,7 +93,7 @@ func BenchmarkRowSources(b *testing.B) {
 	})
 	b.Run("template", func(b *testing.B) {
 		b.ReportAllocs()
-		rs := newRowSources(schema, si)
+		rs := newRowSources(schema, si, 100)
 		for i := 0; b.Loop(); i++ {
 			_ = rs.at(i%100, false)
 		}

@@ -943,7 +943,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	eventPos := int64(h.LogPos - h.EventSize)
 	tsMs := int64(h.Timestamp) * 1000
 	sources := newRowSources(s.source, sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
-		serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, thread: s.cur.thread, query: s.cur.query})
+		serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, thread: s.cur.thread, query: s.cur.query}, changes)
 	rowOffs := newRowOffsets(s.cur.position(0))
 	for i := first; i < changes; i++ {
 		source := sources.at(i, i == changes-1)
