@@ -289,3 +289,43 @@ func TestMySQLFieldNameAdjustment(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLSnapshotDecimalKeyPartition: a DECIMAL primary key hashes to
+// the same partition, with the same hash-input key, whether its row comes
+// from the snapshot (the protocol's bytes) or the binlog (a string), so a
+// key's changes stay in order on one partition.
+func TestMySQLSnapshotDecimalKeyPartition(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop",
+		"CREATE TABLE shop.prices (code DECIMAL(10,2) PRIMARY KEY, label VARCHAR(16))",
+		"INSERT INTO shop.prices VALUES (10.50, 'a'), (-3.00, 'b'), (123456.78, 'c')")
+	offsets := &myOffsets{}
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.prices`, "snapshot.mode", "initial",
+		"partition.policy", "primary-key", "topic.partitions", "16", "message.key.mode", "hash-input"), offsets)
+	myExec(t, m, "UPDATE shop.prices SET label = CONCAT(label, '2')")
+	recs := myPollN(t, task, offsets, 6)
+	type placed struct {
+		key  any
+		part int32
+	}
+	seen := map[string]placed{}
+	for i, r := range recs {
+		_, _, after := myEnvelope(t, r)
+		code := after.Get("code").(connect.Decimal).String()
+		if r.Partition == nil {
+			t.Fatalf("record %d (%s) has no partition", i, code)
+		}
+		want := mysql.HashPartition(mysql.JavaStringHashCode(code), 16)
+		if r.Key != code || *r.Partition != want {
+			t.Errorf("record %d (%s, snapshot %v): key %v partition %d, want %s %d", i, code, i < 3, r.Key, *r.Partition, code, want)
+		}
+		if p, ok := seen[code]; ok && (p.key != r.Key || p.part != *r.Partition) {
+			t.Errorf("%s: snapshot key %v partition %d, stream key %v partition %d", code, p.key, p.part, r.Key, *r.Partition)
+		}
+		seen[code] = placed{r.Key, *r.Partition}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("keys %v", seen)
+	}
+}

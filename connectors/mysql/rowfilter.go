@@ -298,7 +298,10 @@ func columnValue(c *Column, raw any) sqlVal {
 			return sqlVal{k: vFloat, f: f}
 		}
 	case kindDecimal:
-		s := fmt.Sprint(raw)
+		s, err := decimalView(raw) // a snapshot row's bytes or a binlog row's string
+		if err != nil {
+			s = fmt.Sprint(raw)
+		}
 		if r, ok := new(big.Rat).SetString(s); ok {
 			return sqlVal{k: vDec, r: r}
 		}
@@ -1016,7 +1019,13 @@ func TextValue(c *Column, raw any) string {
 	}
 	switch kind, _ := c.kind(); kind {
 	case kindDecimal:
-		return fmt.Sprint(raw) // keeps the column's scale: "10.50"
+		// The column's text keeps its scale ("10.50"), whether the row
+		// came from the binlog (a string) or the snapshot (the protocol's
+		// bytes): the partition hash of a key must not depend on which.
+		if t, err := decimalString(raw); err == nil {
+			return t
+		}
+		return fmt.Sprint(raw)
 	case kindFloat:
 		if f, ok := raw.(float32); ok {
 			return strconv.FormatFloat(float64(f), 'g', -1, 32)
