@@ -366,13 +366,9 @@ func TestMySQLSnapshotResumeAfterCrash(t *testing.T) {
 	fold.equalsTable(m, "srv.s.small", "s.small")
 }
 
-// Every column type: the snapshot's record equals the stream's record of the
-// same row, schema and value.
-func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
-	t.Parallel()
-	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
-	myExec(t, m, "CREATE DATABASE shop",
-		`CREATE TABLE shop.types (
+// typesTableDDL and typesTableRows: a table with a column of every type
+// the connector reads, and three rows (full, all NULL, extremes).
+var typesTableDDL = `CREATE TABLE shop.types (
 			id INT UNSIGNED NOT NULL PRIMARY KEY,
 			ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED,
 			mi MEDIUMINT, miu MEDIUMINT UNSIGNED, i INT, bi BIGINT, biu BIGINT UNSIGNED,
@@ -384,7 +380,31 @@ func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
 			bn BINARY(4), vb VARBINARY(8), bl BLOB,
 			e ENUM('small','medium','large'), st SET('a','b','c'),
 			j JSON, g GEOMETRY, p POINT
-		)`,
+		)`
+
+var typesTableRows = []string{
+	`INSERT INTO shop.types VALUES (1,
+		-128, 255, -32768, 65535, -8388608, 16777215, -2147483648, -9223372036854775808, 18446744073709551615,
+		'-12345678901234567890123456789012345.123456789012345678901234567890', 99999999.99, 1.1, 0.1,
+		b'1', b'1000000001', b'1111111111111111111111111111111111111111111111111111111111111111', 2155,
+		'2024-02-29', '-838:59:59.000000', '12:34:56', '2024-01-02 03:04:05', '1969-12-31 23:59:59.999', '2024-01-02 03:04:05.123456',
+		'2038-01-19 03:14:07', '1970-01-01 00:00:01.000001',
+		'ab  ', 'héllo wörld 😀', 'text', 'café', '汉字',
+		x'0102', x'00ff', x'deadbeef00',
+		'medium', 'a,c',
+		'{"k": [1, 2.5, "x"]}', ST_GeomFromText('LINESTRING(0 0,1 1)', 4326), ST_GeomFromText('POINT(1.5 -2)'))`,
+	`INSERT INTO shop.types (id) VALUES (2)`,
+	`INSERT INTO shop.types (id, ti, d, f, db, b10, y, dt, tm, dtm6, ts6, c, bn, e, st, j) VALUES
+		(3, 127, 0.000000000000000000000000000001, -3.4e38, 1.7976931348623157e308, b'0', 1901, '1000-01-01', '838:59:59.999999', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '', x'00000000', 'large', '', '[]')`,
+}
+
+// Every column type: the snapshot's record equals the stream's record of the
+// same row, schema and value.
+func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop",
+		typesTableDDL,
 		// A string key in a non-UTF-8 character set, chunked by the key.
 		"CREATE TABLE shop.names (name VARCHAR(20) CHARACTER SET latin1 PRIMARY KEY, n INT)",
 		"CREATE TABLE shop.nokey (a INT, b VARCHAR(10))",
@@ -395,19 +415,7 @@ func TestMySQLSnapshotTypesEqualStream(t *testing.T) {
 	stream := myStartTask(t, props, offsets)
 	myExec(t, m, `SET time_zone = '+00:00'`)
 	inserts := []string{
-		`INSERT INTO shop.types VALUES (1,
-		-128, 255, -32768, 65535, -8388608, 16777215, -2147483648, -9223372036854775808, 18446744073709551615,
-		'-12345678901234567890123456789012345.123456789012345678901234567890', 99999999.99, 1.1, 0.1,
-		b'1', b'1000000001', b'1111111111111111111111111111111111111111111111111111111111111111', 2155,
-		'2024-02-29', '-838:59:59.000000', '12:34:56', '2024-01-02 03:04:05', '1969-12-31 23:59:59.999', '2024-01-02 03:04:05.123456',
-		'2038-01-19 03:14:07', '1970-01-01 00:00:01.000001',
-		'ab  ', 'héllo wörld 😀', 'text', 'café', '汉字',
-		x'0102', x'00ff', x'deadbeef00',
-		'medium', 'a,c',
-		'{"k": [1, 2.5, "x"]}', ST_GeomFromText('LINESTRING(0 0,1 1)', 4326), ST_GeomFromText('POINT(1.5 -2)'))`,
-		`INSERT INTO shop.types (id) VALUES (2)`,
-		`INSERT INTO shop.types (id, ti, d, f, db, b10, y, dt, tm, dtm6, ts6, c, bn, e, st, j) VALUES
-		(3, 127, 0.000000000000000000000000000001, -3.4e38, 1.7976931348623157e308, b'0', 1901, '1000-01-01', '838:59:59.999999', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '', x'00000000', 'large', '', '[]')`,
+		typesTableRows[0], typesTableRows[1], typesTableRows[2],
 		"INSERT INTO shop.names VALUES ('àbc', 1), ('Zoë', 2), ('abd', 3), ('ÿ', 4), ('a', 5)",
 		"INSERT INTO shop.nokey VALUES (1, 'x'), (NULL, NULL)",
 		`INSERT INTO shop.events VALUES ('2024-01-02 03:04:05.100', '10:00:00', 1), ('2024-01-02 03:04:05.100', '-01:00:00', 2),
@@ -573,4 +581,36 @@ func TestMySQLSnapshotThrottle(t *testing.T) {
 	}
 	t.Logf("2000 rows/s limit: measured %.0f; after the change to 10000: %d rows at %.0f rows/s", rate, again, rate2)
 	fold.equalsTable(m, "srv.s.th", "s.th")
+}
+
+// TestMySQLSnapshotHashInputEqualStream: partition.policy=primary-key over
+// every column of every type hashes a snapshot row as it hashes the same
+// row from the binlog (the hash-input key holds the text hashed), so a
+// row's records land on one partition whichever way they were read.
+func TestMySQLSnapshotHashInputEqualStream(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop", typesTableDDL)
+	cols := "id,ti,tiu,si,siu,mi,miu,i,bi,biu,d,d2,f,db,b1,b10,b64,y,dt,tm,tm0,dtm,dtm3,dtm6,ts,ts6,c,vc,tx,l1,g1,bn,vb,bl,e,st,j,g,p"
+	hash := []string{"table.include.list", `shop\.types`, "partition.policy", "primary-key", "topic.partitions", "7",
+		"partition.key.columns", `{"shop.types": "` + cols + `"}`, "message.key.mode", "hash-input"}
+	offsets := &myOffsets{}
+	stream := myStartTask(t, myStreamProps(m, hash...), offsets)
+	myExec(t, m, `SET time_zone = '+00:00'`)
+	myExec(t, m, typesTableRows...)
+	streamed := myPollN(t, stream, offsets, len(typesTableRows))
+	_ = stream.Stop()
+
+	snap := myStartTask(t, myStreamProps(m, append(hash, "snapshot.mode", "initial_only")...), &myOffsets{})
+	var snapped []*connect.SourceRecord
+	pollUntil(t, snap, nil, func(r *connect.SourceRecord) { snapped = append(snapped, r) }, func() bool { return snapshotDone(snap) }, 300*time.Millisecond, time.Minute)
+	if len(snapped) != len(streamed) {
+		t.Fatalf("snapshot gave %d records, the stream %d", len(snapped), len(streamed))
+	}
+	for i := range snapped {
+		s, b := snapped[i], streamed[i]
+		if s.Key != b.Key || s.Partition == nil || b.Partition == nil || *s.Partition != *b.Partition {
+			t.Errorf("row %d: snapshot key %q partition %v; stream key %q partition %v", i+1, s.Key, s.Partition, b.Key, b.Partition)
+		}
+	}
 }

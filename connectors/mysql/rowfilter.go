@@ -322,8 +322,36 @@ func columnValue(c *Column, raw any) sqlVal {
 			}
 			return sqlVal{k: vStr, s: strings.Join(parts, ",")}
 		}
-	case kindBinary, kindGeometry, kindPoint:
+	case kindBinary:
+		// BINARY(n) is n bytes in MySQL; the binlog drops trailing zero
+		// bytes, the snapshot does not.
+		v := stringish(raw, true)
+		typeName := c.DataType
+		if typeName == "" {
+			typeName = c.binlogTypeName()
+		}
+		if n := c.binaryPad(typeName); len(v.s) < n {
+			v.s += strings.Repeat("\x00", n-len(v.s))
+		}
+		return v
+	case kindGeometry, kindPoint:
 		return stringish(raw, true)
+	case kindTime:
+		// TIME(n) prints n fraction digits; go-mysql's binlog text leaves
+		// out a zero fraction, the snapshot's (the server's) does not.
+		v := stringish(raw, false)
+		if fsp := c.fsp(); fsp > 0 {
+			digits := 0
+			if dot := strings.IndexByte(v.s, '.'); dot < 0 {
+				v.s += "."
+			} else {
+				digits = len(v.s) - dot - 1
+			}
+			if digits < fsp {
+				v.s += strings.Repeat("0", fsp-digits)
+			}
+		}
+		return v
 	}
 	return stringish(raw, false)
 }

@@ -197,3 +197,27 @@ func TestDecimalBytesAsText(t *testing.T) {
 		}
 	}
 }
+
+// TestTextValueAsMySQLPrintsIt: BINARY(n) text is n bytes and TIME(n) has
+// n fraction digits, whether the value came from the binlog (trailing
+// zero bytes and a zero fraction left out) or the snapshot.
+func TestTextValueAsMySQLPrintsIt(t *testing.T) {
+	bin := &Column{Name: "b", DataType: "BINARY", BinlogType: gomysql.MYSQL_TYPE_STRING, Length: 4, Charset: "binary"}
+	tm := &Column{Name: "t", DataType: "TIME", BinlogType: gomysql.MYSQL_TYPE_TIME2, Meta: 3}
+	for _, tc := range []struct {
+		c    *Column
+		raw  any
+		want string
+	}{
+		{bin, "\x01\x02", "\x01\x02\x00\x00"},
+		{bin, []byte("\x01\x02\x00\x00"), "\x01\x02\x00\x00"},
+		{bin, "", "\x00\x00\x00\x00"},
+		{tm, "-838:59:59", "-838:59:59.000"},
+		{tm, "12:00:00.5", "12:00:00.500"},
+		{tm, []byte("12:00:00.250"), "12:00:00.250"},
+	} {
+		if got := TextValue(tc.c, tc.raw); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.c.DataType, tc.raw, got, tc.want)
+		}
+	}
+}

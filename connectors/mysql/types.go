@@ -217,6 +217,23 @@ func (c *Column) stringLength() int {
 	return b1
 }
 
+// binaryPad is the length a BINARY(n) value has in MySQL, n, whose
+// trailing zero bytes the binlog leaves out; 0 for other binary columns.
+// typeName is the column's SQL type name.
+func (c *Column) binaryPad(typeName string) int {
+	if typeName == "BINARY" && c.Length > 0 {
+		return c.Length
+	}
+	if c.BinlogType == gomysql.MYSQL_TYPE_STRING {
+		// Without information_schema (the table was dropped since the
+		// event was written) the binlog metadata still gives BINARY(n)'s
+		// n, and the value must not depend on whether the table still
+		// exists.
+		return c.stringLength()
+	}
+	return 0
+}
+
 // fsp is the fractional-second precision of a temporal column.
 func (c *Column) fsp() int {
 	switch c.BinlogType {
@@ -358,17 +375,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumJSON).Version(1)
 		cc.convert = jsonToString
 	case kindBinary:
-		pad := 0
-		if typeName == "BINARY" && c.Length > 0 {
-			pad = c.Length
-		} else if c.BinlogType == gomysql.MYSQL_TYPE_STRING {
-			// Without information_schema (the table was dropped since
-			// the event was written) the binlog metadata still gives
-			// BINARY(n)'s n, and the value must not depend on whether
-			// the table still exists.
-			pad = c.stringLength()
-		}
-		b, cc.convert = binaryConverter(opt.Binary, pad)
+		b, cc.convert = binaryConverter(opt.Binary, c.binaryPad(typeName))
 	case kindEnum:
 		if len(c.Members) == 0 {
 			return nil, fmt.Errorf("column %s: ENUM members unknown (need binlog_row_metadata=FULL or SELECT on information_schema)", c.Name)
