@@ -27,6 +27,15 @@ func charsetOfCollation(id uint64) string {
 	return strings.ToLower(c.CharsetName)
 }
 
+// collationName is the name of a binlog collation id ("" when unknown).
+func collationName(id uint64) string {
+	c, err := charset.GetCollationByID(int(id))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(c.Name)
+}
+
 // charsetEncodings are the MySQL character sets whose bytes are not UTF-8
 // already. MySQL's latin1 is Windows-1252, not ISO-8859-1.
 var charsetEncodings = map[string]encoding.Encoding{

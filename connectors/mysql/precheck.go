@@ -54,8 +54,13 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 			continue
 		}
 		if f := d.RowFilters[id]; f != nil {
-			if _, err := f.Bind(t); err != nil {
+			if b, err := f.Bind(t); err != nil {
 				fail(KeyTableFilterConditions, "%v", err)
+			} else if cols := b.ApproximatedColumns(); len(cols) > 0 {
+				log.Warn("precheck: the filter condition compares text of a collation the stream evaluates as utf8mb4_general_ci: "+
+					"rows whose text sorts or matches differently in that collation may be kept by the stream and not by the snapshot (or the reverse); "+
+					"keep conditions on such columns to ASCII text, or give the columns a *_general_ci or *_bin collation",
+					"table", id.String(), "condition", f.SQL, "columns", strings.Join(cols, ", "))
 			}
 		}
 		if err := d.checkTable(t, opts.Filters); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/format"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Row filter conditions (DTS's per-table "filter conditions"): a SQL WHERE
@@ -27,13 +28,16 @@ import (
 //     DECIMAL column or literal with another exact number compares exactly,
 //     a number with a string compares both as DOUBLE (a string converts by
 //     its longest numeric prefix, "12abc" is 12, "abc" is 0), two strings
-//     compare as strings: case-insensitively with trailing spaces ignored
-//     (MySQL's default _ci PAD SPACE collations) unless either side is a
-//     binary string, which compares byte by byte;
+//     compare as strings: as MariaDB's default utf8mb4_general_ci PAD SPACE
+//     collation does (case and accents ignored, trailing spaces ignored;
+//     compareCI) unless either side is a binary string, which compares
+//     byte by byte;
 //   - temporal columns are their MySQL text form ('2024-01-02 03:04:05',
 //     '12:00:00', '2024-01-02'), so they compare with string literals in
 //     that form as MySQL does;
-//   - ENUM and SET columns are their member text; BIT columns their number;
+//   - ENUM and SET columns are their member text, and their member number
+//     or bitmap in a numeric context (status = 2, status + 0); BIT columns
+//     their number;
 //   - arithmetic + - * / DIV % and unary minus; division by zero is NULL;
 //   - operators =, <=>, <>, !=, <, <=, >, >=, AND, OR, XOR, NOT, IN,
 //     BETWEEN, LIKE (with ESCAPE), IS [NOT] NULL, IS [NOT] TRUE/FALSE, and
@@ -207,11 +211,18 @@ const (
 type sqlVal struct {
 	k   vkind
 	bin bool
-	i   int64
-	u   uint64
-	f   float64
-	s   string
-	r   *big.Rat
+	// member marks an ENUM or SET column's text; idx is then its member
+	// number or bitmap, what the value is in a numeric context.
+	member bool
+	idx    int64
+	// binColl marks text of a *_bin collation: compared by code point,
+	// case- and accent-sensitive, trailing spaces ignored (PAD SPACE).
+	binColl bool
+	i       int64
+	u       uint64
+	f       float64
+	s       string
+	r       *big.Rat
 }
 
 var sqlNull = sqlVal{}
@@ -252,6 +263,75 @@ func (f *RowFilter) Bind(t *Table) (*boundFilter, error) {
 	b.eval = ev
 	return b, nil
 }
+
+// binCollation: a *_bin collation compares code points (PAD SPACE unless
+// nopad).
+func binCollation(name string) bool {
+	return strings.HasSuffix(name, "_bin")
+}
+
+// emulatedCollation: the evaluator compares text of this collation as the
+// server does. Others (latin1_swedish_ci's Å, Ä, Ö after Z, the UCA
+// collations' punctuation order) compare as utf8mb4_general_ci, equal for
+// most text but not all.
+func emulatedCollation(name string) bool {
+	if name == "" || name == "binary" || binCollation(name) {
+		return true
+	}
+	// The Unicode character sets' general_ci share one table of weights,
+	// which compareCI follows; latin1_general_ci and the other 8-bit ones
+	// have their own.
+	cs, _, _ := strings.Cut(name, "_")
+	switch cs {
+	case "utf8", "utf8mb3", "utf8mb4", "ucs2", "utf16", "utf16le", "utf32":
+		return strings.HasSuffix(name, "_general_ci")
+	}
+	return false
+}
+
+// ApproximatedColumns lists the columns the condition reads whose
+// collation the evaluator only approximates ("name (latin1_swedish_ci)"),
+// so a start can say that the stream may keep rows the snapshot's SELECT
+// would not.
+func (b *boundFilter) ApproximatedColumns() []string {
+	var out []string
+	for _, name := range b.f.columnNames() {
+		for _, c := range b.cols {
+			if strings.EqualFold(c.Name, name) {
+				if k, _ := c.kind(); (k == kindString || k == kindEnum || k == kindSet) && !emulatedCollation(c.Collation) {
+					out = append(out, c.Name+" ("+c.Collation+")")
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
+// columnNames are the columns the condition names.
+func (f *RowFilter) columnNames() []string {
+	v := &columnCollector{seen: map[string]bool{}}
+	f.expr.Accept(v)
+	return v.names
+}
+
+type columnCollector struct {
+	names []string
+	seen  map[string]bool
+}
+
+func (v *columnCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if c, ok := n.(*ast.ColumnNameExpr); ok {
+		name := strings.ToLower(c.Name.Name.O)
+		if !v.seen[name] {
+			v.seen[name] = true
+			v.names = append(v.names, c.Name.Name.O)
+		}
+	}
+	return n, false
+}
+
+func (v *columnCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // Match evaluates the condition on a binlog row image (go-mysql values in
 // table column order); only TRUE matches.
@@ -308,9 +388,9 @@ func columnValue(c *Column, raw any) sqlVal {
 	case kindEnum:
 		if n, err := rawInt(raw); err == nil {
 			if n >= 1 && int(n) <= len(c.Members) {
-				return sqlVal{k: vStr, s: c.Members[n-1]}
+				return sqlVal{k: vStr, s: c.Members[n-1], member: true, idx: n}
 			}
-			return sqlVal{k: vStr}
+			return sqlVal{k: vStr, member: true, idx: n}
 		}
 	case kindSet:
 		if n, err := rawInt(raw); err == nil {
@@ -320,7 +400,7 @@ func columnValue(c *Column, raw any) sqlVal {
 					parts = append(parts, m)
 				}
 			}
-			return sqlVal{k: vStr, s: strings.Join(parts, ",")}
+			return sqlVal{k: vStr, s: strings.Join(parts, ","), member: true, idx: n}
 		}
 	case kindBinary:
 		// BINARY(n) is n bytes in MySQL; the binlog drops trailing zero
@@ -336,6 +416,18 @@ func columnValue(c *Column, raw any) sqlVal {
 		return v
 	case kindGeometry, kindPoint:
 		return stringish(raw, true)
+	case kindString:
+		// Text in the column's own character set (latin1, gbk, …), as
+		// the binlog and the snapshot hand it over, compares with the
+		// condition's UTF-8 literals once decoded.
+		v := stringish(raw, false)
+		v.binColl = binCollation(c.Collation)
+		if dec := charsetDecoder(c.Charset); dec != nil && !isASCII(v.s) {
+			if u, err := dec.String(v.s); err == nil {
+				v.s = u
+			}
+		}
+		return v
 	case kindTime:
 		// TIME(n) prints n fraction digits; go-mysql's binlog text leaves
 		// out a zero fraction, the snapshot's (the server's) does not.
@@ -426,6 +518,9 @@ func toFloat(v sqlVal) float64 {
 	case vFloat:
 		return v.f
 	case vStr:
+		if v.member {
+			return float64(v.idx)
+		}
 		return strPrefixFloat(v.s)
 	}
 	return 0
@@ -473,15 +568,30 @@ func ratText(r *big.Rat) string {
 
 func exact(v sqlVal) bool { return v.k == vInt || v.k == vUint || v.k == vDec }
 
+// numeric is v in a numeric context: an ENUM or SET value is its member
+// number or bitmap there (status = 2, status + 0), its text elsewhere.
+func numeric(v sqlVal) sqlVal {
+	if v.member {
+		return intVal(v.idx)
+	}
+	return v
+}
+
 // compare returns -1, 0, 1; ok false when either side is NULL.
 func compare(a, b sqlVal) (int, bool) {
 	if a.k == vNull || b.k == vNull {
 		return 0, false
 	}
+	if a.k != vStr || b.k != vStr {
+		a, b = numeric(a), numeric(b)
+	}
 	switch {
 	case a.k == vStr && b.k == vStr:
-		if a.bin || b.bin {
+		switch {
+		case a.bin || b.bin:
 			return strings.Compare(a.s, b.s), true
+		case a.binColl || b.binColl:
+			return strings.Compare(strings.TrimRight(a.s, " "), strings.TrimRight(b.s, " ")), true
 		}
 		return compareCI(a.s, b.s), true
 	case a.k == vInt && b.k == vInt:
@@ -530,15 +640,18 @@ func cmpUint(a, b uint64) int {
 	return 0
 }
 
-// compareCI compares as MySQL's default *_ci PAD SPACE collations do, to
-// a good approximation: case folded, trailing spaces ignored.
+// compareCI compares as MySQL's default *_general_ci PAD SPACE collations
+// do (MariaDB's default for utf8mb4, latin1's swedish_ci alike for these
+// letters), to a good approximation: each character weighs as its base
+// letter in upper case (é, É and E are equal, and _ sorts after the
+// letters as upper-case weights put it), trailing spaces ignored.
 func compareCI(a, b string) int {
 	a, b = strings.TrimRight(a, " "), strings.TrimRight(b, " ")
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
 		if ra != rb {
-			fa, fb := unicode.ToLower(ra), unicode.ToLower(rb)
+			fa, fb := ciWeight(ra), ciWeight(rb)
 			if fa != fb {
 				if fa < fb {
 					return -1
@@ -557,10 +670,34 @@ func compareCI(a, b string) int {
 	return 1
 }
 
+// ciWeight is a character's weight under general_ci: its canonical
+// decomposition's base character, upper-cased.
+func ciWeight(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}
+	if r == 'ß' {
+		return 'S'
+	}
+	var buf [16]byte
+	if d := norm.NFD.AppendString(buf[:0], string(r)); len(d) > 0 {
+		r, _ = utf8.DecodeRune(d)
+	}
+	return unicode.ToUpper(r)
+}
+
+// ciFold maps each character of s to its ciWeight, for LIKE.
+func ciFold(s string) string {
+	return strings.Map(ciWeight, s)
+}
+
 // likeMatch matches MySQL LIKE: % any run, _ one character, esc escapes.
 func likeMatch(s, pat string, esc rune, ci bool) bool {
 	if ci {
-		s, pat = strings.ToLower(s), strings.ToLower(pat)
+		s, pat, esc = ciFold(s), ciFold(pat), ciWeight(esc)
 	}
 	sr, pr := []rune(s), []rune(pat)
 	// Iterative matcher with backtracking to the last %.
@@ -796,7 +933,7 @@ func compileNode(n ast.ExprNode, cols map[string]int) (evalFn, error) {
 			if v.k == vNull || pv.k == vNull {
 				return sqlNull
 			}
-			ci := !(v.k == vStr && v.bin) && !(pv.k == vStr && pv.bin)
+			ci := !(v.k == vStr && (v.bin || v.binColl)) && !(pv.k == vStr && (pv.bin || pv.binColl))
 			return boolVal(likeMatch(v.text(), pv.text(), esc, ci) != not)
 		}, nil
 	case *ast.FuncCallExpr:
@@ -907,6 +1044,7 @@ func arith(op opcode.Op, a, b sqlVal) sqlVal {
 	if a.k == vNull || b.k == vNull {
 		return sqlNull
 	}
+	a, b = numeric(a), numeric(b)
 	if exact(a) && exact(b) {
 		if a.k == vInt && b.k == vInt {
 			x, y := a.i, b.i

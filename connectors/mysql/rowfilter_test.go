@@ -87,6 +87,10 @@ func TestRowFilterEvaluation(t *testing.T) {
 		{"created >= '2024-03-01' AND created < '2024-03-02'", true},
 		{"created > '2024-03-01 10:00:00'", false},
 		{"status = 'paid'", true},
+		{"status = 2", true}, // an ENUM in a numeric context is its member number
+		{"status + 0 = 2", true},
+		{"name = 'ÁLICE'", true}, // general_ci: accents and case ignored
+		{"name > 'Al_'", false},  // '_' weighs after the letters (upper-case weights)
 		{"status IN ('new', 'PAID')", true},
 		{"LOWER(name) LIKE 'alice%'", true},
 		{"UPPER(status) = 'PAID'", true},
@@ -219,5 +223,44 @@ func TestTextValueAsMySQLPrintsIt(t *testing.T) {
 		if got := TextValue(tc.c, tc.raw); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.c.DataType, tc.raw, got, tc.want)
 		}
+	}
+}
+
+// TestRowFilterCollations: text of a *_bin collation compares by code
+// point (trailing spaces ignored), the Unicode general_ci collations are
+// emulated, and conditions on columns of other collations are reported as
+// approximated.
+func TestRowFilterCollations(t *testing.T) {
+	tbl := &Table{ID: TableID{DB: "d", Table: "t"}, Columns: []Column{
+		{Name: "b", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Collation: "utf8mb4_bin"},
+		{Name: "g", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Collation: "utf8mb4_general_ci"},
+		{Name: "s", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "latin1", Collation: "latin1_swedish_ci"},
+		{Name: "u", BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Collation: "utf8mb4_uca1400_ai_ci"},
+	}}
+	row := []any{"Abc", "Ève", "caf\xe9", "x"}
+	for cond, want := range map[string]bool{
+		"b = 'Abc  '": true, "b = 'abc'": false, "b LIKE 'a%'": false, "b < 'a'": true,
+		"g = 'eve'": true, "g LIKE 'e%'": true,
+		"s = 'café'": true, // latin1 bytes decoded before comparing
+	} {
+		f, err := CompileRowFilter(cond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.Bind(tbl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.Match(row); got != want {
+			t.Errorf("%s = %v, want %v", cond, got, want)
+		}
+		if a := b.ApproximatedColumns(); strings.Contains(cond, "s =") != (len(a) == 1) {
+			t.Errorf("%s: approximated columns %v", cond, a)
+		}
+	}
+	f, _ := CompileRowFilter("g = 'x' OR (u > 'a' AND s = 'b') OR b = 'c'")
+	b, _ := f.Bind(tbl)
+	if got := strings.Join(b.ApproximatedColumns(), "; "); got != "u (utf8mb4_uca1400_ai_ci); s (latin1_swedish_ci)" {
+		t.Fatalf("approximated columns %q", got)
 	}
 }

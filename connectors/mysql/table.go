@@ -49,6 +49,7 @@ type InfoColumn struct {
 	ColumnType string
 	Nullable   bool
 	Charset    string
+	Collation  string
 	Length     int
 	Scale      int
 	HasScale   bool
@@ -112,9 +113,9 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error
 			c.Unsigned = u
 		}
 		if coll, ok := collations[i]; ok {
-			c.Charset = charsetOfCollation(coll)
+			c.Charset, c.Collation = charsetOfCollation(coll), collationName(coll)
 		} else if coll, ok := esCollations[i]; ok {
-			c.Charset = charsetOfCollation(coll)
+			c.Charset, c.Collation = charsetOfCollation(coll), collationName(coll)
 		}
 		if m, ok := enums[i]; ok {
 			c.Members = m
@@ -130,6 +131,9 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error
 			c.Nullable = ic.Nullable
 			if unsigned == nil {
 				c.Unsigned = strings.Contains(strings.ToLower(ic.ColumnType), "unsigned")
+			}
+			if ic.Collation != "" {
+				c.Collation = ic.Collation
 			}
 			if ic.Charset != "" {
 				c.Charset = ic.Charset
@@ -520,7 +524,7 @@ func tableFromInfo(id TableID, info *TableInfo) (*Table, error) {
 		ic := &info.Columns[i]
 		c := &t.Columns[i]
 		*c = Column{Name: ic.Name, Position: i + 1, DataType: ic.DataType, FullType: ic.ColumnType, Nullable: ic.Nullable,
-			Charset: ic.Charset, Length: ic.Length, Scale: ic.Scale, HasScale: ic.HasScale,
+			Charset: ic.Charset, Collation: ic.Collation, Length: ic.Length, Scale: ic.Scale, HasScale: ic.HasScale,
 			Unsigned: strings.Contains(strings.ToLower(ic.ColumnType), "unsigned")}
 		if c.Charset == "" && isBinaryType(ic.DataType) {
 			c.Charset = "binary"

@@ -45,10 +45,13 @@ type Column struct {
 	Unsigned bool
 	Nullable bool
 	Charset  string // MySQL character set name; "binary" for binary strings
-	Length   int    // character length, precision, display width or bit count; 0 unknown
-	Scale    int    // decimal scale or fractional-second digits
-	HasScale bool
-	Members  []string // ENUM or SET members in definition order
+	// Collation is the column's collation name ("" unknown), for how row
+	// filters compare its text.
+	Collation string
+	Length    int // character length, precision, display width or bit count; 0 unknown
+	Scale     int // decimal scale or fractional-second digits
+	HasScale  bool
+	Members   []string // ENUM or SET members in definition order
 }
 
 // colKind is what the per-row conversion does with a column.
