@@ -65,6 +65,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -1329,12 +1330,32 @@ func (c *snapRows) stamp() {
 func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int64, error) {
 	t, raw := c.t, c.raw
 	var size int64
+	// The row's text values are copied into one block and share it: they
+	// live exactly as long as the record.
+	var textBytes int
+	for i := range t.cols {
+		if t.cols[i].text && row[i].Type == gomysql.FieldValueTypeString {
+			textBytes += len(row[i].AsString())
+		}
+	}
+	var text []byte
+	if textBytes > 0 {
+		text = make([]byte, 0, textBytes)
+	}
 	for i := range t.cols {
 		fv := &row[i]
 		sc := &t.cols[i]
 		if fv.Type == gomysql.FieldValueTypeNull {
 			raw[sc.index] = nil
 			size++
+			continue
+		}
+		if sc.text && fv.Type == gomysql.FieldValueTypeString {
+			b := fv.AsString()
+			start := len(text)
+			text = append(text, b...)
+			raw[sc.index] = unsafe.String(unsafe.SliceData(text[start:]), len(b))
+			size += int64(len(b))
 			continue
 		}
 		v, err := sc.decode(fv)

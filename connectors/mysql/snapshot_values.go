@@ -40,6 +40,9 @@ type snapColumn struct {
 	expr   string // the SELECT expression
 	order  string // the expression ORDER BY and the keyset compare: the column's own, so its index serves them
 	decode func(fv *gomysql.FieldValue) (any, error)
+	// text: decode is fieldString, whose copies convert makes into one
+	// block per row.
+	text bool
 }
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
@@ -60,7 +63,7 @@ func newSnapColumn(c *Column) (snapColumn, error) {
 		sc.expr = quoteIdent(c.Name) + "+0"
 		sc.decode = fieldInt
 	case kindString:
-		sc.decode = fieldString
+		sc.decode, sc.text = fieldString, true
 	case kindDate, kindTime, kindDatetime, kindTimestamp:
 		sc.expr = "CAST(" + quoteIdent(c.Name) + " AS CHAR)"
 		sc.order = quoteIdent(c.Name)

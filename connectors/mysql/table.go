@@ -475,6 +475,39 @@ type changeBlock struct {
 	before, after, key connect.Struct
 }
 
+// Change blocks with room for their column values, for the common row
+// widths: one allocation per change instead of two.
+type (
+	changeBlock8 struct {
+		changeBlock
+		vals [8]any
+	}
+	changeBlock16 struct {
+		changeBlock
+		vals [16]any
+	}
+	changeBlock32 struct {
+		changeBlock
+		vals [32]any
+	}
+)
+
+// allocChangeBlock returns a zeroed block and n zeroed value slots.
+func allocChangeBlock(n int) (*changeBlock, []any) {
+	switch {
+	case n <= 8:
+		b := new(changeBlock8)
+		return &b.changeBlock, b.vals[:n:n]
+	case n <= 16:
+		b := new(changeBlock16)
+		return &b.changeBlock, b.vals[:n:n]
+	case n <= 32:
+		b := new(changeBlock32)
+		return &b.changeBlock, b.vals[:n:n]
+	}
+	return new(changeBlock), make([]any, n)
+}
+
 // newChangeBlock converts the images of a change (either may be nil) and
 // the key of keyImg into a block whose envelope values hold before and
 // after. The caller fills in the rest of the envelope.
@@ -489,8 +522,7 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*chang
 	if ts.keySchema != nil {
 		n += len(ts.keyConvs)
 	}
-	vals := make([]any, n)
-	blk := &changeBlock{}
+	blk, vals := allocChangeBlock(n)
 	if beforeImg != nil {
 		v := vals[:len(ts.convs):len(ts.convs)]
 		vals = vals[len(ts.convs):]
