@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -503,4 +506,58 @@ func ordersFixture(t *testing.T, sql ...string) (*harness.MariaDB, *harness.Kafk
 		"CREATE TABLE inventory.orders (id INT PRIMARY KEY, qty INT NOT NULL)",
 		"INSERT INTO inventory.orders SELECT seq, seq % 7 FROM inventory.seq_1_to_300"}, sql...)...)
 	return db, k, ctx
+}
+
+// TestMySQLSignalFileChannel: Debezium's file signal channel. Lines
+// appended to signal.file are read at the next poll and the file emptied;
+// a blank line and a malformed one are passed over, and an
+// execute-snapshot signal with additional-conditions re-reads exactly the
+// rows it selects while the table goes on streaming. Signals in a file
+// that does not exist yet are simply none.
+func TestMySQLSignalFileChannel(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	createVerTables(t, m, map[string]int{"a": 300, "b": 2000})
+	file := filepath.Join(t.TempDir(), "signals.txt")
+	offsets := &myOffsets{}
+	task := myStartTask(t, snapProps(m, "table.include.list", `s\.a,s\.b`, "signal.enabled.channels", "file",
+		"signal.file", file, "signal.poll.interval.ms", "100"), offsets)
+	fold := newSnapFold(t, true)
+	fold.restate = true
+	pollUntil(t, task, offsets, fold.apply, func() bool { return snapshotDone(task) }, time.Second, time.Minute)
+
+	lines := "\n" + "not json\n" +
+		`{"id": "log-1", "type": "log", "data": {"message": "from the file at {}"}}` + "\n" +
+		`{"id": "snap-b", "type": "execute-snapshot", "data": {"data-collections": ["s\\.b"], "additional-conditions": [{"data-collection": "s\\.b", "filter": "id <= 50"}]}}` + "\n"
+	if err := os.WriteFile(file, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	myExec(t, m, "UPDATE s.a SET ver = ver + 1, name = CONCAT('u', ver + 1, '-', id) WHERE id = 7")
+	var incB []int64
+	streamedA := false
+	pollUntil(t, task, offsets, func(r *connect.SourceRecord) {
+		fold.apply(r)
+		d, ok := adhocDescribe(r)
+		switch {
+		case !ok:
+		case d.topic == "srv.s.b" && d.op == connect.OpRead:
+			incB = append(incB, d.id)
+		case d.topic == "srv.s.a" && d.op == connect.OpUpdate:
+			streamedA = true
+		}
+	}, func() bool {
+		p, ok := tableProgress(task, "s.b")
+		return len(incB) > 0 && ok && p.State == mysql.ProgressDone && queueEmpty(task)
+	}, time.Second, time.Minute)
+	if len(incB) != 50 || slices.Max(incB) > 50 {
+		t.Fatalf("the file signal re-read %d rows of b (highest id %d); want exactly ids 1..50", len(incB), slices.Max(incB))
+	}
+	if !streamedA {
+		t.Fatal("a did not stream while the file's signal ran")
+	}
+	if b, err := os.ReadFile(file); err != nil || len(b) != 0 {
+		t.Fatalf("the signal file after reading: %q, %v; want it emptied", b, err)
+	}
+	fold.equalsTable(m, "srv.s.a", "s.a")
+	fold.equalsTable(m, "srv.s.b", "s.b")
 }

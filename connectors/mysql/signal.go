@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/replication"
 
@@ -50,6 +51,8 @@ const (
 	KeySignalKafkaBootstrap         = "signal.kafka.bootstrap.servers"
 	KeySignalKafkaGroupID           = "signal.kafka.groupId"
 	KeySignalKafkaPollTimeout       = "signal.kafka.poll.timeout.ms"
+	KeySignalFile                   = "signal.file"
+	KeySignalPollInterval           = "signal.poll.interval.ms"
 	// SignalConsumerPrefix passes settings to the signal topic's consumer
 	// (security, timeouts), in Kafka's names.
 	SignalConsumerPrefix = "signal.consumer."
@@ -61,9 +64,13 @@ type SignalOptions struct {
 	ChunkSize int     // rows per chunk of a signalled snapshot
 	// Kafka is the Kafka channel, nil when it is off (signalkafka.go).
 	Kafka *KafkaSignalOptions
+	// File is the file channel's file, "" when it is off (signalfile.go),
+	// read every FilePoll.
+	File     string
+	FilePoll time.Duration
 	// Unread are Debezium channels the config enables that Sluice does
-	// not read (jmx, file): accepted, so a Debezium config runs
-	// unchanged, and named in a warning at start.
+	// not read (jmx): accepted, so a Debezium config runs unchanged, and
+	// named in a warning at start.
 	Unread []string
 }
 
@@ -78,13 +85,19 @@ type KafkaSignalOptions struct {
 }
 
 // Enabled reports whether the connector reads signals.
-func (o SignalOptions) Enabled() bool { return o.Table.Table != "" || o.Kafka != nil }
+func (o SignalOptions) Enabled() bool { return o.Table.Table != "" || o.Kafka != nil || o.File != "" }
 
 func defineSignalKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySignalDataCollection, Type: connect.ConfigString, Default: "", Group: groupEvents,
 		Doc: "The signal table, as <database>.<table>, with Debezium's columns id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) (in that order). Inserting a row asks the connector to execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot or log; empty turns signals off."})
 	def(connect.ConfigKey{Name: KeySignalEnabledChannels, Type: connect.ConfigList, Default: "source", Group: groupEvents,
-		Doc: "Where signals are read from: source (the signal table, read from the binlog; without it the signal table is an ordinary table) and kafka (" + KeySignalKafkaTopic + "). Debezium's jmx and file channels are accepted and not read (a warning at start says so)."})
+		Doc: "Where signals are read from: source (the signal table, read from the binlog; without it the signal table is an ordinary table), kafka (" + KeySignalKafkaTopic + ") and file (" + KeySignalFile + "). Debezium's jmx channel is accepted and not read (a warning at start says so)."})
+	def(connect.ConfigKey{Name: KeySignalFile, Type: connect.ConfigString, Default: "file-signals.txt", Group: groupEvents,
+		Doc: "The file channel's file, on the worker running the task (a relative name is from the worker's working directory): one signal per line as {\"id\": ..., \"type\": ..., \"data\": {...}}. " +
+			"Every " + KeySignalPollInterval + " the task reads the lines there, empties the file and acts on them in order (blank lines are ignored, malformed ones skipped with a warning). " +
+			"A signal is acted on at most once: one read by a task that then fails before acting on it is not read again."})
+	def(connect.ConfigKey{Name: KeySignalPollInterval, Type: connect.ConfigInt, Default: "5000", Group: groupEvents, Validator: connect.Between(10, 3_600_000),
+		Doc: "How often the file signal channel looks at " + KeySignalFile + ", ms (Debezium's signal.poll.interval.ms)."})
 	def(connect.ConfigKey{Name: KeySignalKafkaTopic, Type: connect.ConfigString, Default: "", Group: groupEvents,
 		Doc: "The Kafka signal channel's topic (partition 0), when signal.enabled.channels includes kafka; empty: <topic.prefix>-signal. Each record's key must be the topic prefix and its value {\"id\": ..., \"type\": ..., \"data\": {...}}."})
 	def(connect.ConfigKey{Name: KeySignalKafkaBootstrap, Type: connect.ConfigString, Default: "", Group: groupEvents,
@@ -128,11 +141,18 @@ func parseSignalOptions(c interface {
 				k.Client["group.id"] = k.GroupID
 			}
 			o.Kafka = k
-		case "jmx", "file", "in-process":
+		case "file":
+			o.File = strings.TrimSpace(c.String(KeySignalFile))
+			if o.File == "" {
+				return o, &connect.ConfigError{Name: KeySignalFile, Value: "",
+					Message: "the file signal channel needs a file, e.g. " + KeySignalFile + "=/var/lib/sluice/signals.txt (or drop file from " + KeySignalEnabledChannels + ")"}
+			}
+			o.FilePoll = time.Duration(c.Int(KeySignalPollInterval)) * time.Millisecond
+		case "jmx", "in-process":
 			o.Unread = append(o.Unread, strings.ToLower(strings.TrimSpace(ch)))
 		default:
 			return o, &connect.ConfigError{Name: KeySignalEnabledChannels, Value: strings.Join(c.List(KeySignalEnabledChannels), ","),
-				Message: fmt.Sprintf("unknown channel %q; use source or kafka", ch)}
+				Message: fmt.Sprintf("unknown channel %q; use source, kafka or file", ch)}
 		}
 	}
 	name := strings.TrimSpace(c.String(KeySignalDataCollection))

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -37,6 +38,17 @@ func TestParseSignalOptions(t *testing.T) {
 	// Debezium's channels Sluice does not read are accepted, and listed for the warning.
 	if o, err := ParseOptions(base(KeySignalDataCollection, "db.sig", KeySignalEnabledChannels, "source, JMX")); err != nil || !o.Signal.Enabled() || len(o.Signal.Unread) != 1 || o.Signal.Unread[0] != "jmx" {
 		t.Fatalf("source,jmx: got %+v, %v", o.Signal, err)
+	}
+	// The file channel: Debezium's default file and poll interval, a file
+	// of one's own, no file at all refused.
+	if o, err := ParseOptions(base(KeySignalEnabledChannels, "file")); err != nil || o.Signal.File != "file-signals.txt" || o.Signal.FilePoll != 5*time.Second || !o.Signal.Enabled() || len(o.Signal.Unread) != 0 {
+		t.Fatalf("file: got %+v, %v", o.Signal, err)
+	}
+	if o, err := ParseOptions(base(KeySignalEnabledChannels, "source,file", KeySignalFile, "/var/sig.txt", KeySignalPollInterval, "250")); err != nil || o.Signal.File != "/var/sig.txt" || o.Signal.FilePoll != 250*time.Millisecond {
+		t.Fatalf("file with its keys: got %+v, %v", o.Signal, err)
+	}
+	if _, err := ParseOptions(base(KeySignalEnabledChannels, "file", KeySignalFile, " ")); err == nil || !strings.Contains(err.Error(), KeySignalFile) {
+		t.Fatalf("file without a file: %v", err)
 	}
 	// The Kafka channel needs its cluster, and defaults the rest as Debezium does.
 	if _, err := ParseOptions(base(KeySignalEnabledChannels, "kafka")); err == nil || !strings.Contains(err.Error(), KeySignalKafkaBootstrap) {

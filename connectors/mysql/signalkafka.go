@@ -107,7 +107,9 @@ func (s *stream) takeKafkaSignals(ctx context.Context) error {
 				return err
 			}
 		}
-		s.cur.signalNext = sig.offset + 1
+		if sig.offset != fileSignalOffset {
+			s.cur.signalNext = sig.offset + 1
+		}
 	}
 	return failed
 }

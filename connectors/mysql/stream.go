@@ -196,9 +196,12 @@ func (s *stream) start(ctx context.Context, pos Position) error {
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	if s.ksig != nil {
+	if s.ksig != nil && s.ksig.reader != nil {
 		// The offset is read here: the stream goroutine owns s.cur.
 		go s.readKafkaSignals(rctx, s.cur.signalNext)
+	}
+	if s.ksig != nil && s.opts.Signal.File != "" {
+		go s.readFileSignals(rctx)
 	}
 	go s.run(rctx)
 	return nil

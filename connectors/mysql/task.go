@@ -36,7 +36,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		return err
 	}
 	if len(opts.Signal.Unread) > 0 {
-		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table and the Kafka channel; send them through "+KeySignalDataCollection+" or "+KeySignalKafkaTopic+" instead",
+		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table, the Kafka channel and the file channel; send them through "+KeySignalDataCollection+", "+KeySignalKafkaTopic+" or "+KeySignalFile+" instead",
 			"channels", opts.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", opts.Signal.Table.String())
 	}
 	if keys := unappliedKeys(props); len(keys) > 0 {
@@ -95,7 +95,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	}
 	pos := plan.pos
 	s := newStream(opts, d, server, t.log)
-	if topics != nil {
+	if topics != nil || opts.Signal.File != "" {
 		s.ksig = &kafkaSignals{opts: opts.Signal.Kafka, reader: topics, prefix: opts.TopicPrefix}
 	}
 	// Tables added to the include lists are read beside the stream, which
