@@ -69,6 +69,7 @@ func TestRuntimeTransformsChainOnMySQL(t *testing.T) {
 		"transforms.route.type":                  "org.apache.kafka.connect.transforms.RegexRouter",
 		"transforms.route.regex":                 `(.*)\.shop\.(.*)`,
 		"transforms.route.replacement":           "$1-routed-$2",
+		"custom.metric.tags":                     "env=prod,team=data",
 	})
 	w := startSluice(t, rest, "standalone", workerProps, connProps)
 	w.waitTaskRunning("chain")
@@ -111,16 +112,17 @@ func TestRuntimeTransformsChainOnMySQL(t *testing.T) {
 	if other, _ := harness.ReadAll(ctx, k.Bootstrap(), prefix+".shop.orders", 2*time.Second); len(other) != 0 {
 		t.Errorf("%d messages on the unrouted topic", len(other))
 	}
-	// The connector's own metrics (connect.MetricsReporter) are on /metrics.
+	// The connector's own metrics (connect.MetricsReporter) are on /metrics,
+	// with custom.metric.tags on every series.
 	m := rtScrape(t, rest)
 	rows := 0.0
 	for series, v := range m {
-		if strings.HasPrefix(series, `sluice_connector_rows_total{connector="chain",`) {
+		if strings.HasPrefix(series, `sluice_connector_rows_total{connector="chain",env="prod",`) && strings.Contains(series, `,team="data"}`) {
 			rows += v
 		}
 	}
-	if _, ok := m[`sluice_connector_milliseconds_behind_source{connector="chain",task="0"}`]; !ok || rows != 4 {
-		t.Errorf("connector metrics: lag present %v, rows_total sum %v (want 4)", ok, rows)
+	if _, ok := m[`sluice_connector_milliseconds_behind_source{connector="chain",env="prod",task="0",team="data"}`]; !ok || rows != 4 {
+		t.Errorf("connector metrics: lag present %v, rows_total sum %v (want 4), with the tags env and team", ok, rows)
 	}
 	_, topics, _ := httpCall("GET", rest+"/connectors/chain/topics", nil)
 	if !json.Valid([]byte(topics)) || !strings.Contains(topics, routed) {

@@ -241,6 +241,8 @@ type Options struct {
 	// InconsistentSchema is inconsistent.schema.handling.mode: fail,
 	// warn or skip.
 	InconsistentSchema string
+	// MetricTags are custom.metric.tags, added to every metric's labels.
+	MetricTags map[string]string
 	// HistoryFile is the schema history file ("" keeps no history).
 	HistoryFile string
 	// HistoryKafkaTopic is Debezium's history topic, accepted but not
@@ -292,6 +294,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 			BigintUnsigned: strings.ToLower(c.String(KeyBigintUnsignedMode)),
 			Binary:         strings.ToLower(c.String(KeyBinaryMode)),
 		},
+	}
+	if o.MetricTags, err = parseMetricTags(c.String(KeyCustomMetricTags)); err != nil {
+		return nil, err
 	}
 	if o.FailureMode == "ignore" { // Debezium's older name for skip
 		o.FailureMode = "skip"

@@ -27,6 +27,7 @@ const (
 	KeySchemaHistoryKafkaBootstrap = "schema.history.internal.kafka.bootstrap.servers"
 	KeyIncludeQuery                = "include.query"
 	KeyInconsistentSchema          = "inconsistent.schema.handling.mode"
+	KeyCustomMetricTags            = "custom.metric.tags"
 )
 
 // legacyKeys maps Debezium's deprecated or 1.x key names to the current
@@ -117,6 +118,9 @@ func defineDebeziumKeys(def func(connect.ConfigKey)) {
 		Doc: "Debezium's schema history topic. Accepted so Debezium configurations validate unchanged, but this connector does not write to Kafka itself: set " + KeySchemaHistoryFile + " for a durable history."})
 	def(connect.ConfigKey{Name: KeySchemaHistoryKafkaBootstrap, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Brokers of " + KeySchemaHistoryKafkaTopic + "; accepted and not used (see there)."})
+	def(connect.ConfigKey{Name: KeyCustomMetricTags, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Labels added to every metric of the connector's tasks on /metrics, as k1=v1,k2=v2 (Debezium's tags of its MBean names, which a JMX exporter turns into the same labels), " +
+			"e.g. env=prod,team=payments. Names are Prometheus label names ([a-zA-Z_][a-zA-Z0-9_]*) other than those the metrics have themselves (connector, task, table, op)."})
 	def(connect.ConfigKey{Name: KeyInconsistentSchema, Type: connect.ConfigString, Default: "fail", Importance: connect.Low, Group: groupDebezium,
 		Validator: connect.OneOfIgnoreCase("fail", "warn", "skip"), Recommended: []string{"fail", "warn", "skip"},
 		Doc: "What to do with the row events of a captured table whose definition cannot be matched to its binlog events (Debezium's): the table changed since the event was written and the binlog carries no column names, or its columns cannot become a record schema. " +
@@ -137,7 +141,7 @@ var unappliedDebeziumKeys = []string{
 	"enable.time.adjuster",
 	"converters",
 	"read.only", "incremental.snapshot.allow.schema.changes",
-	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode", "custom.metric.tags",
+	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode",
 }
 
 // noOpValues are values of unapplied keys that ask for what Sluice does

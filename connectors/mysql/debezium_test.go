@@ -187,3 +187,27 @@ func TestTopicNamingKeys(t *testing.T) {
 		t.Fatal("topic.naming.strategy is still reported as unapplied")
 	}
 }
+
+func TestCustomMetricTags(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base, KeyCustomMetricTags, " env=prod , team = payments,empty="))
+	if err != nil || len(o.MetricTags) != 3 || o.MetricTags["env"] != "prod" || o.MetricTags["team"] != "payments" || o.MetricTags["empty"] != "" {
+		t.Fatalf("tags %v, %v", o.MetricTags, err)
+	}
+	for in, msg := range map[string]string{
+		"env":            "not key=value",
+		"=x":             "not key=value",
+		"my-env=1":       "Prometheus label name",
+		"task=1":         "have that label themselves",
+		"a=1,a=2":        "given twice",
+		"env=prod,,x=1":  "not key=value",
+		"9lives=cat,b=2": "Prometheus label name",
+	} {
+		if _, err := ParseOptions(propsWith(base, KeyCustomMetricTags, in)); err == nil || !strings.Contains(err.Error(), msg) || !strings.Contains(err.Error(), KeyCustomMetricTags) {
+			t.Errorf("%q: %v, want an error on %s saying %q", in, err, KeyCustomMetricTags, msg)
+		}
+	}
+	if u := unappliedKeys(map[string]string{KeyCustomMetricTags: "env=prod"}); len(u) != 0 {
+		t.Fatalf("custom.metric.tags reported as not applied: %v", u)
+	}
+}

@@ -1,7 +1,10 @@
 package mysql
 
 import (
+	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,6 +87,60 @@ func opName(op string) string {
 // rows and bytes (estimated record sizes) per table and operation, as
 // counters from which the monitoring system derives rows/s and bytes/s.
 func (t *Task) Metrics() []connect.Metric {
+	out := t.metrics()
+	t.mu.Lock()
+	var tags map[string]string
+	if t.opts != nil {
+		tags = t.opts.MetricTags
+	}
+	t.mu.Unlock()
+	if len(tags) > 0 {
+		for i := range out {
+			labels := make(map[string]string, len(out[i].Labels)+len(tags))
+			for k, v := range tags {
+				labels[k] = v
+			}
+			for k, v := range out[i].Labels {
+				labels[k] = v
+			}
+			out[i].Labels = labels
+		}
+	}
+	return out
+}
+
+// metricLabelName is a Prometheus label name.
+var metricLabelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// parseMetricTags reads custom.metric.tags: k1=v1,k2=v2.
+func parseMetricTags(s string) (map[string]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	tags := map[string]string{}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(part, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		bad := func(msg string) error {
+			return &connect.ConfigError{Name: KeyCustomMetricTags, Value: s, Message: fmt.Sprintf("%q: %s; write k1=v1,k2=v2", strings.TrimSpace(part), msg)}
+		}
+		switch {
+		case !ok || k == "":
+			return nil, bad("not key=value")
+		case !metricLabelName.MatchString(k):
+			return nil, bad("the name must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)")
+		case k == "connector" || k == "task" || k == "table" || k == "op":
+			return nil, bad("the metrics have that label themselves; choose another name")
+		}
+		if _, dup := tags[k]; dup {
+			return nil, bad("given twice")
+		}
+		tags[k] = v
+	}
+	return tags, nil
+}
+
+func (t *Task) metrics() []connect.Metric {
 	t.mu.Lock()
 	s := t.stream
 	t.mu.Unlock()
