@@ -406,11 +406,7 @@ func columnValue(c *Column, raw any) sqlVal {
 		// BINARY(n) is n bytes in MySQL; the binlog drops trailing zero
 		// bytes, the snapshot does not.
 		v := stringish(raw, true)
-		typeName := c.DataType
-		if typeName == "" {
-			typeName = c.binlogTypeName()
-		}
-		if n := c.binaryPad(typeName); len(v.s) < n {
+		if n := c.binaryPad(); len(v.s) < n {
 			v.s += strings.Repeat("\x00", n-len(v.s))
 		}
 		return v
@@ -682,8 +678,9 @@ func ciWeight(r rune) rune {
 	if r == 'ß' {
 		return 'S'
 	}
-	var buf [16]byte
-	if d := norm.NFD.AppendString(buf[:0], string(r)); len(d) > 0 {
+	var in, buf [16]byte
+	n := utf8.EncodeRune(in[:], r)
+	if d := norm.NFD.Append(buf[:0], in[:n]...); len(d) > 0 {
 		r, _ = utf8.DecodeRune(d)
 	}
 	return unicode.ToUpper(r)

@@ -222,8 +222,11 @@ func (c *Column) stringLength() int {
 
 // binaryPad is the length a BINARY(n) value has in MySQL, n, whose
 // trailing zero bytes the binlog leaves out; 0 for other binary columns.
-// typeName is the column's SQL type name.
-func (c *Column) binaryPad(typeName string) int {
+func (c *Column) binaryPad() int {
+	typeName := c.DataType
+	if typeName == "" {
+		typeName = c.binlogTypeName()
+	}
 	if typeName == "BINARY" && c.Length > 0 {
 		return c.Length
 	}
@@ -378,7 +381,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumJSON).Version(1)
 		cc.convert = jsonToString
 	case kindBinary:
-		b, cc.convert = binaryConverter(opt.Binary, c.binaryPad(typeName))
+		b, cc.convert = binaryConverter(opt.Binary, c.binaryPad())
 	case kindEnum:
 		if len(c.Members) == 0 {
 			return nil, fmt.Errorf("column %s: ENUM members unknown (need binlog_row_metadata=FULL or SELECT on information_schema)", c.Name)
