@@ -3,7 +3,6 @@ package mysql
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -82,20 +81,13 @@ func (s *stream) takeSignalFile(path string) ([]kafkaSignal, error) {
 		if len(line) == 0 {
 			continue
 		}
-		var v struct {
-			ID   string          `json:"id"`
-			Type string          `json:"type"`
-			Data json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(line, &v); err != nil || v.Type == "" {
+		sig, err := parseSignalJSON(line)
+		if err != nil {
 			s.log.Warn("skipping a file signal that is not {\"id\", \"type\", \"data\"} JSON", "file", path, "line", i+1, "error", err)
 			continue
 		}
-		data := string(v.Data)
-		if data == "null" {
-			data = ""
-		}
-		out = append(out, kafkaSignal{offset: fileSignalOffset, id: v.ID, typ: v.Type, data: data})
+		sig.offset = fileSignalOffset
+		out = append(out, sig)
 	}
 	return out, nil
 }

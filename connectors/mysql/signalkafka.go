@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -74,23 +75,37 @@ func (s *stream) parseKafkaSignal(r connect.TopicRecord) (kafkaSignal, bool) {
 		s.log.Info("skipping a Kafka signal keyed for another connector", "offset", r.Offset, "key", string(r.Key), "want_key", s.ksig.prefix)
 		return kafkaSignal{}, false
 	}
+	if len(bytes.TrimSpace(r.Value)) == 0 {
+		return kafkaSignal{}, false
+	}
+	sig, err := parseSignalJSON(r.Value)
+	if err != nil {
+		s.log.Warn("skipping a Kafka signal that is not {\"id\", \"type\", \"data\"} JSON", "offset", r.Offset, "error", err)
+		return kafkaSignal{}, false
+	}
+	sig.offset = r.Offset
+	return sig, true
+}
+
+// parseSignalJSON reads a channel's {"id", "type", "data"}; data is ""
+// when absent or null.
+func parseSignalJSON(b []byte) (kafkaSignal, error) {
 	var v struct {
 		ID   string          `json:"id"`
 		Type string          `json:"type"`
 		Data json.RawMessage `json:"data"`
 	}
-	if len(bytes.TrimSpace(r.Value)) == 0 {
-		return kafkaSignal{}, false
+	if err := json.Unmarshal(b, &v); err != nil {
+		return kafkaSignal{}, err
 	}
-	if err := json.Unmarshal(r.Value, &v); err != nil || v.Type == "" {
-		s.log.Warn("skipping a Kafka signal that is not {\"id\", \"type\", \"data\"} JSON", "offset", r.Offset, "error", err)
-		return kafkaSignal{}, false
+	if v.Type == "" {
+		return kafkaSignal{}, errors.New("no type")
 	}
 	data := string(v.Data)
 	if data == "null" {
 		data = ""
 	}
-	return kafkaSignal{offset: r.Offset, id: v.ID, typ: v.Type, data: data}, true
+	return kafkaSignal{id: v.ID, typ: v.Type, data: data}, nil
 }
 
 // takeKafkaSignals acts on the signals that arrived, on the stream
