@@ -1014,7 +1014,7 @@ func keyParamExpr(c *Column, collation string) string {
 		}
 	case kindDecimal:
 		return "CAST(UNHEX(?) AS DECIMAL(65,30))"
-	case kindDate, kindTime, kindDatetime, kindTimestamp:
+	case kindDate, kindTime, kindDatetime, kindTimestamp, kindInet:
 		return "CAST(UNHEX(?) AS CHAR)"
 	}
 	return "UNHEX(?)"

@@ -68,6 +68,11 @@ func newSnapColumn(c *Column) (snapColumn, error) {
 		sc.expr = "CAST(" + quoteIdent(c.Name) + " AS CHAR)"
 		sc.order = quoteIdent(c.Name)
 		sc.decode = fieldBytes
+	case kindInet:
+		// MariaDB's own text of the value, which the stream renders too.
+		sc.expr = "CAST(" + quoteIdent(c.Name) + " AS CHAR)"
+		sc.order = quoteIdent(c.Name)
+		sc.decode = fieldString
 	case kindDecimal, kindJSON:
 		sc.decode = fieldBytes
 	case kindFloat:

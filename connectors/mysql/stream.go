@@ -959,6 +959,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		} else {
 			after = e.Rows[i]
 		}
+		if ts.inet != nil {
+			inetImage(ts.table, ts.inet, before)
+			inetImage(ts.table, ts.inet, after)
+		}
 		rowOp, before, after, keep := filterChange(rt.filter, op, before, after)
 		if !keep {
 			s.dts.metrics.filtered.Add(1)

@@ -203,7 +203,7 @@ func compatibleInfo(c *Column, ic *InfoColumn) bool {
 		return ic.DataType == want || (ic.DataType == "INTEGER" && want == "INT") || (ic.DataType == "BOOLEAN" && want == "TINYINT")
 	case "CHAR", "VARCHAR":
 		switch ic.DataType {
-		case "CHAR", "VARCHAR", "BINARY", "VARBINARY", "ENUM", "SET":
+		case "CHAR", "VARCHAR", "BINARY", "VARBINARY", "ENUM", "SET", "UUID", "INET4", "INET6":
 			return true
 		}
 		return false
@@ -308,12 +308,15 @@ type tableSchema struct {
 	rowSchema *connect.Schema
 	keySchema *connect.Schema
 	envelope  *connect.Schema
+	// inet are the UUID, INET4 and INET6 columns, whose binlog bytes the
+	// stream turns into text (inet.go).
+	inet []int
 }
 
 // buildTableSchema derives the record layout of a table version.
 func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt TypeOptions, source *connect.Schema) (*tableSchema, error) {
 	base := prefix + "." + t.ID.DB + "." + t.ID.Table
-	ts := &tableSchema{table: t, version: version, topic: base}
+	ts := &tableSchema{table: t, version: version, topic: base, inet: inetColumns(t)}
 	names, fieldMode := base, ""
 	if f != nil {
 		names, fieldMode = adjustSchemaName(base, f.schemaNames), f.fieldNames
@@ -609,7 +612,7 @@ func binlogTypeOf(ic *InfoColumn) (byte, uint16, bool) {
 		return gomysql.MYSQL_TYPE_DATETIME2, uint16(max(ic.Scale, 0)), true
 	case "TIMESTAMP":
 		return gomysql.MYSQL_TYPE_TIMESTAMP2, uint16(max(ic.Scale, 0)), true
-	case "CHAR", "BINARY":
+	case "CHAR", "BINARY", "UUID", "INET4", "INET6":
 		return gomysql.MYSQL_TYPE_STRING, 0, true
 	case "VARCHAR", "VARBINARY":
 		return gomysql.MYSQL_TYPE_VARCHAR, 0, true

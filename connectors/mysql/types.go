@@ -76,6 +76,9 @@ const (
 	kindJSON
 	kindGeometry
 	kindPoint
+	// kindInet is MariaDB's UUID, INET4 and INET6: binary in the binlog,
+	// text wherever MariaDB shows them (inet.go).
+	kindInet
 )
 
 // kind classifies a column from its binlog type, which decides what
@@ -124,6 +127,9 @@ func (c *Column) kind() (colKind, int) {
 		return kindGeometry, 0
 	case gomysql.MYSQL_TYPE_VARCHAR, gomysql.MYSQL_TYPE_VAR_STRING, gomysql.MYSQL_TYPE_STRING,
 		gomysql.MYSQL_TYPE_BLOB, gomysql.MYSQL_TYPE_TINY_BLOB, gomysql.MYSQL_TYPE_MEDIUM_BLOB, gomysql.MYSQL_TYPE_LONG_BLOB:
+		if isInetType(c.DataType) {
+			return kindInet, 0
+		}
 		if c.Charset == "binary" {
 			return kindBinary, 0
 		}
@@ -179,6 +185,8 @@ func (c *Column) binlogTypeName() string {
 		return "JSON"
 	case kindGeometry, kindPoint:
 		return "GEOMETRY"
+	case kindInet:
+		return c.DataType
 	case kindString, kindBinary:
 		bin := k == kindBinary
 		switch c.BinlogType {
@@ -380,6 +388,11 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 	case kindJSON:
 		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumJSON).Version(1)
 		cc.convert = jsonToString
+	case kindInet:
+		// The stream turns the binlog's bytes into MariaDB's text
+		// (inetImage); the snapshot selects the text.
+		b = connect.NewSchemaBuilder(connect.TypeString)
+		cc.convert = stringConverter("")
 	case kindBinary:
 		b, cc.convert = binaryConverter(opt.Binary, c.binaryPad())
 	case kindEnum:

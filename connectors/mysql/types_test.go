@@ -180,3 +180,28 @@ func TestParseMembers(t *testing.T) {
 		}
 	}
 }
+
+func TestInetText(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		b    []byte
+		want string
+	}{
+		{"UUID", []byte{0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x55, 0x44, 0, 0}, "123e4567-e89b-12d3-a456-426655440000"},
+		{"UUID", []byte{0x12, 0x3e}, "123e0000-0000-0000-0000-000000000000"}, // trailing zero bytes left out
+		{"INET4", []byte{192, 168, 0, 1}, "192.168.0.1"},
+		{"INET4", nil, "0.0.0.0"},
+		{"INET6", nil, "::"},
+		{"INET6", []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1}, "::ffff:10.0.0.1"},
+		{"INET6", []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, "::1.2.3.4"},
+		{"INET6", []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}, "::2"},
+		{"INET6", []byte{0x20, 0x01, 0x0d, 0xb8}, "2001:db8::"},
+	} {
+		if got, ok := inetText(tc.typ, tc.b); !ok || got != tc.want {
+			t.Errorf("%s % x: %q %v, want %q", tc.typ, tc.b, got, ok, tc.want)
+		}
+	}
+	if _, ok := inetText("INET4", []byte{1, 2, 3, 4, 5}); ok {
+		t.Error("five bytes taken for an INET4")
+	}
+}
