@@ -201,7 +201,7 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		log.Warn("the stored offset's captured_filters cannot be read; tables added to the include lists are streamed without a snapshot", "error", err)
 		return nil, nil
 	}
-	r, err := conn.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'`)
+	r, err := conn.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')`)
 	if err != nil {
 		return nil, fmt.Errorf("list tables: %w", err)
 	}

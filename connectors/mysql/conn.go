@@ -296,11 +296,16 @@ func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 	if len(info.UniqueKeys) > 0 && info.UniqueKeys[0].Name == "PRIMARY" {
 		info.PrimaryKey = info.UniqueKeys[0].Columns
 	}
-	cs, err := c.Execute(`SELECT IFNULL(CCSA.CHARACTER_SET_NAME, '') FROM information_schema.TABLES T
+	cs, err := c.Execute(`SELECT IFNULL(CCSA.CHARACTER_SET_NAME, ''), T.TABLE_TYPE FROM information_schema.TABLES T
 		LEFT JOIN information_schema.COLLATION_CHARACTER_SET_APPLICABILITY CCSA ON CCSA.COLLATION_NAME = T.TABLE_COLLATION
 		WHERE T.TABLE_SCHEMA = ? AND T.TABLE_NAME = ?`, id.DB, id.Table)
 	if err == nil && len(cs.Values) > 0 {
 		info.Charset, _ = cs.GetString(0, 0)
+		if typ, _ := cs.GetString(0, 1); typ == "SYSTEM VERSIONED" {
+			if info.Period, err = systemPeriod(c, id); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return info, nil
 }

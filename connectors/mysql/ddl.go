@@ -35,6 +35,10 @@ const (
 	stmtCommit
 	stmtRollback
 	stmtDDL
+	// stmtDML is a data change logged as SQL, not as rows: the session
+	// ran with binlog_format STATEMENT or MIXED, or the table is one
+	// MariaDB never logs as rows (transaction-precise system versioning).
+	stmtDML
 )
 
 // DDL is a classified DDL statement.
@@ -86,9 +90,46 @@ func classifyQuery(sql string) stmtKind {
 		}
 	case "create", "alter", "drop", "rename", "truncate":
 		return stmtDDL
+	case "insert", "update", "delete", "replace", "load":
+		return stmtDML
 	}
 	return stmtIgnore
 }
+
+// dmlTables are the tables a data-changing statement writes or reads,
+// qualified with the session's database; nil if it does not parse (LOAD
+// DATA, vendor syntax).
+func (dp *ddlParser) dmlTables(sql, defaultDB string) []TableID {
+	stmts, _, err := dp.p.Parse(sql, "", "")
+	if err != nil || len(stmts) != 1 {
+		return nil
+	}
+	v := &tableCollector{db: defaultDB, seen: map[TableID]bool{}}
+	stmts[0].Accept(v)
+	return v.tables
+}
+
+type tableCollector struct {
+	db     string
+	seen   map[TableID]bool
+	tables []TableID
+}
+
+func (v *tableCollector) Enter(n ast.Node) (ast.Node, bool) {
+	if t, ok := n.(*ast.TableName); ok {
+		id := TableID{DB: t.Schema.O, Table: t.Name.O}
+		if id.DB == "" {
+			id.DB = v.db
+		}
+		if !v.seen[id] {
+			v.seen[id] = true
+			v.tables = append(v.tables, id)
+		}
+	}
+	return n, false
+}
+
+func (v *tableCollector) Leave(n ast.Node) (ast.Node, bool) { return n, true }
 
 // stripComments drops leading SQL comments and blanks.
 func stripComments(sql string) string {

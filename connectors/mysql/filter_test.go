@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,9 +122,24 @@ func TestClassifyAndParseDDL(t *testing.T) {
 		}
 	}
 	for sql, want := range map[string]stmtKind{"BEGIN": stmtBegin, "COMMIT": stmtCommit, "XA START 'x'": stmtIgnore,
-		"GRANT SELECT ON *.* TO u": stmtIgnore, "insert into t values (1)": stmtIgnore, "ROLLBACK": stmtRollback, "ROLLBACK TO SAVEPOINT s": stmtIgnore} {
+		"GRANT SELECT ON *.* TO u": stmtIgnore, "insert into t values (1)": stmtDML, "/* x */ UPDATE t SET a = 1": stmtDML, "REPLACE INTO t VALUES (1)": stmtDML, "ROLLBACK": stmtRollback, "ROLLBACK TO SAVEPOINT s": stmtIgnore} {
 		if got := classifyQuery(sql); got != want {
 			t.Errorf("%q: %v, want %v", sql, got, want)
+		}
+	}
+	for sql, want := range map[string]string{
+		"INSERT INTO t SELECT * FROM other.s":                 "d.t,other.s",
+		"UPDATE t JOIN u ON t.id = u.id SET t.a = u.a":        "d.t,d.u",
+		"DELETE FROM x.t WHERE id IN (SELECT id FROM x.gone)": "x.gone,x.t",
+		"LOAD DATA INFILE '/f' INTO TABLE t":                  "d.t",
+	} {
+		var got []string
+		for _, id := range dp.dmlTables(sql, "d") {
+			got = append(got, id.String())
+		}
+		slices.Sort(got)
+		if strings.Join(got, ",") != want {
+			t.Errorf("%q writes or reads %v, want %s", sql, got, want)
 		}
 	}
 }

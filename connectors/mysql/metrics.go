@@ -24,6 +24,8 @@ type streamMetrics struct {
 	// inconsistent counts rows skipped by
 	// inconsistent.schema.handling.mode=warn|skip.
 	inconsistent atomic.Int64
+	// statements counts data changes of captured tables logged as SQL.
+	statements atomic.Int64
 }
 
 type metricKey struct{ table, op string }
@@ -152,6 +154,7 @@ func (t *Task) metrics() []connect.Metric {
 	out := []connect.Metric{
 		{Name: "milliseconds_behind_source", Help: "Time between a change's commit at the source and its read by the connector, ms.", Kind: connect.Gauge, Value: m.lagMs()},
 		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions or table.operations.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
+		{Name: "statement_changes_total", Help: "Data changes to captured tables the binlog holds as SQL statements, whose rows are not captured (see the log's warning).", Kind: connect.Counter, Value: float64(m.statements.Load())},
 		{Name: "inconsistent_schema_skipped_rows_total", Help: "Row changes of tables whose definition did not match their binlog events, skipped (inconsistent.schema.handling.mode=warn|skip).", Kind: connect.Counter, Value: float64(m.inconsistent.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a

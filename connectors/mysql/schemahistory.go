@@ -70,7 +70,7 @@ func openSchemaHistory(ctx context.Context, conn *client.Conn, opts *Options, po
 
 // seedModel reads every captured table's definition.
 func seedModel(conn *client.Conn, opts *Options) (map[TableID]*TableInfo, error) {
-	r, err := conn.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'`)
+	r, err := conn.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')`)
 	if err != nil {
 		return nil, fmt.Errorf("schema history: list tables: %w", err)
 	}

@@ -384,7 +384,7 @@ func (s *stream) resolveCollections(ctx context.Context, patterns []string) ([]s
 		return nil, &connError{fmt.Errorf("signal: list the tables: %w", err)}
 	}
 	defer c.Close()
-	r, err := c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_SCHEMA, TABLE_NAME`)
+	r, err := c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY TABLE_SCHEMA, TABLE_NAME`)
 	if err != nil {
 		return nil, &connError{fmt.Errorf("signal: list the tables: %w", err)}
 	}

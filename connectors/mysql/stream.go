@@ -576,8 +576,34 @@ func (s *stream) queryEvent(ctx context.Context, h *replication.EventHeader, e *
 		return nil
 	case stmtDDL:
 		return s.ddl(ctx, h, e, q)
+	case stmtDML:
+		s.statementChange(h, e, q)
 	}
 	return nil
+}
+
+// statementChange reports a data change the binlog holds as SQL rather
+// than rows. Its rows cannot be read from the binlog: a statement
+// re-executed here might not produce the rows it produced on the server
+// (NOW(), RAND(), triggers, the data of that time). Debezium skips such
+// statements with a warning; so does the stream, loudly: the warning names
+// the tables, the position and the ways to get the rows, and
+// statement_changes_total counts the statements.
+func (s *stream) statementChange(h *replication.EventHeader, e *replication.QueryEvent, q string) {
+	var captured []string
+	for _, id := range s.parser.dmlTables(q, string(e.Schema)) {
+		if s.opts.Filters.Table(id.DB, id.Table) {
+			captured = append(captured, id.String())
+		}
+	}
+	if len(captured) == 0 {
+		return // not a captured table, or not understood: nothing to say about captured rows
+	}
+	s.dts.metrics.statements.Add(1)
+	s.log.Warn("a change to captured tables is in the binlog as an SQL statement, not as rows: its rows are not captured; "+
+		"the session ran with binlog_format STATEMENT or MIXED (set it to ROW for every session), or the table is transaction-precise system-versioned (use timestamp versioning); "+
+		"re-read the tables with an execute-snapshot signal to catch up",
+		"tables", captured, "file", s.cur.file, "pos", h.LogPos-h.EventSize)
 }
 
 // ddl applies a DDL statement to the schema cache and emits its schema
@@ -963,7 +989,14 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			inetImage(ts.table, ts.inet, before)
 			inetImage(ts.table, ts.inet, after)
 		}
-		rowOp, before, after, keep := filterChange(rt.filter, op, before, after)
+		rowOp := op
+		if ts.table.Versioned {
+			var current bool
+			if rowOp, before, after, current = versionedChange(ts.table, op, before, after); !current {
+				continue
+			}
+		}
+		rowOp, before, after, keep := filterChange(rt.filter, rowOp, before, after)
 		if !keep {
 			s.dts.metrics.filtered.Add(1)
 			continue

@@ -30,6 +30,12 @@ type Table struct {
 	PrimaryKey []string
 	UniqueKeys []Index // PRIMARY first when there is one
 	Charset    string  // the table's default character set, when known
+	// RowEnd is the position of a system-versioned table's row end
+	// column in its binlog row images, -1 (or 0 in a zero Table) for
+	// other tables; see versioned.go.
+	RowEnd int `json:",omitempty"`
+	// Versioned marks a system-versioned table read from the binlog.
+	Versioned bool `json:",omitempty"`
 }
 
 // TableInfo is what information_schema says about a table now; it enriches
@@ -40,6 +46,9 @@ type TableInfo struct {
 	PrimaryKey []string
 	UniqueKeys []Index
 	Charset    string
+	// Period is the row start and end columns of a MariaDB
+	// system-versioned table (versioned.go); empty for other tables.
+	Period [2]string `json:",omitempty"`
 }
 
 // InfoColumn is one row of information_schema.COLUMNS.
@@ -167,6 +176,9 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error
 			}
 		}
 		t.UniqueKeys = []Index{{Name: "PRIMARY", Columns: t.PrimaryKey}}
+	}
+	if info != nil && info.Period[1] != "" {
+		markVersioned(t, info)
 	}
 	return t, nil
 }
@@ -350,7 +362,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			}
 		}
 		all[i] = cc
-		if f != nil && !f.Column(t.ID.DB, t.ID.Table, c.Name) {
+		if c.Hidden || (f != nil && !f.Column(t.ID.DB, t.ID.Table, c.Name)) {
 			continue
 		}
 		ts.convs = append(ts.convs, cc)

@@ -48,10 +48,13 @@ type Column struct {
 	// Collation is the column's collation name ("" unknown), for how row
 	// filters compare its text.
 	Collation string
-	Length    int // character length, precision, display width or bit count; 0 unknown
-	Scale     int // decimal scale or fractional-second digits
-	HasScale  bool
-	Members   []string // ENUM or SET members in definition order
+	// Hidden columns are in the binlog's row images but not in records:
+	// implicit system versioning's period (versioned.go).
+	Hidden   bool `json:",omitempty"`
+	Length   int  // character length, precision, display width or bit count; 0 unknown
+	Scale    int  // decimal scale or fractional-second digits
+	HasScale bool
+	Members  []string // ENUM or SET members in definition order
 }
 
 // colKind is what the per-row conversion does with a column.
