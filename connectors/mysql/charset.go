@@ -55,6 +55,7 @@ var charsetEncodings = map[string]encoding.Encoding{
 	"koi8r":    charmap.KOI8R,
 	"koi8u":    charmap.KOI8U,
 	"macroman": charmap.Macintosh,
+	"tis620":   charmap.Windows874, // TIS-620's Thai, where Windows-874 adds only punctuation
 	"gbk":      simplifiedchinese.GBK,
 	"gb2312":   simplifiedchinese.GBK,
 	"gb18030":  simplifiedchinese.GB18030,
