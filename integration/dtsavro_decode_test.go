@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,24 +35,40 @@ func nodeTool(t *testing.T) (node, npm string) {
 	return node, npm
 }
 
-// nodeModules installs integration/node's locked dependencies once.
+// nodeModules installs integration/node's locked dependencies once per
+// test binary. Parallel tests share it: a second `npm ci` would delete
+// node_modules under a test already running node, and a test that saw the
+// directory half extracted read a truncated file.
 func nodeModules(t *testing.T, npm string) string {
 	t.Helper()
-	dir, err := filepath.Abs("node")
-	if err != nil {
-		t.Fatal(err)
+	nodeInstall.once.Do(func() {
+		dir, err := filepath.Abs("node")
+		if err != nil {
+			nodeInstall.err = err
+			return
+		}
+		nodeInstall.dir = dir
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", "avsc")); err == nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			nodeInstall.err = fmt.Errorf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	})
+	if nodeInstall.err != nil {
+		t.Fatal(nodeInstall.err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "avsc")); err == nil {
-		return dir
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-	return dir
+	return nodeInstall.dir
+}
+
+var nodeInstall struct {
+	once sync.Once
+	dir  string
+	err  error
 }
 
 type nodeResult struct {
