@@ -2,11 +2,14 @@ package integration
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/converters/dtsavro"
 	"github.com/sluicehq/sluice/integration/harness"
 )
 
@@ -47,7 +50,7 @@ func TestMySQLCharsetsMatchServer(t *testing.T) {
 	_ = stream.Stop()
 	sel := "SELECT id"
 	for i := range sets {
-		sel += fmt.Sprintf(", CONVERT(c%d USING utf8mb4) AS c%d", i, i)
+		sel += fmt.Sprintf(", CONVERT(c%d USING utf8mb4) AS c%d, HEX(c%d) AS h%d", i, i, i, i)
 	}
 	server, err := m.QueryMaps(context.Background(), sel+" FROM s.t ORDER BY id")
 	if err != nil {
@@ -56,6 +59,7 @@ func TestMySQLCharsetsMatchServer(t *testing.T) {
 	snap := myStartTask(t, myStreamProps(m, "table.include.list", `s\.t`, "snapshot.mode", "initial_only"), &myOffsets{})
 	var snapped []*connect.SourceRecord
 	pollUntil(t, snap, nil, func(r *connect.SourceRecord) { snapped = append(snapped, r) }, func() bool { return snapshotDone(snap) }, 300*time.Millisecond, 30*time.Second)
+	dts := dtsavro.New()
 	for _, phase := range []struct {
 		name string
 		recs []*connect.SourceRecord
@@ -76,6 +80,35 @@ func TestMySQLCharsetsMatchServer(t *testing.T) {
 				}
 				if got != want {
 					t.Errorf("%s: %q in %s: got %q, the server converts it to %q", phase.name, samples[i], cs, got, want)
+				}
+			}
+			// DTS Avro's Character carries the column's charset and the
+			// bytes the server stores, not transcoded.
+			b, err := dts.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec, err := dtsavro.DecodeRecord(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			items := rec.Get("afterImages").(*connect.Struct).Values()[1].([]any)
+			for ci, cs := range sets {
+				wantHex, ok := server[i][fmt.Sprintf("h%d", ci)]
+				item := items[ci+1]
+				if !ok || item == nil {
+					if ok != (item != nil) {
+						t.Errorf("%s DTS Avro: %q in %s: item %v, server hex %q", phase.name, samples[i], cs, item, wantHex)
+					}
+					continue
+				}
+				ch := item.(*connect.Struct).Get("Character")
+				if ch == nil {
+					t.Fatalf("%s DTS Avro: %s column written as %v, want a Character", phase.name, cs, item)
+				}
+				gotCS, gotB := ch.(*connect.Struct).Get("charset"), ch.(*connect.Struct).Get("value").([]byte)
+				if gotCS != cs || strings.ToUpper(hex.EncodeToString(gotB)) != wantHex {
+					t.Errorf("%s DTS Avro: %q in %s: charset %v bytes %X, the server stores %s", phase.name, samples[i], cs, gotCS, gotB, wantHex)
 				}
 			}
 		}

@@ -25,10 +25,11 @@
 //     binary.handling.mode=base64/base64-url-safe/hex) are decoded with the
 //     mode the converter is configured with (BinaryMode); the envelope does
 //     not say which one the connector used.
-//   - Text in a charset other than utf8*, latin1 and ascii is handed out as
-//     UTF-8 with charset utf8mb4 (CharsetBytes): Sluice has no transcoders for
-//     the remaining MySQL charsets, and a consumer must never receive bytes
-//     labelled with a charset they are not in.
+//   - Text is handed out in its column's charset where the formats carry a
+//     charset and bytes (CharsetBytes: latin1, the CJK, Cyrillic, Greek,
+//     Hebrew, Thai and UTF-16/32 ones); a charset without an encoder here is
+//     handed out as UTF-8 labelled utf8mb4, since a consumer must never
+//     receive bytes labelled with a charset they are not in.
 package mysqlvalue
 
 import (

@@ -172,9 +172,10 @@ func DecimalPrecisionScale(text []byte) (precision, scale int) {
 
 // CharsetBytes returns the charset name and the bytes a text value has in its
 // column's charset. utf8, utf8mb3, utf8mb4 and ascii text is UTF-8 already;
-// latin1 is MySQL's cp1252 and is transcoded into scratch; other charsets are
-// handed out as UTF-8 labelled utf8mb4 (see the package doc). A nil b means
-// the bytes are those of v.Str.
+// latin1 is MySQL's cp1252 and the others of charsetEncodings are encoded
+// into scratch; a charset without an encoder is handed out as UTF-8
+// labelled utf8mb4 (see the package doc). A nil b means the bytes are
+// those of v.Str.
 func CharsetBytes(c *Column, v *Value, scratch []byte) (charset string, b []byte, out []byte) {
 	cs := c.Charset
 	switch cs {
@@ -191,6 +192,14 @@ func CharsetBytes(c *Column, v *Value, scratch []byte) (charset string, b []byte
 			cs = "utf8mb4"
 		}
 	default:
+		text := v.Str
+		if v.Bytes != nil {
+			text = string(v.Bytes)
+		}
+		start := len(scratch)
+		if out, ok := appendEncoded(scratch, cs, text); ok {
+			return cs, out[start:], out
+		}
 		cs = "utf8mb4"
 	}
 	if v.Bytes != nil {
