@@ -640,13 +640,7 @@ func TestMySQLInconsistentSchemaHandling(t *testing.T) {
 	if fmt.Sprint(got[0]) != "map[a:a3 c:c3 id:3]" {
 		t.Fatalf("after the skipped row: %v", got[0])
 	}
-	skipped := -1.0
-	for _, mt := range task.Metrics() {
-		if mt.Name == "inconsistent_schema_skipped_rows_total" {
-			skipped = mt.Value
-		}
-	}
-	if skipped != 1 {
+	if skipped := taskMetric(task, "inconsistent_schema_skipped_rows_total", ""); skipped != 1 {
 		t.Fatalf("inconsistent_schema_skipped_rows_total %v, want 1", skipped)
 	}
 }

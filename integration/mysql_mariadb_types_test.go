@@ -190,13 +190,7 @@ func TestMySQLSystemVersionedTables(t *testing.T) {
 			}
 		}
 	}
-	statements := -1.0
-	for _, mt := range task.Metrics() {
-		if mt.Name == "statement_changes_total" {
-			statements = mt.Value
-		}
-	}
-	if statements != 2 {
+	if statements := taskMetric(task, "statement_changes_total", ""); statements != 2 {
 		t.Fatalf("statement_changes_total %v, want the 2 statements on s.trx", statements)
 	}
 }
