@@ -653,3 +653,46 @@ func TestMySQLSnapshotHashInputEqualStream(t *testing.T) {
 		}
 	}
 }
+
+// TestMySQLSnapshotEqualsStreamInEveryMode: under each of Debezium's value
+// modes (decimal.handling.mode string/double/precise, time.precision.mode
+// connect/adaptive_time_microseconds, bigint.unsigned.handling.mode
+// precise, binary.handling.mode hex/base64/base64-url-safe), the snapshot's
+// record of every column type equals the stream's of the same row, schema
+// and value.
+func TestMySQLSnapshotEqualsStreamInEveryMode(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop", typesTableDDL)
+	myExec(t, m, `SET time_zone = '+00:00'`)
+	for _, modes := range [][]string{
+		{"decimal.handling.mode", "string", "time.precision.mode", "connect", "bigint.unsigned.handling.mode", "precise", "binary.handling.mode", "hex"},
+		{"decimal.handling.mode", "double", "binary.handling.mode", "base64"},
+		{"decimal.handling.mode", "precise", "time.precision.mode", "adaptive_time_microseconds", "binary.handling.mode", "base64-url-safe"},
+	} {
+		t.Run(fmt.Sprint(modes), func(t *testing.T) {
+			offsets := &myOffsets{}
+			props := append([]string{"table.include.list", `shop\.types`}, modes...)
+			myExec(t, m, "DELETE FROM shop.types")
+			stream := myStartTask(t, myStreamProps(m, props...), offsets)
+			myExec(t, m, typesTableRows...)
+			recs := myPollN(t, stream, offsets, 3)
+			_ = stream.Stop()
+			snap := myStartTask(t, myStreamProps(m, append(props, "snapshot.mode", "initial_only")...), &myOffsets{})
+			var sr []*connect.SourceRecord
+			pollUntil(t, snap, nil, func(r *connect.SourceRecord) { sr = append(sr, r) }, func() bool { return snapshotDone(snap) }, 300*time.Millisecond, 30*time.Second)
+			for i := range recs {
+				_, _, a := myEnvelope(t, recs[i])
+				_, _, b := myEnvelope(t, sr[i])
+				if !a.Schema().Equal(b.Schema()) {
+					t.Errorf("row %d schemas differ", i)
+				}
+				for _, f := range a.Schema().Fields() {
+					if !connect.ValuesEqual(a.Get(f.Name), b.Get(f.Name)) {
+						t.Errorf("row %d %s: stream %v snapshot %v", i, f.Name, a.Get(f.Name), b.Get(f.Name))
+					}
+				}
+			}
+		})
+	}
+}
