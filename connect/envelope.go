@@ -97,6 +97,10 @@ const (
 	ParamColumnScale    = "__sluice.column.scale"     // decimal scale or fractional-second digits
 	ParamColumnUnsigned = "__sluice.column.unsigned"  // "true" when UNSIGNED
 	ParamColumnCharset  = "__sluice.column.charset"   // MySQL charset name, e.g. "utf8mb4"
+	// ParamBinaryEncoding is base64, base64-url-safe or hex on a binary
+	// column that travels as a string (Debezium's binary.handling.mode),
+	// so a converter that needs the bytes decodes them without being told.
+	ParamBinaryEncoding = "__sluice.binary.encoding"
 	ParamColumnPosition = "__sluice.column.position"  // 1-based ordinal in the table
 	ParamColumnOptional = "__sluice.column.nullable"  // "true" when the column is NULLable
 	ParamZeroDate       = "__sluice.column.zero.date" // reserved

@@ -24,6 +24,10 @@ import (
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/linkedin/goavro/v2"
 
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/converters/canaljson"
+	"github.com/sluicehq/sluice/converters/dtsavro"
+	"github.com/sluicehq/sluice/converters/shareplexjson"
 	"github.com/sluicehq/sluice/integration/harness"
 	"github.com/sluicehq/sluice/integration/schemaregistry"
 )
@@ -992,4 +996,42 @@ func cvCheckShareplex(t *testing.T, e *cvEnv, data, ddl []*kafka.Message) {
 // record schemas are named after the topics, and Avro names admit no '-'.
 func cvPrefix(k *harness.Kafka) string {
 	return strings.ReplaceAll(k.TopicPrefix(), "-", "_") + "cv"
+}
+
+// TestConvertersFollowConnectorBinaryMode: with the connector's
+// binary.handling.mode set to base64, base64-url-safe or hex, the DTS
+// formats read each binary column's bytes in the mode its field schema
+// names, with no converter setting: Canal JSON's row data comes out the
+// same as with raw bytes, and DTS Avro and Shareplex JSON convert.
+func TestConvertersFollowConnectorBinaryMode(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop", typesTableDDL, `SET time_zone = '+00:00'`)
+	var want string
+	for _, mode := range []string{"bytes", "base64", "base64-url-safe", "hex"} {
+		myExec(t, m, "DELETE FROM shop.types")
+		offsets := &myOffsets{}
+		task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.types`, "binary.handling.mode", mode), offsets)
+		myExec(t, m, typesTableRows[0])
+		r := myPollN(t, task, offsets, 1)[0]
+		_ = task.Stop()
+		for name, c := range map[string]connect.Converter{"dts-avro": dtsavro.New(), "shareplex-json": shareplexjson.New()} {
+			if _, err := c.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value); err != nil {
+				t.Errorf("binary.handling.mode=%s, %s: %v", mode, name, err)
+			}
+		}
+		b, err := canaljson.New().FromConnectData(r.Topic, nil, r.ValueSchema, r.Value)
+		if err != nil {
+			t.Fatalf("binary.handling.mode=%s, canal-json: %v", mode, err)
+		}
+		var msg struct{ Data json.RawMessage }
+		if err := json.Unmarshal(b, &msg); err != nil {
+			t.Fatal(err)
+		}
+		if mode == "bytes" {
+			want = string(msg.Data)
+		} else if string(msg.Data) != want {
+			t.Errorf("binary.handling.mode=%s: Canal JSON data\n%s\nwith raw bytes\n%s", mode, msg.Data, want)
+		}
+	}
 }

@@ -319,6 +319,9 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 	if hasScale {
 		params[connect.ParamColumnScale] = strconv.Itoa(scale)
 	}
+	if kind == kindBinary && opt.Binary != "" && opt.Binary != "bytes" {
+		params[connect.ParamBinaryEncoding] = opt.Binary
+	}
 
 	cc := &columnConverter{name: c.Name, index: c.Position - 1, optional: c.Nullable}
 	var b *connect.SchemaBuilder

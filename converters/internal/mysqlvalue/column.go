@@ -23,8 +23,9 @@
 //   - JSON text is passed through as the connector produced it.
 //   - Binary columns whose value arrives as a STRING (Debezium's
 //     binary.handling.mode=base64/base64-url-safe/hex) are decoded with the
-//     mode the converter is configured with (BinaryMode); the envelope does
-//     not say which one the connector used.
+//     mode the field schema names (connect.ParamBinaryEncoding, which
+//     Sluice's MySQL connector sets), else with the one the converter is
+//     configured with (BinaryMode).
 //   - Text is handed out in its column's charset where the formats carry a
 //     charset and bytes (CharsetBytes: latin1, the CJK, Cyrillic, Greek,
 //     Hebrew, Thai and UTF-16/32 ones); a charset without an encoder here is
@@ -151,6 +152,11 @@ type Column struct {
 	Charset  string
 	// Members lists the ENUM or SET members in definition order.
 	Members []string
+	// Binary is how a binary column's string value is encoded, from the
+	// field schema (connect.ParamBinaryEncoding); HasBinary is false when
+	// the schema does not say, and the converter's setting applies.
+	Binary    BinaryMode
+	HasBinary bool
 }
 
 // Table is the column list of one row schema, with its keys.
@@ -287,6 +293,11 @@ func parseColumn(f connect.Field) (Column, error) {
 		c.Scale = defaultScale(c.Kind, s)
 	}
 	c.Charset = s.Param(connect.ParamColumnCharset)
+	if enc := s.Param(connect.ParamBinaryEncoding); enc != "" {
+		if m, err := ParseBinaryMode(enc); err == nil {
+			c.Binary, c.HasBinary = m, true
+		}
+	}
 	if c.Kind == KindEnum || c.Kind == KindSet {
 		c.Members = members(s)
 	}

@@ -447,6 +447,9 @@ func parseISO(s string) (sec int64, micro int32, digits int, err error) {
 }
 
 func (c *Column) decodeBinary(v any, mode BinaryMode, out *Value, scratch []byte) ([]byte, error) {
+	if c.HasBinary {
+		mode = c.Binary // what the connector says it used
+	}
 	switch x := v.(type) {
 	case []byte:
 		out.Bytes = x
