@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +114,50 @@ func TestMySQLCharsetsMatchServer(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMySQLPrecheckWarnsUndecodableCharset: a captured column in a
+// character set the connector has no decoder for (armscii8) is named in a
+// warning when the connector is created, since its text would reach Kafka
+// as bytes that are not UTF-8; an excluded one is not.
+func TestMySQLPrecheckWarnsUndecodableCharset(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	myExec(t, db, "CREATE DATABASE shop",
+		"CREATE TABLE shop.legacy (id INT PRIMARY KEY, hy VARCHAR(10) CHARACTER SET armscii8, skipped VARCHAR(10) CHARACTER SET armscii8, ok VARCHAR(10))")
+	dir := t.TempDir()
+	rest := fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
+	workerProps := filepath.Join(dir, "worker.properties")
+	writeProps(t, workerProps, map[string]string{
+		"bootstrap.servers":            k.Bootstrap(),
+		"offset.storage.file.filename": filepath.Join(dir, "offsets"),
+		"listeners":                    rest,
+		"key.converter":                "org.apache.kafka.connect.json.JsonConverter",
+		"value.converter":              "org.apache.kafka.connect.json.JsonConverter",
+	})
+	connProps := filepath.Join(dir, "legacy.properties")
+	writeProps(t, connProps, map[string]string{
+		"name": "legacy", "connector.class": "MySqlConnector",
+		"database.hostname": db.Host(), "database.port": strconv.Itoa(db.Port()),
+		"database.user": db.User(), "database.password": db.Password(), "database.server.id": "5612",
+		"topic.prefix": k.TopicPrefix() + "legacy", "table.include.list": `shop\.legacy`,
+		"column.exclude.list": `shop\.legacy\.skipped`, "snapshot.mode": "no_data",
+	})
+	w := startSluice(t, rest, "standalone", workerProps, connProps)
+	w.waitTaskRunning("legacy")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(w.log.String(), "cannot decode") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	var warning string
+	for _, line := range strings.Split(w.log.String(), "\n") {
+		if strings.Contains(line, "cannot decode") {
+			warning = line
+		}
+	}
+	if !strings.Contains(warning, "shop.legacy.hy (armscii8)") || strings.Contains(warning, "skipped") || strings.Contains(warning, ".ok") {
+		t.Fatalf("warning %q: want shop.legacy.hy named, the excluded and the UTF-8 column not\n%s", warning, w.log.String())
 	}
 }

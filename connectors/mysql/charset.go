@@ -3,6 +3,7 @@ package mysql
 import (
 	"strings"
 
+	"github.com/go-mysql-org/go-mysql/client"
 	"github.com/pingcap/tidb/pkg/parser/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -69,6 +70,34 @@ var charsetEncodings = map[string]encoding.Encoding{
 	"utf16":    unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM),
 	"utf16le":  unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM),
 	"utf32":    utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM),
+}
+
+// utf8Charsets are the character sets whose text is UTF-8 (or its ASCII
+// subset) already.
+var utf8Charsets = map[string]bool{"utf8": true, "utf8mb3": true, "utf8mb4": true, "ascii": true, "binary": true, "filename": true}
+
+// undecodableColumns lists the captured text columns (db.table.column
+// (charset)) in a character set that is neither UTF-8 nor one Sluice can
+// decode.
+func undecodableColumns(c *client.Conn, f *Filters) []string {
+	r, err := c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS
+		WHERE CHARACTER_SET_NAME IS NOT NULL AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')`)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for i := range r.Values {
+		db, _ := r.GetString(i, 0)
+		tbl, _ := r.GetString(i, 1)
+		col, _ := r.GetString(i, 2)
+		cs, _ := r.GetString(i, 3)
+		cs = strings.ToLower(cs)
+		if utf8Charsets[cs] || charsetEncodings[cs] != nil || !f.Table(db, tbl) || !f.Column(db, tbl, col) {
+			continue
+		}
+		out = append(out, db+"."+tbl+"."+col+" ("+cs+")")
+	}
+	return out
 }
 
 // charsetDecoder returns the decoder to UTF-8 of a character set, or nil

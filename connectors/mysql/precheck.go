@@ -99,6 +99,11 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 				"tables", strings.Join(noPK, ", "))
 		}
 	}
+	// Text in a character set the connector cannot decode to UTF-8.
+	if cols := undecodableColumns(c, opts.Filters); len(cols) > 0 && log != nil {
+		log.Warn("precheck: captured columns in a character set Sluice cannot decode: their text reaches Kafka as its bytes, which are not UTF-8; convert them (ALTER TABLE … CONVERT TO CHARACTER SET utf8mb4) or exclude them",
+			"columns", strings.Join(cols, ", "))
+	}
 	// Transaction-precise system-versioned tables: MariaDB logs their
 	// changes as SQL statements, whose rows no binlog reader can capture.
 	for _, id := range trxVersionedTables(c, opts.Filters) {
