@@ -33,8 +33,12 @@ import (
 //     compareCI) unless either side is a binary string, which compares
 //     byte by byte;
 //   - temporal columns are their MySQL text form ('2024-01-02 03:04:05',
-//     '12:00:00', '2024-01-02'), so they compare with string literals in
-//     that form as MySQL does;
+//     '12:00:00', '2024-01-02'); a DATE, DATETIME or TIMESTAMP compared with
+//     a constant compares as a date and time, the constant converted as
+//     MySQL converts it ('2024-01-02' is midnight, 20240102030405 a
+//     datetime); an integer or DECIMAL compared with a string that is
+//     wholly a number compares exactly; a DECIMAL keeps its scale in string
+//     contexts (CONCAT);
 //   - ENUM and SET columns are their member text, and their member number
 //     or bitmap in a numeric context (status = 2, status + 0); BIT columns
 //     their number;
@@ -218,11 +222,17 @@ type sqlVal struct {
 	// binColl marks text of a *_bin collation: compared by code point,
 	// case- and accent-sensitive, trailing spaces ignored (PAD SPACE).
 	binColl bool
-	i       int64
-	u       uint64
-	f       float64
-	s       string
-	r       *big.Rat
+	// temporal marks a DATE, DATETIME or TIMESTAMP column's text, which a
+	// constant is compared with as a date and time (temporalKey).
+	temporal bool
+	// dtext is a DECIMAL's text with its scale ("-3.00"), what CONCAT and
+	// other string contexts show; "" for computed values.
+	dtext string
+	i     int64
+	u     uint64
+	f     float64
+	s     string
+	r     *big.Rat
 }
 
 var sqlNull = sqlVal{}
@@ -378,13 +388,17 @@ func columnValue(c *Column, raw any) sqlVal {
 			return sqlVal{k: vFloat, f: f}
 		}
 	case kindDecimal:
-		s, err := decimalView(raw) // a snapshot row's bytes or a binlog row's string
+		s, err := decimalString(raw) // a snapshot row's bytes or a binlog row's string
 		if err != nil {
 			s = fmt.Sprint(raw)
 		}
 		if r, ok := new(big.Rat).SetString(s); ok {
-			return sqlVal{k: vDec, r: r}
+			return sqlVal{k: vDec, r: r, dtext: s}
 		}
+	case kindDate, kindDatetime, kindTimestamp:
+		v := stringish(raw, false)
+		v.temporal = true
+		return v
 	case kindEnum:
 		if n, err := rawInt(raw); err == nil {
 			if n >= 1 && int(n) <= len(c.Members) {
@@ -456,6 +470,7 @@ func stringish(raw any, bin bool) sqlVal {
 
 // truth is MySQL's boolean reading of a value; ok is false for NULL.
 func truth(v sqlVal) (val, ok bool) {
+	v = numeric(v) // an ENUM or SET is its number in a boolean context
 	switch v.k {
 	case vNull:
 		return false, false
@@ -545,6 +560,9 @@ func (v sqlVal) text() string {
 	case vUint:
 		return strconv.FormatUint(v.u, 10)
 	case vDec:
+		if v.dtext != "" {
+			return v.dtext
+		}
 		return ratText(v.r)
 	case vFloat:
 		return strconv.FormatFloat(v.f, 'g', -1, 64)
@@ -578,8 +596,30 @@ func compare(a, b sqlVal) (int, bool) {
 	if a.k == vNull || b.k == vNull {
 		return 0, false
 	}
+	if a.temporal != b.temporal {
+		// A DATE/DATETIME/TIMESTAMP column and a constant compare as
+		// dates and times ('2024-03-01' is midnight, 20240301000000 the
+		// same), as MySQL converts the constant.
+		if ka, ok := temporalKey(a); ok {
+			if kb, ok := temporalKey(b); ok {
+				return strings.Compare(ka, kb), true
+			}
+		}
+	}
 	if a.k != vStr || b.k != vStr {
 		a, b = numeric(a), numeric(b)
+	}
+	// An integer or DECIMAL and a string that is wholly a number compare
+	// exactly, as MySQL converts such a constant to the column's type
+	// ('18446744073709551615' is not 18446744073709551614).
+	if exact(a) && b.k == vStr && !b.member {
+		if r, ok := new(big.Rat).SetString(strings.TrimSpace(b.s)); ok {
+			b = sqlVal{k: vDec, r: r}
+		}
+	} else if exact(b) && a.k == vStr && !a.member {
+		if r, ok := new(big.Rat).SetString(strings.TrimSpace(a.s)); ok {
+			a = sqlVal{k: vDec, r: r}
+		}
 	}
 	switch {
 	case a.k == vStr && b.k == vStr:
@@ -614,6 +654,65 @@ func compare(a, b sqlVal) (int, bool) {
 		return 1, true
 	}
 	return 0, true
+}
+
+// temporalKey is a date and time as "YYYY-MM-DD HH:MM:SS.ffffff", which
+// sorts as the time does: from a temporal column's text, a string constant
+// in MySQL's forms ('2024-03-01', '2024-03-01 10:00', '2024/3/1 10:00:00.5',
+// '20240301') or a number (20240301, 20240301100000).
+func temporalKey(v sqlVal) (string, bool) {
+	var s string
+	switch v.k {
+	case vStr:
+		s = strings.TrimSpace(v.s)
+	case vInt, vUint:
+		s = v.text()
+	case vDec, vFloat:
+		s = ratText(toRat(v))
+	default:
+		return "", false
+	}
+	digitsOnly := func(x string) bool { return x != "" && strings.Trim(x, "0123456789") == "" }
+	var parts []int
+	var frac string
+	if digits, f, _ := strings.Cut(s, "."); digitsOnly(digits) && (f == "" || digitsOnly(f)) {
+		// Digits alone: YYYYMMDD or YYYYMMDDHHMMSS[.ffffff].
+		if len(digits) != 8 && len(digits) != 14 {
+			return "", false
+		}
+		for i := 0; i < len(digits); {
+			n := 2
+			if i == 0 {
+				n = 4
+			}
+			x, _ := strconv.Atoi(digits[i : i+n])
+			parts = append(parts, x)
+			i += n
+		}
+		frac = f
+	} else {
+		main, f, _ := strings.Cut(s, ".")
+		frac = f
+		field := strings.FieldsFunc(main, func(r rune) bool { return r < '0' || r > '9' })
+		if len(field) != 3 && len(field) != 5 && len(field) != 6 {
+			return "", false
+		}
+		for _, p := range field {
+			x, err := strconv.Atoi(p)
+			if err != nil {
+				return "", false
+			}
+			parts = append(parts, x)
+		}
+	}
+	for len(parts) < 6 {
+		parts = append(parts, 0)
+	}
+	if len(frac) > 6 || strings.Trim(frac, "0123456789") != "" {
+		return "", false
+	}
+	frac += strings.Repeat("0", 6-len(frac))
+	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%s", parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], frac), true
 }
 
 func cmpInt(a, b int64) int {
@@ -1161,7 +1260,7 @@ func literal(e *test_driver.ValueExpr) sqlVal {
 		return sqlVal{k: vFloat, f: e.GetFloat64()}
 	case test_driver.KindMysqlDecimal:
 		if r, ok := new(big.Rat).SetString(e.GetMysqlDecimal().String()); ok {
-			return sqlVal{k: vDec, r: r}
+			return sqlVal{k: vDec, r: r, dtext: e.GetMysqlDecimal().String()}
 		}
 	case test_driver.KindString:
 		return sqlVal{k: vStr, s: e.GetString()}

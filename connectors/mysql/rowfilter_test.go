@@ -87,7 +87,15 @@ func TestRowFilterEvaluation(t *testing.T) {
 		{"created >= '2024-03-01' AND created < '2024-03-02'", true},
 		{"created > '2024-03-01 10:00:00'", false},
 		{"status = 'paid'", true},
-		{"status = 2", true}, // an ENUM in a numeric context is its member number
+		{"status = 2", true},  // an ENUM in a numeric context is its member number
+		{"NOT status", false}, // and in a boolean one
+		{"created = '2024-03-01 10:00:00.000'", true},
+		{"created > 20240301000000", true},
+		{"created < 20240301", false},
+		{"created >= '2024/3/1'", true},
+		{"big = '18446744073709551615'", true},
+		{"big = '18446744073709551614'", false},
+		{"CONCAT(amount, '') = '10.50'", true},
 		{"status + 0 = 2", true},
 		{"name = 'ÁLICE'", true}, // general_ci: accents and case ignored
 		{"name > 'Al_'", false},  // '_' weighs after the letters (upper-case weights)
