@@ -37,6 +37,9 @@ var rowFilterConds = []string{
 	"status > 1", "NOT status", "-tiny < -100", "tiny + 0.5 > 200", "amount DIV 1 = 10", "id IN ('1', '2')",
 	"name IS NOT NULL AND name <> ''", "LENGTH(name) = 5", "CHAR_LENGTH(name) = 3", "UPPER(name) = 'ZOË'",
 	"LOWER(name) LIKE '%ë'", "CONCAT(name, amount) = 'bob-3.00'", "ABS(amount) = 3", "ratio = 1e10", "amount * 0 = 0",
+	"tm > '10:00'", "tm < '9:31'", "tm = '9:30:00.50'", "tm BETWEEN '-2:00' AND '23:59:59'", "tm > 0", "tm < 100000",
+	"tm = 93000.5", "tm > '99:00:00'", "yr > 2000", "yr = '2155'", "yr < 1970", "yr BETWEEN 1901 AND 2000",
+	"bt = 513", "bt > 1", "bt = b'1000000001'", "bt IS NULL",
 	"name < 'a_c'", "name > 'A['", "name >= 'Zoe'", "name = 'ZOE'", "name LIKE 'zo_'", "name LIKE '%Ë'",
 	"b1 = 'alice'", "b1 = 'Alice  '", "b1 < 'a'", "b1 > 'Z'", "b1 LIKE 'a%'", "b1 LIKE '%E'", "b1 = 'zoe'", "b1 IN ('é', 'e')",
 	"l1 = 'café'", "l1 = 'CAFE'", "l1 > 'caf'", "l1 LIKE 'caf_'", "l1 LIKE 'CAF%'", "l1 < 'b'", "l1 > 'z'", "l1 = 'a_b  '",
@@ -55,14 +58,14 @@ func TestMySQLRowFilterMatchesServer(t *testing.T) {
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	ctx := context.Background()
 	myExec(t, m, "CREATE DATABASE shop", "CREATE TABLE shop.sentinel (id INT PRIMARY KEY)")
-	rows := `(1, 'Alice ', 10.50, NULL, 18446744073709551615, 0.25, '2024-03-01 10:00:00', 'paid', 'AbC', 255, 'café', 'Alice'),
-		(2, 'bob', -3.00, 'x', 0, 0.3, '2024-03-02 00:00:00', 'new', 'abc', 0, 'CAFE', 'alice '),
-		(3, 'ALICE', 10.49, '', 9223372036854775808, -1.5, '2024-02-29 23:59:59', 'shipped', '', 1, 'äpple', 'ALICE'),
-		(4, 'a_b', 0.00, 'none', 1, 0, '2024-03-01 00:00:00', NULL, NULL, NULL, 'zebra', 'a_b'),
-		(5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-		(6, 'Zoë', 21.00, 'X', 7, 1e10, '1999-12-31 23:59:59', 'paid', x'00ff', 128, 'Ærø', 'Zoë'),
-		(7, '7abc', 3.50, 'x ', 42, 0.1, '2024-03-01 10:00:01', 'new', 'A', 7, 'öl', 'zoe'),
-		(8, '', 1000000.00, NULL, 18446744073709551614, 2.5, '2038-01-19 03:14:07', 'shipped', 'AbC ', 200, 'a_b', 'é')`
+	rows := `(1, 'Alice ', 10.50, NULL, 18446744073709551615, 0.25, '2024-03-01 10:00:00', 'paid', 'AbC', 255, 'café', 'Alice', '09:30:00.5', 1999, b'1000000001'),
+		(2, 'bob', -3.00, 'x', 0, 0.3, '2024-03-02 00:00:00', 'new', 'abc', 0, 'CAFE', 'alice ', '10:00:00', 2000, b'1'),
+		(3, 'ALICE', 10.49, '', 9223372036854775808, -1.5, '2024-02-29 23:59:59', 'shipped', '', 1, 'äpple', 'ALICE', '-01:00:00', 2155, b'0'),
+		(4, 'a_b', 0.00, 'none', 1, 0, '2024-03-01 00:00:00', NULL, NULL, NULL, 'zebra', 'a_b', '838:59:59', 1901, NULL),
+		(5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+		(6, 'Zoë', 21.00, 'X', 7, 1e10, '1999-12-31 23:59:59', 'paid', x'00ff', 128, 'Ærø', 'Zoë', '00:00:00', 2024, b'1111111111'),
+		(7, '7abc', 3.50, 'x ', 42, 0.1, '2024-03-01 10:00:01', 'new', 'A', 7, 'öl', 'zoe', '23:59:59.99', 2069, b'10'),
+		(8, '', 1000000.00, NULL, 18446744073709551614, 2.5, '2038-01-19 03:14:07', 'shipped', 'AbC ', 200, 'a_b', 'é', '100:00:00', 1970, b'100')`
 	conds := map[string]string{}
 	var tables []string
 	for i, c := range rowFilterConds {
@@ -71,7 +74,8 @@ func TestMySQLRowFilterMatchesServer(t *testing.T) {
 		conds["shop."+tbl] = c
 		myExec(t, m, "CREATE TABLE shop."+tbl+` (id INT PRIMARY KEY, name VARCHAR(20), amount DECIMAL(10,2), note VARCHAR(10),
 			big BIGINT UNSIGNED, ratio DOUBLE, created DATETIME, status ENUM('new','paid','shipped'), code VARBINARY(10), tiny TINYINT UNSIGNED,
-			l1 VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin, b1 VARCHAR(10) COLLATE utf8mb4_bin)`)
+			l1 VARCHAR(10) CHARACTER SET latin1 COLLATE latin1_bin, b1 VARCHAR(10) COLLATE utf8mb4_bin,
+			tm TIME(2), yr YEAR, bt BIT(10))`)
 	}
 	condJSON, _ := json.Marshal(conds)
 	want := map[string][]string{}

@@ -36,9 +36,11 @@ import (
 //     '12:00:00', '2024-01-02'); a DATE, DATETIME or TIMESTAMP compared with
 //     a constant compares as a date and time, the constant converted as
 //     MySQL converts it ('2024-01-02' is midnight, 20240102030405 a
-//     datetime); an integer or DECIMAL compared with a string that is
-//     wholly a number compares exactly; a DECIMAL keeps its scale in string
-//     contexts (CONCAT);
+//     datetime), a TIME as a duration ('9:31' is 09:31:00, 93000 is
+//     09:30:00); a bit or hex literal compared with a number is the number
+//     of its bytes (b'1000000001' = 513); an integer or DECIMAL compared
+//     with a string that is wholly a number compares exactly; a DECIMAL
+//     keeps its scale in string contexts (CONCAT);
 //   - ENUM and SET columns are their member text, and their member number
 //     or bitmap in a numeric context (status = 2, status + 0); BIT columns
 //     their number;
@@ -223,8 +225,12 @@ type sqlVal struct {
 	// case- and accent-sensitive, trailing spaces ignored (PAD SPACE).
 	binColl bool
 	// temporal marks a DATE, DATETIME or TIMESTAMP column's text, which a
-	// constant is compared with as a date and time (temporalKey).
-	temporal bool
+	// constant is compared with as a date and time (temporalKey); clock a
+	// TIME column's, compared as a duration (clockKey).
+	temporal, clock bool
+	// bitLit marks a b'...' or x'...' literal: a binary string, but a
+	// number (its bytes big-endian) where compared with one.
+	bitLit bool
 	// dtext is a DECIMAL's text with its scale ("-3.00"), what CONCAT and
 	// other string contexts show; "" for computed values.
 	dtext string
@@ -442,6 +448,7 @@ func columnValue(c *Column, raw any) sqlVal {
 		// TIME(n) prints n fraction digits; go-mysql's binlog text leaves
 		// out a zero fraction, the snapshot's (the server's) does not.
 		v := stringish(raw, false)
+		v.clock = true
 		if fsp := c.fsp(); fsp > 0 {
 			digits := 0
 			if dot := strings.IndexByte(v.s, '.'); dot < 0 {
@@ -583,10 +590,21 @@ func ratText(r *big.Rat) string {
 func exact(v sqlVal) bool { return v.k == vInt || v.k == vUint || v.k == vDec }
 
 // numeric is v in a numeric context: an ENUM or SET value is its member
-// number or bitmap there (status = 2, status + 0), its text elsewhere.
+// number or bitmap there (status = 2, status + 0), its text elsewhere; a
+// bit or hex literal the unsigned number of its bytes.
 func numeric(v sqlVal) sqlVal {
-	if v.member {
+	switch {
+	case v.member:
 		return intVal(v.idx)
+	case v.bitLit && len(v.s) <= 8:
+		var n uint64
+		for i := 0; i < len(v.s); i++ {
+			n = n<<8 | uint64(v.s[i])
+		}
+		if n > math.MaxInt64 {
+			return sqlVal{k: vUint, u: n}
+		}
+		return intVal(int64(n))
 	}
 	return v
 }
@@ -603,6 +621,15 @@ func compare(a, b sqlVal) (int, bool) {
 		if ka, ok := temporalKey(a); ok {
 			if kb, ok := temporalKey(b); ok {
 				return strings.Compare(ka, kb), true
+			}
+		}
+	}
+	if a.clock != b.clock {
+		// A TIME column and a constant compare as durations ('9:31' is
+		// 09:31:00, 93000.5 is 09:30:00.5), as MySQL converts the constant.
+		if ka, ok := clockKey(a); ok {
+			if kb, ok := clockKey(b); ok {
+				return cmpInt(ka, kb), true
 			}
 		}
 	}
@@ -713,6 +740,66 @@ func temporalKey(v sqlVal) (string, bool) {
 	}
 	frac += strings.Repeat("0", 6-len(frac))
 	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%s", parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], frac), true
+}
+
+// clockKey is a TIME value in microseconds: from a TIME column's text
+// "[-]H:MM:SS[.f]", or a constant as MySQL reads one as a TIME:
+// '[-][D ]H:MM[:SS][.f]', or digits [-]HHMMSS[.f] (a number or a string:
+// 93000.5 is 09:30:00.5, 1234 is 00:12:34).
+func clockKey(v sqlVal) (int64, bool) {
+	var s string
+	switch v.k {
+	case vStr:
+		s = strings.TrimSpace(v.s)
+	case vInt, vUint:
+		s = v.text()
+	case vDec, vFloat:
+		s = ratText(toRat(v))
+	default:
+		return 0, false
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	main, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 6 || strings.Trim(frac, "0123456789") != "" {
+		return 0, false
+	}
+	micros, _ := strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
+	var h, m, sec int64
+	if strings.Contains(main, ":") {
+		days := int64(0)
+		if d, rest, ok := strings.Cut(main, " "); ok {
+			n, err := strconv.ParseInt(d, 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			days, main = n, rest
+		}
+		f := strings.Split(main, ":")
+		if len(f) < 2 || len(f) > 3 {
+			return 0, false
+		}
+		var n [3]int64
+		for i, p := range f {
+			x, err := strconv.ParseInt(p, 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			n[i] = x
+		}
+		h, m, sec = days*24+n[0], n[1], n[2]
+	} else {
+		x, err := strconv.ParseInt(main, 10, 64)
+		if err != nil || main == "" {
+			return 0, false
+		}
+		h, m, sec = x/10000, x/100%100, x%100
+	}
+	t := ((h*60+m)*60+sec)*1_000_000 + micros
+	if neg {
+		t = -t
+	}
+	return t, true
 }
 
 func cmpInt(a, b int64) int {
@@ -1267,7 +1354,7 @@ func literal(e *test_driver.ValueExpr) sqlVal {
 	case test_driver.KindBytes:
 		return sqlVal{k: vStr, s: string(e.GetBytes()), bin: true}
 	case test_driver.KindBinaryLiteral:
-		return sqlVal{k: vStr, s: string(e.GetBinaryLiteral()), bin: true}
+		return sqlVal{k: vStr, s: string(e.GetBinaryLiteral()), bin: true, bitLit: true}
 	}
 	return sqlNull
 }

@@ -96,6 +96,8 @@ func TestRowFilterEvaluation(t *testing.T) {
 		{"big = '18446744073709551615'", true},
 		{"big = '18446744073709551614'", false},
 		{"CONCAT(amount, '') = '10.50'", true},
+		{"tiny = b'11111111'", true}, // a bit literal compared with a number is one
+		{"tiny = x'ff'", true},
 		{"status + 0 = 2", true},
 		{"name = 'ÁLICE'", true}, // general_ci: accents and case ignored
 		{"name > 'Al_'", false},  // '_' weighs after the letters (upper-case weights)
