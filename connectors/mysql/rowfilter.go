@@ -231,6 +231,9 @@ type sqlVal struct {
 	// bitLit marks a b'...' or x'...' literal: a binary string, but a
 	// number (its bytes big-endian) where compared with one.
 	bitLit bool
+	// cs is the character set of a text column that is not UTF-8, whose
+	// LENGTH counts the bytes there.
+	cs string
 	// dtext is a DECIMAL's text with its scale ("-3.00"), what CONCAT and
 	// other string contexts show; "" for computed values.
 	dtext string
@@ -438,9 +441,12 @@ func columnValue(c *Column, raw any) sqlVal {
 		// condition's UTF-8 literals once decoded.
 		v := stringish(raw, false)
 		v.binColl = binCollation(c.Collation)
-		if dec := charsetDecoder(c.Charset); dec != nil && !isASCII(v.s) {
-			if u, err := dec.String(v.s); err == nil {
-				v.s = u
+		if dec := charsetDecoder(c.Charset); dec != nil {
+			v.cs = strings.ToLower(c.Charset)
+			if !isASCII(v.s) {
+				if u, err := dec.String(v.s); err == nil {
+					v.s = u
+				}
 			}
 		}
 		return v
@@ -1150,7 +1156,9 @@ func compileFunc(name string, args []evalFn) (evalFn, error) {
 			} else {
 				s = strings.ToLower(s)
 			}
-			return sqlVal{k: vStr, s: s}
+			// The result keeps the argument's character set and
+			// collation, as in MySQL.
+			return sqlVal{k: vStr, s: s, binColl: v.binColl, cs: v.cs}
 		}, nil
 	case "length", "octet_length", "char_length", "character_length":
 		chars := name == "char_length" || name == "character_length"
@@ -1162,6 +1170,15 @@ func compileFunc(name string, args []evalFn) (evalFn, error) {
 			s := v.text()
 			if chars && !v.bin {
 				return intVal(int64(utf8.RuneCountInString(s)))
+			}
+			if v.cs != "" {
+				// LENGTH counts bytes in the value's own character set
+				// (UTF-16's "abc" is 6).
+				if e, ok := charsetEncodings[v.cs]; ok {
+					if b, err := e.NewEncoder().String(s); err == nil {
+						return intVal(int64(len(b)))
+					}
+				}
 			}
 			return intVal(int64(len(s)))
 		}, nil
