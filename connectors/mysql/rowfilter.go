@@ -689,20 +689,26 @@ func compare(a, b sqlVal) (int, bool) {
 	return 0, true
 }
 
+// constText is a string or number as the text a date or time is read from.
+func constText(v sqlVal) (string, bool) {
+	switch v.k {
+	case vStr:
+		return strings.TrimSpace(v.s), true
+	case vInt, vUint:
+		return v.text(), true
+	case vDec, vFloat:
+		return ratText(toRat(v)), true
+	}
+	return "", false
+}
+
 // temporalKey is a date and time as "YYYY-MM-DD HH:MM:SS.ffffff", which
 // sorts as the time does: from a temporal column's text, a string constant
 // in MySQL's forms ('2024-03-01', '2024-03-01 10:00', '2024/3/1 10:00:00.5',
 // '20240301') or a number (20240301, 20240301100000).
 func temporalKey(v sqlVal) (string, bool) {
-	var s string
-	switch v.k {
-	case vStr:
-		s = strings.TrimSpace(v.s)
-	case vInt, vUint:
-		s = v.text()
-	case vDec, vFloat:
-		s = ratText(toRat(v))
-	default:
+	s, ok := constText(v)
+	if !ok {
 		return "", false
 	}
 	digitsOnly := func(x string) bool { return x != "" && strings.Trim(x, "0123456789") == "" }
@@ -753,15 +759,8 @@ func temporalKey(v sqlVal) (string, bool) {
 // '[-][D ]H:MM[:SS][.f]', or digits [-]HHMMSS[.f] (a number or a string:
 // 93000.5 is 09:30:00.5, 1234 is 00:12:34).
 func clockKey(v sqlVal) (int64, bool) {
-	var s string
-	switch v.k {
-	case vStr:
-		s = strings.TrimSpace(v.s)
-	case vInt, vUint:
-		s = v.text()
-	case vDec, vFloat:
-		s = ratText(toRat(v))
-	default:
+	s, ok := constText(v)
+	if !ok {
 		return 0, false
 	}
 	neg := strings.HasPrefix(s, "-")
