@@ -705,53 +705,102 @@ func constText(v sqlVal) (string, bool) {
 // temporalKey is a date and time as "YYYY-MM-DD HH:MM:SS.ffffff", which
 // sorts as the time does: from a temporal column's text, a string constant
 // in MySQL's forms ('2024-03-01', '2024-03-01 10:00', '2024/3/1 10:00:00.5',
-// '20240301') or a number (20240301, 20240301100000).
+// '20240301') or a number (20240301, 20240301100000). A filter reads it for
+// every row, so it is scanned and written byte by byte.
 func temporalKey(v sqlVal) (string, bool) {
 	s, ok := constText(v)
 	if !ok {
 		return "", false
 	}
-	digitsOnly := func(x string) bool { return x != "" && strings.Trim(x, "0123456789") == "" }
-	var parts []int
-	var frac string
-	if digits, f, _ := strings.Cut(s, "."); digitsOnly(digits) && (f == "" || digitsOnly(f)) {
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	var parts [6]int
+	n := 0
+	frac := ""
+	lead := 0
+	for lead < len(s) && digit(s[lead]) {
+		lead++
+	}
+	if lead == len(s) || s[lead] == '.' {
 		// Digits alone: YYYYMMDD or YYYYMMDDHHMMSS[.ffffff].
-		if len(digits) != 8 && len(digits) != 14 {
+		if lead != 8 && lead != 14 {
 			return "", false
 		}
-		for i := 0; i < len(digits); {
-			n := 2
+		for i := 0; i < lead; {
+			w := 2
 			if i == 0 {
-				n = 4
+				w = 4
 			}
-			x, _ := strconv.Atoi(digits[i : i+n])
-			parts = append(parts, x)
-			i += n
+			for _, c := range []byte(s[i : i+w]) {
+				parts[n] = parts[n]*10 + int(c-'0')
+			}
+			n++
+			i += w
 		}
-		frac = f
+		if lead < len(s) {
+			frac = s[lead+1:]
+		}
 	} else {
-		main, f, _ := strings.Cut(s, ".")
-		frac = f
-		field := strings.FieldsFunc(main, func(r rune) bool { return r < '0' || r > '9' })
-		if len(field) != 3 && len(field) != 5 && len(field) != 6 {
-			return "", false
-		}
-		for _, p := range field {
-			x, err := strconv.Atoi(p)
-			if err != nil {
+		// Groups of digits between any other characters; a '.' after the
+		// seconds starts the fraction.
+		for i := 0; i < len(s); {
+			if !digit(s[i]) {
+				if s[i] == '.' && n == 6 {
+					frac = s[i+1:]
+					break
+				}
+				i++
+				continue
+			}
+			if n == 6 {
 				return "", false
 			}
-			parts = append(parts, x)
+			x, w := 0, 0
+			for i < len(s) && digit(s[i]) {
+				if w++; w > 4 {
+					return "", false
+				}
+				x = x*10 + int(s[i]-'0')
+				i++
+			}
+			parts[n] = x
+			n++
+		}
+		if n != 3 && n != 5 && n != 6 {
+			return "", false
 		}
 	}
-	for len(parts) < 6 {
-		parts = append(parts, 0)
-	}
-	if len(frac) > 6 || strings.Trim(frac, "0123456789") != "" {
+	if len(frac) > 6 {
 		return "", false
 	}
-	frac += strings.Repeat("0", 6-len(frac))
-	return fmt.Sprintf("%04d-%02d-%02d %02d:%02d:%02d.%s", parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], frac), true
+	for i := 0; i < len(frac); i++ {
+		if !digit(frac[i]) {
+			return "", false
+		}
+	}
+	for i, p := range parts {
+		if p > 99 && i > 0 {
+			return "", false
+		}
+	}
+	var b [26]byte
+	put := func(at, v, w int) {
+		for j := at + w - 1; j >= at; j-- {
+			b[j] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, parts[0], 4)
+	b[4], b[7], b[10], b[13], b[16], b[19] = '-', '-', ' ', ':', ':', '.'
+	put(5, parts[1], 2)
+	put(8, parts[2], 2)
+	put(11, parts[3], 2)
+	put(14, parts[4], 2)
+	put(17, parts[5], 2)
+	copy(b[20:], frac)
+	for i := 20 + len(frac); i < 26; i++ {
+		b[i] = '0'
+	}
+	return string(b[:]), true
 }
 
 // clockKey is a TIME value in microseconds: from a TIME column's text

@@ -274,3 +274,33 @@ func TestRowFilterCollations(t *testing.T) {
 		t.Fatalf("approximated columns %q", got)
 	}
 }
+
+// BenchmarkTemporalKey: what a DATETIME filter condition pays per row and
+// side for the comparison key.
+func BenchmarkTemporalKey(b *testing.B) {
+	v := sqlVal{k: vStr, s: "2024-03-01 10:00:00.123", temporal: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = temporalKey(v)
+	}
+}
+
+// TestTemporalKey: the forms of dates and times MySQL reads from a constant,
+// and those it does not.
+func TestTemporalKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"2024-03-01": "2024-03-01 00:00:00.000000", "2024-03-01 10:00:00.5": "2024-03-01 10:00:00.500000",
+		"2024/3/1 10:00": "2024-03-01 10:00:00.000000", "20240301": "2024-03-01 00:00:00.000000",
+		"20240301100000.25": "2024-03-01 10:00:00.250000", "1999-12-31 23:59:59": "1999-12-31 23:59:59.000000",
+		" 2024-03-01 ": "2024-03-01 00:00:00.000000", "abc": "", "2024": "", "2024-03": "", "2024-03-01 10:00:00.1234567": "",
+		"12345-01-01": "", "2024-300-01": "",
+	} {
+		got, ok := temporalKey(sqlVal{k: vStr, s: in})
+		if (want == "") == ok || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, ok, want)
+		}
+	}
+	if got, ok := temporalKey(intVal(20240301)); !ok || got != "2024-03-01 00:00:00.000000" {
+		t.Errorf("20240301: %q %v", got, ok)
+	}
+}
