@@ -8,6 +8,7 @@ package jsonfmt
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"math"
 	"math/big"
 	"strconv"
@@ -15,6 +16,28 @@ import (
 )
 
 const hexUpper = "0123456789ABCDEF"
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainWord reports whether none of w's eight bytes needs escaping or UTF-8
+// checking: no byte below 0x20, none from 0x80 up, no '"' and no '\\'. The
+// byte tests are the usual carry-free SWAR ones (a byte b is below n when
+// (b - n) borrows into its high bit while b's own high bit is clear), exact
+// here because every byte with its high bit set is already rejected.
+func plainWord(w uint64) bool {
+	if w&highs != 0 {
+		return false
+	}
+	ctl := (w - ones*0x20) &^ w
+	quote := w ^ (ones * '"')
+	slash := w ^ (ones * '\\')
+	zq := (quote - ones) &^ quote
+	zs := (slash - ones) &^ slash
+	return (ctl|zq|zs)&highs == 0
+}
 
 // escapes maps each ASCII byte to 0 (write as is), 'u' (write \u00XX) or the
 // letter of its short escape. It follows Jackson's default output escapes:
@@ -48,6 +71,16 @@ func AppendString(dst []byte, s string) []byte {
 func AppendStringContent(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		// Most text is plain ASCII: skip it eight bytes at a time. A word
+		// is plain when none of its bytes is a control character, '"',
+		// '\\' or from 0x80 up (which needs UTF-8 validation).
+		for i+8 <= len(s) && plainWord(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if escapes[c] == 0 {
@@ -84,6 +117,12 @@ func AppendBytesString(dst []byte, b []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(b); {
+		for i+8 <= len(b) && plainWord(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if escapes[c] == 0 {
@@ -174,6 +213,26 @@ func appendJava(dst []byte, f float64, bits int) []byte {
 		}
 		return append(dst, "0.0"...)
 	}
+	if abs := math.Abs(f); abs >= 1e-3 && abs < 1e7 {
+		// Java's plain range. strconv's shortest fixed-point digits are
+		// Java's here (a one-digit shortest form is also the closest two-digit
+		// one, far from the subnormals where appendJavaDigits must choose),
+		// so only the ".0" of a whole number is missing.
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, f, 'f', -1, bits)
+		for _, c := range dst[start:] {
+			if c == '.' {
+				return dst
+			}
+		}
+		return append(dst, '.', '0')
+	}
+	return appendJavaDigits(dst, f, bits)
+}
+
+// appendJavaDigits renders a finite, non-zero f from strconv's shortest
+// scientific digits, choosing Java's plain or computerized form.
+func appendJavaDigits(dst []byte, f float64, bits int) []byte {
 	// Shortest round-trip digits from strconv, in the form d.ddde±xx.
 	var buf [32]byte
 	e := strconv.AppendFloat(buf[:0], f, 'e', -1, bits)

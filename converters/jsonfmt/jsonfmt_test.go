@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"strconv"
 	"testing"
+	"unicode/utf8"
 )
 
 // Expected strings are what Java (JDK 19+) prints for the same values.
@@ -202,4 +204,101 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("%q round-trips to %q, want %q", s, back, w)
 		}
 	})
+}
+
+// appendStringByteWise is AppendStringContent without the eight-byte skip:
+// the reference the fast path must equal.
+func appendStringByteWise(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch e := escapes[c]; e {
+			case 0:
+				dst = append(dst, c)
+			case 'u':
+				dst = append(dst, '\\', 'u', '0', '0', hexUpper[c>>4], hexUpper[c&0xF])
+			default:
+				dst = append(dst, '\\', e)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, "\uFFFD"...)
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// Every byte value, alone or as the lead of a multi-byte sequence, at every
+// offset of a word-skipped run: the skip must stop exactly where the
+// byte-wise loop would act.
+func TestAppendStringWordSkipEveryByte(t *testing.T) {
+	const plain = "abcdefgh/ijklmno~pqrstuvw"
+	tails := []string{"", "\x80", "\xa9", "\x9f\x98\x80"}
+	for b := 0; b < 256; b++ {
+		for pos := 0; pos <= len(plain); pos++ {
+			for _, tail := range tails {
+				s := plain[:pos] + string([]byte{byte(b)}) + tail + plain[pos:]
+				want := string(appendStringByteWise(nil, s))
+				if got := string(AppendStringContent(nil, s)); got != want {
+					t.Fatalf("AppendStringContent(%q) = %q, want %q", s, got, want)
+				}
+				if got := string(AppendBytesString(nil, []byte(s))); got != `"`+want+`"` {
+					t.Fatalf("AppendBytesString(%q) = %q, want %q", s, got, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkAppendStringPlain(b *testing.B) {
+	s := "a varchar of forty-odd plain ASCII characters, no escapes"
+	buf := make([]byte, 0, 128)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = AppendStringContent(buf[:0], s)
+	}
+}
+
+// The plain-range fast path equals the digit-shuffling rendering it
+// replaced there, for doubles and floats across the range and at its edges.
+func TestAppendJavaPlainRangeFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	vals := []float64{1e-3, math.Nextafter(1e-3, 1), 1e7 - 1, math.Nextafter(1e7, 0), 0.5, 3, 100, 0.25,
+		1234567, 0.1 + 0.2, 2e-3, 9.999999e6, 0.001953125}
+	for i := 0; i < 200000; i++ {
+		exp := rng.Float64()*10 - 3 // 1e-3 … 1e7
+		v := math.Pow(10, exp)
+		switch i % 4 {
+		case 1:
+			v = math.Round(v*100) / 100 // DECIMAL-like values
+		case 2:
+			v = math.Round(v)
+		}
+		vals = append(vals, v)
+	}
+	for _, v := range vals {
+		for _, x := range []float64{v, -v} {
+			if math.Abs(x) < 1e-3 || math.Abs(x) >= 1e7 {
+				continue
+			}
+			want := string(appendJavaDigits(nil, x, 64))
+			if got := string(AppendDouble(nil, x)); got != want {
+				t.Fatalf("AppendDouble(%v) = %s, want %s", x, got, want)
+			}
+			f := float32(x)
+			if math.Abs(float64(f)) < 1e-3 || math.Abs(float64(f)) >= 1e7 {
+				continue
+			}
+			want = string(appendJavaDigits(nil, float64(f), 32))
+			if got := string(AppendFloat(nil, f)); got != want {
+				t.Fatalf("AppendFloat(%v) = %s, want %s", f, got, want)
+			}
+		}
+	}
 }

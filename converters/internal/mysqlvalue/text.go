@@ -62,10 +62,7 @@ func AppendText(dst []byte, c *Column, v *Value, o *TextOptions) []byte {
 		dst = appendPadded(dst, int64(v.Second), 2)
 		return appendFrac(dst, v.Micro, v.FSP)
 	case k == KindDateTime:
-		dst = appendDate(dst, v.Year, v.Month, v.Day)
-		dst = append(dst, ' ')
-		dst = appendClock(dst, v.Hour, v.Minute, v.Second)
-		return appendFrac(dst, v.Micro, v.FSP)
+		return appendDateTime(dst, v.Year, v.Month, v.Day, v.Hour, v.Minute, v.Second, v.Micro, v.FSP)
 	case k == KindTimestamp:
 		if v.Zero {
 			return append(dst, ZeroDateTime...)
@@ -77,10 +74,7 @@ func AppendText(dst []byte, c *Column, v *Value, o *TextOptions) []byte {
 		t := time.Unix(v.Unix, 0).In(loc)
 		y, m, d := t.Date()
 		hh, mm, ss := t.Clock()
-		dst = appendDate(dst, int32(y), int32(m), int32(d))
-		dst = append(dst, ' ')
-		dst = appendClock(dst, int32(hh), int32(mm), int32(ss))
-		return appendFrac(dst, v.Micro, v.FSP)
+		return appendDateTime(dst, int32(y), int32(m), int32(d), int32(hh), int32(mm), int32(ss), v.Micro, v.FSP)
 	case k == KindEnum || k == KindSet:
 		if o != nil && o.EnumIndex {
 			return strconv.AppendUint(dst, v.Uint, 10)
@@ -127,6 +121,50 @@ func appendClock(dst []byte, h, m, s int32) []byte {
 	dst = appendPadded(dst, int64(m), 2)
 	dst = append(dst, ':')
 	return appendPadded(dst, int64(s), 2)
+}
+
+// digitPairs holds "00" to "99" back to back.
+const digitPairs = "0001020304050607080910111213141516171819" +
+	"2021222324252627282930313233343536373839" +
+	"4041424344454647484950515253545556575859" +
+	"6061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendDateTime appends yyyy-MM-dd HH:mm:ss[.f…] with fsp fractional
+// digits. Fields in their usual ranges are laid out in one fixed buffer,
+// two digits at a time: a DATETIME column is rendered for every row, and
+// field by field it cost several times as much.
+func appendDateTime(dst []byte, y, mo, d, h, mi, s, micro, fsp int32) []byte {
+	if uint32(y) > 9999 || uint32(mo) > 99 || uint32(d) > 99 || uint32(h) > 99 || uint32(mi) > 99 ||
+		uint32(s) > 99 || uint32(micro) > 999999 || uint32(fsp) > 6 {
+		dst = appendDate(dst, y, mo, d)
+		dst = append(dst, ' ')
+		dst = appendClock(dst, h, mi, s)
+		return appendFrac(dst, micro, fsp)
+	}
+	var b [26]byte
+	put2 := func(at int, n int32) { b[at], b[at+1] = digitPairs[2*n], digitPairs[2*n+1] }
+	put2(0, y/100)
+	put2(2, y%100)
+	b[4] = '-'
+	put2(5, mo)
+	b[7] = '-'
+	put2(8, d)
+	b[10] = ' '
+	put2(11, h)
+	b[13] = ':'
+	put2(14, mi)
+	b[16] = ':'
+	put2(17, s)
+	n := 19
+	if fsp > 0 {
+		b[19] = '.'
+		put2(20, micro/10000)
+		put2(22, micro/100%100)
+		put2(24, micro%100)
+		n = 20 + int(fsp)
+	}
+	return append(dst, b[:n]...)
 }
 
 var pow10s = [...]int32{1, 10, 100, 1000, 10000, 100000, 1000000}
