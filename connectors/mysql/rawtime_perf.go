@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"time"
+	"unsafe"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
@@ -46,17 +47,20 @@ func renderTimes(re *replication.RowsEvent) {
 		for _, row := range re.Rows {
 			if ci < len(row) {
 				if t, ok := row[ci].(time.Time); ok {
-					row[ci] = formatRawTime(t.UTC(), dec)
+					row[ci] = formatRawTimeBoxed(t.UTC(), dec)
 				}
 			}
 		}
 	}
 }
 
-// formatRawTime renders t as "YYYY-MM-DD HH:MM:SS" plus dec fraction
-// digits (truncated, as MySQL stores them), for years 0–9999.
-func formatRawTime(t time.Time, dec int) string {
-	var b [26]byte
+// formatRawTimeBoxed renders t as "YYYY-MM-DD HH:MM:SS" plus dec fraction
+// digits (truncated, as MySQL stores them), for years 0–9999, boxed for a
+// row image: the text, its bytes and its box in one allocation
+// (box_perf.go).
+func formatRawTimeBoxed(t time.Time, dec int) any {
+	bt := new(boxedText)
+	b := &bt.b
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
 	put := func(i, v, n int) {
@@ -83,5 +87,6 @@ func formatRawTime(t time.Time, dec int) string {
 		put(20, t.Nanosecond()/1000, 6)
 		n = 20 + dec
 	}
-	return string(b[:n])
+	bt.s = unsafe.String(&b[0], n)
+	return boxAt(stringType, unsafe.Pointer(&bt.s))
 }

@@ -40,6 +40,8 @@ func BenchmarkFormatRawTime(b *testing.B) {
 	t := time.Date(2024, 2, 29, 23, 59, 58, 123000000, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = formatRawTime(t, 3)
+		_ = formatRawTimeBoxed(t, 3)
 	}
 }
+
+func formatRawTime(t time.Time, dec int) string { return formatRawTimeBoxed(t, dec).(string) }

@@ -286,7 +286,7 @@ func (ts *tableSchema) key(raw []any) (*connect.Struct, error) {
 		return nil, nil
 	}
 	vals := make([]any, len(ts.keyConvs))
-	if err := ts.fillKey(vals, raw); err != nil {
+	if err := ts.fillKeyFrom(vals, raw, nil); err != nil {
 		return nil, err
 	}
 	return connect.NewStructs(ts.keySchema, vals), nil

@@ -3,6 +3,7 @@ package mysql
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -312,14 +313,19 @@ func parseMembers(columnType string) ([]string, error) {
 // Connect schemas and the per-column converters, built once so that the
 // per-row path is a loop over converters.
 type tableSchema struct {
-	table     *Table
-	version   int64
-	topic     string
-	convs     []*columnConverter // value columns kept by the column filter, in table order
-	keyConvs  []*columnConverter // primary-key columns, in key order
-	rowSchema *connect.Schema
-	keySchema *connect.Schema
-	envelope  *connect.Schema
+	table    *Table
+	version  int64
+	topic    string
+	convs    []*columnConverter // value columns kept by the column filter, in table order
+	keyConvs []*columnConverter // primary-key columns, in key order
+	// keyFromRow is, per key column, its index among convs (-1 when the
+	// column filter keeps it out of the value): a key built from the same
+	// image as a row takes the row's converted value instead of converting
+	// (and boxing) the column a second time.
+	keyFromRow []int
+	rowSchema  *connect.Schema
+	keySchema  *connect.Schema
+	envelope   *connect.Schema
 	// inet are the UUID, INET4 and INET6 columns, whose binlog bytes the
 	// stream turns into text (inet.go).
 	inet []int
@@ -416,6 +422,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			kc := *cc
 			kc.schema = ks
 			ts.keyConvs = append(ts.keyConvs, &kc)
+			ts.keyFromRow = append(ts.keyFromRow, slices.Index(ts.convs, cc))
 			kb.Field(field(t.Columns[i].Name), ks)
 		}
 		if ts.keySchema, err = kb.Build(); err != nil {
@@ -460,22 +467,6 @@ func (ts *tableSchema) fillRow(vals, raw []any) error {
 		}
 		if out == nil && !cc.optional {
 			return fmt.Errorf("column %s: null in a NOT NULL column", cc.name)
-		}
-		vals[i] = out
-	}
-	return nil
-}
-
-// fillKey converts the key columns of a row image into vals
-// (len(ts.keyConvs) values).
-func (ts *tableSchema) fillKey(vals, raw []any) error {
-	for i, cc := range ts.keyConvs {
-		if cc.index >= len(raw) || raw[cc.index] == nil {
-			return fmt.Errorf("primary-key column %s is missing from the row image (is binlog_row_image=FULL?)", cc.name)
-		}
-		out, err := cc.convert(raw[cc.index])
-		if err != nil {
-			return fmt.Errorf("column %s: %w", cc.name, err)
 		}
 		vals[i] = out
 	}
@@ -538,6 +529,7 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*chang
 		n += len(ts.keyConvs)
 	}
 	blk, vals := allocChangeBlock(n)
+	var keyRow []any // the converted row keyImg is the image of, if any
 	if beforeImg != nil {
 		v := vals[:len(ts.convs):len(ts.convs)]
 		vals = vals[len(ts.convs):]
@@ -545,6 +537,9 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*chang
 			return nil, nil, fmt.Errorf("before image: %w", err)
 		}
 		blk.vals[0] = connect.InitStructs(&blk.before, ts.rowSchema, v)
+		if sameImage(keyImg, beforeImg) {
+			keyRow = v
+		}
 	}
 	if afterImg != nil {
 		v := vals[:len(ts.convs):len(ts.convs)]
@@ -553,14 +548,47 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*chang
 			return nil, nil, fmt.Errorf("after image: %w", err)
 		}
 		blk.vals[1] = connect.InitStructs(&blk.after, ts.rowSchema, v)
+		if sameImage(keyImg, afterImg) {
+			keyRow = v
+		}
 	}
 	if ts.keySchema == nil {
 		return blk, nil, nil
 	}
-	if err := ts.fillKey(vals, keyImg); err != nil {
+	if err := ts.fillKeyFrom(vals, keyImg, keyRow); err != nil {
 		return nil, nil, fmt.Errorf("key: %w", err)
 	}
 	return blk, connect.InitStructs(&blk.key, ts.keySchema, vals), nil
+}
+
+// sameImage reports whether a and b are one row image (not merely equal).
+func sameImage(a, b []any) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
+}
+
+// fillKeyFrom converts the key columns of a row image into vals
+// (len(ts.keyConvs) values), taking those the value row holds from row, the
+// converted values of raw (nil: convert every key column). The conversion
+// is the same function either way, masks included.
+func (ts *tableSchema) fillKeyFrom(vals, raw, row []any) error {
+	for i, cc := range ts.keyConvs {
+		if j := ts.keyFromRow[i]; row != nil && j >= 0 {
+			if row[j] == nil {
+				return fmt.Errorf("primary-key column %s is missing from the row image (is binlog_row_image=FULL?)", cc.name)
+			}
+			vals[i] = row[j]
+			continue
+		}
+		if cc.index >= len(raw) || raw[cc.index] == nil {
+			return fmt.Errorf("primary-key column %s is missing from the row image (is binlog_row_image=FULL?)", cc.name)
+		}
+		out, err := cc.convert(raw[cc.index])
+		if err != nil {
+			return fmt.Errorf("column %s: %w", cc.name, err)
+		}
+		vals[i] = out
+	}
+	return nil
 }
 
 // tableFromInfo builds a Table from information_schema alone, for when no

@@ -560,6 +560,9 @@ func decimalToDecimal(scale int32) convertFunc {
 		if err != nil {
 			return nil, err
 		}
+		if boxed, ok := smallDecimal(s, scale); ok {
+			return boxed, nil
+		}
 		d, err := connect.ParseDecimal(s)
 		if err != nil {
 			return nil, err
