@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"unsafe"
 
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+
 	"github.com/sluicehq/sluice/connect"
 )
 
@@ -88,4 +90,114 @@ func smallDecimal(s string, scale int32) (v any, ok bool) {
 	}
 	b.d = connect.Decimal{Unscaled: &b.i, Scale: scale}
 	return boxAt(decimalType, unsafe.Pointer(&b.d)), true
+}
+
+var (
+	bytesType   = typeWord([]byte(nil))
+	int8Type    = typeWord(int8(0))
+	int16Type   = typeWord(int16(0))
+	int32Type   = typeWord(int32(0))
+	int64Type   = typeWord(int64(0))
+	float32Type = typeWord(float32(0))
+	float64Type = typeWord(float64(0))
+)
+
+// snapBoxes holds the boxed values of one snapshot row: its strings, byte
+// views and numbers each in one slab, so a row costs three allocations for
+// them where boxing each value costs one per value. The slabs live as long
+// as any value boxed in them.
+type snapBoxes struct {
+	strs  []string
+	views [][]byte
+	words []uint64
+}
+
+func newSnapBoxes(cols []snapColumn) snapBoxes {
+	var nStr, nView, nWord int
+	for i := range cols {
+		switch {
+		case cols[i].text:
+			nStr++
+		case cols[i].box == boxView:
+			nView++
+		case cols[i].box != boxNone:
+			nWord++
+		}
+	}
+	var b snapBoxes
+	if nStr > 0 {
+		b.strs = make([]string, 0, nStr)
+	}
+	if nView > 0 {
+		b.views = make([][]byte, 0, nView)
+	}
+	if nWord > 0 {
+		b.words = make([]uint64, 0, nWord)
+	}
+	return b
+}
+
+// string boxes s (a column's text, already copied out of the protocol
+// buffer).
+func (b *snapBoxes) string(s string) any {
+	if len(b.strs) == cap(b.strs) {
+		return s
+	}
+	b.strs = append(b.strs, s)
+	return boxAt(stringType, unsafe.Pointer(&b.strs[len(b.strs)-1]))
+}
+
+// value boxes fv as kind when the field has the type that kind's decoder
+// turns into that Go type without conversion (a signed or unsigned
+// integer field, a float field, a string field for a view), and returns
+// the value's size in column bytes. ok is false otherwise: the column's
+// decoder handles the field.
+func (b *snapBoxes) value(kind boxKind, fv *gomysql.FieldValue) (v any, size int64, ok bool) {
+	if kind == boxNone {
+		return nil, 0, false
+	}
+	if kind == boxView {
+		if fv.Type != gomysql.FieldValueTypeString || len(b.views) == cap(b.views) {
+			return nil, 0, false
+		}
+		b.views = append(b.views, fv.AsString())
+		p := &b.views[len(b.views)-1]
+		return boxAt(bytesType, unsafe.Pointer(p)), int64(len(*p)), true
+	}
+	if len(b.words) == cap(b.words) {
+		return nil, 0, false
+	}
+	var n int64
+	var f float64
+	switch {
+	case kind >= boxInt8 && kind <= boxInt64 && fv.Type == gomysql.FieldValueTypeSigned:
+		n = fv.AsInt64()
+	case kind == boxInt64 && fv.Type == gomysql.FieldValueTypeUnsigned:
+		n = int64(fv.AsUint64())
+	case (kind == boxFloat32 || kind == boxFloat64) && fv.Type == gomysql.FieldValueTypeFloat:
+		f = fv.AsFloat64()
+	default:
+		return nil, 0, false
+	}
+	b.words = append(b.words, 0)
+	p := unsafe.Pointer(&b.words[len(b.words)-1])
+	switch kind {
+	case boxInt8:
+		*(*int8)(p) = int8(n)
+		return boxAt(int8Type, p), 8, true
+	case boxInt16:
+		*(*int16)(p) = int16(n)
+		return boxAt(int16Type, p), 8, true
+	case boxInt32:
+		*(*int32)(p) = int32(n)
+		return boxAt(int32Type, p), 8, true
+	case boxInt64:
+		*(*int64)(p) = n
+		return boxAt(int64Type, p), 8, true
+	case boxFloat32:
+		*(*float32)(p) = float32(f)
+		return boxAt(float32Type, p), 8, true
+	}
+	*(*float64)(p) = f
+	return boxAt(float64Type, p), 8, true
 }

@@ -1,12 +1,16 @@
 package mysql
 
 import (
+	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -83,5 +87,84 @@ func TestFormatRawTimeBoxedSurvivesGC(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _ = formatRawTimeBoxed(time.Unix(1700000000, 0).UTC(), 3) }); n != 1 {
 		t.Errorf("formatRawTimeBoxed allocates %v times, want 1", n)
+	}
+}
+
+// A snapshot value boxed from the row's slabs is, in type and value, what
+// the column's decoder gives, for every column kind that boxes and every
+// field type the server may send; a field it does not box is declined.
+func TestSnapBoxesEqualDecode(t *testing.T) {
+	cols := []Column{
+		{Name: "t", BinlogType: gomysql.MYSQL_TYPE_TINY, DataType: "TINYINT"},
+		{Name: "s", BinlogType: gomysql.MYSQL_TYPE_SHORT, DataType: "SMALLINT"},
+		{Name: "m", BinlogType: gomysql.MYSQL_TYPE_INT24, DataType: "MEDIUMINT"},
+		{Name: "i", BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT"},
+		{Name: "b", BinlogType: gomysql.MYSQL_TYPE_LONGLONG, DataType: "BIGINT"},
+		{Name: "ub", BinlogType: gomysql.MYSQL_TYPE_LONGLONG, DataType: "BIGINT", Unsigned: true},
+		{Name: "ut", BinlogType: gomysql.MYSQL_TYPE_TINY, DataType: "TINYINT", Unsigned: true},
+		{Name: "f", BinlogType: gomysql.MYSQL_TYPE_FLOAT, DataType: "FLOAT"},
+		{Name: "d", BinlogType: gomysql.MYSQL_TYPE_DOUBLE, DataType: "DOUBLE"},
+		{Name: "dec", BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, DataType: "DECIMAL", Meta: 12<<8 | 2},
+		{Name: "dt", BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME", Meta: 3},
+		{Name: "j", BinlogType: gomysql.MYSQL_TYPE_JSON, DataType: "JSON"},
+	}
+	fields := []gomysql.FieldValue{
+		gomysql.NewFieldValue(gomysql.FieldValueTypeSigned, uint64(1<<63|12345), nil),
+		gomysql.NewFieldValue(gomysql.FieldValueTypeSigned, 300, nil),
+		gomysql.NewFieldValue(gomysql.FieldValueTypeSigned, uint64(0xFFFFFFFFFFFFFF85), nil), // -123
+		gomysql.NewFieldValue(gomysql.FieldValueTypeUnsigned, 1<<63+5, nil),
+		gomysql.NewFieldValue(gomysql.FieldValueTypeFloat, math.Float64bits(-2.5e-7), nil),
+		gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, []byte("1234.50")),
+		gomysql.NewFieldValue(gomysql.FieldValueTypeString, 0, []byte("")),
+	}
+	var kept []any
+	var want []any
+	for i := range cols {
+		sc, err := newSnapColumn(&cols[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sc.box == boxNone {
+			t.Fatalf("column %s: no box kind", cols[i].Name)
+		}
+		for _, fv := range fields {
+			bx := newSnapBoxes([]snapColumn{sc})
+			dec, decErr := sc.decode(&fv)
+			v, _, ok := bx.value(sc.box, &fv)
+			if !ok {
+				continue
+			}
+			if decErr != nil {
+				t.Fatalf("column %s field %v: boxed %v where decode fails: %v", cols[i].Name, fv.Value(), v, decErr)
+			}
+			if !reflect.DeepEqual(v, dec) {
+				t.Fatalf("column %s field %v: boxed %#v (%T), decode gives %#v (%T)", cols[i].Name, fv.Value(), v, v, dec, dec)
+			}
+			kept, want = append(kept, v), append(want, dec)
+		}
+	}
+	if len(kept) < 20 {
+		t.Fatalf("only %d values boxed", len(kept))
+	}
+	runtime.GC()
+	for i := range kept {
+		if !reflect.DeepEqual(kept[i], want[i]) {
+			t.Fatalf("after GC: %#v, want %#v", kept[i], want[i])
+		}
+	}
+	// The slabs of a row: three allocations, however many values.
+	sc7 := make([]snapColumn, 0, len(cols))
+	for i := range cols {
+		sc, _ := newSnapColumn(&cols[i])
+		sc7 = append(sc7, sc)
+	}
+	fv := fields[1]
+	if n := testing.AllocsPerRun(50, func() {
+		bx := newSnapBoxes(sc7)
+		for i := range sc7 {
+			_, _, _ = bx.value(sc7[i].box, &fv)
+		}
+	}); n > 3 {
+		t.Errorf("a row's boxes took %v allocations, want at most 3", n)
 	}
 }

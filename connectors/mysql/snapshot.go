@@ -1342,6 +1342,7 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 	if textBytes > 0 {
 		text = make([]byte, 0, textBytes)
 	}
+	bx := newSnapBoxes(t.cols)
 	for i := range t.cols {
 		fv := &row[i]
 		sc := &t.cols[i]
@@ -1354,8 +1355,13 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 			b := fv.AsString()
 			start := len(text)
 			text = append(text, b...)
-			raw[sc.index] = unsafe.String(unsafe.SliceData(text[start:]), len(b))
+			raw[sc.index] = bx.string(unsafe.String(unsafe.SliceData(text[start:]), len(b)))
 			size += int64(len(b))
+			continue
+		}
+		if v, n, ok := bx.value(sc.box, fv); ok {
+			raw[sc.index] = v
+			size += n
 			continue
 		}
 		v, err := sc.decode(fv)

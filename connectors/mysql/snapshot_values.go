@@ -43,7 +43,25 @@ type snapColumn struct {
 	// text: decode is fieldString, whose copies convert makes into one
 	// block per row.
 	text bool
+	// box says how convert may box the common form of the value itself,
+	// from per-row slabs (snapBoxes), instead of calling decode.
+	box boxKind
 }
+
+// boxKind is the Go type a snapshot column's common value is boxed as
+// without decode: the type decode gives for that field type.
+type boxKind uint8
+
+const (
+	boxNone boxKind = iota
+	boxView         // []byte of the protocol buffer (fieldBytes)
+	boxInt8         // signed integer fields, at the column's binlog width
+	boxInt16
+	boxInt32
+	boxInt64 // signed BIGINT, or any unsigned integer (fieldInt)
+	boxFloat32
+	boxFloat64
+)
 
 func quoteIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
@@ -53,9 +71,17 @@ func newSnapColumn(c *Column) (snapColumn, error) {
 	kind, _ := c.kind()
 	switch kind {
 	case kindInt:
-		sc.decode = fieldInt
+		sc.decode, sc.box = fieldInt, boxInt64
 		if !c.Unsigned {
 			sc.decode = signedFieldInt(c.BinlogType)
+			switch c.BinlogType {
+			case gomysql.MYSQL_TYPE_TINY:
+				sc.box = boxInt8
+			case gomysql.MYSQL_TYPE_SHORT:
+				sc.box = boxInt16
+			case gomysql.MYSQL_TYPE_INT24, gomysql.MYSQL_TYPE_LONG:
+				sc.box = boxInt32
+			}
 		}
 	case kindYear:
 		sc.decode = fieldInt
@@ -67,21 +93,23 @@ func newSnapColumn(c *Column) (snapColumn, error) {
 	case kindDate, kindTime, kindDatetime, kindTimestamp:
 		sc.expr = "CAST(" + quoteIdent(c.Name) + " AS CHAR)"
 		sc.order = quoteIdent(c.Name)
-		sc.decode = fieldBytes
+		sc.decode, sc.box = fieldBytes, boxView
 	case kindInet:
 		// MariaDB's own text of the value, which the stream renders too.
 		sc.expr = "CAST(" + quoteIdent(c.Name) + " AS CHAR)"
 		sc.order = quoteIdent(c.Name)
 		sc.decode = fieldString
 	case kindDecimal, kindJSON:
-		sc.decode = fieldBytes
+		sc.decode, sc.box = fieldBytes, boxView
 	case kindFloat:
 		sc.decode = func(fv *gomysql.FieldValue) (any, error) {
 			f, err := fieldFloat(fv)
 			return float32(f), err
 		}
+		sc.box = boxFloat32
 	case kindDouble:
 		sc.decode = func(fv *gomysql.FieldValue) (any, error) { return fieldFloat(fv) }
+		sc.box = boxFloat64
 	case kindBit:
 		sc.decode = fieldBit
 	case kindBinary, kindGeometry, kindPoint:
