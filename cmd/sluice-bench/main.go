@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -212,7 +213,7 @@ func run(ctx context.Context) error {
 					}
 					rep.add("catch-up", tb.t.name, v.name, res.rate, res.peakMB)
 					rep.addCPU("catch-up", tb.t.name, v.name, res.cpuPerRow, res.brokerCPU)
-					logf("catch-up %s %s run %d: %.0f rows/s, %.1f µs CPU/row (broker %.1f), first ack after %s, peak RSS %.0f MiB (Go %.0f MiB)", tb.t.name, v.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, float64(res.brokerCPU)/1e3, res.firstAck.Round(time.Millisecond), res.peakMB, float64(goPeak.Load())/(1<<20))
+					logf("catch-up %s %s run %d: %.0f rows/s, %.1f µs CPU/row (broker %.1f), %.1f allocs/row, first ack after %s, peak RSS %.0f MiB (Go %.0f MiB)", tb.t.name, v.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, float64(res.brokerCPU)/1e3, res.allocsPerRow, res.firstAck.Round(time.Millisecond), res.peakMB, float64(goPeak.Load())/(1<<20))
 
 					sz = sizes[v.name]
 					topic := fmt.Sprintf("produce-only-%s-%s-%d", tb.t.name, v.name, run)
@@ -256,7 +257,7 @@ func run(ctx context.Context) error {
 				}
 				rep.add("snapshot", tb.t.name, steadyV[0].name, res.rate, res.peakMB)
 				rep.addCPU("snapshot", tb.t.name, steadyV[0].name, res.cpuPerRow, res.brokerCPU)
-				logf("snapshot %s run %d: %.0f rows/s, %.1f µs CPU/row (broker %.1f), peak RSS %.0f MiB", tb.t.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, float64(res.brokerCPU)/1e3, res.peakMB)
+				logf("snapshot %s run %d: %.0f rows/s, %.1f µs CPU/row (broker %.1f), %.1f allocs/row, peak RSS %.0f MiB", tb.t.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, float64(res.brokerCPU)/1e3, res.allocsPerRow, res.peakMB)
 			}
 			if rep.snapshotNA != "" {
 				break
@@ -514,6 +515,17 @@ type catchUpResult struct {
 	firstAck  time.Duration // connector creation to the first acknowledgement
 	cpuPerRow time.Duration // this process's CPU time per row: comparable on a busy machine
 	brokerCPU time.Duration // the broker child's CPU time per row (0 with an external broker)
+	// allocsPerRow is this process's heap allocations per row: unlike
+	// CPU time it barely moves with the machine's load, so it shows what
+	// a change did to the per-row path even in a noisy spell.
+	allocsPerRow float64
+}
+
+// mallocs is the process's count of heap allocations so far.
+func mallocs() uint64 {
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
+	return ms.Mallocs
 }
 
 // catchUp streams the binlog range of a table from its start until every
@@ -529,7 +541,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 	_, res.startMB = rssMB()
 	resetGoPeak()
 	_, err := profiled("catchup-"+tableName+"-"+v.name, run, func() (float64, error) {
-		began, cpu0, bcpu0 := time.Now(), cpuTime(), procCPUTime(brokerPID)
+		began, cpu0, bcpu0, m0 := time.Now(), cpuTime(), procCPUTime(brokerPID), mallocs()
 		pr, err := p.startPipeline(ctx)
 		if err != nil {
 			return 0, err
@@ -542,6 +554,7 @@ func (e *env) catchUp(ctx context.Context, tableName string, r binlogRange, v co
 		}
 		res.rate = float64(r.Rows) / end.Sub(began).Seconds()
 		res.cpuPerRow = (cpuTime() - cpu0) / time.Duration(r.Rows)
+		res.allocsPerRow = float64(mallocs()-m0) / float64(r.Rows)
 		res.brokerCPU = (procCPUTime(brokerPID) - bcpu0) / time.Duration(r.Rows)
 		res.firstAck = first.Sub(began)
 		return res.rate, nil
@@ -578,7 +591,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 	_, res.startMB = rssMB()
 	resetGoPeak()
 	_, err := profiled("snapshot-"+tableName, run, func() (float64, error) {
-		began, cpu0, bcpu0 := time.Now(), cpuTime(), procCPUTime(brokerPID)
+		began, cpu0, bcpu0, m0 := time.Now(), cpuTime(), procCPUTime(brokerPID), mallocs()
 		pr, err := p.startPipeline(ctx)
 		if err != nil {
 			return 0, err
@@ -591,6 +604,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 		}
 		res.rate = float64(want) / end.Sub(began).Seconds()
 		res.cpuPerRow = (cpuTime() - cpu0) / time.Duration(want)
+		res.allocsPerRow = float64(mallocs()-m0) / float64(want)
 		res.brokerCPU = (procCPUTime(brokerPID) - bcpu0) / time.Duration(want)
 		res.firstAck = first.Sub(began)
 		return res.rate, nil
