@@ -236,6 +236,9 @@ type Options struct {
 	// Notify is where snapshot notifications go (notify.go).
 	Notify NotifyOptions
 
+	// GTIDSources skips the row changes of transactions from GTID sources
+	// gtid.source.includes/excludes leave out; nil keeps every source's.
+	GTIDSources *gtidSourceFilter
 	// IncludeQuery puts the statement of each row change in source.query.
 	IncludeQuery bool
 	// InconsistentSchema is inconsistent.schema.handling.mode: fail,
@@ -296,6 +299,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		},
 	}
 	if o.MetricTags, err = parseMetricTags(c.String(KeyCustomMetricTags)); err != nil {
+		return nil, err
+	}
+	if o.GTIDSources, err = newGTIDSourceFilter(c); err != nil {
 		return nil, err
 	}
 	if o.FailureMode == "ignore" { // Debezium's older name for skip

@@ -97,6 +97,7 @@ func normalizeLegacyKeys(props map[string]string) map[string]string {
 // defineDebeziumKeys declares the legacy names (so /config/validate checks
 // and documents them) and the schema history keys.
 func defineDebeziumKeys(def func(connect.ConfigKey)) {
+	defineGTIDSourceKeys(def)
 	for _, l := range legacyKeys {
 		if l.old == KeyServerName {
 			continue // declared with the connection keys
@@ -137,7 +138,6 @@ const groupDebezium = "Debezium compatibility"
 // config moved over unchanged), and the task's start says which it does
 // not apply, so nothing is ignored silently.
 var unappliedDebeziumKeys = []string{
-	"gtid.source.includes", "gtid.source.excludes",
 	"enable.time.adjuster",
 	"converters",
 	"read.only", "incremental.snapshot.allow.schema.changes",

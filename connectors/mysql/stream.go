@@ -3,6 +3,7 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -126,6 +127,10 @@ type cursor struct {
 	// query is the statement of the rows events that follow, from a
 	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
 	query string
+	// gtidSkip is set while a transaction whose GTID source
+	// gtid.source.includes/excludes leave out is open: its rows are
+	// skipped (gtidsource.go).
+	gtidSkip bool
 }
 
 // skipState says what a resumed stream must not emit again.
@@ -151,6 +156,7 @@ func (c *cursor) commit() {
 	}
 	c.curGTID = ""
 	c.query = ""
+	c.gtidSkip = false
 	c.inTx = false
 	c.events = 0
 	c.thread = 0
@@ -390,7 +396,7 @@ func (s *stream) streamOnce(ctx context.Context) error {
 		err error
 	)
 	if g := s.cur.committedGTIDs(); g != "" && s.cur.gset != nil {
-		st, err = syncer.StartSyncGTID(s.cur.gset.Clone())
+		st, err = syncer.StartSyncGTID(gtidStartPos(s.cur.gset))
 	} else {
 		st, err = syncer.StartSync(gomysql.Position{Name: s.cur.txFile, Pos: s.cur.txPos})
 	}
@@ -434,6 +440,56 @@ func (s *stream) classifyStreamError(err error) error {
 	return &connError{err}
 }
 
+// mariadbEventGTID is the GTID of a MariaDB GTID event, read from the
+// event's own bytes and header. go-mysql's syncer, tracking GTIDs for its
+// reconnects, keeps a pointer to the GTID of the first event of each
+// domain and server it sees and moves that GTID forward in place when the
+// next one of the pair arrives, which with its read-ahead can be before
+// the stream handles the first: the stream would then record a later
+// transaction's GTID as committed, and a restart would skip that
+// transaction. The event's bytes are not shared. (Layout: the 19-byte
+// header, then the sequence number, 8 bytes, and the domain, 4 bytes,
+// little-endian; the server is the header's.)
+func mariadbEventGTID(ev *replication.BinlogEvent, e *replication.MariadbGTIDEvent) gomysql.MariadbGTID {
+	const body = replication.EventHeaderSize
+	if raw := ev.RawData; len(raw) >= body+12 {
+		return gomysql.MariadbGTID{
+			SequenceNumber: binary.LittleEndian.Uint64(raw[body:]),
+			DomainID:       binary.LittleEndian.Uint32(raw[body+8:]),
+			ServerID:       ev.Header.ServerID,
+		}
+	}
+	return e.GTID
+}
+
+// gtidStartPos is the GTID position a replication start asks for. A
+// MariaDB position holds one GTID per replication domain, the last one
+// applied, while the set of what was read keeps one per domain and server:
+// a domain whose primary changed (a failover, a session's server_id) has
+// several, and the server refuses such a start ("GTID 0-7-13 and 0-1-11
+// conflict"). The sequence numbers of a domain only grow, whichever server
+// writes, so the highest one is where the domain stands.
+func gtidStartPos(set gomysql.GTIDSet) gomysql.GTIDSet {
+	m, ok := set.(*gomysql.MariadbGTIDSet)
+	if !ok {
+		return set.Clone()
+	}
+	out := &gomysql.MariadbGTIDSet{Sets: make(map[uint32]map[uint32]*gomysql.MariadbGTID, len(m.Sets))}
+	for domain, servers := range m.Sets {
+		var last *gomysql.MariadbGTID
+		for _, g := range servers {
+			if last == nil || g.SequenceNumber > last.SequenceNumber {
+				last = g
+			}
+		}
+		if last != nil {
+			g := *last
+			out.Sets[domain] = map[uint32]*gomysql.MariadbGTID{g.ServerID: &g}
+		}
+	}
+	return out
+}
+
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
@@ -456,9 +512,10 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 		}
 		return nil
 	case *replication.MariadbGTIDEvent:
-		s.cur.curGTID = e.GTID.String()
+		g := mariadbEventGTID(ev, e)
+		s.cur.curGTID = g.String()
+		s.cur.gtidSkip = s.opts.GTIDSources.skips(mariadbGTIDSource(g.DomainID, g.ServerID))
 		if set, ok := s.cur.gset.(*gomysql.MariadbGTIDSet); ok {
-			g := e.GTID
 			s.cur.addGTID = func() { _ = set.AddSet(&g) }
 		}
 		s.gtidEventAt(h)
@@ -558,6 +615,7 @@ func (s *stream) gtidEvent(e *replication.GTIDEvent) {
 		return
 	}
 	s.cur.curGTID = u.String() + ":" + strconv.FormatInt(e.GNO, 10)
+	s.cur.gtidSkip = s.opts.GTIDSources.skips(mysqlGTIDSource(u))
 	if set, ok := s.cur.gset.(*gomysql.MysqlGTIDSet); ok {
 		gno := e.GNO
 		s.cur.addGTID = func() { set.AddGTID(u, gno) }
@@ -925,6 +983,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	if a := s.adhoc; a != nil && !a.complete {
 		a.sawRows(ts.table.ID, s.cur.file, h.LogPos-h.EventSize)
 		deletesOnly = a.skip[ts.table.ID]
+	}
+	if s.cur.gtidSkip {
+		s.dts.metrics.gtidSkipped.Add(int64(s.newChanges(e)))
+		return nil
 	}
 	rt, err := s.dts.router.route(ts)
 	if err != nil {
