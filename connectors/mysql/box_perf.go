@@ -102,39 +102,65 @@ var (
 	float64Type = typeWord(float64(0))
 )
 
-// snapBoxes holds the boxed values of one snapshot row: its strings, byte
-// views and numbers each in one slab, so a row costs three allocations for
-// them where boxing each value costs one per value. The slabs live as long
-// as any value boxed in them.
+// snapBoxes holds the boxed values and the text of snapshot rows: strings,
+// byte views and numbers each in slabs shared by the rows of a reader, and
+// the rows' text in shared blocks, so a row costs no allocation for them
+// where boxing each value costs one per value. A slab or block lives as
+// long as any value in it: the records of a few hundred rows, all bounded
+// by the queue and the producer's in-flight limit. One reader owns it.
 type snapBoxes struct {
 	strs  []string
 	views [][]byte
 	words []uint64
+	text  []byte
+	// per row, counted once from the columns
+	nStr, nView, nWord int
 }
 
-func newSnapBoxes(cols []snapColumn) snapBoxes {
-	var nStr, nView, nWord int
+// slabRows is how many rows' boxes one slab holds, and textBlock the
+// least size of a text block.
+const (
+	slabRows  = 256
+	textBlock = 64 << 10
+)
+
+func newSnapBoxes(cols []snapColumn) *snapBoxes {
+	b := &snapBoxes{}
 	for i := range cols {
 		switch {
 		case cols[i].text:
-			nStr++
+			b.nStr++
 		case cols[i].box == boxView:
-			nView++
+			b.nView++
 		case cols[i].box != boxNone:
-			nWord++
+			b.nWord++
 		}
 	}
-	var b snapBoxes
-	if nStr > 0 {
-		b.strs = make([]string, 0, nStr)
-	}
-	if nView > 0 {
-		b.views = make([][]byte, 0, nView)
-	}
-	if nWord > 0 {
-		b.words = make([]uint64, 0, nWord)
-	}
 	return b
+}
+
+// row makes room for one row's boxes and textBytes of its text.
+func (b *snapBoxes) row(textBytes int) {
+	if cap(b.strs)-len(b.strs) < b.nStr {
+		b.strs = make([]string, 0, b.nStr*slabRows)
+	}
+	if cap(b.views)-len(b.views) < b.nView {
+		b.views = make([][]byte, 0, b.nView*slabRows)
+	}
+	if cap(b.words)-len(b.words) < b.nWord {
+		b.words = make([]uint64, 0, b.nWord*slabRows)
+	}
+	if cap(b.text)-len(b.text) < textBytes {
+		b.text = make([]byte, 0, max(textBlock, textBytes))
+	}
+}
+
+// copyText copies a text value into the current block and returns it as a
+// string sharing the block.
+func (b *snapBoxes) copyText(v []byte) string {
+	start := len(b.text)
+	b.text = append(b.text, v...)
+	return unsafe.String(unsafe.SliceData(b.text[start:]), len(v))
 }
 
 // string boxes s (a column's text, already copied out of the protocol

@@ -129,6 +129,7 @@ func TestSnapBoxesEqualDecode(t *testing.T) {
 		}
 		for _, fv := range fields {
 			bx := newSnapBoxes([]snapColumn{sc})
+			bx.row(0)
 			dec, decErr := sc.decode(&fv)
 			v, _, ok := bx.value(sc.box, &fv)
 			if !ok {
@@ -152,19 +153,36 @@ func TestSnapBoxesEqualDecode(t *testing.T) {
 			t.Fatalf("after GC: %#v, want %#v", kept[i], want[i])
 		}
 	}
-	// The slabs of a row: three allocations, however many values.
-	sc7 := make([]snapColumn, 0, len(cols))
+	// Rows share the slabs: a few allocations per slabRows rows, however
+	// many values; and a row's text stays intact when the next row's text
+	// goes into a new block.
+	sc7 := make([]snapColumn, 0, len(cols)+1)
 	for i := range cols {
 		sc, _ := newSnapColumn(&cols[i])
 		sc7 = append(sc7, sc)
 	}
+	sc7 = append(sc7, snapColumn{text: true})
 	fv := fields[1]
-	if n := testing.AllocsPerRun(50, func() {
-		bx := newSnapBoxes(sc7)
-		for i := range sc7 {
+	bx := newSnapBoxes(sc7)
+	if n := testing.AllocsPerRun(4*slabRows, func() {
+		bx.row(100)
+		for i := range sc7[:len(cols)] {
 			_, _, _ = bx.value(sc7[i].box, &fv)
 		}
-	}); n > 3 {
-		t.Errorf("a row's boxes took %v allocations, want at most 3", n)
+		_ = bx.string(bx.copyText(make([]byte, 100)))
+	}); n > 0.05 {
+		t.Errorf("a row's boxes took %v allocations, want a few per %d rows", n, slabRows)
+	}
+	var texts []any
+	for i := 0; i < 2000; i++ {
+		v := strconv.Itoa(i) + strings.Repeat("x", 90)
+		bx.row(len(v))
+		texts = append(texts, bx.string(bx.copyText([]byte(v))))
+	}
+	runtime.GC()
+	for i, v := range texts {
+		if want := strconv.Itoa(i) + strings.Repeat("x", 90); v.(string) != want {
+			t.Fatalf("text %d = %q after later rows, want %q", i, v, want)
+		}
 	}
 }

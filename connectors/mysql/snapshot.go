@@ -65,7 +65,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -1306,6 +1305,7 @@ type snapRows struct {
 	src                 *connect.Struct
 	nowMs               int64
 	boxMs, boxUs, boxNs any // boxed once per batch, not per row
+	boxes               *snapBoxes
 }
 
 // newSnapRows converts rows of t read at the binlog point at.
@@ -1330,19 +1330,19 @@ func (c *snapRows) stamp() {
 func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int64, error) {
 	t, raw := c.t, c.raw
 	var size int64
-	// The row's text values are copied into one block and share it: they
-	// live exactly as long as the record.
+	// The row's text values are copied into the reader's text block and
+	// its values boxed in the reader's slabs (box_perf.go).
 	var textBytes int
 	for i := range t.cols {
 		if t.cols[i].text && row[i].Type == gomysql.FieldValueTypeString {
 			textBytes += len(row[i].AsString())
 		}
 	}
-	var text []byte
-	if textBytes > 0 {
-		text = make([]byte, 0, textBytes)
+	if c.boxes == nil {
+		c.boxes = newSnapBoxes(t.cols)
 	}
-	bx := newSnapBoxes(t.cols)
+	bx := c.boxes
+	bx.row(textBytes)
 	for i := range t.cols {
 		fv := &row[i]
 		sc := &t.cols[i]
@@ -1353,9 +1353,7 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 		}
 		if sc.text && fv.Type == gomysql.FieldValueTypeString {
 			b := fv.AsString()
-			start := len(text)
-			text = append(text, b...)
-			raw[sc.index] = bx.string(unsafe.String(unsafe.SliceData(text[start:]), len(b)))
+			raw[sc.index] = bx.string(bx.copyText(b))
 			size += int64(len(b))
 			continue
 		}
