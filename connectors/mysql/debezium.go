@@ -98,6 +98,11 @@ func normalizeLegacyKeys(props map[string]string) map[string]string {
 // and documents them) and the schema history keys.
 func defineDebeziumKeys(def func(connect.ConfigKey)) {
 	defineGTIDSourceKeys(def)
+	def(connect.ConfigKey{Name: "read.only", Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Debezium's switch to incremental snapshots that write no watermarks to the signal table. Accepted either way: Sluice's ad-hoc snapshots never write to the source database."})
+	def(connect.ConfigKey{Name: "incremental.snapshot.watermarking.strategy", Type: connect.ConfigString, Default: "insert_insert", Importance: connect.Low, Group: groupDebezium,
+		Validator: connect.OneOfIgnoreCase("insert_insert", "insert_delete"), Recommended: []string{"insert_insert", "insert_delete"},
+		Doc: "How Debezium's incremental snapshots write their watermarks into the signal table. Accepted either way: Sluice's ad-hoc snapshots read a table at a binlog point of their own consistent snapshot and write nothing."})
 	for _, l := range legacyKeys {
 		if l.old == KeyServerName {
 			continue // declared with the connection keys
@@ -140,16 +145,23 @@ const groupDebezium = "Debezium compatibility"
 var unappliedDebeziumKeys = []string{
 	"enable.time.adjuster",
 	"converters",
-	"read.only", "incremental.snapshot.allow.schema.changes",
-	"incremental.snapshot.watermarking.strategy", "event.deserialization.failure.handling.mode",
+	"incremental.snapshot.allow.schema.changes",
+	"event.deserialization.failure.handling.mode",
 }
 
 // noOpValues are values of unapplied keys that ask for what Sluice does
 // anyway, so they need no warning.
 var noOpValues = map[string]string{
 	"enable.time.adjuster": "false", // years < 100 are kept as stored
-	"read.only":            "false",
 }
+
+// Debezium keys whose every value asks for what Sluice does anyway:
+// read.only and incremental.snapshot.watermarking.strategy choose how
+// Debezium's incremental snapshots write their watermarks into the signal
+// table (or avoid writing them); Sluice's ad-hoc snapshots read a table
+// at a binlog point of its own consistent snapshot (adhoc.go) and never
+// write to the source database.
+var satisfiedDebeziumKeys = []string{"read.only", "incremental.snapshot.watermarking.strategy"}
 
 // unappliedKeys returns the keys of props that are in
 // unappliedDebeziumKeys (or set one of their per-table forms), sorted.
