@@ -54,7 +54,7 @@ type boxedDecimal struct {
 // an int64 and the text carries exactly scale fraction digits (go-mysql
 // always writes the column's scale). ok is false for anything else, which
 // the general parser handles.
-func smallDecimal(s string, scale int32) (v any, ok bool) {
+func smallDecimal(s string, scale int32, bx *rowBoxes) (v any, ok bool) {
 	if bits.UintSize != 64 || len(s) == 0 {
 		return nil, false
 	}
@@ -82,7 +82,7 @@ func smallDecimal(s string, scale int32) (v any, ok bool) {
 	if digits == 0 || digits > 18 || frac != int(scale) {
 		return nil, false
 	}
-	b := new(boxedDecimal)
+	b := bx.decimal()
 	b.w[0] = big.Word(u)
 	b.i.SetBits(b.w[:])
 	if neg {
@@ -102,75 +102,81 @@ var (
 	float64Type = typeWord(float64(0))
 )
 
-// snapBoxes holds the boxed values and the text of snapshot rows: strings,
-// byte views and numbers each in slabs shared by the rows of a reader, and
-// the rows' text in shared blocks, so a row costs no allocation for them
-// where boxing each value costs one per value. A slab or block lives as
-// long as any value in it: the records of a few hundred rows, all bounded
-// by the queue and the producer's in-flight limit. One reader owns it.
-type snapBoxes struct {
+// rowBoxes holds boxed values and text of rows: strings, byte views,
+// numbers and decimals each in slabs shared by the rows one goroutine
+// converts (a snapshot reader, the binlog stream, the syncer's decoding),
+// and text in shared blocks, so a value costs no allocation of its own
+// where boxing it costs one. A slab or block lives as long as any value in
+// it: the records of a few hundred rows, all bounded by the queue and the
+// producer's in-flight limit. One goroutine owns it; a nil *rowBoxes
+// boxes as Go does.
+type rowBoxes struct {
 	strs  []string
 	views [][]byte
 	words []uint64
+	decs  []boxedDecimal
 	text  []byte
-	// per row, counted once from the columns
-	nStr, nView, nWord int
 }
 
-// slabRows is how many rows' boxes one slab holds, and textBlock the
-// least size of a text block.
+// slabLen is how many values one slab holds, and textBlock the least size
+// of a text block.
 const (
-	slabRows  = 256
+	slabLen   = 512
 	textBlock = 64 << 10
 )
 
-func newSnapBoxes(cols []snapColumn) *snapBoxes {
-	b := &snapBoxes{}
-	for i := range cols {
-		switch {
-		case cols[i].text:
-			b.nStr++
-		case cols[i].box == boxView:
-			b.nView++
-		case cols[i].box != boxNone:
-			b.nWord++
-		}
-	}
-	return b
-}
-
-// row makes room for one row's boxes and textBytes of its text.
-func (b *snapBoxes) row(textBytes int) {
-	if cap(b.strs)-len(b.strs) < b.nStr {
-		b.strs = make([]string, 0, b.nStr*slabRows)
-	}
-	if cap(b.views)-len(b.views) < b.nView {
-		b.views = make([][]byte, 0, b.nView*slabRows)
-	}
-	if cap(b.words)-len(b.words) < b.nWord {
-		b.words = make([]uint64, 0, b.nWord*slabRows)
-	}
-	if cap(b.text)-len(b.text) < textBytes {
-		b.text = make([]byte, 0, max(textBlock, textBytes))
-	}
-}
-
 // copyText copies a text value into the current block and returns it as a
 // string sharing the block.
-func (b *snapBoxes) copyText(v []byte) string {
+func (b *rowBoxes) copyText(v []byte) string {
+	if cap(b.text)-len(b.text) < len(v) {
+		b.text = make([]byte, 0, max(textBlock, len(v)))
+	}
 	start := len(b.text)
 	b.text = append(b.text, v...)
 	return unsafe.String(unsafe.SliceData(b.text[start:]), len(v))
 }
 
-// string boxes s (a column's text, already copied out of the protocol
-// buffer).
-func (b *snapBoxes) string(s string) any {
-	if len(b.strs) == cap(b.strs) {
+// string boxes s (text that no longer changes).
+func (b *rowBoxes) string(s string) any {
+	if b == nil {
 		return s
+	}
+	if len(b.strs) == cap(b.strs) {
+		b.strs = make([]string, 0, slabLen)
 	}
 	b.strs = append(b.strs, s)
 	return boxAt(stringType, unsafe.Pointer(&b.strs[len(b.strs)-1]))
+}
+
+// int64 boxes n.
+func (b *rowBoxes) int64(n int64) any {
+	if b == nil || uint64(n) < 256 {
+		return n // Go boxes small integers without allocating
+	}
+	p := b.word()
+	*(*int64)(p) = n
+	return boxAt(int64Type, p)
+}
+
+// word is a fresh slot for a number of up to 8 bytes.
+func (b *rowBoxes) word() unsafe.Pointer {
+	if len(b.words) == cap(b.words) {
+		b.words = make([]uint64, 0, slabLen)
+	}
+	b.words = append(b.words, 0)
+	return unsafe.Pointer(&b.words[len(b.words)-1])
+}
+
+// decimal is a fresh boxedDecimal.
+func (b *rowBoxes) decimal() *boxedDecimal {
+	if b == nil {
+		return new(boxedDecimal)
+	}
+	if len(b.decs) == cap(b.decs) {
+		b.decs = make([]boxedDecimal, 0, slabLen/2)
+	}
+	b.decs = append(b.decs, boxedDecimal{})
+	return &b.decs[len(b.decs)-1]
 }
 
 // value boxes fv as kind when the field has the type that kind's decoder
@@ -178,20 +184,20 @@ func (b *snapBoxes) string(s string) any {
 // integer field, a float field, a string field for a view), and returns
 // the value's size in column bytes. ok is false otherwise: the column's
 // decoder handles the field.
-func (b *snapBoxes) value(kind boxKind, fv *gomysql.FieldValue) (v any, size int64, ok bool) {
+func (b *rowBoxes) value(kind boxKind, fv *gomysql.FieldValue) (v any, size int64, ok bool) {
 	if kind == boxNone {
 		return nil, 0, false
 	}
 	if kind == boxView {
-		if fv.Type != gomysql.FieldValueTypeString || len(b.views) == cap(b.views) {
+		if fv.Type != gomysql.FieldValueTypeString {
 			return nil, 0, false
+		}
+		if len(b.views) == cap(b.views) {
+			b.views = make([][]byte, 0, slabLen)
 		}
 		b.views = append(b.views, fv.AsString())
 		p := &b.views[len(b.views)-1]
 		return boxAt(bytesType, unsafe.Pointer(p)), int64(len(*p)), true
-	}
-	if len(b.words) == cap(b.words) {
-		return nil, 0, false
 	}
 	var n int64
 	var f float64
@@ -205,8 +211,7 @@ func (b *snapBoxes) value(kind boxKind, fv *gomysql.FieldValue) (v any, size int
 	default:
 		return nil, 0, false
 	}
-	b.words = append(b.words, 0)
-	p := unsafe.Pointer(&b.words[len(b.words)-1])
+	p := b.word()
 	switch kind {
 	case boxInt8:
 		*(*int8)(p) = int8(n)

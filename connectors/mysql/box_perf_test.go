@@ -37,9 +37,14 @@ func TestSmallDecimalEqualsParseDecimal(t *testing.T) {
 	}
 	var kept []any
 	var want []connect.Decimal
-	for _, s := range inputs {
+	arena := &rowBoxes{}
+	for i, s := range inputs {
 		for scale := int32(0); scale <= 7; scale++ {
-			v, ok := smallDecimal(s, scale)
+			bx := arena
+			if i%2 == 0 {
+				bx = nil
+			}
+			v, ok := smallDecimal(s, scale, bx)
 			d, err := connect.ParseDecimal(s)
 			if err == nil {
 				d, err = d.Rescale(scale)
@@ -69,15 +74,23 @@ func TestSmallDecimalEqualsParseDecimal(t *testing.T) {
 			t.Fatalf("after GC: %v, want %v", got, want[i])
 		}
 	}
-	if n := testing.AllocsPerRun(100, func() { _, _ = smallDecimal("-1234567.89", 2) }); n != 1 {
+	if n := testing.AllocsPerRun(100, func() { _, _ = smallDecimal("-1234567.89", 2, nil) }); n != 1 {
 		t.Errorf("smallDecimal allocates %v times, want 1", n)
+	}
+	if n := testing.AllocsPerRun(4*slabLen, func() { _, _ = smallDecimal("-1234567.89", 2, arena) }); n > 0.05 {
+		t.Errorf("smallDecimal in an arena allocates %v times per value, want a slab per %d", n, slabLen/2)
 	}
 }
 
 func TestFormatRawTimeBoxedSurvivesGC(t *testing.T) {
 	var kept []any
+	arena := &rowBoxes{}
 	for i := 0; i < 10000; i++ {
-		kept = append(kept, formatRawTimeBoxed(time.Unix(int64(i)*7919, int64(i)*1000).UTC(), 6))
+		var bx *rowBoxes
+		if i%2 == 1 {
+			bx = arena
+		}
+		kept = append(kept, formatRawTimeBoxed(time.Unix(int64(i)*7919, int64(i)*1000).UTC(), 6, bx))
 	}
 	runtime.GC()
 	for i, v := range kept {
@@ -85,8 +98,11 @@ func TestFormatRawTimeBoxedSurvivesGC(t *testing.T) {
 			t.Fatalf("after GC: %q, want %q", v, want)
 		}
 	}
-	if n := testing.AllocsPerRun(100, func() { _ = formatRawTimeBoxed(time.Unix(1700000000, 0).UTC(), 3) }); n != 1 {
+	if n := testing.AllocsPerRun(100, func() { _ = formatRawTimeBoxed(time.Unix(1700000000, 0).UTC(), 3, nil) }); n != 1 {
 		t.Errorf("formatRawTimeBoxed allocates %v times, want 1", n)
+	}
+	if n := testing.AllocsPerRun(4*slabLen, func() { _ = formatRawTimeBoxed(time.Unix(1700000000, 0).UTC(), 3, arena) }); n > 0.05 {
+		t.Errorf("formatRawTimeBoxed in an arena allocates %v times per value", n)
 	}
 }
 
@@ -128,8 +144,7 @@ func TestSnapBoxesEqualDecode(t *testing.T) {
 			t.Fatalf("column %s: no box kind", cols[i].Name)
 		}
 		for _, fv := range fields {
-			bx := newSnapBoxes([]snapColumn{sc})
-			bx.row(0)
+			bx := &rowBoxes{}
 			dec, decErr := sc.decode(&fv)
 			v, _, ok := bx.value(sc.box, &fv)
 			if !ok {
@@ -153,7 +168,7 @@ func TestSnapBoxesEqualDecode(t *testing.T) {
 			t.Fatalf("after GC: %#v, want %#v", kept[i], want[i])
 		}
 	}
-	// Rows share the slabs: a few allocations per slabRows rows, however
+	// Rows share the slabs: a few allocations per slabLen values, however
 	// many values; and a row's text stays intact when the next row's text
 	// goes into a new block.
 	sc7 := make([]snapColumn, 0, len(cols)+1)
@@ -163,26 +178,82 @@ func TestSnapBoxesEqualDecode(t *testing.T) {
 	}
 	sc7 = append(sc7, snapColumn{text: true})
 	fv := fields[1]
-	bx := newSnapBoxes(sc7)
-	if n := testing.AllocsPerRun(4*slabRows, func() {
-		bx.row(100)
+	bx := &rowBoxes{}
+	if n := testing.AllocsPerRun(4*slabLen, func() {
 		for i := range sc7[:len(cols)] {
 			_, _, _ = bx.value(sc7[i].box, &fv)
 		}
 		_ = bx.string(bx.copyText(make([]byte, 100)))
 	}); n > 0.05 {
-		t.Errorf("a row's boxes took %v allocations, want a few per %d rows", n, slabRows)
+		t.Errorf("a row's boxes took %v allocations, want a few per %d values", n, slabLen)
 	}
 	var texts []any
 	for i := 0; i < 2000; i++ {
 		v := strconv.Itoa(i) + strings.Repeat("x", 90)
-		bx.row(len(v))
 		texts = append(texts, bx.string(bx.copyText([]byte(v))))
 	}
 	runtime.GC()
 	for i, v := range texts {
 		if want := strconv.Itoa(i) + strings.Repeat("x", 90); v.(string) != want {
 			t.Fatalf("text %d = %q after later rows, want %q", i, v, want)
+		}
+	}
+}
+
+// Every conversion that can box in an arena gives, with one, what it gives
+// without: the same type and value, for values around the small-integer
+// boundary and across slabs.
+func TestBoxedConversionsEqualUnboxed(t *testing.T) {
+	cols := []Column{
+		{Name: "dt3", BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME", Meta: 3, Nullable: true},
+		{Name: "dt6", BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME", Meta: 6},
+		{Name: "dec", BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, DataType: "DECIMAL", Meta: 12<<8 | 2},
+		{Name: "txt", BinlogType: gomysql.MYSQL_TYPE_BLOB, DataType: "TEXT", Charset: "utf8mb4", Meta: 2},
+		{Name: "lat", BinlogType: gomysql.MYSQL_TYPE_BLOB, DataType: "TEXT", Charset: "latin1", Meta: 2},
+	}
+	inputs := map[string][]any{
+		"dt3": {"1970-01-01 00:00:00.000", "1970-01-01 00:00:00.255", "1970-01-01 00:00:00.256", "2024-11-23 08:00:00.250", "1969-12-31 23:59:59.999", "0000-00-00 00:00:00.000"},
+		"dt6": {"1970-01-01 00:00:00.000001", "2024-11-23 08:00:00.250001", "1999-12-31 23:59:59.999999"},
+		"dec": {"12.30", "-0.05", "0.00", "9999999999.99", []byte("1234.50")},
+		"txt": {[]byte("héllo"), []byte(""), "varchar as string"},
+		"lat": {[]byte("plain ascii"), []byte("caf\xe9")},
+	}
+	arena := &rowBoxes{}
+	var kept, want []any
+	for i := range cols {
+		cc, err := newColumnConverter(&cols[i], DefaultTypeOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cc.boxed == nil {
+			t.Fatalf("column %s converts without an arena", cols[i].Name)
+		}
+		for round := 0; round < 2*slabLen; round++ {
+			for _, in := range inputs[cols[i].Name] {
+				w, err := cc.convert(in)
+				if err != nil {
+					t.Fatalf("%s %q: %v", cols[i].Name, in, err)
+				}
+				got, err := cc.convertIn(in, arena)
+				if err != nil {
+					t.Fatalf("%s %q in an arena: %v", cols[i].Name, in, err)
+				}
+				if !reflect.DeepEqual(got, w) {
+					t.Fatalf("%s %q: %#v in an arena, %#v without", cols[i].Name, in, got, w)
+				}
+				kept, want = append(kept, got), append(want, w)
+			}
+		}
+	}
+	runtime.GC()
+	for i := range kept {
+		if !reflect.DeepEqual(kept[i], want[i]) {
+			t.Fatalf("after GC: %#v, want %#v", kept[i], want[i])
+		}
+	}
+	for _, n := range []int64{0, 1, 255, 256, 1 << 40, -1, -256} {
+		if got := arena.int64(n); got != any(n) {
+			t.Errorf("int64(%d) boxed as %#v", n, got)
 		}
 	}
 }

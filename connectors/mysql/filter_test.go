@@ -171,7 +171,7 @@ func TestMessageKeyColumns(t *testing.T) {
 	if ts.keySchema == nil || len(ts.keySchema.Fields()) != 1 || ts.keySchema.Fields()[0].Name != "email" || !ts.keySchema.Fields()[0].Schema.Optional {
 		t.Fatalf("a keyless table with message.key.columns: key schema %v, want the optional email", ts.keySchema)
 	}
-	blk, key, err := ts.newChangeBlock(nil, []any{int32(7), "a@b.c"}, []any{int32(7), "a@b.c"})
+	blk, key, err := ts.newChangeBlock(nil, []any{int32(7), "a@b.c"}, []any{int32(7), "a@b.c"}, nil)
 	if err != nil || blk == nil || key.GetString("email") != "a@b.c" {
 		t.Fatalf("key %v, %v", key, err)
 	}

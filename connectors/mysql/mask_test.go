@@ -39,7 +39,7 @@ func TestColumnMasking(t *testing.T) {
 		t.Fatal(err)
 	}
 	row := []any{int32(7), "Zoë Washburne", "secret note", "zoe@serenity.io"}
-	blk, _, err := ts.newChangeBlock(nil, row, row)
+	blk, _, err := ts.newChangeBlock(nil, row, row, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestColumnMasking(t *testing.T) {
 		t.Fatalf("masked row %q: want the id untouched (not a character column), name cut to 4 characters, note truncated then masked, email hashed", got)
 	}
 	// NULL stays NULL.
-	blk, _, err = ts.newChangeBlock(nil, []any{int32(8), nil, nil, nil}, []any{int32(8), nil, nil, nil})
+	blk, _, err = ts.newChangeBlock(nil, []any{int32(8), nil, nil, nil}, []any{int32(8), nil, nil, nil}, nil)
 	if err != nil || blk.vals[1].(interface{ Values() []any }).Values()[3] != nil {
 		t.Fatalf("a NULL masked column: %v %v", blk.vals[1], err)
 	}
@@ -85,11 +85,11 @@ func TestKeyFromRowEqualsConvertedKey(t *testing.T) {
 	for _, c := range []struct{ before, after, key []any }{
 		{nil, after, after}, {before, nil, before}, {before, after, after},
 	} {
-		_, reused, err := ts.newChangeBlock(c.before, c.after, c.key)
+		_, reused, err := ts.newChangeBlock(c.before, c.after, c.key, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, converted, err := ts.newChangeBlock(c.before, c.after, slices.Clone(c.key))
+		_, converted, err := ts.newChangeBlock(c.before, c.after, slices.Clone(c.key), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestKeyFromRowEqualsConvertedKey(t *testing.T) {
 		}
 	}
 	img := []any{nil, "eu", "a@x.io"}
-	if _, _, err := ts.newChangeBlock(nil, img, img); err == nil || !strings.Contains(err.Error(), "id") {
+	if _, _, err := ts.newChangeBlock(nil, img, img, nil); err == nil || !strings.Contains(err.Error(), "id") {
 		t.Errorf("a NULL key column taken from the row: %v, want an error naming it", err)
 	}
 }

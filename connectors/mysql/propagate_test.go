@@ -137,7 +137,7 @@ func TestFieldNameAdjustment(t *testing.T) {
 		t.Fatalf("row fields %v, key fields %v, pk %q, uk %q", rowFields, keyFields, ts.rowSchema.Param(connect.ParamPrimaryKey), ts.rowSchema.Param(connect.ParamUniqueKeys))
 	}
 	// The values still come from the columns.
-	blk, key, err := ts.newChangeBlock(nil, []any{int32(7), int32(9)}, []any{int32(7), int32(9)})
+	blk, key, err := ts.newChangeBlock(nil, []any{int32(7), int32(9)}, []any{int32(7), int32(9)}, nil)
 	if err != nil || blk.after.Values()[0] != int32(7) || key.Values()[0] != int32(7) {
 		t.Fatalf("block %v, key %v: %v", blk, key, err)
 	}

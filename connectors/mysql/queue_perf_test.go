@@ -82,7 +82,7 @@ func TestRowRecordSizeMatchesRecordSize(t *testing.T) {
 		} else if before != nil {
 			images = 2
 		}
-		blk, key, err := ts.newChangeBlock(before, after, keyImg)
+		blk, key, err := ts.newChangeBlock(before, after, keyImg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 
 // The binlog syncer runs with ParseTime, so go-mysql decodes DATETIME and
 // TIMESTAMP into a time.Time instead of formatting them with fmt.Sprintf
-// (a tenth of the catch-up CPU on tables with temporal columns). decodeRows
+// (a tenth of the catch-up CPU on tables with temporal columns). rowsDecoder
 // then renders each such value as the very text go-mysql gives without
 // ParseTime, "YYYY-MM-DD HH:MM:SS[.f…]" with the column's fsp digits and
 // TIMESTAMP in UTC, so everything downstream (converters, row filters,
@@ -18,17 +18,20 @@ import (
 // still returns that text itself for the values it never turns into a
 // time.Time: zero dates and dates before 1970.
 
-// decodeRows is the syncer's RowsEventDecodeFunc: go-mysql's own decoding
-// followed by the rendering above. It runs on the syncer's goroutine.
-func decodeRows(re *replication.RowsEvent, data []byte) error {
+// rowsDecoder is a syncer's RowsEventDecodeFunc: go-mysql's own decoding
+// followed by the rendering above, the text boxed in the decoder's slabs.
+// It runs on the syncer's goroutine, one decoder per syncer.
+type rowsDecoder struct{ boxes rowBoxes }
+
+func (d *rowsDecoder) decode(re *replication.RowsEvent, data []byte) error {
 	if err := re.Decode(data); err != nil {
 		return err
 	}
-	renderTimes(re)
+	renderTimes(re, &d.boxes)
 	return nil
 }
 
-func renderTimes(re *replication.RowsEvent) {
+func renderTimes(re *replication.RowsEvent, bx *rowBoxes) {
 	tm := re.Table
 	if tm == nil {
 		return
@@ -47,7 +50,7 @@ func renderTimes(re *replication.RowsEvent) {
 		for _, row := range re.Rows {
 			if ci < len(row) {
 				if t, ok := row[ci].(time.Time); ok {
-					row[ci] = formatRawTimeBoxed(t.UTC(), dec)
+					row[ci] = formatRawTimeBoxed(t.UTC(), dec, bx)
 				}
 			}
 		}
@@ -56,11 +59,10 @@ func renderTimes(re *replication.RowsEvent) {
 
 // formatRawTimeBoxed renders t as "YYYY-MM-DD HH:MM:SS" plus dec fraction
 // digits (truncated, as MySQL stores them), for years 0–9999, boxed for a
-// row image: the text, its bytes and its box in one allocation
-// (box_perf.go).
-func formatRawTimeBoxed(t time.Time, dec int) any {
-	bt := new(boxedText)
-	b := &bt.b
+// row image: the text and its box in bx's slabs, or in one allocation of
+// their own without bx (box_perf.go).
+func formatRawTimeBoxed(t time.Time, dec int, bx *rowBoxes) any {
+	var b [26]byte
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
 	put := func(i, v, n int) {
@@ -87,6 +89,10 @@ func formatRawTimeBoxed(t time.Time, dec int) any {
 		put(20, t.Nanosecond()/1000, 6)
 		n = 20 + dec
 	}
-	bt.s = unsafe.String(&b[0], n)
+	if bx != nil {
+		return bx.string(bx.copyText(b[:n]))
+	}
+	bt := &boxedText{b: b}
+	bt.s = unsafe.String(&bt.b[0], n)
 	return boxAt(stringType, unsafe.Pointer(&bt.s))
 }

@@ -40,8 +40,8 @@ func BenchmarkFormatRawTime(b *testing.B) {
 	t := time.Date(2024, 2, 29, 23, 59, 58, 123000000, time.UTC)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = formatRawTimeBoxed(t, 3)
+		_ = formatRawTimeBoxed(t, 3, nil)
 	}
 }
 
-func formatRawTime(t time.Time, dec int) string { return formatRawTimeBoxed(t, dec).(string) }
+func formatRawTime(t time.Time, dec int) string { return formatRawTimeBoxed(t, dec, nil).(string) }

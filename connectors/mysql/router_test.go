@@ -273,7 +273,7 @@ func slogDiscard() *slog.Logger { return slog.New(discardHandler{}) }
 // row converts (for tests) one binlog row image into a row struct of the schema.
 func (ts *tableSchema) row(raw []any) (*connect.Struct, error) {
 	vals := make([]any, len(ts.convs))
-	if err := ts.fillRow(vals, raw); err != nil {
+	if err := ts.fillRow(vals, raw, nil); err != nil {
 		return nil, err
 	}
 	return connect.NewStructs(ts.rowSchema, vals), nil

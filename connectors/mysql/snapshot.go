@@ -1305,7 +1305,7 @@ type snapRows struct {
 	src                 *connect.Struct
 	nowMs               int64
 	boxMs, boxUs, boxNs any // boxed once per batch, not per row
-	boxes               *snapBoxes
+	boxes               rowBoxes
 }
 
 // newSnapRows converts rows of t read at the binlog point at.
@@ -1338,11 +1338,7 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 			textBytes += len(row[i].AsString())
 		}
 	}
-	if c.boxes == nil {
-		c.boxes = newSnapBoxes(t.cols)
-	}
-	bx := c.boxes
-	bx.row(textBytes)
+	bx := &c.boxes
 	for i := range t.cols {
 		fv := &row[i]
 		sc := &t.cols[i]
@@ -1373,7 +1369,7 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 			size += 8
 		}
 	}
-	blk, key, err := t.ts.newChangeBlock(nil, raw, raw)
+	blk, key, err := t.ts.newChangeBlock(nil, raw, raw, bx)
 	if err != nil {
 		return nil, 0, err
 	}

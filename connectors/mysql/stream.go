@@ -31,6 +31,9 @@ import (
 // Row filters, routing and throttling (DTS options) slot in between
 // decoding and the queue through the emit function.
 type stream struct {
+	// boxes holds the values of the rows the stream converts (box_perf.go);
+	// only the stream's goroutine converts rows.
+	boxes     rowBoxes
 	opts      *Options
 	dial      *dialer
 	server    *Server
@@ -351,10 +354,10 @@ func (s *stream) newSyncer() *replication.BinlogSyncer {
 		User:      s.opts.User,
 		Password:  s.opts.Password.Value(),
 		TLSConfig: s.dial.binlogTLS(),
-		// DATETIME/TIMESTAMP decode to time.Time and decodeRows renders
+		// DATETIME/TIMESTAMP decode to time.Time and rowsDecoder renders
 		// them as the text ParseTime=false gives, without fmt.Sprintf.
 		ParseTime:               true,
-		RowsEventDecodeFunc:     decodeRows,
+		RowsEventDecodeFunc:     (&rowsDecoder{}).decode,
 		TimestampStringLocation: time.UTC,
 		UseDecimal:              false,
 		HeartbeatPeriod:         s.heartbeatPeriod(),
@@ -1086,7 +1089,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 				}
 				keyImg = afterImg
 			}
-			blk, key, err := ts.newChangeBlock(beforeImg, afterImg, keyImg)
+			blk, key, err := ts.newChangeBlock(beforeImg, afterImg, keyImg, &s.boxes)
 			if err != nil {
 				return nil, fmt.Errorf("table %s %w", ts.table.ID, err)
 			}

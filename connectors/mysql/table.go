@@ -364,7 +364,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 		if fn := f.ColumnText(t.ID.DB, t.ID.Table, c.Name); fn != nil {
 			switch k, _ := c.kind(); k {
 			case kindString, kindEnum, kindSet, kindJSON:
-				cc.convert = maskedText(cc.convert, fn)
+				cc.convert, cc.boxed = maskedText(cc.convert, fn), nil
 			}
 		}
 		all[i] = cc
@@ -452,7 +452,7 @@ var transactionBlockSchema = connect.StructBuilder().Name(connect.TransactionBlo
 	MustBuild()
 
 // fillRow converts a row image into vals (len(ts.convs) values, all nil).
-func (ts *tableSchema) fillRow(vals, raw []any) error {
+func (ts *tableSchema) fillRow(vals, raw []any, bx *rowBoxes) error {
 	for i, cc := range ts.convs {
 		if cc.index >= len(raw) {
 			return fmt.Errorf("column %s: row image has %d columns", cc.name, len(raw))
@@ -461,7 +461,7 @@ func (ts *tableSchema) fillRow(vals, raw []any) error {
 		if v == nil {
 			continue
 		}
-		out, err := cc.convert(v)
+		out, err := cc.convertIn(v, bx)
 		if err != nil {
 			return fmt.Errorf("column %s: %w", cc.name, err)
 		}
@@ -517,7 +517,7 @@ func allocChangeBlock(n int) (*changeBlock, []any) {
 // newChangeBlock converts the images of a change (either may be nil) and
 // the key of keyImg into a block whose envelope values hold before and
 // after. The caller fills in the rest of the envelope.
-func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*changeBlock, *connect.Struct, error) {
+func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any, bx *rowBoxes) (*changeBlock, *connect.Struct, error) {
 	n := 0
 	if beforeImg != nil {
 		n += len(ts.convs)
@@ -533,7 +533,7 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*chang
 	if beforeImg != nil {
 		v := vals[:len(ts.convs):len(ts.convs)]
 		vals = vals[len(ts.convs):]
-		if err := ts.fillRow(v, beforeImg); err != nil {
+		if err := ts.fillRow(v, beforeImg, bx); err != nil {
 			return nil, nil, fmt.Errorf("before image: %w", err)
 		}
 		blk.vals[0] = connect.InitStructs(&blk.before, ts.rowSchema, v)
@@ -544,7 +544,7 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any) (*chang
 	if afterImg != nil {
 		v := vals[:len(ts.convs):len(ts.convs)]
 		vals = vals[len(ts.convs):]
-		if err := ts.fillRow(v, afterImg); err != nil {
+		if err := ts.fillRow(v, afterImg, bx); err != nil {
 			return nil, nil, fmt.Errorf("after image: %w", err)
 		}
 		blk.vals[1] = connect.InitStructs(&blk.after, ts.rowSchema, v)

@@ -274,6 +274,27 @@ type columnConverter struct {
 	schema   *connect.Schema
 	optional bool
 	convert  convertFunc
+	// boxed, when set, is convert boxing its result in the converting
+	// goroutine's slabs (box_perf.go); convert is boxed with a nil arena.
+	boxed boxedConvertFunc
+}
+
+// boxedConvertFunc is a convertFunc that boxes its result in bx.
+type boxedConvertFunc func(v any, bx *rowBoxes) (any, error)
+
+// withBoxes sets cc's conversion to f, boxing in an arena when the caller
+// has one.
+func (cc *columnConverter) withBoxes(f boxedConvertFunc) {
+	cc.boxed = f
+	cc.convert = func(v any) (any, error) { return f(v, nil) }
+}
+
+// convertIn converts v, boxing in bx when the column's conversion can.
+func (cc *columnConverter) convertIn(v any, bx *rowBoxes) (any, error) {
+	if cc.boxed != nil {
+		return cc.boxed(v, bx)
+	}
+	return cc.convert(v)
 }
 
 const precisionParam = "connect.decimal.precision"
@@ -340,7 +361,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 			cc.convert = decimalToString
 		default:
 			b = connect.DecimalSchema(scale).Param(precisionParam, prec)
-			cc.convert = decimalToDecimal(int32(scale))
+			cc.withBoxes(decimalToDecimal(int32(scale)))
 		}
 	case kindFloat:
 		b = connect.NewSchemaBuilder(connect.TypeFloat32)
@@ -384,13 +405,13 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		default:
 			b = connect.NewSchemaBuilder(connect.TypeInt64).Name(connect.DebeziumMicroTimestamp).Version(1)
 		}
-		cc.convert = datetimeConverter(c.Nullable, connectTime, fsp)
+		cc.withBoxes(datetimeConverter(c.Nullable, connectTime, fsp))
 	case kindTimestamp:
 		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumZonedTimestamp).Version(1)
 		cc.convert = timestampConverter(c.Nullable, c.fsp())
 	case kindString:
 		b = connect.NewSchemaBuilder(connect.TypeString)
-		cc.convert = stringConverter(c.Charset)
+		cc.withBoxes(stringConverter(c.Charset))
 	case kindJSON:
 		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumJSON).Version(1)
 		cc.convert = jsonToString
@@ -398,7 +419,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		// The stream turns the binlog's bytes into MariaDB's text
 		// (inetImage); the snapshot selects the text.
 		b = connect.NewSchemaBuilder(connect.TypeString)
-		cc.convert = stringConverter("")
+		cc.withBoxes(stringConverter(""))
 	case kindBinary:
 		b, cc.convert = binaryConverter(opt.Binary, c.binaryPad())
 	case kindEnum:
@@ -554,13 +575,13 @@ func decimalView(v any) (string, error) {
 	return decimalString(v)
 }
 
-func decimalToDecimal(scale int32) convertFunc {
-	return func(v any) (any, error) {
+func decimalToDecimal(scale int32) boxedConvertFunc {
+	return func(v any, bx *rowBoxes) (any, error) {
 		s, err := decimalView(v)
 		if err != nil {
 			return nil, err
 		}
-		if boxed, ok := smallDecimal(s, scale); ok {
+		if boxed, ok := smallDecimal(s, scale, bx); ok {
 			return boxed, nil
 		}
 		d, err := connect.ParseDecimal(s)
@@ -814,12 +835,12 @@ func timeConverter(connectTime bool) convertFunc {
 	}
 }
 
-func datetimeConverter(nullable, connectTime bool, fsp int) convertFunc {
+func datetimeConverter(nullable, connectTime bool, fsp int) boxedConvertFunc {
 	var epoch any = int64(0)
 	if connectTime {
 		epoch = time.UnixMilli(0).UTC()
 	}
-	return func(v any) (any, error) {
+	return func(v any, bx *rowBoxes) (any, error) {
 		s, err := viewString(v)
 		if err != nil {
 			return nil, err
@@ -835,9 +856,9 @@ func datetimeConverter(nullable, connectTime bool, fsp int) convertFunc {
 		case connectTime:
 			return time.UnixMilli(floorDiv(us, 1000)).UTC(), nil
 		case fsp <= 3:
-			return floorDiv(us, 1000), nil
+			return bx.int64(floorDiv(us, 1000)), nil
 		}
-		return us, nil
+		return bx.int64(us), nil
 	}
 }
 
@@ -892,22 +913,22 @@ func timestampConverter(nullable bool, fsp int) convertFunc {
 	}
 }
 
-func stringConverter(charsetName string) convertFunc {
+func stringConverter(charsetName string) boxedConvertFunc {
 	dec := charsetDecoder(charsetName)
 	// ASCII text is the same bytes in every charset but the UCS ones.
 	asciiSafe := !strings.HasPrefix(charsetName, "ucs") && !strings.HasPrefix(charsetName, "utf16") && !strings.HasPrefix(charsetName, "utf32")
 	if dec == nil {
-		return func(v any) (any, error) {
+		return func(v any, bx *rowBoxes) (any, error) {
 			switch s := v.(type) {
 			case string:
 				return v, nil // already boxed: re-boxing would allocate per row
 			case []byte:
-				return rowText(s), nil
+				return bx.string(rowText(s)), nil
 			}
 			return nil, fmt.Errorf("expected a string, got %T", v)
 		}
 	}
-	return func(v any) (any, error) {
+	return func(v any, bx *rowBoxes) (any, error) {
 		var s string
 		switch x := v.(type) {
 		case string:
@@ -921,7 +942,7 @@ func stringConverter(charsetName string) convertFunc {
 			if _, boxed := v.(string); boxed {
 				return v, nil
 			}
-			return s, nil
+			return bx.string(s), nil
 		}
 		return dec.String(s)
 	}
