@@ -236,6 +236,9 @@ type Options struct {
 	// Notify is where snapshot notifications go (notify.go).
 	Notify NotifyOptions
 
+	// DeserializationMode is event.deserialization.failure.handling.mode:
+	// fail, warn or skip.
+	DeserializationMode string
 	// GTIDSources skips the row changes of transactions from GTID sources
 	// gtid.source.includes/excludes leave out; nil keeps every source's.
 	GTIDSources *gtidSourceFilter
@@ -303,6 +306,10 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	}
 	if o.GTIDSources, err = newGTIDSourceFilter(c); err != nil {
 		return nil, err
+	}
+	o.DeserializationMode = strings.ToLower(strings.TrimSpace(c.String(KeyDeserializationFailureMode)))
+	if o.DeserializationMode == "ignore" {
+		o.DeserializationMode = "skip"
 	}
 	if o.FailureMode == "ignore" { // Debezium's older name for skip
 		o.FailureMode = "skip"

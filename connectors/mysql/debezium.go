@@ -98,6 +98,7 @@ func normalizeLegacyKeys(props map[string]string) map[string]string {
 // and documents them) and the schema history keys.
 func defineDebeziumKeys(def func(connect.ConfigKey)) {
 	defineGTIDSourceKeys(def)
+	defineDeserializationKey(def)
 	def(connect.ConfigKey{Name: "read.only", Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Debezium's switch to incremental snapshots that write no watermarks to the signal table. Accepted either way: Sluice's ad-hoc snapshots never write to the source database."})
 	def(connect.ConfigKey{Name: "incremental.snapshot.watermarking.strategy", Type: connect.ConfigString, Default: "insert_insert", Importance: connect.Low, Group: groupDebezium,
@@ -146,7 +147,6 @@ var unappliedDebeziumKeys = []string{
 	"enable.time.adjuster",
 	"converters",
 	"incremental.snapshot.allow.schema.changes",
-	"event.deserialization.failure.handling.mode",
 }
 
 // noOpValues are values of unapplied keys that ask for what Sluice does

@@ -96,8 +96,9 @@ func TestUnappliedKeys(t *testing.T) {
 
 func TestUnappliedKeysSkipWhatSluiceDoes(t *testing.T) {
 	got := unappliedKeys(map[string]string{"enable.time.adjuster": "false", "read.only": "False", "schema.name.adjustment.mode": "avro",
-		"inconsistent.schema.handling.mode": "fail", "event.deserialization.failure.handling.mode": "warn"})
-	if strings.Join(got, " ") != "event.deserialization.failure.handling.mode" {
+		"inconsistent.schema.handling.mode": "fail", "event.deserialization.failure.handling.mode": "warn",
+		"incremental.snapshot.allow.schema.changes": "true"})
+	if strings.Join(got, " ") != "incremental.snapshot.allow.schema.changes" {
 		t.Fatalf("unapplied keys %v", got)
 	}
 }

@@ -25,6 +25,7 @@ type streamMetrics struct {
 	// inconsistent.schema.handling.mode=warn|skip.
 	inconsistent atomic.Int64
 	gtidSkipped  atomic.Int64 // rows of transactions from GTID sources left out
+	undecodable  atomic.Int64 // row events skipped undecoded
 	// statements counts data changes of captured tables logged as SQL.
 	statements atomic.Int64
 }
@@ -156,6 +157,7 @@ func (t *Task) metrics() []connect.Metric {
 		{Name: "milliseconds_behind_source", Help: "Time between a change's commit at the source and its read by the connector, ms.", Kind: connect.Gauge, Value: m.lagMs()},
 		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions or table.operations.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
 		{Name: "statement_changes_total", Help: "Data changes to captured tables the binlog holds as SQL statements, whose rows are not captured (see the log's warning).", Kind: connect.Counter, Value: float64(m.statements.Load())},
+		{Name: "undecodable_events_skipped_total", Help: "Binlog row events that could not be decoded, skipped (event.deserialization.failure.handling.mode=warn|skip); their rows are not captured.", Kind: connect.Counter, Value: float64(m.undecodable.Load())},
 		{Name: "gtid_source_skipped_rows_total", Help: "Row changes of captured tables in transactions from GTID sources gtid.source.includes/excludes leave out, skipped.", Kind: connect.Counter, Value: float64(m.gtidSkipped.Load())},
 		{Name: "inconsistent_schema_skipped_rows_total", Help: "Row changes of tables whose definition did not match their binlog events, skipped (inconsistent.schema.handling.mode=warn|skip).", Kind: connect.Counter, Value: float64(m.inconsistent.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},

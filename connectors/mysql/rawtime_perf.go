@@ -21,10 +21,18 @@ import (
 // rowsDecoder is a syncer's RowsEventDecodeFunc: go-mysql's own decoding
 // followed by the rendering above, the text boxed in the decoder's slabs.
 // It runs on the syncer's goroutine, one decoder per syncer.
-type rowsDecoder struct{ boxes rowBoxes }
+type rowsDecoder struct {
+	boxes rowBoxes
+	// failures takes the events that fail to decode when the stream may
+	// skip them (undecodable.go); nil stops the syncer with the error.
+	failures *undecodable
+}
 
 func (d *rowsDecoder) decode(re *replication.RowsEvent, data []byte) error {
 	if err := re.Decode(data); err != nil {
+		if d.failures.failed(re, err) {
+			return nil
+		}
 		return err
 	}
 	renderTimes(re, &d.boxes)

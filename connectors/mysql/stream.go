@@ -33,16 +33,19 @@ import (
 type stream struct {
 	// boxes holds the values of the rows the stream converts (box_perf.go);
 	// only the stream's goroutine converts rows.
-	boxes     rowBoxes
-	opts      *Options
-	dial      *dialer
-	server    *Server
-	log       *slog.Logger
-	source    *connect.Schema
-	ddlSchema *connect.Schema
-	partition map[string]any
-	history   SchemaHistory
-	parser    *ddlParser
+	boxes rowBoxes
+	// undecodable holds the row events the decoder could not decode, for
+	// event.deserialization.failure.handling.mode=warn|skip.
+	undecodable undecodable
+	opts        *Options
+	dial        *dialer
+	server      *Server
+	log         *slog.Logger
+	source      *connect.Schema
+	ddlSchema   *connect.Schema
+	partition   map[string]any
+	history     SchemaHistory
+	parser      *ddlParser
 	// model holds the table definitions replayed from a durable schema
 	// history (schemahistory.go); nil when none is configured, and then
 	// definitions come from information_schema.
@@ -173,7 +176,7 @@ func (c *cursor) position(rows int64) Position {
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
 	src := SourceSchema(server.Version)
-	return &stream{
+	s := &stream{
 		opts:      opts,
 		dial:      d,
 		server:    server,
@@ -192,6 +195,10 @@ func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stre
 		dts:       newDTSState(opts),
 		signals:   &signalQueue{},
 	}
+	if m := opts.DeserializationMode; m == "warn" || m == "skip" {
+		s.undecodable.mode = m
+	}
+	return s
 }
 
 // start launches the reader at pos; skip events and rows are from the
@@ -357,7 +364,7 @@ func (s *stream) newSyncer() *replication.BinlogSyncer {
 		// DATETIME/TIMESTAMP decode to time.Time and rowsDecoder renders
 		// them as the text ParseTime=false gives, without fmt.Sprintf.
 		ParseTime:               true,
-		RowsEventDecodeFunc:     (&rowsDecoder{}).decode,
+		RowsEventDecodeFunc:     (&rowsDecoder{failures: &s.undecodable}).decode,
 		TimestampStringLocation: time.UTC,
 		UseDecimal:              false,
 		HeartbeatPeriod:         s.heartbeatPeriod(),
@@ -424,6 +431,9 @@ func (s *stream) streamOnce(ctx context.Context) error {
 // classifyStreamError tells a dropped connection (retried) from a server
 // refusal such as a purged binlog (fatal, with the fix).
 func (s *stream) classifyStreamError(err error) error {
+	if ue := s.undecodableError(err); ue != nil {
+		return ue // the same event would fail again: no retry
+	}
 	var me *gomysql.MyError
 	if errors.As(err, &me) {
 		switch me.Code {
@@ -960,6 +970,10 @@ func (s *stream) schemaFor(t *Table) (*tableSchema, error) {
 
 // rows turns a rows event into change records.
 func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replication.RowsEvent) error {
+	if err := s.undecodable.take(e); err != nil {
+		s.skipUndecodable(h, err)
+		return nil
+	}
 	entry := s.byID[e.TableID]
 	if entry == nil {
 		entry = &tableEntry{}

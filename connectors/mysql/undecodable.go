@@ -1,0 +1,86 @@
+package mysql
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Debezium's event.deserialization.failure.handling.mode: what becomes of a
+// binlog row event go-mysql cannot decode (a stored position inside a
+// transaction, after its TABLE_MAP event; a value it does not understand).
+// fail (the default) stops the task naming the event's position and the
+// way on; warn logs the position and the cause and skips the event; skip
+// does the same at debug level. Skipped events are counted in
+// undecodable_events_skipped_total, so nothing goes unnoticed.
+const KeyDeserializationFailureMode = "event.deserialization.failure.handling.mode"
+
+func defineDeserializationKey(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeyDeserializationFailureMode, Type: connect.ConfigString, Default: "fail", Importance: connect.Low, Group: groupDebezium,
+		Validator: connect.OneOfIgnoreCase("fail", "warn", "skip", "ignore"), Recommended: []string{"fail", "warn", "skip"},
+		Doc: "What to do with a binlog row event that cannot be decoded (Debezium's): fail (default) stops the task with the event's binlog position and the cause; " +
+			"warn logs the position and the cause and skips the event; skip (or ignore) does the same with a debug line. " +
+			"Skipped events are counted in undecodable_events_skipped_total: their rows are lost to the topics, so prefer fixing the cause (often a stored offset that points inside a transaction)."})
+}
+
+// undecodable records the row events a rowsDecoder could not decode when
+// the mode lets the stream skip them: the syncer's goroutine stores, the
+// stream's goroutine takes.
+type undecodable struct {
+	mode   string // warn or skip; "" for fail
+	events sync.Map
+}
+
+// failed notes re's decoding error; false when the mode is fail and the
+// error must stop the syncer.
+func (u *undecodable) failed(re *replication.RowsEvent, err error) bool {
+	if u == nil || u.mode == "" {
+		return false
+	}
+	re.Rows = nil
+	u.events.Store(re, err)
+	return true
+}
+
+// take returns the decoding error of re, if it had one.
+func (u *undecodable) take(re *replication.RowsEvent) error {
+	if u == nil || u.mode == "" {
+		return nil
+	}
+	if v, ok := u.events.LoadAndDelete(re); ok {
+		return v.(error)
+	}
+	return nil
+}
+
+// skipUndecodable logs and counts a row event the decoder gave up on.
+func (s *stream) skipUndecodable(h *replication.EventHeader, err error) {
+	s.dts.metrics.undecodable.Add(1)
+	pos := h.LogPos - h.EventSize
+	if s.undecodable.mode == "warn" {
+		s.log.Warn("skipping a binlog row event that could not be decoded ("+KeyDeserializationFailureMode+"=warn); its rows are not captured",
+			"file", s.cur.file, "pos", pos, "error", err)
+		return
+	}
+	s.log.Debug("skipped a binlog row event that could not be decoded", "file", s.cur.file, "pos", pos, "error", err)
+}
+
+// undecodableError is the task's error for an event go-mysql could not
+// decode in fail mode. go-mysql's own error quotes the event's bytes (row
+// values), which must not reach logs or the task's status.
+func (s *stream) undecodableError(err error) error {
+	var ee *replication.EventError
+	if !errors.As(err, &ee) {
+		return nil
+	}
+	var pos uint32
+	if h := ee.Header; h != nil && h.LogPos >= h.EventSize {
+		pos = h.LogPos - h.EventSize
+	}
+	return fmt.Errorf("the binlog event at %s:%d could not be decoded: %s; if the stored position points inside a transaction, move it to the transaction's start, "+
+		"or set %s=warn to skip such events (their rows are then not captured)", s.cur.file, pos, ee.Err, KeyDeserializationFailureMode)
+}
