@@ -78,9 +78,29 @@ func (s *stream) undecodableError(err error) error {
 		return nil
 	}
 	var pos uint32
-	if h := ee.Header; h != nil && h.LogPos >= h.EventSize {
-		pos = h.LogPos - h.EventSize
+	var kind replication.EventType
+	if h := ee.Header; h != nil {
+		kind = h.EventType
+		if h.LogPos >= h.EventSize {
+			pos = h.LogPos - h.EventSize
+		}
 	}
-	return fmt.Errorf("the binlog event at %s:%d could not be decoded: %s; if the stored position points inside a transaction, move it to the transaction's start, "+
+	if !isRowsEventType(kind) {
+		return fmt.Errorf("the binlog %s event at %s:%d could not be decoded: %s; if the stored position does not start an event, move it to the start of a transaction",
+			kind, s.cur.file, pos, ee.Err)
+	}
+	return fmt.Errorf("the binlog row event at %s:%d could not be decoded: %s; if the stored position points inside a transaction, move it to the transaction's start, "+
 		"or set %s=warn to skip such events (their rows are then not captured)", s.cur.file, pos, ee.Err, KeyDeserializationFailureMode)
+}
+
+func isRowsEventType(t replication.EventType) bool {
+	switch t {
+	case replication.WRITE_ROWS_EVENTv0, replication.UPDATE_ROWS_EVENTv0, replication.DELETE_ROWS_EVENTv0,
+		replication.WRITE_ROWS_EVENTv1, replication.UPDATE_ROWS_EVENTv1, replication.DELETE_ROWS_EVENTv1,
+		replication.WRITE_ROWS_EVENTv2, replication.UPDATE_ROWS_EVENTv2, replication.DELETE_ROWS_EVENTv2,
+		replication.MARIADB_WRITE_ROWS_COMPRESSED_EVENT_V1, replication.MARIADB_UPDATE_ROWS_COMPRESSED_EVENT_V1,
+		replication.MARIADB_DELETE_ROWS_COMPRESSED_EVENT_V1, replication.PARTIAL_UPDATE_ROWS_EVENT:
+		return true
+	}
+	return false
 }
