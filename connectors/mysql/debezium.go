@@ -101,6 +101,9 @@ func defineDebeziumKeys(def func(connect.ConfigKey)) {
 	defineDeserializationKey(def)
 	def(connect.ConfigKey{Name: "read.only", Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Debezium's switch to incremental snapshots that write no watermarks to the signal table. Accepted either way: Sluice's ad-hoc snapshots never write to the source database."})
+	def(connect.ConfigKey{Name: "incremental.snapshot.allow.schema.changes", Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Debezium's switch to notice a table's DDL during its incremental snapshot and read the current chunk again. Accepted either way: Sluice's ad-hoc snapshots always do " +
+			"(a chunk whose table changed is read again with the new definition; docs/snapshot.md)."})
 	def(connect.ConfigKey{Name: "incremental.snapshot.watermarking.strategy", Type: connect.ConfigString, Default: "insert_insert", Importance: connect.Low, Group: groupDebezium,
 		Validator: connect.OneOfIgnoreCase("insert_insert", "insert_delete"), Recommended: []string{"insert_insert", "insert_delete"},
 		Doc: "How Debezium's incremental snapshots write their watermarks into the signal table. Accepted either way: Sluice's ad-hoc snapshots read a table at a binlog point of their own consistent snapshot and write nothing."})
@@ -146,7 +149,6 @@ const groupDebezium = "Debezium compatibility"
 var unappliedDebeziumKeys = []string{
 	"enable.time.adjuster",
 	"converters",
-	"incremental.snapshot.allow.schema.changes",
 }
 
 // noOpValues are values of unapplied keys that ask for what Sluice does
@@ -160,8 +162,10 @@ var noOpValues = map[string]string{
 // Debezium's incremental snapshots write their watermarks into the signal
 // table (or avoid writing them); Sluice's ad-hoc snapshots read a table
 // at a binlog point of its own consistent snapshot (adhoc.go) and never
-// write to the source database.
-var satisfiedDebeziumKeys = []string{"read.only", "incremental.snapshot.watermarking.strategy"}
+// write to the source database. incremental.snapshot.allow.schema.changes
+// asks Debezium to read a chunk again after a DDL of its table, which
+// Sluice's chunks always do.
+var satisfiedDebeziumKeys = []string{"read.only", "incremental.snapshot.watermarking.strategy", "incremental.snapshot.allow.schema.changes"}
 
 // unappliedKeys returns the keys of props that are in
 // unappliedDebeziumKeys (or set one of their per-table forms), sorted.

@@ -95,11 +95,14 @@ func TestUnappliedKeys(t *testing.T) {
 }
 
 func TestUnappliedKeysSkipWhatSluiceDoes(t *testing.T) {
-	got := unappliedKeys(map[string]string{"enable.time.adjuster": "false", "read.only": "False", "schema.name.adjustment.mode": "avro",
+	got := unappliedKeys(map[string]string{"read.only": "False", "schema.name.adjustment.mode": "avro",
 		"inconsistent.schema.handling.mode": "fail", "event.deserialization.failure.handling.mode": "warn",
-		"incremental.snapshot.allow.schema.changes": "true"})
-	if strings.Join(got, " ") != "incremental.snapshot.allow.schema.changes" {
+		"incremental.snapshot.allow.schema.changes": "true", "enable.time.adjuster": "true"})
+	if strings.Join(got, " ") != "enable.time.adjuster" {
 		t.Fatalf("unapplied keys %v", got)
+	}
+	if got := unappliedKeys(map[string]string{"enable.time.adjuster": "false"}); len(got) != 0 {
+		t.Fatalf("enable.time.adjuster=false (what Sluice does) reported: %v", got)
 	}
 }
 
