@@ -339,6 +339,21 @@ func TestMySQLGapsIncludeQuery(t *testing.T) {
 // gapsRows polls until n row records (op c/u/d/r) of topic arrived and
 // returns their after images as maps; other records (DDL) are acked and
 // skipped.
+// pollError polls until the task fails and returns its error's text;
+// none within d fails the test with why.
+func pollError(t *testing.T, task *mysql.Task, d time.Duration, why string) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		if _, err := task.Poll(context.Background()); err != nil {
+			return err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(why)
+		}
+	}
+}
+
 func gapsRows(t *testing.T, task *mysql.Task, offsets *myOffsets, topic string, n int) []map[string]any {
 	t.Helper()
 	var out []map[string]any
@@ -616,19 +631,9 @@ func TestMySQLInconsistentSchemaHandling(t *testing.T) {
 		"INSERT INTO shop.h VALUES (3, 'a3', 'c3')")
 
 	task = myStartTask(t, props, offsets)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err := task.Poll(context.Background())
-		if err != nil {
-			msg := err.Error()
-			if !strings.Contains(msg, "shop.h") || !strings.Contains(msg, "inconsistent.schema.handling.mode=warn") || !strings.Contains(msg, "binlog_row_metadata") {
-				t.Fatalf("the error does not name the table, the cause and the way on: %v", err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("fail mode: no error for a row event that does not match its table")
-		}
+	msg := pollError(t, task, 30*time.Second, "fail mode: no error for a row event that does not match its table")
+	if !strings.Contains(msg, "shop.h") || !strings.Contains(msg, "inconsistent.schema.handling.mode=warn") || !strings.Contains(msg, "binlog_row_metadata") {
+		t.Fatalf("the error does not name the table, the cause and the way on: %s", msg)
 	}
 	_ = task.Stop()
 

@@ -51,22 +51,12 @@ func TestMySQLUndecodableRowEvent(t *testing.T) {
 	props := myStreamProps(m, "table.include.list", `shop\.u`)
 
 	task := myStartTask(t, props, offsetAt())
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		_, err := task.Poll(ctx)
-		if err != nil {
-			msg := err.Error()
-			if !strings.Contains(msg, fmt.Sprintf("%s:%d", start.File, rowsPos)) || !strings.Contains(msg, "event.deserialization.failure.handling.mode=warn") {
-				t.Fatalf("the error does not name the event's position and the way on: %v", err)
-			}
-			if strings.Contains(msg, "secret-value") {
-				t.Fatalf("the error quotes the event's row values: %v", err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("fail mode: no error for an undecodable row event")
-		}
+	msg := pollError(t, task, 20*time.Second, "fail mode: no error for an undecodable row event")
+	if !strings.Contains(msg, fmt.Sprintf("%s:%d", start.File, rowsPos)) || !strings.Contains(msg, "event.deserialization.failure.handling.mode=warn") {
+		t.Fatalf("the error does not name the event's position and the way on: %s", msg)
+	}
+	if strings.Contains(msg, "secret-value") {
+		t.Fatalf("the error quotes the event's row values: %s", msg)
 	}
 	_ = task.Stop()
 
