@@ -10,12 +10,13 @@ import (
 	"github.com/sluicehq/sluice/connect"
 )
 
-// Storing a string or a connect.Decimal in an interface copies it into a
-// heap box of its own: a second allocation beside the text or the big.Int
-// it refers to, for every DECIMAL and temporal value of every row. The
-// helpers here lay out the value and what it refers to in one allocation
-// and make the interface point at that value directly, which is what the
-// runtime's box would hold. Values boxed this way are never written again.
+// Storing a string, a number or a connect.Decimal in an interface copies
+// it into a heap box of its own: one allocation per value of every row,
+// beside the text or the big.Int it refers to. The helpers here put the
+// value where it costs no allocation of its own (a slab shared by many
+// rows, rowBoxes, or one allocation with what it refers to) and make the
+// interface point at it directly, which is what the runtime's box would
+// hold. Values boxed this way are never written again.
 
 // eface is the layout of an empty interface holding a non-pointer value:
 // its dynamic type and a pointer to the value.
@@ -50,7 +51,8 @@ type boxedDecimal struct {
 }
 
 // smallDecimal parses go-mysql's text of a DECIMAL value ("-1234.50") into
-// a boxed connect.Decimal at scale, in one allocation, when the digits fit
+// a boxed connect.Decimal at scale, in bx's slab (one allocation of its own
+// without bx), when the digits fit
 // an int64 and the text carries exactly scale fraction digits (go-mysql
 // always writes the column's scale). ok is false for anything else, which
 // the general parser handles.
