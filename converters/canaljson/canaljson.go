@@ -212,6 +212,7 @@ type state struct {
 	ev       changeevent.Event
 	scratch  []byte
 	sqlTypes []int
+	value    mysqlvalue.Value // the column being rendered
 }
 
 // FromConnectData renders a record value; nil for a tombstone, heartbeat,
@@ -355,9 +356,10 @@ func (c *Converter) nullKey(dst []byte, s string) []byte {
 func (c *Converter) appendRow(dst []byte, st *state, t *mysqlvalue.Table, tt *tableText, row *connect.Struct, types bool) ([]byte, error) {
 	dst = append(dst, '{')
 	vals := row.Values()
+	v := &st.value
 	for i := range t.Columns {
 		col := &t.Columns[i]
-		v, scratch, err := col.Decode(vals[i], c.binaryMode, st.scratch)
+		scratch, err := col.DecodeInto(v, vals[i], c.binaryMode, st.scratch)
 		st.scratch = scratch
 		if err != nil {
 			return dst, err
@@ -366,9 +368,9 @@ func (c *Converter) appendRow(dst []byte, st *state, t *mysqlvalue.Table, tt *ta
 			dst = append(dst, ',')
 		}
 		dst = append(dst, tt.keys[i]...)
-		dst, st.scratch = mysqlvalue.AppendJSON(dst, col, &v, &c.opts, st.scratch)
+		dst, st.scratch = mysqlvalue.AppendJSON(dst, col, v, &c.opts, st.scratch)
 		if types && tt.sqlType == nil {
-			st.sqlTypes = append(st.sqlTypes, SQLType(col, &v))
+			st.sqlTypes = append(st.sqlTypes, SQLType(col, v))
 		}
 	}
 	return append(dst, '}'), nil

@@ -54,6 +54,7 @@ var dataTypeNumber = [...]int64{
 type encState struct {
 	ev      changeevent.Event
 	scratch []byte
+	value   mysqlvalue.Value // the column being encoded
 }
 
 // appendRecord renders one record value as a DTS Avro Record.
@@ -241,14 +242,15 @@ func (c *Converter) appendImage(dst []byte, st *encState, t *mysqlvalue.Table, r
 	dst = append(dst, 4)
 	dst = appendLong(dst, int64(len(t.Columns)))
 	vals := row.Values()
+	v := &st.value
 	for i := range t.Columns {
 		col := &t.Columns[i]
-		v, scratch, err := col.Decode(vals[i], c.binaryMode, st.scratch)
+		scratch, err := col.DecodeInto(v, vals[i], c.binaryMode, st.scratch)
 		st.scratch = scratch
 		if err != nil {
 			return dst, err
 		}
-		dst = c.appendItem(dst, st, col, &v)
+		dst = c.appendItem(dst, st, col, v)
 	}
 	return append(dst, 0), nil
 }

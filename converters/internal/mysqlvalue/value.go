@@ -79,16 +79,24 @@ type Value struct {
 // point into it.
 func (c *Column) Decode(v any, mode BinaryMode, scratch []byte) (Value, []byte, error) {
 	var out Value
+	scratch, err := c.DecodeInto(&out, v, mode, scratch)
+	return out, scratch, err
+}
+
+// DecodeInto is Decode into *out, which it resets first: a converter's row
+// loop keeps one Value instead of copying a returned one per column.
+func (c *Column) DecodeInto(out *Value, v any, mode BinaryMode, scratch []byte) ([]byte, error) {
+	*out = Value{}
 	if v == nil {
 		out.Null = true
-		return out, scratch, nil
+		return scratch, nil
 	}
 	var err error
 	switch k := c.Kind; {
 	case k.IsInteger():
-		err = c.decodeInt(v, &out)
+		err = c.decodeInt(v, out)
 	case k == KindDecimal:
-		scratch, err = c.decodeDecimal(v, &out, scratch)
+		scratch, err = c.decodeDecimal(v, out, scratch)
 	case k == KindFloat || k == KindDouble:
 		switch x := v.(type) {
 		case float32:
@@ -101,7 +109,7 @@ func (c *Column) Decode(v any, mode BinaryMode, scratch []byte) (Value, []byte, 
 			err = c.typeErr(v)
 		}
 	case k == KindBit:
-		err = c.decodeBit(v, &out)
+		err = c.decodeBit(v, out)
 	case k == KindYear:
 		n, ok := asInt64(v)
 		if !ok {
@@ -114,19 +122,19 @@ func (c *Column) Decode(v any, mode BinaryMode, scratch []byte) (Value, []byte, 
 		}
 		out.Uint = uint64(n)
 	case k == KindDate:
-		err = c.decodeDate(v, &out)
+		err = c.decodeDate(v, out)
 	case k == KindTime:
-		err = c.decodeTime(v, &out)
+		err = c.decodeTime(v, out)
 	case k == KindDateTime:
-		err = c.decodeDateTime(v, &out)
+		err = c.decodeDateTime(v, out)
 	case k == KindTimestamp:
-		err = c.decodeTimestamp(v, &out)
+		err = c.decodeTimestamp(v, out)
 	case k.IsBinary():
-		scratch, err = c.decodeBinary(v, mode, &out, scratch)
+		scratch, err = c.decodeBinary(v, mode, out, scratch)
 	case k == KindGeometry:
-		err = c.decodeGeometry(v, &out)
+		err = c.decodeGeometry(v, out)
 	case k == KindEnum || k == KindSet:
-		err = c.decodeEnum(v, &out)
+		err = c.decodeEnum(v, out)
 	default: // text, JSON
 		switch x := v.(type) {
 		case string:
@@ -137,7 +145,7 @@ func (c *Column) Decode(v any, mode BinaryMode, scratch []byte) (Value, []byte, 
 			err = c.typeErr(v)
 		}
 	}
-	return out, scratch, err
+	return scratch, err
 }
 
 func (c *Column) typeErr(v any) error {
