@@ -203,6 +203,9 @@ func FuzzAppendString(f *testing.F) {
 		if back != w {
 			t.Fatalf("%q round-trips to %q, want %q", s, back, w)
 		}
+		if want := appendStringByteWise([]byte{'"'}, s); string(out) != string(want)+`"` {
+			t.Fatalf("AppendString(%q) = %q, the byte-wise rendering is %q", s, out, string(want)+`"`)
+		}
 	})
 }
 
@@ -250,6 +253,21 @@ func TestAppendStringWordSkipEveryByte(t *testing.T) {
 				}
 				if got := string(AppendBytesString(nil, []byte(s))); got != `"`+want+`"` {
 					t.Fatalf("AppendBytesString(%q) = %q, want %q", s, got, want)
+				}
+			}
+		}
+	}
+	// Short strings (checked as one padded word) and the overlapping last
+	// word of longer ones: every byte at every position of 1–17 bytes.
+	for n := 1; n <= 17; n++ {
+		for pos := 0; pos < n; pos++ {
+			for b := 0; b < 256; b++ {
+				buf := []byte(plain[:n])
+				buf[pos] = byte(b)
+				s := string(buf)
+				want := string(appendStringByteWise(nil, s))
+				if got := string(AppendStringContent(nil, s)); got != want {
+					t.Fatalf("AppendStringContent(%q) = %q, want %q", s, got, want)
 				}
 			}
 		}
