@@ -41,6 +41,7 @@ const (
 	KeySnapshotMode       = "snapshot.mode"
 	KeyDecimalMode        = "decimal.handling.mode"
 	KeyTimePrecisionMode  = "time.precision.mode"
+	KeyTimeAdjuster       = "enable.time.adjuster"
 	KeyBigintUnsignedMode = "bigint.unsigned.handling.mode"
 	KeyBinaryMode         = "binary.handling.mode"
 
@@ -161,6 +162,10 @@ func buildConfigDef() *connect.ConfigDef {
 	def(connect.ConfigKey{Name: KeyTimePrecisionMode, Type: connect.ConfigString, Default: "adaptive_time_microseconds", Group: groupTypes,
 		Validator: connect.OneOfIgnoreCase("adaptive_time_microseconds", "connect"), Recommended: []string{"adaptive_time_microseconds", "connect"},
 		Doc: "adaptive_time_microseconds: Debezium's io.debezium.time types (DATETIME in ms or µs by precision, TIME in µs); connect: Kafka Connect's Date, Time and Timestamp (ms)."})
+	def(connect.ConfigKey{Name: KeyTimeAdjuster, Type: connect.ConfigBoolean, Default: "false", Group: groupTypes,
+		Doc: "Read a DATE or DATETIME year below 100 as MySQL reads a two-digit year: 0–69 as 2000–2069, 70–99 as 1970–1999 (Debezium's enable.time.adjuster). " +
+			"Sluice's default is false, values as stored ('0099-05-01' stays year 99), which is what Canal and DTS deliver; Debezium's default is true, so set true to get the values a Debezium connector without this key produced. " +
+			"Applies to every value converter's output, snapshot and stream alike; row filters and snapshot chunk keys compare the stored values."})
 	def(connect.ConfigKey{Name: KeyBigintUnsignedMode, Type: connect.ConfigString, Default: "long", Group: groupTypes,
 		Validator: connect.OneOfIgnoreCase("long", "precise"), Recommended: []string{"long", "precise"},
 		Doc: "BIGINT UNSIGNED as INT64 with the same bits (long; values above 2^63-1 come out negative) or as Decimal with scale 0 (precise)."})
@@ -299,6 +304,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 			TimePrecision:  strings.ToLower(c.String(KeyTimePrecisionMode)),
 			BigintUnsigned: strings.ToLower(c.String(KeyBigintUnsignedMode)),
 			Binary:         strings.ToLower(c.String(KeyBinaryMode)),
+			TimeAdjuster:   c.Bool(KeyTimeAdjuster),
 		},
 	}
 	if o.MetricTags, err = parseMetricTags(c.String(KeyCustomMetricTags)); err != nil {

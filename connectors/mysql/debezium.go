@@ -147,15 +147,12 @@ const groupDebezium = "Debezium compatibility"
 // config moved over unchanged), and the task's start says which it does
 // not apply, so nothing is ignored silently.
 var unappliedDebeziumKeys = []string{
-	"enable.time.adjuster",
 	"converters",
 }
 
 // noOpValues are values of unapplied keys that ask for what Sluice does
 // anyway, so they need no warning.
-var noOpValues = map[string]string{
-	"enable.time.adjuster": "false", // years < 100 are kept as stored
-}
+var noOpValues = map[string]string{}
 
 // Debezium keys whose every value asks for what Sluice does anyway:
 // read.only and incremental.snapshot.watermarking.strategy choose how

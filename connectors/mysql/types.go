@@ -24,6 +24,9 @@ type TypeOptions struct {
 	TimePrecision  string // adaptive_time_microseconds | connect
 	BigintUnsigned string // long | precise
 	Binary         string // bytes | base64 | base64-url-safe | hex
+	// TimeAdjuster is Debezium's enable.time.adjuster: DATE and DATETIME
+	// years 0–69 read as 2000–2069 and 70–99 as 1970–1999.
+	TimeAdjuster bool
 }
 
 // DefaultTypeOptions are Debezium's defaults.
@@ -387,7 +390,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		} else {
 			b = connect.NewSchemaBuilder(connect.TypeInt32).Name(connect.DebeziumDate).Version(1)
 		}
-		cc.convert = dateConverter(c.Nullable, connectTime)
+		cc.convert = dateConverter(c.Nullable, connectTime, opt.TimeAdjuster)
 	case kindTime:
 		if connectTime {
 			b = connect.TimeSchema()
@@ -405,7 +408,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		default:
 			b = connect.NewSchemaBuilder(connect.TypeInt64).Name(connect.DebeziumMicroTimestamp).Version(1)
 		}
-		cc.withBoxes(datetimeConverter(c.Nullable, connectTime, fsp))
+		cc.withBoxes(datetimeConverter(c.Nullable, connectTime, fsp, opt.TimeAdjuster))
 	case kindTimestamp:
 		b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumZonedTimestamp).Version(1)
 		cc.convert = timestampConverter(c.Nullable, c.fsp())
@@ -720,8 +723,9 @@ func daysFromCivil(y, m, d int) int64 {
 }
 
 // parseDatetime reads "YYYY-MM-DD HH:MM:SS[.ffffff]" as µs since the epoch
-// (wall clock taken as UTC); zero is true for a date with a zero part.
-func parseDatetime(s string) (us int64, zero bool, err error) {
+// (wall clock taken as UTC), a year below 100 read as adjustYear does when
+// adjust is set; zero is true for a date with a zero part.
+func parseDatetime(s string, adjust bool) (us int64, zero bool, err error) {
 	y, mo, d, ok := parseDate(s)
 	if !ok || len(s) < 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
 		return 0, false, fmt.Errorf("malformed datetime %q", s)
@@ -735,6 +739,9 @@ func parseDatetime(s string) (us int64, zero bool, err error) {
 	}
 	if mo == 0 || d == 0 {
 		return 0, true, nil
+	}
+	if adjust {
+		y = adjustYear(y)
 	}
 	secs := daysFromCivil(y, mo, d)*86400 + int64(h)*3600 + int64(mi)*60 + int64(sec)
 	return secs*1_000_000 + frac, false, nil
@@ -770,7 +777,21 @@ func zeroValue(nullable bool, epoch any) any {
 	return epoch
 }
 
-func dateConverter(nullable, connectTime bool) convertFunc {
+// adjustYear is MySQL's reading of a two-digit year, which Debezium's
+// enable.time.adjuster applies to every DATE and DATETIME value: 0–69 are
+// 2000–2069, 70–99 are 1970–1999. TIMESTAMP needs none (its range starts
+// in 1970) and YEAR none (MariaDB stores it as four digits).
+func adjustYear(y int) int {
+	switch {
+	case y < 0 || y > 99:
+		return y
+	case y <= 69:
+		return y + 2000
+	}
+	return y + 1900
+}
+
+func dateConverter(nullable, connectTime, adjust bool) convertFunc {
 	var epoch any = int32(0)
 	if connectTime {
 		epoch = connect.DaysToDate(0)
@@ -786,6 +807,9 @@ func dateConverter(nullable, connectTime bool) convertFunc {
 		}
 		if m == 0 || d == 0 {
 			return zeroValue(nullable, epoch), nil
+		}
+		if adjust {
+			y = adjustYear(y)
 		}
 		days := int32(daysFromCivil(y, m, d))
 		if connectTime {
@@ -835,7 +859,7 @@ func timeConverter(connectTime bool) convertFunc {
 	}
 }
 
-func datetimeConverter(nullable, connectTime bool, fsp int) boxedConvertFunc {
+func datetimeConverter(nullable, connectTime bool, fsp int, adjust bool) boxedConvertFunc {
 	var epoch any = int64(0)
 	if connectTime {
 		epoch = time.UnixMilli(0).UTC()
@@ -845,7 +869,7 @@ func datetimeConverter(nullable, connectTime bool, fsp int) boxedConvertFunc {
 		if err != nil {
 			return nil, err
 		}
-		us, zero, err := parseDatetime(s)
+		us, zero, err := parseDatetime(s, adjust)
 		if err != nil {
 			return nil, err
 		}

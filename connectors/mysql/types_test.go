@@ -30,6 +30,13 @@ func TestColumnConverters(t *testing.T) {
 	hexBin.Binary = "hex"
 	b64 := DefaultTypeOptions
 	b64.Binary = "base64"
+	adjusted := DefaultTypeOptions
+	adjusted.TimeAdjuster = true
+	adjustedConnect := connectMode
+	adjustedConnect.TimeAdjuster = true
+	days := func(y int, m time.Month, d int) int32 {
+		return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+	}
 
 	cases := []struct {
 		name   string
@@ -65,6 +72,18 @@ func TestColumnConverters(t *testing.T) {
 		{"zero date nullable", Column{BinlogType: gomysql.MYSQL_TYPE_DATE, Nullable: true}, adaptive, "0000-00-00", nil, connect.TypeInt32, connect.DebeziumDate},
 		{"zero date not null", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adaptive, "2020-00-10", int32(0), connect.TypeInt32, connect.DebeziumDate},
 		{"date connect", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, connectMode, "1970-01-02", time.Unix(86400, 0).UTC(), connect.TypeInt32, connect.DateName},
+		{"date year 69 as stored", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adaptive, "0069-03-01", days(69, 3, 1), connect.TypeInt32, connect.DebeziumDate},
+		{"date year 69 adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adjusted, "0069-03-01", days(2069, 3, 1), connect.TypeInt32, connect.DebeziumDate},
+		{"date year 70 adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adjusted, "0070-01-01", int32(0), connect.TypeInt32, connect.DebeziumDate},
+		{"date year 0 adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adjusted, "0000-01-01", days(2000, 1, 1), connect.TypeInt32, connect.DebeziumDate},
+		{"date year 100 not adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adjusted, "0100-01-01", days(100, 1, 1), connect.TypeInt32, connect.DebeziumDate},
+		{"zero date adjusted stays null", Column{BinlogType: gomysql.MYSQL_TYPE_DATE, Nullable: true}, adjusted, "0000-00-00", nil, connect.TypeInt32, connect.DebeziumDate},
+		{"date connect adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adjustedConnect, "0099-12-31", time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC), connect.TypeInt32, connect.DateName},
+		{"datetime year 99 adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2}, adjusted, "0099-12-31 23:59:59", time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC).UnixMilli(), connect.TypeInt64, connect.DebeziumTimestamp},
+		{"datetime(6) year 5 adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 6}, adjusted, "0005-06-07 08:09:10.123456", time.Date(2005, 6, 7, 8, 9, 10, 123456000, time.UTC).UnixMicro(), connect.TypeInt64, connect.DebeziumMicroTimestamp},
+		{"datetime year 5 as stored", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2}, adaptive, "0005-06-07 08:09:10", time.Date(5, 6, 7, 8, 9, 10, 0, time.UTC).UnixMilli(), connect.TypeInt64, connect.DebeziumTimestamp},
+		{"zero datetime adjusted stays zero", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2}, adjusted, "0000-00-00 00:00:00", int64(0), connect.TypeInt64, connect.DebeziumTimestamp},
+		{"datetime connect adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 3}, adjustedConnect, "0070-01-01 00:00:01.500", time.UnixMilli(1500).UTC(), connect.TypeInt64, connect.TimestampName},
 		{"time negative", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2, Meta: 6}, adaptive, "-838:59:59.000000", int64(-3020399000000), connect.TypeInt64, connect.DebeziumMicroTime},
 		{"time fraction", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2, Meta: 3}, adaptive, "-00:00:01.500", int64(-1500000), connect.TypeInt64, connect.DebeziumMicroTime},
 		{"time connect", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2}, connectMode, "01:00:00", time.UnixMilli(3600000).UTC(), connect.TypeInt32, connect.TimeName},
