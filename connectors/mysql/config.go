@@ -372,6 +372,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if f.propagate, err = parsePropagateRules(c); err != nil {
 		return nil, err
 	}
+	if f.boolCols, _, err = parseCustomConverters(props); err != nil {
+		return nil, err
+	}
 	f.schemaNames = strings.ToLower(c.String(KeySchemaNameAdjustment))
 	f.fieldNames = strings.ToLower(c.String(KeyFieldNameAdjustment))
 	o.CapturedSig = capturedSignature(fc)

@@ -136,6 +136,10 @@ func defineDebeziumKeys(def func(connect.ConfigKey)) {
 		Doc: "What to do with the row events of a captured table whose definition cannot be matched to its binlog events (Debezium's): the table changed since the event was written and the binlog carries no column names, or its columns cannot become a record schema. " +
 			"fail (default) stops the task with the table, the binlog position and the fix; warn logs the table, the position and the cause once per table map and skips its row events; skip does the same with an info line. " +
 			"Skipped rows are counted in the inconsistent_schema_skipped_rows_total metric."})
+	def(connect.ConfigKey{Name: KeyConverters, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Debezium's custom converters: names, each with its class in <name>.type. io.debezium.connector.mysql.converters.TinyIntOneToBooleanConverter (or its Debezium 3 name in io.debezium.connector.binlog.converters) is applied: " +
+			"TINYINT columns declared with display width 1 (BOOLEAN; every TINYINT with <name>.length.checker=false), or those <name>.selector names (regular expressions for db.table.column, comma-separated, matched whole and ignoring case), become BOOLEAN fields, 0 false and any other value true. " +
+			"Other classes are Java code Sluice cannot load: the task starts, names them in a warning, and their columns keep Sluice's own types."})
 	def(connect.ConfigKey{Name: KeyIncludeQuery, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupEvents,
 		Doc: "Put the SQL statement that caused each row change into source.query, as Debezium does. Needs the server to log it: binlog_rows_query_log_events=ON on MySQL, binlog_annotate_row_events=ON on MariaDB; otherwise source.query stays null."})
 }
@@ -147,7 +151,7 @@ const groupDebezium = "Debezium compatibility"
 // config moved over unchanged), and the task's start says which it does
 // not apply, so nothing is ignored silently.
 var unappliedDebeziumKeys = []string{
-	"converters",
+	KeyConverters,
 }
 
 // noOpValues are values of unapplied keys that ask for what Sluice does
@@ -171,6 +175,13 @@ func unappliedKeys(props map[string]string) []string {
 	for k, v := range props {
 		if noOpValues[k] == strings.ToLower(strings.TrimSpace(v)) {
 			continue
+		}
+		if k == KeyConverters {
+			// Applied unless it names a converter Sluice has no
+			// counterpart of (customconv.go).
+			if _, unknown, err := parseCustomConverters(props); err == nil && len(unknown) == 0 {
+				continue
+			}
 		}
 		for _, u := range unappliedDebeziumKeys {
 			if k == u || strings.HasPrefix(k, u+".") {

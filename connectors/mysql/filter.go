@@ -27,10 +27,11 @@ type Filters struct {
 	colInc, colExc []*regexp.Regexp
 	ignoreBuiltin  bool
 	keyCols        []keyColumnsRule
-	truncs, masks  []*columnRule   // mask.go
-	propagate      *propagateRules // propagate.go
-	schemaNames    string          // schema.name.adjustment.mode
-	fieldNames     string          // field.name.adjustment.mode
+	truncs, masks  []*columnRule     // mask.go
+	propagate      *propagateRules   // propagate.go
+	schemaNames    string            // schema.name.adjustment.mode
+	fieldNames     string            // field.name.adjustment.mode
+	boolCols       []tinyIntBoolRule // converters (customconv.go)
 }
 
 // keyColumnsRule is one entry of message.key.columns.

@@ -360,6 +360,11 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w", t.ID, err)
 		}
+		if f.tinyIntBool(t.ID, c) {
+			if err := cc.toBoolean(c); err != nil {
+				return nil, fmt.Errorf("table %s: %w", t.ID, err)
+			}
+		}
 		f.propagateSourceType(t.ID, c, cc.schema)
 		if fn := f.ColumnText(t.ID.DB, t.ID.Table, c.Name); fn != nil {
 			switch k, _ := c.kind(); k {
