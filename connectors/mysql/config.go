@@ -184,6 +184,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Milliseconds a poll waits for the first record when none is queued."})
 	order = 0
 	defineDebeziumKeys(def)
+	defineDebeziumBehaviourKeys(def)
 	defineDTSOptions(d)
 	return d
 }
@@ -223,6 +224,10 @@ type Options struct {
 	TombstonesOnDelete   bool
 	SkipInsert           bool
 	SkipUpdate           bool
+	SkipUnchanged        bool          // skip.messages.without.change
+	StreamingDelay       time.Duration // streaming.delay.ms
+	GuardrailMax         int           // guardrail.collections.max
+	GuardrailFail        bool          // guardrail.collections.limit.action=fail
 	SkipDelete           bool
 	SkipTruncate         bool
 	FailureMode          string // fail, warn, skip
@@ -296,6 +301,10 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		MaxQueueBytes:        c.Long(KeyMaxQueueBytes),
 		PollInterval:         time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
 		IncludeQuery:         c.Bool(KeyIncludeQuery),
+		SkipUnchanged:        c.Bool(KeySkipUnchanged),
+		StreamingDelay:       time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
+		GuardrailMax:         c.Int(KeyGuardrailMax),
+		GuardrailFail:        strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
 		InconsistentSchema:   strings.ToLower(c.String(KeyInconsistentSchema)),
 		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),
 		HistoryKafkaTopic:    strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),

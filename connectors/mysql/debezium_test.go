@@ -234,3 +234,43 @@ func TestCustomMetricTags(t *testing.T) {
 		t.Fatalf("custom.metric.tags reported as not applied: %v", u)
 	}
 }
+
+// Every Debezium MySQL key is declared (a Debezium config validates and
+// /config/validate documents it); tuning keys never warn, unapplied ones
+// warn only when they ask for something Sluice does not do.
+func TestDebeziumKeysClassified(t *testing.T) {
+	for _, k := range append([]string{KeySkipUnchanged, KeyStreamingDelay, KeyGuardrailMax, KeyGuardrailAction}, func() []string {
+		var out []string
+		for _, k := range tuningDebeziumKeys {
+			out = append(out, k.name)
+		}
+		for _, k := range unappliedWithDefault {
+			out = append(out, k.name)
+		}
+		return out
+	}()...) {
+		if _, ok := configDef.Key(k); !ok {
+			t.Errorf("%s is not declared", k)
+		}
+	}
+	quiet := map[string]string{"binlog.buffer.size": "1000", "connect.keep.alive": "false", "database.jdbc.driver": "com.mysql.cj.jdbc.Driver",
+		"extended.headers.enabled": "False", "snapshot.query.mode": "select_all", "errors.max.retries": "-1", KeySkipUnchanged: "true", KeyStreamingDelay: "5"}
+	if got := unappliedKeys(quiet); len(got) != 0 {
+		t.Fatalf("warned about %v", got)
+	}
+	loud := map[string]string{"extended.headers.enabled": "true", "include.schema.comments": "true", "post.processors": "reselector", "errors.max.retries": "3"}
+	if got := strings.Join(unappliedKeys(loud), " "); got != "errors.max.retries extended.headers.enabled include.schema.comments post.processors" {
+		t.Fatalf("unapplied keys %q", got)
+	}
+	o, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p",
+		KeySkipUnchanged, "true", KeyStreamingDelay, "1500", KeyGuardrailMax, "10", KeyGuardrailAction, "FAIL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.SkipUnchanged || o.StreamingDelay.Milliseconds() != 1500 || o.GuardrailMax != 10 || !o.GuardrailFail {
+		t.Fatalf("options %+v", o)
+	}
+	if _, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p", KeyGuardrailAction, "stop")); err == nil || !strings.Contains(err.Error(), KeyGuardrailAction) {
+		t.Fatalf("guardrail action stop: %v", err)
+	}
+}

@@ -1091,6 +1091,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 				continue
 			}
 		}
+		if rowOp == connect.OpUpdate && s.opts.SkipUnchanged && ts.unchanged(before, after) {
+			s.dts.metrics.filtered.Add(1)
+			continue
+		}
 		size := changeSize(ts, before, after)
 		if err := s.dts.throttle(ctx, size); err != nil {
 			return err

@@ -69,6 +69,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err != nil {
 		return err
 	}
+	if err := checkGuardrail(conn, opts, t.log.Warn); err != nil {
+		return err
+	}
 	if server.ServerID == opts.ServerID {
 		return &connect.ConfigError{Name: KeyServerID, Value: fmt.Sprint(opts.ServerID),
 			Message: "equals the source server's own server_id; choose another id (or leave it unset for a random one)"}
@@ -127,7 +130,12 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	}
 	switch {
 	case plan.snap != nil:
-		s.prelude = func(ctx context.Context) error { return plan.snap.run(ctx, s.enqueueSized, !plan.idle) }
+		s.prelude = func(ctx context.Context) error {
+			if err := plan.snap.run(ctx, s.enqueueSized, !plan.idle); err != nil {
+				return err
+			}
+			return delayStreaming(ctx, opts.StreamingDelay)
+		}
 	case plan.idle:
 		s.prelude = func(context.Context) error { return errSnapshotOnly }
 	}

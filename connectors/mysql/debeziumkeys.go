@@ -1,0 +1,136 @@
+package mysql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-mysql-org/go-mysql/client"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// Debezium MySQL keys that change what a connector emits and that Sluice
+// applies, beside those of config.go.
+const (
+	KeySkipUnchanged   = "skip.messages.without.change"
+	KeyStreamingDelay  = "streaming.delay.ms"
+	KeyGuardrailMax    = "guardrail.collections.max"
+	KeyGuardrailAction = "guardrail.collections.limit.action"
+)
+
+// Debezium keys that tune its JDBC connection, its Java-side buffers or
+// caches: Sluice has no counterpart to tune and behaves the same whatever
+// they say, so they are declared (a Debezium config validates unchanged)
+// and accepted without a warning.
+var tuningDebeziumKeys = []struct{ name, doc string }{
+	{"binlog.buffer.size", "Debezium's look-ahead buffer for transactions rolled back in the binlog. Accepted: Sluice emits a transaction's rows once the binlog commits it."},
+	{"min.row.count.to.stream.results", "Debezium's threshold for streaming a snapshot table's rows instead of loading them. Accepted: Sluice always streams them, chunk by chunk."},
+	{"connect.keep.alive", "Debezium's thread that reconnects a lost binlog connection. Accepted: Sluice always reconnects, within its retry window."},
+	{"connect.keep.alive.interval.ms", "How often Debezium's keep-alive thread checks the connection. Accepted: Sluice notices a lost connection on its next read and heartbeat."},
+	{"topic.cache.size", "Size of Debezium's topic-name cache. Accepted: Sluice keeps a table's topic with its schema."},
+	{"use.nongraceful.disconnect", "A JDBC socket option of Debezium's. Accepted: Sluice speaks the MySQL protocol itself."},
+	{"database.jdbc.driver", "Debezium's JDBC driver class. Accepted: Sluice speaks the MySQL protocol itself."},
+	{"database.protocol", "Debezium's JDBC protocol prefix. Accepted: Sluice speaks the MySQL protocol itself."},
+	{"max.iteration.transactions", "How many transactions Debezium reads per iteration. Accepted: it changes no record."},
+}
+
+// Debezium keys Sluice does not apply, with the value that asks for what
+// Sluice does anyway: any other value gets the task-start warning of
+// unappliedKeys.
+var unappliedWithDefault = []struct{ name, noop, doc string }{
+	{"include.schema.comments", "false", "Debezium's switch to put table and column comments into the schemas' docs. Not applied: the schemas carry no comments."},
+	{"extended.headers.enabled", "false", "Debezium 3's __debezium.context.* headers (connector name, logical name, task id) on every record. Not applied: Sluice adds none (SMTs such as InsertHeader can)."},
+	{"snapshot.query.mode", "select_all", "Debezium's snapshot query builder. select_all is what Sluice does (with " + KeySnapshotOverrides + " for a statement of your own); custom classes are Java and not applied."},
+	{"schema.history.internal.skip.unparseable.ddl", "false", "Debezium's switch to skip DDL it cannot parse. Not applied: a DDL Sluice cannot parse for a captured table stops the task with the statement and its position."},
+	{"schema.history.internal.store.only.captured.tables.ddl", "false", "Which DDL Debezium's schema history keeps. Not applied: " + KeySchemaHistoryFile + " keeps the DDL of the captured databases."},
+	{"schema.history.internal.store.only.captured.databases.ddl", "true", "Which DDL Debezium's schema history keeps. " + KeySchemaHistoryFile + " keeps the DDL of the captured databases, which true asks for."},
+	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
+	{"errors.max.retries", "-1", "Debezium's retry count for retriable errors, -1 for no limit. Not applied: Sluice retries within its retry window (the DTS retry keys)."},
+	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice's queries run without one and a lost connection is retried."},
+	{"database.ssl.keystore", "", "A Java keystore for the database connection. Not applied: give the client certificate and key as PEM files in database.ssl.cert / database.ssl.key."},
+	{"database.ssl.truststore", "", "A Java truststore for the database connection. Not applied: give the CA as a PEM file in database.ssl.ca."},
+	{"post.processors", "", "Debezium's post processors, Java classes. Not applied."},
+	{"snapshot.mode.custom.name", "", "The class of Debezium's snapshot.mode=custom. Not applied."},
+}
+
+func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeySkipUnchanged, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Leave out an update that changed none of the columns the records carry (those column.include.list / column.exclude.list keep), as Debezium does: with a column filter, updates of left-out columns alone give no record. Left-out updates are counted in the filtered rows metric."})
+	def(connect.ConfigKey{Name: KeyStreamingDelay, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
+		Doc: "Milliseconds to wait after the snapshot before reading the binlog (Debezium's), e.g. to let the snapshot's offsets be committed first so a restart does not read the snapshot again."})
+	def(connect.ConfigKey{Name: KeyGuardrailMax, Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
+		Doc: "Most tables the filters may capture (Debezium's guardrail); 0 for no limit. Checked when the task starts; see " + KeyGuardrailAction + "."})
+	def(connect.ConfigKey{Name: KeyGuardrailAction, Type: connect.ConfigString, Default: "warn", Importance: connect.Low, Group: groupDebezium,
+		Validator: connect.OneOfIgnoreCase("warn", "fail"), Recommended: []string{"warn", "fail"},
+		Doc: "What the task does when the filters capture more than " + KeyGuardrailMax + " tables: warn (log the count and start) or fail (refuse to start, naming the count and the limit)."})
+	for _, k := range tuningDebeziumKeys {
+		def(connect.ConfigKey{Name: k.name, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupDebezium, Doc: k.doc})
+	}
+	for _, k := range unappliedWithDefault {
+		def(connect.ConfigKey{Name: k.name, Type: connect.ConfigString, Default: k.noop, Importance: connect.Low, Group: groupDebezium, Doc: k.doc})
+	}
+}
+
+// checkGuardrail counts the tables the filters capture against
+// guardrail.collections.max.
+func checkGuardrail(conn *client.Conn, opts *Options, warn func(msg string, args ...any)) error {
+	if opts.GuardrailMax <= 0 {
+		return nil
+	}
+	r, err := conn.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')`)
+	if err != nil {
+		return fmt.Errorf("%s: list tables: %w", KeyGuardrailMax, err)
+	}
+	n := 0
+	for i := range r.Values {
+		db, _ := r.GetString(i, 0)
+		table, _ := r.GetString(i, 1)
+		if opts.Filters.Table(db, table) {
+			n++
+		}
+	}
+	if n <= opts.GuardrailMax {
+		return nil
+	}
+	if opts.GuardrailFail {
+		return &connect.ConfigError{Name: KeyGuardrailMax, Value: fmt.Sprint(opts.GuardrailMax),
+			Message: fmt.Sprintf("the filters capture %d tables, more than the limit; narrow table.include.list / database.include.list or raise %s", n, KeyGuardrailMax)}
+	}
+	warn("the filters capture more tables than "+KeyGuardrailMax+" allows", "tables", n, "limit", opts.GuardrailMax, "key", KeyGuardrailAction)
+	return nil
+}
+
+// delayStreaming waits streaming.delay.ms before the binlog is read.
+func delayStreaming(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// unchanged reports whether an update changed none of the columns its
+// records carry (skip.messages.without.change).
+func (ts *tableSchema) unchanged(before, after []any) bool {
+	for _, cc := range ts.convs {
+		if cc.index >= len(before) || cc.index >= len(after) || !rawEqual(before[cc.index], after[cc.index]) {
+			return false
+		}
+	}
+	return true
+}
+
+func init() {
+	for _, k := range unappliedWithDefault {
+		unappliedDebeziumKeys = append(unappliedDebeziumKeys, k.name)
+		noOpValues[k.name] = strings.ToLower(k.noop)
+	}
+}
