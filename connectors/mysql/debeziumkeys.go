@@ -34,6 +34,9 @@ var tuningDebeziumKeys = []struct{ name, doc string }{
 	{"database.jdbc.driver", "Debezium's JDBC driver class. Accepted: Sluice speaks the MySQL protocol itself."},
 	{"database.protocol", "Debezium's JDBC protocol prefix. Accepted: Sluice speaks the MySQL protocol itself."},
 	{"max.iteration.transactions", "How many transactions Debezium reads per iteration. Accepted: it changes no record."},
+	{"schema.history.internal.skip.unparseable.ddl", "Debezium's switch to skip DDL it cannot parse instead of stopping. Accepted either way: Sluice never stops on such a statement; it takes the affected tables' definitions from information_schema, records them in " + KeySchemaHistoryFile + " and logs a warning with the statement and its position."},
+	{"schema.history.internal.store.only.captured.tables.ddl", "Which DDL Debezium's schema history topic keeps. Accepted either way: " + KeySchemaHistoryFile + " keeps the definitions of the captured tables, and a table added to the include lists later is read from information_schema."},
+	{"schema.history.internal.store.only.captured.databases.ddl", "Which DDL Debezium's schema history topic keeps. Accepted either way (see schema.history.internal.store.only.captured.tables.ddl)."},
 }
 
 // Debezium keys Sluice does not apply, with the value that asks for what
@@ -43,12 +46,9 @@ var unappliedWithDefault = []struct{ name, noop, doc string }{
 	{"include.schema.comments", "false", "Debezium's switch to put table and column comments into the schemas' docs. Not applied: the schemas carry no comments."},
 	{"extended.headers.enabled", "false", "Debezium 3's __debezium.context.* headers (connector name, logical name, task id) on every record. Not applied: Sluice adds none (SMTs such as InsertHeader can)."},
 	{"snapshot.query.mode", "select_all", "Debezium's snapshot query builder. select_all is what Sluice does (with " + KeySnapshotOverrides + " for a statement of your own); custom classes are Java and not applied."},
-	{"schema.history.internal.skip.unparseable.ddl", "false", "Debezium's switch to skip DDL it cannot parse. Not applied: a DDL Sluice cannot parse for a captured table stops the task with the statement and its position."},
-	{"schema.history.internal.store.only.captured.tables.ddl", "false", "Which DDL Debezium's schema history keeps. Not applied: " + KeySchemaHistoryFile + " keeps the DDL of the captured databases."},
-	{"schema.history.internal.store.only.captured.databases.ddl", "true", "Which DDL Debezium's schema history keeps. " + KeySchemaHistoryFile + " keeps the DDL of the captured databases, which true asks for."},
 	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
 	{"errors.max.retries", "-1", "Debezium's retry count for retriable errors, -1 for no limit. Not applied: Sluice retries within its retry window (the DTS retry keys)."},
-	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice's queries run without one and a lost connection is retried."},
+	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice sets no timeout on its queries; a lost connection is retried within the retry window."},
 	{"database.ssl.keystore", "", "A Java keystore for the database connection. Not applied: give the client certificate and key as PEM files in database.ssl.cert / database.ssl.key."},
 	{"database.ssl.truststore", "", "A Java truststore for the database connection. Not applied: give the CA as a PEM file in database.ssl.ca."},
 	{"post.processors", "", "Debezium's post processors, Java classes. Not applied."},
