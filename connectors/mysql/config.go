@@ -314,6 +314,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 			BigintUnsigned: strings.ToLower(c.String(KeyBigintUnsignedMode)),
 			Binary:         strings.ToLower(c.String(KeyBinaryMode)),
 			TimeAdjuster:   c.Bool(KeyTimeAdjuster),
+			SchemaComments: c.Bool(KeySchemaComments),
 		},
 	}
 	if o.MetricTags, err = parseMetricTags(c.String(KeyCustomMetricTags)); err != nil {

@@ -254,7 +254,7 @@ func currentPosition(c *client.Conn, flavor string) (Position, error) {
 func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 	r, err := c.Execute(`SELECT COLUMN_NAME, UPPER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, IFNULL(CHARACTER_SET_NAME, ''),
 		IFNULL(CHARACTER_MAXIMUM_LENGTH, IFNULL(NUMERIC_PRECISION, 0)), IFNULL(NUMERIC_SCALE, IFNULL(DATETIME_PRECISION, -1)),
-		IFNULL(COLLATION_NAME, '')
+		IFNULL(COLLATION_NAME, ''), IFNULL(COLUMN_COMMENT, '')
 		FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, id.DB, id.Table)
 	if err != nil {
 		return nil, fmt.Errorf("read the columns of %s from information_schema: %w", id, err)
@@ -278,6 +278,7 @@ func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 			ic.Scale, ic.HasScale = int(sc), true
 		}
 		ic.Collation, _ = r.GetString(i, 7)
+		ic.Comment, _ = r.GetString(i, 8)
 	}
 	r, err = c.Execute(`SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
 		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`, id.DB, id.Table)

@@ -18,6 +18,7 @@ const (
 	KeyStreamingDelay  = "streaming.delay.ms"
 	KeyGuardrailMax    = "guardrail.collections.max"
 	KeyGuardrailAction = "guardrail.collections.limit.action"
+	KeySchemaComments  = "include.schema.comments"
 )
 
 // Debezium keys that tune its JDBC connection, its Java-side buffers or
@@ -43,7 +44,6 @@ var tuningDebeziumKeys = []struct{ name, doc string }{
 // Sluice does anyway: any other value gets the task-start warning of
 // unappliedKeys.
 var unappliedWithDefault = []struct{ name, noop, doc string }{
-	{"include.schema.comments", "false", "Debezium's switch to put table and column comments into the schemas' docs. Not applied: the schemas carry no comments."},
 	{"extended.headers.enabled", "false", "Debezium 3's __debezium.context.* headers (connector name, logical name, task id) on every record. Not applied: Sluice adds none (SMTs such as InsertHeader can)."},
 	{"snapshot.query.mode", "select_all", "Debezium's snapshot query builder. select_all is what Sluice does (with " + KeySnapshotOverrides + " for a statement of your own); custom classes are Java and not applied."},
 	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
@@ -58,6 +58,8 @@ var unappliedWithDefault = []struct{ name, noop, doc string }{
 func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySkipUnchanged, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Leave out an update that changed none of the columns the records carry (those column.include.list / column.exclude.list keep), as Debezium does: with a column filter, updates of left-out columns alone give no record. Left-out updates are counted in the filtered rows metric."})
+	def(connect.ConfigKey{Name: KeySchemaComments, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "Put each column's COMMENT into its field schema's doc (Debezium's), which converters with schemas carry: JsonConverter's \"doc\", Avro's doc. Comments come from information_schema and from the DDL the stream reads."})
 	def(connect.ConfigKey{Name: KeyStreamingDelay, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
 		Doc: "Milliseconds to wait after the snapshot before reading the binlog (Debezium's), e.g. to let the snapshot's offsets be committed first so a restart does not read the snapshot again."})
 	def(connect.ConfigKey{Name: KeyGuardrailMax, Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),

@@ -292,6 +292,10 @@ func addColumnDef(info *TableInfo, c *ast.ColumnDef, at int) {
 			ic.Nullable = true
 		case ast.ColumnOptionPrimaryKey:
 			pk = true
+		case ast.ColumnOptionComment:
+			if v, ok := o.Expr.(ast.ValueExpr); ok {
+				ic.Comment = v.GetString()
+			}
 		case ast.ColumnOptionUniqKey:
 			info.UniqueKeys = append(info.UniqueKeys, Index{Name: ic.Name, Columns: []string{ic.Name}})
 		}

@@ -63,6 +63,7 @@ type InfoColumn struct {
 	Length     int
 	Scale      int
 	HasScale   bool
+	Comment    string `json:",omitempty"` // COLUMN_COMMENT (include.schema.comments)
 }
 
 // tableFromMap builds a Table from a TABLE_MAP event, taking names,
@@ -151,6 +152,7 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error
 				c.Charset = "binary"
 			}
 			c.Length, c.Scale, c.HasScale = ic.Length, ic.Scale, ic.HasScale
+			c.Comment = ic.Comment
 			if c.Members == nil && (ic.DataType == "ENUM" || ic.DataType == "SET") {
 				m, err := parseMembers(ic.ColumnType)
 				if err != nil {
@@ -359,6 +361,9 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 		cc, err := newColumnConverter(c, opt)
 		if err != nil {
 			return nil, fmt.Errorf("table %s: %w", t.ID, err)
+		}
+		if opt.SchemaComments && c.Comment != "" {
+			cc.schema = cc.schema.Builder().Doc(c.Comment).MustBuild()
 		}
 		if f.tinyIntBool(t.ID, c) {
 			if err := cc.toBoolean(c); err != nil {
@@ -604,7 +609,7 @@ func tableFromInfo(id TableID, info *TableInfo) (*Table, error) {
 		ic := &info.Columns[i]
 		c := &t.Columns[i]
 		*c = Column{Name: ic.Name, Position: i + 1, DataType: ic.DataType, FullType: ic.ColumnType, Nullable: ic.Nullable,
-			Charset: ic.Charset, Collation: ic.Collation, Length: ic.Length, Scale: ic.Scale, HasScale: ic.HasScale,
+			Charset: ic.Charset, Collation: ic.Collation, Length: ic.Length, Scale: ic.Scale, HasScale: ic.HasScale, Comment: ic.Comment,
 			Unsigned: strings.Contains(strings.ToLower(ic.ColumnType), "unsigned")}
 		if c.Charset == "" && isBinaryType(ic.DataType) {
 			c.Charset = "binary"

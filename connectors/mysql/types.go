@@ -27,6 +27,9 @@ type TypeOptions struct {
 	// TimeAdjuster is Debezium's enable.time.adjuster: DATE and DATETIME
 	// years 0–69 read as 2000–2069 and 70–99 as 1970–1999.
 	TimeAdjuster bool
+	// SchemaComments is Debezium's include.schema.comments: a column's
+	// comment becomes its field schema's doc.
+	SchemaComments bool
 }
 
 // DefaultTypeOptions are Debezium's defaults.
@@ -58,6 +61,7 @@ type Column struct {
 	Scale    int  // decimal scale or fractional-second digits
 	HasScale bool
 	Members  []string // ENUM or SET members in definition order
+	Comment  string   `json:",omitempty"` // the column's COMMENT, from information_schema or the DDL
 }
 
 // colKind is what the per-row conversion does with a column.
