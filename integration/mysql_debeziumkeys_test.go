@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +89,37 @@ func TestMySQLGuardrailCollections(t *testing.T) {
 	}
 	myStartTask(t, myStreamProps(m, "database.include.list", "shop", "snapshot.mode", "no_data", "guardrail.collections.max", "1"), &myOffsets{}) // warn: starts
 	myStartTask(t, myStreamProps(m, "database.include.list", "shop", "snapshot.mode", "no_data", "guardrail.collections.max", "2", "guardrail.collections.limit.action", "fail"), &myOffsets{})
+}
+
+// TestMySQLContextHeaders: extended.headers.enabled=true adds Debezium 3's
+// context headers to snapshot and stream records; by default none.
+func TestMySQLContextHeaders(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop", `CREATE TABLE shop.t (id INT PRIMARY KEY)`, `INSERT INTO shop.t VALUES (1)`)
+	for i, enabled := range []bool{true, false} {
+		props := []string{"table.include.list", `shop\.t`, "snapshot.mode", "initial", "include.schema.changes", "false"}
+		if enabled {
+			props = append(props, "extended.headers.enabled", "true")
+		}
+		offsets := &myOffsets{}
+		task := myStartTask(t, myStreamProps(m, props...), offsets)
+		recs := myPollN(t, task, offsets, 1+i)
+		myExec(t, m, fmt.Sprintf(`INSERT INTO shop.t VALUES (%d)`, 10+i))
+		recs = append(recs, myPollN(t, task, offsets, 1)...)
+		_ = task.Stop()
+		prefix := myStreamProps(m)["topic.prefix"]
+		for _, r := range recs {
+			want := map[string]string{"__debezium.context.connectorLogicalName": prefix, "__debezium.context.taskId": "0", "__debezium.context.connectorName": "mysql"}
+			for k, v := range want {
+				h, ok := r.Headers.Last(k)
+				switch {
+				case enabled && (!ok || h.Value != v):
+					t.Errorf("%s: header %s = %v (present %v), want %q", r.Topic, k, h.Value, ok, v)
+				case !enabled && ok:
+					t.Errorf("%s: header %s present without extended.headers.enabled", r.Topic, k)
+				}
+			}
+		}
+	}
 }

@@ -228,6 +228,7 @@ type Options struct {
 	StreamingDelay       time.Duration // streaming.delay.ms
 	GuardrailMax         int           // guardrail.collections.max
 	GuardrailFail        bool          // guardrail.collections.limit.action=fail
+	ContextHeaders       bool          // extended.headers.enabled
 	SkipDelete           bool
 	SkipTruncate         bool
 	FailureMode          string // fail, warn, skip
@@ -305,6 +306,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		StreamingDelay:       time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
 		GuardrailMax:         c.Int(KeyGuardrailMax),
 		GuardrailFail:        strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
+		ContextHeaders:       c.Bool(KeyContextHeaders),
 		InconsistentSchema:   strings.ToLower(c.String(KeyInconsistentSchema)),
 		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),
 		HistoryKafkaTopic:    strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),

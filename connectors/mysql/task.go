@@ -181,7 +181,7 @@ func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 	}
 	drain()
 	if len(batch) > 0 {
-		return batch, nil
+		return opts.contextHeaders(batch), nil
 	}
 	timer := time.NewTimer(opts.PollInterval)
 	defer timer.Stop()
@@ -189,11 +189,11 @@ func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 	case q := <-s.queue:
 		batch, freed = append(batch, q.rec), freed+q.size
 		drain()
-		return batch, nil
+		return opts.contextHeaders(batch), nil
 	case <-s.done:
 		drain()
 		if len(batch) > 0 {
-			return batch, nil
+			return opts.contextHeaders(batch), nil
 		}
 		// A nil error means Stop ended the reader.
 		return nil, s.err
