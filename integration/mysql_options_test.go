@@ -372,4 +372,21 @@ func TestMySQLRetryWindow(t *testing.T) {
 			t.Errorf("failed after %s, before the window", d)
 		}
 	})
+
+	t.Run("errors.max.retries ends the retries before the window", func(t *testing.T) {
+		props := myStreamProps(m, "table.include.list", `r\.t`, "connection.retry.ms", "600000", "errors.max.retries", "1")
+		task := myStartTask(t, props, &myOffsets{})
+		if err := m.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := m.Restart(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+		err := optPollUntilError(t, task, 30*time.Second)
+		if !strings.Contains(err.Error(), "gave up after 1 retries (errors.max.retries=1") || connect.IsRetriable(err) || strings.Contains(err.Error(), m.Password()) {
+			t.Errorf("error %v (retriable %v)", err, connect.IsRetriable(err))
+		}
+	})
 }

@@ -229,6 +229,7 @@ type Options struct {
 	GuardrailMax         int           // guardrail.collections.max
 	GuardrailFail        bool          // guardrail.collections.limit.action=fail
 	ContextHeaders       bool          // extended.headers.enabled
+	MaxRetries           int           // errors.max.retries; -1 no count
 	SkipDelete           bool
 	SkipTruncate         bool
 	FailureMode          string // fail, warn, skip
@@ -307,6 +308,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		GuardrailMax:         c.Int(KeyGuardrailMax),
 		GuardrailFail:        strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
 		ContextHeaders:       c.Bool(KeyContextHeaders),
+		MaxRetries:           c.Int(KeyMaxRetries),
 		InconsistentSchema:   strings.ToLower(c.String(KeyInconsistentSchema)),
 		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),
 		HistoryKafkaTopic:    strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),

@@ -239,7 +239,7 @@ func TestCustomMetricTags(t *testing.T) {
 // /config/validate documents it); tuning keys never warn, unapplied ones
 // warn only when they ask for something Sluice does not do.
 func TestDebeziumKeysClassified(t *testing.T) {
-	for _, k := range append([]string{KeySkipUnchanged, KeyStreamingDelay, KeyGuardrailMax, KeyGuardrailAction, KeySchemaComments, KeyContextHeaders}, func() []string {
+	for _, k := range append([]string{KeySkipUnchanged, KeyStreamingDelay, KeyGuardrailMax, KeyGuardrailAction, KeySchemaComments, KeyContextHeaders, KeyMaxRetries}, func() []string {
 		var out []string
 		for _, k := range tuningDebeziumKeys {
 			out = append(out, k.name)
@@ -258,8 +258,8 @@ func TestDebeziumKeysClassified(t *testing.T) {
 	if got := unappliedKeys(quiet); len(got) != 0 {
 		t.Fatalf("warned about %v", got)
 	}
-	loud := map[string]string{KeyContextHeaders: "true", KeySchemaComments: "true", "post.processors": "reselector", "errors.max.retries": "3"}
-	if got := strings.Join(unappliedKeys(loud), " "); got != "errors.max.retries post.processors" {
+	loud := map[string]string{KeyContextHeaders: "true", KeySchemaComments: "true", "post.processors": "reselector", KeyMaxRetries: "3", "database.ssl.keystore": "/k.jks"}
+	if got := strings.Join(unappliedKeys(loud), " "); got != "database.ssl.keystore post.processors" {
 		t.Fatalf("unapplied keys %q", got)
 	}
 	o, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p",

@@ -20,6 +20,7 @@ const (
 	KeyGuardrailAction = "guardrail.collections.limit.action"
 	KeySchemaComments  = "include.schema.comments"
 	KeyContextHeaders  = "extended.headers.enabled"
+	KeyMaxRetries      = "errors.max.retries"
 )
 
 // Debezium keys that tune its JDBC connection, its Java-side buffers or
@@ -47,7 +48,6 @@ var tuningDebeziumKeys = []struct{ name, doc string }{
 var unappliedWithDefault = []struct{ name, noop, doc string }{
 	{"snapshot.query.mode", "select_all", "Debezium's snapshot query builder. select_all is what Sluice does (with " + KeySnapshotOverrides + " for a statement of your own); custom classes are Java and not applied."},
 	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
-	{"errors.max.retries", "-1", "Debezium's retry count for retriable errors, -1 for no limit. Not applied: Sluice retries within its retry window (the DTS retry keys)."},
 	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice sets no timeout on its queries; a lost connection is retried within the retry window."},
 	{"database.ssl.keystore", "", "A Java keystore for the database connection. Not applied: give the client certificate and key as PEM files in database.ssl.cert / database.ssl.key."},
 	{"database.ssl.truststore", "", "A Java truststore for the database connection. Not applied: give the CA as a PEM file in database.ssl.ca."},
@@ -63,6 +63,9 @@ func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeyContextHeaders, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Add Debezium 3's context headers to every record: " + headerLogicalName + " (topic.prefix), " + headerTaskID + " (0) and " + headerConnectorName + " (mysql). " +
 			"Debezium 3 adds them unless this is false; Sluice adds them only when it is true, sparing the bytes and the work per record that Canal, DTS and Debezium 2 configs never asked for."})
+	def(connect.ConfigKey{Name: KeyMaxRetries, Type: connect.ConfigInt, Default: "-1", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(-1),
+		Doc: "How many times in a row the binlog reader reconnects after a retriable failure before the task fails (Debezium's): -1 no count (the retry window alone decides), 0 fail at the first failure. " +
+			"The count starts again once an event is read; the retry window (" + KeyConnectionRetryMinutes + " / " + KeyOtherRetryMinutes + ") applies as well, whichever ends first."})
 	def(connect.ConfigKey{Name: KeyStreamingDelay, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
 		Doc: "Milliseconds to wait after the snapshot before reading the binlog (Debezium's), e.g. to let the snapshot's offsets be committed first so a restart does not read the snapshot again."})
 	def(connect.ConfigKey{Name: KeyGuardrailMax, Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),

@@ -301,6 +301,7 @@ func (s *stream) run(ctx context.Context) {
 	}
 	backoff := time.Second
 	var failingSince time.Time
+	retries := 0 // since the last event read well (errors.max.retries)
 	for {
 		err := s.streamOnce(ctx)
 		if ctx.Err() != nil {
@@ -321,6 +322,11 @@ func (s *stream) run(ctx context.Context) {
 			s.err = fmt.Errorf("gave up after retrying for %s (%s / %s): %s", window, KeyConnectionRetryMinutes, KeyOtherRetryMinutes, s.redact(err))
 			return
 		}
+		if s.opts.MaxRetries >= 0 && retries >= s.opts.MaxRetries {
+			s.err = fmt.Errorf("gave up after %d retries (%s=%d; -1 retries within the retry window without a count): %s", retries, KeyMaxRetries, s.opts.MaxRetries, s.redact(err))
+			return
+		}
+		retries++
 		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
 			"retrying_for", time.Since(failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
 		if s.cur.inTx {
@@ -336,7 +342,7 @@ func (s *stream) run(ctx context.Context) {
 			backoff *= 2
 		}
 		if s.lastEventOK {
-			failingSince, backoff = time.Time{}, time.Second
+			failingSince, backoff, retries = time.Time{}, time.Second, 0
 			s.lastEventOK = false
 		}
 	}
