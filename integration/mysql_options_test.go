@@ -326,6 +326,17 @@ func TestMySQLRetryWindow(t *testing.T) {
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE r", "CREATE TABLE r.t (id INT PRIMARY KEY)")
 	ctx := context.Background()
+	// serverDown stops the server until the subtest ends.
+	serverDown := func(t *testing.T) {
+		if err := m.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := m.Restart(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 
 	t.Run("resumes by itself after the server comes back", func(t *testing.T) {
 		props := myStreamProps(m, "table.include.list", `r\.t`, "connection.retry.ms", "60000")
@@ -355,14 +366,7 @@ func TestMySQLRetryWindow(t *testing.T) {
 	t.Run("fails once the window is spent", func(t *testing.T) {
 		props := myStreamProps(m, "table.include.list", `r\.t`, "connection.retry.ms", "2500")
 		task := myStartTask(t, props, &myOffsets{})
-		if err := m.Stop(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			if err := m.Restart(ctx); err != nil {
-				t.Error(err)
-			}
-		}()
+		serverDown(t)
 		start := time.Now()
 		err := optPollUntilError(t, task, 30*time.Second)
 		if !strings.Contains(err.Error(), "gave up after retrying") || connect.IsRetriable(err) || strings.Contains(err.Error(), m.Password()) {
@@ -376,14 +380,7 @@ func TestMySQLRetryWindow(t *testing.T) {
 	t.Run("errors.max.retries ends the retries before the window", func(t *testing.T) {
 		props := myStreamProps(m, "table.include.list", `r\.t`, "connection.retry.ms", "600000", "errors.max.retries", "1")
 		task := myStartTask(t, props, &myOffsets{})
-		if err := m.Stop(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer func() {
-			if err := m.Restart(ctx); err != nil {
-				t.Error(err)
-			}
-		}()
+		serverDown(t)
 		err := optPollUntilError(t, task, 30*time.Second)
 		if !strings.Contains(err.Error(), "gave up after 1 retries (errors.max.retries=1") || connect.IsRetriable(err) || strings.Contains(err.Error(), m.Password()) {
 			t.Errorf("error %v (retriable %v)", err, connect.IsRetriable(err))

@@ -1,10 +1,8 @@
 package mysql
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
 
@@ -108,21 +106,6 @@ func checkGuardrail(conn *client.Conn, opts *Options, warn func(msg string, args
 	}
 	warn("the filters capture more tables than "+KeyGuardrailMax+" allows", "tables", n, "limit", opts.GuardrailMax, "key", KeyGuardrailAction)
 	return nil
-}
-
-// delayStreaming waits streaming.delay.ms before the binlog is read.
-func delayStreaming(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // unchanged reports whether an update changed none of the columns its

@@ -134,7 +134,10 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 			if err := plan.snap.run(ctx, s.enqueueSized, !plan.idle); err != nil {
 				return err
 			}
-			return delayStreaming(ctx, opts.StreamingDelay)
+			if opts.StreamingDelay > 0 { // streaming.delay.ms
+				return sleepCtx(ctx, opts.StreamingDelay)
+			}
+			return nil
 		}
 	case plan.idle:
 		s.prelude = func(context.Context) error { return errSnapshotOnly }
