@@ -88,10 +88,16 @@ func (c *Connector) Validate(ctx context.Context, props map[string]string) []con
 	for i := range out {
 		byName[out[i].Name] = &out[i]
 	}
+	// A key the ConfigDef does not declare (a custom converter's
+	// <name>.type) gets an entry of its own: dropping its error would let
+	// the config validate and the task fail at start.
+	var extra []connect.ConfigValue
 	addErr := func(key, msg string) {
 		if cv, ok := byName[key]; ok {
 			cv.Errors = append(cv.Errors, msg)
+			return
 		}
+		extra = append(extra, connect.ConfigValue{Name: key, Value: props[key], Errors: []string{msg}, Visible: true})
 	}
 	for _, cv := range out {
 		if len(cv.Errors) > 0 {
@@ -105,12 +111,12 @@ func (c *Connector) Validate(ctx context.Context, props map[string]string) []con
 			key = ce.Name
 		}
 		addErr(key, err.Error())
-		return out
+		return append(out, extra...)
 	}
 	for _, f := range Precheck(ctx, opts) {
 		addErr(f.Key, f.Message)
 	}
-	return out
+	return append(out, extra...)
 }
 
 // PrecheckFailure is one failed precheck item.

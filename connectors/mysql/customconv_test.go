@@ -80,3 +80,19 @@ func TestTinyIntBoolColumns(t *testing.T) {
 		}
 	}
 }
+
+// /config/validate reports an error on a key the ConfigDef does not declare
+// (a converter's class) instead of dropping it.
+func TestValidateReportsConverterClassMissing(t *testing.T) {
+	props := map[string]string{"connector.class": "MySqlConnector", "database.hostname": "h", "database.user": "u", "topic.prefix": "p",
+		KeyConverters: "boolean"}
+	var found bool
+	for _, cv := range (&Connector{}).Validate(t.Context(), props) {
+		if cv.Name == "boolean.type" {
+			found = len(cv.Errors) == 1 && strings.Contains(cv.Errors[0], "boolean.type")
+		}
+	}
+	if !found {
+		t.Fatal("no error on boolean.type")
+	}
+}
