@@ -58,9 +58,10 @@ const (
 	KeyPollInterval  = "poll.interval.ms"
 )
 
-// Snapshot modes, Debezium's names. configuration_based and custom are
-// accepted by the validator so that a Debezium config parses; Start
-// rejects them with the supported alternatives. recovery and
+// Snapshot modes, Debezium's names. configuration_based is translated
+// into the mode it amounts to (Options.configuredSnapshot); custom is
+// accepted by the validator so that a Debezium config parses, and Start
+// rejects it with the supported alternatives. recovery and
 // schema_only_recovery stream like no_data (the schema comes from the
 // binlog's full row metadata).
 var snapshotModes = []string{"initial", "initial_only", "when_needed", "never", "no_data", "schema_only",
@@ -139,7 +140,7 @@ func buildConfigDef() *connect.ConfigDef {
 	order = 0
 	def(connect.ConfigKey{Name: KeySnapshotMode, Type: connect.ConfigString, Default: "initial", Importance: connect.Medium, Group: groupEvents,
 		Validator: connect.OneOfIgnoreCase(snapshotModes...), Recommended: snapshotModes,
-		Doc: "When to read the existing rows (docs/snapshot.md). initial: snapshot when there is no stored offset, then stream; initial_only: snapshot, never stream; when_needed: as initial, and snapshot again when the stored binlog position is no longer on the server; always: snapshot at every start; no_data (formerly schema_only) and never: stream from the current binlog position without reading rows. An interrupted snapshot resumes from its last committed batch."})
+		Doc: "When to read the existing rows (docs/snapshot.md). initial: snapshot when there is no stored offset, then stream; initial_only: snapshot, never stream; when_needed: as initial, and snapshot again when the stored binlog position is no longer on the server; always: snapshot at every start; no_data (formerly schema_only) and never: stream from the current binlog position without reading rows; configuration_based: Debezium's switches " + keyConfiguredPrefix + "* (snapshot.data, start.stream, snapshot.on.data.error) pick among those behaviours. An interrupted snapshot resumes from its last committed batch."})
 	defineSnapshotKeys(def)
 	definePropagateKeys(def)
 	defineSignalKeys(def)
@@ -218,6 +219,12 @@ type Options struct {
 	InitStatements []string
 
 	Filters *Filters
+
+	// NoStream and SnapshotOnPurge come from snapshot.mode=
+	// configuration_based (translated into SnapshotMode): stay idle after
+	// the start's snapshot, if any; snapshot when the stored position is
+	// purged even though the mode reads no rows otherwise.
+	NoStream, SnapshotOnPurge bool
 
 	SnapshotMode         string
 	IncludeSchemaChanges bool
@@ -320,6 +327,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 			TimeAdjuster:   c.Bool(KeyTimeAdjuster),
 			SchemaComments: c.Bool(KeySchemaComments),
 		},
+	}
+	if o.SnapshotMode == "configuration_based" {
+		o.configuredSnapshot(c)
 	}
 	if o.MetricTags, err = parseMetricTags(c.String(KeyCustomMetricTags)); err != nil {
 		return nil, err

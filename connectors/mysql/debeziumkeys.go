@@ -19,6 +19,14 @@ const (
 	KeySchemaComments  = "include.schema.comments"
 	KeyContextHeaders  = "extended.headers.enabled"
 	KeyMaxRetries      = "errors.max.retries"
+
+	// snapshot.mode=configuration_based's switches (Debezium 2.6).
+	keyConfiguredPrefix     = "snapshot.mode.configuration.based."
+	KeyConfiguredData       = keyConfiguredPrefix + "snapshot.data"
+	KeyConfiguredSchema     = keyConfiguredPrefix + "snapshot.schema"
+	KeyConfiguredStream     = keyConfiguredPrefix + "start.stream"
+	KeyConfiguredOnSchemaEr = keyConfiguredPrefix + "snapshot.on.schema.error"
+	KeyConfiguredOnDataErr  = keyConfiguredPrefix + "snapshot.on.data.error"
 )
 
 // Debezium keys that tune its JDBC connection, its Java-side buffers or
@@ -64,6 +72,16 @@ func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeyMaxRetries, Type: connect.ConfigInt, Default: "-1", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(-1),
 		Doc: "How many times in a row the binlog reader reconnects after a retriable failure before the task fails (Debezium's): -1 no count (the retry window alone decides), 0 fail at the first failure. " +
 			"The count starts again once an event is read; the retry window (" + KeyConnectionRetryMinutes + " / " + KeyOtherRetryMinutes + ") applies as well, whichever ends first."})
+	def(connect.ConfigKey{Name: KeyConfiguredData, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "snapshot.mode=configuration_based: read the tables' rows at every start (as always), or never (as no_data)."})
+	def(connect.ConfigKey{Name: KeyConfiguredStream, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "snapshot.mode=configuration_based: read the binlog after the snapshot (or from the stored or current position without one); false leaves the task idle after the snapshot, as initial_only does."})
+	def(connect.ConfigKey{Name: KeyConfiguredOnDataErr, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "snapshot.mode=configuration_based: read the rows again when the stored binlog position is no longer on the server (as when_needed does)."})
+	def(connect.ConfigKey{Name: KeyConfiguredSchema, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "snapshot.mode=configuration_based: Debezium's schema snapshot. Accepted either way: Sluice reads the captured tables' definitions at every start."})
+	def(connect.ConfigKey{Name: KeyConfiguredOnSchemaEr, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+		Doc: "snapshot.mode=configuration_based: Debezium's schema snapshot when its history is unusable. Accepted either way: Sluice takes definitions it cannot replay from information_schema."})
 	def(connect.ConfigKey{Name: KeyStreamingDelay, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
 		Doc: "Milliseconds to wait after the snapshot before reading the binlog (Debezium's), e.g. to let the snapshot's offsets be committed first so a restart does not read the snapshot again."})
 	def(connect.ConfigKey{Name: KeyGuardrailMax, Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
@@ -145,4 +163,18 @@ func (o *Options) contextHeaders(batch []*connect.SourceRecord) []*connect.Sourc
 		r.Headers.AddString(headerConnectorName, "mysql")
 	}
 	return batch
+}
+
+// configuredSnapshot translates snapshot.mode=configuration_based into the
+// mode it amounts to: reading rows means reading them at every start
+// (always), not reading them is no_data, with start.stream=false idling
+// after the start as initial_only does and snapshot.on.data.error
+// snapshotting a purged position as when_needed does.
+func (o *Options) configuredSnapshot(c *connect.Config) {
+	o.SnapshotMode = "no_data"
+	if c.Bool(KeyConfiguredData) {
+		o.SnapshotMode = "always"
+	}
+	o.NoStream = !c.Bool(KeyConfiguredStream)
+	o.SnapshotOnPurge = c.Bool(KeyConfiguredOnDataErr)
 }

@@ -279,9 +279,9 @@ func dataSnapshotMode(mode string) bool {
 func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server, opts *Options, stored map[string]any, log *slog.Logger) (*startPlan, error) {
 	mode := opts.SnapshotMode
 	switch mode {
-	case "configuration_based", "custom":
+	case "custom":
 		return nil, &connect.ConfigError{Name: KeySnapshotMode, Value: mode,
-			Message: "is not supported; use initial, initial_only, when_needed, always, no_data or never"}
+			Message: "is not supported (its snapshotter is a Java class); use initial, initial_only, when_needed, always, no_data, never or configuration_based"}
 	}
 	fresh := func(why string) (*startPlan, error) {
 		if err := snapshotDelay(ctx, opts, log); err != nil {
@@ -292,12 +292,12 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 			return nil, err
 		}
 		log.Info("starting snapshot", "reason", why, "file", sn.start.File, "pos", sn.start.Pos, "gtids", sn.start.GTIDs)
-		return &startPlan{pos: sn.start, snap: sn, idle: mode == "initial_only"}, nil
+		return &startPlan{pos: sn.start, snap: sn, idle: mode == "initial_only" || opts.NoStream}, nil
 	}
 	if len(stored) == 0 {
 		if !dataSnapshotMode(mode) {
 			pos, err := currentPosition(conn, server.Flavor)
-			return &startPlan{pos: pos}, err
+			return &startPlan{pos: pos, idle: opts.NoStream}, err
 		}
 		return fresh("no stored offset")
 	}
@@ -309,7 +309,7 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		if !dataSnapshotMode(mode) {
 			log.Warn("the stored offset is from an unfinished snapshot, but snapshot.mode no longer reads rows: streaming from the snapshot's position", "mode", mode)
 			pos.Snapshot = false
-			return &startPlan{pos: pos}, nil
+			return &startPlan{pos: pos, idle: opts.NoStream}, nil
 		}
 		st, ok := parseSnapshotState(stored)
 		if !ok {
@@ -334,7 +334,20 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		}
 		log.Info("resuming snapshot", "stream_from_file", pos.File, "stream_from_pos", pos.Pos, "read_at_file", sn.at.File, "read_at_pos", sn.at.Pos,
 			"tables_done", len(st.Done), "tables_in_progress", len(st.Keys))
-		return &startPlan{pos: pos, snap: sn, idle: mode == "initial_only"}, nil
+		return &startPlan{pos: pos, snap: sn, idle: mode == "initial_only" || opts.NoStream}, nil
+	}
+	switch {
+	case opts.SnapshotOnPurge:
+		avail, why, err := positionAvailable(conn, server.Flavor, pos)
+		if err != nil {
+			return nil, err
+		}
+		if !avail {
+			log.Warn("the stored binlog position is no longer on the server; taking a new snapshot (snapshot.mode.configuration.based.snapshot.on.data.error)", "reason", why)
+			return fresh("stored position purged")
+		}
+	case opts.NoStream && mode != "always":
+		return &startPlan{pos: pos, idle: true}, nil
 	}
 	switch mode {
 	case "always":
@@ -351,7 +364,7 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 			return fresh("stored position purged")
 		}
 	}
-	return &startPlan{pos: pos}, nil
+	return &startPlan{pos: pos, idle: opts.NoStream}, nil
 }
 
 // snapshotDelay waits snapshot.delay.ms before a task's snapshot takes
