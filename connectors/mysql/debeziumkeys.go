@@ -178,3 +178,13 @@ func (o *Options) configuredSnapshot(c *connect.Config) {
 	o.NoStream = !c.Bool(KeyConfiguredStream)
 	o.SnapshotOnPurge = c.Bool(KeyConfiguredOnDataErr)
 }
+
+// snapshotModeKey names the setting that chose the start's behaviour, for
+// logs: snapshot.mode, or the configuration_based switch that asked for a
+// snapshot of a purged position.
+func (o *Options) snapshotModeKey() string {
+	if o.SnapshotOnPurge {
+		return KeyConfiguredOnDataErr
+	}
+	return KeySnapshotMode + "=" + o.SnapshotMode
+}

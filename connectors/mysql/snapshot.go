@@ -337,30 +337,17 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		return &startPlan{pos: pos, snap: sn, idle: mode == "initial_only" || opts.NoStream}, nil
 	}
 	switch {
-	case opts.SnapshotOnPurge:
-		avail, why, err := positionAvailable(conn, server.Flavor, pos)
-		if err != nil {
-			return nil, err
-		}
-		if !avail {
-			log.Warn("the stored binlog position is no longer on the server; taking a new snapshot (snapshot.mode.configuration.based.snapshot.on.data.error)", "reason", why)
-			return fresh("stored position purged")
-		}
-	case opts.NoStream && mode != "always":
-		return &startPlan{pos: pos, idle: true}, nil
-	}
-	switch mode {
-	case "always":
+	case mode == "always":
 		return fresh("snapshot.mode=always")
-	case "initial_only":
+	case mode == "initial_only":
 		return &startPlan{pos: pos, idle: true}, nil
-	case "when_needed":
+	case mode == "when_needed" || opts.SnapshotOnPurge:
 		avail, why, err := positionAvailable(conn, server.Flavor, pos)
 		if err != nil {
 			return nil, err
 		}
 		if !avail {
-			log.Warn("the stored binlog position is no longer on the server; taking a new snapshot (snapshot.mode=when_needed)", "reason", why)
+			log.Warn("the stored binlog position is no longer on the server; taking a new snapshot", "reason", why, "mode", opts.snapshotModeKey())
 			return fresh("stored position purged")
 		}
 	}
