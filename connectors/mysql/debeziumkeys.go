@@ -21,12 +21,12 @@ const (
 	KeyMaxRetries      = "errors.max.retries"
 
 	// snapshot.mode=configuration_based's switches (Debezium 2.6).
-	keyConfiguredPrefix     = "snapshot.mode.configuration.based."
-	KeyConfiguredData       = keyConfiguredPrefix + "snapshot.data"
-	KeyConfiguredSchema     = keyConfiguredPrefix + "snapshot.schema"
-	KeyConfiguredStream     = keyConfiguredPrefix + "start.stream"
-	KeyConfiguredOnSchemaEr = keyConfiguredPrefix + "snapshot.on.schema.error"
-	KeyConfiguredOnDataErr  = keyConfiguredPrefix + "snapshot.on.data.error"
+	keyConfiguredPrefix      = "snapshot.mode.configuration.based."
+	KeyConfiguredData        = keyConfiguredPrefix + "snapshot.data"
+	KeyConfiguredSchema      = keyConfiguredPrefix + "snapshot.schema"
+	KeyConfiguredStream      = keyConfiguredPrefix + "start.stream"
+	KeyConfiguredOnSchemaErr = keyConfiguredPrefix + "snapshot.on.schema.error"
+	KeyConfiguredOnDataErr   = keyConfiguredPrefix + "snapshot.on.data.error"
 )
 
 // Debezium keys that tune its JDBC connection, its Java-side buffers or
@@ -55,8 +55,8 @@ var unappliedWithDefault = []struct{ name, noop, doc string }{
 	{"snapshot.query.mode", "select_all", "Debezium's snapshot query builder. select_all is what Sluice does (with " + KeySnapshotOverrides + " for a statement of your own); custom classes are Java and not applied."},
 	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
 	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice sets no timeout on its queries; a lost connection is retried within the retry window."},
-	{"database.ssl.keystore", "", "A Java keystore for the database connection. Not applied: give the client certificate and key as PEM files in database.ssl.cert / database.ssl.key."},
-	{"database.ssl.truststore", "", "A Java truststore for the database connection. Not applied: give the CA as a PEM file in database.ssl.ca."},
+	{"database.ssl.keystore", "", "A Java keystore for the database connection. Not applied: give the client certificate and key as PEM files in " + KeySSLCert + " / " + KeySSLKey + "."},
+	{"database.ssl.truststore", "", "A Java truststore for the database connection. Not applied: give the CA as a PEM file in " + KeySSLCA + "."},
 	{"post.processors", "", "Debezium's post processors, Java classes. Not applied."},
 	{"snapshot.mode.custom.name", "", "The class of Debezium's snapshot.mode=custom. Not applied."},
 }
@@ -80,7 +80,7 @@ func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
 		Doc: "snapshot.mode=configuration_based: read the rows again when the stored binlog position is no longer on the server (as when_needed does)."})
 	def(connect.ConfigKey{Name: KeyConfiguredSchema, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "snapshot.mode=configuration_based: Debezium's schema snapshot. Accepted either way: Sluice reads the captured tables' definitions at every start."})
-	def(connect.ConfigKey{Name: KeyConfiguredOnSchemaEr, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
+	def(connect.ConfigKey{Name: KeyConfiguredOnSchemaErr, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "snapshot.mode=configuration_based: Debezium's schema snapshot when its history is unusable. Accepted either way: Sluice takes definitions it cannot replay from information_schema."})
 	def(connect.ConfigKey{Name: KeyStreamingDelay, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
 		Doc: "Milliseconds to wait after the snapshot before reading the binlog (Debezium's), e.g. to let the snapshot's offsets be committed first so a restart does not read the snapshot again."})
