@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
+	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/sluicehq/sluice/connectors/mysql"
 	"github.com/sluicehq/sluice/integration/harness"
@@ -138,8 +141,10 @@ func tlsRun(t *testing.T, m *harness.MariaDB, c tlsCase, serverID int, tbl strin
 				t.Errorf("error %q does not contain %q", err, w)
 			}
 		}
-		if pw := props["database.password"]; strings.Contains(err.Error(), pw) {
-			t.Errorf("error shows the password: %v", err)
+		for k, v := range props {
+			if strings.HasSuffix(k, "password") && v != "" && strings.Contains(err.Error(), v) {
+				t.Errorf("error shows %s: %v", k, err)
+			}
 		}
 		return
 	}
@@ -180,6 +185,7 @@ func TestMySQLTLS(t *testing.T) {
 		sslUser := []string{"database.user", "tls_ssl", "database.password", "pw-tls_ssl"}
 		x509User := []string{"database.user", "tls_x509", "database.password", "pw-tls_x509"}
 		with := func(base []string, kv ...string) []string { return append(append([]string{}, base...), kv...) }
+		stores := tlsMakeStores(t, pki)
 		cases := []tlsCase{
 			{name: "required", props: with(sslUser, "database.ssl.mode", "required")},
 			{name: "preferred", props: with(sslUser, "database.ssl.mode", "preferred")},
@@ -199,6 +205,18 @@ func TestMySQLTLS(t *testing.T) {
 				wantErr: []string{"database.ssl.mode=disabled", "database.ssl.mode=required"}},
 			{name: "x509_without_cert", props: with(x509User, "database.ssl.mode", "required"),
 				wantErr: []string{"database.ssl.cert", "database.ssl.key"}},
+			{name: "x509_pkcs12_stores", props: with(x509User, "database.ssl.mode", "verify_identity",
+				"database.ssl.keystore", stores.p12Key, "database.ssl.keystore.password", storePassword,
+				"database.ssl.truststore", stores.p12Trust, "database.ssl.truststore.password", storePassword)},
+			{name: "x509_jks_stores", props: with(x509User, "database.ssl.mode", "verify_identity",
+				"database.ssl.keystore", stores.jksKey, "database.ssl.keystore.password", storePassword,
+				"database.ssl.truststore", stores.jksTrust, "database.ssl.truststore.password", storePassword)},
+			{name: "keystore_wrong_password", props: with(x509User, "database.ssl.mode", "required",
+				"database.ssl.keystore", stores.p12Key, "database.ssl.keystore.password", "not-the-store-pw"),
+				wantErr: []string{"database.ssl.keystore", "database.ssl.keystore.password"}},
+			{name: "jks_keystore_wrong_password", props: with(x509User, "database.ssl.mode", "required",
+				"database.ssl.keystore", stores.jksKey, "database.ssl.keystore.password", "not-the-store-pw"),
+				wantErr: []string{"database.ssl.keystore", "database.ssl.keystore.password"}},
 			{name: "ca_file_missing", props: with(sslUser, "database.ssl.mode", "verify_ca", "database.ssl.ca", pki.ca+".missing"),
 				wantErr: []string{"database.ssl.ca", "cannot read"}},
 		}
@@ -260,4 +278,80 @@ func TestMySQLTLS(t *testing.T) {
 			wantErr: []string{"does not offer TLS", "database.ssl.mode=required", "database.ssl.mode=preferred"}}, 6302, "plain", exec)
 	})
 
+}
+
+const storePassword = "store-pw-1234"
+
+// tlsStores are the PKI's client key and CA as Java stores, PKCS#12 and JKS,
+// all under storePassword.
+type tlsStores struct{ p12Key, p12Trust, jksKey, jksTrust string }
+
+func tlsMakeStores(t *testing.T, pki tlsFiles) tlsStores {
+	t.Helper()
+	readPEM := func(path string) []byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blk, _ := pem.Decode(b)
+		if blk == nil {
+			t.Fatalf("%s: no PEM block", path)
+		}
+		return blk.Bytes
+	}
+	caDER, certDER, keyDER := readPEM(pki.ca), readPEM(pki.clientCert), readPEM(pki.clientKey)
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(certDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(keyDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var s tlsStores
+	p12, err := pkcs12.Modern2023.Encode(key, cert, []*x509.Certificate{ca}, storePassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.p12Key = write("client.p12", p12)
+	p12, err = pkcs12.Modern2023.EncodeTrustStore([]*x509.Certificate{ca}, storePassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.p12Trust = write("trust.p12", p12)
+	store := func(name string, fill func(keystore.KeyStore)) string {
+		ks := keystore.New()
+		fill(ks)
+		var buf bytes.Buffer
+		if err := ks.Store(&buf, []byte(storePassword)); err != nil {
+			t.Fatal(err)
+		}
+		return write(name, buf.Bytes())
+	}
+	now := time.Now()
+	s.jksKey = store("client.jks", func(ks keystore.KeyStore) {
+		if err := ks.SetPrivateKeyEntry("client", keystore.PrivateKeyEntry{CreationTime: now, PrivateKey: keyDER,
+			CertificateChain: []keystore.Certificate{{Type: "X509", Content: certDER}, {Type: "X509", Content: caDER}}}, []byte(storePassword)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	s.jksTrust = store("trust.jks", func(ks keystore.KeyStore) {
+		if err := ks.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: now,
+			Certificate: keystore.Certificate{Type: "X509", Content: caDER}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return s
 }

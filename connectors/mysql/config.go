@@ -114,6 +114,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "PEM client certificate file, for servers that require X509 authentication (with database.ssl.key)."})
 	def(connect.ConfigKey{Name: KeySSLKey, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
 		Doc: "PEM private key file of database.ssl.cert."})
+	defineKeyStoreKeys(def)
 	def(connect.ConfigKey{Name: KeyConnectTimout, Type: connect.ConfigInt, Default: "30000", Importance: connect.Low, Group: groupConnection,
 		Validator: connect.AtLeast(1), Doc: "Milliseconds to wait for a connection to the server."})
 	def(connect.ConfigKey{Name: KeyDatabaseInitStatements, Type: connect.ConfigString, Default: "", Importance: connect.Low, Group: groupConnection,
@@ -209,11 +210,15 @@ type Options struct {
 	ServerID    uint32
 	TopicPrefix string
 
-	SSLMode        string
-	SSLCA          string
-	SSLCert        string
-	SSLKey         string
-	ConnectTimeout time.Duration
+	SSLMode string
+	SSLCA   string
+	SSLCert string
+	SSLKey  string
+	// Java key and trust stores (keystore.go), for configs that give
+	// those instead of PEM files.
+	SSLKeyStore, SSLTrustStore                 string
+	SSLKeyStorePassword, SSLTrustStorePassword connect.Password
+	ConnectTimeout                             time.Duration
 	// InitStatements run on every connection but the binlog's
 	// (database.initial.statements).
 	InitStatements []string
@@ -291,34 +296,38 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o := &Options{
-		Host:                 c.String(KeyHostname),
-		Port:                 c.Int(KeyPort),
-		User:                 c.String(KeyUser),
-		Password:             c.Password(KeyPassword),
-		TopicPrefix:          c.String(KeyTopicPrefix),
-		SSLMode:              strings.ToLower(c.String(KeySSLMode)),
-		SSLCA:                c.String(KeySSLCA),
-		SSLCert:              c.String(KeySSLCert),
-		SSLKey:               c.String(KeySSLKey),
-		ConnectTimeout:       time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
-		SnapshotMode:         strings.ToLower(c.String(KeySnapshotMode)),
-		IncludeSchemaChanges: c.Bool(KeyIncludeSchemaChanges),
-		TombstonesOnDelete:   c.Bool(KeyTombstonesOnDelete),
-		FailureMode:          strings.ToLower(c.String(KeyFailureMode)),
-		MaxBatchSize:         c.Int(KeyMaxBatchSize),
-		MaxQueueSize:         c.Int(KeyMaxQueueSize),
-		MaxQueueBytes:        c.Long(KeyMaxQueueBytes),
-		PollInterval:         time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
-		IncludeQuery:         c.Bool(KeyIncludeQuery),
-		SkipUnchanged:        c.Bool(KeySkipUnchanged),
-		StreamingDelay:       time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
-		GuardrailMax:         c.Int(KeyGuardrailMax),
-		GuardrailFail:        strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
-		ContextHeaders:       c.Bool(KeyContextHeaders),
-		MaxRetries:           c.Int(KeyMaxRetries),
-		InconsistentSchema:   strings.ToLower(c.String(KeyInconsistentSchema)),
-		HistoryFile:          strings.TrimSpace(c.String(KeySchemaHistoryFile)),
-		HistoryKafkaTopic:    strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
+		Host:                  c.String(KeyHostname),
+		Port:                  c.Int(KeyPort),
+		User:                  c.String(KeyUser),
+		Password:              c.Password(KeyPassword),
+		TopicPrefix:           c.String(KeyTopicPrefix),
+		SSLMode:               strings.ToLower(c.String(KeySSLMode)),
+		SSLCA:                 c.String(KeySSLCA),
+		SSLCert:               c.String(KeySSLCert),
+		SSLKey:                c.String(KeySSLKey),
+		SSLKeyStore:           c.String(KeySSLKeyStore),
+		SSLTrustStore:         c.String(KeySSLTrustStore),
+		SSLKeyStorePassword:   c.Password(KeySSLKeyStorePassword),
+		SSLTrustStorePassword: c.Password(KeySSLTrustStorePassword),
+		ConnectTimeout:        time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
+		SnapshotMode:          strings.ToLower(c.String(KeySnapshotMode)),
+		IncludeSchemaChanges:  c.Bool(KeyIncludeSchemaChanges),
+		TombstonesOnDelete:    c.Bool(KeyTombstonesOnDelete),
+		FailureMode:           strings.ToLower(c.String(KeyFailureMode)),
+		MaxBatchSize:          c.Int(KeyMaxBatchSize),
+		MaxQueueSize:          c.Int(KeyMaxQueueSize),
+		MaxQueueBytes:         c.Long(KeyMaxQueueBytes),
+		PollInterval:          time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
+		IncludeQuery:          c.Bool(KeyIncludeQuery),
+		SkipUnchanged:         c.Bool(KeySkipUnchanged),
+		StreamingDelay:        time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
+		GuardrailMax:          c.Int(KeyGuardrailMax),
+		GuardrailFail:         strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
+		ContextHeaders:        c.Bool(KeyContextHeaders),
+		MaxRetries:            c.Int(KeyMaxRetries),
+		InconsistentSchema:    strings.ToLower(c.String(KeyInconsistentSchema)),
+		HistoryFile:           strings.TrimSpace(c.String(KeySchemaHistoryFile)),
+		HistoryKafkaTopic:     strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
 		Types: TypeOptions{
 			Decimal:        strings.ToLower(c.String(KeyDecimalMode)),
 			TimePrecision:  strings.ToLower(c.String(KeyTimePrecisionMode)),

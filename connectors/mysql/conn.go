@@ -58,6 +58,12 @@ func tlsConfigFor(o *Options) (*tls.Config, error) {
 			return nil, &connect.ConfigError{Name: KeySSLCert, Value: o.SSLCert, Message: fmt.Sprintf("cannot load the client certificate and key: %v", err)}
 		}
 		cfg.Certificates = []tls.Certificate{cert}
+	} else if o.SSLKeyStore != "" {
+		cert, err := loadKeyStore(o.SSLKeyStore, o.SSLKeyStorePassword.Value())
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
 	}
 	var roots *x509.CertPool
 	if o.SSLCA != "" {
@@ -68,6 +74,12 @@ func tlsConfigFor(o *Options) (*tls.Config, error) {
 		roots = x509.NewCertPool()
 		if !roots.AppendCertsFromPEM(pem) {
 			return nil, &connect.ConfigError{Name: KeySSLCA, Value: o.SSLCA, Message: "no PEM certificate found in the file"}
+		}
+		cfg.RootCAs = roots
+	} else if o.SSLTrustStore != "" {
+		var err error
+		if roots, err = loadTrustStore(o.SSLTrustStore, o.SSLTrustStorePassword.Value()); err != nil {
+			return nil, err
 		}
 		cfg.RootCAs = roots
 	}
