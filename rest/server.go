@@ -13,11 +13,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sluicehq/sluice/internal/javastore"
 )
 
-// Worker property names the REST server reads. Kafka configures HTTPS with
-// JKS/PKCS12 keystores (listeners.https.ssl.keystore.*); Sluice takes PEM
-// files instead, under the two *.certificate.location / *.key.location keys.
+// Worker property names the REST server reads. HTTPS takes Kafka's key
+// stores (listeners.https.ssl.keystore.location, JKS, PKCS12 or PEM, with
+// .password and ssl.key.password) or PEM files under the two
+// *.certificate.location / *.key.location keys.
 const (
 	PropListeners      = "listeners"
 	PropAdminListeners = "admin.listeners"
@@ -51,6 +54,8 @@ type ServerConfig struct {
 	// (falling back to the main pair when empty).
 	TLSCertFile, TLSKeyFile           string
 	AdminTLSCertFile, AdminTLSKeyFile string
+	// Certificates read from key stores, used instead of the files.
+	TLSKeyPair, AdminTLSKeyPair *tls.Certificate
 	// Handler options; AdminEnabled is derived from AdminListeners.
 	Options Options
 }
@@ -68,12 +73,13 @@ func ServerConfigFromProperties(props map[string]string, opts Options) (ServerCo
 	if v, ok := props[PropAdminListeners]; ok {
 		cfg.AdminListeners = &v
 	}
-	for _, k := range []string{"listeners.https.ssl.keystore.location", "admin.listeners.https.ssl.keystore.location"} {
-		if props[k] != "" {
-			return cfg, fmt.Errorf("%s: JKS/PKCS12 keystores are not supported; convert the keystore to PEM files and set %s and %s instead", k, PropTLSCertificate, PropTLSKey)
-		}
-	}
 	var err error
+	if cfg.TLSKeyPair, err = keyStoreFromProperties(props, "listeners.https."); err != nil {
+		return cfg, err
+	}
+	if cfg.AdminTLSKeyPair, err = keyStoreFromProperties(props, "admin.listeners.https."); err != nil {
+		return cfg, err
+	}
 	switch file, user := props[PropBasicAuthFile], props[PropBasicAuthUser]; {
 	case file != "" && user != "":
 		return cfg, fmt.Errorf("set either %s or %s/%s, not both", PropBasicAuthFile, PropBasicAuthUser, PropBasicAuthPassword)
@@ -181,14 +187,14 @@ func NewServer(h Herder, cfg ServerConfig) (*Server, error) {
 		// Main and admin handlers must share one set of levels.
 		opts.Loggers = NewLoggers(slog.LevelInfo)
 	}
-	if s.mainTLS, err = tlsConfigFor(s.main, cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey); err != nil {
+	if s.mainTLS, err = tlsConfigFor(s.main, cfg.TLSKeyPair, cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey); err != nil {
 		return nil, err
 	}
-	acert, akey, ckey, kkey := cfg.AdminTLSCertFile, cfg.AdminTLSKeyFile, PropAdminTLSCertificate, PropAdminTLSKey
-	if acert == "" && akey == "" {
-		acert, akey, ckey, kkey = cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey
+	apair, acert, akey, ckey, kkey := cfg.AdminTLSKeyPair, cfg.AdminTLSCertFile, cfg.AdminTLSKeyFile, PropAdminTLSCertificate, PropAdminTLSKey
+	if apair == nil && acert == "" && akey == "" {
+		apair, acert, akey, ckey, kkey = cfg.TLSKeyPair, cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey
 	}
-	if s.adminTLS, err = tlsConfigFor(s.admin, acert, akey, ckey, kkey); err != nil {
+	if s.adminTLS, err = tlsConfigFor(s.admin, apair, acert, akey, ckey, kkey); err != nil {
 		return nil, err
 	}
 	s.mainH = newHandler(h, opts, false)
@@ -198,13 +204,16 @@ func NewServer(h Herder, cfg ServerConfig) (*Server, error) {
 	return s, nil
 }
 
-func tlsConfigFor(ls []listenerSpec, cert, key, certProp, keyProp string) (*tls.Config, error) {
+func tlsConfigFor(ls []listenerSpec, stored *tls.Certificate, cert, key, certProp, keyProp string) (*tls.Config, error) {
 	need := false
 	for _, l := range ls {
 		need = need || l.scheme == "https"
 	}
 	if !need {
 		return nil, nil
+	}
+	if stored != nil {
+		return &tls.Config{Certificates: []tls.Certificate{*stored}, MinVersion: tls.VersionTLS12}, nil
 	}
 	if cert == "" || key == "" {
 		return nil, fmt.Errorf("an https listener needs %s (PEM certificate chain) and %s (PEM private key)", certProp, keyProp)
@@ -295,4 +304,31 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.wg.Wait()
 	return errors.Join(errs...)
+}
+
+// keyStoreFromProperties reads prefix+ssl.keystore.location, Kafka's HTTPS
+// key store: JKS (Java's default type), PKCS12, or PEM (one file with the
+// key and its chain); nil when it is not set.
+func keyStoreFromProperties(props map[string]string, prefix string) (*tls.Certificate, error) {
+	loc := props[prefix+"ssl.keystore.location"]
+	if loc == "" {
+		return nil, nil
+	}
+	var pair tls.Certificate
+	var err error
+	switch typ := strings.ToUpper(strings.TrimSpace(props[prefix+"ssl.keystore.type"])); typ {
+	case "", "JKS", "PKCS12":
+		pair, err = javastore.KeyPair(loc, props[prefix+"ssl.keystore.password"], props[prefix+"ssl.key.password"])
+		if errors.Is(err, javastore.ErrPassword) {
+			err = fmt.Errorf("%w; is %sssl.keystore.password (or %sssl.key.password) right?", err, prefix, prefix)
+		}
+	case "PEM":
+		pair, err = tls.LoadX509KeyPair(loc, loc)
+	default:
+		return nil, fmt.Errorf("%sssl.keystore.type=%s: use JKS, PKCS12 or PEM", prefix, typ)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%sssl.keystore.location=%s: %w", prefix, loc, err)
+	}
+	return &pair, nil
 }

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
 )
 
 // writeCert writes a self-signed PEM certificate and key for 127.0.0.1.
@@ -87,7 +90,8 @@ func TestServerConfigFromProperties(t *testing.T) {
 		{name: "user without password", props: map[string]string{"rest.basic.auth.user": "u"}, wantErr: "rest.basic.auth.password is missing"},
 		{name: "both auth forms", props: map[string]string{"rest.basic.auth.user": "u", "rest.basic.auth.file": users}, wantErr: "not both"},
 		{name: "missing auth file", props: map[string]string{"rest.basic.auth.file": filepath.Join(dir, "nope")}, wantErr: "rest.basic.auth.file"},
-		{name: "keystore", props: map[string]string{"listeners.https.ssl.keystore.location": "/ks.jks"}, wantErr: "convert the keystore to PEM"},
+		{name: "keystore missing", props: map[string]string{"listeners.https.ssl.keystore.location": "/ks.jks"}, wantErr: "listeners.https.ssl.keystore.location=/ks.jks"},
+		{name: "keystore type", props: map[string]string{"listeners.https.ssl.keystore.location": "/ks.bks", "listeners.https.ssl.keystore.type": "BKS"}, wantErr: "listeners.https.ssl.keystore.type=BKS"},
 		{name: "bad bool", props: map[string]string{"topic.tracking.enable": "maybe"}, wantErr: "topic.tracking.enable"},
 	}
 	for _, c := range cases {
@@ -224,5 +228,57 @@ func TestServerAdminDisabled(t *testing.T) {
 	}
 	if _, err := srv2.Start(context.Background()); err == nil {
 		t.Error("second Start succeeded")
+	}
+}
+
+// TestServerTLSFromJKSKeyStore: an https listener configured as a Kafka
+// Connect worker's is, with a JKS key store, serves with its certificate;
+// a wrong password is refused naming the key, without the password.
+func TestServerTLSFromJKSKeyStore(t *testing.T) {
+	certFile, keyFile, pool := writeCert(t)
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(pair.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := keystore.New()
+	if err := ks.SetPrivateKeyEntry("rest", keystore.PrivateKeyEntry{CreationTime: time.Now(), PrivateKey: keyDER,
+		CertificateChain: []keystore.Certificate{{Type: "X509", Content: pair.Certificate[0]}}}, []byte("changeit")); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := ks.Store(&buf, []byte("changeit")); err != nil {
+		t.Fatal(err)
+	}
+	jks := filepath.Join(t.TempDir(), "rest.jks")
+	if err := os.WriteFile(jks, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	props := map[string]string{"listeners": "https://127.0.0.1:0", "listeners.https.ssl.keystore.location": jks,
+		"listeners.https.ssl.keystore.password": "changeit"}
+	cfg, err := ServerConfigFromProperties(props, Options{Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(newFakeHerder(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if st, body := get(t, client, addrs[0]+"/connectors", "", ""); st != 200 || body != "[]\n" {
+		t.Fatalf("GET /connectors over https: %d %s", st, body)
+	}
+	props["listeners.https.ssl.keystore.password"] = "not-it-9"
+	_, err = ServerConfigFromProperties(props, Options{})
+	if err == nil || !strings.Contains(err.Error(), "listeners.https.ssl.keystore.password") || strings.Contains(err.Error(), "not-it-9") {
+		t.Fatalf("wrong password: %v", err)
 	}
 }

@@ -63,6 +63,7 @@ var franzIgnored = map[string]bool{
 	// The security settings KgoSecurity reads.
 	"security.protocol": true, "sasl.mechanisms": true, "sasl.username": true, "sasl.password": true,
 	"ssl.ca.location": true, "ssl.ca.pem": true, "ssl.certificate.location": true, "ssl.key.location": true,
+	"ssl.certificate.pem": true, "ssl.key.pem": true,
 	"ssl.endpoint.identification.algorithm": true,
 }
 

@@ -74,7 +74,13 @@ func tlsConfig(str func(string) string) (*tls.Config, error) {
 		}
 	}
 	tc.RootCAs = pool
-	if cert, key := str("ssl.certificate.location"), str("ssl.key.location"); cert != "" || key != "" {
+	if cert, key := str("ssl.certificate.pem"), str("ssl.key.pem"); cert != "" || key != "" {
+		pair, err := tls.X509KeyPair([]byte(cert), []byte(key))
+		if err != nil {
+			return nil, fmt.Errorf("ssl.keystore.location: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	} else if cert, key := str("ssl.certificate.location"), str("ssl.key.location"); cert != "" || key != "" {
 		pair, err := tls.LoadX509KeyPair(cert, key)
 		if err != nil {
 			return nil, fmt.Errorf("ssl.certificate.location/ssl.key.location: %w", err)

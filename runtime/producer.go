@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/internal/javastore"
 )
 
 // Kafka Connect's forced source-producer defaults, in librdkafka's terms,
@@ -75,10 +77,13 @@ var jaasOption = regexp.MustCompile(`(\w+)\s*=\s*"((?:[^"\\]|\\.)*)"`)
 // translating them for librdkafka. source names where they came from for
 // error messages (e.g. "producer.override.").
 func applyJavaProducerProps(cm kafka.ConfigMap, props map[string]string, source string) error {
-	truststoreType := strings.ToUpper(props["ssl.truststore.type"])
+	handled, err := applyJavaStores(cm, props, source)
+	if err != nil {
+		return err
+	}
 	for _, k := range sortedKeys(props) {
 		v := props[k]
-		if javaOnlyProducerKeys[k] {
+		if javaOnlyProducerKeys[k] || handled[k] {
 			continue
 		}
 		switch k {
@@ -101,14 +106,8 @@ func applyJavaProducerProps(cm kafka.ConfigMap, props map[string]string, source 
 				}
 			}
 			continue
-		case "ssl.truststore.location":
-			if truststoreType != "PEM" {
-				return fmt.Errorf("%sssl.truststore.location: librdkafka cannot read %s truststores; convert it to PEM and set %sssl.truststore.type=PEM, or set %sssl.ca.location", source, orDefault(truststoreType, "JKS"), source, source)
-			}
-			cm["ssl.ca.location"] = v
-			continue
 		case "ssl.truststore.certificates":
-			cm["ssl.ca.pem"] = v
+			cm["ssl.ca.pem"] = appendPEM(cm["ssl.ca.pem"], v)
 			continue
 		case "ssl.endpoint.identification.algorithm":
 			if strings.TrimSpace(v) == "" {
@@ -201,4 +200,72 @@ func loggableConfig(props map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// applyJavaStores turns Kafka's Java key and trust stores (JKS, the Java
+// default, or PKCS12; internal/javastore reads them) into the PEM text both
+// clients read (librdkafka's ssl.ca.pem, ssl.certificate.pem, ssl.key.pem),
+// so a worker or connector config written for Java clients runs unchanged.
+// A PEM store maps onto librdkafka's file locations. It returns the keys it
+// consumed.
+func applyJavaStores(cm kafka.ConfigMap, props map[string]string, source string) (map[string]bool, error) {
+	handled := map[string]bool{}
+	if loc := props["ssl.truststore.location"]; loc != "" {
+		handled["ssl.truststore.location"] = true
+		switch typ := strings.ToUpper(orDefault(strings.TrimSpace(props["ssl.truststore.type"]), "JKS")); typ {
+		case "PEM":
+			cm["ssl.ca.location"] = loc
+		case "JKS", "PKCS12":
+			certs, err := javastore.Trusted(loc, props["ssl.truststore.password"])
+			if err != nil {
+				return nil, fmt.Errorf("%sssl.truststore.location %s: %v%s", source, loc, err, passwordHint(err, source+"ssl.truststore.password"))
+			}
+			ders := make([][]byte, len(certs))
+			for i, c := range certs {
+				ders[i] = c.Raw
+			}
+			cm["ssl.ca.pem"] = appendPEM(cm["ssl.ca.pem"], javastore.CertsPEM(ders))
+		default:
+			return nil, fmt.Errorf("%sssl.truststore.type=%s: use JKS, PKCS12 or PEM", source, typ)
+		}
+	}
+	if loc := props["ssl.keystore.location"]; loc != "" {
+		handled["ssl.keystore.location"] = true
+		switch typ := strings.ToUpper(orDefault(strings.TrimSpace(props["ssl.keystore.type"]), "JKS")); typ {
+		case "PEM":
+			// One file with the key and its chain, as Java's PEM store.
+			cm["ssl.certificate.location"], cm["ssl.key.location"] = loc, loc
+			handled["ssl.keystore.password"] = true
+		case "JKS", "PKCS12":
+			cert, err := javastore.KeyPair(loc, props["ssl.keystore.password"], props["ssl.key.password"])
+			if err != nil {
+				return nil, fmt.Errorf("%sssl.keystore.location %s: %v%s", source, loc, err, passwordHint(err, source+"ssl.keystore.password / "+source+"ssl.key.password"))
+			}
+			key, err := javastore.KeyPEM(cert.PrivateKey)
+			if err != nil {
+				return nil, fmt.Errorf("%sssl.keystore.location %s: %v", source, loc, err)
+			}
+			cm["ssl.certificate.pem"], cm["ssl.key.pem"] = javastore.CertsPEM(cert.Certificate), key
+			// The PEM key is not encrypted: no password goes with it.
+			handled["ssl.keystore.password"], handled["ssl.key.password"] = true, true
+		default:
+			return nil, fmt.Errorf("%sssl.keystore.type=%s: use JKS, PKCS12 or PEM", source, typ)
+		}
+	}
+	return handled, nil
+}
+
+func passwordHint(err error, key string) string {
+	if errors.Is(err, javastore.ErrPassword) {
+		return "; is " + key + " right?"
+	}
+	return ""
+}
+
+// appendPEM adds PEM text to a ConfigMap value that may hold some already.
+func appendPEM(cur kafka.ConfigValue, add string) string {
+	if s, ok := cur.(string); ok && s != "" {
+		return strings.TrimRight(s, "\n") + "\n" + add
+	}
+	return add
 }

@@ -85,8 +85,8 @@ func TestProducerConfigIdempotenceAndPolicy(t *testing.T) {
 		t.Errorf("None policy: err = %v, want one naming linger.ms", err)
 	}
 	_, err = producerConfig(w, map[string]string{"producer.override.ssl.truststore.location": "/x.jks"}, "c", 0)
-	if err == nil || !strings.Contains(err.Error(), "PEM") {
-		t.Errorf("JKS truststore: err = %v, want advice to use PEM", err)
+	if err == nil || !strings.Contains(err.Error(), "producer.override.ssl.truststore.location /x.jks") {
+		t.Errorf("missing JKS truststore: err = %v, want one naming the key and the file", err)
 	}
 }
 

@@ -1,30 +1,22 @@
 package mysql
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
-	"fmt"
-	"os"
-
-	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
+	"errors"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/internal/javastore"
 )
 
 // Debezium's Java key and trust stores for the database connection, beside
-// the PEM files of database.ssl.cert/key/ca. A store is a JKS file (magic
-// 0xFEEDFEED) or PKCS#12, the default type of Java 9 and later.
+// the PEM files of database.ssl.cert/key/ca (internal/javastore reads them).
 const (
 	KeySSLKeyStore           = "database.ssl.keystore"
 	KeySSLKeyStorePassword   = "database.ssl.keystore.password"
 	KeySSLTrustStore         = "database.ssl.truststore"
 	KeySSLTrustStorePassword = "database.ssl.truststore.password"
 )
-
-const jksMagic = 0xFEEDFEED
 
 func defineKeyStoreKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySSLKeyStore, Type: connect.ConfigString, Default: "", Group: groupConnection,
@@ -39,95 +31,32 @@ func defineKeyStoreKeys(def func(connect.ConfigKey)) {
 
 // loadKeyStore reads the client certificate chain and key of a key store.
 func loadKeyStore(path, password string) (tls.Certificate, error) {
-	data, err := os.ReadFile(path)
+	cert, err := javastore.KeyPair(path, password, "")
 	if err != nil {
-		return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, fmt.Sprintf("cannot read the key store: %v", err))
-	}
-	if isJKS(data) {
-		ks := keystore.New()
-		if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
-			return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, "cannot open the JKS key store (is "+KeySSLKeyStorePassword+" right?): "+err.Error())
-		}
-		for _, alias := range ks.Aliases() {
-			if !ks.IsPrivateKeyEntry(alias) {
-				continue
-			}
-			e, err := ks.GetPrivateKeyEntry(alias, []byte(password))
-			if err != nil {
-				return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, fmt.Sprintf("cannot read key entry %q (its password must be %s): %v", alias, KeySSLKeyStorePassword, err))
-			}
-			key, err := x509.ParsePKCS8PrivateKey(e.PrivateKey)
-			if err != nil {
-				return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, fmt.Sprintf("key entry %q: %v", alias, err))
-			}
-			cert := tls.Certificate{PrivateKey: key}
-			for _, c := range e.CertificateChain {
-				cert.Certificate = append(cert.Certificate, c.Content)
-			}
-			if len(cert.Certificate) == 0 {
-				return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, fmt.Sprintf("key entry %q has no certificate", alias))
-			}
-			return cert, nil
-		}
-		return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, "the JKS key store has no key entry")
-	}
-	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
-	if err != nil {
-		return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, path, "cannot open the PKCS#12 key store (is "+KeySSLKeyStorePassword+" right?): "+err.Error())
-	}
-	cert := tls.Certificate{PrivateKey: key, Certificate: [][]byte{leaf.Raw}, Leaf: leaf}
-	for _, c := range chain {
-		cert.Certificate = append(cert.Certificate, c.Raw)
+		return tls.Certificate{}, keyStoreErr(KeySSLKeyStore, KeySSLKeyStorePassword, path, err)
 	}
 	return cert, nil
 }
 
 // loadTrustStore reads the trusted certificates of a trust store.
 func loadTrustStore(path, password string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
+	certs, err := javastore.Trusted(path, password)
 	if err != nil {
-		return nil, keyStoreErr(KeySSLTrustStore, path, fmt.Sprintf("cannot read the trust store: %v", err))
+		return nil, keyStoreErr(KeySSLTrustStore, KeySSLTrustStorePassword, path, err)
 	}
 	pool := x509.NewCertPool()
-	if isJKS(data) {
-		ks := keystore.New()
-		if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
-			return nil, keyStoreErr(KeySSLTrustStore, path, "cannot open the JKS trust store (is "+KeySSLTrustStorePassword+" right?): "+err.Error())
-		}
-		for _, alias := range ks.Aliases() {
-			if !ks.IsTrustedCertificateEntry(alias) {
-				continue
-			}
-			e, err := ks.GetTrustedCertificateEntry(alias)
-			if err != nil {
-				return nil, keyStoreErr(KeySSLTrustStore, path, fmt.Sprintf("entry %q: %v", alias, err))
-			}
-			c, err := x509.ParseCertificate(e.Certificate.Content)
-			if err != nil {
-				return nil, keyStoreErr(KeySSLTrustStore, path, fmt.Sprintf("entry %q: %v", alias, err))
-			}
-			pool.AddCert(c)
-		}
-	} else {
-		certs, err := pkcs12.DecodeTrustStore(data, password)
-		if err != nil {
-			return nil, keyStoreErr(KeySSLTrustStore, path, "cannot open the PKCS#12 trust store (is "+KeySSLTrustStorePassword+" right?): "+err.Error())
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-	}
-	if pool.Equal(x509.NewCertPool()) {
-		return nil, keyStoreErr(KeySSLTrustStore, path, "the trust store holds no trusted certificate")
+	for _, c := range certs {
+		pool.AddCert(c)
 	}
 	return pool, nil
 }
 
-func isJKS(data []byte) bool {
-	return len(data) >= 4 && binary.BigEndian.Uint32(data) == jksMagic
-}
-
-// keyStoreErr names the key and the file; the passwords never appear.
-func keyStoreErr(key, path, msg string) error {
+// keyStoreErr names the key and the file, and the password key when the
+// store would not open; the passwords never appear.
+func keyStoreErr(key, passwordKey, path string, err error) error {
+	msg := err.Error()
+	if errors.Is(err, javastore.ErrPassword) {
+		msg += "; is " + passwordKey + " right?"
+	}
 	return &connect.ConfigError{Name: key, Value: path, Message: msg}
 }
