@@ -3,12 +3,14 @@ package rest
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +58,10 @@ type ServerConfig struct {
 	AdminTLSCertFile, AdminTLSKeyFile string
 	// Certificates read from key stores, used instead of the files.
 	TLSKeyPair, AdminTLSKeyPair *tls.Certificate
+	// Client certificates (listeners.https.ssl.client.auth with a trust
+	// store): tls.NoClientCert unless set.
+	ClientAuth, AdminClientAuth tls.ClientAuthType
+	ClientCAs, AdminClientCAs   *x509.CertPool
 	// Handler options; AdminEnabled is derived from AdminListeners.
 	Options Options
 }
@@ -79,6 +85,16 @@ func ServerConfigFromProperties(props map[string]string, opts Options) (ServerCo
 	}
 	if cfg.AdminTLSKeyPair, err = keyStoreFromProperties(props, "admin.listeners.https."); err != nil {
 		return cfg, err
+	}
+	if cfg.ClientAuth, cfg.ClientCAs, err = clientAuthFromProperties(props, "listeners.https."); err != nil {
+		return cfg, err
+	}
+	// Kafka's admin.listeners.https.* fall back to listeners.https.*.
+	cfg.AdminClientAuth, cfg.AdminClientCAs = cfg.ClientAuth, cfg.ClientCAs
+	if _, set := props["admin.listeners.https.ssl.client.auth"]; set {
+		if cfg.AdminClientAuth, cfg.AdminClientCAs, err = clientAuthFromProperties(props, "admin.listeners.https."); err != nil {
+			return cfg, err
+		}
 	}
 	switch file, user := props[PropBasicAuthFile], props[PropBasicAuthUser]; {
 	case file != "" && user != "":
@@ -190,12 +206,18 @@ func NewServer(h Herder, cfg ServerConfig) (*Server, error) {
 	if s.mainTLS, err = tlsConfigFor(s.main, cfg.TLSKeyPair, cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey); err != nil {
 		return nil, err
 	}
+	if s.mainTLS != nil {
+		s.mainTLS.ClientAuth, s.mainTLS.ClientCAs = cfg.ClientAuth, cfg.ClientCAs
+	}
 	apair, acert, akey, ckey, kkey := cfg.AdminTLSKeyPair, cfg.AdminTLSCertFile, cfg.AdminTLSKeyFile, PropAdminTLSCertificate, PropAdminTLSKey
 	if apair == nil && acert == "" && akey == "" {
 		apair, acert, akey, ckey, kkey = cfg.TLSKeyPair, cfg.TLSCertFile, cfg.TLSKeyFile, PropTLSCertificate, PropTLSKey
 	}
 	if s.adminTLS, err = tlsConfigFor(s.admin, apair, acert, akey, ckey, kkey); err != nil {
 		return nil, err
+	}
+	if s.adminTLS != nil {
+		s.adminTLS.ClientAuth, s.adminTLS.ClientCAs = cfg.AdminClientAuth, cfg.AdminClientCAs
 	}
 	s.mainH = newHandler(h, opts, false)
 	if len(s.admin) > 0 {
@@ -331,4 +353,48 @@ func keyStoreFromProperties(props map[string]string, prefix string) (*tls.Certif
 		return nil, fmt.Errorf("%sssl.keystore.location=%s: %w", prefix, loc, err)
 	}
 	return &pair, nil
+}
+
+// clientAuthFromProperties reads prefix+ssl.client.auth (none, requested,
+// required) and the trust store that verifies client certificates
+// (prefix+ssl.truststore.location, JKS, PKCS12 or PEM).
+func clientAuthFromProperties(props map[string]string, prefix string) (tls.ClientAuthType, *x509.CertPool, error) {
+	mode := strings.ToLower(strings.TrimSpace(props[prefix+"ssl.client.auth"]))
+	var auth tls.ClientAuthType
+	switch mode {
+	case "", "none":
+		return tls.NoClientCert, nil, nil
+	case "requested":
+		auth = tls.VerifyClientCertIfGiven
+	case "required":
+		auth = tls.RequireAndVerifyClientCert
+	default:
+		return 0, nil, fmt.Errorf("%sssl.client.auth=%s: use none, requested or required", prefix, mode)
+	}
+	loc := props[prefix+"ssl.truststore.location"]
+	if loc == "" {
+		return 0, nil, fmt.Errorf("%sssl.client.auth=%s needs %sssl.truststore.location, the CAs that sign the clients' certificates", prefix, mode, prefix)
+	}
+	pool := x509.NewCertPool()
+	switch typ := strings.ToUpper(strings.TrimSpace(props[prefix+"ssl.truststore.type"])); typ {
+	case "", "JKS", "PKCS12":
+		certs, err := javastore.Trusted(loc, props[prefix+"ssl.truststore.password"])
+		if err != nil {
+			return 0, nil, fmt.Errorf("%sssl.truststore.location=%s: %w", prefix, loc, err)
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+	case "PEM":
+		b, err := os.ReadFile(loc)
+		if err != nil {
+			return 0, nil, fmt.Errorf("%sssl.truststore.location=%s: %w", prefix, loc, err)
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return 0, nil, fmt.Errorf("%sssl.truststore.location=%s holds no PEM certificate", prefix, loc)
+		}
+	default:
+		return 0, nil, fmt.Errorf("%sssl.truststore.type=%s: use JKS, PKCS12 or PEM", prefix, typ)
+	}
+	return auth, pool, nil
 }

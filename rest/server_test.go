@@ -21,6 +21,7 @@ import (
 	"time"
 
 	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
+	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
 // writeCert writes a self-signed PEM certificate and key for 127.0.0.1.
@@ -280,5 +281,67 @@ func TestServerTLSFromJKSKeyStore(t *testing.T) {
 	_, err = ServerConfigFromProperties(props, Options{})
 	if err == nil || !strings.Contains(err.Error(), "listeners.https.ssl.keystore.password") || strings.Contains(err.Error(), "not-it-9") {
 		t.Fatalf("wrong password: %v", err)
+	}
+}
+
+// TestServerClientCertificates: listeners.https.ssl.client.auth=required
+// with a PKCS12 trust store admits a client with a certificate its CA
+// signed and refuses one without.
+func TestServerClientCertificates(t *testing.T) {
+	certFile, keyFile, pool := writeCert(t)
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(10), Subject: pkix.Name{CommonName: "clients CA"}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	cliKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cliDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(11), Subject: pkix.Name{CommonName: "ops"},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}, ca, &cliKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust, err := pkcs12.Modern2023.EncodeTrustStore([]*x509.Certificate{ca}, "trustpw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustFile := filepath.Join(t.TempDir(), "clients.p12")
+	if err := os.WriteFile(trustFile, trust, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ServerConfigFromProperties(map[string]string{"listeners": "https://127.0.0.1:0",
+		PropTLSCertificate: certFile, PropTLSKey: keyFile, "listeners.https.ssl.client.auth": "required",
+		"listeners.https.ssl.truststore.location": trustFile, "listeners.https.ssl.truststore.type": "PKCS12",
+		"listeners.https.ssl.truststore.password": "trustpw"}, Options{Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(newFakeHerder(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	anon := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if resp, err := anon.Get(addrs[0] + "/connectors"); err == nil {
+		resp.Body.Close()
+		t.Fatal("a client without a certificate was served")
+	}
+	withCert := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool,
+		Certificates: []tls.Certificate{{Certificate: [][]byte{cliDER}, PrivateKey: cliKey}}}}}
+	if st, body := get(t, withCert, addrs[0]+"/connectors", "", ""); st != 200 || body != "[]\n" {
+		t.Fatalf("client with a certificate: %d %s", st, body)
+	}
+	if _, err := ServerConfigFromProperties(map[string]string{"listeners.https.ssl.client.auth": "required"}, Options{}); err == nil ||
+		!strings.Contains(err.Error(), "listeners.https.ssl.truststore.location") {
+		t.Fatalf("required without a trust store: %v", err)
 	}
 }
