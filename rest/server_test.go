@@ -260,19 +260,7 @@ func TestServerTLSFromJKSKeyStore(t *testing.T) {
 	}
 	props := map[string]string{"listeners": "https://127.0.0.1:0", "listeners.https.ssl.keystore.location": jks,
 		"listeners.https.ssl.keystore.password": "changeit"}
-	cfg, err := ServerConfigFromProperties(props, Options{Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := NewServer(newFakeHerder(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrs, err := srv.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
+	addrs := startFromProperties(t, props)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	if st, body := get(t, client, addrs[0]+"/connectors", "", ""); st != 200 || body != "[]\n" {
 		t.Fatalf("GET /connectors over https: %d %s", st, body)
@@ -314,22 +302,10 @@ func TestServerClientCertificates(t *testing.T) {
 	if err := os.WriteFile(trustFile, trust, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := ServerConfigFromProperties(map[string]string{"listeners": "https://127.0.0.1:0",
+	addrs := startFromProperties(t, map[string]string{"listeners": "https://127.0.0.1:0",
 		PropTLSCertificate: certFile, PropTLSKey: keyFile, "listeners.https.ssl.client.auth": "required",
 		"listeners.https.ssl.truststore.location": trustFile, "listeners.https.ssl.truststore.type": "PKCS12",
-		"listeners.https.ssl.truststore.password": "trustpw"}, Options{Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := NewServer(newFakeHerder(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrs, err := srv.Start(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
+		"listeners.https.ssl.truststore.password": "trustpw"})
 	anon := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	if resp, err := anon.Get(addrs[0] + "/connectors"); err == nil {
 		resp.Body.Close()
@@ -344,4 +320,24 @@ func TestServerClientCertificates(t *testing.T) {
 		!strings.Contains(err.Error(), "listeners.https.ssl.truststore.location") {
 		t.Fatalf("required without a trust store: %v", err)
 	}
+}
+
+// startFromProperties starts a server configured from worker properties
+// until the test ends, returning its listeners' URLs.
+func startFromProperties(t *testing.T, props map[string]string) []string {
+	t.Helper()
+	cfg, err := ServerConfigFromProperties(props, Options{Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(newFakeHerder(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	return addrs
 }
