@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -19,8 +18,6 @@ import (
 	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
-	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/sluicehq/sluice/connectors/mysql"
 	"github.com/sluicehq/sluice/integration/harness"
@@ -206,16 +203,16 @@ func TestMySQLTLS(t *testing.T) {
 			{name: "x509_without_cert", props: with(x509User, "database.ssl.mode", "required"),
 				wantErr: []string{"database.ssl.cert", "database.ssl.key"}},
 			{name: "x509_pkcs12_stores", props: with(x509User, "database.ssl.mode", "verify_identity",
-				"database.ssl.keystore", stores.p12Key, "database.ssl.keystore.password", storePassword,
-				"database.ssl.truststore", stores.p12Trust, "database.ssl.truststore.password", storePassword)},
+				"database.ssl.keystore", stores.P12Key, "database.ssl.keystore.password", storePassword,
+				"database.ssl.truststore", stores.P12Trust, "database.ssl.truststore.password", storePassword)},
 			{name: "x509_jks_stores", props: with(x509User, "database.ssl.mode", "verify_identity",
-				"database.ssl.keystore", stores.jksKey, "database.ssl.keystore.password", storePassword,
-				"database.ssl.truststore", stores.jksTrust, "database.ssl.truststore.password", storePassword)},
+				"database.ssl.keystore", stores.JKSKey, "database.ssl.keystore.password", storePassword,
+				"database.ssl.truststore", stores.JKSTrust, "database.ssl.truststore.password", storePassword)},
 			{name: "keystore_wrong_password", props: with(x509User, "database.ssl.mode", "required",
-				"database.ssl.keystore", stores.p12Key, "database.ssl.keystore.password", "not-the-store-pw"),
+				"database.ssl.keystore", stores.P12Key, "database.ssl.keystore.password", "not-the-store-pw"),
 				wantErr: []string{"database.ssl.keystore", "database.ssl.keystore.password"}},
 			{name: "jks_keystore_wrong_password", props: with(x509User, "database.ssl.mode", "required",
-				"database.ssl.keystore", stores.jksKey, "database.ssl.keystore.password", "not-the-store-pw"),
+				"database.ssl.keystore", stores.JKSKey, "database.ssl.keystore.password", "not-the-store-pw"),
 				wantErr: []string{"database.ssl.keystore", "database.ssl.keystore.password"}},
 			{name: "ca_file_missing", props: with(sslUser, "database.ssl.mode", "verify_ca", "database.ssl.ca", pki.ca+".missing"),
 				wantErr: []string{"database.ssl.ca", "cannot read"}},
@@ -282,11 +279,9 @@ func TestMySQLTLS(t *testing.T) {
 
 const storePassword = "store-pw-1234"
 
-// tlsStores are the PKI's client key and CA as Java stores, PKCS#12 and JKS,
-// all under storePassword.
-type tlsStores struct{ p12Key, p12Trust, jksKey, jksTrust string }
-
-func tlsMakeStores(t *testing.T, pki tlsFiles) tlsStores {
+// tlsMakeStores writes the PKI's client key and CA as Java stores,
+// PKCS#12 and JKS, all under storePassword.
+func tlsMakeStores(t *testing.T, pki tlsFiles) harness.JavaStores {
 	t.Helper()
 	readPEM := func(path string) []byte {
 		b, err := os.ReadFile(path)
@@ -299,59 +294,21 @@ func tlsMakeStores(t *testing.T, pki tlsFiles) tlsStores {
 		}
 		return blk.Bytes
 	}
-	caDER, certDER, keyDER := readPEM(pki.ca), readPEM(pki.clientCert), readPEM(pki.clientKey)
-	ca, err := x509.ParseCertificate(caDER)
+	ca, err := x509.ParseCertificate(readPEM(pki.ca))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(certDER)
+	cert, err := x509.ParseCertificate(readPEM(pki.clientCert))
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := x509.ParsePKCS8PrivateKey(keyDER)
+	key, err := x509.ParsePKCS8PrivateKey(readPEM(pki.clientKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	var s tlsStores
-	p12, err := pkcs12.Modern2023.Encode(key, cert, []*x509.Certificate{ca}, storePassword)
+	s, err := harness.WriteJavaStores(t.TempDir(), key, cert, ca, storePassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.p12Key = write("client.p12", p12)
-	p12, err = pkcs12.Modern2023.EncodeTrustStore([]*x509.Certificate{ca}, storePassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.p12Trust = write("trust.p12", p12)
-	store := func(name string, fill func(keystore.KeyStore)) string {
-		ks := keystore.New()
-		fill(ks)
-		var buf bytes.Buffer
-		if err := ks.Store(&buf, []byte(storePassword)); err != nil {
-			t.Fatal(err)
-		}
-		return write(name, buf.Bytes())
-	}
-	now := time.Now()
-	s.jksKey = store("client.jks", func(ks keystore.KeyStore) {
-		if err := ks.SetPrivateKeyEntry("client", keystore.PrivateKeyEntry{CreationTime: now, PrivateKey: keyDER,
-			CertificateChain: []keystore.Certificate{{Type: "X509", Content: certDER}, {Type: "X509", Content: caDER}}}, []byte(storePassword)); err != nil {
-			t.Fatal(err)
-		}
-	})
-	s.jksTrust = store("trust.jks", func(ks keystore.KeyStore) {
-		if err := ks.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: now,
-			Certificate: keystore.Certificate{Type: "X509", Content: caDER}}); err != nil {
-			t.Fatal(err)
-		}
-	})
 	return s
 }

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,7 +11,6 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,9 +18,7 @@ import (
 	"time"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
-	keystore "github.com/pavlo-v-chernykh/keystore-go/v4"
 	"github.com/twmb/franz-go/pkg/kfake"
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/sluicehq/sluice/integration/harness"
 	"github.com/sluicehq/sluice/offsets"
@@ -82,44 +78,11 @@ func newTestPKI(t *testing.T) testPKI {
 	p.certPEM = string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cli.Raw}))
 	p.keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: cliKeyDER}))
 
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	b, err := pkcs12.Modern2023.EncodeTrustStore([]*x509.Certificate{ca}, p.storePassword)
+	stores, err := harness.WriteJavaStores(t.TempDir(), cliKey, cli, ca, p.storePassword, p.keyPasswrd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.p12Trust = write("trust.p12", b)
-	if b, err = pkcs12.Modern2023.Encode(cliKey, cli, []*x509.Certificate{ca}, p.storePassword); err != nil {
-		t.Fatal(err)
-	}
-	p.p12Key = write("client.p12", b)
-	jks := func(name string, fill func(keystore.KeyStore) error) string {
-		ks := keystore.New()
-		if err := fill(ks); err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := ks.Store(&buf, []byte(p.storePassword)); err != nil {
-			t.Fatal(err)
-		}
-		return write(name, buf.Bytes())
-	}
-	now := time.Now()
-	p.jksTrust = jks("trust.jks", func(ks keystore.KeyStore) error {
-		return ks.SetTrustedCertificateEntry("ca", keystore.TrustedCertificateEntry{CreationTime: now, Certificate: keystore.Certificate{Type: "X509", Content: ca.Raw}})
-	})
-	// The key entry under its own password (ssl.key.password), as keytool
-	// allows.
-	p.jksKey = jks("client.jks", func(ks keystore.KeyStore) error {
-		return ks.SetPrivateKeyEntry("client", keystore.PrivateKeyEntry{CreationTime: now, PrivateKey: cliKeyDER,
-			CertificateChain: []keystore.Certificate{{Type: "X509", Content: cli.Raw}, {Type: "X509", Content: ca.Raw}}}, []byte(p.keyPasswrd))
-	})
+	p.jksTrust, p.p12Trust, p.jksKey, p.p12Key = stores.JKSTrust, stores.P12Trust, stores.JKSKey, stores.P12Key
 	return p
 }
 
