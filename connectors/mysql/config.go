@@ -241,7 +241,10 @@ type Options struct {
 	GuardrailMax         int           // guardrail.collections.max
 	GuardrailFail        bool          // guardrail.collections.limit.action=fail
 	ContextHeaders       bool          // extended.headers.enabled
-	MaxRetries           int           // errors.max.retries; -1 no count
+	// UnloadableConverters are the converters entries Sluice has no
+	// counterpart of, as name=class (customconv.go).
+	UnloadableConverters []string
+	MaxRetries           int // errors.max.retries; -1 no count
 	SkipDelete           bool
 	SkipTruncate         bool
 	FailureMode          string // fail, warn, skip
@@ -405,7 +408,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if f.propagate, err = parsePropagateRules(c); err != nil {
 		return nil, err
 	}
-	if f.boolCols, _, err = parseCustomConverters(props); err != nil {
+	if f.boolCols, o.UnloadableConverters, err = parseCustomConverters(props); err != nil {
 		return nil, err
 	}
 	f.schemaNames = strings.ToLower(c.String(KeySchemaNameAdjustment))

@@ -42,8 +42,8 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if keys := unappliedKeys(props); len(keys) > 0 {
 		t.log.Warn("these Debezium settings are accepted but not applied by Sluice; check that the records do not depend on them", "keys", keys)
 	}
-	if _, unknown, _ := parseCustomConverters(props); len(unknown) > 0 {
-		t.log.Warn("these Debezium custom converters are Java classes Sluice cannot load; the columns they would convert keep Sluice's own types", "converters", unknown, "key", KeyConverters)
+	if len(opts.UnloadableConverters) > 0 {
+		t.log.Warn("these Debezium custom converters are Java classes Sluice cannot load; the columns they would convert keep Sluice's own types", "converters", opts.UnloadableConverters, "key", KeyConverters)
 	}
 	if len(opts.Notify.Unread) > 0 {
 		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
