@@ -238,12 +238,16 @@ func run(ctx context.Context) error {
 	if scen["snapshot"] {
 		for _, tb := range tables {
 			for run := range *runs {
+				db0, cpu0 := procCPUTime(e.db.PID()), cpuTime()
 				rate, n, err := rawSelect(ctx, e.db, tb.t.name)
 				if err != nil {
 					return err
 				}
+				dbCPU, clientCPU := (procCPUTime(e.db.PID())-db0)/time.Duration(n), (cpuTime()-cpu0)/time.Duration(n)
 				rep.add("raw-select", tb.t.name, "", rate, 0)
-				logf("raw SELECT %s run %d: %.0f rows/s (%d rows)", tb.t.name, run+1, rate, n)
+				rep.addCPU("raw-select", tb.t.name, "", clientCPU, 0)
+				rep.addDBCPU("raw-select", tb.t.name, "", dbCPU)
+				logf("raw SELECT %s run %d: %.0f rows/s (%d rows), µs CPU/row: MariaDB %.2f, client %.2f", tb.t.name, run+1, rate, n, float64(dbCPU)/1e3, float64(clientCPU)/1e3)
 			}
 			for run := range *runs {
 				res, err := e.snapshot(ctx, tb.t.name, tb.r.Rows, steadyV[0], run)
@@ -257,7 +261,8 @@ func run(ctx context.Context) error {
 				}
 				rep.add("snapshot", tb.t.name, steadyV[0].name, res.rate, res.peakMB)
 				rep.addCPU("snapshot", tb.t.name, steadyV[0].name, res.cpuPerRow, res.brokerCPU)
-				logf("snapshot %s run %d: %.0f rows/s, %.1f µs CPU/row (broker %.1f), %.1f allocs/row, peak RSS %.0f MiB", tb.t.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, float64(res.brokerCPU)/1e3, res.allocsPerRow, res.peakMB)
+				rep.addDBCPU("snapshot", tb.t.name, steadyV[0].name, res.dbCPU)
+				logf("snapshot %s run %d: %.0f rows/s, %.1f µs CPU/row (MariaDB %.1f, broker %.1f), %.1f allocs/row, peak RSS %.0f MiB", tb.t.name, run+1, res.rate, float64(res.cpuPerRow)/1e3, float64(res.dbCPU)/1e3, float64(res.brokerCPU)/1e3, res.allocsPerRow, res.peakMB)
 			}
 			if rep.snapshotNA != "" {
 				break
@@ -515,6 +520,7 @@ type catchUpResult struct {
 	firstAck  time.Duration // connector creation to the first acknowledgement
 	cpuPerRow time.Duration // this process's CPU time per row: comparable on a busy machine
 	brokerCPU time.Duration // the broker child's CPU time per row (0 with an external broker)
+	dbCPU     time.Duration // MariaDB's CPU time per row (snapshot runs)
 	// allocsPerRow is this process's heap allocations per row: unlike
 	// CPU time it barely moves with the machine's load, so it shows what
 	// a change did to the per-row path even in a noisy spell.
@@ -591,7 +597,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 	_, res.startMB = rssMB()
 	resetGoPeak()
 	_, err := profiled("snapshot-"+tableName, run, func() (float64, error) {
-		began, cpu0, bcpu0, m0 := time.Now(), cpuTime(), procCPUTime(brokerPID), mallocs()
+		began, cpu0, bcpu0, db0, m0 := time.Now(), cpuTime(), procCPUTime(brokerPID), procCPUTime(e.db.PID()), mallocs()
 		pr, err := p.startPipeline(ctx)
 		if err != nil {
 			return 0, err
@@ -606,6 +612,7 @@ func (e *env) snapshot(ctx context.Context, tableName string, want int64, v conv
 		res.cpuPerRow = (cpuTime() - cpu0) / time.Duration(want)
 		res.allocsPerRow = float64(mallocs()-m0) / float64(want)
 		res.brokerCPU = (procCPUTime(brokerPID) - bcpu0) / time.Duration(want)
+		res.dbCPU = (procCPUTime(e.db.PID()) - db0) / time.Duration(want)
 		res.firstAck = first.Sub(began)
 		return res.rate, nil
 	})

@@ -29,6 +29,7 @@ type report struct {
 	startRSS   map[string][]float64 // same keys → VmRSS MiB when the run began
 	cpu        map[string][]float64 // same keys → this process's µs CPU per row
 	brokerCPU  map[string][]float64 // same keys → the broker child's µs CPU per row
+	dbCPU      map[string][]float64 // same keys → MariaDB's µs CPU per row (raw SELECT, snapshot)
 	bytes      map[string][2]float64
 	latency    map[int][]latencyResult
 	loads      []loadInfo
@@ -39,7 +40,7 @@ type report struct {
 }
 
 func newReport(e *env) *report {
-	r := &report{samples: map[string][]float64{}, rss: map[string][]float64{}, cpu: map[string][]float64{}, startRSS: map[string][]float64{}, brokerCPU: map[string][]float64{}, bytes: map[string][2]float64{}, latency: map[int][]latencyResult{}}
+	r := &report{samples: map[string][]float64{}, rss: map[string][]float64{}, cpu: map[string][]float64{}, startRSS: map[string][]float64{}, brokerCPU: map[string][]float64{}, dbCPU: map[string][]float64{}, bytes: map[string][2]float64{}, latency: map[int][]latencyResult{}}
 	cpu := "unknown"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -126,6 +127,14 @@ func (r *report) addCPU(scenario, table, variant string, sluice, broker time.Dur
 	}
 	if broker > 0 {
 		r.brokerCPU[k] = append(r.brokerCPU[k], float64(broker)/1e3)
+	}
+}
+
+// addDBCPU records MariaDB's CPU time per row of a run.
+func (r *report) addDBCPU(scenario, table, variant string, d time.Duration) {
+	if d > 0 {
+		k := key(scenario, table, variant)
+		r.dbCPU[k] = append(r.dbCPU[k], float64(d)/1e3)
 	}
 }
 
@@ -263,11 +272,12 @@ func (r *report) markdown() string {
 		if !ok {
 			continue
 		}
-		w("- `%s` raw `SELECT *` through go-mysql's client (the connector's driver), rows decoded and dropped: **%s rows/s** %s.\n", t, kfmt(sel), spread(r.samples[key("raw-select", t, "")]))
+		rk := key("raw-select", t, "")
+		w("- `%s` raw `SELECT *` through go-mysql's client (the connector's driver), rows decoded and dropped: **%s rows/s** %s; µs CPU/row: %s in MariaDB, %s in the client.\n", t, kfmt(sel), spread(r.samples[rk]), cpuCell(r.dbCPU[rk]), cpuCell(r.cpu[rk]))
 		for _, v := range r.variantsOf("snapshot", t) {
 			rate, _ := r.med("snapshot", t, v)
 			k := key("snapshot", t, v)
-			w("- `%s` snapshot with %s: **%s rows/s**, %.2f of raw SELECT, %s µs CPU/row in Sluice and %s in the broker, peak RSS %s MiB.\n", t, v, kfmt(rate), rate/sel, cpuCell(r.cpu[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
+			w("- `%s` snapshot with %s: **%s rows/s**, %.2f of raw SELECT, µs CPU/row: %s in Sluice, %s in MariaDB, %s in the broker; peak RSS %s MiB.\n", t, v, kfmt(rate), rate/sel, cpuCell(r.cpu[k]), cpuCell(r.dbCPU[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
 		}
 	}
 	if r.snapshotNA != "" {
