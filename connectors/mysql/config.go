@@ -244,10 +244,15 @@ type Options struct {
 	// UnloadableConverters are the converters entries Sluice has no
 	// counterpart of, as name=class (customconv.go).
 	UnloadableConverters []string
-	MaxRetries           int // errors.max.retries; -1 no count
-	SkipDelete           bool
-	SkipTruncate         bool
-	FailureMode          string // fail, warn, skip
+	// Reselect are the ReselectColumnsPostProcessor entries of
+	// post.processors; UnloadablePostProcessors the others, as
+	// name=class (reselect.go).
+	Reselect                 []reselectRule
+	UnloadablePostProcessors []string
+	MaxRetries               int // errors.max.retries; -1 no count
+	SkipDelete               bool
+	SkipTruncate             bool
+	FailureMode              string // fail, warn, skip
 
 	Types TypeOptions
 
@@ -409,6 +414,9 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	if f.boolCols, o.UnloadableConverters, err = parseCustomConverters(props); err != nil {
+		return nil, err
+	}
+	if o.Reselect, o.UnloadablePostProcessors, err = parsePostProcessors(props); err != nil {
 		return nil, err
 	}
 	f.schemaNames = strings.ToLower(c.String(KeySchemaNameAdjustment))

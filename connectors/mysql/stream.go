@@ -56,7 +56,9 @@ type stream struct {
 	gate  *byteGate // the queue's byte bound
 
 	// Owned by the reader goroutine.
-	meta     *client.Conn
+	meta *client.Conn
+	// reselect reads NULL columns of changed rows again (post.processors).
+	reselect *reselector
 	infos    map[TableID]*TableInfo
 	byID     map[uint64]*tableEntry
 	latest   map[TableID]*tableSchema
@@ -195,6 +197,7 @@ func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stre
 		dts:       newDTSState(opts),
 		signals:   &signalQueue{},
 	}
+	s.reselect = newReselector(opts.Reselect, d, log)
 	if m := opts.DeserializationMode; m == "warn" || m == "skip" {
 		s.undecodable.mode = m
 	}
@@ -281,6 +284,7 @@ func (s *stream) run(ctx context.Context) {
 		if s.meta != nil {
 			s.meta.Close()
 		}
+		s.reselect.close()
 	}()
 	defer func() {
 		if r := recover(); r != nil {
@@ -1111,6 +1115,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 				if beforeImg != nil {
 					afterImg = ts.keyImage(beforeImg, afterImg)
 				}
+				afterImg = s.reselect.apply(ctx, ts, afterImg)
 				keyImg = afterImg
 			}
 			blk, key, err := ts.newChangeBlock(beforeImg, afterImg, keyImg, &s.boxes)

@@ -45,6 +45,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if len(opts.UnloadableConverters) > 0 {
 		t.log.Warn("these Debezium custom converters are Java classes Sluice cannot load; the columns they would convert keep Sluice's own types", "converters", opts.UnloadableConverters, "key", KeyConverters)
 	}
+	if len(opts.UnloadablePostProcessors) > 0 {
+		t.log.Warn("these Debezium post processors are Java classes Sluice cannot load; the records are not changed by them", "post_processors", opts.UnloadablePostProcessors, "key", KeyPostProcessors)
+	}
 	if len(opts.Notify.Unread) > 0 {
 		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
 	}
