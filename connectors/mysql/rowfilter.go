@@ -15,6 +15,8 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 	"github.com/pingcap/tidb/pkg/parser/test_driver"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/sluicehq/sluice/internal/mysqlcharset"
 )
 
 // Row filter conditions (DTS's per-table "filter conditions"): a SQL WHERE
@@ -443,7 +445,7 @@ func columnValue(c *Column, raw any) sqlVal {
 		v.binColl = binCollation(c.Collation)
 		if dec := charsetDecoder(c.Charset); dec != nil {
 			v.cs = strings.ToLower(c.Charset)
-			if !isASCII(v.s) {
+			if !isASCII(v.s) || !mysqlcharset.ASCIICompatible(v.cs) {
 				if u, err := dec.String(v.s); err == nil {
 					v.s = u
 				}
@@ -1222,7 +1224,7 @@ func compileFunc(name string, args []evalFn) (evalFn, error) {
 			if v.cs != "" {
 				// LENGTH counts bytes in the value's own character set
 				// (UTF-16's "abc" is 6).
-				if e, ok := charsetEncodings[v.cs]; ok {
+				if e := mysqlcharset.Lookup(v.cs); e != nil {
 					if b, err := e.NewEncoder().String(s); err == nil {
 						return intVal(int64(len(b)))
 					}

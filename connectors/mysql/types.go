@@ -15,6 +15,7 @@ import (
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/internal/mysqlcharset"
 )
 
 // TypeOptions are the value-representation choices of Debezium's
@@ -943,8 +944,7 @@ func timestampConverter(nullable bool, fsp int) convertFunc {
 
 func stringConverter(charsetName string) boxedConvertFunc {
 	dec := charsetDecoder(charsetName)
-	// ASCII text is the same bytes in every charset but the UCS ones.
-	asciiSafe := !strings.HasPrefix(charsetName, "ucs") && !strings.HasPrefix(charsetName, "utf16") && !strings.HasPrefix(charsetName, "utf32")
+	asciiSafe := mysqlcharset.ASCIICompatible(charsetName)
 	if dec == nil {
 		return func(v any, bx *rowBoxes) (any, error) {
 			switch s := v.(type) {
