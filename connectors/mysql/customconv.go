@@ -42,17 +42,12 @@ type tinyIntBoolRule struct {
 // it names: the rules of the converters Sluice applies, and name=class
 // of those it cannot.
 func parseCustomConverters(props map[string]string) (rules []tinyIntBoolRule, unapplied []string, err error) {
-	for _, name := range strings.Split(props[KeyConverters], ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		typeKey := name + ".type"
-		class := strings.TrimSpace(props[typeKey])
-		if class == "" {
-			return nil, nil, &connect.ConfigError{Name: typeKey, Value: "",
-				Message: fmt.Sprintf("converter %q is named in %s but has no class; set %s (e.g. io.debezium.connector.mysql.converters.TinyIntOneToBooleanConverter) or remove %q from %s", name, KeyConverters, typeKey, name, KeyConverters)}
-		}
+	named, err := namedClasses(props, KeyConverters, "converter", "io.debezium.connector.mysql.converters.TinyIntOneToBooleanConverter")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, nc := range named {
+		name, class := nc[0], nc[1]
 		if !tinyIntBoolClasses[class] {
 			unapplied = append(unapplied, name+"="+class)
 			continue
@@ -67,20 +62,49 @@ func parseCustomConverters(props map[string]string) (rules []tinyIntBoolRule, un
 				return nil, nil, &connect.ConfigError{Name: name + ".length.checker", Value: v, Message: "must be true or false"}
 			}
 		}
-		if sel := strings.TrimSpace(props[name+".selector"]); sel != "" {
-			var exprs []string
-			for _, e := range strings.Split(sel, ",") {
-				if e = strings.TrimSpace(e); e != "" {
-					exprs = append(exprs, "(?i)"+e)
-				}
-			}
-			if r.selector, err = wholeNames(name+".selector", exprs); err != nil {
-				return nil, nil, err
-			}
+		if r.selector, err = caseInsensitiveNames(name+".selector", props[name+".selector"]); err != nil {
+			return nil, nil, err
 		}
 		rules = append(rules, r)
 	}
 	return rules, unapplied, nil
+}
+
+// namedClasses reads a Debezium list of named plugins (converters,
+// post.processors): each name with the class in <name>.type, in order. A
+// name without a class is a config error naming the key to set.
+func namedClasses(props map[string]string, listKey, what, example string) ([][2]string, error) {
+	var out [][2]string
+	for _, name := range strings.Split(props[listKey], ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		typeKey := name + ".type"
+		class := strings.TrimSpace(props[typeKey])
+		if class == "" {
+			return nil, &connect.ConfigError{Name: typeKey, Value: "",
+				Message: fmt.Sprintf("%s %q is named in %s but has no class; set %s (e.g. %s) or remove %q from %s", what, name, listKey, typeKey, example, name, listKey)}
+		}
+		out = append(out, [2]string{name, class})
+	}
+	return out, nil
+}
+
+// caseInsensitiveNames compiles a comma-separated list of regular
+// expressions matched whole and ignoring case, as Debezium's selectors
+// are; nil for an empty list.
+func caseInsensitiveNames(key, list string) ([]*regexp.Regexp, error) {
+	var exprs []string
+	for _, e := range strings.Split(list, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			exprs = append(exprs, "(?i)"+e)
+		}
+	}
+	if len(exprs) == 0 {
+		return nil, nil
+	}
+	return wholeNames(key, exprs)
 }
 
 // tinyIntBool reports whether a configured TinyIntOneToBooleanConverter

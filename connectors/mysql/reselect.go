@@ -45,17 +45,12 @@ type reselectRule struct {
 // processor it names: the reselect rules, and name=class of those Sluice
 // has no counterpart of.
 func parsePostProcessors(props map[string]string) (rules []reselectRule, unapplied []string, err error) {
-	for _, name := range strings.Split(props[KeyPostProcessors], ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		typeKey := name + ".type"
-		class := strings.TrimSpace(props[typeKey])
-		if class == "" {
-			return nil, nil, &connect.ConfigError{Name: typeKey, Value: "",
-				Message: fmt.Sprintf("post processor %q is named in %s but has no class; set %s (%s) or remove %q from %s", name, KeyPostProcessors, typeKey, reselectClass, name, KeyPostProcessors)}
-		}
+	named, err := namedClasses(props, KeyPostProcessors, "post processor", reselectClass)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, nc := range named {
+		name, class := nc[0], nc[1]
 		if class != reselectClass {
 			unapplied = append(unapplied, name+"="+class)
 			continue
@@ -80,30 +75,15 @@ func parsePostProcessors(props map[string]string) (rules []reselectRule, unappli
 			return nil, nil, &connect.ConfigError{Name: excKey, Value: exc,
 				Message: fmt.Sprintf("set either %s or %s, not both", incKey, excKey)}
 		}
-		if r.include, err = columnPatterns(incKey, inc); err != nil {
+		if r.include, err = caseInsensitiveNames(incKey, inc); err != nil {
 			return nil, nil, err
 		}
-		if r.exclude, err = columnPatterns(excKey, exc); err != nil {
+		if r.exclude, err = caseInsensitiveNames(excKey, exc); err != nil {
 			return nil, nil, err
 		}
 		rules = append(rules, r)
 	}
 	return rules, unapplied, nil
-}
-
-// columnPatterns compiles a comma-separated list of db.table:column
-// regular expressions, matched whole and ignoring case; nil for "".
-func columnPatterns(key, list string) ([]*regexp.Regexp, error) {
-	var exprs []string
-	for _, e := range strings.Split(list, ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			exprs = append(exprs, "(?i)"+e)
-		}
-	}
-	if len(exprs) == 0 {
-		return nil, nil
-	}
-	return wholeNames(key, exprs)
 }
 
 // selects reports whether the rule reads column col of table id again
@@ -343,38 +323,24 @@ func (r *reselector) read(ctx context.Context, ts *tableSchema, cols, keys []int
 // binlog gives as signed integers of the column's width, as uint64),
 // anything else as its text, bound through keyParamExpr's UNHEX.
 func reselectArg(col *Column, v any) (any, error) {
-	var n int64
 	switch x := v.(type) {
-	case int8:
-		n = int64(x)
-	case int16:
-		n = int64(x)
-	case int32:
-		n = int64(x)
-	case int64:
-		n = x
-	case int:
-		n = int64(x)
-	case uint64:
-		return x, nil
-	case uint32:
-		return uint64(x), nil
 	case float32:
 		return float64(x), nil
-	case float64:
-		return x, nil
-	case string:
+	case float64, string:
 		return x, nil
 	case []byte:
 		return string(x), nil
 	case time.Time:
 		return x.Format("2006-01-02 15:04:05.999999"), nil
-	default:
-		return nil, fmt.Errorf("unexpected value type %T", v)
 	}
-	if kind, width := col.kind(); col.Unsigned && kind == kindInt && width > 0 && width < 8 {
-		return uint64(n) & (1<<(8*width) - 1), nil
-	} else if col.Unsigned && kind == kindInt {
+	n, err := rawInt(v)
+	if err != nil {
+		return nil, err
+	}
+	if kind, width := col.kind(); col.Unsigned && kind == kindInt {
+		if width < 8 {
+			return uint64(n) & (1<<(8*width) - 1), nil
+		}
 		return uint64(n), nil
 	}
 	return n, nil
