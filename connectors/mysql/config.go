@@ -122,11 +122,11 @@ func buildConfigDef() *connect.ConfigDef {
 
 	order = 0
 	def(connect.ConfigKey{Name: KeyDatabaseInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
-		Doc: "Regular expressions matching (whole name) the databases to capture; empty captures all. Cannot be used with database.exclude.list."})
+		Doc: "Regular expressions matching (whole name, ignoring case, as Debezium) the databases to capture; empty captures all. Cannot be used with database.exclude.list."})
 	def(connect.ConfigKey{Name: KeyDatabaseExclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
 		Doc: "Regular expressions matching (whole name) the databases not to capture."})
 	def(connect.ConfigKey{Name: KeyTableInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
-		Doc: "Regular expressions matching <db>.<table> (whole name) of the tables to capture; empty captures all tables of the captured databases. Cannot be used with table.exclude.list."})
+		Doc: "Regular expressions matching <db>.<table> (whole name, ignoring case, as Debezium) of the tables to capture; empty captures all tables of the captured databases. Cannot be used with table.exclude.list."})
 	def(connect.ConfigKey{Name: KeyTableExclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),
 		Doc: "Regular expressions matching <db>.<table> of the tables not to capture."})
 	def(connect.ConfigKey{Name: KeyColumnInclude, Type: connect.ConfigList, Default: "", Group: groupFilters, Validator: connect.RegexList(),

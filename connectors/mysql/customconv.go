@@ -92,13 +92,13 @@ func namedClasses(props map[string]string, listKey, what, example string) ([][2]
 }
 
 // caseInsensitiveNames compiles a comma-separated list of regular
-// expressions matched whole and ignoring case, as Debezium's selectors
-// are; nil for an empty list.
+// expressions matched whole and ignoring case (wholeNames), as Debezium's
+// selectors are; nil for an empty list.
 func caseInsensitiveNames(key, list string) ([]*regexp.Regexp, error) {
 	var exprs []string
 	for _, e := range strings.Split(list, ",") {
 		if e = strings.TrimSpace(e); e != "" {
-			exprs = append(exprs, "(?i)"+e)
+			exprs = append(exprs, e)
 		}
 	}
 	if len(exprs) == 0 {

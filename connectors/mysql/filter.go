@@ -41,12 +41,15 @@ type keyColumnsRule struct {
 }
 
 // wholeNames compiles the expressions of a config key, anchored on both
-// sides: Debezium matches the whole identifier. An invalid one is a
+// sides and ignoring case: Debezium matches the whole identifier, and its
+// include/exclude lists, column rules and selectors are all compiled
+// CASE_INSENSITIVE (Predicates.includes), so a config naming
+// Inventory.Orders captures inventory.orders there. An invalid one is a
 // ConfigError naming the key.
 func wholeNames(key string, exprs []string) ([]*regexp.Regexp, error) {
 	out := make([]*regexp.Regexp, 0, len(exprs))
 	for _, e := range exprs {
-		re, err := regexp.Compile(`^(?:` + e + `)$`)
+		re, err := regexp.Compile(`(?i)^(?:` + e + `)$`)
 		if err != nil {
 			return nil, &connect.ConfigError{Name: key, Value: strings.Join(exprs, ","), Message: fmt.Sprintf("%q is not a valid regular expression: %v", e, err)}
 		}

@@ -181,3 +181,18 @@ func TestMessageKeyColumns(t *testing.T) {
 		t.Fatalf("a column the table lacks: %v", err)
 	}
 }
+
+// TestFiltersIgnoreCase: Debezium compiles its lists CASE_INSENSITIVE, so
+// a config written with other capitals captures the same tables.
+func TestFiltersIgnoreCase(t *testing.T) {
+	f, err := NewFilters(FilterConfig{DatabaseInclude: []string{"SHOP"}, TableInclude: []string{`Shop\.Orders`, `shop\.ITEM_.*`}, ColumnExclude: []string{`shop\.orders\.SECRET`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Table("shop", "orders") || !f.Table("Shop", "item_1") || f.Table("shop", "users") || f.Table("other", "orders") {
+		t.Fatal("table filters")
+	}
+	if f.Column("shop", "orders", "secret") || !f.Column("shop", "orders", "id") {
+		t.Fatal("column filters")
+	}
+}
