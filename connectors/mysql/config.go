@@ -188,6 +188,8 @@ func buildConfigDef() *connect.ConfigDef {
 	defineDebeziumKeys(def)
 	defineDebeziumBehaviourKeys(def)
 	defineDTSOptions(d)
+	order = 0
+	defineCanalKeys(def)
 	return d
 }
 
@@ -397,9 +399,13 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	if (o.SSLCert == "") != (o.SSLKey == "") {
 		return nil, &connect.ConfigError{Name: KeySSLCert, Value: o.SSLCert, Message: fmt.Sprintf("%s and %s must be set together", KeySSLCert, KeySSLKey)}
 	}
+	tableInc, tableExc, err := canalTableFilters(c, props)
+	if err != nil {
+		return nil, err
+	}
 	fc := FilterConfig{
 		DatabaseInclude: c.List(KeyDatabaseInclude), DatabaseExclude: c.List(KeyDatabaseExclude),
-		TableInclude: c.List(KeyTableInclude), TableExclude: c.List(KeyTableExclude),
+		TableInclude: tableInc, TableExclude: tableExc,
 		ColumnInclude: c.List(KeyColumnInclude), ColumnExclude: c.List(KeyColumnExclude),
 		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin), MessageKeyColumns: c.String(KeyMessageKeyColumns),
 	}

@@ -71,6 +71,8 @@ const (
 	PolicyPartition0 = "partition0"
 	PolicyTable      = "table"
 	PolicyPrimaryKey = "primary-key"
+	// policyCanal is set by the canal.mq keys, never by partition.policy.
+	policyCanal = "canal"
 
 	KeyModePrimaryKey = "primary-key"
 	KeyModeHashInput  = "hash-input"
@@ -235,6 +237,9 @@ type DTSOptions struct {
 	PartitionKeyColumns map[TableID][]string
 	HashXOR             bool
 	KeyMode             string
+	// Canal routes topics and partitions as Canal does when a canal.mq
+	// key is set (canalmq.go); PartitionPolicy is then policyCanal.
+	Canal *CanalRouting
 
 	RowFilters   map[TableID]*RowFilter
 	Operations   map[TableID]opSet
@@ -463,6 +468,16 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 	if d.TopicMode == TopicModeSingle && d.TopicDefault == "" {
 		return nil, bad(KeyTopicDefault, fmt.Sprintf("is required when %s=single: name the topic every table's changes go to", KeyTopicMode))
 	}
+	canal, err := parseCanalRouting(c, props)
+	if err != nil {
+		return nil, err
+	}
+	if canal != nil {
+		d.Canal, d.PartitionPolicy = canal, policyCanal
+		if d.KeyMode == "" {
+			d.KeyMode = KeyModeNone // Canal writes no key
+		}
+	}
 	if d.PartitionPolicy == "" {
 		d.PartitionPolicy = PolicyNone
 		if d.TopicMode == TopicModeSingle {
@@ -475,13 +490,12 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 			d.KeyMode = KeyModeNone
 		}
 	}
-	if d.KeyMode == KeyModeHashInput && d.PartitionPolicy != PolicyTable && d.PartitionPolicy != PolicyPrimaryKey {
+	if d.KeyMode == KeyModeHashInput && d.PartitionPolicy != PolicyTable && d.PartitionPolicy != PolicyPrimaryKey && d.PartitionPolicy != policyCanal {
 		return nil, bad(KeyMessageKeyMode, fmt.Sprintf("hash-input needs %s=table or primary-key (it is %s); choose primary-key or none as the key", KeyPartitionPolicy, d.PartitionPolicy))
 	}
 	if d.KeyMode == KeyModeNone && d.PartitionPolicy == PolicyNone {
 		return nil, bad(KeyMessageKeyMode, fmt.Sprintf("none with %s=none spreads a row's changes over all partitions and loses their order; set %s to partition0, table or primary-key, or keep the primary-key key", KeyPartitionPolicy, KeyPartitionPolicy))
 	}
-	var err error
 	if d.TopicMapping, err = parseTopicMapping(c.String(KeyTopicMapping)); err != nil {
 		return nil, bad(KeyTopicMapping, err.Error())
 	}

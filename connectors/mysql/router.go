@@ -52,8 +52,11 @@ type tableRoute struct {
 	filter     *boundFilter
 	// hashCols are the table column indexes hashed by the primary-key
 	// policy; nil when the table has no key (partition 0).
-	hashCols  []int
-	tableHash int32  // hash of "<db>.<table>"
+	hashCols []int
+	// canal is the table's canal.mq.partitionHash rule (nil: partition
+	// canal.mq.partition without rules, 0 with rules none matched).
+	canal     *canalHashRule
+	tableHash int32  // hash of "<db>.<table>"; of the table name alone under a Canal rule
 	tableKey  string // "<db>.<table>"
 	// oversize bookkeeping: skipped records are logged once per table.
 	skipLogged bool
@@ -87,6 +90,9 @@ func (r *router) caseName(s string) string {
 
 // TopicFor is the data topic of a table.
 func (r *router) TopicFor(id TableID) string {
+	if r.d.Canal != nil {
+		return r.d.Canal.topic(id.DB, id.Table)
+	}
 	if t, ok := r.d.TopicMapping[id]; ok {
 		return t
 	}
@@ -101,6 +107,9 @@ func (r *router) TopicFor(id TableID) string {
 }
 
 func (r *router) partitionsOf(topic string) int {
+	if r.d.Canal != nil {
+		return r.d.Canal.partitions(topic)
+	}
 	if n, ok := r.d.PartitionsByTopic[topic]; ok {
 		return n
 	}
@@ -126,7 +135,9 @@ func (r *router) route(ts *tableSchema) (*tableRoute, error) {
 		}
 		rt.filter = b
 	}
-	if r.d.PartitionPolicy == PolicyPrimaryKey || r.d.KeyMode == KeyModeHashInput {
+	if r.d.Canal != nil {
+		r.canalRoute(ts, rt)
+	} else if r.d.PartitionPolicy == PolicyPrimaryKey || r.d.KeyMode == KeyModeHashInput {
 		cols := r.d.PartitionKeyColumns[id]
 		if len(cols) == 0 {
 			cols = ts.table.PrimaryKey
@@ -153,6 +164,8 @@ func (r *router) hashInput(ts *tableSchema, rt *tableRoute, img []any) (string, 
 	switch r.d.PartitionPolicy {
 	case PolicyTable:
 		return rt.tableKey, rt.tableHash, true
+	case policyCanal:
+		return r.canalHashInput(ts, rt, img)
 	case PolicyPrimaryKey, PolicyPartition0, PolicyNone:
 		if len(rt.hashCols) == 0 || img == nil {
 			return "", 0, false
@@ -201,6 +214,15 @@ func (r *router) apply(rec *connect.SourceRecord, ts *tableSchema, rt *tableRout
 		} else {
 			rec.Partition = connect.PartitionPtr(0)
 		}
+	case policyCanal:
+		switch {
+		case len(r.d.Canal.Hash) == 0:
+			rec.Partition = connect.PartitionPtr(int32(r.d.Canal.Partition))
+		case ok:
+			rec.Partition = connect.PartitionPtr(HashPartition(h, rt.partitions))
+		default:
+			rec.Partition = connect.PartitionPtr(0)
+		}
 	}
 	switch r.d.KeyMode {
 	case KeyModeNone:
@@ -227,6 +249,13 @@ func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
 	switch {
 	case r.d.DDLTopic != "":
 		rec.Topic = r.d.DDLTopic
+	case r.d.Canal != nil:
+		// Canal sends DDL where its table's rows go (the database's or
+		// the default topic for DDL about no table).
+		rec.Topic = r.d.Canal.topic(d.Database, "")
+		if table != nil {
+			rec.Topic = r.d.Canal.topic(table.DB, table.Table)
+		}
 	case r.d.TopicMode == TopicModeSingle:
 		rec.Topic = r.d.TopicDefault
 		if table != nil {
@@ -242,6 +271,12 @@ func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
 		input = d.Database
 	}
 	switch r.d.PartitionPolicy {
+	case policyCanal:
+		p := 0 // Canal's partitionHash sends DDL to partition 0
+		if len(r.d.Canal.Hash) == 0 {
+			p = r.d.Canal.Partition
+		}
+		rec.Partition = connect.PartitionPtr(int32(p))
 	case PolicyPartition0, PolicyPrimaryKey:
 		rec.Partition = connect.PartitionPtr(0)
 	case PolicyTable:
@@ -271,4 +306,57 @@ func opIndex(op string) int {
 		return 3
 	}
 	return 4
+}
+
+// canalRoute fills in a table's canal.mq.partitionHash rule.
+func (r *router) canalRoute(ts *tableSchema, rt *tableRoute) {
+	rule := r.d.Canal.hashRule(ts.table.ID)
+	if rule == nil {
+		return
+	}
+	rt.canal = rule
+	switch {
+	case rule.tableHash:
+		rt.tableHash = JavaStringHashCode(ts.table.ID.Table)
+	case rule.autoPK:
+		for _, c := range ts.table.PrimaryKey {
+			rt.hashCols = append(rt.hashCols, ts.table.columnIndex(c))
+		}
+	default:
+		// Canal hashes a column the row lacks as "": -1 here.
+		for _, c := range rule.columns {
+			rt.hashCols = append(rt.hashCols, ts.table.columnIndex(c))
+		}
+	}
+}
+
+// canalHashInput is Canal's partition hash of a row: the table name's
+// hash, or the XOR of the database name's hash (canal.mq.databaseHash)
+// and each hashed column's text value's hash. The input string is the
+// table name or the values joined with ',', for message.key.mode=hash-input.
+func (r *router) canalHashInput(ts *tableSchema, rt *tableRoute, img []any) (string, int32, bool) {
+	rule := rt.canal
+	if rule == nil {
+		return "", 0, false
+	}
+	if rule.tableHash {
+		return ts.table.ID.Table, rt.tableHash, true
+	}
+	var x int32
+	if r.d.Canal.DatabaseHash {
+		x = JavaStringHashCode(ts.table.ID.DB)
+	}
+	var sb strings.Builder
+	for i, ci := range rt.hashCols {
+		var v string
+		if ci >= 0 && ci < len(img) && img[ci] != nil {
+			v = TextValue(&ts.table.Columns[ci], img[ci])
+		}
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(v)
+		x ^= JavaStringHashCode(v)
+	}
+	return sb.String(), x, true
 }
