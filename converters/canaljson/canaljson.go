@@ -31,6 +31,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ const (
 	KeyTimestampTimezone  = "timestamp.timezone"
 	KeyBinaryFormat       = "binary.format"
 	KeyBinaryHandlingMode = "binary.handling.mode"
+	KeyDDLType            = "ddl.type"
 )
 
 var configDef = connect.NewConfigDef().
@@ -79,6 +81,8 @@ var configDef = connect.NewConfigDef().
 		Doc: "Time zone TIMESTAMP columns are printed in (Canal prints them in its JVM's zone): UTC, an IANA name such as Asia/Shanghai, or +08:00."}).
 	Define(connect.ConfigKey{Name: KeyBinaryFormat, Type: connect.ConfigString, Default: "iso-8859-1", Recommended: []string{"iso-8859-1", "hex", "base64"},
 		Doc: "BINARY/VARBINARY/BLOB/GEOMETRY values: iso-8859-1 (each byte as the character of the same number, as Canal), hex or base64."}).
+	Define(connect.ConfigKey{Name: KeyDDLType, Type: connect.ConfigString, Default: "DDL", Recommended: []string{"DDL", "canal"},
+		Doc: "type of DDL messages: DDL, as DTS writes, or canal: open-source Canal's event type from the statement, ALTER, CREATE (table), ERASE (drop table), TRUNCATE, RENAME, CINDEX, DINDEX, or QUERY for any other."}).
 	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
 		Doc: "The connector's binary.handling.mode: how binary values that arrive as strings are decoded."})
 
@@ -88,6 +92,7 @@ type Converter struct {
 	omitNulls  bool
 	snapInsert bool
 	fullTypes  bool
+	canalDDL   bool // ddl.type=canal
 	binaryMode mysqlvalue.BinaryMode
 	opts       mysqlvalue.JSONOptions
 
@@ -122,6 +127,12 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		c.snapInsert = v == "INSERT"
 	default:
 		return &connect.ConfigError{Name: KeySnapshotType, Value: v, Message: "must be INIT or INSERT"}
+	}
+	switch v := cfg.String(KeyDDLType); {
+	case strings.EqualFold(v, "DDL"), strings.EqualFold(v, "canal"):
+		c.canalDDL = strings.EqualFold(v, "canal")
+	default:
+		return &connect.ConfigError{Name: KeyDDLType, Value: v, Message: "must be DDL or canal"}
 	}
 	switch v := cfg.String(KeyMySQLTypeFormat); v {
 	case "base", "full":
@@ -330,6 +341,10 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	dst = strconv.AppendInt(dst, ts, 10)
 	dst = append(dst, `,"type":`...)
 	switch {
+	case isDDL && c.canalDDL:
+		dst = append(dst, '"')
+		dst = append(dst, CanalDDLType(ev.DDL)...)
+		dst = append(dst, '"')
 	case isDDL:
 		dst = append(dst, `"DDL"`...)
 	case ev.Op == connect.OpUpdate:
@@ -455,4 +470,41 @@ func numbers(v any) any {
 		return f
 	}
 	return v
+}
+
+// Open-source Canal's DDL event types, by its SimpleDdlParser's patterns
+// (Perl regular expressions, ignoring case, '.' across lines), tried in
+// this order on the statement with its /* */ comments removed.
+var canalDDLTypes = []struct {
+	re  *regexp.Regexp
+	typ string
+}{
+	{regexp.MustCompile(`(?is)^\s*ALTER\s*(IGNORE)?\s*TABLE\s*(.*)$`), "ALTER"},
+	{regexp.MustCompile(`(?is)^\s*CREATE\s*(TEMPORARY)?\s*TABLE\s*(.*)$`), "CREATE"},
+	{regexp.MustCompile(`(?is)^\s*DROP\s*(TEMPORARY)?\s*TABLE\s*(.*)$`), "ERASE"},
+	{regexp.MustCompile(`(?is)^\s*TRUNCATE\s*(TABLE)?\s*(.*)$`), "TRUNCATE"},
+	{regexp.MustCompile(`(?is)^\s*RENAME\s+TABLE\s+(.+?)\s+TO\s+(.+?)$`), "RENAME"},
+	{regexp.MustCompile(`(?is)^\s*CREATE\s*(UNIQUE)?(FULLTEXT)?(SPATIAL)?\s*INDEX\s*(.*?)\s*ON\s*(.*?)$`), "CINDEX"},
+	{regexp.MustCompile(`(?is)^\s*DROP\s*INDEX\s*(.*?)\s*ON\s*(.*?)$`), "DINDEX"},
+}
+
+// CanalDDLType is the type open-source Canal gives a DDL statement.
+func CanalDDLType(sql string) string {
+	for {
+		i := strings.Index(sql, "/*")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(sql[i:], "*/")
+		if j < 0 {
+			break
+		}
+		sql = sql[:i] + " " + sql[i+j+2:]
+	}
+	for _, d := range canalDDLTypes {
+		if d.re.MatchString(sql) {
+			return d.typ
+		}
+	}
+	return "QUERY"
 }
