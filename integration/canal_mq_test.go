@@ -14,7 +14,8 @@ import (
 
 // TestCanalRoutingKeys: a connector configured with Canal's own
 // instance.properties keys (canal.instance.filter.regex, canal.mq.topic,
-// dynamicTopic, partitionHash, partitionsNum, dynamicTopicPartitionNum)
+// its field filters, dynamicTopic, partitionHash, partitionsNum,
+// dynamicTopicPartitionNum)
 // writes Canal JSON to the topics and partitions Canal would: orders by
 // the database and region hash, the other shop tables by their table
 // name's hash, the rest to the default topic, DDL to partition 0, no keys.
@@ -50,6 +51,8 @@ func TestCanalRoutingKeys(t *testing.T) {
 		"topic.prefix":                      k.Topic("canalp"),
 		"value.converter":                   "io.sluice.converters.CanalJsonConverter",
 		"canal.instance.filter.regex":       `shop\..*,other\..*`,
+		"canal.instance.filter.field":       "shop.orders:id/region",
+		"canal.instance.filter.black.field": "shop.audit:what",
 		"canal.mq.topic":                    def,
 		"canal.mq.dynamicTopic":             orders + `:shop\.orders,` + shop + ":shop",
 		"canal.mq.partitionsNum":            "1",
@@ -89,6 +92,14 @@ func TestCanalRoutingKeys(t *testing.T) {
 				part = mysql.HashPartition(mysql.JavaStringHashCode("shop")^mysql.JavaStringHashCode(c.Data[0]["region"]), 3)
 			case c.Table == "audit":
 				part = mysql.HashPartition(mysql.JavaStringHashCode("audit"), 2)
+			}
+			for _, row := range c.Data {
+				if _, ok := row["note"]; ok {
+					t.Errorf("%s: %v carries note, which canal.instance.filter.field leaves out", topic, row)
+				}
+				if _, ok := row["what"]; ok {
+					t.Errorf("%s: %v carries what, which canal.instance.filter.black.field drops", topic, row)
+				}
 			}
 			if m.TopicPartition.Partition != part {
 				t.Errorf("%s: %s %s %v in partition %d, want %d", topic, c.Type, c.Table, c.Data, m.TopicPartition.Partition, part)

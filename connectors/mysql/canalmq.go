@@ -49,6 +49,8 @@ const (
 	KeyCanalFlatMessage              = "canal.mq.flatMessage"
 	KeyCanalFilterRegex              = "canal.instance.filter.regex"
 	KeyCanalFilterBlackRegex         = "canal.instance.filter.black.regex"
+	KeyCanalFilterField              = "canal.instance.filter.field"
+	KeyCanalFilterBlackField         = "canal.instance.filter.black.field"
 )
 
 const groupCanal = "Canal compatibility"
@@ -77,6 +79,15 @@ func defineCanalKeys(def func(connect.ConfigKey)) {
 		Doc: "Canal's JSON (flat) messages: true is what Sluice writes with value.converter=io.sluice.converters.CanalJsonConverter; false (Canal's protobuf Message) is refused."})
 	def(connect.ConfigKey{Name: KeyCanalFilterRegex, Type: connect.ConfigString, Default: "", Group: groupCanal,
 		Doc: "Canal's table filter: regular expressions for <db>.<table>, comma-separated, matched whole ignoring case; the same as " + KeyTableInclude + " (set one of them)."})
+	def(connect.ConfigKey{Name: KeyCanalFilterField, Type: connect.ConfigString, Default: "", Group: groupCanal,
+		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error { _, err := parseCanalFields(KeyCanalFilterField, v.(string)); return err }, Desc: "<db>.<table>:col/col,..."},
+		Doc:       "Canal's column filter: \"shop.orders:id/status,shop.users:id/name\" keeps only the named columns of the tables named (names ignoring case); other tables keep every column. Key columns must stay."})
+	def(connect.ConfigKey{Name: KeyCanalFilterBlackField, Type: connect.ConfigString, Default: "", Group: groupCanal,
+		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error {
+			_, err := parseCanalFields(KeyCanalFilterBlackField, v.(string))
+			return err
+		}, Desc: "<db>.<table>:col/col,..."},
+		Doc: "Canal's column black list: \"shop.users:password/token\" drops the named columns of the tables named."})
 	def(connect.ConfigKey{Name: KeyCanalFilterBlackRegex, Type: connect.ConfigString, Default: "", Group: groupCanal,
 		Doc: "Canal's table black list: regular expressions for <db>.<table>; the same as " + KeyTableExclude + " (set one of them)."})
 }
@@ -107,6 +118,34 @@ func canalTableFilters(c *connect.Config, props map[string]string) (inc, exc []s
 		*p.dst = list
 	}
 	return inc, exc, nil
+}
+
+// parseCanalFields reads Canal's per-table column lists:
+// <db>.<table>:col1/col2, entries separated by ','; nil for "".
+func parseCanalFields(key, s string) (map[string]map[string]bool, error) {
+	var out map[string]map[string]bool
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		table, cols, ok := strings.Cut(e, ":")
+		table = strings.ToLower(strings.TrimSpace(table))
+		if !ok || !strings.Contains(table, ".") || strings.TrimSpace(cols) == "" {
+			return nil, &connect.ConfigError{Name: key, Value: s, Message: fmt.Sprintf("%q is not <db>.<table>:<column>/<column>", e)}
+		}
+		if out == nil {
+			out = map[string]map[string]bool{}
+		}
+		if out[table] == nil {
+			out[table] = map[string]bool{}
+		}
+		for _, c := range strings.Split(cols, "/") {
+			if c = strings.ToLower(strings.TrimSpace(c)); c != "" {
+				out[table][c] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 // canalMatcher is one Canal expression: a name compared ignoring case, or

@@ -130,3 +130,30 @@ func TestCanalOptionValidation(t *testing.T) {
 		t.Fatal("canal filters")
 	}
 }
+
+// TestCanalFieldFilters: canal.instance.filter.field keeps only the
+// named columns of the tables it names, black.field drops the named ones,
+// names ignoring case; other tables keep every column.
+func TestCanalFieldFilters(t *testing.T) {
+	o, err := ParseOptions(map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv",
+		KeyCanalFilterField: "Shop.Orders:ID/status, shop.items:id", KeyCanalFilterBlackField: "shop.users:password/Token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := o.Filters
+	for _, c := range []struct {
+		table, col string
+		keep       bool
+	}{
+		{"orders", "id", true}, {"orders", "STATUS", true}, {"orders", "note", false}, {"items", "name", false},
+		{"users", "password", false}, {"users", "token", false}, {"users", "name", true}, {"other", "x", true},
+	} {
+		if got := f.Column("shop", c.table, c.col); got != c.keep {
+			t.Errorf("shop.%s.%s kept %v, want %v", c.table, c.col, got, c.keep)
+		}
+	}
+	if _, err := ParseOptions(map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv",
+		KeyCanalFilterField: "orders:id"}); err == nil || !strings.Contains(err.Error(), KeyCanalFilterField) {
+		t.Errorf("a table without its database: %v", err)
+	}
+}

@@ -408,6 +408,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		TableInclude: tableInc, TableExclude: tableExc,
 		ColumnInclude: c.List(KeyColumnInclude), ColumnExclude: c.List(KeyColumnExclude),
 		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin), MessageKeyColumns: c.String(KeyMessageKeyColumns),
+		CanalFields: c.String(KeyCanalFilterField), CanalBlackFields: c.String(KeyCanalFilterBlackField),
 	}
 	f, err := NewFilters(fc)
 	if err != nil {

@@ -17,6 +17,9 @@ type FilterConfig struct {
 	ColumnInclude, ColumnExclude     []string
 	IgnoreBuiltin                    bool
 	MessageKeyColumns                string // KeyMessageKeyColumns
+	// CanalFields and CanalBlackFields are Canal's per-table column lists
+	// (canal.instance.filter.field / .black.field).
+	CanalFields, CanalBlackFields string
 }
 
 // Filters decide which databases, tables and columns are captured. They are
@@ -32,6 +35,10 @@ type Filters struct {
 	schemaNames    string            // schema.name.adjustment.mode
 	fieldNames     string            // field.name.adjustment.mode
 	boolCols       []tinyIntBoolRule // converters (customconv.go)
+	// canalFields keeps only the named columns of the tables it names;
+	// canalBlack drops the named ones (canalmq.go). Keys are lower-case
+	// "<db>.<table>", then lower-case column names.
+	canalFields, canalBlack map[string]map[string]bool
 }
 
 // keyColumnsRule is one entry of message.key.columns.
@@ -83,6 +90,12 @@ func NewFilters(c FilterConfig) (*Filters, error) {
 		return nil, err
 	}
 	if f.keyCols, err = parseKeyColumns(c.MessageKeyColumns); err != nil {
+		return nil, err
+	}
+	if f.canalFields, err = parseCanalFields(KeyCanalFilterField, c.CanalFields); err != nil {
+		return nil, err
+	}
+	if f.canalBlack, err = parseCanalFields(KeyCanalFilterBlackField, c.CanalBlackFields); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -171,6 +184,15 @@ func (f *Filters) Table(db, table string) bool {
 
 // Column reports whether a column is kept in row images.
 func (f *Filters) Column(db, table, column string) bool {
+	if f.canalFields != nil || f.canalBlack != nil {
+		t, c := strings.ToLower(db+"."+table), strings.ToLower(column)
+		if keep, ok := f.canalFields[t]; ok && !keep[c] {
+			return false
+		}
+		if f.canalBlack[t][c] {
+			return false
+		}
+	}
 	if len(f.colInc) == 0 && len(f.colExc) == 0 {
 		return true
 	}
