@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -436,8 +437,13 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 		n, more := 0, false
 		var bytes int64
 		var cur *adhocBatch
+		var ties []tieRow // t.ties: every row, batched once the chunk is read
+		var probe []string
 		perRow := func(row []gomysql.FieldValue) error {
 			if n == so.ChunkSize {
+				if t.ties && !more {
+					probe = t.rowKey(row)
+				}
 				more = true
 				return nil
 			}
@@ -447,6 +453,10 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 				return err
 			}
 			bytes += size
+			if t.ties {
+				ties = append(ties, tieRow{rec: r, key: conv.lastKey()})
+				return nil
+			}
 			if r == nil {
 				return nil
 			}
@@ -467,7 +477,17 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 				return err
 			}
 			var res gomysql.Result
-			return stmt.ExecuteSelectStreaming(&res, perRow, nil, args...)
+			if err := stmt.ExecuteSelectStreaming(&res, perRow, nil, args...); err != nil {
+				return err
+			}
+			if t.ties && more && n > 0 && slices.Equal(probe, ties[n-1].key) {
+				// The chunk ends inside a run of rows sharing the key:
+				// the run is left to the next chunk, or read whole now
+				// when it fills the chunk, in this transaction.
+				ties, bytes, err = a.endOnRun(c, t, conv, ties, bytes)
+				n = len(ties)
+			}
+			return err
 		}()
 		// A DDL of the table cannot commit while this transaction holds
 		// the metadata lock its SELECT took: the definition read now is
@@ -495,7 +515,7 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 		}
 		if noSuchTable(err) {
 			sn.log.Warn("a table added to the include lists was dropped during its ad-hoc snapshot; it is done", "table", t.name)
-			ch.batches, cur, n, more, err = nil, nil, 0, false, nil
+			ch.batches, cur, ties, n, more, err = nil, nil, nil, 0, false, nil
 		}
 		if err != nil {
 			return err
@@ -503,10 +523,16 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 		if cur != nil {
 			ch.batches = append(ch.batches, *cur)
 		}
+		if t.ties {
+			ch.batches = tieBatches(ties, so.FetchSize)
+		}
 		if n > 0 {
 			// The next chunk starts after the last row read, which may be
 			// one that oversize.record.handling=skip dropped.
 			key = conv.lastKey()
+			if t.ties {
+				key = ties[n-1].key
+			}
 			ch.lastKey = key
 			if len(ch.batches) > 0 {
 				ch.batches[len(ch.batches)-1].lastKey = key
@@ -1030,4 +1056,82 @@ func (s *stream) adhocStamp() {
 		return
 	}
 	s.cur.captured, s.cur.adhocPending, s.cur.adhocState = a.oldCaptured, true, a.state()
+}
+
+// tieRow is a row of a chunk keyed by a column that is not unique: its
+// record (nil when oversize handling dropped it) and its key.
+type tieRow struct {
+	rec *connect.SourceRecord
+	key []string
+}
+
+// endOnRun ends a chunk whose last rows share their key with the row
+// after the chunk: without those rows, so that the next chunk (key >
+// the previous value) reads the run whole, or, when the run fills the
+// whole chunk, with every row of that value read now.
+func (a *adhocRun) endOnRun(c *client.Conn, t *snapTable, conv *snapRows, rows []tieRow, bytes int64) ([]tieRow, int64, error) {
+	last := rows[len(rows)-1].key
+	g := len(rows) - 1
+	for g > 0 && slices.Equal(rows[g-1].key, last) {
+		g--
+	}
+	if g > 0 {
+		return rows[:g], bytes, nil
+	}
+	args := make([]any, len(last))
+	for i, k := range last {
+		v, err := decodeKeyValue(k)
+		if err != nil {
+			return nil, 0, err
+		}
+		args[i] = v
+	}
+	q := t.runQuery()
+	stmt, err := c.Prepare(q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("prepare %s: %w", q, err)
+	}
+	defer stmt.Close()
+	rows, bytes = rows[:0], 0
+	var res gomysql.Result
+	err = stmt.ExecuteSelectStreaming(&res, func(row []gomysql.FieldValue) error {
+		r, size, err := conv.convert(row)
+		if err != nil {
+			return err
+		}
+		bytes += size
+		rows = append(rows, tieRow{rec: r, key: last})
+		return nil
+	}, nil, args...)
+	a.sn.log.Info("signal: a surrogate-key value has more rows than a chunk; its rows are read as one chunk", "table", t.name, "rows", len(rows))
+	return rows, bytes, err
+}
+
+// tieBatches groups a chunk's records into resume points of up to size
+// records. A batch's resume key is the key of the last run of equal keys
+// it holds whole, since a restart reads on from after that key; a batch
+// holding no whole run resumes where the one before it does (nil).
+func tieBatches(rows []tieRow, size int) []adhocBatch {
+	var out []adhocBatch
+	var cur adhocBatch
+	var resume []string
+	for i, r := range rows {
+		if i+1 == len(rows) || !slices.Equal(rows[i+1].key, r.key) {
+			resume = r.key // a run ends here
+		}
+		if r.rec == nil {
+			continue
+		}
+		cur.recs = append(cur.recs, r.rec)
+		if len(cur.recs) >= size {
+			cur.lastKey, resume = resume, nil
+			out = append(out, cur)
+			cur = adhocBatch{}
+		}
+	}
+	if len(cur.recs) > 0 {
+		cur.lastKey = resume
+		out = append(out, cur)
+	}
+	return out
 }

@@ -195,6 +195,7 @@ type signalData struct {
 type signalQueue struct {
 	tables []string          // db.table, in request order
 	where  map[string]string // additional condition per table
+	keys   map[string]string // surrogate-key column per table
 	ids    []string          // signals already acted on, newest last
 }
 
@@ -214,7 +215,7 @@ func (q *signalQueue) remember(id string) {
 	}
 }
 
-func (q *signalQueue) add(tables []string, where map[string]string) {
+func (q *signalQueue) add(tables []string, where, keys map[string]string) {
 	for _, t := range tables {
 		if !slices.Contains(q.tables, t) {
 			q.tables = append(q.tables, t)
@@ -225,8 +226,17 @@ func (q *signalQueue) add(tables []string, where map[string]string) {
 			}
 			q.where[t] = w
 		}
+		if k := keys[t]; k != "" {
+			if q.keys == nil {
+				q.keys = map[string]string{}
+			}
+			q.keys[t] = k
+		}
 	}
 }
+
+// clear empties the queue (the signals acted on stay remembered).
+func (q *signalQueue) clear() { q.tables, q.where, q.keys = nil, nil, nil }
 
 // signalRows acts on the signal rows a rows event inserted.
 func (s *stream) signalRows(ctx context.Context, e *replication.RowsEvent) error {
@@ -319,9 +329,6 @@ func (s *stream) signalSnapshot(ctx context.Context, id string, d signalData) er
 		s.log.Warn("ignoring an execute-snapshot signal of an unknown type; use incremental", "id", id, "type", d.Type)
 		return nil
 	}
-	if d.SurrogateKey != "" {
-		s.log.Warn("signal: surrogate-key is not used: tables are read by their primary key, or in one pass without one", "id", id)
-	}
 	tables, err := s.resolveCollections(ctx, d.DataCollections)
 	if err != nil {
 		return err
@@ -352,7 +359,14 @@ func (s *stream) signalSnapshot(ctx context.Context, id string, d signalData) er
 		s.log.Error("ignoring an execute-snapshot signal: fix its additional-conditions and send it again", "id", id, "error", err)
 		return nil
 	}
-	s.signals.add(tables, where)
+	var keys map[string]string
+	if sk := strings.TrimSpace(d.SurrogateKey); sk != "" {
+		keys = map[string]string{}
+		for _, t := range tables {
+			keys[t] = sk
+		}
+	}
+	s.signals.add(tables, where, keys)
 	s.log.Info("signal: snapshot requested", "id", id, "tables", tables, "additional_conditions", len(where) > 0)
 	if a := s.adhoc; a != nil {
 		// Read after the running snapshot; the offsets carry the queue.
@@ -441,9 +455,9 @@ func (s *stream) startQueued(ctx context.Context, prev *snapshotState) error {
 	if len(s.signals.tables) == 0 {
 		return nil
 	}
-	tables, where := s.signals.tables, s.signals.where
-	s.signals.tables, s.signals.where = nil, nil
-	a, err := planSignalRun(ctx, s.dial, s.server, s.opts, tables, where, prev, s.log)
+	tables, where, keys := s.signals.tables, s.signals.where, s.signals.keys
+	s.signals.clear()
+	a, err := planSignalRun(ctx, s.dial, s.server, s.opts, tables, where, keys, prev, s.log)
 	if err != nil {
 		return err
 	}
@@ -500,7 +514,7 @@ func (s *stream) signalStop(ctx context.Context, id string, d signalData) error 
 			}
 		}
 	} else {
-		s.signals.tables, s.signals.where = nil, nil
+		s.signals.clear()
 		s.syncQueue()
 	}
 	if a == nil || !a.signalled {
@@ -524,7 +538,7 @@ func (s *stream) signalStop(ctx context.Context, id string, d signalData) error 
 // offsets carry.
 func (s *stream) syncQueue() {
 	if a := s.adhoc; a != nil {
-		a.sn.state.Queued, a.sn.state.QueuedWhere = slices.Clone(s.signals.tables), maps.Clone(s.signals.where)
+		a.sn.state.setQueue(s.signals)
 	}
 }
 
@@ -545,13 +559,13 @@ func (s *stream) queueState() (bool, string) {
 	if s.signals == nil || len(s.signals.tables) == 0 {
 		return false, ""
 	}
-	b, _ := json.Marshal(&snapshotState{V: 1, Queued: s.signals.tables, QueuedWhere: s.signals.where, IDs: s.signals.ids})
+	b, _ := json.Marshal(&snapshotState{V: 1, Queued: s.signals.tables, QueuedWhere: s.signals.where, QueuedKeys: s.signals.keys, IDs: s.signals.ids})
 	return true, string(b)
 }
 
 // planSignalRun plans the snapshot of tables (db.table names) that a
 // signal asked for.
-func planSignalRun(ctx context.Context, d *dialer, server *Server, opts *Options, tables []string, where map[string]string, prev *snapshotState, log *slog.Logger) (*adhocRun, error) {
+func planSignalRun(ctx context.Context, d *dialer, server *Server, opts *Options, tables []string, where, keys map[string]string, prev *snapshotState, log *slog.Logger) (*adhocRun, error) {
 	o := *opts
 	o.Snapshot.ChunkSize = opts.Signal.ChunkSize
 	o.Snapshot.FetchSize = min(opts.Snapshot.FetchSize, o.Snapshot.ChunkSize)
@@ -570,6 +584,7 @@ func planSignalRun(ctx context.Context, d *dialer, server *Server, opts *Options
 		}
 		return w
 	}
+	o.Snapshot.SurrogateKey = func(id TableID) string { return keys[id.String()] }
 	only := map[TableID]bool{}
 	for _, t := range tables {
 		db, table, _ := strings.Cut(t, ".")
@@ -586,7 +601,7 @@ func planSignalRun(ctx context.Context, d *dialer, server *Server, opts *Options
 	slices.SortStableFunc(planned, func(x, y *snapTable) int {
 		return slices.Index(tables, x.name) - slices.Index(tables, y.name)
 	})
-	sn.state.Signal, sn.state.Where = tables, where
+	sn.state.Signal, sn.state.Where, sn.state.SurrogateKeys = tables, where, keys
 	if len(planned) == 0 {
 		log.Info("signal: the requested tables are already read, or no longer exist", "tables", tables)
 		return nil, nil
@@ -663,13 +678,13 @@ func (s *stream) resumeSignalled(ctx context.Context) error {
 	s.signals.ids = slices.Clone(st.IDs)
 	var prev *snapshotState
 	if len(st.Signal) > 0 {
-		s.signals.add(st.Signal, st.Where)
+		s.signals.add(st.Signal, st.Where, st.SurrogateKeys)
 		prev = &snapshotState{V: 1, Done: st.Done, Keys: st.Keys, Rows: st.Rows}
 	}
 	if err := s.startQueued(ctx, prev); err != nil {
 		return err
 	}
-	s.signals.add(st.Queued, st.QueuedWhere)
+	s.signals.add(st.Queued, st.QueuedWhere, st.QueuedKeys)
 	if s.adhoc != nil {
 		s.syncQueue()
 		s.adhocStamp()
@@ -690,9 +705,9 @@ func (s *stream) queueBehind(a *adhocRun, st *snapshotState) {
 			rest = append(rest, t)
 		}
 	}
-	s.signals.add(rest, st.Where)
-	s.signals.add(st.Queued, st.QueuedWhere)
-	a.sn.state.Queued, a.sn.state.QueuedWhere = slices.Clone(s.signals.tables), maps.Clone(s.signals.where)
+	s.signals.add(rest, st.Where, st.SurrogateKeys)
+	s.signals.add(st.Queued, st.QueuedWhere, st.QueuedKeys)
+	a.sn.state.setQueue(s.signals)
 	if len(rest) > 0 {
 		s.log.Info("signal: the signalled snapshot left pending is read again after the added tables", "tables", s.signals.tables)
 	}

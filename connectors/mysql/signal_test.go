@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -70,10 +71,15 @@ func TestParseSignalOptions(t *testing.T) {
 
 func TestSignalQueue(t *testing.T) {
 	var q signalQueue
-	q.add([]string{"d.a", "d.b"}, map[string]string{"d.b": "id < 5"})
-	q.add([]string{"d.b", "d.c"}, nil)
-	if strings.Join(q.tables, ",") != "d.a,d.b,d.c" || q.where["d.b"] != "id < 5" {
+	q.add([]string{"d.a", "d.b"}, map[string]string{"d.b": "id < 5"}, nil)
+	q.add([]string{"d.b", "d.c"}, nil, map[string]string{"d.c": "seq"})
+	if strings.Join(q.tables, ",") != "d.a,d.b,d.c" || q.where["d.b"] != "id < 5" || q.keys["d.c"] != "seq" || len(q.keys) != 1 {
 		t.Fatalf("queue %+v", q)
+	}
+	var st snapshotState
+	st.setQueue(&q)
+	if len(st.Queued) != 3 || st.QueuedKeys["d.c"] != "seq" {
+		t.Fatalf("state %+v", st)
 	}
 	for i := 0; i < maxSignalIDs+10; i++ {
 		q.remember(strings.Repeat("x", i+1))
@@ -127,5 +133,21 @@ func TestParseNotifyOptions(t *testing.T) {
 	}
 	if o, err := ParseOptions(base); err != nil || o.Notify.Sink != "" || o.Notify.Log {
 		t.Fatalf("default: %+v %v", o.Notify, err)
+	}
+}
+
+// TestTieBatches: a batch of a chunk keyed by a non-unique column resumes
+// after the last run of equal keys it holds whole, or where the batch
+// before it does when it holds none.
+func TestTieBatches(t *testing.T) {
+	rec := func() *connect.SourceRecord { return &connect.SourceRecord{} }
+	rows := []tieRow{{rec(), []string{"i:1"}}, {rec(), []string{"i:1"}}, {rec(), []string{"i:2"}}, {nil, []string{"i:2"}},
+		{rec(), []string{"i:2"}}, {rec(), []string{"i:2"}}, {rec(), []string{"i:3"}}}
+	var got []string
+	for _, b := range tieBatches(rows, 2) {
+		got = append(got, fmt.Sprint(len(b.recs), b.lastKey))
+	}
+	if want := "2 [i:1];2 [];2 [i:3]"; strings.Join(got, ";") != want {
+		t.Fatalf("batches %v, want %s", got, want)
 	}
 }

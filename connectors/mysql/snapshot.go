@@ -56,6 +56,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -132,6 +133,9 @@ type SnapshotOptions struct {
 	// (AND-ed), or "": the hook for per-table filter conditions, which must
 	// select the same rows the stream's row filter keeps.
 	Where func(TableID) string
+	// SurrogateKey is the column an execute-snapshot signal's
+	// surrogate-key names for a table, "" for none.
+	SurrogateKey func(TableID) string
 }
 
 func defineSnapshotKeys(def func(connect.ConfigKey)) {
@@ -235,11 +239,18 @@ type snapshotState struct {
 	// A snapshot an execute-snapshot signal started (signal.go): the
 	// tables it reads and their additional conditions, the tables queued
 	// after it, and the signals acted on.
-	Signal      []string          `json:"signal,omitempty"`
-	Where       map[string]string `json:"where,omitempty"`
-	Queued      []string          `json:"queued,omitempty"`
-	QueuedWhere map[string]string `json:"queued_where,omitempty"`
-	IDs         []string          `json:"ids,omitempty"`
+	Signal        []string          `json:"signal,omitempty"`
+	Where         map[string]string `json:"where,omitempty"`
+	SurrogateKeys map[string]string `json:"surrogate_keys,omitempty"` // the signal's surrogate-key per table
+	Queued        []string          `json:"queued,omitempty"`
+	QueuedWhere   map[string]string `json:"queued_where,omitempty"`
+	QueuedKeys    map[string]string `json:"queued_surrogate_keys,omitempty"`
+	IDs           []string          `json:"ids,omitempty"`
+}
+
+// setQueue records the signal queue in the state the offsets carry.
+func (st *snapshotState) setQueue(q *signalQueue) {
+	st.Queued, st.QueuedWhere, st.QueuedKeys = slices.Clone(q.tables), maps.Clone(q.where), maps.Clone(q.keys)
 }
 
 func parseSnapshotState(m map[string]any) (*snapshotState, bool) {
@@ -687,6 +698,10 @@ type snapTable struct {
 	where    string
 	from     string   // an override's SELECT as a derived table; "" reads the table
 	resume   []string // last key read before a restart
+	// ties: the chunk key is a signal's surrogate-key column that is not
+	// unique, so rows may share its values across a chunk's end
+	// (adhoc.go's readTable reads such a run whole).
+	ties     bool
 	estimate int64
 	prog     *TableProgress
 	// info is the definition the select list and records were built from.
@@ -943,6 +958,20 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 			}
 		}
 	}
+	ties := false
+	if sk := sn.surrogateKey(id); sk != "" {
+		switch i := tbl.columnIndex(sk); {
+		case i < 0:
+			sn.log.Warn("signal: surrogate-key names no column of the table; it is read by its own key", "table", t.name, "surrogate_key", sk)
+		case tbl.Columns[i].Nullable:
+			sn.log.Warn("signal: the surrogate-key column is nullable, and rows with NULL in it cannot be read chunk by chunk by it; the table is read by its own key. Name a NOT NULL column", "table", t.name, "surrogate_key", sk)
+		default:
+			name := tbl.Columns[i].Name
+			ties = !uniqueColumn(tbl, name)
+			key = []string{name}
+			sn.log.Info("signal: the table is read chunk by chunk by its surrogate-key column", "table", t.name, "surrogate_key", name, "unique", !ties)
+		}
+	}
 	need := make([]bool, len(tbl.Columns))
 	for _, cc := range ts.convs {
 		need[cc.index] = true
@@ -974,6 +1003,7 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		t.keyCols = append(t.keyCols, colOf[i])
 		t.keyExprs = append(t.keyExprs, keyParamExpr(&tbl.Columns[i], collations[strings.ToLower(tbl.Columns[i].Name)]))
 	}
+	t.ties = ties
 	if st := sn.resumed; st != nil {
 		if k, ok := st.Keys[t.name]; ok && len(k) == len(t.keyCols) {
 			t.resume = k
@@ -1069,6 +1099,43 @@ func (t *snapTable) chunkQueries(limit int) (first, next string) {
 		next += " AND " + cond
 	}
 	return first + order, next + order
+}
+
+// rowKey renders the chunk key of a row read, as lastKey does.
+func (t *snapTable) rowKey(row []gomysql.FieldValue) []string {
+	k := make([]string, len(t.keyCols))
+	var kv keyVal
+	for i, c := range t.keyCols {
+		kv.set(&row[c])
+		k[i] = kv.encode()
+	}
+	return k
+}
+
+// runQuery selects every row whose chunk key equals the key bound to it
+// (a table chunked by a surrogate-key column that is not unique).
+func (t *snapTable) runQuery() string {
+	exprs := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		exprs[i] = c.expr
+	}
+	src := t.from
+	if src == "" {
+		src = quoteIdent(t.id.DB) + "." + quoteIdent(t.id.Table)
+	}
+	var eq []string
+	for i, k := range t.keyCols {
+		name := t.cols[k].expr
+		if o := t.cols[k].order; o != "" {
+			name = o
+		}
+		eq = append(eq, name+" = "+t.keyExprs[i])
+	}
+	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + src + " WHERE " + strings.Join(eq, " AND ")
+	if t.where != "" {
+		q += " AND (" + t.where + ")"
+	}
+	return q
 }
 
 // keyArgs expands the last key into the keyset query's parameters (each
@@ -1627,4 +1694,26 @@ func setSnapshotMarker(r *connect.SourceRecord, marker string) {
 	vals := slices.Clone(src.Values())
 	vals[srcSnapshot] = marker
 	env.Set(2, connect.NewStructs(src.Schema(), vals))
+}
+
+// uniqueColumn reports whether column alone is the table's primary key or
+// one of its unique keys.
+func uniqueColumn(t *Table, column string) bool {
+	if len(t.PrimaryKey) == 1 && strings.EqualFold(t.PrimaryKey[0], column) {
+		return true
+	}
+	for _, u := range t.UniqueKeys {
+		if len(u.Columns) == 1 && strings.EqualFold(u.Columns[0], column) {
+			return true
+		}
+	}
+	return false
+}
+
+// surrogateKey is the surrogate-key column a signal named for a table.
+func (sn *snapshotter) surrogateKey(id TableID) string {
+	if sn.opts.Snapshot.SurrogateKey == nil {
+		return ""
+	}
+	return strings.TrimSpace(sn.opts.Snapshot.SurrogateKey(id))
 }
