@@ -568,14 +568,17 @@ func TestMySQLSignalFileChannel(t *testing.T) {
 // chunks, and one run of 40 rows is longer than a chunk. Every row comes
 // out exactly once, in many resume points, and each resume point's key
 // has every row up to it behind it (a restart there loses nothing). A
-// nullable surrogate-key column is refused with a warning and that table
-// is read in one pass.
+// nullable surrogate-key column, and a non-unique text one (whose equal
+// values, 'k03' and 'K03 ', differ in bytes, so a run of them could be cut
+// at a chunk's end), are refused with a warning and those tables are read
+// in one pass, every row once.
 func TestMySQLSignalSurrogateKey(t *testing.T) {
 	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	myExec(t, m, "CREATE DATABASE s", signalTableDDL,
 		"CREATE TABLE s.k (grp INT NOT NULL, v VARCHAR(20), n INT)",
-		"CREATE TABLE s.nk (grp INT NULL, v VARCHAR(20))")
+		"CREATE TABLE s.nk (grp INT NULL, v VARCHAR(20))",
+		"CREATE TABLE s.vk (grp VARCHAR(10) NOT NULL, v VARCHAR(20))")
 	var rows []string
 	upTo := map[int64]int{} // rows with grp <= key
 	grpOf := func(i int) int64 {
@@ -598,12 +601,21 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 			}
 		}
 	}
-	myExec(t, m, "INSERT INTO s.k VALUES "+strings.Join(rows, ","), "INSERT INTO s.nk VALUES (1, 'a'), (NULL, 'b'), (2, 'c')")
+	myExec(t, m, "INSERT INTO s.k VALUES "+strings.Join(rows, ","), "INSERT INTO s.nk VALUES (1, 'a'), (NULL, 'b'), (2, 'c')",
+		"INSERT INTO s.vk VALUES ('a', 'first')")
+	// Pairs the collation holds equal ('k03' and 'K03 '), each pair's
+	// second row 16 rows into the table at the first chunk's end.
+	var vk []string
+	for i := 0; i < 40; i++ {
+		vk = append(vk, fmt.Sprintf("('k%02d', 'x%d'), ('K%02d ', 'y%d')", i, i, i, i))
+	}
+	myExec(t, m, "INSERT INTO s.vk VALUES "+strings.Join(vk, ","))
 	offsets := &myOffsets{}
-	task := myStartTask(t, myStreamProps(m, "table.include.list", `s\.k,s\.nk`, "signal.data.collection", "s.dbz_signal",
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `s\.k,s\.nk,s\.vk`, "signal.data.collection", "s.dbz_signal",
 		"incremental.snapshot.chunk.size", "16"), offsets)
-	sendSignal(t, m, "sk-1", "execute-snapshot", `{"data-collections": ["s\\.k", "s\\.nk"], "surrogate-key": "grp"}`)
-	got := map[string]map[string]int{"srv.s.k": {}, "srv.s.nk": {}}
+	sendSignal(t, m, "sk-1", "execute-snapshot", `{"data-collections": ["s\\.k", "s\\.nk", "s\\.vk"], "surrogate-key": "grp"}`)
+	got := map[string]map[string]int{"srv.s.k": {}, "srv.s.nk": {}, "srv.s.vk": {}}
+	keyed := map[string]bool{} // a table's rows carried a resume key
 	var emitted []int64
 	resumes := map[string]bool{}
 	total := 0
@@ -615,6 +627,9 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 		a := env.GetStruct(connect.FieldAfter)
 		got[r.Topic][fmt.Sprint(a.Get("grp"), "/", a.Get("v"))]++
 		total++
+		if state, _ := r.Offset()[mysql.OffsetAdhocState].(string); strings.Contains(state, `"`+strings.TrimPrefix(r.Topic, "srv.")+`":[`) {
+			keyed[r.Topic] = true
+		}
 		if r.Topic != "srv.s.k" {
 			return
 		}
@@ -641,14 +656,22 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 		if want := upTo[k]; n != want {
 			t.Fatalf("a record's offset resumes after grp %d with %d rows up to it emitted; the table has %d: a restart there would lose rows", k, n, want)
 		}
-	}, func() bool { return total >= 343 && snapshotDone(task) }, 0, 60*time.Second)
+	}, func() bool { return total >= 424 && snapshotDone(task) }, 0, 60*time.Second)
 	for i := 0; i < 340; i++ {
 		if n := got["srv.s.k"][fmt.Sprint(grpOf(i), "/", fmt.Sprintf("v%d", i))]; n != 1 {
 			t.Errorf("row (%d, v%d) came out %d times", grpOf(i), i, n)
 		}
 	}
-	if len(got["srv.s.k"]) != 340 || len(got["srv.s.nk"]) != 3 {
-		t.Fatalf("%d distinct rows of s.k (want 340), %d of s.nk (want 3)", len(got["srv.s.k"]), len(got["srv.s.nk"]))
+	if len(got["srv.s.k"]) != 340 || len(got["srv.s.nk"]) != 3 || len(got["srv.s.vk"]) != 81 {
+		t.Fatalf("%d distinct rows of s.k (want 340), %d of s.nk (want 3), %d of s.vk (want 81)", len(got["srv.s.k"]), len(got["srv.s.nk"]), len(got["srv.s.vk"]))
+	}
+	for row, n := range got["srv.s.vk"] {
+		if n != 1 {
+			t.Errorf("s.vk row %s came out %d times", row, n)
+		}
+	}
+	if !keyed["srv.s.k"] || keyed["srv.s.nk"] || keyed["srv.s.vk"] {
+		t.Fatalf("resume keys in the offsets of %v; want s.k's alone (the others are read in one pass)", keyed)
 	}
 	// 340 rows in chunks of at most 16 rows (the 40-row run aside).
 	if len(resumes) < 15 {

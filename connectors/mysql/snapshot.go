@@ -965,6 +965,12 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 			sn.log.Warn("signal: surrogate-key names no column of the table; it is read by its own key", "table", t.name, "surrogate_key", sk)
 		case tbl.Columns[i].Nullable:
 			sn.log.Warn("signal: the surrogate-key column is nullable, and rows with NULL in it cannot be read chunk by chunk by it; the table is read by its own key. Name a NOT NULL column", "table", t.name, "surrogate_key", sk)
+		case !uniqueColumn(tbl, tbl.Columns[i].Name) && !bytewiseEquality(&tbl.Columns[i]):
+			// Runs of equal values are found by comparing the values'
+			// bytes; text under a collation (case, accents, trailing
+			// spaces) and floating point (-0) can be equal and differ.
+			sn.log.Warn("signal: the surrogate-key column is not unique and its equal values can differ in their bytes; the table is read by its own key. Name a unique column, or one of integer, decimal, date/time, ENUM or binary type",
+				"table", t.name, "surrogate_key", sk, "type", tbl.Columns[i].FullType)
 		default:
 			name := tbl.Columns[i].Name
 			ties = !uniqueColumn(tbl, name)
@@ -1706,6 +1712,16 @@ func uniqueColumn(t *Table, column string) bool {
 		if len(u.Columns) == 1 && strings.EqualFold(u.Columns[0], column) {
 			return true
 		}
+	}
+	return false
+}
+
+// bytewiseEquality reports whether two values of the column compare equal
+// in SQL exactly when the server sends the same bytes for them.
+func bytewiseEquality(c *Column) bool {
+	switch kind, _ := c.kind(); kind {
+	case kindInt, kindDecimal, kindYear, kindDate, kindTime, kindDatetime, kindTimestamp, kindEnum, kindSet, kindBit, kindBinary:
+		return true
 	}
 	return false
 }
