@@ -79,6 +79,13 @@ func TestCanalPartitions(t *testing.T) {
 			}
 		})
 	}
+	// message.key.mode=hash-input keys records by the hashed values.
+	r0 := routerFor(t, KeyCanalTopic, "example", KeyCanalPartitionsNum, "7", KeyCanalPartitionHash, `shop\.orders:region^id`, KeyMessageKeyMode, "hash-input")
+	ts := routeTestSchema(t, r0)
+	rec0 := &connect.SourceRecord{Topic: ts.topic}
+	if ok, err := r0.shapeRow(rec0, ts, nil, img, nil); err != nil || !ok || rec0.Key != "abc,1" {
+		t.Fatalf("hash-input key %v (%v %v)", rec0.Key, ok, err)
+	}
 	// DDL: the table's topic, partition 0 under partitionHash.
 	r := routerFor(t, KeyCanalTopic, "example", KeyCanalDynamicTopic, `.*\..*`, KeyCanalPartitionsNum, "4", KeyCanalPartitionHash, `.*\..*`)
 	rec := &connect.SourceRecord{Topic: "srv"}

@@ -346,16 +346,21 @@ func (r *router) canalHashInput(ts *tableSchema, rt *tableRoute, img []any) (str
 	if r.d.Canal.DatabaseHash {
 		x = JavaStringHashCode(ts.table.ID.DB)
 	}
+	// The joined values are only the record key of hash-input; the
+	// partition needs their hashes alone.
+	joined := r.d.KeyMode == KeyModeHashInput
 	var sb strings.Builder
 	for i, ci := range rt.hashCols {
 		var v string
 		if ci >= 0 && ci < len(img) && img[ci] != nil {
 			v = TextValue(&ts.table.Columns[ci], img[ci])
 		}
-		if i > 0 {
-			sb.WriteByte(',')
+		if joined {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(v)
 		}
-		sb.WriteString(v)
 		x ^= JavaStringHashCode(v)
 	}
 	return sb.String(), x, true

@@ -443,10 +443,11 @@ func columnValue(c *Column, raw any) sqlVal {
 		// condition's UTF-8 literals once decoded.
 		v := stringish(raw, false)
 		v.binColl = binCollation(c.Collation)
-		if dec := charsetDecoder(c.Charset); dec != nil {
+		if e := mysqlcharset.Lookup(c.Charset); e != nil {
 			v.cs = strings.ToLower(c.Charset)
+			// A decoder is made only for text that needs one.
 			if !isASCII(v.s) || !mysqlcharset.ASCIICompatible(v.cs) {
-				if u, err := dec.String(v.s); err == nil {
+				if u, err := e.NewDecoder().String(v.s); err == nil {
 					v.s = u
 				}
 			}
