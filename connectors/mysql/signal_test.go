@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -80,6 +81,16 @@ func TestSignalQueue(t *testing.T) {
 	st.setQueue(&q)
 	if len(st.Queued) != 3 || st.QueuedKeys["d.c"] != "seq" {
 		t.Fatalf("state %+v", st)
+	}
+	// The surrogate keys survive the offset: a restart reads them back.
+	st.V, st.Signal, st.SurrogateKeys = 1, []string{"d.x"}, map[string]string{"d.x": "grp"}
+	b, err := json.Marshal(&st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, ok := signalResume(Position{AdhocPending: true, Adhoc: string(b)})
+	if !ok || back.SurrogateKeys["d.x"] != "grp" || back.QueuedKeys["d.c"] != "seq" || back.QueuedWhere["d.b"] != "id < 5" {
+		t.Fatalf("read back %s as %+v", b, back)
 	}
 	for i := 0; i < maxSignalIDs+10; i++ {
 		q.remember(strings.Repeat("x", i+1))
