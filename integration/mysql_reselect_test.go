@@ -23,14 +23,16 @@ func TestMySQLReselectPostProcessor(t *testing.T) {
 		`CREATE TABLE shop.tags (code VARCHAR(10) CHARACTER SET latin1 PRIMARY KEY, label VARCHAR(20) CHARACTER SET utf8mb4, n INT)`,
 		`INSERT INTO shop.tags VALUES ('café', 'Crème', 1)`,
 		`CREATE TABLE shop.nokey (a INT NOT NULL, b VARCHAR(10), c INT)`,
-		`INSERT INTO shop.nokey VALUES (3, 'three', 0)`)
+		`INSERT INTO shop.nokey VALUES (3, 'three', 0)`,
+		`CREATE TABLE shop.events (day DATE, at DATETIME(3), seq BIGINT UNSIGNED, amount DECIMAL(8,2), what TEXT, n INT, PRIMARY KEY (day, at, seq, amount))`,
+		`INSERT INTO shop.events VALUES ('2024-02-29', '2024-02-29 23:59:59.125', 18446744073709551615, -12.50, 'leap', 0)`)
 
 	offsets := &myOffsets{}
-	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.(items|tags|nokey)`,
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.(items|tags|nokey|events)`,
 		"message.key.columns", "shop.nokey:a",
 		"post.processors", "reselector,other",
 		"reselector.type", "io.debezium.processors.reselect.ReselectColumnsPostProcessor",
-		"reselector.reselect.columns.include.list", `shop\.items:(name|note|gone),shop\.tags:.*,shop\.nokey:b`,
+		"reselector.reselect.columns.include.list", `shop\.items:(name|note|gone),shop\.tags:.*,shop\.nokey:b,shop\.events:what`,
 		"reselector.reselect.use.event.key", "true",
 		"other.type", "com.example.SomeProcessor"), offsets)
 
@@ -45,12 +47,13 @@ func TestMySQLReselectPostProcessor(t *testing.T) {
 		"UPDATE shop.items SET qty = 5 WHERE id = 1",
 		"UPDATE shop.tags SET n = 2 WHERE code = 'café'",
 		"UPDATE shop.nokey SET c = 9 WHERE a = 3",
+		"UPDATE shop.events SET n = 1",
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	recs := myPollN(t, task, offsets, 3)
+	recs := myPollN(t, task, offsets, 4)
 	after := map[string]*connect.Struct{}
 	for _, r := range recs {
 		op, _, a := myEnvelope(t, r)
@@ -59,8 +62,8 @@ func TestMySQLReselectPostProcessor(t *testing.T) {
 		}
 		after[r.Topic] = a
 	}
-	items, tags, nokey := after["srv.shop.items"], after["srv.shop.tags"], after["srv.shop.nokey"]
-	if items == nil || tags == nil || nokey == nil {
+	items, tags, nokey, events := after["srv.shop.items"], after["srv.shop.tags"], after["srv.shop.nokey"], after["srv.shop.events"]
+	if items == nil || tags == nil || nokey == nil || events == nil {
 		t.Fatalf("records: %s", myDescribe(recs))
 	}
 	// The minimal image carries id and qty; name and note are read again,
@@ -74,6 +77,11 @@ func TestMySQLReselectPostProcessor(t *testing.T) {
 	}
 	if nokey.Get("a") != int32(3) || nokey.Get("b") != "three" || nokey.Get("c") != int32(9) {
 		t.Fatalf("nokey after image: %v", nokey)
+	}
+	// A key of DATE, DATETIME(3), BIGINT UNSIGNED at its maximum and a
+	// negative DECIMAL finds its row.
+	if events.Get("what") != "leap" || events.Get("n") != int32(1) {
+		t.Fatalf("events after image: %v", events)
 	}
 }
 
