@@ -578,7 +578,18 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 	myExec(t, m, "CREATE DATABASE s", signalTableDDL,
 		"CREATE TABLE s.k (grp INT NOT NULL, v VARCHAR(20), n INT)",
 		"CREATE TABLE s.nk (grp INT NULL, v VARCHAR(20))",
-		"CREATE TABLE s.vk (grp VARCHAR(10) NOT NULL, v VARCHAR(20))")
+		"CREATE TABLE s.vk (grp VARCHAR(10) NOT NULL, v VARCHAR(20))",
+		"CREATE TABLE s.tk (grp DATETIME(3) NOT NULL, v INT)")
+	// A DATETIME(3) surrogate key: runs of 5 equal instants, then one of 20.
+	var tk []string
+	for i := 0; i < 60; i++ {
+		ms := (i / 5) * 250
+		if i >= 40 {
+			ms = 99_999
+		}
+		tk = append(tk, fmt.Sprintf("(TIMESTAMPADD(MICROSECOND, %d, '2024-02-29 23:59:50'), %d)", ms*1000, i))
+	}
+	myExec(t, m, "INSERT INTO s.tk VALUES "+strings.Join(tk, ","))
 	var rows []string
 	upTo := map[int64]int{} // rows with grp <= key
 	grpOf := func(i int) int64 {
@@ -611,10 +622,10 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 	}
 	myExec(t, m, "INSERT INTO s.vk VALUES "+strings.Join(vk, ","))
 	offsets := &myOffsets{}
-	task := myStartTask(t, myStreamProps(m, "table.include.list", `s\.k,s\.nk,s\.vk`, "signal.data.collection", "s.dbz_signal",
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `s\.k,s\.nk,s\.vk,s\.tk`, "signal.data.collection", "s.dbz_signal",
 		"incremental.snapshot.chunk.size", "16"), offsets)
-	sendSignal(t, m, "sk-1", "execute-snapshot", `{"data-collections": ["s\\.k", "s\\.nk", "s\\.vk"], "surrogate-key": "grp"}`)
-	got := map[string]map[string]int{"srv.s.k": {}, "srv.s.nk": {}, "srv.s.vk": {}}
+	sendSignal(t, m, "sk-1", "execute-snapshot", `{"data-collections": ["s\\.k", "s\\.nk", "s\\.vk", "s\\.tk"], "surrogate-key": "grp"}`)
+	got := map[string]map[string]int{"srv.s.k": {}, "srv.s.nk": {}, "srv.s.vk": {}, "srv.s.tk": {}}
 	keyed := map[string]bool{} // a table's rows carried a resume key
 	var emitted []int64
 	resumes := map[string]bool{}
@@ -656,7 +667,7 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 		if want := upTo[k]; n != want {
 			t.Fatalf("a record's offset resumes after grp %d with %d rows up to it emitted; the table has %d: a restart there would lose rows", k, n, want)
 		}
-	}, func() bool { return total >= 424 && snapshotDone(task) }, 0, 60*time.Second)
+	}, func() bool { return total >= 484 && snapshotDone(task) }, 0, 60*time.Second)
 	for i := 0; i < 340; i++ {
 		if n := got["srv.s.k"][fmt.Sprint(grpOf(i), "/", fmt.Sprintf("v%d", i))]; n != 1 {
 			t.Errorf("row (%d, v%d) came out %d times", grpOf(i), i, n)
@@ -665,13 +676,18 @@ func TestMySQLSignalSurrogateKey(t *testing.T) {
 	if len(got["srv.s.k"]) != 340 || len(got["srv.s.nk"]) != 3 || len(got["srv.s.vk"]) != 81 {
 		t.Fatalf("%d distinct rows of s.k (want 340), %d of s.nk (want 3), %d of s.vk (want 81)", len(got["srv.s.k"]), len(got["srv.s.nk"]), len(got["srv.s.vk"]))
 	}
-	for row, n := range got["srv.s.vk"] {
-		if n != 1 {
-			t.Errorf("s.vk row %s came out %d times", row, n)
+	for _, tbl := range []string{"srv.s.vk", "srv.s.tk"} {
+		for row, n := range got[tbl] {
+			if n != 1 {
+				t.Errorf("%s row %s came out %d times", tbl, row, n)
+			}
 		}
 	}
+	if len(got["srv.s.tk"]) != 60 || !keyed["srv.s.tk"] {
+		t.Fatalf("%d distinct rows of s.tk (want 60), chunked by its DATETIME(3) key: %v", len(got["srv.s.tk"]), keyed["srv.s.tk"])
+	}
 	if !keyed["srv.s.k"] || keyed["srv.s.nk"] || keyed["srv.s.vk"] {
-		t.Fatalf("resume keys in the offsets of %v; want s.k's alone (the others are read in one pass)", keyed)
+		t.Fatalf("resume keys in the offsets of %v; want s.k's and s.tk's alone (the others are read in one pass)", keyed)
 	}
 	// 340 rows in chunks of at most 16 rows (the 40-row run aside).
 	if len(resumes) < 15 {
