@@ -245,7 +245,7 @@ func (r *reselector) read(ctx context.Context, ts *tableSchema, cols, keys []int
 		scs[i], exprs[i] = sc, sc.expr
 	}
 	conds := make([]string, len(keys))
-	args := make([]any, len(keys))
+	var args []any
 	for i, ki := range keys {
 		col := &t.Columns[ki]
 		if after[ki] == nil {
@@ -267,13 +267,7 @@ func (r *reselector) read(ctx context.Context, ts *tableSchema, cols, keys []int
 			}
 			arg = hex.EncodeToString([]byte(text))
 		}
-		conds[i], args[i] = quoteIdent(col.Name)+" = "+expr, arg
-	}
-	var bound []any
-	for _, a := range args {
-		if a != nil {
-			bound = append(bound, a)
-		}
+		conds[i], args = quoteIdent(col.Name)+" = "+expr, append(args, arg)
 	}
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + quoteIdent(t.ID.DB) + "." + quoteIdent(t.ID.Table) +
 		" WHERE " + strings.Join(conds, " AND ") + " LIMIT 1"
@@ -291,7 +285,7 @@ func (r *reselector) read(ctx context.Context, ts *tableSchema, cols, keys []int
 		}
 		r.stmts[q] = st
 	}
-	res, err := st.Execute(bound...)
+	res, err := st.Execute(args...)
 	if err != nil {
 		return nil, false, err
 	}

@@ -1055,8 +1055,8 @@ func keyParamExpr(c *Column, collation string) string {
 	return "UNHEX(?)"
 }
 
-// chunkQueries returns the first and the following chunk's SELECT.
-func (t *snapTable) chunkQueries(limit int) (first, next string) {
+// selectFrom is "SELECT <the select list> FROM <the table or override>".
+func (t *snapTable) selectFrom() string {
 	exprs := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		exprs[i] = c.expr
@@ -1065,7 +1065,25 @@ func (t *snapTable) chunkQueries(limit int) (first, next string) {
 	if src == "" {
 		src = quoteIdent(t.id.DB) + "." + quoteIdent(t.id.Table)
 	}
-	from := "SELECT " + strings.Join(exprs, ", ") + " FROM " + src
+	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + src
+}
+
+// keyNames are the expressions the chunk key columns are ordered and
+// compared by: each column's own, so its index serves them.
+func (t *snapTable) keyNames() []string {
+	names := make([]string, len(t.keyCols))
+	for i, k := range t.keyCols {
+		names[i] = t.cols[k].expr
+		if o := t.cols[k].order; o != "" {
+			names[i] = o
+		}
+	}
+	return names
+}
+
+// chunkQueries returns the first and the following chunk's SELECT.
+func (t *snapTable) chunkQueries(limit int) (first, next string) {
+	from := t.selectFrom()
 	cond := ""
 	if t.where != "" {
 		cond = "(" + t.where + ")"
@@ -1076,13 +1094,7 @@ func (t *snapTable) chunkQueries(limit int) (first, next string) {
 		}
 		return from, ""
 	}
-	names := make([]string, len(t.keyCols))
-	for i, k := range t.keyCols {
-		names[i] = t.cols[k].expr
-		if o := t.cols[k].order; o != "" {
-			names[i] = o
-		}
-	}
+	names := t.keyNames()
 	order := " ORDER BY " + strings.Join(names, ", ") + " LIMIT " + strconv.Itoa(limit)
 	// (a, b) > (x, y) spelt out, which every server turns into an index
 	// range: a > x OR (a = x AND b > y).
@@ -1121,23 +1133,11 @@ func (t *snapTable) rowKey(row []gomysql.FieldValue) []string {
 // runQuery selects every row whose chunk key equals the key bound to it
 // (a table chunked by a surrogate-key column that is not unique).
 func (t *snapTable) runQuery() string {
-	exprs := make([]string, len(t.cols))
-	for i, c := range t.cols {
-		exprs[i] = c.expr
+	eq := t.keyNames()
+	for i := range eq {
+		eq[i] += " = " + t.keyExprs[i]
 	}
-	src := t.from
-	if src == "" {
-		src = quoteIdent(t.id.DB) + "." + quoteIdent(t.id.Table)
-	}
-	var eq []string
-	for i, k := range t.keyCols {
-		name := t.cols[k].expr
-		if o := t.cols[k].order; o != "" {
-			name = o
-		}
-		eq = append(eq, name+" = "+t.keyExprs[i])
-	}
-	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + src + " WHERE " + strings.Join(eq, " AND ")
+	q := t.selectFrom() + " WHERE " + strings.Join(eq, " AND ")
 	if t.where != "" {
 		q += " AND (" + t.where + ")"
 	}
