@@ -44,7 +44,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +64,7 @@ import (
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/connectors/mysql"
 	"github.com/sluicehq/sluice/integration/harness"
+	"github.com/sluicehq/sluice/internal/wkt"
 )
 
 // corpusDir returns ../shared/corpus/<name> (relative to the repository, as
@@ -1165,112 +1165,8 @@ func canonJSON(v any) (string, error) {
 
 // wkbToWKT renders WKB as the WKT Maxwell prints (JTS's WKTWriter).
 func wkbToWKT(b []byte) (string, error) {
-	var sb strings.Builder
-	rest, err := writeWKT(&sb, b, true)
-	if err == nil && len(rest) != 0 {
-		err = fmt.Errorf("%d bytes after the geometry", len(rest))
-	}
-	return sb.String(), err
-}
-
-func writeWKT(sb *strings.Builder, b []byte, tagged bool) ([]byte, error) {
-	if len(b) < 5 {
-		return nil, fmt.Errorf("truncated WKB")
-	}
-	var bo binary.ByteOrder = binary.LittleEndian
-	if b[0] == 0 {
-		bo = binary.BigEndian
-	}
-	typ := bo.Uint32(b[1:])
-	b = b[5:]
-	u32 := func() (int, error) {
-		if len(b) < 4 {
-			return 0, fmt.Errorf("truncated WKB")
-		}
-		n := int(bo.Uint32(b))
-		b = b[4:]
-		return n, nil
-	}
-	point := func() error {
-		if len(b) < 16 {
-			return fmt.Errorf("truncated WKB point")
-		}
-		x := math.Float64frombits(bo.Uint64(b))
-		y := math.Float64frombits(bo.Uint64(b[8:]))
-		b = b[16:]
-		sb.WriteString(strconv.FormatFloat(x, 'f', -1, 64) + " " + strconv.FormatFloat(y, 'f', -1, 64))
-		return nil
-	}
-	points := func() error {
-		n, err := u32()
-		if err != nil {
-			return err
-		}
-		sb.WriteString("(")
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			if err := point(); err != nil {
-				return err
-			}
-		}
-		sb.WriteString(")")
-		return nil
-	}
-	names := map[uint32]string{1: "POINT", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT", 5: "MULTILINESTRING", 6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
-	name, ok := names[typ]
-	if !ok {
-		return nil, fmt.Errorf("WKB type %d", typ)
-	}
-	if tagged {
-		sb.WriteString(name + " ")
-	}
-	switch typ {
-	case 1:
-		sb.WriteString("(")
-		if err := point(); err != nil {
-			return nil, err
-		}
-		sb.WriteString(")")
-	case 2:
-		if err := points(); err != nil {
-			return nil, err
-		}
-	case 3:
-		n, err := u32()
-		if err != nil {
-			return nil, err
-		}
-		sb.WriteString("(")
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			if err := points(); err != nil {
-				return nil, err
-			}
-		}
-		sb.WriteString(")")
-	default: // collections of tagged geometries
-		n, err := u32()
-		if err != nil {
-			return nil, err
-		}
-		sb.WriteString("(")
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			// Multi* members are written without their tag.
-			b, err = writeWKT(sb, b, typ == 7)
-			if err != nil {
-				return nil, err
-			}
-		}
-		sb.WriteString(")")
-	}
-	return b, nil
+	out, err := wkt.Append(nil, b)
+	return string(out), err
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import (
 	_ "github.com/sluicehq/sluice/converters/canaljson"
 	_ "github.com/sluicehq/sluice/converters/dtsavro"
 	_ "github.com/sluicehq/sluice/converters/json"
+	_ "github.com/sluicehq/sluice/converters/maxwelljson"
 	_ "github.com/sluicehq/sluice/converters/number"
 	_ "github.com/sluicehq/sluice/converters/shareplexjson"
 	_ "github.com/sluicehq/sluice/converters/simpleheader"

@@ -373,3 +373,41 @@ func appendBigDecimalDigits(dst, digits []byte, scale int32) []byte {
 	}
 	return strconv.AppendInt(dst, adjusted, 10)
 }
+
+// AppendBigDecimalText appends a decimal given as plain text ("-12.50",
+// "0.0000001", as MySQL prints a DECIMAL at its scale) as BigDecimal.toString
+// renders the BigDecimal Java reads from it: the digits after the point set
+// the scale, so "0.0000001000" comes out as "1.000E-7". Text that is not a
+// plain decimal is appended as is.
+func AppendBigDecimalText(dst []byte, text []byte) []byte {
+	var buf [80]byte
+	digits := buf[:0]
+	neg, scale, point := false, int32(0), false
+	for i, c := range text {
+		switch {
+		case c == '-' && i == 0:
+			neg = true
+		case c == '+' && i == 0:
+		case c == '.' && !point:
+			point = true
+		case c >= '0' && c <= '9':
+			if point {
+				scale++
+			}
+			// Leading zeros are not digits of the unscaled value.
+			if len(digits) > 0 || c != '0' {
+				digits = append(digits, c)
+			}
+		default:
+			return append(dst, text...)
+		}
+	}
+	if len(digits) == 0 {
+		digits = append(digits, '0')
+		neg = false
+	}
+	if neg {
+		dst = append(dst, '-')
+	}
+	return appendBigDecimalDigits(dst, digits, scale)
+}

@@ -320,3 +320,26 @@ func TestAppendJavaPlainRangeFastPath(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendBigDecimalText(t *testing.T) {
+	// Expected strings are java.math.BigDecimal(text).toString().
+	for text, want := range map[string]string{
+		"0":             "0",
+		"0.00":          "0.00",
+		"-0.00":         "0.00",
+		"12.50":         "12.50",
+		"-1234.56":      "-1234.56",
+		"0.000001":      "0.000001",
+		"0.0000001":     "1E-7",
+		"0.0000001000":  "1.000E-7",
+		"-0.0000000120": "-1.20E-8",
+		"0.0000000000":  "0E-10",
+		"123456789012345678901234567890.123": "123456789012345678901234567890.123",
+		"007":           "7",
+		"1e5":           "1e5",
+	} {
+		if got := string(AppendBigDecimalText([]byte("x"), []byte(text))); got != "x"+want {
+			t.Errorf("%s: got %q, want %q", text, got[1:], want)
+		}
+	}
+}

@@ -431,3 +431,7 @@ var canonicalNames = [...]string{
 }
 
 func kindTypeName(k Kind) string { return canonicalNames[k] }
+
+// KindOf is the kind of a MySQL type name ("varchar", "DATETIME"),
+// KindUnknown for a name it does not know.
+func KindOf(typeName string) Kind { return kindNames[strings.ToUpper(typeName)] }

@@ -1,0 +1,802 @@
+// Package maxwelljson is the JSON format of Zendesk's Maxwell's daemon, so
+// that consumers written for Maxwell's Kafka topics read Sluice's unchanged:
+//
+//	{"database":"shop","table":"orders","type":"update","ts":1714979289,
+//	 "xid":77,"data":{"id":1,"qty":5,"price":12.50},"old":{"qty":4}}
+//
+// One message per row change, keys in Maxwell's order (database, table,
+// query, type, ts, xid, xoffset, position, gtid, server_id, thread_id,
+// primary_key, primary_key_columns, data, old). Values are typed as Maxwell
+// types them: integers, BIT, YEAR, DECIMAL (BigDecimal.toString), FLOAT and
+// DOUBLE (Java's toString) as JSON numbers; DATE, TIME, DATETIME and
+// TIMESTAMP as "yyyy-MM-dd HH:mm:ss[.ffffff]" strings with the column's
+// fractional digits (TIMESTAMP in timestamp.timezone, UTC by default); ENUM
+// as its label, SET as an array of labels; JSON columns as the document;
+// binary strings in base64; GEOMETRY as WKT. data holds the row (the deleted
+// row for a delete), old the previous values of the columns an update
+// changed. Snapshot rows are "bootstrap-insert" (snapshot.type=insert makes
+// them "insert"); DDL is written only with output_ddl=true, as
+// "database-create", "table-alter" … with the statement in sql and the
+// table's definition after the change in def.
+//
+// Where Sluice's records cannot say what Maxwell would (see README):
+//   - xid is the transaction's GTID sequence number (MariaDB domain-server-seq,
+//     MySQL uuid:seq), not InnoDB's XID, which the binlog writes only after a
+//     transaction's rows; it is left out without a GTID. "commit" is never
+//     written: rows are sent as they are read, before the commit is seen.
+//     Reassemble transactions from provide.transaction.metadata's END
+//     markers instead.
+//   - xoffset (output_xoffset) is the row's place in its transaction from the
+//     envelope's transaction block (provide.transaction.metadata=true).
+//   - A column that a MINIMAL row image leaves out arrives as null.
+//
+// As a key converter it writes Maxwell's key: {"database":…,"table":…,
+// "pk.id":1} (kafka_key_format=hash) or ["db","tbl",[{"id":1}]] (array).
+package maxwelljson
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/converters/canaljson"
+	"github.com/sluicehq/sluice/converters/internal/changeevent"
+	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
+	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/wkt"
+)
+
+// Class is the name configs use in value.converter and key.converter.
+const Class = "io.sluice.converters.MaxwellJsonConverter"
+
+func init() {
+	connect.Register(connect.Plugin{
+		Class:   Class,
+		Type:    connect.PluginConverter,
+		Aliases: []string{"maxwell-json", "maxwell"},
+		New:     func() any { return New() },
+	})
+}
+
+// Config keys: Maxwell's own option names where Maxwell has one.
+const (
+	KeyOutputNulls            = "output_nulls"
+	KeyOutputCommitInfo       = "output_commit_info"
+	KeyOutputXOffset          = "output_xoffset"
+	KeyOutputBinlogPosition   = "output_binlog_position"
+	KeyOutputGTIDPosition     = "output_gtid_position"
+	KeyOutputServerID         = "output_server_id"
+	KeyOutputThreadID         = "output_thread_id"
+	KeyOutputRowQuery         = "output_row_query"
+	KeyRowQueryMaxLength      = "row_query_max_length"
+	KeyOutputPrimaryKeys      = "output_primary_keys"
+	KeyOutputPrimaryKeyColumn = "output_primary_key_columns"
+	KeyOutputDDL              = "output_ddl"
+	KeyKafkaKeyFormat         = "kafka_key_format"
+	KeySnapshotType           = "snapshot.type"
+	KeyTimestampTimezone      = "timestamp.timezone"
+	KeyBinaryHandlingMode     = "binary.handling.mode"
+)
+
+var configDef = connect.NewConfigDef().
+	Define(connect.ConfigKey{Name: KeyOutputNulls, Type: connect.ConfigBoolean, Default: "true",
+		Doc: "Write columns whose value is NULL in data (Maxwell's output_nulls); false leaves them out."}).
+	Define(connect.ConfigKey{Name: KeyOutputCommitInfo, Type: connect.ConfigBoolean, Default: "true",
+		Doc: "Write xid: the transaction's GTID sequence number (Maxwell writes InnoDB's XID, which the binlog gives only after the rows). Maxwell's commit flag is never written; see the README."}).
+	Define(connect.ConfigKey{Name: KeyOutputXOffset, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write xoffset, the row's 0-based place in its transaction; needs the connector's provide.transaction.metadata=true."}).
+	Define(connect.ConfigKey{Name: KeyOutputBinlogPosition, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write position, \"<binlog file>:<offset>\" of the row's event."}).
+	Define(connect.ConfigKey{Name: KeyOutputGTIDPosition, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write gtid, the row's transaction GTID."}).
+	Define(connect.ConfigKey{Name: KeyOutputServerID, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write server_id of the server that wrote the event."}).
+	Define(connect.ConfigKey{Name: KeyOutputThreadID, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write thread_id, the writing session's connection id (when the binlog has it)."}).
+	Define(connect.ConfigKey{Name: KeyOutputRowQuery, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write query, the statement that changed the row; needs the connector's include.query=true (and binlog_annotate_row_events / binlog_rows_query_log_events on the server)."}).
+	Define(connect.ConfigKey{Name: KeyRowQueryMaxLength, Type: connect.ConfigInt, Default: "0",
+		Doc: "Cut query to this many characters; 0 writes it whole."}).
+	Define(connect.ConfigKey{Name: KeyOutputPrimaryKeys, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write primary_key, the row's primary-key values as an array."}).
+	Define(connect.ConfigKey{Name: KeyOutputPrimaryKeyColumn, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write primary_key_columns, the primary-key column names as an array."}).
+	Define(connect.ConfigKey{Name: KeyOutputDDL, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write DDL messages (database-create/alter/drop, table-create/alter/drop) for schema-change records; false gives them no value, as Maxwell writes no DDL by default."}).
+	Define(connect.ConfigKey{Name: KeyKafkaKeyFormat, Type: connect.ConfigString, Default: "hash", Recommended: []string{"hash", "array"},
+		Doc: "As a key converter: hash ({\"database\":…,\"table\":…,\"pk.id\":1}) or array ([\"db\",\"table\",[{\"id\":1}]]), Maxwell's kafka_key_format."}).
+	Define(connect.ConfigKey{Name: KeySnapshotType, Type: connect.ConfigString, Default: "bootstrap-insert", Recommended: []string{"bootstrap-insert", "insert"},
+		Doc: "type of snapshot rows: bootstrap-insert, as Maxwell's bootstrapper writes, or insert."}).
+	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC",
+		Doc: "Time zone TIMESTAMP columns are printed in: UTC (as Maxwell prints them), an IANA name such as Asia/Shanghai, or +08:00."}).
+	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
+		Doc: "The connector's binary.handling.mode: how binary values that arrive as strings are decoded."})
+
+// Converter is the Maxwell JSON converter. It is safe for concurrent use.
+type Converter struct {
+	isKey       bool
+	arrayKey    bool
+	nulls       bool
+	commitInfo  bool
+	xoffset     bool
+	position    bool
+	gtid        bool
+	serverID    bool
+	threadID    bool
+	query       bool
+	queryMax    int
+	pkValues    bool
+	pkColumns   bool
+	ddl         bool
+	snapInsert  bool
+	binaryMode  mysqlvalue.BinaryMode
+	zone        *time.Location
+	tables      mysqlvalue.Cache
+	pool        sync.Pool
+	keyNamesMu  sync.Mutex
+	keyNameSets map[*connect.Schema]keyName
+}
+
+// New returns a converter with the default settings.
+func New() *Converter {
+	c := &Converter{}
+	_ = c.Configure(nil, false)
+	return c
+}
+
+// Config declares the converter's keys.
+func (c *Converter) Config() *connect.ConfigDef { return configDef }
+
+// Version of the converter.
+func (c *Converter) Version() string { return "1.0" }
+
+// Configure applies the settings.
+func (c *Converter) Configure(props map[string]string, isKey bool) error {
+	cfg, err := configDef.Parse(props)
+	if err != nil {
+		return err
+	}
+	c.isKey = isKey
+	c.nulls = cfg.Bool(KeyOutputNulls)
+	c.commitInfo = cfg.Bool(KeyOutputCommitInfo)
+	c.xoffset = cfg.Bool(KeyOutputXOffset)
+	c.position = cfg.Bool(KeyOutputBinlogPosition)
+	c.gtid = cfg.Bool(KeyOutputGTIDPosition)
+	c.serverID = cfg.Bool(KeyOutputServerID)
+	c.threadID = cfg.Bool(KeyOutputThreadID)
+	c.query = cfg.Bool(KeyOutputRowQuery)
+	c.queryMax = cfg.Int(KeyRowQueryMaxLength)
+	if c.queryMax < 0 {
+		return &connect.ConfigError{Name: KeyRowQueryMaxLength, Value: strconv.Itoa(c.queryMax), Message: "must be 0 (no limit) or a positive number of characters"}
+	}
+	c.pkValues = cfg.Bool(KeyOutputPrimaryKeys)
+	c.pkColumns = cfg.Bool(KeyOutputPrimaryKeyColumn)
+	c.ddl = cfg.Bool(KeyOutputDDL)
+	switch v := strings.ToLower(cfg.String(KeyKafkaKeyFormat)); v {
+	case "hash", "array":
+		c.arrayKey = v == "array"
+	default:
+		return &connect.ConfigError{Name: KeyKafkaKeyFormat, Value: v, Message: "must be hash or array"}
+	}
+	switch v := strings.ToLower(cfg.String(KeySnapshotType)); v {
+	case "bootstrap-insert", "insert":
+		c.snapInsert = v == "insert"
+	default:
+		return &connect.ConfigError{Name: KeySnapshotType, Value: v, Message: "must be bootstrap-insert or insert"}
+	}
+	if c.zone, err = mysqlvalue.ParseZone(cfg.String(KeyTimestampTimezone)); err != nil {
+		return &connect.ConfigError{Name: KeyTimestampTimezone, Value: cfg.String(KeyTimestampTimezone), Message: err.Error()}
+	}
+	if c.binaryMode, err = mysqlvalue.ParseBinaryMode(cfg.String(KeyBinaryHandlingMode)); err != nil {
+		return &connect.ConfigError{Name: KeyBinaryHandlingMode, Value: cfg.String(KeyBinaryHandlingMode), Message: err.Error()}
+	}
+	return nil
+}
+
+// tableText is what a table's messages share, rendered once.
+type tableText struct {
+	keys      [][]byte // `"name":` per column
+	pkIdx     []int    // primary-key columns' indexes
+	pkColumns []byte   // `,"primary_key_columns":[…]`
+}
+
+func (c *Converter) tableText(t *mysqlvalue.Table) *tableText {
+	if p := t.Rendered.Load(); p != nil {
+		if tt, ok := (*p).(*tableText); ok {
+			return tt
+		}
+	}
+	tt := &tableText{keys: make([][]byte, len(t.Columns))}
+	for i := range t.Columns {
+		tt.keys[i] = append(jsonfmt.AppendString(nil, t.Columns[i].Name), ':')
+	}
+	b := []byte(`,"primary_key_columns":[`)
+	for i, pk := range t.PK {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonfmt.AppendString(b, pk)
+		for j := range t.Columns {
+			if t.Columns[j].Name == pk {
+				tt.pkIdx = append(tt.pkIdx, j)
+				break
+			}
+		}
+	}
+	tt.pkColumns = append(b, ']')
+	var a any = tt
+	t.Rendered.Store(&a)
+	return tt
+}
+
+type state struct {
+	ev      changeevent.Event
+	value   mysqlvalue.Value
+	scratch []byte
+	// vals holds the rendered values of the row being written, one span
+	// per column in ends; old is the before image's, for an update.
+	vals, old         []byte
+	valEnds, oldEnds  []int
+	valNull, oldNulls []bool
+}
+
+// FromConnectData renders a record; nil for a tombstone, heartbeat,
+// transaction marker, truncate, or DDL without output_ddl.
+func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
+	out, err := c.AppendConnectData(nil, topic, headers, schema, value)
+	if len(out) == 0 {
+		return nil, err
+	}
+	return out, err
+}
+
+// AppendConnectData is FromConnectData appending to dst.
+func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
+	if value == nil {
+		return dst, nil
+	}
+	st, _ := c.pool.Get().(*state)
+	if st == nil {
+		st = &state{}
+	}
+	var out []byte
+	var err error
+	if c.isKey {
+		out, err = c.appendKey(dst, st, schema, value)
+	} else {
+		out, err = c.appendMessage(dst, st, schema, value)
+	}
+	st.ev = changeevent.Event{}
+	c.pool.Put(st)
+	if err != nil {
+		return dst, fmt.Errorf("Maxwell JSON, topic %s: %w", topic, err)
+	}
+	return out, nil
+}
+
+func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema, value any) ([]byte, error) {
+	ev := &st.ev
+	if err := ev.Read(&c.tables, schema, value); err != nil {
+		return dst, err
+	}
+	switch ev.Kind {
+	case changeevent.KindRow:
+	case changeevent.KindDDL:
+		if !c.ddl {
+			return dst, nil
+		}
+		return c.appendDDL(dst, ev, value.(*connect.Struct))
+	default:
+		// Heartbeats, transaction markers and truncates: Maxwell has no
+		// message for them.
+		return dst, nil
+	}
+	st.scratch = st.scratch[:0]
+	t := ev.Table
+	tt := c.tableText(t)
+	row := ev.After
+	if ev.Op == connect.OpDelete {
+		row = ev.Before
+	}
+	var err error
+	if st.vals, st.valEnds, st.valNull, err = c.renderRow(st, t, row, st.vals[:0], st.valEnds[:0], st.valNull[:0]); err != nil {
+		return dst, err
+	}
+	dst = append(dst, `{"database":`...)
+	dst = jsonfmt.AppendString(dst, ev.DB)
+	dst = append(dst, `,"table":`...)
+	dst = jsonfmt.AppendString(dst, ev.TableName)
+	if c.query && ev.Query != "" {
+		q := ev.Query
+		if c.queryMax > 0 {
+			q = cutChars(q, c.queryMax)
+		}
+		dst = append(dst, `,"query":`...)
+		dst = jsonfmt.AppendString(dst, q)
+	}
+	dst = append(dst, `,"type":`...)
+	switch {
+	case ev.Op == connect.OpUpdate:
+		dst = append(dst, `"update"`...)
+	case ev.Op == connect.OpDelete:
+		dst = append(dst, `"delete"`...)
+	case ev.Op == connect.OpRead && !c.snapInsert:
+		dst = append(dst, `"bootstrap-insert"`...)
+	default:
+		dst = append(dst, `"insert"`...)
+	}
+	dst = append(dst, `,"ts":`...)
+	dst = strconv.AppendInt(dst, ev.SourceTsMs/1000, 10)
+	if c.commitInfo {
+		if xid, ok := gtidSequence(ev.GTID); ok {
+			dst = append(dst, `,"xid":`...)
+			dst = strconv.AppendUint(dst, xid, 10)
+		}
+		if c.xoffset && ev.TxOrder > 0 {
+			dst = append(dst, `,"xoffset":`...)
+			dst = strconv.AppendInt(dst, ev.TxOrder-1, 10)
+		}
+	}
+	if c.position && ev.File != "" {
+		dst = append(dst, `,"position":"`...)
+		dst = jsonfmt.AppendStringContent(dst, ev.File)
+		dst = append(dst, ':')
+		dst = strconv.AppendInt(dst, ev.Pos, 10)
+		dst = append(dst, '"')
+	}
+	if c.gtid && ev.GTID != "" {
+		dst = append(dst, `,"gtid":`...)
+		dst = jsonfmt.AppendString(dst, ev.GTID)
+	}
+	if c.serverID && ev.ServerID != 0 {
+		dst = append(dst, `,"server_id":`...)
+		dst = strconv.AppendInt(dst, ev.ServerID, 10)
+	}
+	if c.threadID && ev.HasThread {
+		dst = append(dst, `,"thread_id":`...)
+		dst = strconv.AppendInt(dst, ev.Thread, 10)
+	}
+	if c.pkValues {
+		dst = append(dst, `,"primary_key":[`...)
+		for i, j := range tt.pkIdx {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, span(st.vals, st.valEnds, j)...)
+		}
+		dst = append(dst, ']')
+	}
+	if c.pkColumns {
+		dst = append(dst, tt.pkColumns...)
+	}
+	dst = append(dst, `,"data":{`...)
+	first := true
+	for i := range t.Columns {
+		if st.valNull[i] && !c.nulls {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, tt.keys[i]...)
+		dst = append(dst, span(st.vals, st.valEnds, i)...)
+	}
+	dst = append(dst, '}')
+	if ev.Op == connect.OpUpdate {
+		if st.old, st.oldEnds, st.oldNulls, err = c.renderRow(st, t, ev.Before, st.old[:0], st.oldEnds[:0], st.oldNulls[:0]); err != nil {
+			return dst, err
+		}
+		// old holds the columns whose value changed, compared as Maxwell
+		// compares them: by their JSON values.
+		first = true
+		for i := range t.Columns {
+			was := span(st.old, st.oldEnds, i)
+			if string(was) == string(span(st.vals, st.valEnds, i)) {
+				continue
+			}
+			if first {
+				dst = append(dst, `,"old":{`...)
+				first = false
+			} else {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, tt.keys[i]...)
+			dst = append(dst, was...)
+		}
+		if !first {
+			dst = append(dst, '}')
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+func span(b []byte, ends []int, i int) []byte {
+	start := 0
+	if i > 0 {
+		start = ends[i-1]
+	}
+	return b[start:ends[i]]
+}
+
+// renderRow writes each column's JSON value of row into out, recording
+// where each ends and which are null.
+func (c *Converter) renderRow(st *state, t *mysqlvalue.Table, row *connect.Struct, out []byte, ends []int, nulls []bool) ([]byte, []int, []bool, error) {
+	vals := row.Values()
+	v := &st.value
+	for i := range t.Columns {
+		col := &t.Columns[i]
+		var err error
+		if st.scratch, err = col.DecodeInto(v, vals[i], c.binaryMode, st.scratch); err != nil {
+			return out, ends, nulls, err
+		}
+		if out, err = c.appendValue(out, col, v); err != nil {
+			return out, ends, nulls, fmt.Errorf("column %s: %w", col.Name, err)
+		}
+		ends = append(ends, len(out))
+		nulls = append(nulls, v.Null)
+	}
+	return out, ends, nulls, nil
+}
+
+// appendValue writes one value as Maxwell types it.
+func (c *Converter) appendValue(dst []byte, col *mysqlvalue.Column, v *mysqlvalue.Value) ([]byte, error) {
+	if v.Null {
+		return append(dst, "null"...), nil
+	}
+	switch k := col.Kind; {
+	case k.IsInteger():
+		if v.Neg {
+			dst = append(dst, '-')
+		}
+		return strconv.AppendUint(dst, v.Uint, 10), nil
+	case k == mysqlvalue.KindBit, k == mysqlvalue.KindYear:
+		return strconv.AppendUint(dst, v.Uint, 10), nil
+	case k == mysqlvalue.KindDecimal:
+		if v.Bytes != nil {
+			return jsonfmt.AppendBigDecimalText(dst, v.Bytes), nil
+		}
+		return jsonfmt.AppendBigDecimalText(dst, []byte(v.Str)), nil
+	case k == mysqlvalue.KindFloat || (k == mysqlvalue.KindDouble && v.Float32):
+		return jsonfmt.AppendJSONFloat(dst, float32(v.Float)), nil
+	case k == mysqlvalue.KindDouble:
+		return jsonfmt.AppendJSONDouble(dst, v.Float), nil
+	case k == mysqlvalue.KindTimestamp && v.Zero:
+		dst = append(dst, '"')
+		dst = append(dst, mysqlvalue.ZeroDateTime...)
+		if v.FSP > 0 {
+			dst = append(dst, '.')
+			for range v.FSP {
+				dst = append(dst, '0')
+			}
+		}
+		return append(dst, '"'), nil
+	case k == mysqlvalue.KindDate, k == mysqlvalue.KindTime, k == mysqlvalue.KindDateTime, k == mysqlvalue.KindTimestamp:
+		dst = append(dst, '"')
+		dst = mysqlvalue.AppendText(dst, col, v, &mysqlvalue.TextOptions{Zone: c.zone})
+		return append(dst, '"'), nil
+	case k == mysqlvalue.KindSet:
+		dst = append(dst, '[')
+		if v.Str != "" {
+			for i, m := range strings.Split(v.Str, ",") {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = jsonfmt.AppendString(dst, m)
+			}
+		}
+		return append(dst, ']'), nil
+	case k == mysqlvalue.KindEnum:
+		return jsonfmt.AppendString(dst, v.Str), nil
+	case k == mysqlvalue.KindJSON:
+		text := v.Bytes
+		if text == nil {
+			text = []byte(v.Str)
+		}
+		if json.Valid(text) {
+			return append(dst, text...), nil
+		}
+		return jsonfmt.AppendBytesString(dst, text), nil
+	case k == mysqlvalue.KindGeometry:
+		out, err := wkt.Append(append(dst, '"'), v.Bytes)
+		if err != nil {
+			return dst, err
+		}
+		return append(out, '"'), nil
+	case k.IsBinary():
+		return jsonfmt.AppendBase64(dst, v.Bytes), nil
+	}
+	if v.Bytes != nil {
+		return jsonfmt.AppendBytesString(dst, v.Bytes), nil
+	}
+	return jsonfmt.AppendString(dst, v.Str), nil
+}
+
+// gtidSequence is a GTID's transaction number: the last number of MariaDB's
+// domain-server-sequence or of MySQL's uuid:number.
+func gtidSequence(gtid string) (uint64, bool) {
+	if gtid == "" {
+		return 0, false
+	}
+	i := strings.LastIndexAny(gtid, ":-")
+	n, err := strconv.ParseUint(gtid[i+1:], 10, 64)
+	return n, err == nil
+}
+
+// cutChars keeps the first n characters of s, as Java's substring counts
+// them (UTF-16 units; a character outside the BMP counts two).
+func cutChars(s string, n int) string {
+	units := 0
+	for i, r := range s {
+		w := 1
+		if r > 0xFFFF {
+			w = 2
+		}
+		if units+w > n {
+			return s[:i]
+		}
+		units += w
+	}
+	return s
+}
+
+// ToConnectData reads a Maxwell message back into a map, numbers kept
+// exact, for sinks and tools that consume what this converter wrote.
+func (c *Converter) ToConnectData(topic string, headers connect.Headers, data []byte) (connect.SchemaAndValue, error) {
+	if data == nil {
+		return connect.SchemaAndValue{}, nil
+	}
+	// An array key is parsed as the one member of an object, so that both
+	// key formats come back with the same number handling.
+	wrapped := len(data) > 0 && data[0] == '['
+	if wrapped {
+		data = append(append([]byte(`{"k":`), data...), '}')
+	}
+	m, err := canaljson.ParseObject(data)
+	if err != nil {
+		return connect.SchemaAndValue{}, fmt.Errorf("Maxwell JSON, topic %s: %w", topic, err)
+	}
+	if wrapped {
+		return connect.SchemaAndValue{Value: m["k"]}, nil
+	}
+	return connect.SchemaAndValue{Value: m}, nil
+}
+
+// keyName is the database and table a key schema belongs to.
+type keyName struct{ db, table string }
+
+// keyTable reads the database and table from a key schema's name, which the
+// MySQL connector builds as <topic.prefix>.<database>.<table>.Key.
+func (c *Converter) keyTable(s *connect.Schema) (keyName, error) {
+	c.keyNamesMu.Lock()
+	defer c.keyNamesMu.Unlock()
+	if n, ok := c.keyNameSets[s]; ok {
+		return n, nil
+	}
+	parts := strings.Split(strings.TrimSuffix(s.Name, ".Key"), ".")
+	if !strings.HasSuffix(s.Name, ".Key") || len(parts) < 3 {
+		return keyName{}, fmt.Errorf("key schema %q is not a MySQL connector key (<topic.prefix>.<database>.<table>.Key): Maxwell's key needs the database and table; use another key.converter for this connector", s.Name)
+	}
+	n := keyName{db: parts[len(parts)-2], table: parts[len(parts)-1]}
+	if c.keyNameSets == nil || len(c.keyNameSets) > 4096 {
+		c.keyNameSets = map[*connect.Schema]keyName{}
+	}
+	c.keyNameSets[s] = n
+	return n, nil
+}
+
+// appendKey writes Maxwell's Kafka key for a record key: the primary-key
+// columns' values under lower-cased names.
+func (c *Converter) appendKey(dst []byte, st *state, schema *connect.Schema, value any) ([]byte, error) {
+	key, ok := value.(*connect.Struct)
+	if !ok || schema == nil || schema.Type != connect.TypeStruct {
+		return dst, fmt.Errorf("record key is a %T, want the MySQL connector's primary-key struct", value)
+	}
+	name, err := c.keyTable(schema)
+	if err != nil {
+		return dst, err
+	}
+	t, err := c.tables.Table(schema)
+	if err != nil {
+		return dst, err
+	}
+	st.scratch = st.scratch[:0]
+	if st.vals, st.valEnds, st.valNull, err = c.renderRow(st, t, key, st.vals[:0], st.valEnds[:0], st.valNull[:0]); err != nil {
+		return dst, err
+	}
+	if c.arrayKey {
+		dst = append(dst, '[')
+		dst = jsonfmt.AppendString(dst, name.db)
+		dst = append(dst, ',')
+		dst = jsonfmt.AppendString(dst, name.table)
+		dst = append(dst, ",["...)
+		for i := range t.Columns {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, '{')
+			dst = jsonfmt.AppendString(dst, strings.ToLower(t.Columns[i].Name))
+			dst = append(dst, ':')
+			dst = append(dst, span(st.vals, st.valEnds, i)...)
+			dst = append(dst, '}')
+		}
+		return append(dst, "]]"...), nil
+	}
+	dst = append(dst, `{"database":`...)
+	dst = jsonfmt.AppendString(dst, name.db)
+	dst = append(dst, `,"table":`...)
+	dst = jsonfmt.AppendString(dst, name.table)
+	for i := range t.Columns {
+		dst = append(dst, ',')
+		dst = jsonfmt.AppendString(dst, "pk."+strings.ToLower(t.Columns[i].Name))
+		dst = append(dst, ':')
+		dst = append(dst, span(st.vals, st.valEnds, i)...)
+	}
+	return append(dst, '}'), nil
+}
+
+// ddlType is Maxwell's type of a DDL statement, "" for statements Maxwell
+// does not report (views, routines, truncates, …).
+func ddlType(sql string) string {
+	switch canaljson.CanalDDLType(sql) {
+	case "CREATE":
+		return "table-create"
+	case "ERASE":
+		return "table-drop"
+	case "ALTER", "RENAME", "CINDEX", "DINDEX":
+		return "table-alter"
+	}
+	if m := databaseDDL.FindStringSubmatch(stripComments(sql)); m != nil {
+		return "database-" + strings.ToLower(m[1])
+	}
+	return ""
+}
+
+var databaseDDL = regexp.MustCompile(`(?is)^\s*(CREATE|ALTER|DROP)\s+(DATABASE|SCHEMA)\b`)
+
+func stripComments(sql string) string {
+	for {
+		i := strings.Index(sql, "/*")
+		if i < 0 {
+			return sql
+		}
+		j := strings.Index(sql[i:], "*/")
+		if j < 0 {
+			return sql
+		}
+		sql = sql[:i] + " " + sql[i+j+2:]
+	}
+}
+
+// appendDDL writes a schema-change record as Maxwell's DDL message: type,
+// database, table, def (the table after the change, from the record's
+// tableChanges), ts in milliseconds, sql, and position when asked for.
+func (c *Converter) appendDDL(dst []byte, ev *changeevent.Event, rec *connect.Struct) ([]byte, error) {
+	typ := ddlType(ev.DDL)
+	if typ == "" {
+		return dst, nil
+	}
+	var change *connect.Struct
+	if l, ok := rec.Get("tableChanges").([]any); ok && len(l) > 0 {
+		change, _ = l[0].(*connect.Struct)
+	}
+	db, table := ev.DB, ev.TableName
+	if change != nil {
+		if d, t, ok := splitTableID(change.GetString("id")); ok {
+			db, table = d, t
+		}
+	}
+	dst = append(dst, `{"type":`...)
+	dst = jsonfmt.AppendString(dst, typ)
+	dst = append(dst, `,"database":`...)
+	dst = jsonfmt.AppendString(dst, db)
+	if !strings.HasPrefix(typ, "database-") && table != "" {
+		dst = append(dst, `,"table":`...)
+		dst = jsonfmt.AppendString(dst, table)
+	}
+	if change != nil {
+		if def, _ := change.Get("table").(*connect.Struct); def != nil {
+			dst = append(dst, `,"def":`...)
+			dst = appendDef(dst, db, table, def)
+		}
+	}
+	dst = append(dst, `,"ts":`...)
+	dst = strconv.AppendInt(dst, ev.SourceTsMs, 10)
+	dst = append(dst, `,"sql":`...)
+	dst = jsonfmt.AppendString(dst, ev.DDL)
+	if c.position && ev.File != "" {
+		dst = append(dst, `,"position":"`...)
+		dst = jsonfmt.AppendStringContent(dst, ev.File)
+		dst = append(dst, ':')
+		dst = strconv.AppendInt(dst, ev.Pos, 10)
+		dst = append(dst, '"')
+	}
+	return append(dst, '}'), nil
+}
+
+// splitTableID reads Debezium's table id, "db"."table" (or db.table).
+func splitTableID(id string) (db, table string, ok bool) {
+	if strings.HasPrefix(id, `"`) {
+		if i := strings.Index(id, `"."`); i > 0 && strings.HasSuffix(id, `"`) {
+			return id[1:i], id[i+3 : len(id)-1], true
+		}
+		return "", "", false
+	}
+	db, table, ok = strings.Cut(id, ".")
+	return db, table, ok
+}
+
+// appendDef writes a table definition as Maxwell's def: database, charset,
+// table, columns (type, name, signed for numbers, charset for text,
+// column-length for fractional seconds, enum-values), primary-key.
+func appendDef(dst []byte, db, table string, def *connect.Struct) []byte {
+	dst = append(dst, `{"database":`...)
+	dst = jsonfmt.AppendString(dst, db)
+	if cs := def.GetString("defaultCharsetName"); cs != "" {
+		dst = append(dst, `,"charset":`...)
+		dst = jsonfmt.AppendString(dst, cs)
+	}
+	dst = append(dst, `,"table":`...)
+	dst = jsonfmt.AppendString(dst, table)
+	dst = append(dst, `,"columns":[`...)
+	cols, _ := def.Get("columns").([]any)
+	for i, x := range cols {
+		col, _ := x.(*connect.Struct)
+		if col == nil {
+			continue
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		typeName := strings.ToLower(col.GetString("typeName"))
+		full := strings.ToLower(col.GetString("typeExpression"))
+		dst = append(dst, `{"type":`...)
+		dst = jsonfmt.AppendString(dst, typeName)
+		dst = append(dst, `,"name":`...)
+		dst = jsonfmt.AppendString(dst, col.GetString("name"))
+		k := mysqlvalue.KindOf(typeName)
+		switch {
+		case k.IsInteger(), k == mysqlvalue.KindDecimal, k == mysqlvalue.KindFloat, k == mysqlvalue.KindDouble:
+			dst = append(dst, `,"signed":`...)
+			dst = strconv.AppendBool(dst, !strings.Contains(full, "unsigned"))
+		case k.IsText(), k == mysqlvalue.KindEnum, k == mysqlvalue.KindSet:
+			if cs := col.GetString("charsetName"); cs != "" {
+				dst = append(dst, `,"charset":`...)
+				dst = jsonfmt.AppendString(dst, cs)
+			}
+		case k == mysqlvalue.KindTime, k == mysqlvalue.KindDateTime, k == mysqlvalue.KindTimestamp:
+			if n, ok := col.Get("scale").(int32); ok && n > 0 {
+				dst = append(dst, `,"column-length":`...)
+				dst = strconv.AppendInt(dst, int64(n), 10)
+			}
+		}
+		if k == mysqlvalue.KindEnum || k == mysqlvalue.KindSet {
+			dst = append(dst, `,"enum-values":[`...)
+			vals, _ := col.Get("enumValues").([]any)
+			for j, v := range vals {
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				s, _ := v.(string)
+				dst = jsonfmt.AppendString(dst, s)
+			}
+			dst = append(dst, ']')
+		}
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `],"primary-key":[`...)
+	pk, _ := def.Get("primaryKeyColumnNames").([]any)
+	for i, v := range pk {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		s, _ := v.(string)
+		dst = jsonfmt.AppendString(dst, s)
+	}
+	return append(dst, "]}"...)
+}
