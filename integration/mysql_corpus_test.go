@@ -9,7 +9,9 @@ package integration
 //     prints for the same binlog (the connector's canonical values are
 //     rendered into mariadb-binlog's text by binlogText below);
 //   - maxwell-json: every event Maxwell's own test files expect is produced
-//     (Maxwell's value formats mapped to the canonical ones by maxwellValue);
+//     (Maxwell's value formats mapped to the canonical ones by maxwellValue),
+//     and the maxwell-json converter writes it: message for message, key
+//     for key, value for value (testCorpusMaxwellJSON);
 //   - debezium-binlog-ddl: the files that run on MariaDB stream without an
 //     error, and folding the stream by primary key gives exactly SELECT * of
 //     every table.
@@ -28,6 +30,10 @@ package integration
 //	| test_case_insensitive               | from a Maxwell that lower-cased column names (current Maxwell keeps   |
 //	|                                     | them, see test_column_case): names matched case-insensitively         |
 //	| test_json                           | MariaDB's JSON is LONGTEXT: the text is compared as a JSON document   |
+//	| test_minimal (maxwell-json)         | the null columns and an all-null old are what the envelope gives for  |
+//	|                                     | columns a MINIMAL image leaves out; Maxwell leaves them out           |
+//	| test_blob (maxwell-json)            | BINARY(10) has its trailing zero bytes, as SELECT shows it            |
+//	| zero dates (maxwell-json)           | a zero DATE/DATETIME is null (nullable) or the epoch, as Debezium's   |
 //
 // Debezium files that do not run on MariaDB 10.11 are listed in
 // debeziumSkipped; json_test.sql runs with its 15 MySQL-only statements
@@ -44,9 +50,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -878,7 +886,7 @@ func testCorpusMaxwell(t *testing.T) {
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
 	ctx := context.Background()
 	myExec(t, m, "CREATE DATABASE test", "CREATE DATABASE sluice_corpus", "CREATE TABLE sluice_corpus.marker (id INT PRIMARY KEY)")
-	task, _ := corpusStream(t, m, "binlog.000001", "include.schema.changes", "false")
+	task, _ := corpusStream(t, m, "binlog.000001", "include.schema.changes", "false", "include.query", "true")
 
 	for i, c := range cases {
 		// A pool of its own per file: USE, time_zone and the row image
@@ -962,6 +970,206 @@ func testCorpusMaxwell(t *testing.T) {
 		t.Errorf("parsed %d expected events, the corpus has 62 outside the JavaScript-filter files", total)
 	}
 	t.Logf("%d of %d expected Maxwell events produced, in %d files", matched, total, len(cases))
+	testCorpusMaxwellJSON(t, cases, perCase)
+}
+
+// testCorpusMaxwellJSON renders the same records with the maxwell-json
+// converter (value and key) and requires each expected event among the
+// messages as Maxwell's harness does: the message minus ts, xid, xoffset and
+// commit equals the expected map, key for key and value for value (numbers
+// by their JSON text). The mappings are the ones at the top of the file.
+func testCorpusMaxwellJSON(t *testing.T, cases []maxwellCase, perCase [][]*connect.SourceRecord) {
+	newConv := func(props map[string]string, isKey bool) connect.Converter {
+		c, _, err := connect.NewConverter("maxwell-json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Configure(props, isKey); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	plain, withQuery := newConv(nil, false), newConv(map[string]string{"output_row_query": "true"}, false)
+	keys := newConv(nil, true)
+	matched := 0
+	for i, c := range cases {
+		conv := plain
+		if c.name == "test_row_query_log_is_on" {
+			conv = withQuery
+		}
+		var got []map[string]any
+		var texts []string
+		for _, r := range perCase[i] {
+			b, err := conv.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if b == nil {
+				continue
+			}
+			msg := decodeNumbers(t, b)
+			m, ok := msg.(map[string]any)
+			if !ok {
+				t.Fatalf("%s: message %s is not an object", c.name, b)
+			}
+			// Maxwell's key of the row: the table and its primary key.
+			if r.Key != nil {
+				kb, err := keys.FromConnectData(r.Topic, nil, r.KeySchema, r.Key)
+				if err != nil {
+					t.Fatalf("%s: key: %v", c.name, err)
+				}
+				k, _ := decodeNumbers(t, kb).(map[string]any)
+				if k["database"] != m["database"] || k["table"] != m["table"] || len(k) < 3 {
+					t.Errorf("%s: key %s does not name the row's table and key (%s)", c.name, kb, b)
+				}
+			}
+			for _, drop := range []string{"ts", "xid", "xoffset", "commit"} {
+				delete(m, drop)
+			}
+			got = append(got, m)
+			texts = append(texts, string(b))
+		}
+		for _, want := range c.expect {
+			var diffs []string
+			found := false
+			for _, g := range got {
+				d := maxwellJSONDiff(c.name, want, g)
+				if d == "" {
+					found = true
+					break
+				}
+				diffs = append(diffs, d)
+			}
+			if !found {
+				t.Errorf("%s: no maxwell-json message matches %v:\n  %s\nmessages:\n  %s", c.name, want, strings.Join(diffs, "\n  "), strings.Join(texts, "\n  "))
+				continue
+			}
+			matched++
+		}
+	}
+	t.Logf("%d expected Maxwell events written by the maxwell-json converter", matched)
+}
+
+func decodeNumbers(t *testing.T, b []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		t.Fatalf("not one JSON value: %s (%v)", b, err)
+	}
+	return v
+}
+
+// maxwellJSONDiff compares an expected event with a decoded maxwell-json
+// message; "" means equal.
+func maxwellJSONDiff(file string, want, got map[string]any) string {
+	fold := file == "test_case_insensitive"
+	if old, ok := got["old"].(map[string]any); ok && file == "test_minimal" {
+		// A MINIMAL before image holds the key alone; the envelope carries
+		// its other columns as null, which old then lists as changed.
+		// Maxwell writes old only for columns in both images.
+		allNull := true
+		for _, v := range old {
+			allNull = allNull && v == nil
+		}
+		if allNull {
+			got = maps.Clone(got)
+			delete(got, "old")
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			return fmt.Sprintf("key %q not expected", k)
+		}
+	}
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok {
+			return fmt.Sprintf("no key %q", k)
+		}
+		wm, isMap := w.(map[string]any)
+		if (k != "data" && k != "old") || !isMap {
+			if !reflect.DeepEqual(w, g) {
+				return fmt.Sprintf("%s: %v, want %v", k, g, w)
+			}
+			continue
+		}
+		gm, _ := g.(map[string]any)
+		if fold {
+			gm = lowerKeys(gm)
+			wm = lowerKeys(wm)
+		}
+		for col, gv := range gm {
+			if _, ok := wm[col]; !ok {
+				// test_minimal: a column the MINIMAL image left out is
+				// null in the envelope, absent in Maxwell's data.
+				if file == "test_minimal" && gv == nil {
+					continue
+				}
+				return fmt.Sprintf("%s: column %q not expected", k, col)
+			}
+		}
+		for col, wv := range wm {
+			gv, ok := gm[col]
+			if !ok {
+				return fmt.Sprintf("%s: no column %q", k, col)
+			}
+			if d := maxwellJSONValueDiff(file, wv, gv); d != "" {
+				return fmt.Sprintf("%s.%s: %s", k, col, d)
+			}
+		}
+	}
+	return ""
+}
+
+func lowerKeys(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
+func maxwellJSONValueDiff(file string, want, got any) string {
+	if reflect.DeepEqual(want, got) {
+		return ""
+	}
+	switch w := want.(type) {
+	case map[string]any, []any:
+		// MariaDB's JSON is LONGTEXT: the converter writes the text,
+		// Maxwell (on MySQL) the document.
+		if s, ok := got.(string); ok {
+			a, err1 := canonJSON(w)
+			b, err2 := canonJSON(s)
+			if err1 == nil && err2 == nil && a == b {
+				return ""
+			}
+		}
+	case string:
+		// Zero dates: the envelope carries null (nullable column) or the
+		// epoch (NOT NULL), as Debezium does.
+		kind := "datetime"
+		if len(w) == 10 {
+			kind = "date"
+		}
+		if text, null := canonZeroDate(kind, w, true); null && text == "" && got == nil {
+			return ""
+		}
+		if text, _ := canonZeroDate(kind, w, false); text != w && got == text {
+			return ""
+		}
+		// BINARY(n): the connector restores the trailing zero bytes the
+		// binlog drops, as SELECT shows them.
+		if g, ok := got.(string); ok && file == "test_blob" {
+			wb, err1 := base64.StdEncoding.DecodeString(w)
+			gb, err2 := base64.StdEncoding.DecodeString(g)
+			if err1 == nil && err2 == nil && bytes.Equal(bytes.TrimRight(gb, "\x00"), wb) {
+				return ""
+			}
+		}
+	}
+	return fmt.Sprintf("%v (%T), want %v (%T)", got, got, want, want)
 }
 
 // maxwellMatch compares an expected Maxwell event with a change record; ""
