@@ -38,7 +38,9 @@ type cvCase struct {
 	// conn holds the converter settings and any other connector keys.
 	conn map[string]string
 	// ddl: the connector writes the ALTER TABLE to its schema change topic.
-	ddl   bool
+	ddl bool
+	// key is the record key of row id; nil: JsonConverter's {"id":n}.
+	key   func(id int) string
 	check func(t *testing.T, e *cvEnv, data, ddl []*kafka.Message)
 }
 
@@ -149,7 +151,11 @@ func TestConvertersEndToEnd(t *testing.T) {
 				}
 			}
 			for i, ev := range cvEvents {
-				if want := fmt.Sprintf(`{"id":%d}`, ev.id); string(data[i].Key) != want {
+				want := fmt.Sprintf(`{"id":%d}`, ev.id)
+				if tc.key != nil {
+					want = tc.key(ev.id)
+				}
+				if string(data[i].Key) != want {
 					t.Errorf("event %d: key %s, want %s", i, data[i].Key, want)
 				}
 			}
@@ -248,6 +254,12 @@ func cvCases(registry string) []cvCase {
 			"value.converter": "io.sluice.converters.CanalJsonConverter"}, check: cvCheckCanal},
 		{name: "shareplex-json", ddl: true, conn: map[string]string{
 			"value.converter": "io.sluice.converters.ShareplexJsonConverter"}, check: cvCheckShareplex},
+		// Maxwell's key and value, and its DDL message with output_ddl.
+		{name: "maxwell-json", ddl: true, conn: map[string]string{
+			"key.converter": "maxwell-json", "value.converter": "io.sluice.converters.MaxwellJsonConverter",
+			"value.converter.output_ddl": "true", "value.converter.output_binlog_position": "true"},
+			key:   func(id int) string { return fmt.Sprintf(`{"database":"shop","table":"types","pk.id":%d}`, id) },
+			check: cvCheckMaxwell},
 	}
 }
 
@@ -989,6 +1001,70 @@ func cvCheckShareplex(t *testing.T, e *cvEnv, data, ddl []*kafka.Message) {
 	meta(len(cvEvents), d, "ddl", true)
 	if !reflect.DeepEqual(d["data"], map[string]any{"ddl": cvDDL}) {
 		t.Errorf("DDL data %v", d["data"])
+	}
+}
+
+// cvCheckMaxwell compares each message with Maxwell's for the same change:
+// typed values, old with the changed columns, bootstrap-insert for snapshot
+// rows, xid and position on binlog events; then the DDL message.
+func cvCheckMaxwell(t *testing.T, e *cvEnv, data, ddl []*kafka.Message) {
+	nulls := `"big":null,"amount":null,"name":null,"dt":null,"ts":null,"d":null,"tm":null,"doc":null,"status":null,"data":null`
+	r1 := `"id":1,"big":18446744073709551615,"amount":12.30,"name":"héllo 😀","dt":"2024-11-23 08:00:00.250",` +
+		`"ts":"2024-11-23 08:00:00.250000","d":"2024-02-29","tm":"12:34:56","doc":"{\"k\": [1, \"x\"]}",` +
+		`"status":"%s","data":"AP9/gA=="`
+	want := []string{
+		`{"type":"bootstrap-insert","data":{` + fmt.Sprintf(r1, "paid") + `}}`,
+		`{"type":"bootstrap-insert","data":{"id":2,` + nulls + `}}`,
+		`{"type":"insert","data":{"id":3,"big":9223372036854775808,"amount":-0.05,"name":"naïve ✓","dt":"1999-12-31 23:59:59.999",` +
+			`"ts":"1970-01-01 00:00:01.000001","d":"1970-01-01","tm":"-01:02:03","doc":"[]","status":"new","data":""}}`,
+		`{"type":"update","data":{` + strings.Replace(strings.Replace(fmt.Sprintf(r1, "shipped"), "12.30", "99.99", 1), "héllo 😀", "更新 🎉", 1) + `},` +
+			`"old":{"amount":12.30,"name":"héllo 😀","status":"paid"}}`,
+		`{"type":"delete","data":{"id":2,` + nulls + `}}`,
+		`{"type":"insert","data":{"id":4,` + nulls + `,"note":"after ddl"}}`,
+	}
+	for i, ev := range cvEvents {
+		m := cvObject(t, cvJSONValue(t, data[i].Value), "Maxwell message")
+		if m["database"] != "shop" || m["table"] != "types" {
+			t.Errorf("event %d: database/table %v %v", i, m["database"], m["table"])
+		}
+		if ts, err := m["ts"].(json.Number).Int64(); err != nil || ts < 1_700_000_000 || ts > 4_000_000_000 {
+			t.Errorf("event %d: ts %v is not seconds since the epoch", i, m["ts"])
+		}
+		// Binlog events name their transaction (snapshot rows have no
+		// GTID); every row has a position: its event's, or the snapshot's.
+		_, hasXID := m["xid"].(json.Number)
+		pos, _ := m["position"].(string)
+		if binlog := ev.op != "r"; hasXID != binlog || !regexp.MustCompile(`^\S+\.\d+:\d+$`).MatchString(pos) {
+			t.Errorf("event %d (%s): xid %v position %q", i, ev.op, m["xid"], pos)
+		}
+		for _, k := range []string{"database", "table", "ts", "xid", "position"} {
+			delete(m, k)
+		}
+		if w := cvObject(t, cvJSONValue(t, []byte(want[i])), "expected"); !reflect.DeepEqual(m, w) {
+			t.Errorf("event %d (%s %d):\n got %s\nwant %s", i, ev.op, ev.id, data[i].Value, want[i])
+		}
+	}
+	d := cvObject(t, cvJSONValue(t, ddl[0].Value), "Maxwell DDL")
+	for k, w := range map[string]any{"type": "table-alter", "database": "shop", "table": "types", "sql": cvDDL} {
+		if d[k] != w {
+			t.Errorf("DDL %s = %v, want %v (%s)", k, d[k], w, ddl[0].Value)
+		}
+	}
+	def := cvObject(t, d["def"], "DDL def")
+	cols, _ := def["columns"].([]any)
+	if len(cols) != 12 || def["database"] != "shop" || def["table"] != "types" || !reflect.DeepEqual(def["primary-key"], []any{"id"}) {
+		t.Fatalf("DDL def %v", def)
+	}
+	for i, w := range map[int]string{
+		0:  `{"type":"int","name":"id","signed":true}`,
+		1:  `{"type":"bigint","name":"big","signed":false}`,
+		4:  `{"type":"datetime","name":"dt","column-length":3}`,
+		9:  `{"type":"enum","name":"status","charset":"utf8mb4","enum-values":["new","paid","shipped"]}`,
+		11: `{"type":"varchar","name":"note","charset":"utf8mb4"}`,
+	} {
+		if got, want := cvAnyRows(cols[i]), cvAnyRows(cvJSONValue(t, []byte(w))); !reflect.DeepEqual(got, want) {
+			t.Errorf("DDL def column %d: %v, want %s", i, cols[i], w)
+		}
 	}
 }
 

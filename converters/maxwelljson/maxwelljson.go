@@ -43,6 +43,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/canaljson"
 	"github.com/sluicehq/sluice/converters/internal/changeevent"
@@ -567,6 +569,9 @@ func (c *Converter) ToConnectData(topic string, headers connect.Headers, data []
 	return connect.SchemaAndValue{Value: m}, nil
 }
 
+// transactionKeyName is Debezium's key of transaction metadata records.
+const transactionKeyName = "io.debezium.connector.common.TransactionMetadataKey"
+
 // keyName is the database and table a key schema belongs to.
 type keyName struct{ db, table string }
 
@@ -593,6 +598,15 @@ func (c *Converter) keyTable(s *connect.Schema) (keyName, error) {
 // appendKey writes Maxwell's Kafka key for a record key: the primary-key
 // columns' values under lower-cased names.
 func (c *Converter) appendKey(dst []byte, st *state, schema *connect.Schema, value any) ([]byte, error) {
+	if schema != nil {
+		switch schema.Name {
+		case connect.SchemaChangeKeyName:
+			// Maxwell keys each DDL message with a random UUID.
+			return append(dst, uuid.NewString()...), nil
+		case connect.HeartbeatKeyName, transactionKeyName:
+			return dst, nil
+		}
+	}
 	key, ok := value.(*connect.Struct)
 	if !ok || schema == nil || schema.Type != connect.TypeStruct {
 		return dst, fmt.Errorf("record key is a %T, want the MySQL connector's primary-key struct", value)

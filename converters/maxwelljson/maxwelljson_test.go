@@ -260,6 +260,17 @@ func TestKeys(t *testing.T) {
 	if b, err := c.FromConnectData("t", nil, nil, nil); b != nil || err != nil {
 		t.Errorf("null key: %s %v", b, err)
 	}
+	// A DDL message's key is a random UUID, as Maxwell's; heartbeats have none.
+	ddlKey := connect.StructBuilder().Name(connect.SchemaChangeKeyName).Field("databaseName", connect.StringSchema).MustBuild()
+	k1, err1 := c.FromConnectData("t", nil, ddlKey, connect.NewStructs(ddlKey, []any{"shop"}))
+	k2, err2 := c.FromConnectData("t", nil, ddlKey, connect.NewStructs(ddlKey, []any{"shop"}))
+	if err1 != nil || err2 != nil || len(k1) != 36 || string(k1) == string(k2) {
+		t.Errorf("DDL keys %s %s (%v %v)", k1, k2, err1, err2)
+	}
+	hb := connect.StructBuilder().Name(connect.HeartbeatKeyName).Field("serverName", connect.StringSchema).MustBuild()
+	if b, err := c.FromConnectData("t", nil, hb, connect.NewStructs(hb, []any{"srv"})); b != nil || err != nil {
+		t.Errorf("heartbeat key: %s %v", b, err)
+	}
 }
 
 func TestDDL(t *testing.T) {
