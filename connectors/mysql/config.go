@@ -190,6 +190,8 @@ func buildConfigDef() *connect.ConfigDef {
 	defineDTSOptions(d)
 	order = 0
 	defineCanalKeys(def)
+	order = 0
+	defineMaxwellKeys(def)
 	return d
 }
 

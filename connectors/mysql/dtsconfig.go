@@ -73,6 +73,8 @@ const (
 	PolicyPrimaryKey = "primary-key"
 	// policyCanal is set by the canal.mq keys, never by partition.policy.
 	policyCanal = "canal"
+	// policyMaxwell is set by Maxwell's keys.
+	policyMaxwell = "maxwell"
 
 	KeyModePrimaryKey = "primary-key"
 	KeyModeHashInput  = "hash-input"
@@ -240,6 +242,9 @@ type DTSOptions struct {
 	// Canal routes topics and partitions as Canal does when a canal.mq
 	// key is set (canalmq.go); PartitionPolicy is then policyCanal.
 	Canal *CanalRouting
+	// Maxwell routes as Maxwell does when one of its keys is set
+	// (maxwellmq.go); PartitionPolicy is then policyMaxwell.
+	Maxwell *MaxwellRouting
 
 	RowFilters   map[TableID]*RowFilter
 	Operations   map[TableID]opSet
@@ -477,6 +482,14 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		if d.KeyMode == "" {
 			d.KeyMode = KeyModeNone // Canal writes no key
 		}
+	}
+	maxwell, err := parseMaxwellRouting(c, props)
+	if err != nil {
+		return nil, err
+	}
+	if maxwell != nil {
+		// parseMaxwellRouting refused the canal.mq keys beside its own.
+		d.Maxwell, d.PartitionPolicy = maxwell, policyMaxwell
 	}
 	if d.PartitionPolicy == "" {
 		d.PartitionPolicy = PolicyNone

@@ -55,9 +55,12 @@ type tableRoute struct {
 	hashCols []int
 	// canal is the table's canal.mq.partitionHash rule (nil: partition
 	// canal.mq.partition without rules, 0 with rules none matched).
-	canal     *canalHashRule
-	tableHash int32  // hash of "<db>.<table>"; of the table name alone under a Canal rule
-	tableKey  string // "<db>.<table>"
+	canal *canalHashRule
+	// maxwellCols are the producer_partition_columns' indexes (-1: the
+	// table has no such column).
+	maxwellCols []int
+	tableHash   int32  // hash of "<db>.<table>"; of the table name alone under a Canal rule
+	tableKey    string // "<db>.<table>"
 	// oversize bookkeeping: skipped records are logged once per table.
 	skipLogged bool
 	// ctr caches the metrics counters of each operation (opIndex).
@@ -92,6 +95,9 @@ func (r *router) caseName(s string) string {
 func (r *router) TopicFor(id TableID) string {
 	if r.d.Canal != nil {
 		return r.d.Canal.topic(id.DB, id.Table)
+	}
+	if r.d.Maxwell != nil {
+		return r.d.Maxwell.topic(r.d.Maxwell.Topic, id.DB, id.Table)
 	}
 	if t, ok := r.d.TopicMapping[id]; ok {
 		return t
@@ -135,7 +141,9 @@ func (r *router) route(ts *tableSchema) (*tableRoute, error) {
 		}
 		rt.filter = b
 	}
-	if r.d.Canal != nil {
+	if r.d.Maxwell != nil {
+		r.maxwellRoute(ts, rt)
+	} else if r.d.Canal != nil {
 		r.canalRoute(ts, rt)
 	} else if r.d.PartitionPolicy == PolicyPrimaryKey || r.d.KeyMode == KeyModeHashInput {
 		cols := r.d.PartitionKeyColumns[id]
@@ -214,6 +222,12 @@ func (r *router) apply(rec *connect.SourceRecord, ts *tableSchema, rt *tableRout
 		} else {
 			rec.Partition = connect.PartitionPtr(0)
 		}
+	case policyMaxwell:
+		var gtid string
+		if m := r.d.Maxwell; m.By == "transaction_id" || (m.By == "column" && m.Fallback == "transaction_id") {
+			gtid = recordGTID(rec)
+		}
+		rec.Partition = connect.PartitionPtr(r.maxwellPartition(ts, rt, img, gtid))
 	case policyCanal:
 		switch {
 		case len(r.d.Canal.Hash) == 0:
@@ -247,6 +261,12 @@ func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
 		table = &t
 	}
 	switch {
+	case r.d.Maxwell != nil:
+		var name string
+		if table != nil {
+			name = table.Table
+		}
+		rec.Topic = r.d.Maxwell.topic(r.d.Maxwell.DDLTopic, d.Database, name)
 	case r.d.DDLTopic != "":
 		rec.Topic = r.d.DDLTopic
 	case r.d.Canal != nil:
@@ -271,6 +291,9 @@ func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
 		input = d.Database
 	}
 	switch r.d.PartitionPolicy {
+	case policyMaxwell:
+		// Maxwell partitions DDL by its database.
+		rec.Partition = connect.PartitionPtr(r.d.Maxwell.partition(d.Database, r.partitionsOf(rec.Topic)))
 	case policyCanal:
 		p := 0 // Canal's partitionHash sends DDL to partition 0
 		if len(r.d.Canal.Hash) == 0 {
