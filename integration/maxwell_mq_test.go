@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/bits"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -138,6 +140,28 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	ddl := read(aDDL, 1, func(m maxwellMsg) int32 { return part(javaHash(m.Database)) })
 	if ddl["orders/table-alter"] != 1 {
 		t.Errorf("%s: %v, want the ALTER TABLE as table-alter", aDDL, ddl)
+	}
+	// C: topic.partitions says 4, but its topic is created by the broker
+	// with one: the task fails saying how to make the two agree.
+	cc := base("6503")
+	cc["topic.prefix"] = k.Topic("mxcp")
+	cc["kafka_topic"] = k.Topic("mxc")
+	cc["producer_partition_by"] = "primary_key"
+	cc["table.include.list"] = `shop\.orders`
+	cc["include.schema.changes"] = "false"
+	gapsCreateConnector(t, rest, "mxc", cc)
+	var trace string
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && trace == ""; time.Sleep(200 * time.Millisecond) {
+		_, body, _ := httpCall(http.MethodGet, rest+"/connectors/mxc/status", nil)
+		var st struct {
+			Tasks []struct{ State, Trace string }
+		}
+		if json.Unmarshal([]byte(body), &st) == nil && len(st.Tasks) == 1 && st.Tasks[0].State == "FAILED" {
+			trace = st.Tasks[0].Trace
+		}
+	}
+	if !strings.Contains(trace, "topic.creation.default.partitions") || !strings.Contains(trace, k.Topic("mxc")) || strings.Contains(trace, db.Password()) {
+		t.Errorf("a topic with fewer partitions than topic.partitions: trace %q", trace)
 	}
 	byTable := func(m maxwellMsg) int32 { return part(int32(murmur3x86(m.Table, 25342))) }
 	if got, want := fmt.Sprint(read(b, 10, byTable)), "map[audit/bootstrap-insert:2 audit/insert:1 orders/bootstrap-insert:3 orders/insert:1 orders/update:1 t/bootstrap-insert:1 t/insert:1]"; got != want {

@@ -489,6 +489,9 @@ func (t *workerTask) delivered(sr *submittedRecord, topic string, part int32, of
 			// The record stays unacknowledged, so no offset at or after
 			// it in its partition is ever committed.
 			ferr := fmt.Errorf("Unrecoverable exception from producer send callback: topic %s: %w", topic, err)
+			if partitionMissing(err) {
+				ferr = fmt.Errorf("%w; the connector chose a partition topic %s does not have: create the topic with as many partitions as the connector's partition count (topic.partitions, canal.mq.partitionsNum) or let the worker create it with topic.creation.default.partitions and topic.creation.default.replication.factor", ferr, topic)
+			}
 			t.sendFailure.CompareAndSwap(nil, &ferr)
 			t.nudge()
 			return
@@ -525,4 +528,11 @@ func (f *franzState) close() {
 	if f.big != nil {
 		f.big.Close()
 	}
+}
+
+// partitionMissing reports a record sent to a partition its topic lacks:
+// franz-go's and librdkafka's words for it.
+func partitionMissing(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "invalid record partitioning choice") || strings.Contains(s, "Unknown partition")
 }
