@@ -490,21 +490,26 @@ var canalDDLTypes = []struct {
 
 // CanalDDLType is the type open-source Canal gives a DDL statement.
 func CanalDDLType(sql string) string {
-	for {
-		i := strings.Index(sql, "/*")
-		if i < 0 {
-			break
-		}
-		j := strings.Index(sql[i:], "*/")
-		if j < 0 {
-			break
-		}
-		sql = sql[:i] + " " + sql[i+j+2:]
-	}
+	sql = StripComments(sql)
 	for _, d := range canalDDLTypes {
 		if d.re.MatchString(sql) {
 			return d.typ
 		}
 	}
 	return "QUERY"
+}
+
+// StripComments replaces each /* */ comment of a statement with a space.
+func StripComments(sql string) string {
+	for {
+		i := strings.Index(sql, "/*")
+		if i < 0 {
+			return sql
+		}
+		j := strings.Index(sql[i:], "*/")
+		if j < 0 {
+			return sql
+		}
+		sql = sql[:i] + " " + sql[i+j+2:]
+	}
 }

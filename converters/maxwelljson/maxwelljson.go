@@ -665,27 +665,13 @@ func ddlType(sql string) string {
 	case "ALTER", "RENAME", "CINDEX", "DINDEX":
 		return "table-alter"
 	}
-	if m := databaseDDL.FindStringSubmatch(stripComments(sql)); m != nil {
+	if m := databaseDDL.FindStringSubmatch(canaljson.StripComments(sql)); m != nil {
 		return "database-" + strings.ToLower(m[1])
 	}
 	return ""
 }
 
 var databaseDDL = regexp.MustCompile(`(?is)^\s*(CREATE|ALTER|DROP)\s+(DATABASE|SCHEMA)\b`)
-
-func stripComments(sql string) string {
-	for {
-		i := strings.Index(sql, "/*")
-		if i < 0 {
-			return sql
-		}
-		j := strings.Index(sql[i:], "*/")
-		if j < 0 {
-			return sql
-		}
-		sql = sql[:i] + " " + sql[i+j+2:]
-	}
-}
 
 // appendDDL writes a schema-change record as Maxwell's DDL message: type,
 // database, table, def (the table after the change, from the record's
@@ -790,27 +776,27 @@ func appendDef(dst []byte, db, table string, def *connect.Struct) []byte {
 			}
 		}
 		if k == mysqlvalue.KindEnum || k == mysqlvalue.KindSet {
-			dst = append(dst, `,"enum-values":[`...)
-			vals, _ := col.Get("enumValues").([]any)
-			for j, v := range vals {
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				s, _ := v.(string)
-				dst = jsonfmt.AppendString(dst, s)
-			}
-			dst = append(dst, ']')
+			dst = append(dst, `,"enum-values":`...)
+			dst = appendStrings(dst, col.Get("enumValues"))
 		}
 		dst = append(dst, '}')
 	}
-	dst = append(dst, `],"primary-key":[`...)
-	pk, _ := def.Get("primaryKeyColumnNames").([]any)
-	for i, v := range pk {
+	dst = append(dst, `],"primary-key":`...)
+	dst = appendStrings(dst, def.Get("primaryKeyColumnNames"))
+	return append(dst, '}')
+}
+
+// appendStrings writes a Connect array of strings (nil: empty) as a JSON
+// array.
+func appendStrings(dst []byte, list any) []byte {
+	l, _ := list.([]any)
+	dst = append(dst, '[')
+	for i, v := range l {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		s, _ := v.(string)
 		dst = jsonfmt.AppendString(dst, s)
 	}
-	return append(dst, "]}"...)
+	return append(dst, ']')
 }

@@ -66,7 +66,9 @@ func appendCoord(dst []byte, f float64) []byte {
 	return strconv.AppendFloat(dst, f, 'f', -1, 64)
 }
 
-func (r *reader) points(dst []byte) ([]byte, error) {
+// list reads a count and writes that many elements, each by each, as
+// "(a, b, …)", or EMPTY for none.
+func (r *reader) list(dst []byte, each func([]byte) ([]byte, error)) ([]byte, error) {
 	n, err := r.u32()
 	if err != nil {
 		return dst, err
@@ -79,12 +81,14 @@ func (r *reader) points(dst []byte) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ", "...)
 		}
-		if dst, err = r.point(dst); err != nil {
+		if dst, err = each(dst); err != nil {
 			return dst, err
 		}
 	}
 	return append(dst, ')'), nil
 }
+
+func (r *reader) points(dst []byte) ([]byte, error) { return r.list(dst, r.point) }
 
 func appendGeometry(dst, b []byte, tagged bool, depth int) ([]byte, []byte, error) {
 	if depth > maxDepth {
@@ -108,52 +112,23 @@ func appendGeometry(dst, b []byte, tagged bool, depth int) ([]byte, []byte, erro
 	var err error
 	switch typ {
 	case 1:
-		dst = append(dst, '(')
-		if dst, err = r.point(dst); err != nil {
-			return dst, nil, err
+		if dst, err = r.point(append(dst, '(')); err == nil {
+			dst = append(dst, ')')
 		}
-		dst = append(dst, ')')
 	case 2:
-		if dst, err = r.points(dst); err != nil {
-			return dst, nil, err
-		}
+		dst, err = r.points(dst)
 	case 3:
-		n, err := r.u32()
-		if err != nil {
-			return dst, nil, err
-		}
-		if n == 0 {
-			return append(dst, "EMPTY"...), r.b, nil
-		}
-		dst = append(dst, '(')
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			if dst, err = r.points(dst); err != nil {
-				return dst, nil, err
-			}
-		}
-		dst = append(dst, ')')
+		dst, err = r.list(dst, r.points)
 	default: // MULTI* and collections hold whole WKB geometries
-		n, err := r.u32()
-		if err != nil {
-			return dst, nil, err
-		}
-		if n == 0 {
-			return append(dst, "EMPTY"...), r.b, nil
-		}
-		dst = append(dst, '(')
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			// Members of MULTI* are written without their type name.
-			if dst, r.b, err = appendGeometry(dst, r.b, typ == 7, depth+1); err != nil {
-				return dst, nil, err
-			}
-		}
-		dst = append(dst, ')')
+		// Members of MULTI* are written without their type name.
+		dst, err = r.list(dst, func(dst []byte) ([]byte, error) {
+			var err error
+			dst, r.b, err = appendGeometry(dst, r.b, typ == 7, depth+1)
+			return dst, err
+		})
+	}
+	if err != nil {
+		return dst, nil, err
 	}
 	return dst, r.b, nil
 }
