@@ -101,3 +101,19 @@ func TestAppendRejects(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppend: any bytes give text or an error, never a panic or a hang.
+func FuzzAppend(f *testing.F) {
+	w := newWKB(false).head(7).n(2)
+	w.head(1).pt(1, 1)
+	w.head(3).n(1).n(2).pt(0, 0).pt(1, 1)
+	f.Add(w.buf)
+	f.Add(newWKB(true).head(4).n(1).head(1).pt(2, 3).buf)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, err := Append(nil, b)
+		if err == nil && len(out) == 0 {
+			t.Fatal("no text and no error")
+		}
+	})
+}
