@@ -24,6 +24,7 @@ const (
 	PropRebalanceTimeout         = "rebalance.timeout.ms"
 	PropConnectProtocol          = "connect.protocol"
 	PropWorkerSyncTimeout        = "worker.sync.timeout.ms"
+	PropWorkerUnsyncBackoff      = "worker.unsync.backoff.ms"
 	PropExactlyOnceSourceSupport = "exactly.once.source.support"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	HeartbeatInterval          time.Duration
 	RebalanceTimeout           time.Duration
 	WorkerSyncTimeout          time.Duration
+	// WorkerUnsyncBackoff is the longest a worker that could not read the
+	// config topic to its leader's offset stays out of the group.
+	WorkerUnsyncBackoff time.Duration
 	// Protocols are the subprotocols offered, in preference order; the
 	// first is the one connect.protocol names.
 	Protocols []string
@@ -124,7 +128,7 @@ func ParseConfig(props map[string]string) (*Config, error) {
 	}{
 		{PropScheduledRebalanceDelay, 300000, &c.ScheduledRebalanceMaxDelay}, {PropSessionTimeout, 10000, &c.SessionTimeout},
 		{PropHeartbeatInterval, 3000, &c.HeartbeatInterval}, {PropRebalanceTimeout, 60000, &c.RebalanceTimeout},
-		{PropWorkerSyncTimeout, 3000, &c.WorkerSyncTimeout},
+		{PropWorkerSyncTimeout, 3000, &c.WorkerSyncTimeout}, {PropWorkerUnsyncBackoff, 300000, &c.WorkerUnsyncBackoff},
 	}
 	for _, x := range durs {
 		n, err := intProp(props, x.key, x.def)

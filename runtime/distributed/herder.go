@@ -448,6 +448,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 		_ = h.configs.ReadToEnd(sctx)
 		c()
 		if h.configs.Offset() < a.ConfigOffset {
+			h.unsyncBackoff(ctx, a.ConfigOffset)
 			h.needRejoin.Store(true)
 			return nil
 		}
@@ -1095,4 +1096,35 @@ func (h *Herder) KafkaClusterID(ctx context.Context) string {
 	}
 	h.clusterID = id
 	return id
+}
+
+// unsyncBackoff is Kafka Connect's answer to a worker that cannot read the
+// config topic up to the offset its leader assigned from within
+// worker.sync.timeout.ms: it runs nothing, leaves the group so the others
+// rebalance without it, and stays out for worker.unsync.backoff.ms, so a
+// lagging worker does not rejoin in a tight loop. Unlike Kafka Connect it
+// rejoins as soon as it has read up to that offset, instead of always
+// waiting out the whole backoff.
+func (h *Herder) unsyncBackoff(ctx context.Context, target int64) {
+	h.log.Warn("could not read the config topic up to the leader's offset in time; leaving the group until it has",
+		"config_topic", h.cfg.ConfigTopic, "read_to", h.configs.Offset(), "leader_offset", target,
+		"timeout_ms", h.cfg.WorkerSyncTimeout.Milliseconds(), "max_backoff_ms", h.cfg.WorkerUnsyncBackoff.Milliseconds())
+	h.releaseAllForRejoin(ctx)
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	h.member.leave(lctx)
+	cancel()
+	deadline := time.Now().Add(h.cfg.WorkerUnsyncBackoff)
+	for ctx.Err() == nil && h.configs.Offset() < target {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		rctx, c := context.WithTimeout(ctx, min(left, h.cfg.WorkerSyncTimeout))
+		if err := h.configs.ReadToEnd(rctx); err != nil && rctx.Err() == nil {
+			// Not a timeout: wait before reading again.
+			_ = sleepCtx(rctx, time.Second)
+		}
+		c()
+	}
+	h.log.Info("rejoining the group", "read_to", h.configs.Offset(), "leader_offset", target)
 }
