@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/bits"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,10 +81,20 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	bc["kafka_partition_hash"] = "murmur3"
 	bc["include.schema.changes"] = "false"
 	gapsCreateConnector(t, rest, "mxb", bc)
+	// D: Maxwell's filter, with table rules and row rules; last match wins.
+	d := base("6504")
+	d["topic.prefix"] = k.Topic("mxdp")
+	d["kafka_topic"] = k.Topic("mxd")
+	d["topic.partitions"] = "1"
+	d["include.schema.changes"] = "false"
+	d["filter"] = "exclude: *.*, include: shop.*, exclude: shop.audit, include: shop.audit.what=/^[bc]$/, exclude: shop.orders.region=south"
+	gapsCreateConnector(t, rest, "mxd", d)
 	w.waitTaskRunning("mxa")
 	w.waitTaskRunning("mxb")
+	w.waitTaskRunning("mxd")
 	myExec(t, db, "INSERT INTO shop.orders VALUES (4, 'west', 4.00)", "UPDATE shop.orders SET region = 'north' WHERE id = 2",
 		"INSERT INTO shop.audit VALUES (3, 'c')", "INSERT INTO other.t VALUES (2, NULL)",
+		"INSERT INTO shop.orders VALUES (6, 'south', 6.00)", "INSERT INTO shop.audit VALUES (4, 'd')",
 		"ALTER TABLE shop.orders ADD COLUMN note TEXT")
 
 	type maxwellMsg struct {
@@ -131,7 +142,7 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		}
 		return part(javaHash(fmt.Sprint(m.Data["id"])))
 	}
-	if got, want := fmt.Sprint(read(aShop, 8, byColumn)), "map[audit/bootstrap-insert:2 audit/insert:1 orders/bootstrap-insert:3 orders/insert:1 orders/update:1]"; got != want {
+	if got, want := fmt.Sprint(read(aShop, 10, byColumn)), "map[audit/bootstrap-insert:2 audit/insert:2 orders/bootstrap-insert:3 orders/insert:2 orders/update:1]"; got != want {
 		t.Errorf("%s: %s, want %s", aShop, got, want)
 	}
 	if got, want := fmt.Sprint(read(aOther, 2, byColumn)), "map[t/bootstrap-insert:1 t/insert:1]"; got != want {
@@ -140,6 +151,27 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	ddl := read(aDDL, 1, func(m maxwellMsg) int32 { return part(javaHash(m.Database)) })
 	if ddl["orders/table-alter"] != 1 {
 		t.Errorf("%s: %v, want the ALTER TABLE as table-alter", aDDL, ddl)
+	}
+	// D's filter: shop's tables only; audit rows only where what is b or c;
+	// orders rows not while their region is south (a NULL region is no match).
+	dmsgs, err := harness.ReadTopic(ctx, k.Bootstrap(), k.Topic("mxd"), 6, 60*time.Second)
+	if err != nil {
+		t.Fatalf("filtered topic: %v\n%s", err, w.log.String())
+	}
+	var got []string
+	for _, m := range dmsgs {
+		var c maxwellMsg
+		if err := json.Unmarshal(m.Value, &c); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s/%s/%v", c.Table, c.Type, c.Data["id"]))
+	}
+	sort.Strings(got)
+	if want := "[audit/bootstrap-insert/2 audit/insert/3 orders/bootstrap-insert/1 orders/bootstrap-insert/3 orders/insert/4 orders/update/2]"; fmt.Sprint(got) != want {
+		t.Errorf("filter: %v, want %s", got, want)
+	}
+	if all, err := harness.ReadAll(ctx, k.Bootstrap(), k.Topic("mxd"), 2*time.Second); err != nil || len(all) != 6 {
+		t.Errorf("filtered topic holds %d messages (%v), want 6", len(all), err)
 	}
 	// C: topic.partitions says 4, but its topic is created by the broker
 	// with one: the task fails saying how to make the two agree.
@@ -164,7 +196,7 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		t.Errorf("a topic with fewer partitions than topic.partitions: trace %q", trace)
 	}
 	byTable := func(m maxwellMsg) int32 { return part(int32(murmur3x86(m.Table, 25342))) }
-	if got, want := fmt.Sprint(read(b, 10, byTable)), "map[audit/bootstrap-insert:2 audit/insert:1 orders/bootstrap-insert:3 orders/insert:1 orders/update:1 t/bootstrap-insert:1 t/insert:1]"; got != want {
+	if got, want := fmt.Sprint(read(b, 12, byTable)), "map[audit/bootstrap-insert:2 audit/insert:2 orders/bootstrap-insert:3 orders/insert:2 orders/update:1 t/bootstrap-insert:1 t/insert:1]"; got != want {
 		t.Errorf("%s: %s, want %s", b, got, want)
 	}
 }

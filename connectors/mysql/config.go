@@ -411,6 +411,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		ColumnInclude: c.List(KeyColumnInclude), ColumnExclude: c.List(KeyColumnExclude),
 		IgnoreBuiltin: c.Bool(KeyIgnoreBuiltin), MessageKeyColumns: c.String(KeyMessageKeyColumns),
 		CanalFields: c.String(KeyCanalFilterField), CanalBlackFields: c.String(KeyCanalFilterBlackField),
+		MaxwellFilter: c.String(KeyMaxwellFilter),
 	}
 	f, err := NewFilters(fc)
 	if err != nil {

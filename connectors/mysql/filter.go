@@ -20,6 +20,8 @@ type FilterConfig struct {
 	// CanalFields and CanalBlackFields are Canal's per-table column lists
 	// (canal.instance.filter.field / .black.field).
 	CanalFields, CanalBlackFields string
+	// MaxwellFilter is Maxwell's filter option (maxwellfilter.go).
+	MaxwellFilter string
 }
 
 // Filters decide which databases, tables and columns are captured. They are
@@ -39,6 +41,9 @@ type Filters struct {
 	// canalBlack drops the named ones (canalmq.go). Keys are lower-case
 	// "<db>.<table>", then lower-case column names.
 	canalFields, canalBlack map[string]map[string]bool
+	// maxwell are Maxwell's filter rules; they decide tables here and
+	// rows in the router (maxwellfilter.go).
+	maxwell []maxwellRule
 }
 
 // keyColumnsRule is one entry of message.key.columns.
@@ -97,6 +102,9 @@ func NewFilters(c FilterConfig) (*Filters, error) {
 	}
 	if f.canalBlack, err = parseCanalFields(KeyCanalFilterBlackField, c.CanalBlackFields); err != nil {
 		return nil, err
+	}
+	if f.maxwell, err = parseMaxwellFilter(c.MaxwellFilter); err != nil {
+		return nil, maxwellFilterError(c.MaxwellFilter, err)
 	}
 	return f, nil
 }
@@ -167,6 +175,9 @@ func (f *Filters) Database(db string) bool {
 	if len(f.dbInc) > 0 && !anyMatch(f.dbInc, db) {
 		return false
 	}
+	if maxwellDatabaseBlacklisted(f.maxwell, db) {
+		return false
+	}
 	return !anyMatch(f.dbExc, db)
 }
 
@@ -177,6 +188,9 @@ func (f *Filters) Table(db, table string) bool {
 	}
 	id := db + "." + table
 	if len(f.tblInc) > 0 && !anyMatch(f.tblInc, id) {
+		return false
+	}
+	if f.maxwell != nil && !maxwellTable(f.maxwell, db, table) {
 		return false
 	}
 	return !anyMatch(f.tblExc, id)

@@ -56,6 +56,14 @@ const maxwellMurmurSeed = 25342
 var maxwellPartitionBys = []string{"database", "table", "primary_key", "transaction_id", "column", "random"}
 
 func defineMaxwellKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeyMaxwellFilter, Type: connect.ConfigString, Default: "", Group: groupMaxwell,
+		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error {
+			if _, err := parseMaxwellFilter(v.(string)); err != nil {
+				return maxwellFilterError(v.(string), err)
+			}
+			return nil
+		}, Desc: "Maxwell's filter rules"},
+		Doc: "Maxwell's filter: rules in order, the last that applies decides — \"exclude: *.*, include: shop.orders, include: shop./^audit_/, blacklist: secrets.*, exclude: shop.orders.status=draft\". Patterns are * , names matched whole (case-sensitive) or /regex/; a db.table.column=value rule decides per row. Applies together with table.include.list and the other filters."})
 	def(connect.ConfigKey{Name: KeyMaxwellTopic, Type: connect.ConfigString, Default: "", Group: groupMaxwell,
 		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error { return checkMaxwellTemplate(v.(string)) }, Desc: "a topic name, %{database} and %{table} allowed"},
 		Doc:       "Maxwell's topic: every row's topic, with %{database} and %{table} replaced (\"maxwell\" when another Maxwell routing key is set without it). Setting any Maxwell routing key routes topics and partitions as Maxwell does, in place of topic.mode / partition.policy."})

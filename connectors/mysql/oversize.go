@@ -158,6 +158,9 @@ func (r *router) shapeRow(rec *connect.SourceRecord, ts *tableSchema, before, af
 	if img == nil {
 		img = before
 	}
+	if rt.maxwellRows != nil && !maxwellRowIncluded(rt.maxwellRows, ts.table, img) {
+		return false, nil
+	}
 	r.apply(rec, ts, rt, img)
 	return r.checkSize(rec, ts, rt, before, after, log)
 }

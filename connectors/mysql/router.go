@@ -59,6 +59,9 @@ type tableRoute struct {
 	// maxwellCols are the producer_partition_columns' indexes (-1: the
 	// table has no such column).
 	maxwellCols []int
+	// maxwellRows are the Maxwell filter rules deciding the table's rows;
+	// nil when its table rules decided alone.
+	maxwellRows []maxwellRowRule
 	tableHash   int32  // hash of "<db>.<table>"; of the table name alone under a Canal rule
 	tableKey    string // "<db>.<table>"
 	// oversize bookkeeping: skipped records are logged once per table.
@@ -140,6 +143,9 @@ func (r *router) route(ts *tableSchema) (*tableRoute, error) {
 			return nil, &connect.ConfigError{Name: KeyTableFilterConditions, Value: f.SQL, Message: err.Error()}
 		}
 		rt.filter = b
+	}
+	if f := r.opts.Filters; f != nil && f.maxwell != nil {
+		rt.maxwellRows = bindMaxwellRows(f.maxwell, ts.table)
 	}
 	if r.d.Maxwell != nil {
 		r.maxwellRoute(ts, rt)

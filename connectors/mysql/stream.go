@@ -1086,6 +1086,13 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			}
 		}
 		rowOp, before, after, keep := filterChange(rt.filter, rowOp, before, after)
+		if keep && rt.maxwellRows != nil {
+			img := after
+			if rowOp == connect.OpDelete {
+				img = before
+			}
+			keep = maxwellRowIncluded(rt.maxwellRows, ts.table, img)
+		}
 		if !keep {
 			s.dts.metrics.filtered.Add(1)
 			continue
