@@ -277,7 +277,7 @@ func (r *report) markdown() string {
 		for _, v := range r.variantsOf("snapshot", t) {
 			rate, _ := r.med("snapshot", t, v)
 			k := key("snapshot", t, v)
-			w("- `%s` snapshot with %s: **%s rows/s**, %s of raw SELECT, µs CPU/row: %s in Sluice, %s in MariaDB, %s in the broker; peak RSS %s MiB.\n", t, v, kfmt(rate), r.snapshotRatio(t, v, rate/sel), cpuCell(r.cpu[k]), cpuCell(r.dbCPU[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
+			w("- `%s` snapshot with %s: **%s rows/s**, %s raw SELECT, µs CPU/row: %s in Sluice, %s in MariaDB, %s in the broker; peak RSS %s MiB.\n", t, v, kfmt(rate), r.snapshotRatio(t, v, rate/sel), cpuCell(r.cpu[k]), cpuCell(r.dbCPU[k]), cpuCell(r.brokerCPU[k]), rssCell(r.rss[k]))
 		}
 	}
 	if r.snapshotNA != "" {
@@ -359,7 +359,7 @@ func (r *report) markdown() string {
 			if paired, ok := r.med("snapshot-ratio", "t7", *steadyConv); ok {
 				ratio = paired
 			}
-			w("| snapshot ≥ 0.6 × raw SELECT | %s × | %s |\n", r.snapshotRatio("t7", *steadyConv, rate/sel), metCell(ratio >= 0.6))
+			w("| snapshot ≥ 0.6 × raw SELECT | %s | %s |\n", r.snapshotRatio("t7", *steadyConv, rate/sel), metCell(ratio >= 0.6))
 		} else {
 			w("| snapshot ≥ 0.6 × raw SELECT | no snapshot phase in this build | **missed** |\n")
 		}
@@ -406,7 +406,7 @@ func rssCell(v []float64) string {
 func (r *report) snapshotRatio(table, variant string, ofMedians float64) string {
 	paired, ok := r.med("snapshot-ratio", table, variant)
 	if !ok {
-		return fmt.Sprintf("%.2f", ofMedians)
+		return fmt.Sprintf("%.2f ×", ofMedians)
 	}
-	return fmt.Sprintf("%.2f (median of the runs' ratios to the raw SELECT run just before each; %.2f of the medians)", paired, ofMedians)
+	return fmt.Sprintf("%.2f × (the median of the runs' ratios, each to the raw SELECT run just before it; %.2f × of the medians)", paired, ofMedians)
 }
