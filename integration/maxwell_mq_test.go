@@ -263,3 +263,87 @@ func TestMurmur3Reference(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxwellBootstrap: with bootstrapper=async, a row inserted into
+// Maxwell's bootstrap table (as maxwell-bootstrap inserts it) re-reads the
+// table under its where_clause while streaming goes on: the rows arrive as
+// bootstrap-insert, requests for another client_id are ignored, and the
+// request row is marked complete as Maxwell's bootstrapper marks it.
+func TestMaxwellBootstrap(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	myExec(t, db, "CREATE DATABASE maxwell", "CREATE DATABASE shop",
+		// Maxwell's own DDL of the table (maxwell_schema_bootstrap.sql).
+		`CREATE TABLE maxwell.bootstrap (
+		  id int unsigned auto_increment NOT NULL primary key,
+		  database_name varchar(255) charset 'utf8' NOT NULL, table_name varchar(255) charset 'utf8' NOT NULL,
+		  where_clause text default NULL, is_complete tinyint(1) unsigned NOT NULL default 0,
+		  inserted_rows bigint(20) unsigned NOT NULL DEFAULT 0, total_rows bigint(20) unsigned NOT NULL DEFAULT 0,
+		  created_at DATETIME default NULL, started_at DATETIME default NULL, completed_at DATETIME default NULL,
+		  binlog_file varchar(255) default NULL, binlog_position int unsigned default 0,
+		  client_id varchar(255) charset 'latin1' not null default 'maxwell', comment varchar(255) charset 'utf8' default NULL)`,
+		"CREATE TABLE shop.orders (id INT PRIMARY KEY, region VARCHAR(10))",
+		"INSERT INTO shop.orders VALUES (1, 'n'), (2, 's'), (3, 'e'), (4, 'w'), (5, 'n')",
+		"GRANT UPDATE ON maxwell.bootstrap TO 'sluice'@'%'")
+	topic := k.Topic("mxboot")
+	if err := k.CreateTopic(ctx, topic, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	rest, w := gapsWorker(t, k)
+	gapsCreateConnector(t, rest, "mxboot", map[string]string{
+		"connector.class":        "MySqlConnector",
+		"database.hostname":      db.Host(),
+		"database.port":          strconv.Itoa(db.Port()),
+		"database.user":          db.User(),
+		"database.password":      db.Password(),
+		"database.server.id":     "6505",
+		"database.ssl.mode":      "disabled",
+		"topic.prefix":           k.Topic("mxbootp"),
+		"snapshot.mode":          "no_data",
+		"table.include.list":     `shop\..*`,
+		"include.schema.changes": "false",
+		"bootstrapper":           "async",
+		"kafka_topic":            topic,
+		"key.converter":          "maxwell-json",
+		"value.converter":        "maxwell-json",
+	})
+	w.waitTaskRunning("mxboot")
+	myExec(t, db, "INSERT INTO shop.orders VALUES (6, 's')",
+		"INSERT INTO maxwell.bootstrap (database_name, table_name, client_id) VALUES ('shop', 'orders', 'someone-else')",
+		"INSERT INTO maxwell.bootstrap (database_name, table_name, where_clause, created_at) VALUES ('shop', 'orders', 'id > 2', NOW())")
+	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 5, 60*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, w.log.String())
+	}
+	var got []string
+	for _, m := range msgs {
+		var c struct {
+			Type string         `json:"type"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(m.Value, &c); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s/%v", c.Type, c.Data["id"]))
+	}
+	sort.Strings(got)
+	// Row 6 streams, then the bootstrap reads rows 3 to 6.
+	if want := "[bootstrap-insert/3 bootstrap-insert/4 bootstrap-insert/5 bootstrap-insert/6 insert/6]"; fmt.Sprint(got) != want {
+		t.Errorf("messages %v, want %s", got, want)
+	}
+	if all, err := harness.ReadAll(ctx, k.Bootstrap(), topic, 2*time.Second); err != nil || len(all) != 5 {
+		t.Errorf("%d messages (%v), want 5: the other client's request must be ignored", len(all), err)
+	}
+	var rows []map[string]string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if rows, err = db.QueryMaps(ctx, "SELECT client_id, is_complete, inserted_rows, started_at IS NOT NULL AS started, completed_at IS NOT NULL AS completed FROM maxwell.bootstrap ORDER BY id"); err == nil && len(rows) == 2 && rows[1]["is_complete"] == "1" {
+			break
+		}
+	}
+	if len(rows) != 2 || fmt.Sprint(rows[1]) != "map[client_id:maxwell completed:1 inserted_rows:4 is_complete:1 started:1]" || rows[0]["is_complete"] != "0" {
+		t.Errorf("bootstrap rows %v: want the request marked complete with its 4 rows, the other client's left alone\n%s", rows, w.log.String())
+	}
+}

@@ -1030,6 +1030,9 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 		if err := s.notify(ctx, a, notifyCompleted); err != nil {
 			return err
 		}
+		if a.signalled {
+			s.maxwellBootstrapDone(ctx, a)
+		}
 	}
 	return nil
 }

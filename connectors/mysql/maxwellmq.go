@@ -56,6 +56,7 @@ const maxwellMurmurSeed = 25342
 var maxwellPartitionBys = []string{"database", "table", "primary_key", "transaction_id", "column", "random"}
 
 func defineMaxwellKeys(def func(connect.ConfigKey)) {
+	defineMaxwellBootstrapKeys(def)
 	def(connect.ConfigKey{Name: KeyMaxwellFilter, Type: connect.ConfigString, Default: "", Group: groupMaxwell,
 		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error {
 			if _, err := parseMaxwellFilter(v.(string)); err != nil {

@@ -136,3 +136,24 @@ func TestMaxwellOptionValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxwellBootstrapOptions(t *testing.T) {
+	base := func(kv ...string) map[string]string {
+		p := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			p[kv[i]] = kv[i+1]
+		}
+		return p
+	}
+	o, err := ParseOptions(base())
+	if err != nil || o.Signal.MaxwellBootstrap.Table != "" || o.Signal.Enabled() {
+		t.Fatalf("default: bootstrap requests must be ignored (%v, %+v)", err, o.Signal)
+	}
+	o, err = ParseOptions(base(KeyMaxwellBootstrapper, "async", KeyMaxwellSchemaDatabase, "mx", KeyMaxwellClientID, "c1"))
+	if err != nil || o.Signal.MaxwellBootstrap != (TableID{DB: "mx", Table: "bootstrap"}) || o.Signal.MaxwellClientID != "c1" || !o.Signal.Enabled() {
+		t.Fatalf("async: %v, %+v", err, o.Signal)
+	}
+	if _, err := ParseOptions(base(KeyMaxwellBootstrapper, "eventually")); err == nil || !strings.Contains(err.Error(), KeyMaxwellBootstrapper) {
+		t.Errorf("bad bootstrapper: %v", err)
+	}
+}

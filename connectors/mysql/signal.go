@@ -72,6 +72,11 @@ type SignalOptions struct {
 	// not read (jmx): accepted, so a Debezium config runs unchanged, and
 	// named in a warning at start.
 	Unread []string
+	// MaxwellBootstrap is Maxwell's bootstrap table when its requests are
+	// acted on (maxwellboot.go), zero otherwise; MaxwellClientID the
+	// client_id they must carry.
+	MaxwellBootstrap TableID
+	MaxwellClientID  string
 }
 
 // KafkaSignalOptions is Debezium's Kafka signal channel: partition 0 of a
@@ -85,7 +90,9 @@ type KafkaSignalOptions struct {
 }
 
 // Enabled reports whether the connector reads signals.
-func (o SignalOptions) Enabled() bool { return o.Table.Table != "" || o.Kafka != nil || o.File != "" }
+func (o SignalOptions) Enabled() bool {
+	return o.Table.Table != "" || o.Kafka != nil || o.File != "" || o.MaxwellBootstrap.Table != ""
+}
 
 func defineSignalKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySignalDataCollection, Type: connect.ConfigString, Default: "", Group: groupEvents,
@@ -116,6 +123,7 @@ func parseSignalOptions(c interface {
 	List(string) []string
 }, props map[string]string, topicPrefix string) (SignalOptions, error) {
 	o := SignalOptions{ChunkSize: c.Int(KeyIncrementalSnapshotChunkSize)}
+	parseMaxwellBootstrap(c, &o)
 	source := false
 	for _, ch := range c.List(KeySignalEnabledChannels) {
 		switch strings.ToLower(strings.TrimSpace(ch)) {

@@ -90,7 +90,10 @@ type stream struct {
 	liveSnap atomic.Pointer[snapshotter]
 	// signals is the queue of signalled snapshots (signal.go), and
 	// signalResume the one a stored offset left pending.
-	signals      *signalQueue
+	signals *signalQueue
+	// maxwellBoots are the Maxwell bootstrap request ids per table being
+	// read for them, to mark complete (maxwellboot.go).
+	maxwellBoots map[string][]int64
 	signalResume *snapshotState
 	// ksig is the Kafka signal channel, nil when it is off
 	// (signalkafka.go).
@@ -997,6 +1000,11 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	}
 	if sig := s.opts.Signal.Table; sig.Table != "" && string(entry.tm.Table) == sig.Table && string(entry.tm.Schema) == sig.DB {
 		if err := s.signalRows(ctx, e); err != nil {
+			return err
+		}
+	}
+	if b := s.opts.Signal.MaxwellBootstrap; b.Table != "" && entry.tm != nil && string(entry.tm.Table) == b.Table && string(entry.tm.Schema) == b.DB {
+		if err := s.maxwellBootstrapRows(ctx, e, entry.tm); err != nil {
 			return err
 		}
 	}
