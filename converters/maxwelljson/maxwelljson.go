@@ -344,13 +344,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 			dst = strconv.AppendInt(dst, ev.TxOrder-1, 10)
 		}
 	}
-	if c.position && ev.File != "" {
-		dst = append(dst, `,"position":"`...)
-		dst = jsonfmt.AppendStringContent(dst, ev.File)
-		dst = append(dst, ':')
-		dst = strconv.AppendInt(dst, ev.Pos, 10)
-		dst = append(dst, '"')
-	}
+	dst = c.appendPosition(dst, ev)
 	if c.gtid && ev.GTID != "" {
 		dst = append(dst, `,"gtid":`...)
 		dst = jsonfmt.AppendString(dst, ev.GTID)
@@ -416,6 +410,18 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// appendPosition writes ,"position":"<file>:<offset>" with output_binlog_position.
+func (c *Converter) appendPosition(dst []byte, ev *changeevent.Event) []byte {
+	if !c.position || ev.File == "" {
+		return dst
+	}
+	dst = append(dst, `,"position":"`...)
+	dst = jsonfmt.AppendStringContent(dst, ev.File)
+	dst = append(dst, ':')
+	dst = strconv.AppendInt(dst, ev.Pos, 10)
+	return append(dst, '"')
 }
 
 func span(b []byte, ends []int, i int) []byte {
@@ -709,13 +715,7 @@ func (c *Converter) appendDDL(dst []byte, ev *changeevent.Event, rec *connect.St
 	dst = strconv.AppendInt(dst, ev.SourceTsMs, 10)
 	dst = append(dst, `,"sql":`...)
 	dst = jsonfmt.AppendString(dst, ev.DDL)
-	if c.position && ev.File != "" {
-		dst = append(dst, `,"position":"`...)
-		dst = jsonfmt.AppendStringContent(dst, ev.File)
-		dst = append(dst, ':')
-		dst = strconv.AppendInt(dst, ev.Pos, 10)
-		dst = append(dst, '"')
-	}
+	dst = c.appendPosition(dst, ev)
 	return append(dst, '}'), nil
 }
 
