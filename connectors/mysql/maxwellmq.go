@@ -181,8 +181,18 @@ func (r *MaxwellRouting) partition(s string, n int) int32 {
 	return p
 }
 
-// maxwellRoute fills in the columns a table's partition string joins.
+// maxwellRoute fills in the columns a table's partition string joins, or
+// its rows' one partition when that depends on the table alone.
 func (r *router) maxwellRoute(ts *tableSchema, rt *tableRoute) {
+	switch r.d.Maxwell.By {
+	case "database":
+		rt.maxwellPart = r.d.Maxwell.partition(ts.table.ID.DB, rt.partitions)
+		return
+	case "table":
+		rt.maxwellPart = r.d.Maxwell.partition(ts.table.ID.Table, rt.partitions)
+		return
+	}
+	rt.maxwellPart = -1
 	if m := r.d.Maxwell; m.By == "primary_key" || (m.By == "column" && m.Fallback == "primary_key") {
 		for _, c := range ts.table.PrimaryKey {
 			rt.hashCols = append(rt.hashCols, ts.table.columnIndex(c))
@@ -197,6 +207,9 @@ func (r *router) maxwellRoute(ts *tableSchema, rt *tableRoute) {
 
 // maxwellPartition is a row's partition under Maxwell's rules.
 func (r *router) maxwellPartition(ts *tableSchema, rt *tableRoute, img []any, gtid string) int32 {
+	if rt.maxwellPart >= 0 {
+		return rt.maxwellPart
+	}
 	m := r.d.Maxwell
 	by := m.By
 	var s string

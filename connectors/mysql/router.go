@@ -62,6 +62,9 @@ type tableRoute struct {
 	// maxwellRows are the Maxwell filter rules deciding the table's rows;
 	// nil when its table rules decided alone.
 	maxwellRows []maxwellRowRule
+	// maxwellPart is the partition of every row when it depends on the
+	// table alone (producer_partition_by database or table); -1 otherwise.
+	maxwellPart int32
 	tableHash   int32  // hash of "<db>.<table>"; of the table name alone under a Canal rule
 	tableKey    string // "<db>.<table>"
 	// oversize bookkeeping: skipped records are logged once per table.

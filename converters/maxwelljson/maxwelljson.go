@@ -121,27 +121,25 @@ var configDef = connect.NewConfigDef().
 
 // Converter is the Maxwell JSON converter. It is safe for concurrent use.
 type Converter struct {
-	isKey       bool
-	arrayKey    bool
-	nulls       bool
-	commitInfo  bool
-	xoffset     bool
-	position    bool
-	gtid        bool
-	serverID    bool
-	threadID    bool
-	query       bool
-	queryMax    int
-	pkValues    bool
-	pkColumns   bool
-	ddl         bool
-	snapInsert  bool
-	binaryMode  mysqlvalue.BinaryMode
-	zone        *time.Location
-	tables      mysqlvalue.Cache
-	pool        sync.Pool
-	keyNamesMu  sync.Mutex
-	keyNameSets map[*connect.Schema]keyName
+	isKey      bool
+	arrayKey   bool
+	nulls      bool
+	commitInfo bool
+	xoffset    bool
+	position   bool
+	gtid       bool
+	serverID   bool
+	threadID   bool
+	query      bool
+	queryMax   int
+	pkValues   bool
+	pkColumns  bool
+	ddl        bool
+	snapInsert bool
+	binaryMode mysqlvalue.BinaryMode
+	zone       *time.Location
+	tables     mysqlvalue.Cache
+	pool       sync.Pool
 }
 
 // New returns a converter with the default settings.
@@ -578,27 +576,44 @@ func (c *Converter) ToConnectData(topic string, headers connect.Headers, data []
 // transactionKeyName is Debezium's key of transaction metadata records.
 const transactionKeyName = "io.debezium.connector.common.TransactionMetadataKey"
 
-// keyName is the database and table a key schema belongs to.
-type keyName struct{ db, table string }
+// keyText is what every key of one table shares, rendered once: the
+// database and table, and each key column's member name.
+type keyText struct {
+	head  []byte   // `{"database":…,"table":…` or `["db","table",[`
+	names [][]byte // `,"pk.id":` or `{"id":` per key column
+}
 
-// keyTable reads the database and table from a key schema's name, which the
-// MySQL connector builds as <topic.prefix>.<database>.<table>.Key.
-func (c *Converter) keyTable(s *connect.Schema) (keyName, error) {
-	c.keyNamesMu.Lock()
-	defer c.keyNamesMu.Unlock()
-	if n, ok := c.keyNameSets[s]; ok {
-		return n, nil
+// keyText renders a key schema's text. The MySQL connector names key
+// schemas <topic.prefix>.<database>.<table>.Key, the only place a key says
+// its table.
+func (c *Converter) keyText(s *connect.Schema, t *mysqlvalue.Table) (*keyText, error) {
+	if p := t.Rendered.Load(); p != nil {
+		if kt, ok := (*p).(*keyText); ok {
+			return kt, nil
+		}
 	}
 	parts := strings.Split(strings.TrimSuffix(s.Name, ".Key"), ".")
 	if !strings.HasSuffix(s.Name, ".Key") || len(parts) < 3 {
-		return keyName{}, fmt.Errorf("key schema %q is not a MySQL connector key (<topic.prefix>.<database>.<table>.Key): Maxwell's key needs the database and table; use another key.converter for this connector", s.Name)
+		return nil, fmt.Errorf("key schema %q is not a MySQL connector key (<topic.prefix>.<database>.<table>.Key): Maxwell's key needs the database and table; use another key.converter for this connector", s.Name)
 	}
-	n := keyName{db: parts[len(parts)-2], table: parts[len(parts)-1]}
-	if c.keyNameSets == nil || len(c.keyNameSets) > 4096 {
-		c.keyNameSets = map[*connect.Schema]keyName{}
+	db, table := parts[len(parts)-2], parts[len(parts)-1]
+	kt := &keyText{}
+	if c.arrayKey {
+		kt.head = append(jsonfmt.AppendString(append(jsonfmt.AppendString([]byte{'['}, db), ','), table), ",["...)
+	} else {
+		kt.head = jsonfmt.AppendString(append(jsonfmt.AppendString([]byte(`{"database":`), db), `,"table":`...), table)
 	}
-	c.keyNameSets[s] = n
-	return n, nil
+	for i := range t.Columns {
+		name := strings.ToLower(t.Columns[i].Name)
+		if c.arrayKey {
+			kt.names = append(kt.names, append(jsonfmt.AppendString([]byte{'{'}, name), ':'))
+		} else {
+			kt.names = append(kt.names, append(jsonfmt.AppendString([]byte{','}, "pk."+name), ':'))
+		}
+	}
+	var a any = kt
+	t.Rendered.Store(&a)
+	return kt, nil
 }
 
 // appendKey writes Maxwell's Kafka key for a record key: the primary-key
@@ -617,11 +632,11 @@ func (c *Converter) appendKey(dst []byte, st *state, schema *connect.Schema, val
 	if !ok || schema == nil || schema.Type != connect.TypeStruct {
 		return dst, fmt.Errorf("record key is a %T, want the MySQL connector's primary-key struct", value)
 	}
-	name, err := c.keyTable(schema)
+	t, err := c.tables.Table(schema)
 	if err != nil {
 		return dst, err
 	}
-	t, err := c.tables.Table(schema)
+	kt, err := c.keyText(schema, t)
 	if err != nil {
 		return dst, err
 	}
@@ -629,33 +644,19 @@ func (c *Converter) appendKey(dst []byte, st *state, schema *connect.Schema, val
 	if st.vals, st.valEnds, st.valNull, err = c.renderRow(st, t, key, st.vals[:0], st.valEnds[:0], st.valNull[:0]); err != nil {
 		return dst, err
 	}
-	if c.arrayKey {
-		dst = append(dst, '[')
-		dst = jsonfmt.AppendString(dst, name.db)
-		dst = append(dst, ',')
-		dst = jsonfmt.AppendString(dst, name.table)
-		dst = append(dst, ",["...)
-		for i := range t.Columns {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, '{')
-			dst = jsonfmt.AppendString(dst, strings.ToLower(t.Columns[i].Name))
-			dst = append(dst, ':')
-			dst = append(dst, span(st.vals, st.valEnds, i)...)
+	dst = append(dst, kt.head...)
+	for i := range t.Columns {
+		if c.arrayKey && i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, kt.names[i]...)
+		dst = append(dst, span(st.vals, st.valEnds, i)...)
+		if c.arrayKey {
 			dst = append(dst, '}')
 		}
-		return append(dst, "]]"...), nil
 	}
-	dst = append(dst, `{"database":`...)
-	dst = jsonfmt.AppendString(dst, name.db)
-	dst = append(dst, `,"table":`...)
-	dst = jsonfmt.AppendString(dst, name.table)
-	for i := range t.Columns {
-		dst = append(dst, ',')
-		dst = jsonfmt.AppendString(dst, "pk."+strings.ToLower(t.Columns[i].Name))
-		dst = append(dst, ':')
-		dst = append(dst, span(st.vals, st.valEnds, i)...)
+	if c.arrayKey {
+		return append(dst, "]]"...), nil
 	}
 	return append(dst, '}'), nil
 }
