@@ -95,6 +95,8 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	myExec(t, db, "INSERT INTO shop.orders VALUES (4, 'west', 4.00)", "UPDATE shop.orders SET region = 'north' WHERE id = 2",
 		"INSERT INTO shop.audit VALUES (3, 'c')", "INSERT INTO other.t VALUES (2, NULL)",
 		"INSERT INTO shop.orders VALUES (6, 'south', 6.00)", "INSERT INTO shop.audit VALUES (4, 'd')",
+		// One transaction of two rows: only the second is its last.
+		"INSERT INTO shop.audit VALUES (5, 'e'), (6, 'f')",
 		"ALTER TABLE shop.orders ADD COLUMN note TEXT")
 
 	type maxwellMsg struct {
@@ -142,7 +144,7 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		}
 		return part(javaHash(fmt.Sprint(m.Data["id"])))
 	}
-	if got, want := fmt.Sprint(read(aShop, 10, byColumn)), "map[audit/bootstrap-insert:2 audit/insert:2 orders/bootstrap-insert:3 orders/insert:2 orders/update:1]"; got != want {
+	if got, want := fmt.Sprint(read(aShop, 12, byColumn)), "map[audit/bootstrap-insert:2 audit/insert:4 orders/bootstrap-insert:3 orders/insert:2 orders/update:1]"; got != want {
 		t.Errorf("%s: %s, want %s", aShop, got, want)
 	}
 	if got, want := fmt.Sprint(read(aOther, 2, byColumn)), "map[t/bootstrap-insert:1 t/insert:1]"; got != want {
@@ -196,8 +198,34 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		t.Errorf("a topic with fewer partitions than topic.partitions: trace %q", trace)
 	}
 	byTable := func(m maxwellMsg) int32 { return part(int32(murmur3x86(m.Table, 25342))) }
-	if got, want := fmt.Sprint(read(b, 12, byTable)), "map[audit/bootstrap-insert:2 audit/insert:2 orders/bootstrap-insert:3 orders/insert:2 orders/update:1 t/bootstrap-insert:1 t/insert:1]"; got != want {
+	if got, want := fmt.Sprint(read(b, 14, byTable)), "map[audit/bootstrap-insert:2 audit/insert:4 orders/bootstrap-insert:3 orders/insert:2 orders/update:1 t/bootstrap-insert:1 t/insert:1]"; got != want {
 		t.Errorf("%s: %s, want %s", b, got, want)
+	}
+	// Maxwell's commit flag: the last row of each transaction carries it,
+	// and the rows of one transaction share their xid.
+	all, err := harness.ReadAll(ctx, k.Bootstrap(), b, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var commits []string
+	xids := map[any]json.Number{}
+	for _, m := range all {
+		var c struct {
+			Table, Type string
+			Commit      bool
+			Xid         json.Number
+			Data        map[string]any
+		}
+		if err := json.Unmarshal(m.Value, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c.Table == "audit" && c.Type == "insert" {
+			commits = append(commits, fmt.Sprintf("%v:%v", c.Data["id"], c.Commit))
+			xids[c.Data["id"]] = c.Xid
+		}
+	}
+	if fmt.Sprint(commits) != "[3:true 4:true 5:false 6:true]" || xids[5.0] != xids[6.0] || xids[4.0] == xids[5.0] || xids[5.0] == "" {
+		t.Errorf("audit inserts (id:commit) %v, xids %v: want commit on each transaction's last row, one xid per transaction", commits, xids)
 	}
 }
 

@@ -280,6 +280,9 @@ type Options struct {
 	GTIDSources *gtidSourceFilter
 	// IncludeQuery puts the statement of each row change in source.query.
 	IncludeQuery bool
+	// CommitHeader marks the last row record of each binlog transaction
+	// with the CommitHeader header (transaction.commit.header).
+	CommitHeader bool
 	// InconsistentSchema is inconsistent.schema.handling.mode: fail,
 	// warn or skip.
 	InconsistentSchema string
@@ -331,6 +334,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		MaxQueueBytes:         c.Long(KeyMaxQueueBytes),
 		PollInterval:          time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
 		IncludeQuery:          c.Bool(KeyIncludeQuery),
+		CommitHeader:          commitHeaderOn(c.String(KeyCommitHeader), props),
 		SkipUnchanged:         c.Bool(KeySkipUnchanged),
 		StreamingDelay:        time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
 		GuardrailMax:          c.Int(KeyGuardrailMax),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,9 @@ var maxwellPartitionBys = []string{"database", "table", "primary_key", "transact
 
 func defineMaxwellKeys(def func(connect.ConfigKey)) {
 	defineMaxwellBootstrapKeys(def)
+	def(connect.ConfigKey{Name: KeyCommitHeader, Type: connect.ConfigString, Default: "auto", Group: groupMaxwell,
+		Validator: connect.OneOfIgnoreCase("auto", "true", "false"), Recommended: []string{"auto", "true", "false"},
+		Doc: "Mark the last row record of each binlog transaction with the header " + CommitHeader + "=true, which maxwell-json writes as Maxwell's \"commit\":true. auto: when this connector's value.converter is the Maxwell converter. The record is held until the next binlog event says whether the transaction ends with it."})
 	def(connect.ConfigKey{Name: KeyMaxwellFilter, Type: connect.ConfigString, Default: "", Group: groupMaxwell,
 		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error {
 			if _, err := parseMaxwellFilter(v.(string)); err != nil {
@@ -303,4 +307,27 @@ func recordGTID(rec *connect.SourceRecord) string {
 		return src.GetString(connect.SourceGTID)
 	}
 	return ""
+}
+
+// KeyCommitHeader turns the transaction commit header on.
+const KeyCommitHeader = "transaction.commit.header"
+
+// CommitHeader is the header on the last row record of a transaction.
+const CommitHeader = "__sluice.commit"
+
+// maxwellConverterNames are the names value.converter may give the
+// Maxwell converter (converters/maxwelljson).
+var maxwellConverterNames = []string{"io.sluice.converters.maxwelljsonconverter", "maxwelljsonconverter", "maxwell-json", "maxwell"}
+
+// commitHeaderOn resolves transaction.commit.header: auto is on when the
+// connector's own value.converter is the Maxwell converter (a worker-level
+// one is not in the connector's config: set true there).
+func commitHeaderOn(v string, props map[string]string) bool {
+	switch strings.ToLower(v) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return slices.Contains(maxwellConverterNames, strings.ToLower(strings.TrimSpace(props["value.converter"])))
 }

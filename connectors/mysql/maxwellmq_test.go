@@ -157,3 +157,21 @@ func TestMaxwellBootstrapOptions(t *testing.T) {
 		t.Errorf("bad bootstrapper: %v", err)
 	}
 }
+
+func TestCommitHeaderOn(t *testing.T) {
+	for _, c := range []struct {
+		v, conv string
+		want    bool
+	}{
+		{"auto", "io.sluice.converters.MaxwellJsonConverter", true},
+		{"auto", " maxwell-json ", true},
+		{"auto", "io.sluice.converters.CanalJsonConverter", false},
+		{"auto", "", false},
+		{"true", "", true},
+		{"FALSE", "maxwell", false},
+	} {
+		if got := commitHeaderOn(c.v, map[string]string{"value.converter": c.conv}); got != c.want {
+			t.Errorf("%s with value.converter %q: %v", c.v, c.conv, got)
+		}
+	}
+}

@@ -94,6 +94,9 @@ type stream struct {
 	// maxwellBoots are the Maxwell bootstrap request ids per table being
 	// read for them, to mark complete (maxwellboot.go).
 	maxwellBoots map[string][]int64
+	// held is the last row change's records while transaction.commit.header
+	// waits to learn whether the transaction ends with them (commit.go).
+	held         []heldRecord
 	signalResume *snapshotState
 	// ksig is the Kafka signal channel, nil when it is off
 	// (signalkafka.go).
@@ -602,6 +605,12 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	}
 	if h.LogPos > 0 {
 		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos
+	}
+	if len(s.held) > 0 {
+		// The transaction ended: its last row change is the held one.
+		if err := s.releaseHeld(ctx, true); err != nil {
+			return err
+		}
 	}
 	return s.txEnd(ctx, int64(h.Timestamp)*1000)
 }
@@ -1209,7 +1218,19 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			if before != nil && after != nil {
 				images = 2
 			}
+			if s.opts.CommitHeader {
+				if err := s.hold(ctx, pending, rowRecordSize(ts, images, size)); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := s.enqueueSized(ctx, pending[0], rowRecordSize(ts, images, size)); err != nil {
+				return err
+			}
+			continue
+		}
+		if s.opts.CommitHeader {
+			if err := s.hold(ctx, pending, -1); err != nil {
 				return err
 			}
 			continue
@@ -1318,6 +1339,17 @@ func (s *stream) enqueue(ctx context.Context, r *connect.SourceRecord) error {
 // enqueueSized is enqueue of a record whose recordSize is known (-1:
 // not known).
 func (s *stream) enqueueSized(ctx context.Context, r *connect.SourceRecord, size int64) error {
+	if len(s.held) > 0 {
+		// Records keep their order: a held row change goes first.
+		if err := s.releaseHeld(ctx, false); err != nil {
+			return err
+		}
+	}
+	return s.push(ctx, r, size)
+}
+
+// push puts a record in the poll queue, waiting for room.
+func (s *stream) push(ctx context.Context, r *connect.SourceRecord, size int64) error {
 	if err := s.gate.wait(ctx, func() int { return len(s.queue) }); err != nil {
 		return err
 	}

@@ -22,10 +22,10 @@
 // Where Sluice's records cannot say what Maxwell would (see README):
 //   - xid is the transaction's GTID sequence number (MariaDB domain-server-seq,
 //     MySQL uuid:seq), not InnoDB's XID, which the binlog writes only after a
-//     transaction's rows; it is left out without a GTID. "commit" is never
-//     written: rows are sent as they are read, before the commit is seen.
-//     Reassemble transactions from provide.transaction.metadata's END
-//     markers instead.
+//     transaction's rows; it is left out without a GTID. "commit":true is
+//     written on the record the MySQL connector marks as its transaction's
+//     last (the __sluice.commit header of its transaction.commit.header,
+//     on by default when the connector's value.converter is this one).
 //   - xoffset (output_xoffset) is the row's place in its transaction from the
 //     envelope's transaction block (provide.transaction.metadata=true).
 //   - A column that a MINIMAL row image leaves out arrives as null.
@@ -269,7 +269,7 @@ func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.
 	if c.isKey {
 		out, err = c.appendKey(dst, st, schema, value)
 	} else {
-		out, err = c.appendMessage(dst, st, schema, value)
+		out, err = c.appendMessage(dst, st, schema, value, lastOfTransaction(headers))
 	}
 	st.ev = changeevent.Event{}
 	c.pool.Put(st)
@@ -279,7 +279,7 @@ func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.
 	return out, nil
 }
 
-func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema, value any) ([]byte, error) {
+func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema, value any, commit bool) ([]byte, error) {
 	ev := &st.ev
 	if err := ev.Read(&c.tables, schema, value); err != nil {
 		return dst, err
@@ -337,9 +337,12 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 			dst = append(dst, `,"xid":`...)
 			dst = strconv.AppendUint(dst, xid, 10)
 		}
-		if c.xoffset && ev.TxOrder > 0 {
+		if c.xoffset && ev.TxOrder > 0 && !commit {
 			dst = append(dst, `,"xoffset":`...)
 			dst = strconv.AppendInt(dst, ev.TxOrder-1, 10)
+		}
+		if commit {
+			dst = append(dst, `,"commit":true`...)
 		}
 	}
 	dst = c.appendPosition(dst, ev)
@@ -800,4 +803,20 @@ func appendStrings(dst []byte, list any) []byte {
 		dst = jsonfmt.AppendString(dst, s)
 	}
 	return append(dst, ']')
+}
+
+// commitHeader is the MySQL connector's mark on the last row record of a
+// transaction (its transaction.commit.header).
+const commitHeader = "__sluice.commit"
+
+func lastOfTransaction(h connect.Headers) bool {
+	if len(h) == 0 {
+		return false
+	}
+	v, ok := h.Last(commitHeader)
+	if !ok {
+		return false
+	}
+	s, _ := v.Value.(string)
+	return s == "true"
 }

@@ -301,3 +301,28 @@ func TestDDL(t *testing.T) {
 		}
 	}
 }
+
+// The connector's commit header makes the record its transaction's last:
+// "commit":true, and no xoffset, as Maxwell writes it.
+func TestCommitFlag(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	c := New()
+	if err := c.Configure(map[string]string{KeyOutputXOffset: "true"}, false); err != nil {
+		t.Fatal(err)
+	}
+	rec := o.Insert("0-1-9", 1)
+	var h connect.Headers
+	h.AddString(commitHeader, "true")
+	b, err := c.FromConnectData("t", h, o.Envelope, rec)
+	if err != nil || !strings.Contains(string(b), `"xid":9,"commit":true,"data"`) {
+		t.Errorf("last row: %s %v", b, err)
+	}
+	b, err = c.FromConnectData("t", nil, o.Envelope, rec)
+	if err != nil || strings.Contains(string(b), `"commit"`) {
+		t.Errorf("other row: %s %v", b, err)
+	}
+	_ = c.Configure(map[string]string{KeyOutputCommitInfo: "false"}, false)
+	if b, _ = c.FromConnectData("t", h, o.Envelope, rec); strings.Contains(string(b), `"commit"`) || strings.Contains(string(b), `"xid"`) {
+		t.Errorf("output_commit_info=false: %s", b)
+	}
+}
