@@ -3,6 +3,7 @@ package mysql
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -62,6 +63,14 @@ type maxwellToken struct {
 	text string
 }
 
+// describe names a token for an error message.
+func (t maxwellToken) describe() string {
+	if t.kind == 0 {
+		return "the end of the filter"
+	}
+	return strconv.Quote(t.text)
+}
+
 func isMaxwellWordRune(r rune) bool {
 	return r == '_' || (r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r))) || r >= 0xA0
 }
@@ -119,7 +128,7 @@ func parseMaxwellFilter(s string) ([]maxwellRule, error) {
 			return err
 		}
 		if tok.kind != c {
-			return fmt.Errorf("expected %s at offset %d, saw %q", what, l.pos, tok.text)
+			return fmt.Errorf("expected %s at offset %d, saw %s", what, l.pos, tok.describe())
 		}
 		tok, err = l.next()
 		return err
@@ -148,7 +157,7 @@ func parseMaxwellFilter(s string) ([]maxwellRule, error) {
 				return nil, fmt.Errorf("%q is not a pattern Sluice can use: %v", tok.text, err)
 			}
 		default:
-			return nil, fmt.Errorf("expected a name, * or /regex/ at offset %d, saw %q", l.pos, tok.text)
+			return nil, fmt.Errorf("expected a name, * or /regex/ at offset %d, saw %s", l.pos, tok.describe())
 		}
 		tok, err = l.next()
 		return re, err
@@ -156,7 +165,7 @@ func parseMaxwellFilter(s string) ([]maxwellRule, error) {
 	for err == nil && tok.kind != 0 {
 		var r maxwellRule
 		if tok.kind != 'w' {
-			return nil, fmt.Errorf("expected include, exclude or blacklist at offset %d, saw %q", l.pos, tok.text)
+			return nil, fmt.Errorf("expected include, exclude or blacklist at offset %d, saw %s", l.pos, tok.describe())
 		}
 		switch strings.ToLower(tok.text) {
 		case "include":
@@ -186,7 +195,7 @@ func parseMaxwellFilter(s string) ([]maxwellRule, error) {
 				return nil, err
 			}
 			if tok.kind != 'w' {
-				return nil, fmt.Errorf("expected a column name at offset %d, saw %q", l.pos, tok.text)
+				return nil, fmt.Errorf("expected a column name at offset %d, saw %s", l.pos, tok.describe())
 			}
 			r.column = tok.text
 			if tok, err = l.next(); err != nil {
@@ -305,7 +314,7 @@ func maxwellRowIncluded(rules []maxwellRowRule, t *Table, img []any) bool {
 	return include
 }
 
-func maxwellFilterError(v string, err error) error {
+func maxwellFilterError(v string, err error) *connect.ConfigError {
 	return &connect.ConfigError{Name: KeyMaxwellFilter, Value: v, Message: err.Error() +
 		`; write rules like "exclude: *.*, include: shop.orders, include: shop./^audit_/, exclude: shop.orders.status=draft"`}
 }

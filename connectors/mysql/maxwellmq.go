@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"regexp"
@@ -64,7 +65,7 @@ func defineMaxwellKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeyMaxwellFilter, Type: connect.ConfigString, Default: "", Group: groupMaxwell,
 		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error {
 			if _, err := parseMaxwellFilter(v.(string)); err != nil {
-				return maxwellFilterError(v.(string), err)
+				return errors.New(maxwellFilterError(v.(string), err).Message)
 			}
 			return nil
 		}, Desc: "Maxwell's filter rules"},
