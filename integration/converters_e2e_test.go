@@ -1037,7 +1037,13 @@ func cvCheckMaxwell(t *testing.T, e *cvEnv, data, ddl []*kafka.Message) {
 		if binlog := ev.op != "r"; hasXID != binlog || !regexp.MustCompile(`^\S+\.\d+:\d+$`).MatchString(pos) {
 			t.Errorf("event %d (%s): xid %v position %q", i, ev.op, m["xid"], pos)
 		}
-		for _, k := range []string{"database", "table", "ts", "xid", "position"} {
+		// Each binlog change here is its own transaction, so its last row:
+		// Maxwell's commit flag (the connector's value.converter is
+		// maxwell-json, which turns transaction.commit.header on).
+		if commit, _ := m["commit"].(bool); commit != (ev.op != "r") {
+			t.Errorf("event %d (%s): commit %v", i, ev.op, m["commit"])
+		}
+		for _, k := range []string{"database", "table", "ts", "xid", "position", "commit"} {
 			delete(m, k)
 		}
 		if w := cvObject(t, cvJSONValue(t, []byte(want[i])), "expected"); !reflect.DeepEqual(m, w) {
