@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluicehq/sluice/integration/harness"
 )
@@ -31,10 +33,11 @@ func main() {
 	sluiceBin := flag.String("sluice", "bin/sluice", "path of the sluice binary")
 	connFile := flag.String("connector", "examples/connectors/mysql-inventory.json", "connector config to POST")
 	verbose := flag.Bool("v", false, "show the worker's log")
+	topic := flag.String("topic", "", "topic to read back, as the connector's converter wrote it (e.g. maxwell_inventory for examples/connectors/mysql-maxwell.json); empty: demo.inventory.customers, checked as Debezium change events")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *sluiceBin, *connFile, *verbose); err != nil {
+	if err := run(ctx, *sluiceBin, *connFile, *topic, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
@@ -42,7 +45,7 @@ func main() {
 
 func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }
 
-func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
+func run(ctx context.Context, sluiceBin, connFile, otherTopic string, verbose bool) error {
 	step("starting a throwaway MariaDB (private datadir, binlog on)")
 	db, err := harness.StartMariaDB(ctx, harness.MariaDBOptions{})
 	if err != nil {
@@ -155,6 +158,29 @@ func run(ctx context.Context, sluiceBin, connFile string, verbose bool) error {
 		}
 	}
 
+	if otherTopic != "" {
+		// Another converter's format: shown as written, 2 snapshot rows
+		// and the 6 changes at least.
+		step("reading topic %s back from Kafka with a consumer", otherTopic)
+		addr := fmt.Sprintf("127.0.0.1:%d", kafkaPort)
+		if _, err := harness.ReadTopic(ctx, addr, otherTopic, 8, 60*time.Second); err != nil {
+			return fmt.Errorf("%w\n%s", err, tail(workerLog.String(), 40))
+		}
+		msgs, err := harness.ReadAll(ctx, addr, otherTopic, 2*time.Second)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			fmt.Printf("\n  partition %d offset %d\n    key:   %s\n    value: %s\n", m.TopicPartition.Partition, m.TopicPartition.Offset, printable(m.Key), printable(m.Value))
+		}
+		fmt.Println()
+		step("%d messages arrived on %s", len(msgs), otherTopic)
+		if st, resp, err := httpDo(ctx, http.MethodDelete, rest+"/connectors/"+created.Name, nil); err != nil || st != http.StatusNoContent {
+			return fmt.Errorf("DELETE connector: status %d %s %v", st, resp, err)
+		}
+		step("done")
+		return nil
+	}
 	topic := "demo.inventory.customers"
 	// 2 snapshot rows, 6 changes, and the tombstone that follows the delete.
 	const want = 9
@@ -315,4 +341,16 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return "worker log (last lines):\n" + strings.Join(lines, "\n")
+}
+
+// printable shows a message part as text, or as hex when it is binary
+// (Avro).
+func printable(b []byte) string {
+	if b == nil {
+		return "null"
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return "0x" + hex.EncodeToString(b)
 }
