@@ -50,7 +50,7 @@ var (
 	runs         = flag.Int("runs", 3, "runs of each scenario; the tables show medians")
 	rows         = flag.Int64("rows", 1_000_000, "rows of the 7-column table (catch-up, snapshot, raw SELECT); issue 10's 1M, a default run of about 6 min on a busy 2-core machine")
 	wideRows     = flag.Int64("wide-rows", 50_000, "rows of the 40-column table")
-	convFlag     = flag.String("converters", "", "comma-separated converters to run (json-schemas,json,canal-json,shareplex-json,dts-avro,avro); empty: all")
+	convFlag     = flag.String("converters", "", "comma-separated converters to run (json-schemas,json,canal-json,shareplex-json,maxwell-json,dts-avro,avro); empty: all")
 	scenFlag     = flag.String("scenarios", "catchup,snapshot,steady,txn", "comma-separated scenarios: catchup (with its parse-only and produce-only limits), snapshot (with raw SELECT), steady, txn (the 200 MB transaction)")
 	rateFlag     = flag.String("rates", "5000,20000", "steady-state writer rates, rows/s")
 	steadyDur    = flag.Duration("steady-duration", 10*time.Second, "how long the steady-state writer runs at each rate")

@@ -39,6 +39,8 @@ func variants(registryURL string) []converterVariant {
 			"value.converter": "io.sluice.converters.CanalJsonConverter"}},
 		{"shareplex-json", "Shareplex JSON", map[string]string{
 			"value.converter": "io.sluice.converters.ShareplexJsonConverter"}},
+		{"maxwell-json", "Maxwell JSON (commit flags on)", map[string]string{
+			"value.converter": "io.sluice.converters.MaxwellJsonConverter"}},
 		{"dts-avro", "DTS Avro (no registry)", map[string]string{
 			"value.converter": "io.sluice.converters.DtsAvroConverter"}},
 		{"avro", "Confluent AvroConverter (in-process registry)", map[string]string{
