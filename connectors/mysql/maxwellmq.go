@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/converters/maxwelljson"
 )
 
 // Maxwell's routing keys (its config.properties), so that a Maxwell
@@ -241,11 +241,10 @@ func (r *router) maxwellPartition(ts *tableSchema, rt *tableRoute, img []any, gt
 			}
 		}
 	case "transaction_id":
+		// Maxwell hashes String.valueOf(xid): maxwell-json's xid, or null.
 		s = "null"
-		if i := strings.LastIndexAny(gtid, ":-"); gtid != "" {
-			if _, err := strconv.ParseUint(gtid[i+1:], 10, 64); err == nil {
-				s = gtid[i+1:]
-			}
+		if n, ok := maxwelljson.GTIDSequence(gtid); ok {
+			s = strconv.FormatUint(n, 10)
 		}
 	}
 	return m.partition(s, rt.partitions)
@@ -313,12 +312,9 @@ func recordGTID(rec *connect.SourceRecord) string {
 // KeyCommitHeader turns the transaction commit header on.
 const KeyCommitHeader = "transaction.commit.header"
 
-// CommitHeader is the header on the last row record of a transaction.
-const CommitHeader = "__sluice.commit"
-
-// maxwellConverterNames are the names value.converter may give the
-// Maxwell converter (converters/maxwelljson).
-var maxwellConverterNames = []string{"io.sluice.converters.maxwelljsonconverter", "maxwelljsonconverter", "maxwell-json", "maxwell"}
+// CommitHeader is the header on the last row record of a transaction,
+// the one maxwell-json reads.
+const CommitHeader = maxwelljson.CommitHeader
 
 // commitHeaderOn resolves transaction.commit.header: auto is on when the
 // connector's own value.converter is the Maxwell converter (a worker-level
@@ -330,5 +326,6 @@ func commitHeaderOn(v string, props map[string]string) bool {
 	case "false":
 		return false
 	}
-	return slices.Contains(maxwellConverterNames, strings.ToLower(strings.TrimSpace(props["value.converter"])))
+	p, err := connect.Lookup(strings.TrimSpace(props["value.converter"]), connect.PluginConverter)
+	return err == nil && p.Class == maxwelljson.Class
 }

@@ -333,7 +333,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	dst = append(dst, `,"ts":`...)
 	dst = strconv.AppendInt(dst, ev.SourceTsMs/1000, 10)
 	if c.commitInfo {
-		if xid, ok := gtidSequence(ev.GTID); ok {
+		if xid, ok := GTIDSequence(ev.GTID); ok {
 			dst = append(dst, `,"xid":`...)
 			dst = strconv.AppendUint(dst, xid, 10)
 		}
@@ -526,9 +526,10 @@ func (c *Converter) appendValue(dst []byte, col *mysqlvalue.Column, v *mysqlvalu
 	return jsonfmt.AppendString(dst, v.Str), nil
 }
 
-// gtidSequence is a GTID's transaction number: the last number of MariaDB's
-// domain-server-sequence or of MySQL's uuid:number.
-func gtidSequence(gtid string) (uint64, bool) {
+// GTIDSequence is a GTID's transaction number, Maxwell's xid here: the
+// last number of MariaDB's domain-server-sequence or of MySQL's
+// uuid:number. The MySQL connector's transaction_id partitioning hashes it.
+func GTIDSequence(gtid string) (uint64, bool) {
 	if gtid == "" {
 		return 0, false
 	}
@@ -805,15 +806,15 @@ func appendStrings(dst []byte, list any) []byte {
 	return append(dst, ']')
 }
 
-// commitHeader is the MySQL connector's mark on the last row record of a
-// transaction (its transaction.commit.header).
-const commitHeader = "__sluice.commit"
+// CommitHeader is the header the MySQL connector puts on the last row
+// record of a transaction (its transaction.commit.header).
+const CommitHeader = "__sluice.commit"
 
 func lastOfTransaction(h connect.Headers) bool {
 	if len(h) == 0 {
 		return false
 	}
-	v, ok := h.Last(commitHeader)
+	v, ok := h.Last(CommitHeader)
 	if !ok {
 		return false
 	}

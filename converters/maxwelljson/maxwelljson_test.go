@@ -312,7 +312,7 @@ func TestCommitFlag(t *testing.T) {
 	}
 	rec := o.Insert("0-1-9", 1)
 	var h connect.Headers
-	h.AddString(commitHeader, "true")
+	h.AddString(CommitHeader, "true")
 	b, err := c.FromConnectData("t", h, o.Envelope, rec)
 	if err != nil || !strings.Contains(string(b), `"xid":9,"commit":true,"data"`) {
 		t.Errorf("last row: %s %v", b, err)
