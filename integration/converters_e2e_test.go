@@ -27,6 +27,7 @@ import (
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/canaljson"
 	"github.com/sluicehq/sluice/converters/dtsavro"
+	"github.com/sluicehq/sluice/converters/maxwelljson"
 	"github.com/sluicehq/sluice/converters/shareplexjson"
 	"github.com/sluicehq/sluice/integration/harness"
 	"github.com/sluicehq/sluice/integration/schemaregistry"
@@ -1114,6 +1115,58 @@ func TestConvertersFollowConnectorBinaryMode(t *testing.T) {
 			want = string(msg.Data)
 		} else if string(msg.Data) != want {
 			t.Errorf("binary.handling.mode=%s: Canal JSON data\n%s\nwith raw bytes\n%s", mode, msg.Data, want)
+		}
+	}
+}
+
+// TestConvertersFollowConnectorTimePrecision: with the connector's
+// time.precision.mode=isostring, the DTS formats and Maxwell read DATE,
+// TIME and DATETIME from Debezium's ISO strings: Canal JSON's row data
+// equals what it is under adaptive_time_microseconds, except a TIME outside
+// the day, which the ISO string has already wrapped.
+func TestConvertersFollowConnectorTimePrecision(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE shop", typesTableDDL, `SET time_zone = '+00:00'`)
+	var want map[string]any
+	for _, mode := range []string{"adaptive_time_microseconds", "isostring"} {
+		myExec(t, m, "DELETE FROM shop.types")
+		offsets := &myOffsets{}
+		task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.types`, "time.precision.mode", mode), offsets)
+		myExec(t, m, typesTableRows[0])
+		r := myPollN(t, task, offsets, 1)[0]
+		_ = task.Stop()
+		for name, c := range map[string]connect.Converter{"dts-avro": dtsavro.New(), "shareplex-json": shareplexjson.New(), "maxwell-json": maxwelljson.New()} {
+			if _, err := c.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value); err != nil {
+				t.Errorf("time.precision.mode=%s, %s: %v", mode, name, err)
+			}
+		}
+		b, err := canaljson.New().FromConnectData(r.Topic, nil, r.ValueSchema, r.Value)
+		if err != nil {
+			t.Fatalf("time.precision.mode=%s, canal-json: %v", mode, err)
+		}
+		var msg struct{ Data []map[string]any }
+		if err := json.Unmarshal(b, &msg); err != nil || len(msg.Data) != 1 {
+			t.Fatalf("%v: %s", err, b)
+		}
+		row := msg.Data[0]
+		if mode != "isostring" {
+			want = row
+			continue
+		}
+		if row["tm"] != "01:00:01.000000" {
+			t.Errorf("tm: %v, want -838:59:59 wrapped to 01:00:01.000000", row["tm"])
+		}
+		delete(row, "tm")
+		w := maps.Clone(want)
+		delete(w, "tm")
+		for _, col := range []string{"dt", "tm0", "dtm", "dtm3", "dtm6", "ts", "ts6"} {
+			if row[col] == nil || row[col] != w[col] {
+				t.Errorf("%s: isostring %v, adaptive %v", col, row[col], w[col])
+			}
+		}
+		if !reflect.DeepEqual(row, w) {
+			t.Errorf("Canal JSON data under isostring\n%v\nunder adaptive_time_microseconds\n%v", row, w)
 		}
 	}
 }

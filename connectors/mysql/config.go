@@ -162,8 +162,10 @@ func buildConfigDef() *connect.ConfigDef {
 		Validator: connect.OneOfIgnoreCase("precise", "double", "string"), Recommended: []string{"precise", "double", "string"},
 		Doc: "DECIMAL/NUMERIC as Kafka Connect Decimal (precise), FLOAT64 (double, may lose digits) or STRING."})
 	def(connect.ConfigKey{Name: KeyTimePrecisionMode, Type: connect.ConfigString, Default: "adaptive_time_microseconds", Group: groupTypes,
-		Validator: connect.OneOfIgnoreCase("adaptive_time_microseconds", "connect"), Recommended: []string{"adaptive_time_microseconds", "connect"},
-		Doc: "adaptive_time_microseconds: Debezium's io.debezium.time types (DATETIME in ms or µs by precision, TIME in µs); connect: Kafka Connect's Date, Time and Timestamp (ms)."})
+		Validator: connect.OneOfIgnoreCase("adaptive_time_microseconds", "connect", "isostring"), Recommended: []string{"adaptive_time_microseconds", "connect", "isostring"},
+		Doc: "adaptive_time_microseconds: Debezium's io.debezium.time types (DATETIME in ms or µs by precision, TIME in µs); connect: Kafka Connect's Date, Time and Timestamp (ms); " +
+			"isostring: Debezium 3's ISO-8601 strings in UTC (DATE as io.debezium.time.IsoDate \"2024-02-29Z\", TIME as IsoTime \"12:34:56.5Z\", DATETIME as IsoTimestamp \"2024-02-29T12:34:56.5Z\", the fraction without trailing zeros; " +
+			"a TIME outside 00:00–24:00 wraps around the day as in Debezium). TIMESTAMP is io.debezium.time.ZonedTimestamp in every mode."})
 	def(connect.ConfigKey{Name: KeyTimeAdjuster, Type: connect.ConfigBoolean, Default: "false", Group: groupTypes,
 		Doc: "Read a DATE or DATETIME year below 100 as MySQL reads a two-digit year: 0–69 as 2000–2069, 70–99 as 1970–1999 (Debezium's enable.time.adjuster). " +
 			"Sluice's default is false, values as stored ('0099-05-01' stays year 99), which is what Canal and DTS deliver; Debezium's default is true, so set true to get the values a Debezium connector without this key produced. " +

@@ -22,7 +22,7 @@ import (
 // *.handling.mode and time.precision.mode keys, lower case.
 type TypeOptions struct {
 	Decimal        string // precise | double | string
-	TimePrecision  string // adaptive_time_microseconds | connect
+	TimePrecision  string // adaptive_time_microseconds | connect | isostring
 	BigintUnsigned string // long | precise
 	Binary         string // bytes | base64 | base64-url-safe | hex
 	// TimeAdjuster is Debezium's enable.time.adjuster: DATE and DATETIME
@@ -355,6 +355,7 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 	cc := &columnConverter{name: c.Name, index: c.Position - 1, optional: c.Nullable}
 	var b *connect.SchemaBuilder
 	connectTime := opt.TimePrecision == "connect"
+	isoTime := opt.TimePrecision == "isostring"
 	switch kind {
 	case kindInt:
 		b, cc.convert = intConverter(width, c.Unsigned, opt.BigintUnsigned == "precise")
@@ -390,6 +391,11 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		b = connect.NewSchemaBuilder(connect.TypeInt32).Name(connect.DebeziumYear).Version(1)
 		cc.convert = yearToInt32
 	case kindDate:
+		if isoTime {
+			b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumIsoDate).Version(1)
+			cc.convert = isoDateConverter(c.Nullable, opt.TimeAdjuster)
+			break
+		}
 		if connectTime {
 			b = connect.DateSchema()
 		} else {
@@ -397,6 +403,11 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		}
 		cc.convert = dateConverter(c.Nullable, connectTime, opt.TimeAdjuster)
 	case kindTime:
+		if isoTime {
+			b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumIsoTime).Version(1)
+			cc.convert = isoTimeConverter
+			break
+		}
 		if connectTime {
 			b = connect.TimeSchema()
 		} else {
@@ -405,6 +416,11 @@ func newColumnConverter(c *Column, opt TypeOptions) (*columnConverter, error) {
 		cc.convert = timeConverter(connectTime)
 	case kindDatetime:
 		fsp := c.fsp()
+		if isoTime {
+			b = connect.NewSchemaBuilder(connect.TypeString).Name(connect.DebeziumIsoTimestamp).Version(1)
+			cc.convert = isoDatetimeConverter(c.Nullable, opt.TimeAdjuster)
+			break
+		}
 		switch {
 		case connectTime:
 			b = connect.TimestampSchema()
@@ -897,6 +913,123 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// The isostring converters write what Debezium 3's IsoDate, IsoTime and
+// IsoTimestamp write (java.time's ISO_OFFSET_DATE, _TIME and _DATE_TIME of
+// the value at UTC): seconds always, the fraction only as long as its last
+// non-zero digit, then "Z". Zero dates are null, or the epoch in a NOT NULL
+// column, as in the other modes.
+
+const (
+	isoEpochDate     = "1970-01-01Z"
+	isoEpochDatetime = "1970-01-01T00:00:00Z"
+)
+
+func isoDateConverter(nullable, adjust bool) convertFunc {
+	return func(v any) (any, error) {
+		s, err := viewString(v)
+		if err != nil {
+			return nil, err
+		}
+		y, m, d, ok := parseDate(s)
+		if !ok {
+			return nil, fmt.Errorf("malformed date %q", s)
+		}
+		if m == 0 || d == 0 {
+			return zeroValue(nullable, isoEpochDate), nil
+		}
+		if adjust {
+			y = adjustYear(y)
+		}
+		buf := make([]byte, 0, len(isoEpochDate))
+		buf = appendISODate(buf, y, m, d)
+		return string(append(buf, 'Z')), nil
+	}
+}
+
+// isoTimeConverter: Debezium adds the TIME's duration to midnight, so a
+// value below 00:00:00 or past 24:00:00 wraps around the day.
+func isoTimeConverter(v any) (any, error) {
+	s, err := viewString(v)
+	if err != nil {
+		return nil, err
+	}
+	us, err := parseTime(s)
+	if err != nil {
+		return nil, err
+	}
+	const day = 86_400_000_000
+	us %= day
+	if us < 0 {
+		us += day
+	}
+	buf := make([]byte, 0, 16)
+	buf = appendISOClock(buf, us)
+	return string(append(buf, 'Z')), nil
+}
+
+func isoDatetimeConverter(nullable, adjust bool) convertFunc {
+	return func(v any) (any, error) {
+		s, err := viewString(v)
+		if err != nil {
+			return nil, err
+		}
+		// parseDatetime validates the whole text; the fields are then
+		// taken from it by position, as MySQL wrote them.
+		_, zero, err := parseDatetime(s, adjust)
+		if err != nil {
+			return nil, err
+		}
+		if zero {
+			return zeroValue(nullable, isoEpochDatetime), nil
+		}
+		y, m, d, _ := parseDate(s)
+		if adjust {
+			y = adjustYear(y)
+		}
+		h, _ := digits(s, 11, 13)
+		mi, _ := digits(s, 14, 16)
+		sec, _ := digits(s, 17, 19)
+		frac, _ := parseFraction(s, 19)
+		buf := make([]byte, 0, 28)
+		buf = appendISODate(buf, y, m, d)
+		buf = append(buf, 'T')
+		buf = appendISOClock(buf, (int64(h)*3600+int64(mi)*60+int64(sec))*1_000_000+frac)
+		return string(append(buf, 'Z')), nil
+	}
+}
+
+func appendISODate(buf []byte, y, m, d int) []byte {
+	buf = append(buf, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-')
+	buf = append(buf, byte('0'+m/10), byte('0'+m%10), '-')
+	return append(buf, byte('0'+d/10), byte('0'+d%10))
+}
+
+// appendISOClock writes µs since midnight (under a day) as HH:MM:SS and
+// the fraction without its trailing zeros.
+func appendISOClock(buf []byte, us int64) []byte {
+	secs := us / 1_000_000
+	h, mi, sec := secs/3600, secs/60%60, secs%60
+	buf = append(buf, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+sec/10), byte('0'+sec%10))
+	frac := us % 1_000_000
+	if frac == 0 {
+		return buf
+	}
+	n := 6
+	for frac%10 == 0 {
+		frac /= 10
+		n--
+	}
+	buf = append(buf, '.')
+	for i := n - 1; i >= 0; i-- {
+		p := int64(1)
+		for j := 0; j < i; j++ {
+			p *= 10
+		}
+		buf = append(buf, byte('0'+frac/p%10))
+	}
+	return buf
 }
 
 // timestampConverter renders TIMESTAMP as Debezium's ZonedTimestamp:

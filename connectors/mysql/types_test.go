@@ -34,6 +34,10 @@ func TestColumnConverters(t *testing.T) {
 	adjusted.TimeAdjuster = true
 	adjustedConnect := connectMode
 	adjustedConnect.TimeAdjuster = true
+	iso := DefaultTypeOptions
+	iso.TimePrecision = "isostring"
+	adjustedISO := iso
+	adjustedISO.TimeAdjuster = true
 	days := func(y int, m time.Month, d int) int32 {
 		return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 	}
@@ -95,6 +99,23 @@ func TestColumnConverters(t *testing.T) {
 		{"zero datetime not null", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 2}, adaptive, "0000-00-00 00:00:00.00", int64(0), connect.TypeInt64, connect.DebeziumTimestamp},
 		{"old datetime", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME}, adaptive, "2000-01-01 00:00:00", int64(946684800000), connect.TypeInt64, connect.DebeziumTimestamp},
 		{"datetime connect", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 6}, connectMode, "1970-01-01 00:00:01.250999", time.UnixMilli(1250).UTC(), connect.TypeInt64, connect.TimestampName},
+		{"date iso", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, iso, "2024-02-29", "2024-02-29Z", connect.TypeString, connect.DebeziumIsoDate},
+		{"date iso year 5", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, iso, "0005-06-07", "0005-06-07Z", connect.TypeString, connect.DebeziumIsoDate},
+		{"date iso adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, adjustedISO, "0069-03-01", "2069-03-01Z", connect.TypeString, connect.DebeziumIsoDate},
+		{"zero date iso nullable", Column{BinlogType: gomysql.MYSQL_TYPE_DATE, Nullable: true}, iso, "0000-00-00", nil, connect.TypeString, connect.DebeziumIsoDate},
+		{"zero date iso not null", Column{BinlogType: gomysql.MYSQL_TYPE_DATE}, iso, "2020-00-10", "1970-01-01Z", connect.TypeString, connect.DebeziumIsoDate},
+		{"time iso", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2}, iso, "12:34:56", "12:34:56Z", connect.TypeString, connect.DebeziumIsoTime},
+		{"time(6) iso fraction", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2, Meta: 6}, iso, "00:00:00.000100", "00:00:00.0001Z", connect.TypeString, connect.DebeziumIsoTime},
+		{"time(1) iso negative wraps", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2, Meta: 1}, iso, "-01:00:00.5", "22:59:59.5Z", connect.TypeString, connect.DebeziumIsoTime},
+		{"time iso past a day wraps", Column{BinlogType: gomysql.MYSQL_TYPE_TIME2}, iso, "838:59:59", "22:59:59Z", connect.TypeString, connect.DebeziumIsoTime},
+		{"datetime(0) iso", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2}, iso, "2024-01-02 03:04:05", "2024-01-02T03:04:05Z", connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"datetime(3) iso", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 3}, iso, "2024-01-02 03:04:05.120", "2024-01-02T03:04:05.12Z", connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"datetime(6) iso", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 6}, iso, "9999-12-31 23:59:59.999999", "9999-12-31T23:59:59.999999Z", connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"datetime(2) iso whole second", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Meta: 2}, iso, "1000-01-01 00:00:00.00", "1000-01-01T00:00:00Z", connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"datetime iso adjusted", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2}, adjustedISO, "0099-12-31 23:59:59", "1999-12-31T23:59:59Z", connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"zero datetime iso nullable", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2, Nullable: true}, iso, "0000-00-00 00:00:00", nil, connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"zero datetime iso not null", Column{BinlogType: gomysql.MYSQL_TYPE_DATETIME2}, iso, "0000-00-00 00:00:00", "1970-01-01T00:00:00Z", connect.TypeString, connect.DebeziumIsoTimestamp},
+		{"timestamp iso stays zoned", Column{BinlogType: gomysql.MYSQL_TYPE_TIMESTAMP2, Meta: 3}, iso, "2020-05-06 07:08:09.120", "2020-05-06T07:08:09.120Z", connect.TypeString, connect.DebeziumZonedTimestamp},
 		{"timestamp(0)", Column{BinlogType: gomysql.MYSQL_TYPE_TIMESTAMP2}, adaptive, "2038-01-19 03:14:07", "2038-01-19T03:14:07Z", connect.TypeString, connect.DebeziumZonedTimestamp},
 		{"timestamp(3)", Column{BinlogType: gomysql.MYSQL_TYPE_TIMESTAMP2, Meta: 3}, adaptive, "2020-05-06 07:08:09.120", "2020-05-06T07:08:09.120Z", connect.TypeString, connect.DebeziumZonedTimestamp},
 		{"zero timestamp not null", Column{BinlogType: gomysql.MYSQL_TYPE_TIMESTAMP2, Meta: 2}, adaptive, "0000-00-00 00:00:00.00", "1970-01-01T00:00:00.00Z", connect.TypeString, connect.DebeziumZonedTimestamp},

@@ -92,6 +92,10 @@ func TypeCases() []TypeCase {
 		{"datetime(3)", Col{Schema: Named(connect.TypeInt64, connect.DebeziumTimestamp), Type: "DATETIME", Scale: 3}, dt.UnixMilli(), `"2024-01-02 03:04:05.120"`, "", 93, 12, avroDT(2024, 1, 2, 3, 4, 5, 120000)},
 		{"datetime(6)", Col{Schema: Named(connect.TypeInt64, connect.DebeziumMicroTimestamp), Type: "DATETIME", Scale: 6}, dt.Truncate(time.Second).UnixMicro() + 123, `"2024-01-02 03:04:05.000123"`, "", 93, 12, avroDT(2024, 1, 2, 3, 4, 5, 123)},
 		{"datetime(1) kafka", Col{Schema: connect.TimestampSchema(), Type: "DATETIME", Scale: 1}, dt, `"2024-01-02 03:04:05.1"`, "", 93, 12, avroDT(2024, 1, 2, 3, 4, 5, 120000)},
+		// time.precision.mode=isostring (Debezium 3's ISO-8601 strings).
+		{"date iso", Col{Schema: Named(connect.TypeString, connect.DebeziumIsoDate), Type: "DATE"}, "2024-02-29Z", `"2024-02-29"`, "", 91, 10, avroDT(2024, 2, 29, none, none, none, none)},
+		{"time(3) iso", Col{Schema: Named(connect.TypeString, connect.DebeziumIsoTime), Type: "TIME", Scale: 3}, "12:34:56.5Z", `"12:34:56.500"`, "", 92, 11, avroDT(none, none, none, 12, 34, 56, 500000)},
+		{"datetime(6) iso", Col{Schema: Named(connect.TypeString, connect.DebeziumIsoTimestamp), Type: "DATETIME", Scale: 6}, "2024-01-02T03:04:05.000123Z", `"2024-01-02 03:04:05.000123"`, "", 93, 12, avroDT(2024, 1, 2, 3, 4, 5, 123)},
 		{"datetime pre-epoch", Col{Schema: Named(connect.TypeInt64, connect.DebeziumTimestamp), Type: "DATETIME"}, time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), `"1000-01-01 00:00:00"`, "", 93, 12, avroDT(1000, 1, 1, 0, 0, 0, 0)},
 		{"timestamp(0)", Col{Schema: Named(connect.TypeString, connect.DebeziumZonedTimestamp), Type: "TIMESTAMP"}, "2024-01-02T03:04:05Z", `"2024-01-02 03:04:05"`, "", 93, 7,
 			br("Timestamp", map[string]any{"timestamp": int64(1704164645), "millis": int32(0)})},

@@ -373,11 +373,11 @@ func inferKind(s *connect.Schema) Kind {
 	switch s.Name {
 	case connect.DecimalName, connect.DebeziumVariableScale:
 		return KindDecimal
-	case connect.DebeziumDate, connect.DateName:
+	case connect.DebeziumDate, connect.DateName, connect.DebeziumIsoDate:
 		return KindDate
-	case connect.DebeziumMicroTime, connect.DebeziumTime, connect.TimeName, "io.debezium.time.NanoTime":
+	case connect.DebeziumMicroTime, connect.DebeziumTime, connect.TimeName, "io.debezium.time.NanoTime", connect.DebeziumIsoTime:
 		return KindTime
-	case connect.DebeziumTimestamp, connect.DebeziumMicroTimestamp, connect.TimestampName, "io.debezium.time.NanoTimestamp":
+	case connect.DebeziumTimestamp, connect.DebeziumMicroTimestamp, connect.TimestampName, "io.debezium.time.NanoTimestamp", connect.DebeziumIsoTimestamp:
 		return KindDateTime
 	case connect.DebeziumZonedTimestamp:
 		return KindTimestamp

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
@@ -287,12 +288,82 @@ func (c *Column) decodeDate(v any, out *Value) error {
 		t = time.Unix(x*86400, 0).UTC()
 	case time.Time:
 		t = x.UTC()
+	case string: // io.debezium.time.IsoDate: "2024-02-29Z"
+		if c.Schema.Type != connect.TypeString {
+			return c.typeErr(v)
+		}
+		y, m, d, ok := parseISODate(x)
+		if !ok {
+			return fmt.Errorf("column %q (%s): invalid ISO-8601 date %q", c.Name, c.FullType, x)
+		}
+		out.Year, out.Month, out.Day = int32(y), int32(m), int32(d)
+		return nil
 	default:
 		return c.typeErr(v)
 	}
 	y, m, d := t.Date()
 	out.Year, out.Month, out.Day = int32(y), int32(m), int32(d)
 	return nil
+}
+
+// parseISODate reads yyyy-MM-dd, then nothing, "Z" or an offset (which a
+// date at midnight UTC, as IsoDate writes it, does not shift).
+func parseISODate(s string) (y, m, d int, ok bool) {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return 0, 0, 0, false
+	}
+	if rest := s[10:]; rest != "" && rest != "Z" && rest[0] != '+' && rest[0] != '-' {
+		return 0, 0, 0, false
+	}
+	y, ok1 := atoiDigits(s[0:4])
+	m, ok2 := atoiDigits(s[5:7])
+	d, ok3 := atoiDigits(s[8:10])
+	return y, m, d, ok1 && ok2 && ok3
+}
+
+// parseISOTime reads HH:mm:ss[.f{1,9}] then nothing or "Z" as µs since
+// midnight, as IsoTime writes it.
+func parseISOTime(s string) (int64, bool) {
+	s = strings.TrimSuffix(s, "Z")
+	if len(s) < 8 || s[2] != ':' || s[5] != ':' {
+		return 0, false
+	}
+	h, ok1 := atoiDigits(s[0:2])
+	m, ok2 := atoiDigits(s[3:5])
+	sec, ok3 := atoiDigits(s[6:8])
+	if !(ok1 && ok2 && ok3) {
+		return 0, false
+	}
+	us := (int64(h)*3600 + int64(m)*60 + int64(sec)) * 1_000_000
+	if len(s) == 8 {
+		return us, true
+	}
+	f := s[9:]
+	if s[8] != '.' || len(f) == 0 || len(f) > 9 {
+		return 0, false
+	}
+	if _, ok := atoiDigits(f); !ok {
+		return 0, false
+	}
+	frac := 0
+	for i := 0; i < 6; i++ { // µs: digits past the sixth are dropped
+		frac *= 10
+		if i < len(f) {
+			frac += int(f[i] - '0')
+		}
+	}
+	return us + int64(frac), true
+}
+
+func atoiDigits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, len(s) > 0
 }
 
 func (c *Column) decodeTime(v any, out *Value) error {
@@ -309,6 +380,14 @@ func (c *Column) decodeTime(v any, out *Value) error {
 		us = int64(x) * 1000
 	case time.Time: // Kafka Time: ms since midnight on 1970-01-01
 		us = x.UnixMicro()
+	case string: // io.debezium.time.IsoTime
+		if c.Schema.Type != connect.TypeString {
+			return c.typeErr(v)
+		}
+		var ok bool
+		if us, ok = parseISOTime(x); !ok {
+			return fmt.Errorf("column %q (%s): invalid ISO-8601 time %q", c.Name, c.FullType, x)
+		}
 	default:
 		return c.typeErr(v)
 	}
