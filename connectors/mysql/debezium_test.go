@@ -258,8 +258,13 @@ func TestDebeziumKeysClassified(t *testing.T) {
 	if got := unappliedKeys(quiet); len(got) != 0 {
 		t.Fatalf("warned about %v", got)
 	}
-	loud := map[string]string{KeyContextHeaders: "true", KeySchemaComments: "true", KeyPostProcessors: "reselector", KeyMaxRetries: "3", KeySSLKeyStore: "/k.jks", "binlog.row.value.options": "PARTIAL_JSON"}
-	if got := strings.Join(unappliedKeys(loud), " "); got != "binlog.row.value.options" {
+	quiet["ddl.parser.type"], quiet["statistics.metrics.enabled"], quiet["event.converting.failure.handling.mode"] = "antlr", "true", "FAIL"
+	if got := unappliedKeys(quiet); len(got) != 0 {
+		t.Fatalf("warned about %v", got)
+	}
+	loud := map[string]string{KeyContextHeaders: "true", KeySchemaComments: "true", KeyPostProcessors: "reselector", KeyMaxRetries: "3", KeySSLKeyStore: "/k.jks", "binlog.row.value.options": "PARTIAL_JSON",
+		"event.converting.failure.handling.mode": "warn"}
+	if got := strings.Join(unappliedKeys(loud), " "); got != "binlog.row.value.options event.converting.failure.handling.mode" {
 		t.Fatalf("unapplied keys %q", got)
 	}
 	o, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p",

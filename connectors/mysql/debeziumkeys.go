@@ -45,6 +45,8 @@ var tuningDebeziumKeys = []struct{ name, doc string }{
 	{"max.iteration.transactions", "How many transactions Debezium reads per iteration. Accepted: it changes no record."},
 	{"schema.history.internal.skip.unparseable.ddl", "Debezium's switch to skip DDL it cannot parse instead of stopping. Accepted either way: Sluice never stops on such a statement; it takes the affected tables' definitions from information_schema, records them in " + KeySchemaHistoryFile + " and logs a warning with the statement and its position."},
 	{"schema.history.internal.store.only.captured.tables.ddl", "Which DDL Debezium's schema history topic keeps. Accepted either way: " + KeySchemaHistoryFile + " keeps the definitions of the captured tables, and a table added to the include lists later is read from information_schema."},
+	{"ddl.parser.type", "Debezium's choice of DDL parser (antlr, or legacy in old releases). Accepted: Sluice parses DDL with vitess's MySQL parser and takes any definition it cannot parse from information_schema."},
+	{"statistics.metrics.enabled", "Debezium's switch for its statistics MBeans. Accepted: Sluice's snapshot and streaming figures are always on the worker's /metrics endpoint, and the snapshot's progress in the task's status."},
 	{"schema.history.internal.store.only.captured.databases.ddl", "Which DDL Debezium's schema history topic keeps. Accepted either way (see schema.history.internal.store.only.captured.tables.ddl)."},
 }
 
@@ -56,6 +58,8 @@ var unappliedWithDefault = []struct{ name, noop, doc string }{
 	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
 	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice sets no timeout on its queries; a lost connection is retried within the retry window."},
 	{"snapshot.mode.custom.name", "", "The class of Debezium's snapshot.mode=custom. Not applied."},
+	{"event.converting.failure.handling.mode", "fail", "What Debezium does with a column value it cannot convert to its field's schema (warn, its default, and skip write null). " +
+		"Sluice does not null values: a row it cannot convert stops the task with the table, the column and the cause, whatever this says (fail), so a stale or wrong definition is fixed rather than written as nulls."},
 }
 
 func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
