@@ -30,6 +30,9 @@
 //     envelope's transaction block (provide.transaction.metadata=true).
 //   - A column that a MINIMAL row image leaves out arrives as null.
 //
+// exclude_columns, output_naming_strategy and encrypt (data|all, with
+// secret_key) change the message as they do in Maxwell (output.go).
+//
 // As a key converter it writes Maxwell's key: {"database":…,"table":…,
 // "pk.id":1} (kafka_key_format=hash) or ["db","tbl",[{"id":1}]] (array).
 package maxwelljson
@@ -79,6 +82,10 @@ const (
 	KeyOutputPrimaryKeys      = "output_primary_keys"
 	KeyOutputPrimaryKeyColumn = "output_primary_key_columns"
 	KeyOutputDDL              = "output_ddl"
+	KeyExcludeColumns         = "exclude_columns"
+	KeyNamingStrategy         = "output_naming_strategy"
+	KeyEncrypt                = "encrypt"
+	KeySecretKey              = "secret_key"
 	KeyKafkaKeyFormat         = "kafka_key_format"
 	KeySnapshotType           = "snapshot.type"
 	KeyTimestampTimezone      = "timestamp.timezone"
@@ -110,6 +117,14 @@ var configDef = connect.NewConfigDef().
 		Doc: "Write primary_key_columns, the primary-key column names as an array."}).
 	Define(connect.ConfigKey{Name: KeyOutputDDL, Type: connect.ConfigBoolean, Default: "false",
 		Doc: "Write DDL messages (database-create/alter/drop, table-create/alter/drop) for schema-change records; false gives them no value, as Maxwell writes no DDL by default."}).
+	Define(connect.ConfigKey{Name: KeyExcludeColumns, Type: connect.ConfigList, Default: "",
+		Doc: "Columns left out of data and old (Maxwell's exclude_columns), in every table: names, or /regular expressions/ that must match the whole name. primary_key still carries the key's values."}).
+	Define(connect.ConfigKey{Name: KeyNamingStrategy, Type: connect.ConfigString, Default: "", Recommended: []string{"", "underscore_to_camelcase"},
+		Doc: "Maxwell's output_naming_strategy: underscore_to_camelcase writes every field and column name of a row message in camelCase as Maxwell does (server_id → serverId, first_name → firstName); empty writes them as they are."}).
+	Define(connect.ConfigKey{Name: KeyEncrypt, Type: connect.ConfigString, Default: "none", Recommended: []string{"none", "data", "all"},
+		Doc: "Maxwell's encrypt: data replaces data and old with \"encrypted\":{\"iv\":…,\"bytes\":…}, their JSON encrypted with AES/CBC/PKCS5 under secret_key and a random IV per message (both base64); all does the same to the whole message. Maxwell's decryptors read either."}).
+	Define(connect.ConfigKey{Name: KeySecretKey, Type: connect.ConfigPassword, Default: "",
+		Doc: "The AES key for encrypt=data|all: 16, 24 or 32 bytes (AES-128, -192 or -256), used as its UTF-8 bytes as Maxwell does."}).
 	Define(connect.ConfigKey{Name: KeyKafkaKeyFormat, Type: connect.ConfigString, Default: "hash", Recommended: []string{"hash", "array"},
 		Doc: "As a key converter: hash ({\"database\":…,\"table\":…,\"pk.id\":1}) or array ([\"db\",\"table\",[{\"id\":1}]]), Maxwell's kafka_key_format."}).
 	Define(connect.ConfigKey{Name: KeySnapshotType, Type: connect.ConfigString, Default: "bootstrap-insert", Recommended: []string{"bootstrap-insert", "insert"},
@@ -136,10 +151,17 @@ type Converter struct {
 	pkColumns  bool
 	ddl        bool
 	snapInsert bool
+	exclude    []*regexp.Regexp
+	camel      bool
+	encrypt    encryptMode
+	aesKey     []byte
 	binaryMode mysqlvalue.BinaryMode
 	zone       *time.Location
 	tables     mysqlvalue.Cache
 	pool       sync.Pool
+
+	// Field keys that output_naming_strategy renames.
+	kServerID, kThreadID, kPrimaryKey, kPKColumns string
 }
 
 // New returns a converter with the default settings.
@@ -177,6 +199,27 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.pkValues = cfg.Bool(KeyOutputPrimaryKeys)
 	c.pkColumns = cfg.Bool(KeyOutputPrimaryKeyColumn)
 	c.ddl = cfg.Bool(KeyOutputDDL)
+	c.exclude = c.exclude[:0]
+	for _, e := range cfg.List(KeyExcludeColumns) {
+		re, err := maxwellPattern(e)
+		if err != nil {
+			return &connect.ConfigError{Name: KeyExcludeColumns, Value: e, Message: err.Error()}
+		}
+		c.exclude = append(c.exclude, re)
+	}
+	switch v := strings.ToLower(strings.TrimSpace(cfg.String(KeyNamingStrategy))); v {
+	case "", "none":
+		c.camel = false
+	case "underscore_to_camelcase":
+		c.camel = true
+	default:
+		return &connect.ConfigError{Name: KeyNamingStrategy, Value: v, Message: "must be underscore_to_camelcase or empty"}
+	}
+	c.kServerID, c.kThreadID = `,"`+c.name("server_id")+`":`, `,"`+c.name("thread_id")+`":`
+	c.kPrimaryKey, c.kPKColumns = `,"`+c.name("primary_key")+`":[`, `,"`+c.name("primary_key_columns")+`":[`
+	if c.encrypt, c.aesKey, err = parseEncryption(cfg.String(KeyEncrypt), cfg.Password(KeySecretKey)); err != nil {
+		return err
+	}
 	switch v := strings.ToLower(cfg.String(KeyKafkaKeyFormat)); v {
 	case "hash", "array":
 		c.arrayKey = v == "array"
@@ -201,6 +244,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 // tableText is what a table's messages share, rendered once.
 type tableText struct {
 	keys      [][]byte // `"name":` per column
+	excluded  []bool   // exclude_columns leaves the column out of data and old
 	pkIdx     []int    // primary-key columns' indexes
 	pkColumns []byte   // `,"primary_key_columns":[…]`
 }
@@ -211,11 +255,17 @@ func (c *Converter) tableText(t *mysqlvalue.Table) *tableText {
 			return tt
 		}
 	}
-	tt := &tableText{keys: make([][]byte, len(t.Columns))}
+	tt := &tableText{keys: make([][]byte, len(t.Columns)), excluded: make([]bool, len(t.Columns))}
 	for i := range t.Columns {
-		tt.keys[i] = append(jsonfmt.AppendString(nil, t.Columns[i].Name), ':')
+		name := t.Columns[i].Name
+		tt.keys[i] = append(jsonfmt.AppendString(nil, c.name(name)), ':')
+		for _, re := range c.exclude {
+			if re.MatchString(name) {
+				tt.excluded[i] = true
+			}
+		}
 	}
-	b := []byte(`,"primary_key_columns":[`)
+	b := []byte(c.kPKColumns)
 	for i, pk := range t.PK {
 		if i > 0 {
 			b = append(b, ',')
@@ -243,6 +293,7 @@ type state struct {
 	vals, old         []byte
 	valEnds, oldEnds  []int
 	valNull, oldNulls []bool
+	plain             []byte // what encrypt=data|all encrypts
 }
 
 // FromConnectData renders a record; nil for a tombstone, heartbeat,
@@ -270,6 +321,13 @@ func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.
 		out, err = c.appendKey(dst, st, schema, value)
 	} else {
 		out, err = c.appendMessage(dst, st, schema, value, lastOfTransaction(headers))
+		if err == nil && c.encrypt == encryptAll && len(out) > len(dst) {
+			st.plain = append(st.plain[:0], out[len(dst):]...)
+			out = append(out[:len(dst)], `{"encrypted":`...)
+			if out, err = c.appendEncrypted(out, st.plain); err == nil {
+				out = append(out, '}')
+			}
+		}
 	}
 	st.ev = changeevent.Event{}
 	c.pool.Put(st)
@@ -351,15 +409,15 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		dst = jsonfmt.AppendString(dst, ev.GTID)
 	}
 	if c.serverID && ev.ServerID != 0 {
-		dst = append(dst, `,"server_id":`...)
+		dst = append(dst, c.kServerID...)
 		dst = strconv.AppendInt(dst, ev.ServerID, 10)
 	}
 	if c.threadID && ev.HasThread {
-		dst = append(dst, `,"thread_id":`...)
+		dst = append(dst, c.kThreadID...)
 		dst = strconv.AppendInt(dst, ev.Thread, 10)
 	}
 	if c.pkValues {
-		dst = append(dst, `,"primary_key":[`...)
+		dst = append(dst, c.kPrimaryKey...)
 		for i, j := range tt.pkIdx {
 			if i > 0 {
 				dst = append(dst, ',')
@@ -371,10 +429,32 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	if c.pkColumns {
 		dst = append(dst, tt.pkColumns...)
 	}
-	dst = append(dst, `,"data":{`...)
+	if ev.Op == connect.OpUpdate {
+		if st.old, st.oldEnds, st.oldNulls, err = c.renderRow(st, t, ev.Before, st.old[:0], st.oldEnds[:0], st.oldNulls[:0]); err != nil {
+			return dst, err
+		}
+	}
+	if c.encrypt == encryptData {
+		// data and old go into one object that is encrypted in their
+		// place.
+		st.plain = append(st.plain[:0], '{')
+		st.plain = append(c.appendData(st.plain, st, t, tt, ev.Op == connect.OpUpdate), '}')
+		dst = append(dst, `,"encrypted":`...)
+		if dst, err = c.appendEncrypted(dst, st.plain); err != nil {
+			return dst, err
+		}
+		return append(dst, '}'), nil
+	}
+	dst = append(dst, ',')
+	return append(c.appendData(dst, st, t, tt, ev.Op == connect.OpUpdate), '}'), nil
+}
+
+// appendData writes "data":{…} and, for an update that changed any, ,"old":{…}.
+func (c *Converter) appendData(dst []byte, st *state, t *mysqlvalue.Table, tt *tableText, update bool) []byte {
+	dst = append(dst, `"data":{`...)
 	first := true
 	for i := range t.Columns {
-		if st.valNull[i] && !c.nulls {
+		if (st.valNull[i] && !c.nulls) || tt.excluded[i] {
 			continue
 		}
 		if !first {
@@ -385,16 +465,13 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		dst = append(dst, span(st.vals, st.valEnds, i)...)
 	}
 	dst = append(dst, '}')
-	if ev.Op == connect.OpUpdate {
-		if st.old, st.oldEnds, st.oldNulls, err = c.renderRow(st, t, ev.Before, st.old[:0], st.oldEnds[:0], st.oldNulls[:0]); err != nil {
-			return dst, err
-		}
+	if update {
 		// old holds the columns whose value changed, compared as Maxwell
 		// compares them: by their JSON values.
 		first = true
 		for i := range t.Columns {
 			was := span(st.old, st.oldEnds, i)
-			if string(was) == string(span(st.vals, st.valEnds, i)) {
+			if tt.excluded[i] || string(was) == string(span(st.vals, st.valEnds, i)) {
 				continue
 			}
 			if first {
@@ -410,7 +487,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 			dst = append(dst, '}')
 		}
 	}
-	return append(dst, '}'), nil
+	return dst
 }
 
 // appendPosition writes ,"position":"<file>:<offset>" with output_binlog_position.

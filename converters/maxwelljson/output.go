@@ -1,0 +1,118 @@
+package maxwelljson
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/sluicehq/sluice/connect"
+)
+
+// encryptMode is Maxwell's encrypt option.
+type encryptMode int
+
+const (
+	encryptNone encryptMode = iota
+	encryptData             // data and old
+	encryptAll              // the whole message
+)
+
+// parseEncryption checks encrypt and secret_key. The key is never part of
+// an error: only its length is.
+func parseEncryption(mode string, secret connect.Password) (encryptMode, []byte, error) {
+	var m encryptMode
+	switch v := strings.ToLower(strings.TrimSpace(mode)); v {
+	case "", "none":
+		return encryptNone, nil, nil
+	case "data":
+		m = encryptData
+	case "all":
+		m = encryptAll
+	default:
+		return 0, nil, &connect.ConfigError{Name: KeyEncrypt, Value: v, Message: "must be none, data or all"}
+	}
+	key := []byte(string(secret))
+	switch len(key) {
+	case 16, 24, 32:
+		return m, key, nil
+	case 0:
+		return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]", Message: "encrypt=" + mode + " needs secret_key, the AES key (16, 24 or 32 bytes)"}
+	}
+	return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]",
+		Message: fmt.Sprintf("is %d bytes; AES takes a key of 16, 24 or 32 bytes (AES-128, -192 or -256), as Maxwell does", len(key))}
+}
+
+// appendEncrypted writes {"iv":"…","bytes":"…"}: plain encrypted with
+// AES/CBC and PKCS#5 padding under a fresh random IV, both base64, as
+// Maxwell's RowEncrypt does, so RowEncrypt.decrypt reads it.
+func (c *Converter) appendEncrypted(dst, plain []byte) ([]byte, error) {
+	block, err := aes.NewCipher(c.aesKey)
+	if err != nil {
+		return dst, fmt.Errorf("%s: %w", KeySecretKey, err)
+	}
+	var iv [aes.BlockSize]byte
+	if _, err := rand.Read(iv[:]); err != nil {
+		return dst, fmt.Errorf("encrypt: random IV: %w", err)
+	}
+	pad := aes.BlockSize - len(plain)%aes.BlockSize
+	buf := make([]byte, len(plain)+pad)
+	copy(buf, plain)
+	for i := len(plain); i < len(buf); i++ {
+		buf[i] = byte(pad)
+	}
+	cipher.NewCBCEncrypter(block, iv[:]).CryptBlocks(buf, buf)
+	dst = append(dst, `{"iv":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, iv[:])
+	dst = append(dst, `","bytes":"`...)
+	dst = base64.StdEncoding.AppendEncode(dst, buf)
+	return append(dst, `"}`...), nil
+}
+
+// name is a field or column name under output_naming_strategy:
+// underscore_to_camelcase drops each underscore and upper-cases the ASCII
+// letter after it, except after a leading one, as Maxwell's
+// Underscore2CamelCaseStrategy does ("first_name" → "firstName",
+// "_id" → "id", "a__b" → "a_b").
+func (c *Converter) name(s string) string {
+	if !c.camel || !strings.Contains(s, "_") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch == '_' && i+1 < len(s) {
+			n := s[i+1]
+			if i > 0 && n >= 'a' && n <= 'z' {
+				n -= 'a' - 'A'
+			}
+			b.WriteByte(n)
+			i++
+			continue
+		}
+		if ch != '_' {
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
+}
+
+// maxwellPattern reads a name as Maxwell's compileStringToPattern does: a
+// /regular expression/ that must match the whole name, or the name itself.
+func maxwellPattern(s string) (*regexp.Regexp, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "/") {
+		if len(s) < 2 || !strings.HasSuffix(s, "/") {
+			return nil, fmt.Errorf("a regular expression must end with /, e.g. /^secret_.*/")
+		}
+		re, err := regexp.Compile("^(?:" + s[1:len(s)-1] + ")$")
+		if err != nil {
+			return nil, fmt.Errorf("invalid regular expression: %v", err)
+		}
+		return re, nil
+	}
+	return regexp.MustCompile("^" + regexp.QuoteMeta(s) + "$"), nil
+}

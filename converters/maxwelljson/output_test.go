@@ -1,0 +1,155 @@
+package maxwelljson
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
+)
+
+// maxwellDecrypt is what Maxwell's RowEncrypt.decrypt does: base64 IV and
+// bytes, AES/CBC, PKCS#5 padding.
+func maxwellDecrypt(t *testing.T, key string, enc map[string]any) string {
+	t.Helper()
+	iv, err1 := base64.StdEncoding.DecodeString(enc["iv"].(string))
+	ct, err2 := base64.StdEncoding.DecodeString(enc["bytes"].(string))
+	if err1 != nil || err2 != nil || len(iv) != aes.BlockSize || len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
+		t.Fatalf("encrypted %v: iv %v, bytes %v", enc, err1, err2)
+	}
+	block, err := aes.NewCipher([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(ct, ct)
+	pad := int(ct[len(ct)-1])
+	if pad < 1 || pad > aes.BlockSize {
+		t.Fatalf("bad padding %d", pad)
+	}
+	for _, b := range ct[len(ct)-pad:] {
+		if int(b) != pad {
+			t.Fatalf("bad padding bytes % x", ct[len(ct)-pad:])
+		}
+	}
+	return string(ct[:len(ct)-pad])
+}
+
+func render(t *testing.T, props map[string]string, rec any) string {
+	t.Helper()
+	o := dtstest.NewOrders(3)
+	c := New()
+	if err := c.Configure(props, false); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.FromConnectData("t", nil, o.Envelope, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestEncrypt: encrypt=data puts data and old, encrypted, where they were;
+// encrypt=all encrypts the whole message. Decrypted as Maxwell decrypts,
+// they are the plain messages' parts; every message has its own IV.
+func TestEncrypt(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	const key = "0123456789abcdef0123456789abcdef"
+	for _, rec := range []any{o.Update("0-1-78", 1), o.Insert("0-1-77", 1)} {
+		plain := render(t, map[string]string{KeyOutputPrimaryKeys: "true"}, rec)
+		head, body, ok := strings.Cut(plain, `,"data":`)
+		if !ok {
+			t.Fatal(plain)
+		}
+		data := render(t, map[string]string{KeyOutputPrimaryKeys: "true", KeyEncrypt: "data", KeySecretKey: key}, rec)
+		if !strings.HasPrefix(data, head+`,"encrypted":{"iv":"`) {
+			t.Fatalf("encrypt=data:\n%s\nwant it to start as\n%s", data, head)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(data), &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m["data"]; ok {
+			t.Errorf("encrypt=data left data in the clear: %s", data)
+		}
+		if got, want := maxwellDecrypt(t, key, m["encrypted"].(map[string]any)), `{"data":`+body; got != want {
+			t.Errorf("encrypt=data decrypts to\n%s\nwant\n%s", got, want)
+		}
+
+		all := render(t, map[string]string{KeyOutputPrimaryKeys: "true", KeyEncrypt: "all", KeySecretKey: key[:16]}, rec)
+		var a map[string]any
+		if err := json.Unmarshal([]byte(all), &a); err != nil || len(a) != 1 {
+			t.Fatalf("encrypt=all: %v %s", err, all)
+		}
+		if got := maxwellDecrypt(t, key[:16], a["encrypted"].(map[string]any)); got != plain {
+			t.Errorf("encrypt=all decrypts to\n%s\nwant\n%s", got, plain)
+		}
+		again := render(t, map[string]string{KeyOutputPrimaryKeys: "true", KeyEncrypt: "all", KeySecretKey: key[:16]}, rec)
+		if again == all {
+			t.Error("two messages encrypted with the same IV")
+		}
+	}
+	for _, props := range []map[string]string{
+		{KeyEncrypt: "data"},
+		{KeyEncrypt: "all", KeySecretKey: "short-secret"},
+		{KeyEncrypt: "rot13", KeySecretKey: key},
+	} {
+		err := New().Configure(props, false)
+		if err == nil {
+			t.Errorf("%v accepted", props)
+			continue
+		}
+		if strings.Contains(err.Error(), "short-secret") {
+			t.Errorf("error shows the key: %v", err)
+		}
+		if !strings.Contains(err.Error(), KeySecretKey) && !strings.Contains(err.Error(), KeyEncrypt) {
+			t.Errorf("%v: error %q names neither key", props, err)
+		}
+	}
+}
+
+// TestExcludeColumns: names and /regexes/ that match a whole column name
+// leave it out of data and old; primary_key keeps the key's values.
+func TestExcludeColumns(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	got := render(t, map[string]string{KeyExcludeColumns: "id, /.*_at/, /qt/", KeyOutputPrimaryKeys: "true"}, o.Update("", 1))
+	want := `"primary_key":[1001],"data":{"sku":"A-1","qty":3,"amount":29.85,"status":"paid","note":null},"old":{"qty":2,"amount":19.90}}`
+	if !strings.HasSuffix(got, want) {
+		t.Errorf("got %s\nwant it to end in %s", got, want)
+	}
+	// An update whose only changes are in excluded columns has no old.
+	if got := render(t, map[string]string{KeyExcludeColumns: "qty,amount,updated_at"}, o.Update("", 1)); strings.Contains(got, `"old"`) {
+		t.Errorf("old of excluded columns: %s", got)
+	}
+	for _, bad := range []string{"/unterminated", "/(/"} {
+		if err := New().Configure(map[string]string{KeyExcludeColumns: bad}, false); err == nil || !strings.Contains(err.Error(), KeyExcludeColumns) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// TestNamingStrategy: underscore_to_camelcase renames fields and columns
+// as Maxwell's Underscore2CamelCaseStrategy does.
+func TestNamingStrategy(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	got := render(t, map[string]string{KeyNamingStrategy: "underscore_to_camelcase", KeyOutputServerID: "true", KeyOutputThreadID: "true",
+		KeyOutputPrimaryKeys: "true", KeyOutputPrimaryKeyColumn: "true"}, o.Update("0-2019-77", 1))
+	for _, w := range []string{`"serverId":2019,"threadId":541,"primaryKey":[1001],"primaryKeyColumns":["id"],"data":{`,
+		`"createdAt":"2024-11-23 08:00:00.250","updatedAt":"2024-11-23 08:01:00.000000"`, `"old":{"qty":2,"amount":19.90,"updatedAt":`} {
+		if !strings.Contains(got, w) {
+			t.Errorf("want %s in %s", w, got)
+		}
+	}
+	c := New()
+	c.camel = true
+	for in, want := range map[string]string{"first_name": "firstName", "_id": "id", "a__b": "a_b", "trailing_": "trailing", "x_1": "x1", "plain": "plain", "été_ok": "étéOk"} {
+		if got := c.name(in); got != want {
+			t.Errorf("%q → %q, want %q", in, got, want)
+		}
+	}
+	if err := New().Configure(map[string]string{KeyNamingStrategy: "kebab"}, false); err == nil || !strings.Contains(err.Error(), KeyNamingStrategy) {
+		t.Errorf("kebab: %v", err)
+	}
+}
