@@ -386,4 +386,22 @@ func TestMySQLRetryWindow(t *testing.T) {
 			t.Errorf("error %v (retriable %v)", err, connect.IsRetriable(err))
 		}
 	})
+
+	// Two retries 3 s apart take about 6 s from the failure (which may
+	// come while the server is still stopping); the default backoff (1 s,
+	// then 2 s) gives up after about 3.
+	t.Run("retriable.restart.connector.wait.ms spaces the retries", func(t *testing.T) {
+		props := myStreamProps(m, "table.include.list", `r\.t`, "connection.retry.ms", "600000", "errors.max.retries", "2",
+			"retriable.restart.connector.wait.ms", "3000")
+		task := myStartTask(t, props, &myOffsets{})
+		serverDown(t)
+		start := time.Now()
+		err := optPollUntilError(t, task, 60*time.Second)
+		if !strings.Contains(err.Error(), "gave up after 2 retries") {
+			t.Fatalf("error %v", err)
+		}
+		if d := time.Since(start); d < 5*time.Second {
+			t.Errorf("gave up after %s: the retries were not 3 s apart", d)
+		}
+	})
 }

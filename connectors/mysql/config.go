@@ -255,7 +255,8 @@ type Options struct {
 	// name=class (reselect.go).
 	Reselect                 []reselectRule
 	UnloadablePostProcessors []string
-	MaxRetries               int // errors.max.retries; -1 no count
+	MaxRetries               int           // errors.max.retries; -1 no count
+	RetryWait                time.Duration // retriable.restart.connector.wait.ms; 0 backs off
 	SkipDelete               bool
 	SkipTruncate             bool
 	FailureMode              string // fail, warn, skip
@@ -343,6 +344,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		GuardrailFail:         strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
 		ContextHeaders:        c.Bool(KeyContextHeaders),
 		MaxRetries:            c.Int(KeyMaxRetries),
+		RetryWait:             time.Duration(c.Long(KeyRetryWait)) * time.Millisecond,
 		InconsistentSchema:    strings.ToLower(c.String(KeyInconsistentSchema)),
 		HistoryFile:           strings.TrimSpace(c.String(KeySchemaHistoryFile)),
 		HistoryKafkaTopic:     strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),

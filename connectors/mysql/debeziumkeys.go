@@ -19,6 +19,7 @@ const (
 	KeySchemaComments  = "include.schema.comments"
 	KeyContextHeaders  = "extended.headers.enabled"
 	KeyMaxRetries      = "errors.max.retries"
+	KeyRetryWait       = "retriable.restart.connector.wait.ms"
 
 	// snapshot.mode=configuration_based's switches (Debezium 2.6).
 	keyConfiguredPrefix      = "snapshot.mode.configuration.based."
@@ -45,6 +46,7 @@ var tuningDebeziumKeys = []struct{ name, doc string }{
 	{"max.iteration.transactions", "How many transactions Debezium reads per iteration. Accepted: it changes no record."},
 	{"schema.history.internal.skip.unparseable.ddl", "Debezium's switch to skip DDL it cannot parse instead of stopping. Accepted either way: Sluice never stops on such a statement; it takes the affected tables' definitions from information_schema, records them in " + KeySchemaHistoryFile + " and logs a warning with the statement and its position."},
 	{"schema.history.internal.store.only.captured.tables.ddl", "Which DDL Debezium's schema history topic keeps. Accepted either way: " + KeySchemaHistoryFile + " keeps the definitions of the captured tables, and a table added to the include lists later is read from information_schema."},
+	{"query.fetch.size", "Debezium's JDBC fetch size for its queries. Accepted: Sluice streams every result row by row; " + KeySnapshotFetchSize + " and " + KeySnapshotChunkSize + " size the snapshot's batches and queries."},
 	{"ddl.parser.type", "Debezium's choice of DDL parser (antlr, or legacy in old releases). Accepted: Sluice parses DDL with vitess's MySQL parser and takes any definition it cannot parse from information_schema."},
 	{"statistics.metrics.enabled", "Debezium's switch for its statistics MBeans. Accepted: Sluice's snapshot and streaming figures are always on the worker's /metrics endpoint, and the snapshot's progress in the task's status."},
 	{"schema.history.internal.store.only.captured.databases.ddl", "Which DDL Debezium's schema history topic keeps. Accepted either way (see schema.history.internal.store.only.captured.tables.ddl)."},
@@ -58,6 +60,8 @@ var unappliedWithDefault = []struct{ name, noop, doc string }{
 	{"binlog.row.value.options", "", "MySQL 8's partial JSON updates (PARTIAL_JSON). Not applied: MariaDB logs whole values."},
 	{"database.query.timeout.ms", "600000", "Debezium's JDBC query timeout. Not applied: Sluice sets no timeout on its queries; a lost connection is retried within the retry window."},
 	{"snapshot.mode.custom.name", "", "The class of Debezium's snapshot.mode=custom. Not applied."},
+	{"sourceinfo.struct.maker", "io.debezium.connector.mysql.MySqlSourceInfoStructMaker", "The Java class that builds Debezium's source block. Sluice writes the MySQL connector's source block (MySqlSourceInfoStructMaker's fields); another class is not applied."},
+	{"snapshot.max.threads.multiplier", "1", "Debezium's factor for splitting a table into chunks that several snapshot threads read at once. Not applied: Sluice reads up to " + KeySnapshotMaxThreads + " tables at once, each table by one reader in key order."},
 	{"event.converting.failure.handling.mode", "fail", "What Debezium does with a column value it cannot convert to its field's schema (warn, its default, and skip write null). " +
 		"Sluice does not null values: a row it cannot convert stops the task with the table, the column and the cause, whatever this says (fail), so a stale or wrong definition is fixed rather than written as nulls."},
 }
@@ -83,6 +87,8 @@ func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
 		Doc: "snapshot.mode=configuration_based: Debezium's schema snapshot. Accepted either way: Sluice reads the captured tables' definitions at every start."})
 	def(connect.ConfigKey{Name: KeyConfiguredOnSchemaErr, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "snapshot.mode=configuration_based: Debezium's schema snapshot when its history is unusable. Accepted either way: Sluice takes definitions it cannot replay from information_schema."})
+	def(connect.ConfigKey{Name: KeyRetryWait, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
+		Doc: "Milliseconds to wait before each reconnect after a retriable failure (Debezium's wait before it restarts). 0 (the default here) waits 1 s, doubling to 30 s; either way the retry window and " + KeyMaxRetries + " decide when the task fails."})
 	def(connect.ConfigKey{Name: KeyStreamingDelay, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),
 		Doc: "Milliseconds to wait after the snapshot before reading the binlog (Debezium's), e.g. to let the snapshot's offsets be committed first so a restart does not read the snapshot again."})
 	def(connect.ConfigKey{Name: KeyGuardrailMax, Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Group: groupDebezium, Validator: connect.AtLeast(0),

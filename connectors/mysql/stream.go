@@ -309,7 +309,11 @@ func (s *stream) run(ctx context.Context) {
 			return
 		}
 	}
-	backoff := time.Second
+	firstBackoff := time.Second
+	if s.opts.RetryWait > 0 {
+		firstBackoff = s.opts.RetryWait
+	}
+	backoff := firstBackoff
 	var failingSince time.Time
 	retries := 0 // since the last event read well (errors.max.retries)
 	for {
@@ -348,11 +352,11 @@ func (s *stream) run(ctx context.Context) {
 			return
 		case <-time.After(backoff):
 		}
-		if backoff < 30*time.Second {
+		if backoff < 30*time.Second && s.opts.RetryWait == 0 {
 			backoff *= 2
 		}
 		if s.lastEventOK {
-			failingSince, backoff, retries = time.Time{}, time.Second, 0
+			failingSince, backoff, retries = time.Time{}, firstBackoff, 0
 			s.lastEventOK = false
 		}
 	}
