@@ -726,6 +726,29 @@ func parseFraction(s string, i int) (int64, bool) {
 	return us, true
 }
 
+// civilFromDays is daysFromCivil's inverse (Howard Hinnant's algorithm).
+func civilFromDays(days int64) (y, m, d int) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	d = int(doy - (153*mp+2)/5 + 1)
+	m = int(mp + 3)
+	if m > 12 {
+		m -= 12
+	}
+	y = int(yoe + era*400)
+	if m <= 2 {
+		y++
+	}
+	return y, m, d
+}
+
 // daysFromCivil converts a proleptic Gregorian date to days since
 // 1970-01-01 (Howard Hinnant's algorithm).
 func daysFromCivil(y, m, d int) int64 {
@@ -812,25 +835,37 @@ func adjustYear(y int) int {
 	return y + 1900
 }
 
+// dateValue reads a DATE's text; zero is true for a date with a zero part.
+func dateValue(v any, adjust bool) (y, m, d int, zero bool, err error) {
+	s, err := viewString(v)
+	if err != nil {
+		return 0, 0, 0, false, err
+	}
+	y, m, d, ok := parseDate(s)
+	if !ok {
+		return 0, 0, 0, false, fmt.Errorf("malformed date %q", s)
+	}
+	if m == 0 || d == 0 {
+		return 0, 0, 0, true, nil
+	}
+	if adjust {
+		y = adjustYear(y)
+	}
+	return y, m, d, false, nil
+}
+
 func dateConverter(nullable, connectTime, adjust bool) convertFunc {
 	var epoch any = int32(0)
 	if connectTime {
 		epoch = connect.DaysToDate(0)
 	}
 	return func(v any) (any, error) {
-		s, err := viewString(v)
+		y, m, d, zero, err := dateValue(v, adjust)
 		if err != nil {
 			return nil, err
 		}
-		y, m, d, ok := parseDate(s)
-		if !ok {
-			return nil, fmt.Errorf("malformed date %q", s)
-		}
-		if m == 0 || d == 0 {
+		if zero {
 			return zeroValue(nullable, epoch), nil
-		}
-		if adjust {
-			y = adjustYear(y)
 		}
 		days := int32(daysFromCivil(y, m, d))
 		if connectTime {
@@ -928,19 +963,12 @@ const (
 
 func isoDateConverter(nullable, adjust bool) convertFunc {
 	return func(v any) (any, error) {
-		s, err := viewString(v)
+		y, m, d, zero, err := dateValue(v, adjust)
 		if err != nil {
 			return nil, err
 		}
-		y, m, d, ok := parseDate(s)
-		if !ok {
-			return nil, fmt.Errorf("malformed date %q", s)
-		}
-		if m == 0 || d == 0 {
+		if zero {
 			return zeroValue(nullable, isoEpochDate), nil
-		}
-		if adjust {
-			y = adjustYear(y)
 		}
 		buf := make([]byte, 0, len(isoEpochDate))
 		buf = appendISODate(buf, y, m, d)
@@ -975,27 +1003,20 @@ func isoDatetimeConverter(nullable, adjust bool) convertFunc {
 		if err != nil {
 			return nil, err
 		}
-		// parseDatetime validates the whole text; the fields are then
-		// taken from it by position, as MySQL wrote them.
-		_, zero, err := parseDatetime(s, adjust)
+		us, zero, err := parseDatetime(s, adjust)
 		if err != nil {
 			return nil, err
 		}
 		if zero {
 			return zeroValue(nullable, isoEpochDatetime), nil
 		}
-		y, m, d, _ := parseDate(s)
-		if adjust {
-			y = adjustYear(y)
-		}
-		h, _ := digits(s, 11, 13)
-		mi, _ := digits(s, 14, 16)
-		sec, _ := digits(s, 17, 19)
-		frac, _ := parseFraction(s, 19)
+		const day = 86_400_000_000
+		days := floorDiv(us, day)
 		buf := make([]byte, 0, 28)
+		y, m, d := civilFromDays(days)
 		buf = appendISODate(buf, y, m, d)
 		buf = append(buf, 'T')
-		buf = appendISOClock(buf, (int64(h)*3600+int64(mi)*60+int64(sec))*1_000_000+frac)
+		buf = appendISOClock(buf, us-days*day)
 		return string(append(buf, 'Z')), nil
 	}
 }

@@ -245,3 +245,20 @@ func TestInetText(t *testing.T) {
 		t.Error("five bytes taken for an INET4")
 	}
 }
+
+// civilFromDays inverts daysFromCivil and agrees with the time package on
+// every day from year 0 to 9999.
+func TestCivilFromDays(t *testing.T) {
+	first := daysFromCivil(0, 1, 1)
+	last := daysFromCivil(9999, 12, 31)
+	for days := first; days <= last; days++ {
+		y, m, d := civilFromDays(days)
+		if back := daysFromCivil(y, m, d); back != days {
+			t.Fatalf("day %d → %04d-%02d-%02d → day %d", days, y, m, d, back)
+		}
+		want := time.Unix(days*86400, 0).UTC()
+		if want.Year() != y || int(want.Month()) != m || want.Day() != d {
+			t.Fatalf("day %d: %04d-%02d-%02d, time says %s", days, y, m, d, want.Format("2006-01-02"))
+		}
+	}
+}
