@@ -915,17 +915,22 @@ func timeConverter(connectTime bool) convertFunc {
 	}
 }
 
+// datetimeValue is parseDatetime of a value's text.
+func datetimeValue(v any, adjust bool) (us int64, zero bool, err error) {
+	s, err := viewString(v)
+	if err != nil {
+		return 0, false, err
+	}
+	return parseDatetime(s, adjust)
+}
+
 func datetimeConverter(nullable, connectTime bool, fsp int, adjust bool) boxedConvertFunc {
 	var epoch any = int64(0)
 	if connectTime {
 		epoch = time.UnixMilli(0).UTC()
 	}
 	return func(v any, bx *rowBoxes) (any, error) {
-		s, err := viewString(v)
-		if err != nil {
-			return nil, err
-		}
-		us, zero, err := parseDatetime(s, adjust)
+		us, zero, err := datetimeValue(v, adjust)
 		if err != nil {
 			return nil, err
 		}
@@ -999,11 +1004,7 @@ func isoTimeConverter(v any) (any, error) {
 
 func isoDatetimeConverter(nullable, adjust bool) convertFunc {
 	return func(v any) (any, error) {
-		s, err := viewString(v)
-		if err != nil {
-			return nil, err
-		}
-		us, zero, err := parseDatetime(s, adjust)
+		us, zero, err := datetimeValue(v, adjust)
 		if err != nil {
 			return nil, err
 		}
