@@ -84,8 +84,17 @@ func (s *syncBuffer) String() string {
 // URL, waited for before returning.
 func startSluice(t testing.TB, rest string, args ...string) *workerProc {
 	t.Helper()
+	return startSluiceEnv(t, rest, nil, args...)
+}
+
+// startSluiceEnv is startSluice with env added to the worker's environment.
+func startSluiceEnv(t testing.TB, rest string, env []string, args ...string) *workerProc {
+	t.Helper()
 	w := &workerProc{t: t, log: &syncBuffer{}, done: make(chan struct{}), rest: rest}
 	w.cmd = exec.Command(sluiceBinary(t), args...)
+	if env != nil {
+		w.cmd.Env = append(os.Environ(), env...)
+	}
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	w.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := w.cmd.Start(); err != nil {
