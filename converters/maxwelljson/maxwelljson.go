@@ -117,13 +117,15 @@ var configDef = connect.NewConfigDef().
 		Doc: "Write primary_key_columns, the primary-key column names as an array."}).
 	Define(connect.ConfigKey{Name: KeyOutputDDL, Type: connect.ConfigBoolean, Default: "false",
 		Doc: "Write DDL messages (database-create/alter/drop, table-create/alter/drop) for schema-change records; false gives them no value, as Maxwell writes no DDL by default."}).
-	Define(connect.ConfigKey{Name: KeyExcludeColumns, Type: connect.ConfigList, Default: "",
+	Define(connect.ConfigKey{Name: KeyExcludeColumns, Type: connect.ConfigList, Default: "", Validator: connect.ValidatorFunc{Fn: validExcludes, Desc: "column names or /regular expressions/"},
 		Doc: "Columns left out of data and old (Maxwell's exclude_columns), in every table: names, or /regular expressions/ that must match the whole name. primary_key still carries the key's values."}).
 	Define(connect.ConfigKey{Name: KeyNamingStrategy, Type: connect.ConfigString, Default: "", Recommended: []string{"", "underscore_to_camelcase"},
+		Validator: connect.OneOfIgnoreCase("", "none", "underscore_to_camelcase"),
 		Doc: "Maxwell's output_naming_strategy: underscore_to_camelcase writes every field and column name of a row message in camelCase as Maxwell does (server_id → serverId, first_name → firstName); empty writes them as they are."}).
 	Define(connect.ConfigKey{Name: KeyEncrypt, Type: connect.ConfigString, Default: "none", Recommended: []string{"none", "data", "all"},
+		Validator: connect.OneOfIgnoreCase("none", "data", "all"),
 		Doc: "Maxwell's encrypt: data replaces data and old with \"encrypted\":{\"iv\":…,\"bytes\":…}, their JSON encrypted with AES/CBC/PKCS5 under secret_key and a random IV per message (both base64); all does the same to the whole message. Maxwell's decryptors read either."}).
-	Define(connect.ConfigKey{Name: KeySecretKey, Type: connect.ConfigPassword, Default: "",
+	Define(connect.ConfigKey{Name: KeySecretKey, Type: connect.ConfigPassword, Default: "", Validator: connect.ValidatorFunc{Fn: validAESKey, Desc: "16, 24 or 32 bytes"},
 		Doc: "The AES key for encrypt=data|all: 16, 24 or 32 bytes (AES-128, -192 or -256), used as its UTF-8 bytes as Maxwell does."}).
 	Define(connect.ConfigKey{Name: KeyKafkaKeyFormat, Type: connect.ConfigString, Default: "hash", Recommended: []string{"hash", "array"},
 		Doc: "As a key converter: hash ({\"database\":…,\"table\":…,\"pk.id\":1}) or array ([\"db\",\"table\",[{\"id\":1}]]), Maxwell's kafka_key_format."}).

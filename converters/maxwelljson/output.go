@@ -21,7 +21,7 @@ const (
 	encryptAll              // the whole message
 )
 
-// parseEncryption checks encrypt and secret_key. The key is never part of
+// parseEncryption reads encrypt and secret_key. The key is never part of
 // an error: only its length is.
 func parseEncryption(mode string, secret connect.Password) (encryptMode, []byte, error) {
 	var m encryptMode
@@ -35,15 +35,32 @@ func parseEncryption(mode string, secret connect.Password) (encryptMode, []byte,
 	default:
 		return 0, nil, &connect.ConfigError{Name: KeyEncrypt, Value: v, Message: "must be none, data or all"}
 	}
-	key := []byte(string(secret))
-	switch len(key) {
-	case 16, 24, 32:
-		return m, key, nil
-	case 0:
+	// validAESKey has checked a given key's length.
+	if secret == "" {
 		return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]", Message: "encrypt=" + mode + " needs secret_key, the AES key (16, 24 or 32 bytes)"}
 	}
-	return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]",
-		Message: fmt.Sprintf("is %d bytes; AES takes a key of 16, 24 or 32 bytes (AES-128, -192 or -256), as Maxwell does", len(key))}
+	return m, []byte(secret.Value()), nil
+}
+
+// validAESKey checks secret_key's length where /config/validate sees it;
+// an empty key is refused by Configure only when encrypt asks for one.
+func validAESKey(_ string, v any) error {
+	p, _ := v.(connect.Password)
+	if n := len(p); n != 0 && n != 16 && n != 24 && n != 32 {
+		return fmt.Errorf("is %d bytes; AES takes a key of 16, 24 or 32 bytes (AES-128, -192 or -256), as Maxwell does", n)
+	}
+	return nil
+}
+
+// validExcludes checks exclude_columns where /config/validate sees it.
+func validExcludes(_ string, v any) error {
+	items, _ := v.([]string)
+	for _, it := range items {
+		if _, err := maxwellPattern(it); err != nil {
+			return fmt.Errorf("%q: %v", it, err)
+		}
+	}
+	return nil
 }
 
 // appendEncrypted writes {"iv":"…","bytes":"…"}: plain encrypted with

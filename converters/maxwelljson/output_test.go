@@ -153,3 +153,29 @@ func TestNamingStrategy(t *testing.T) {
 		t.Errorf("kebab: %v", err)
 	}
 }
+
+// TestOutputKeysValidate: /config/validate reports a bad encrypt, key
+// length, exclude pattern or naming strategy on its key, the key hidden.
+func TestOutputKeysValidate(t *testing.T) {
+	bad := map[string]string{KeyEncrypt: "date", KeySecretKey: "short-secret", KeyExcludeColumns: "/(/", KeyNamingStrategy: "kebab"}
+	errs := map[string]string{}
+	for _, cv := range New().Config().Validate(bad) {
+		if len(cv.Errors) > 0 {
+			errs[cv.Name] = strings.Join(cv.Errors, "; ")
+		}
+	}
+	for k := range bad {
+		if errs[k] == "" {
+			t.Errorf("%s=%s: no error", k, bad[k])
+		}
+	}
+	if strings.Contains(errs[KeySecretKey], "short-secret") || !strings.Contains(errs[KeySecretKey], "12 bytes") {
+		t.Errorf("secret_key error %q", errs[KeySecretKey])
+	}
+	good := map[string]string{KeyEncrypt: "all", KeySecretKey: "0123456789abcdef", KeyExcludeColumns: "a,/b.*/", KeyNamingStrategy: "underscore_to_camelcase"}
+	for _, cv := range New().Config().Validate(good) {
+		if len(cv.Errors) > 0 {
+			t.Errorf("%s: %v", cv.Name, cv.Errors)
+		}
+	}
+}
