@@ -121,10 +121,10 @@ var configDef = connect.NewConfigDef().
 		Doc: "Columns left out of data and old (Maxwell's exclude_columns), in every table: names, or /regular expressions/ that must match the whole name. primary_key still carries the key's values."}).
 	Define(connect.ConfigKey{Name: KeyNamingStrategy, Type: connect.ConfigString, Default: "", Recommended: []string{"", "underscore_to_camelcase"},
 		Validator: connect.OneOfIgnoreCase("", "none", "underscore_to_camelcase"),
-		Doc: "Maxwell's output_naming_strategy: underscore_to_camelcase writes every field and column name of a row message in camelCase as Maxwell does (server_id → serverId, first_name → firstName); empty writes them as they are."}).
+		Doc:       "Maxwell's output_naming_strategy: underscore_to_camelcase writes every field and column name of a row message in camelCase as Maxwell does (server_id → serverId, first_name → firstName); empty writes them as they are."}).
 	Define(connect.ConfigKey{Name: KeyEncrypt, Type: connect.ConfigString, Default: "none", Recommended: []string{"none", "data", "all"},
 		Validator: connect.OneOfIgnoreCase("none", "data", "all"),
-		Doc: "Maxwell's encrypt: data replaces data and old with \"encrypted\":{\"iv\":…,\"bytes\":…}, their JSON encrypted with AES/CBC/PKCS5 under secret_key and a random IV per message (both base64); all does the same to the whole message. Maxwell's decryptors read either."}).
+		Doc:       "Maxwell's encrypt: data replaces data and old with \"encrypted\":{\"iv\":…,\"bytes\":…}, their JSON encrypted with AES/CBC/PKCS5 under secret_key and a random IV per message (both base64); all does the same to the whole message. Maxwell's decryptors read either."}).
 	Define(connect.ConfigKey{Name: KeySecretKey, Type: connect.ConfigPassword, Default: "", Validator: connect.ValidatorFunc{Fn: validAESKey, Desc: "16, 24 or 32 bytes"},
 		Doc: "The AES key for encrypt=data|all: 16, 24 or 32 bytes (AES-128, -192 or -256), used as its UTF-8 bytes as Maxwell does."}).
 	Define(connect.ConfigKey{Name: KeyKafkaKeyFormat, Type: connect.ConfigString, Default: "hash", Recommended: []string{"hash", "array"},
