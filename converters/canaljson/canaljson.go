@@ -71,19 +71,19 @@ const (
 var configDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: KeyOmitNullFields, Type: connect.ConfigBoolean, Default: "true",
 		Doc: "Leave out top-level keys whose value is null (old on INSERT/DELETE; data, mysqlType, pkNames, sqlType on DDL), as DTS's examples do. false writes them as null, as open-source Canal."}).
-	Define(connect.ConfigKey{Name: KeySnapshotType, Type: connect.ConfigString, Default: "INIT", Recommended: []string{"INIT", "INSERT"},
+	Define(connect.ConfigKey{Name: KeySnapshotType, Type: connect.ConfigString, Default: "INIT", Recommended: []string{"INIT", "INSERT"}, Validator: connect.OneOfIgnoreCase("INIT", "INSERT"),
 		Doc: "type of snapshot (full-load) rows: INIT, as DTS writes during the full load, or INSERT."}).
-	Define(connect.ConfigKey{Name: KeyMySQLTypeFormat, Type: connect.ConfigString, Default: "base", Recommended: []string{"base", "full"},
+	Define(connect.ConfigKey{Name: KeyMySQLTypeFormat, Type: connect.ConfigString, Default: "base", Recommended: []string{"base", "full"}, Validator: connect.OneOf("base", "full"),
 		Doc: "mysqlType values: base (\"bigint\", \"varchar\"), as current DTS, or full (information_schema COLUMN_TYPE, \"decimal(16,2)\", \"bigint unsigned\"), as open-source Canal."}).
-	Define(connect.ConfigKey{Name: KeyEnumSetFormat, Type: connect.ConfigString, Default: "index", Recommended: []string{"index", "label"},
+	Define(connect.ConfigKey{Name: KeyEnumSetFormat, Type: connect.ConfigString, Default: "index", Recommended: []string{"index", "label"}, Validator: connect.OneOf("index", "label"),
 		Doc: "ENUM and SET values: index (the ENUM's 1-based index and the SET's bitmask, as Canal) or label."}).
-	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC",
+	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC", Validator: mysqlvalue.ZoneValidator,
 		Doc: "Time zone TIMESTAMP columns are printed in (Canal prints them in its JVM's zone): UTC, an IANA name such as Asia/Shanghai, or +08:00."}).
-	Define(connect.ConfigKey{Name: KeyBinaryFormat, Type: connect.ConfigString, Default: "iso-8859-1", Recommended: []string{"iso-8859-1", "hex", "base64"},
+	Define(connect.ConfigKey{Name: KeyBinaryFormat, Type: connect.ConfigString, Default: "iso-8859-1", Validator: mysqlvalue.BinaryFormatValidator, Recommended: []string{"iso-8859-1", "hex", "base64"},
 		Doc: "BINARY/VARBINARY/BLOB/GEOMETRY values: iso-8859-1 (each byte as the character of the same number, as Canal), hex or base64."}).
-	Define(connect.ConfigKey{Name: KeyDDLType, Type: connect.ConfigString, Default: "DDL", Recommended: []string{"DDL", "canal"},
+	Define(connect.ConfigKey{Name: KeyDDLType, Type: connect.ConfigString, Default: "DDL", Recommended: []string{"DDL", "canal"}, Validator: connect.OneOfIgnoreCase("DDL", "canal"),
 		Doc: "type of DDL messages: DDL, as DTS writes, or canal: open-source Canal's event type from the statement, ALTER, CREATE (table), ERASE (drop table), TRUNCATE, RENAME, CINDEX, DINDEX, or QUERY for any other."}).
-	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
+	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Validator: mysqlvalue.BinaryModeValidator, Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
 		Doc: "The connector's binary.handling.mode: how binary values that arrive as strings are decoded."})
 
 // Converter is the Canal JSON converter. It is safe for concurrent use.

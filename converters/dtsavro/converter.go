@@ -81,20 +81,20 @@ const (
 var configDef = connect.NewConfigDef().
 	Define(connect.ConfigKey{Name: KeySchemaRegistryURL, Type: connect.ConfigList, Default: "", Importance: connect.High,
 		Doc: "Schema Registry URL(s). Empty (the default): plain Avro binary, DTS's \"Use Kafka Schema Registry: No\". Set: the Confluent wire format, with the self-contained Record schema registered under <topic>-value (or <topic>-key) once per topic. The first URL is used."}).
-	Define(connect.ConfigKey{Name: KeyBasicAuthSource, Type: connect.ConfigString, Default: "URL", Importance: connect.Medium,
+	Define(connect.ConfigKey{Name: KeyBasicAuthSource, Type: connect.ConfigString, Default: "URL", Importance: connect.Medium, Validator: connect.OneOfIgnoreCase("URL", "USER_INFO"),
 		Recommended: []string{"URL", "USER_INFO"},
 		Doc:         "Where the registry's basic-auth credentials come from, as Confluent's serializers: URL (user:password@ in schema.registry.url) or USER_INFO (basic.auth.user.info)."}).
 	Define(connect.ConfigKey{Name: KeyBasicAuthUserInfo, Type: connect.ConfigPassword, Default: "", Importance: connect.Medium,
 		Doc: "user:password for the registry when basic.auth.credentials.source=USER_INFO."}).
-	Define(connect.ConfigKey{Name: KeyRegistryTimeoutMs, Type: connect.ConfigInt, Default: defaultRegistryTimeout, Importance: connect.Low,
+	Define(connect.ConfigKey{Name: KeyRegistryTimeoutMs, Type: connect.ConfigInt, Default: defaultRegistryTimeout, Importance: connect.Low, Validator: connect.AtLeast(1),
 		Doc: "Timeout of one Schema Registry HTTP request, ms."}).
-	Define(connect.ConfigKey{Name: KeySnapshotOperation, Type: connect.ConfigString, Default: "INSERT", Importance: connect.Low,
+	Define(connect.ConfigKey{Name: KeySnapshotOperation, Type: connect.ConfigString, Default: "INSERT", Importance: connect.Low, Validator: connect.OneOfIgnoreCase("INSERT", "INIT"),
 		Recommended: []string{"INSERT", "INIT"},
 		Doc:         "Operation written for snapshot (full-load) rows, op \"r\": INSERT (the default) or INIT."}).
-	Define(connect.ConfigKey{Name: KeyTextFormat, Type: connect.ConfigString, Default: "binary-object", Importance: connect.Low,
+	Define(connect.ConfigKey{Name: KeyTextFormat, Type: connect.ConfigString, Default: "binary-object", Importance: connect.Low, Validator: connect.OneOf("binary-object", "character"),
 		Recommended: []string{"binary-object", "character"},
 		Doc:         "How TEXT-family columns are written: binary-object (BinaryObject{type:\"TEXT\"}, readable by DTS's demo converters) or character (Character{charset, bytes})."}).
-	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Importance: connect.Low,
+	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Importance: connect.Low, Validator: mysqlvalue.BinaryModeValidator,
 		Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
 		Doc:         "The connector's binary.handling.mode: how BINARY/BLOB values that arrive as strings are decoded."})
 

@@ -109,7 +109,7 @@ var configDef = connect.NewConfigDef().
 		Doc: "Write thread_id, the writing session's connection id (when the binlog has it)."}).
 	Define(connect.ConfigKey{Name: KeyOutputRowQuery, Type: connect.ConfigBoolean, Default: "false",
 		Doc: "Write query, the statement that changed the row; needs the connector's include.query=true (and binlog_annotate_row_events / binlog_rows_query_log_events on the server)."}).
-	Define(connect.ConfigKey{Name: KeyRowQueryMaxLength, Type: connect.ConfigInt, Default: "0",
+	Define(connect.ConfigKey{Name: KeyRowQueryMaxLength, Type: connect.ConfigInt, Default: "0", Validator: connect.AtLeast(0),
 		Doc: "Cut query to this many characters; 0 writes it whole."}).
 	Define(connect.ConfigKey{Name: KeyOutputPrimaryKeys, Type: connect.ConfigBoolean, Default: "false",
 		Doc: "Write primary_key, the row's primary-key values as an array."}).
@@ -127,13 +127,13 @@ var configDef = connect.NewConfigDef().
 		Doc:       "Maxwell's encrypt: data replaces data and old with \"encrypted\":{\"iv\":…,\"bytes\":…}, their JSON encrypted with AES/CBC/PKCS5 under secret_key and a random IV per message (both base64); all does the same to the whole message. Maxwell's decryptors read either."}).
 	Define(connect.ConfigKey{Name: KeySecretKey, Type: connect.ConfigPassword, Default: "", Validator: connect.ValidatorFunc{Fn: validAESKey, Desc: "16, 24 or 32 bytes"},
 		Doc: "The AES key for encrypt=data|all: 16, 24 or 32 bytes (AES-128, -192 or -256), used as its UTF-8 bytes as Maxwell does."}).
-	Define(connect.ConfigKey{Name: KeyKafkaKeyFormat, Type: connect.ConfigString, Default: "hash", Recommended: []string{"hash", "array"},
+	Define(connect.ConfigKey{Name: KeyKafkaKeyFormat, Type: connect.ConfigString, Default: "hash", Recommended: []string{"hash", "array"}, Validator: connect.OneOfIgnoreCase("hash", "array"),
 		Doc: "As a key converter: hash ({\"database\":…,\"table\":…,\"pk.id\":1}) or array ([\"db\",\"table\",[{\"id\":1}]]), Maxwell's kafka_key_format."}).
-	Define(connect.ConfigKey{Name: KeySnapshotType, Type: connect.ConfigString, Default: "bootstrap-insert", Recommended: []string{"bootstrap-insert", "insert"},
+	Define(connect.ConfigKey{Name: KeySnapshotType, Type: connect.ConfigString, Default: "bootstrap-insert", Recommended: []string{"bootstrap-insert", "insert"}, Validator: connect.OneOfIgnoreCase("bootstrap-insert", "insert"),
 		Doc: "type of snapshot rows: bootstrap-insert, as Maxwell's bootstrapper writes, or insert."}).
-	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC",
+	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC", Validator: mysqlvalue.ZoneValidator,
 		Doc: "Time zone TIMESTAMP columns are printed in: UTC (as Maxwell prints them), an IANA name such as Asia/Shanghai, or +08:00."}).
-	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
+	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Validator: mysqlvalue.BinaryModeValidator, Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
 		Doc: "The connector's binary.handling.mode: how binary values that arrive as strings are decoded."})
 
 // Converter is the Maxwell JSON converter. It is safe for concurrent use.

@@ -62,11 +62,11 @@ const (
 )
 
 var configDef = connect.NewConfigDef().
-	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC",
+	Define(connect.ConfigKey{Name: KeyTimestampTimezone, Type: connect.ConfigString, Default: "UTC", Validator: mysqlvalue.ZoneValidator,
 		Doc: "Time zone TIMESTAMP columns are printed in: UTC, an IANA name such as Asia/Shanghai, or +08:00."}).
-	Define(connect.ConfigKey{Name: KeyBinaryFormat, Type: connect.ConfigString, Default: "iso-8859-1", Recommended: []string{"iso-8859-1", "hex", "base64"},
+	Define(connect.ConfigKey{Name: KeyBinaryFormat, Type: connect.ConfigString, Default: "iso-8859-1", Validator: mysqlvalue.BinaryFormatValidator, Recommended: []string{"iso-8859-1", "hex", "base64"},
 		Doc: "BINARY/VARBINARY/BLOB/GEOMETRY values: iso-8859-1 (each byte as the character of the same number), hex or base64."}).
-	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
+	Define(connect.ConfigKey{Name: KeyBinaryHandlingMode, Type: connect.ConfigString, Default: "bytes", Validator: mysqlvalue.BinaryModeValidator, Recommended: []string{"bytes", "base64", "base64-url-safe", "hex"},
 		Doc: "The connector's binary.handling.mode: how binary values that arrive as strings are decoded."})
 
 // Converter is the Shareplex JSON converter. It is safe for concurrent use.

@@ -130,3 +130,24 @@ func ParseJSONSettings(cfg *connect.Config, zoneKey, formatKey, modeKey string, 
 	}
 	return mode, nil
 }
+
+// Validators of the keys ParseZone, ParseBinaryFormat and ParseBinaryMode
+// read, for the converters' ConfigDefs: /config/validate then reports a bad
+// value on its key, as the converter's Configure would refuse it.
+var (
+	ZoneValidator = connect.ValidatorFunc{Desc: "UTC, an IANA time zone name or ±HH:MM", Fn: func(_ string, v any) error {
+		s, _ := v.(string)
+		_, err := ParseZone(s)
+		return err
+	}}
+	BinaryFormatValidator = connect.ValidatorFunc{Desc: "iso-8859-1, hex or base64", Fn: func(_ string, v any) error {
+		s, _ := v.(string)
+		_, err := ParseBinaryFormat(s)
+		return err
+	}}
+	BinaryModeValidator = connect.ValidatorFunc{Desc: "bytes, base64, base64-url-safe or hex", Fn: func(_ string, v any) error {
+		s, _ := v.(string)
+		_, err := ParseBinaryMode(s)
+		return err
+	}}
+)
