@@ -122,30 +122,11 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	}
 	c.isKey = isKey
 	c.omitNulls = cfg.Bool(KeyOmitNullFields)
-	switch v := strings.ToUpper(cfg.String(KeySnapshotType)); v {
-	case "INIT", "INSERT":
-		c.snapInsert = v == "INSERT"
-	default:
-		return &connect.ConfigError{Name: KeySnapshotType, Value: v, Message: "must be INIT or INSERT"}
-	}
-	switch v := cfg.String(KeyDDLType); {
-	case strings.EqualFold(v, "DDL"), strings.EqualFold(v, "canal"):
-		c.canalDDL = strings.EqualFold(v, "canal")
-	default:
-		return &connect.ConfigError{Name: KeyDDLType, Value: v, Message: "must be DDL or canal"}
-	}
-	switch v := cfg.String(KeyMySQLTypeFormat); v {
-	case "base", "full":
-		c.fullTypes = v == "full"
-	default:
-		return &connect.ConfigError{Name: KeyMySQLTypeFormat, Value: v, Message: "must be base or full"}
-	}
-	switch v := cfg.String(KeyEnumSetFormat); v {
-	case "index", "label":
-		c.opts.EnumIndex = v == "index"
-	default:
-		return &connect.ConfigError{Name: KeyEnumSetFormat, Value: v, Message: "must be index or label"}
-	}
+	// The ConfigDef's validators have checked the values read below.
+	c.snapInsert = strings.EqualFold(cfg.String(KeySnapshotType), "INSERT")
+	c.canalDDL = strings.EqualFold(cfg.String(KeyDDLType), "canal")
+	c.fullTypes = cfg.String(KeyMySQLTypeFormat) == "full"
+	c.opts.EnumIndex = cfg.String(KeyEnumSetFormat) == "index"
 	c.binaryMode, err = mysqlvalue.ParseJSONSettings(cfg, KeyTimestampTimezone, KeyBinaryFormat, KeyBinaryHandlingMode, &c.opts)
 	return err
 }

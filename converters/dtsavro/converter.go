@@ -134,18 +134,9 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		return err
 	}
 	c.isKey = isKey
-	switch op := strings.ToUpper(cfg.String(KeySnapshotOperation)); op {
-	case "INSERT", "INIT":
-		c.snapshotInit = op == "INIT"
-	default:
-		return &connect.ConfigError{Name: KeySnapshotOperation, Value: op, Message: "must be INSERT or INIT"}
-	}
-	switch tf := cfg.String(KeyTextFormat); tf {
-	case "binary-object", "character":
-		c.textAsCharacter = tf == "character"
-	default:
-		return &connect.ConfigError{Name: KeyTextFormat, Value: tf, Message: "must be binary-object or character"}
-	}
+	// The ConfigDef's validators have checked the values read below.
+	c.snapshotInit = strings.EqualFold(cfg.String(KeySnapshotOperation), "INIT")
+	c.textAsCharacter = cfg.String(KeyTextFormat) == "character"
 	if c.binaryMode, err = mysqlvalue.ParseBinaryMode(cfg.String(KeyBinaryHandlingMode)); err != nil {
 		return &connect.ConfigError{Name: KeyBinaryHandlingMode, Value: cfg.String(KeyBinaryHandlingMode), Message: err.Error()}
 	}
@@ -162,24 +153,17 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 
 func newRegistryClient(raw string, cfg *connect.Config) (*srclient.SchemaRegistryClient, error) {
 	timeout := time.Duration(cfg.Int(KeyRegistryTimeoutMs)) * time.Millisecond
-	if timeout <= 0 {
-		return nil, &connect.ConfigError{Name: KeyRegistryTimeoutMs, Value: fmt.Sprint(cfg.Int(KeyRegistryTimeoutMs)), Message: "must be positive"}
-	}
 	base, user, pass, err := splitUserInfo(raw)
 	if err != nil {
 		return nil, &connect.ConfigError{Name: KeySchemaRegistryURL, Value: "[hidden]", Message: err.Error()}
 	}
-	switch src := strings.ToUpper(cfg.String(KeyBasicAuthSource)); src {
-	case "URL":
-	case "USER_INFO":
+	if strings.EqualFold(cfg.String(KeyBasicAuthSource), "USER_INFO") {
 		info := cfg.Password(KeyBasicAuthUserInfo).Value()
 		u, p, ok := strings.Cut(info, ":")
 		if !ok {
 			return nil, &connect.ConfigError{Name: KeyBasicAuthUserInfo, Value: "[hidden]", Message: "must be user:password"}
 		}
 		user, pass = u, p
-	default:
-		return nil, &connect.ConfigError{Name: KeyBasicAuthSource, Value: src, Message: "must be URL or USER_INFO"}
 	}
 	client := srclient.NewSchemaRegistryClient(base, srclient.WithClient(&http.Client{Timeout: timeout}))
 	if user != "" {

@@ -195,9 +195,6 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.threadID = cfg.Bool(KeyOutputThreadID)
 	c.query = cfg.Bool(KeyOutputRowQuery)
 	c.queryMax = cfg.Int(KeyRowQueryMaxLength)
-	if c.queryMax < 0 {
-		return &connect.ConfigError{Name: KeyRowQueryMaxLength, Value: strconv.Itoa(c.queryMax), Message: "must be 0 (no limit) or a positive number of characters"}
-	}
 	c.pkValues = cfg.Bool(KeyOutputPrimaryKeys)
 	c.pkColumns = cfg.Bool(KeyOutputPrimaryKeyColumn)
 	c.ddl = cfg.Bool(KeyOutputDDL)
@@ -209,31 +206,15 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 		}
 		c.exclude = append(c.exclude, re)
 	}
-	switch v := strings.ToLower(strings.TrimSpace(cfg.String(KeyNamingStrategy))); v {
-	case "", "none":
-		c.camel = false
-	case "underscore_to_camelcase":
-		c.camel = true
-	default:
-		return &connect.ConfigError{Name: KeyNamingStrategy, Value: v, Message: "must be underscore_to_camelcase or empty"}
-	}
+	// The ConfigDef's validators have checked the values read below.
+	c.camel = strings.EqualFold(cfg.String(KeyNamingStrategy), "underscore_to_camelcase")
 	c.kServerID, c.kThreadID = `,"`+c.name("server_id")+`":`, `,"`+c.name("thread_id")+`":`
 	c.kPrimaryKey, c.kPKColumns = `,"`+c.name("primary_key")+`":[`, `,"`+c.name("primary_key_columns")+`":[`
 	if c.encrypt, c.aesKey, err = parseEncryption(cfg.String(KeyEncrypt), cfg.Password(KeySecretKey)); err != nil {
 		return err
 	}
-	switch v := strings.ToLower(cfg.String(KeyKafkaKeyFormat)); v {
-	case "hash", "array":
-		c.arrayKey = v == "array"
-	default:
-		return &connect.ConfigError{Name: KeyKafkaKeyFormat, Value: v, Message: "must be hash or array"}
-	}
-	switch v := strings.ToLower(cfg.String(KeySnapshotType)); v {
-	case "bootstrap-insert", "insert":
-		c.snapInsert = v == "insert"
-	default:
-		return &connect.ConfigError{Name: KeySnapshotType, Value: v, Message: "must be bootstrap-insert or insert"}
-	}
+	c.arrayKey = strings.EqualFold(cfg.String(KeyKafkaKeyFormat), "array")
+	c.snapInsert = strings.EqualFold(cfg.String(KeySnapshotType), "insert")
 	if c.zone, err = mysqlvalue.ParseZone(cfg.String(KeyTimestampTimezone)); err != nil {
 		return &connect.ConfigError{Name: KeyTimestampTimezone, Value: cfg.String(KeyTimestampTimezone), Message: err.Error()}
 	}

@@ -21,21 +21,19 @@ const (
 	encryptAll              // the whole message
 )
 
-// parseEncryption reads encrypt and secret_key. The key is never part of
-// an error: only its length is.
+// parseEncryption reads encrypt and secret_key (their validators have
+// checked the mode and the key's length). The key is never part of an
+// error.
 func parseEncryption(mode string, secret connect.Password) (encryptMode, []byte, error) {
 	var m encryptMode
-	switch v := strings.ToLower(strings.TrimSpace(mode)); v {
-	case "", "none":
-		return encryptNone, nil, nil
+	switch strings.ToLower(mode) {
 	case "data":
 		m = encryptData
 	case "all":
 		m = encryptAll
 	default:
-		return 0, nil, &connect.ConfigError{Name: KeyEncrypt, Value: v, Message: "must be none, data or all"}
+		return encryptNone, nil, nil
 	}
-	// validAESKey has checked a given key's length.
 	if secret == "" {
 		return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]", Message: "encrypt=" + mode + " needs secret_key, the AES key (16, 24 or 32 bytes)"}
 	}
