@@ -1,5 +1,10 @@
 package connect
 
+import (
+	"strconv"
+	"strings"
+)
+
 // The canonical change event.
 //
 // Every CDC connector in Sluice emits, per row change, a record whose value is
@@ -147,7 +152,21 @@ const (
 	// Record headers a connector may set for converters that need more than
 	// the envelope (all optional).
 	HeaderDDLType = "__sluice.ddl.type" // e.g. "CREATE_TABLE", "ALTER_TABLE"
+	// HeaderTxCommit is "true" on the last row record of its binlog
+	// transaction (see TxCommitReader).
+	HeaderTxCommit = "__sluice.commit"
 )
+
+// GTIDSequence is the transaction's sequence number in a source.gtid:
+// the last part of MariaDB's domain-server-seq or of MySQL's uuid:seq.
+func GTIDSequence(gtid string) (uint64, bool) {
+	if gtid == "" {
+		return 0, false
+	}
+	i := strings.LastIndexAny(gtid, ":-")
+	n, err := strconv.ParseUint(gtid[i+1:], 10, 64)
+	return n, err == nil
+}
 
 // IsEnvelope reports whether a value schema looks like the canonical change
 // event (a struct with op, source, before and after).

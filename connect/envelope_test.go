@@ -20,3 +20,15 @@ func TestIsEnvelope(t *testing.T) {
 		}
 	}
 }
+
+func TestGTIDSequence(t *testing.T) {
+	for gtid, want := range map[string]int64{
+		"0-2019-77": 77, "3e11fa47-71ca-11e1-9e33-c80aa9429562:78": 78, "12": 12,
+		"": -1, "0-1-x": -1, "uuid:": -1,
+	} {
+		n, ok := GTIDSequence(gtid)
+		if (want < 0) == ok || (ok && int64(n) != want) {
+			t.Errorf("GTIDSequence(%q) = %d, %v; want %d", gtid, n, ok, want)
+		}
+	}
+}

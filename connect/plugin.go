@@ -127,6 +127,14 @@ type AppendConverter interface {
 	AppendConnectData(dst []byte, topic string, headers Headers, schema *Schema, value any) ([]byte, error)
 }
 
+// TxCommitReader is an optional interface of value converters that render
+// HeaderTxCommit (Maxwell's "commit":true): a connector that can tell a
+// transaction's last record turns the header on when its value converter
+// is one.
+type TxCommitReader interface {
+	ReadsTxCommit() bool
+}
+
 // HeaderConverter turns header values into bytes and back.
 type HeaderConverter interface {
 	Configure(props map[string]string) error

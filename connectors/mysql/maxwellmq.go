@@ -12,8 +12,7 @@ import (
 	"github.com/spaolacci/murmur3"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
-	"github.com/sluicehq/sluice/converters/maxwelljson"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // Maxwell's routing keys (its config.properties), so that a Maxwell
@@ -243,7 +242,7 @@ func (r *router) maxwellPartition(ts *tableSchema, rt *tableRoute, img []any, gt
 	case "transaction_id":
 		// Maxwell hashes String.valueOf(xid): maxwell-json's xid, or null.
 		s = "null"
-		if n, ok := maxwelljson.GTIDSequence(gtid); ok {
+		if n, ok := connect.GTIDSequence(gtid); ok {
 			s = strconv.FormatUint(n, 10)
 		}
 	}
@@ -314,11 +313,12 @@ const KeyCommitHeader = "transaction.commit.header"
 
 // CommitHeader is the header on the last row record of a transaction,
 // the one maxwell-json reads.
-const CommitHeader = maxwelljson.CommitHeader
+const CommitHeader = connect.HeaderTxCommit
 
 // commitHeaderOn resolves transaction.commit.header: auto is on when the
-// connector's own value.converter is the Maxwell converter (a worker-level
-// one is not in the connector's config: set true there).
+// connector's own value.converter reads the header (connect.TxCommitReader,
+// as maxwell-json); a worker-level one is not in the connector's config:
+// set true there.
 func commitHeaderOn(v string, props map[string]string) bool {
 	switch strings.ToLower(v) {
 	case "true":
@@ -327,5 +327,9 @@ func commitHeaderOn(v string, props map[string]string) bool {
 		return false
 	}
 	p, err := connect.Lookup(strings.TrimSpace(props["value.converter"]), connect.PluginConverter)
-	return err == nil && p.Class == maxwelljson.Class
+	if err != nil || p.New == nil {
+		return false
+	}
+	r, ok := p.New().(connect.TxCommitReader)
+	return ok && r.ReadsTxCommit()
 }

@@ -158,17 +158,35 @@ func TestMaxwellBootstrapOptions(t *testing.T) {
 	}
 }
 
+// txCommitTestConverter stands for a value converter that reads
+// connect.HeaderTxCommit (maxwell-json), or not.
+type txCommitTestConverter struct{ reads bool }
+
+func (c txCommitTestConverter) ReadsTxCommit() bool { return c.reads }
+
+func init() {
+	connect.Register(connect.Plugin{Class: "test.mysql.TxCommitReadingConverter", Type: connect.PluginConverter, Aliases: []string{"txcommit-reader"},
+		New: func() any { return txCommitTestConverter{reads: true} }})
+	connect.Register(connect.Plugin{Class: "test.mysql.TxCommitDecliningConverter", Type: connect.PluginConverter,
+		New: func() any { return txCommitTestConverter{reads: false} }})
+	connect.Register(connect.Plugin{Class: "test.mysql.PlainConverter", Type: connect.PluginConverter, New: func() any { return struct{}{} }})
+}
+
+// auto turns the header on exactly when the connector's value converter
+// says it reads it.
 func TestCommitHeaderOn(t *testing.T) {
 	for _, c := range []struct {
 		v, conv string
 		want    bool
 	}{
-		{"auto", "io.sluice.converters.MaxwellJsonConverter", true},
-		{"auto", " maxwell-json ", true},
-		{"auto", "io.sluice.converters.CanalJsonConverter", false},
+		{"auto", "test.mysql.TxCommitReadingConverter", true},
+		{"auto", " txcommit-reader ", true},
+		{"auto", "test.mysql.TxCommitDecliningConverter", false},
+		{"auto", "test.mysql.PlainConverter", false},
+		{"auto", "no.such.Converter", false},
 		{"auto", "", false},
 		{"true", "", true},
-		{"FALSE", "maxwell", false},
+		{"FALSE", "txcommit-reader", false},
 	} {
 		if got := commitHeaderOn(c.v, map[string]string{"value.converter": c.conv}); got != c.want {
 			t.Errorf("%s with value.converter %q: %v", c.v, c.conv, got)

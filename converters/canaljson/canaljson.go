@@ -41,7 +41,7 @@ import (
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/internal/changeevent"
 	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // Class is the name configs use in value.converter.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // encoder renders Connect data as Kafka's JsonConverter does. It holds only

@@ -52,7 +52,7 @@ import (
 	"github.com/sluicehq/sluice/converters/canaljson"
 	"github.com/sluicehq/sluice/converters/internal/changeevent"
 	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 	"github.com/sluicehq/sluice/internal/wkt"
 )
 
@@ -172,6 +172,10 @@ func New() *Converter {
 	_ = c.Configure(nil, false)
 	return c
 }
+
+// ReadsTxCommit: "commit":true comes from connect.HeaderTxCommit, so a
+// connector with this value converter marks its transactions' last rows.
+func (c *Converter) ReadsTxCommit() bool { return true }
 
 // Config declares the converter's keys.
 func (c *Converter) Config() *connect.ConfigDef { return configDef }
@@ -374,7 +378,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	dst = append(dst, `,"ts":`...)
 	dst = strconv.AppendInt(dst, ev.SourceTsMs/1000, 10)
 	if c.commitInfo {
-		if xid, ok := GTIDSequence(ev.GTID); ok {
+		if xid, ok := connect.GTIDSequence(ev.GTID); ok {
 			dst = append(dst, `,"xid":`...)
 			dst = strconv.AppendUint(dst, xid, 10)
 		}
@@ -584,18 +588,6 @@ func (c *Converter) appendValue(dst []byte, col *mysqlvalue.Column, v *mysqlvalu
 		return jsonfmt.AppendBytesString(dst, v.Bytes), nil
 	}
 	return jsonfmt.AppendString(dst, v.Str), nil
-}
-
-// GTIDSequence is a GTID's transaction number, Maxwell's xid here: the
-// last number of MariaDB's domain-server-sequence or of MySQL's
-// uuid:number. The MySQL connector's transaction_id partitioning hashes it.
-func GTIDSequence(gtid string) (uint64, bool) {
-	if gtid == "" {
-		return 0, false
-	}
-	i := strings.LastIndexAny(gtid, ":-")
-	n, err := strconv.ParseUint(gtid[i+1:], 10, 64)
-	return n, err == nil
 }
 
 // cutChars keeps the first n characters of s, as Java's substring counts
@@ -866,15 +858,11 @@ func appendStrings(dst []byte, list any) []byte {
 	return append(dst, ']')
 }
 
-// CommitHeader is the header the MySQL connector puts on the last row
-// record of a transaction (its transaction.commit.header).
-const CommitHeader = "__sluice.commit"
-
 func lastOfTransaction(h connect.Headers) bool {
 	if len(h) == 0 {
 		return false
 	}
-	v, ok := h.Last(CommitHeader)
+	v, ok := h.Last(connect.HeaderTxCommit)
 	if !ok {
 		return false
 	}

@@ -315,7 +315,7 @@ func TestCommitFlag(t *testing.T) {
 	}
 	rec := o.Insert("0-1-9", 1)
 	var h connect.Headers
-	h.AddString(CommitHeader, "true")
+	h.AddString(connect.HeaderTxCommit, "true")
 	b, err := c.FromConnectData("t", h, o.Envelope, rec)
 	if err != nil || !strings.Contains(string(b), `"xid":9,"commit":true,"data"`) {
 		t.Errorf("last row: %s %v", b, err)
@@ -327,5 +327,17 @@ func TestCommitFlag(t *testing.T) {
 	_ = c.Configure(map[string]string{KeyOutputCommitInfo: "false"}, false)
 	if b, _ = c.FromConnectData("t", h, o.Envelope, rec); strings.Contains(string(b), `"commit"`) || strings.Contains(string(b), `"xid"`) {
 		t.Errorf("output_commit_info=false: %s", b)
+	}
+}
+
+// The MySQL connector turns its transaction commit header on for a value
+// converter that says it reads it: maxwell-json does, as registered.
+func TestReadsTxCommit(t *testing.T) {
+	p, err := connect.Lookup("maxwell-json", connect.PluginConverter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := p.New().(connect.TxCommitReader); !ok || !r.ReadsTxCommit() {
+		t.Error("maxwell-json does not read connect.HeaderTxCommit")
 	}
 }

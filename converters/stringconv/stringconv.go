@@ -19,7 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // Class is the Java class name configs use.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // cast is Kafka's Cast$Key / Cast$Value: it casts top-level fields, or the

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // BinaryFormat is how the JSON formats print binary and geometry columns.

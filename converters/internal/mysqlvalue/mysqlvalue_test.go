@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/sluicehq/sluice/connect"
-	"github.com/sluicehq/sluice/converters/jsonfmt"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 func TestParseISO(t *testing.T) {
