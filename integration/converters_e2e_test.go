@@ -1128,6 +1128,19 @@ func cvPrefix(k *harness.Kafka) string {
 	return strings.ReplaceAll(k.TopicPrefix(), "-", "_") + "cv"
 }
 
+// cvTypesRow streams the first row of the types table with the connector
+// key set to value and returns its record.
+func cvTypesRow(t *testing.T, m *harness.MariaDB, key, value string) *connect.SourceRecord {
+	t.Helper()
+	myExec(t, m, "DELETE FROM shop.types")
+	offsets := &myOffsets{}
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.types`, key, value), offsets)
+	myExec(t, m, typesTableRows[0])
+	r := myPollN(t, task, offsets, 1)[0]
+	_ = task.Stop()
+	return r
+}
+
 // TestConvertersFollowConnectorBinaryMode: with the connector's
 // binary.handling.mode set to base64, base64-url-safe or hex, the DTS
 // formats read each binary column's bytes in the mode its field schema
@@ -1139,12 +1152,7 @@ func TestConvertersFollowConnectorBinaryMode(t *testing.T) {
 	myExec(t, m, "CREATE DATABASE shop", typesTableDDL, `SET time_zone = '+00:00'`)
 	var want string
 	for _, mode := range []string{"bytes", "base64", "base64-url-safe", "hex"} {
-		myExec(t, m, "DELETE FROM shop.types")
-		offsets := &myOffsets{}
-		task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.types`, "binary.handling.mode", mode), offsets)
-		myExec(t, m, typesTableRows[0])
-		r := myPollN(t, task, offsets, 1)[0]
-		_ = task.Stop()
+		r := cvTypesRow(t, m, "binary.handling.mode", mode)
 		for name, c := range map[string]connect.Converter{"dts-avro": dtsavro.New(), "shareplex-json": shareplexjson.New()} {
 			if _, err := c.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value); err != nil {
 				t.Errorf("binary.handling.mode=%s, %s: %v", mode, name, err)
@@ -1177,12 +1185,7 @@ func TestConvertersFollowConnectorTimePrecision(t *testing.T) {
 	myExec(t, m, "CREATE DATABASE shop", typesTableDDL, `SET time_zone = '+00:00'`)
 	var want map[string]any
 	for _, mode := range []string{"adaptive_time_microseconds", "isostring"} {
-		myExec(t, m, "DELETE FROM shop.types")
-		offsets := &myOffsets{}
-		task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.types`, "time.precision.mode", mode), offsets)
-		myExec(t, m, typesTableRows[0])
-		r := myPollN(t, task, offsets, 1)[0]
-		_ = task.Stop()
+		r := cvTypesRow(t, m, "time.precision.mode", mode)
 		for name, c := range map[string]connect.Converter{"dts-avro": dtsavro.New(), "shareplex-json": shareplexjson.New(), "maxwell-json": maxwelljson.New()} {
 			if _, err := c.FromConnectData(r.Topic, nil, r.ValueSchema, r.Value); err != nil {
 				t.Errorf("time.precision.mode=%s, %s: %v", mode, name, err)

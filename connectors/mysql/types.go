@@ -898,13 +898,18 @@ func parseTime(s string) (int64, error) {
 	return us, nil
 }
 
+// timeValue is parseTime of a value's text.
+func timeValue(v any) (int64, error) {
+	s, err := viewString(v)
+	if err != nil {
+		return 0, err
+	}
+	return parseTime(s)
+}
+
 func timeConverter(connectTime bool) convertFunc {
 	return func(v any) (any, error) {
-		s, err := viewString(v)
-		if err != nil {
-			return nil, err
-		}
-		us, err := parseTime(s)
+		us, err := timeValue(v)
 		if err != nil {
 			return nil, err
 		}
@@ -984,11 +989,7 @@ func isoDateConverter(nullable, adjust bool) convertFunc {
 // isoTimeConverter: Debezium adds the TIME's duration to midnight, so a
 // value below 00:00:00 or past 24:00:00 wraps around the day.
 func isoTimeConverter(v any) (any, error) {
-	s, err := viewString(v)
-	if err != nil {
-		return nil, err
-	}
-	us, err := parseTime(s)
+	us, err := timeValue(v)
 	if err != nil {
 		return nil, err
 	}
