@@ -40,8 +40,8 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		"INSERT INTO shop.orders VALUES (1, 'north', 1.50), (2, 'south', 2.00), (3, NULL, 3.25)",
 		"INSERT INTO shop.audit VALUES (1, 'a'), (2, 'b')", "INSERT INTO other.t VALUES (1, 'east')")
 	const parts = 4
-	aShop, aOther, aDDL, b := k.Topic("mxa_shop"), k.Topic("mxa_other"), k.Topic("mxa-ddl"), k.Topic("mxb")
-	for _, topic := range []string{aShop, aOther, aDDL, b} {
+	aShop, aOther, aDDL, b, e := k.Topic("mxa_shop"), k.Topic("mxa_other"), k.Topic("mxa-ddl"), k.Topic("mxb"), k.Topic("mxe")
+	for _, topic := range []string{aShop, aOther, aDDL, b, e} {
 		if err := k.CreateTopic(ctx, topic, parts, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -89,9 +89,22 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	d["include.schema.changes"] = "false"
 	d["filter"] = "exclude: *.*, include: shop.*, exclude: shop.audit, include: shop.audit.what=/^[bc]$/, exclude: shop.orders.region=south"
 	gapsCreateConnector(t, rest, "mxd", d)
+	// E: partitions by the writing session's thread id, which the
+	// messages carry (output_thread_id). Snapshot rows have none, and
+	// neither do MariaDB's row transactions (a GTID event opens them, not a
+	// BEGIN query with the session's id), so here every row hashes "null";
+	// the unit test TestMaxwellPartitions covers a binlog that names it.
+	ec := base("6505")
+	ec["topic.prefix"] = k.Topic("mxep")
+	ec["kafka_topic"] = e
+	ec["producer_partition_by"] = "thread_id"
+	ec["include.schema.changes"] = "false"
+	ec["value.converter.output_thread_id"] = "true"
+	gapsCreateConnector(t, rest, "mxe", ec)
 	w.waitTaskRunning("mxa")
 	w.waitTaskRunning("mxb")
 	w.waitTaskRunning("mxd")
+	w.waitTaskRunning("mxe")
 	myExec(t, db, "INSERT INTO shop.orders VALUES (4, 'west', 4.00)", "UPDATE shop.orders SET region = 'north' WHERE id = 2",
 		"INSERT INTO shop.audit VALUES (3, 'c')", "INSERT INTO other.t VALUES (2, NULL)",
 		"INSERT INTO shop.orders VALUES (6, 'south', 6.00)", "INSERT INTO shop.audit VALUES (4, 'd')",
@@ -100,6 +113,7 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		"ALTER TABLE shop.orders ADD COLUMN note TEXT")
 
 	type maxwellMsg struct {
+		Thread   *int64          `json:"thread_id"`
 		Type     string          `json:"type"`
 		Database string          `json:"database"`
 		Table    string          `json:"table"`
@@ -153,6 +167,17 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	ddl := read(aDDL, 1, func(m maxwellMsg) int32 { return part(javaHash(m.Database)) })
 	if ddl["orders/table-alter"] != 1 {
 		t.Errorf("%s: %v, want the ALTER TABLE as table-alter", aDDL, ddl)
+	}
+	// E: 6 snapshot rows and the 8 row changes, each where the hash of
+	// String.valueOf(thread_id) puts it.
+	byThread := func(m maxwellMsg) int32 {
+		if m.Thread == nil {
+			return part(javaHash("null"))
+		}
+		return part(javaHash(strconv.FormatInt(*m.Thread, 10)))
+	}
+	if n := read(e, 14, byThread); n["orders/bootstrap-insert"] != 3 || n["audit/insert"] != 4 {
+		t.Errorf("%s: %v", e, n)
 	}
 	// D's filter: shop's tables only; audit rows only where what is b or c;
 	// orders rows not while their region is south (a NULL region is no match).

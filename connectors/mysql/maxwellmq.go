@@ -54,7 +54,7 @@ const groupMaxwell = "Maxwell compatibility"
 // maxwellMurmurSeed is the seed Maxwell's murmur3 partitioner hashes with.
 const maxwellMurmurSeed = 25342
 
-var maxwellPartitionBys = []string{"database", "table", "primary_key", "transaction_id", "column", "random"}
+var maxwellPartitionBys = []string{"database", "table", "primary_key", "transaction_id", "thread_id", "column", "random"}
 
 func defineMaxwellKeys(def func(connect.ConfigKey)) {
 	defineMaxwellBootstrapKeys(def)
@@ -77,7 +77,7 @@ func defineMaxwellKeys(def func(connect.ConfigKey)) {
 		Doc:       "Maxwell's topic of DDL records; kafka_topic when empty."})
 	def(connect.ConfigKey{Name: KeyMaxwellPartitionBy, Type: connect.ConfigString, Default: "database", Group: groupMaxwell,
 		Validator: connect.OneOfIgnoreCase(maxwellPartitionBys...), Recommended: maxwellPartitionBys,
-		Doc: "What a row's partition hashes, as Maxwell: database, table, primary_key, transaction_id, column (producer_partition_columns) or random."})
+		Doc: "What a row's partition hashes, as Maxwell: database, table, primary_key, transaction_id, thread_id (the writing session's id; null for snapshot rows), column (producer_partition_columns) or random."})
 	def(connect.ConfigKey{Name: KeyMaxwellPartitionColumns, Type: connect.ConfigList, Default: "", Group: groupMaxwell,
 		Doc: "Columns whose values producer_partition_by=column joins and hashes (\"user_id,created_at\")."})
 	def(connect.ConfigKey{Name: KeyMaxwellPartitionFallback, Type: connect.ConfigString, Default: "database", Group: groupMaxwell,
@@ -209,8 +209,9 @@ func (r *router) maxwellRoute(ts *tableSchema, rt *tableRoute) {
 	}
 }
 
-// maxwellPartition is a row's partition under Maxwell's rules.
-func (r *router) maxwellPartition(ts *tableSchema, rt *tableRoute, img []any, gtid string) int32 {
+// maxwellPartition is a row's partition under Maxwell's rules; rec's
+// source block gives the transaction and thread ids.
+func (r *router) maxwellPartition(ts *tableSchema, rt *tableRoute, img []any, rec *connect.SourceRecord) int32 {
 	if rt.maxwellPart >= 0 {
 		return rt.maxwellPart
 	}
@@ -242,8 +243,19 @@ func (r *router) maxwellPartition(ts *tableSchema, rt *tableRoute, img []any, gt
 	case "transaction_id":
 		// Maxwell hashes String.valueOf(xid): maxwell-json's xid, or null.
 		s = "null"
-		if n, ok := connect.GTIDSequence(gtid); ok {
-			s = strconv.FormatUint(n, 10)
+		if src := recordSource(rec); src != nil {
+			if n, ok := connect.GTIDSequence(src.GetString(connect.SourceGTID)); ok {
+				s = strconv.FormatUint(n, 10)
+			}
+		}
+	case "thread_id":
+		// String.valueOf(thread_id): the writing session's id, or null
+		// (snapshot rows, a binlog without it).
+		s = "null"
+		if src := recordSource(rec); src != nil {
+			if th, ok := src.Get(connect.SourceThread).(int64); ok {
+				s = strconv.FormatInt(th, 10)
+			}
 		}
 	}
 	return m.partition(s, rt.partitions)
@@ -296,16 +308,12 @@ func maxwellText(c *Column, raw any) string {
 	return TextValue(c, raw)
 }
 
-// recordGTID is the GTID in a change event's source block.
-func recordGTID(rec *connect.SourceRecord) string {
-	v, _ := rec.Value.(*connect.Struct)
-	if v == nil {
-		return ""
+// recordSource is a change event's source block, nil if it has none.
+func recordSource(rec *connect.SourceRecord) *connect.Struct {
+	if v, _ := rec.Value.(*connect.Struct); v != nil {
+		return v.GetStruct(connect.FieldSource)
 	}
-	if src := v.GetStruct(connect.FieldSource); src != nil {
-		return src.GetString(connect.SourceGTID)
-	}
-	return ""
+	return nil
 }
 
 // KeyCommitHeader turns the transaction commit header on.

@@ -48,26 +48,34 @@ func TestMaxwellPartitions(t *testing.T) {
 	}
 	full := []any{int32(1), "abc", "zoe"} // Shop.Orders: id, region (the key), customer
 	noCustomer := []any{int32(1), "abc", nil}
+	// The source block of a binlog row: its GTID and writing session.
+	srcSchema := connect.StructBuilder().Field(connect.SourceGTID, connect.OptionalStringSchema).Field(connect.SourceThread, connect.OptionalInt64Schema).MustBuild()
+	valSchema := connect.StructBuilder().Field(connect.FieldSource, srcSchema).MustBuild()
+	binlogRow := connect.NewStructs(valSchema, []any{connect.NewStructs(srcSchema, []any{"0-1-4077", int64(541)})})
 	for _, c := range []struct {
 		name  string
 		props []string
 		img   []any
 		want  int32
+		value any
 	}{
-		{"database (the default)", []string{KeyMaxwellTopic, "x"}, full, h("Shop", 7)},
-		{"table", []string{KeyMaxwellPartitionBy, "table"}, full, h("Orders", 7)},
-		{"primary key: values joined", []string{KeyMaxwellPartitionBy, "primary_key"}, full, h("1abc", 7)},
-		{"column", []string{KeyMaxwellPartitionBy, "column", KeyMaxwellPartitionColumns, "customer,region"}, full, h("zoeabc", 7)},
+		{"database (the default)", []string{KeyMaxwellTopic, "x"}, full, h("Shop", 7), nil},
+		{"table", []string{KeyMaxwellPartitionBy, "table"}, full, h("Orders", 7), nil},
+		{"primary key: values joined", []string{KeyMaxwellPartitionBy, "primary_key"}, full, h("1abc", 7), nil},
+		{"column", []string{KeyMaxwellPartitionBy, "column", KeyMaxwellPartitionColumns, "customer,region"}, full, h("zoeabc", 7), nil},
 		{"column without a value: the fallback", []string{KeyMaxwellPartitionBy, "column", KeyMaxwellPartitionColumns, "customer",
-			KeyMaxwellPartitionFallback, "table"}, noCustomer, h("Orders", 7)},
-		{"column the table lacks: the fallback (database)", []string{KeyMaxwellPartitionBy, "column", KeyMaxwellPartitionColumns, "nope"}, full, h("Shop", 7)},
-		{"transaction id without a GTID", []string{KeyMaxwellPartitionBy, "transaction_id"}, full, h("null", 7)},
+			KeyMaxwellPartitionFallback, "table"}, noCustomer, h("Orders", 7), nil},
+		{"column the table lacks: the fallback (database)", []string{KeyMaxwellPartitionBy, "column", KeyMaxwellPartitionColumns, "nope"}, full, h("Shop", 7), nil},
+		{"transaction id without a GTID", []string{KeyMaxwellPartitionBy, "transaction_id"}, full, h("null", 7), nil},
+		{"transaction id: the GTID's sequence, maxwell-json's xid", []string{KeyMaxwellPartitionBy, "transaction_id"}, full, h("4077", 7), binlogRow},
+		{"thread id", []string{KeyMaxwellPartitionBy, "thread_id"}, full, h("541", 7), binlogRow},
+		{"thread id unknown (snapshot rows, MariaDB)", []string{KeyMaxwellPartitionBy, "thread_id"}, full, h("null", 7), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := routerFor(t, append([]string{KeyTopicPartitions, "7"}, c.props...)...)
 			ts := routeTestSchema(t, r)
 			key, _ := ts.key(c.img)
-			rec := &connect.SourceRecord{Topic: ts.topic, KeySchema: ts.keySchema, Key: key}
+			rec := &connect.SourceRecord{Topic: ts.topic, KeySchema: ts.keySchema, Key: key, Value: c.value}
 			if ok, err := r.shapeRow(rec, ts, nil, c.img, nil); err != nil || !ok {
 				t.Fatalf("shapeRow = %v, %v", ok, err)
 			}

@@ -232,11 +232,7 @@ func (r *router) apply(rec *connect.SourceRecord, ts *tableSchema, rt *tableRout
 			rec.Partition = connect.PartitionPtr(0)
 		}
 	case policyMaxwell:
-		var gtid string
-		if m := r.d.Maxwell; m.By == "transaction_id" || (m.By == "column" && m.Fallback == "transaction_id") {
-			gtid = recordGTID(rec)
-		}
-		rec.Partition = connect.PartitionPtr(r.maxwellPartition(ts, rt, img, gtid))
+		rec.Partition = connect.PartitionPtr(r.maxwellPartition(ts, rt, img, rec))
 	case policyCanal:
 		switch {
 		case len(r.d.Canal.Hash) == 0:
