@@ -48,10 +48,11 @@ func TestMaxwellPartitions(t *testing.T) {
 	}
 	full := []any{int32(1), "abc", "zoe"} // Shop.Orders: id, region (the key), customer
 	noCustomer := []any{int32(1), "abc", nil}
-	// The source block of a binlog row: its GTID and writing session.
+	// The source block of a binlog row: its GTID and writing session
+	// (542, whose hash differs from "null"'s in 7 partitions).
 	srcSchema := connect.StructBuilder().Field(connect.SourceGTID, connect.OptionalStringSchema).Field(connect.SourceThread, connect.OptionalInt64Schema).MustBuild()
 	valSchema := connect.StructBuilder().Field(connect.FieldSource, srcSchema).MustBuild()
-	binlogRow := connect.NewStructs(valSchema, []any{connect.NewStructs(srcSchema, []any{"0-1-4077", int64(541)})})
+	binlogRow := connect.NewStructs(valSchema, []any{connect.NewStructs(srcSchema, []any{"0-1-4077", int64(542)})})
 	for _, c := range []struct {
 		name  string
 		props []string
@@ -68,7 +69,7 @@ func TestMaxwellPartitions(t *testing.T) {
 		{"column the table lacks: the fallback (database)", []string{KeyMaxwellPartitionBy, "column", KeyMaxwellPartitionColumns, "nope"}, full, h("Shop", 7), nil},
 		{"transaction id without a GTID", []string{KeyMaxwellPartitionBy, "transaction_id"}, full, h("null", 7), nil},
 		{"transaction id: the GTID's sequence, maxwell-json's xid", []string{KeyMaxwellPartitionBy, "transaction_id"}, full, h("4077", 7), binlogRow},
-		{"thread id", []string{KeyMaxwellPartitionBy, "thread_id"}, full, h("541", 7), binlogRow},
+		{"thread id", []string{KeyMaxwellPartitionBy, "thread_id"}, full, h("542", 7), binlogRow},
 		{"thread id unknown (snapshot rows, MariaDB)", []string{KeyMaxwellPartitionBy, "thread_id"}, full, h("null", 7), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
