@@ -209,6 +209,11 @@ func TestSluicectlAgainstWorker(t *testing.T) {
     "topic": "lines"
   }
 }`, input))
+	// A JSON file names its connector beside its config: validate takes
+	// that name as the config's.
+	if out := c.ok("validate", "-f", filepath.Join(conns, "fs.json")); !strings.Contains(out, "Configuration is valid.") {
+		t.Fatalf("validate fs.json:\n%s", out)
+	}
 	if out := c.ok("apply", "-f", conns); out != "connector fs created\n" {
 		t.Fatalf("apply: %q", out)
 	}

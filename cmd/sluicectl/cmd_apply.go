@@ -114,7 +114,14 @@ func validateConfig(ctx context.Context, cl *client, cf connectorFile) (*rest.Co
 	if class == "" {
 		return nil, fmt.Errorf("%s: no connector.class: set it to the connector's class name, e.g. org.apache.kafka.connect.file.FileStreamSourceConnector", cf.path)
 	}
-	r, err := cl.do(ctx, http.MethodPut, path("connector-plugins", class, "config", "validate"), nil, cf.config)
+	config := cf.config
+	if _, ok := config["name"]; !ok && cf.name != "" {
+		// A JSON file names its connector beside the config, where
+		// validate (which checks "name" as a key) would not see it.
+		config = maps.Clone(config)
+		config["name"] = cf.name
+	}
+	r, err := cl.do(ctx, http.MethodPut, path("connector-plugins", class, "config", "validate"), nil, config)
 	if err != nil {
 		return nil, err
 	}
