@@ -131,7 +131,7 @@ func TestMaxwellOptionValidation(t *testing.T) {
 		{[]string{KeyMaxwellTopic, "x", KeyCanalTopic, "c"}, KeyCanalTopic},
 		{[]string{KeyMaxwellTopic, "x_%{type}"}, KeyMaxwellTopic},
 		{[]string{KeyMaxwellDDLTopic, "x_%{schema}"}, KeyMaxwellDDLTopic},
-		{[]string{KeyMaxwellPartitionBy, "thread_id"}, KeyMaxwellPartitionBy},
+		{[]string{KeyMaxwellPartitionBy, "thread"}, KeyMaxwellPartitionBy},
 		{[]string{KeyMaxwellPartitionBy, "column"}, KeyMaxwellPartitionColumns},
 		{[]string{KeyMaxwellPartitionHash, "md5"}, KeyMaxwellPartitionHash},
 		{[]string{KeyMaxwellPartitionFallback, "random"}, KeyMaxwellPartitionFallback},
