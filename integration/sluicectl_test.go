@@ -310,6 +310,7 @@ func TestSluicectlAgainstWorker(t *testing.T) {
 
 	// Loggers.
 	ctlHas(t, "loggers get", c.ok("loggers", "get"), "LOGGER", "root")
+	ctlHas(t, "loggers (get by default)", c.ok("loggers"), "LOGGER", "root")
 	ctlHas(t, "loggers set", c.ok("loggers", "set", "sluice.runtime", "debug"), "logger sluice.runtime set to DEBUG")
 	ctlHas(t, "loggers get NAME", c.ok("loggers", "get", "sluice.runtime"), "sluice.runtime  DEBUG")
 	ctlHas(t, "loggers set --scope cluster", c.ok("loggers", "set", "sluice.runtime", "INFO", "--scope", "cluster"), "set to INFO on every worker")

@@ -224,9 +224,13 @@ func cmdLoggers(ctx context.Context, c *cmdContext) error {
 	var scope string
 	pos, err := c.parse(func(fs *flag.FlagSet) {
 		fs.StringVar(&scope, "scope", "worker", "set: worker (this worker) or cluster (every worker)")
-	}, 1, 3)
+	}, 0, 3)
 	if err != nil {
 		return helpOK(err)
+	}
+	if len(pos) == 0 {
+		// As kubectl-style tools read a bare noun: list them.
+		return getLoggers(ctx, c, nil)
 	}
 	switch pos[0] {
 	case "get":

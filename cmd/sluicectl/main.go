@@ -125,7 +125,7 @@ func commands() []*command {
 		{name: "restart", usage: "restart NAME [--include-tasks] [--only-failed] | restart task NAME ID", summary: "Restart a connector (and its tasks), or one task", run: cmdRestart},
 		{name: "delete", usage: "delete NAME", summary: "Delete a connector", run: cmdDelete},
 		{name: "offsets", usage: "offsets get|alter|reset NAME [-f FILE]", summary: "Read, alter or reset a stopped connector's offsets", run: cmdOffsets},
-		{name: "loggers", usage: "loggers get [NAME] | loggers set NAME LEVEL [--scope worker|cluster]", summary: "Read or change log levels", run: cmdLoggers},
+		{name: "loggers", usage: "loggers [get [NAME]] | loggers set NAME LEVEL [--scope worker|cluster]", summary: "Read or change log levels", run: cmdLoggers},
 		{name: "wait", usage: "wait NAME --for running|paused|stopped|failed|deleted [--timeout 60s]", summary: "Wait until a connector reaches a state", run: cmdWait},
 		{name: "config", usage: "config set-context|use-context|get-contexts|current-context|delete-context ...", summary: "Manage the contexts (clusters) sluicectl talks to", run: cmdConfig},
 		{name: "completion", usage: "completion bash|zsh|fish", summary: "Print a shell completion script", run: cmdCompletion},
