@@ -6,7 +6,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=1 go build -trimpath -o /out/sluice ./cmd/sluice \
+# .git stays out of the build context: pass the commit GET / reports, e.g.
+# docker build --build-arg COMMIT=$(git rev-parse --short=16 HEAD) .
+ARG COMMIT=unknown
+RUN CGO_ENABLED=1 go build -trimpath -ldflags "-X github.com/sluicehq/sluice/cmd/sluice/app.Commit=${COMMIT}" -o /out/sluice ./cmd/sluice \
  && CGO_ENABLED=1 go build -trimpath -o /out/sluicectl ./cmd/sluicectl
 
 FROM debian:bookworm-slim

@@ -14,9 +14,12 @@ TEST_PARALLEL ?= 4
 
 all: build
 
+# The commit GET / and `sluice version` report, as Kafka Connect's commit id.
+COMMIT := $(shell git rev-parse --short=16 HEAD 2>/dev/null || echo unknown)
+
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/sluice ./cmd/sluice
+	$(GO) build -ldflags "-X github.com/sluicehq/sluice/cmd/sluice/app.Commit=$(COMMIT)" -o $(BIN)/sluice ./cmd/sluice
 	@if [ -d cmd/sluicectl ]; then $(GO) build -o $(BIN)/sluicectl ./cmd/sluicectl; fi
 
 vet:

@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -31,11 +32,32 @@ import (
 )
 
 // Version and Commit are set at build time with
-// -ldflags "-X github.com/sluicehq/sluice/cmd/sluice/app.Version=…".
+// -ldflags "-X github.com/sluicehq/sluice/cmd/sluice/app.Version=…" (make
+// build sets Commit); a plain go build in a git checkout still reports the
+// commit Go recorded in the binary.
 var (
 	Version = "0.1.0-dev"
 	Commit  = "unknown"
 )
+
+func init() {
+	if Commit == "unknown" {
+		Commit = vcsRevision()
+	}
+}
+
+// vcsRevision is the commit go build recorded (as long as Kafka's commit
+// ids, 16 hex digits), or "unknown".
+func vcsRevision() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 16 {
+				return s.Value[:16]
+			}
+		}
+	}
+	return "unknown"
+}
 
 const usage = `Usage:
   sluice standalone worker.properties [connector.(properties|json) ...]
