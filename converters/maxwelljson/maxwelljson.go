@@ -38,6 +38,7 @@
 package maxwelljson
 
 import (
+	"crypto/cipher"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -156,7 +157,7 @@ type Converter struct {
 	exclude    []*regexp.Regexp
 	camel      bool
 	encrypt    encryptMode
-	aesKey     []byte
+	aesBlock   cipher.Block // secret_key's expanded key (encrypt=data|all)
 	binaryMode mysqlvalue.BinaryMode
 	zone       *time.Location
 	tables     mysqlvalue.Cache
@@ -214,7 +215,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.camel = strings.EqualFold(cfg.String(KeyNamingStrategy), "underscore_to_camelcase")
 	c.kServerID, c.kThreadID = `,"`+c.name("server_id")+`":`, `,"`+c.name("thread_id")+`":`
 	c.kPrimaryKey, c.kPKColumns = `,"`+c.name("primary_key")+`":[`, `,"`+c.name("primary_key_columns")+`":[`
-	if c.encrypt, c.aesKey, err = parseEncryption(cfg.String(KeyEncrypt), cfg.Password(KeySecretKey)); err != nil {
+	if c.encrypt, c.aesBlock, err = parseEncryption(cfg.String(KeyEncrypt), cfg.Password(KeySecretKey)); err != nil {
 		return err
 	}
 	c.arrayKey = strings.EqualFold(cfg.String(KeyKafkaKeyFormat), "array")

@@ -24,7 +24,7 @@ const (
 // parseEncryption reads encrypt and secret_key (their validators have
 // checked the mode and the key's length). The key is never part of an
 // error.
-func parseEncryption(mode string, secret connect.Password) (encryptMode, []byte, error) {
+func parseEncryption(mode string, secret connect.Password) (encryptMode, cipher.Block, error) {
 	var m encryptMode
 	switch strings.ToLower(mode) {
 	case "data":
@@ -37,7 +37,11 @@ func parseEncryption(mode string, secret connect.Password) (encryptMode, []byte,
 	if secret == "" {
 		return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]", Message: "encrypt=" + mode + " needs secret_key, the AES key (16, 24 or 32 bytes)"}
 	}
-	return m, []byte(secret.Value()), nil
+	block, err := aes.NewCipher([]byte(secret.Value()))
+	if err != nil {
+		return 0, nil, &connect.ConfigError{Name: KeySecretKey, Value: "[hidden]", Message: err.Error()}
+	}
+	return m, block, nil
 }
 
 // validAESKey checks secret_key's length where /config/validate sees it;
@@ -65,10 +69,6 @@ func validExcludes(_ string, v any) error {
 // AES/CBC and PKCS#5 padding under a fresh random IV, both base64, as
 // Maxwell's RowEncrypt does, so RowEncrypt.decrypt reads it.
 func (c *Converter) appendEncrypted(dst, plain []byte) ([]byte, error) {
-	block, err := aes.NewCipher(c.aesKey)
-	if err != nil {
-		return dst, fmt.Errorf("%s: %w", KeySecretKey, err)
-	}
 	var iv [aes.BlockSize]byte
 	if _, err := rand.Read(iv[:]); err != nil {
 		return dst, fmt.Errorf("encrypt: random IV: %w", err)
@@ -79,7 +79,7 @@ func (c *Converter) appendEncrypted(dst, plain []byte) ([]byte, error) {
 	for i := len(plain); i < len(buf); i++ {
 		buf[i] = byte(pad)
 	}
-	cipher.NewCBCEncrypter(block, iv[:]).CryptBlocks(buf, buf)
+	cipher.NewCBCEncrypter(c.aesBlock, iv[:]).CryptBlocks(buf, buf)
 	dst = append(dst, `{"iv":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, iv[:])
 	dst = append(dst, `","bytes":"`...)
