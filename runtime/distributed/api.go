@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/offsets"
@@ -19,21 +20,60 @@ func notFound(name string) error { return rest.NotFound(fmt.Sprintf("Connector %
 // WorkerID is this worker's advertised host:port.
 func (h *Herder) WorkerID() string { return h.w.ID() }
 
+// rebalanceWait is how long a request that needs the leader waits for a
+// rebalance under way to end before it is answered 409.
+const rebalanceWait = 15 * time.Second
+
 // leaderOnly returns nil on the leader outside a rebalance, else the error
-// that forwards the request to the leader or answers 409.
-func (h *Herder) leaderOnly() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.joinedOnce {
-		return rest.NotLeader("")
+// that forwards the request to the leader or answers 409. Kafka Connect
+// answers 409 at once during a rebalance, so scripts that create
+// connectors back to back must retry; here the request waits for the
+// rebalance (the one its predecessor started, typically) to end, up to
+// rebalanceWait or ctx, and is then judged as it would have been.
+func (h *Herder) leaderOnly(ctx context.Context) error {
+	var timeout <-chan time.Time
+	for {
+		h.mu.Lock()
+		switch {
+		case !h.joinedOnce:
+			h.mu.Unlock()
+			return rest.NotLeader("")
+		case !h.isLeader:
+			url := h.leaderURL
+			h.mu.Unlock()
+			return rest.NotLeader(url)
+		case !h.rebalancing:
+			h.mu.Unlock()
+			return nil
+		}
+		if h.settled == nil {
+			h.settled = make(chan struct{})
+		}
+		settled := h.settled
+		h.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(rebalanceWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-settled:
+		case <-timeout:
+			return rest.Conflict(msgStaleConfig)
+		case <-ctx.Done():
+			return rest.Conflict(msgStaleConfig)
+		}
 	}
-	if !h.isLeader {
-		return rest.NotLeader(h.leaderURL)
+}
+
+// setRebalancingLocked records whether a rebalance is under way (h.mu
+// held) and wakes the requests leaderOnly holds when it ends.
+func (h *Herder) setRebalancingLocked(v bool) {
+	if !v && h.rebalancing && h.settled != nil {
+		close(h.settled)
+		h.settled = nil
 	}
-	if h.rebalancing {
-		return rest.Conflict(msgStaleConfig)
-	}
-	return nil
+	h.rebalancing = v
 }
 
 // readFresh catches up with the config topic so a write is judged against
@@ -75,7 +115,7 @@ func (h *Herder) ConnectorConfig(ctx context.Context, name string) (map[string]s
 }
 
 func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map[string]string, allowReplace bool, initial rest.TargetState) (rest.ConnectorInfo, bool, error) {
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
 	config = maps.Clone(config)
@@ -106,7 +146,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 }
 
 func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return rest.ConnectorInfo{}, err
 	}
 	snap, err := h.readFresh(ctx)
@@ -129,7 +169,7 @@ func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch ma
 }
 
 func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
 	snap, err := h.readFresh(ctx)
@@ -227,7 +267,7 @@ func (h *Herder) RestartConnector(ctx context.Context, name string, req rest.Res
 		}
 		return nil, h.ownerURL(name, nil)
 	}
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return nil, err
 	}
 	plan, err := h.ConnectorStatus(ctx, name)
@@ -301,7 +341,7 @@ func (h *Herder) setTarget(ctx context.Context, name string, t rest.TargetState)
 // StopConnector commits an empty task set first, so no task of a STOPPED
 // connector is ever left configured, then writes the STOPPED state.
 func (h *Herder) StopConnector(ctx context.Context, name string) error {
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
 	snap, err := h.readFresh(ctx)
@@ -345,7 +385,7 @@ func (h *Herder) ConnectorOffsets(ctx context.Context, name string) ([]rest.Conn
 
 // stoppedConfig checks the connector exists and is STOPPED with no tasks.
 func (h *Herder) stoppedConfig(ctx context.Context, name string) (map[string]string, error) {
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return nil, err
 	}
 	snap, err := h.readFresh(ctx)

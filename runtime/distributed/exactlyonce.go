@@ -81,7 +81,7 @@ func (h *Herder) FenceZombies(ctx context.Context, connector string, req rest.In
 	if err := h.verifyInternal(req); err != nil {
 		return err
 	}
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
 	return h.fenceZombies(ctx, connector)
@@ -204,7 +204,7 @@ func (h *Herder) requestFencing(ctx context.Context, c string) error {
 	backoff := 250 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		var err error
-		if h.leaderOnly() == nil {
+		if h.leaderOnly(ctx) == nil {
 			err = h.fenceZombies(ctx, c)
 		} else {
 			h.mu.Lock()

@@ -44,6 +44,7 @@ type Herder struct {
 	taskOwner   map[rest.TaskID]string
 	joinedOnce  bool
 	rebalancing bool
+	settled     chan struct{} // closed when the rebalance under way ends (leaderOnly)
 	closed      bool
 
 	// Owned by the loop goroutine.
@@ -233,7 +234,7 @@ func (h *Herder) poke() {
 func (h *Herder) requestRejoin() {
 	h.needRejoin.Store(true)
 	h.mu.Lock()
-	h.rebalancing = true
+	h.setRebalancingLocked(true)
 	h.mu.Unlock()
 	h.poke()
 }
@@ -394,7 +395,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	}
 	h.stable.Store(false)
 	h.mu.Lock()
-	h.rebalancing = true
+	h.setRebalancingLocked(true)
 	h.mu.Unlock()
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.RebalanceTimeout+h.cfg.SessionTimeout)
 	defer cancel()
@@ -510,7 +511,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	}
 	h.mu.Lock()
 	h.joinedOnce = true
-	h.rebalancing = h.needRejoin.Load()
+	h.setRebalancingLocked(h.needRejoin.Load())
 	leader := h.isLeader
 	h.mu.Unlock()
 	h.stable.Store(true)

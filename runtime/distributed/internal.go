@@ -33,7 +33,7 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, connector string, configs [
 		return err
 	}
 	snap := h.configs.Snapshot()
-	if err := h.leaderOnly(); err != nil {
+	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
 	if _, ok := snap.Connectors[connector]; !ok {
