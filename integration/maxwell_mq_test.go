@@ -47,8 +47,10 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 		}
 	}
 	rest, w := gapsWorker(t, k)
-	base := func(id string) map[string]string {
-		return map[string]string{
+	// connector is the config every connector here shares, with the
+	// server id and the key/value pairs that set it apart.
+	connector := func(id string, kv ...string) map[string]string {
+		c := map[string]string{
 			"connector.class":    "MySqlConnector",
 			"database.hostname":  db.Host(),
 			"database.port":      strconv.Itoa(db.Port()),
@@ -61,46 +63,30 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 			"key.converter":      "maxwell-json",
 			"value.converter":    "maxwell-json",
 		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c[kv[i]] = kv[i+1]
+		}
+		return c
 	}
 	// A: a topic per database; a row's partition hashes its region, or its
 	// primary key where it has none (Maxwell's fallback).
-	a := base("6501")
-	a["topic.prefix"] = k.Topic("mxap")
-	a["kafka_topic"] = k.Topic("mxa_%{database}")
-	a["ddl_kafka_topic"] = aDDL
-	a["producer_partition_by"] = "column"
-	a["producer_partition_columns"] = "region"
-	a["producer_partition_by_fallback"] = "primary_key"
-	a["value.converter.output_ddl"] = "true"
-	gapsCreateConnector(t, rest, "mxa", a)
+	gapsCreateConnector(t, rest, "mxa", connector("6501", "topic.prefix", k.Topic("mxap"), "kafka_topic", k.Topic("mxa_%{database}"),
+		"ddl_kafka_topic", aDDL, "producer_partition_by", "column", "producer_partition_columns", "region",
+		"producer_partition_by_fallback", "primary_key", "value.converter.output_ddl", "true"))
 	// B: one topic; partitions by the table name's murmur3 hash.
-	bc := base("6502")
-	bc["topic.prefix"] = k.Topic("mxbp")
-	bc["kafka_topic"] = b
-	bc["producer_partition_by"] = "table"
-	bc["kafka_partition_hash"] = "murmur3"
-	bc["include.schema.changes"] = "false"
-	gapsCreateConnector(t, rest, "mxb", bc)
+	gapsCreateConnector(t, rest, "mxb", connector("6502", "topic.prefix", k.Topic("mxbp"), "kafka_topic", b,
+		"producer_partition_by", "table", "kafka_partition_hash", "murmur3", "include.schema.changes", "false"))
 	// D: Maxwell's filter, with table rules and row rules; last match wins.
-	d := base("6504")
-	d["topic.prefix"] = k.Topic("mxdp")
-	d["kafka_topic"] = k.Topic("mxd")
-	d["topic.partitions"] = "1"
-	d["include.schema.changes"] = "false"
-	d["filter"] = "exclude: *.*, include: shop.*, exclude: shop.audit, include: shop.audit.what=/^[bc]$/, exclude: shop.orders.region=south"
-	gapsCreateConnector(t, rest, "mxd", d)
+	gapsCreateConnector(t, rest, "mxd", connector("6504", "topic.prefix", k.Topic("mxdp"), "kafka_topic", k.Topic("mxd"),
+		"topic.partitions", "1", "include.schema.changes", "false",
+		"filter", "exclude: *.*, include: shop.*, exclude: shop.audit, include: shop.audit.what=/^[bc]$/, exclude: shop.orders.region=south"))
 	// E: partitions by the writing session's thread id, which the
 	// messages carry (output_thread_id). Snapshot rows have none, and
 	// neither do MariaDB's row transactions (a GTID event opens them, not a
 	// BEGIN query with the session's id), so here every row hashes "null";
 	// the unit test TestMaxwellPartitions covers a binlog that names it.
-	ec := base("6505")
-	ec["topic.prefix"] = k.Topic("mxep")
-	ec["kafka_topic"] = e
-	ec["producer_partition_by"] = "thread_id"
-	ec["include.schema.changes"] = "false"
-	ec["value.converter.output_thread_id"] = "true"
-	gapsCreateConnector(t, rest, "mxe", ec)
+	gapsCreateConnector(t, rest, "mxe", connector("6505", "topic.prefix", k.Topic("mxep"), "kafka_topic", e,
+		"producer_partition_by", "thread_id", "include.schema.changes", "false", "value.converter.output_thread_id", "true"))
 	w.waitTaskRunning("mxa")
 	w.waitTaskRunning("mxb")
 	w.waitTaskRunning("mxd")
@@ -202,12 +188,8 @@ func TestMaxwellRoutingKeys(t *testing.T) {
 	}
 	// C: topic.partitions says 4, but its topic is created by the broker
 	// with one: the task fails saying how to make the two agree.
-	cc := base("6503")
-	cc["topic.prefix"] = k.Topic("mxcp")
-	cc["kafka_topic"] = k.Topic("mxc")
-	cc["producer_partition_by"] = "primary_key"
-	cc["table.include.list"] = `shop\.orders`
-	cc["include.schema.changes"] = "false"
+	cc := connector("6503", "topic.prefix", k.Topic("mxcp"), "kafka_topic", k.Topic("mxc"), "producer_partition_by", "primary_key",
+		"table.include.list", `shop\.orders`, "include.schema.changes", "false")
 	gapsCreateConnector(t, rest, "mxc", cc)
 	var trace string
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && trace == ""; time.Sleep(200 * time.Millisecond) {
