@@ -62,6 +62,7 @@ var (
 	cpuDir       = flag.String("cpuprofile", "", "save a CPU profile of each scenario's first run in this directory")
 	traceDir     = flag.String("trace", "", "save an execution trace (go tool trace) of each scenario's first run in this directory, to see where the pipeline waits")
 	producerFlag = flag.String("producer", "", "comma-separated producer settings (k=v, librdkafka's names; sluice.client=librdkafka picks that client) given to the pipeline's worker (producer.k) and to produce-only alike, e.g. linger.ms=20")
+	connFlag     = flag.String("connector", "", "comma-separated connector settings (k=v) given to every pipeline run's connector, e.g. max.batch.size=512")
 	verbose      = flag.Bool("v", false, "log the runtime and connector")
 	brokerChild  = flag.Bool("broker-child", false, "internal: run the embedded broker and print its address")
 	commandLine  = strings.TrimSpace("go run ./cmd/sluice-bench " + strings.Join(os.Args[1:], " "))
@@ -685,9 +686,15 @@ func logf(format string, args ...any) {
 }
 
 // producerProps parses -producer.
-func producerProps() map[string]string {
+func producerProps() map[string]string { return parseKVs(*producerFlag) }
+
+// connectorProps parses -connector.
+func connectorProps() map[string]string { return parseKVs(*connFlag) }
+
+// parseKVs parses comma-separated k=v settings.
+func parseKVs(list string) map[string]string {
 	out := map[string]string{}
-	for _, kv := range strings.Split(*producerFlag, ",") {
+	for _, kv := range strings.Split(list, ",") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
 			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}

@@ -89,6 +89,7 @@ func (p *pipelineRun) connectorConfig() map[string]string {
 	}
 	maps.Copy(c, p.variant.props)
 	maps.Copy(c, p.extra)
+	maps.Copy(c, connectorProps())
 	return c
 }
 
