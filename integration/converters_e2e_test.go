@@ -264,17 +264,23 @@ func cvCases(registry string) []cvCase {
 			"value.converter.output_ddl": "true", "value.converter.output_binlog_position": "true"},
 			key:   func(id int) string { return fmt.Sprintf(`{"database":"shop","table":"types","pk.id":%d}`, id) },
 			check: cvCheckMaxwell},
-		// The same with Maxwell's encrypt=data: read back, decrypted as
-		// Maxwell's RowEncrypt.decrypt does, the messages are the ones above.
+		// The same with Maxwell's encrypt=data and output_push_timestamp:
+		// read back, push_ts taken out and decrypted as Maxwell's
+		// RowEncrypt.decrypt does, the messages are the ones above.
 		{name: "maxwell-json-encrypted", ddl: true, conn: map[string]string{
 			"key.converter": "maxwell-json", "value.converter": "io.sluice.converters.MaxwellJsonConverter",
 			"value.converter.output_ddl": "true", "value.converter.output_binlog_position": "true",
-			"value.converter.encrypt": "data", "value.converter.secret_key": cvMaxwellKey},
+			"value.converter.encrypt": "data", "value.converter.secret_key": cvMaxwellKey,
+			"value.converter.output_push_timestamp": "true"},
 			key: func(id int) string { return fmt.Sprintf(`{"database":"shop","table":"types","pk.id":%d}`, id) },
 			check: func(t *testing.T, e *cvEnv, data, ddl []*kafka.Message) {
 				plain := make([]*kafka.Message, len(data))
 				for i, m := range data {
-					plain[i] = &kafka.Message{Key: m.Key, Value: cvMaxwellDecrypt(t, m.Value), Headers: m.Headers, TopicPartition: m.TopicPartition}
+					v := m.Value
+					if m.Value != nil {
+						v = cvCutPushTS(t, m.Value)
+					}
+					plain[i] = &kafka.Message{Key: m.Key, Value: cvMaxwellDecrypt(t, v), Headers: m.Headers, TopicPartition: m.TopicPartition}
 				}
 				cvCheckMaxwell(t, e, plain, ddl)
 			}},
@@ -282,6 +288,27 @@ func cvCases(registry string) []cvCase {
 }
 
 const cvMaxwellKey = "sluice-e2e-aes-key-of-32-bytes!!"
+
+// cvCutPushTS checks a row message's push_ts (output_push_timestamp): Unix
+// seconds with microseconds, taken within the last hour, and returns the
+// message without it.
+func cvCutPushTS(t *testing.T, b []byte) []byte {
+	t.Helper()
+	i := bytes.Index(b, []byte(`,"push_ts":`))
+	if i < 0 {
+		t.Fatalf("no push_ts in %s", b)
+	}
+	n := i + len(`,"push_ts":`)
+	end := n + bytes.IndexAny(b[n:], ",}")
+	ts, err := strconv.ParseFloat(string(b[n:end]), 64)
+	if err != nil || !bytes.Contains(b[n:end], []byte(".")) {
+		t.Fatalf("push_ts %q: %v", b[n:end], err)
+	}
+	if age := time.Since(time.UnixMicro(int64(ts * 1e6))); age < -time.Minute || age > time.Hour {
+		t.Fatalf("push_ts %s is %v old", b[n:end], age)
+	}
+	return append(append([]byte(nil), b[:i]...), b[end:]...)
+}
 
 // cvMaxwellDecrypt turns an encrypt=data message back into the plain one:
 // "encrypted":{"iv","bytes"} decrypted (AES/CBC, PKCS#5) holds the data

@@ -6,7 +6,7 @@
 //
 // One message per row change, keys in Maxwell's order (database, table,
 // query, type, ts, xid, xoffset, position, gtid, server_id, thread_id,
-// primary_key, primary_key_columns, data, old). Values are typed as Maxwell
+// push_ts, primary_key, primary_key_columns, data, old). Values are typed as Maxwell
 // types them: integers, BIT, YEAR, DECIMAL (BigDecimal.toString), FLOAT and
 // DOUBLE (Java's toString) as JSON numbers; DATE, TIME, DATETIME and
 // TIMESTAMP as "yyyy-MM-dd HH:mm:ss[.ffffff]" strings with the column's
@@ -30,8 +30,9 @@
 //     envelope's transaction block (provide.transaction.metadata=true).
 //   - A column that a MINIMAL row image leaves out arrives as null.
 //
-// exclude_columns, output_naming_strategy and encrypt (data|all, with
-// secret_key) change the message as they do in Maxwell (output.go).
+// exclude_columns, output_naming_strategy, encrypt (data|all, with
+// secret_key), output_push_timestamp and output_null_zerodates change the
+// message as they do in Maxwell (output.go).
 //
 // As a key converter it writes Maxwell's key: {"database":…,"table":…,
 // "pk.id":1} (kafka_key_format=hash) or ["db","tbl",[{"id":1}]] (array).
@@ -83,6 +84,8 @@ const (
 	KeyOutputPrimaryKeys      = "output_primary_keys"
 	KeyOutputPrimaryKeyColumn = "output_primary_key_columns"
 	KeyOutputDDL              = "output_ddl"
+	KeyOutputPushTimestamp    = "output_push_timestamp"
+	KeyOutputNullZeroDates    = "output_null_zerodates"
 	KeyExcludeColumns         = "exclude_columns"
 	KeyNamingStrategy         = "output_naming_strategy"
 	KeyEncrypt                = "encrypt"
@@ -118,6 +121,10 @@ var configDef = connect.NewConfigDef().
 		Doc: "Write primary_key_columns, the primary-key column names as an array."}).
 	Define(connect.ConfigKey{Name: KeyOutputDDL, Type: connect.ConfigBoolean, Default: "false",
 		Doc: "Write DDL messages (database-create/alter/drop, table-create/alter/drop) for schema-change records; false gives them no value, as Maxwell writes no DDL by default."}).
+	Define(connect.ConfigKey{Name: KeyOutputPushTimestamp, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write push_ts, the time the message was rendered for the producer: Unix seconds with microseconds (e.g. 1714979289.123456), as Maxwell writes the time it sent a row."}).
+	Define(connect.ConfigKey{Name: KeyOutputNullZeroDates, Type: connect.ConfigBoolean, Default: "false",
+		Doc: "Write a zero TIMESTAMP (0000-00-00 00:00:00) as null instead of its zero text. Zero DATE and DATETIME values already arrive as null (nullable columns) or the epoch (NOT NULL), as in Debezium's events."}).
 	Define(connect.ConfigKey{Name: KeyExcludeColumns, Type: connect.ConfigList, Default: "", Validator: connect.ValidatorFunc{Fn: validExcludes, Desc: "column names or /regular expressions/"},
 		Doc: "Columns left out of data and old (Maxwell's exclude_columns), in every table: names, or /regular expressions/ that must match the whole name. primary_key still carries the key's values."}).
 	Define(connect.ConfigKey{Name: KeyNamingStrategy, Type: connect.ConfigString, Default: "", Recommended: []string{"", "underscore_to_camelcase"},
@@ -153,6 +160,9 @@ type Converter struct {
 	pkValues   bool
 	pkColumns  bool
 	ddl        bool
+	pushTS     bool
+	nullZero   bool
+	now        func() time.Time // push_ts clock; tests set it
 	snapInsert bool
 	exclude    []*regexp.Regexp
 	camel      bool
@@ -164,7 +174,7 @@ type Converter struct {
 	pool       sync.Pool
 
 	// Field keys that output_naming_strategy renames.
-	kServerID, kThreadID, kPrimaryKey, kPKColumns string
+	kServerID, kThreadID, kPrimaryKey, kPKColumns, kPushTS string
 }
 
 // New returns a converter with the default settings.
@@ -203,6 +213,11 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.pkValues = cfg.Bool(KeyOutputPrimaryKeys)
 	c.pkColumns = cfg.Bool(KeyOutputPrimaryKeyColumn)
 	c.ddl = cfg.Bool(KeyOutputDDL)
+	c.pushTS = cfg.Bool(KeyOutputPushTimestamp)
+	c.nullZero = cfg.Bool(KeyOutputNullZeroDates)
+	if c.now == nil {
+		c.now = time.Now
+	}
 	c.exclude = c.exclude[:0]
 	for _, e := range cfg.List(KeyExcludeColumns) {
 		re, err := maxwellPattern(e)
@@ -215,6 +230,7 @@ func (c *Converter) Configure(props map[string]string, isKey bool) error {
 	c.camel = strings.EqualFold(cfg.String(KeyNamingStrategy), "underscore_to_camelcase")
 	c.kServerID, c.kThreadID = `,"`+c.name("server_id")+`":`, `,"`+c.name("thread_id")+`":`
 	c.kPrimaryKey, c.kPKColumns = `,"`+c.name("primary_key")+`":[`, `,"`+c.name("primary_key_columns")+`":[`
+	c.kPushTS = `,"` + c.name("push_ts") + `":`
 	if c.encrypt, c.aesBlock, err = parseEncryption(cfg.String(KeyEncrypt), cfg.Password(KeySecretKey)); err != nil {
 		return err
 	}
@@ -404,6 +420,9 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		dst = append(dst, c.kThreadID...)
 		dst = strconv.AppendInt(dst, ev.Thread, 10)
 	}
+	if c.pushTS {
+		dst = appendPushTS(append(dst, c.kPushTS...), c.now())
+	}
 	if c.pkValues {
 		dst = append(dst, c.kPrimaryKey...)
 		for i, j := range tt.pkIdx {
@@ -513,9 +532,16 @@ func (c *Converter) renderRow(st *state, t *mysqlvalue.Table, row *connect.Struc
 			return out, ends, nulls, fmt.Errorf("column %s: %w", col.Name, err)
 		}
 		ends = append(ends, len(out))
-		nulls = append(nulls, v.Null)
+		nulls = append(nulls, v.Null || c.zeroAsNull(col, v))
 	}
 	return out, ends, nulls, nil
+}
+
+// zeroAsNull: output_null_zerodates writes a zero TIMESTAMP as null. A
+// TIMESTAMP's zero is the epoch's second 0, which no real TIMESTAMP holds
+// (their range starts at 00:00:01 UTC), so it is told apart exactly.
+func (c *Converter) zeroAsNull(col *mysqlvalue.Column, v *mysqlvalue.Value) bool {
+	return c.nullZero && col.Kind == mysqlvalue.KindTimestamp && v.Zero && !v.Null
 }
 
 // appendValue writes one value as Maxwell types it.
@@ -540,6 +566,8 @@ func (c *Converter) appendValue(dst []byte, col *mysqlvalue.Column, v *mysqlvalu
 		return jsonfmt.AppendJSONFloat(dst, float32(v.Float)), nil
 	case k == mysqlvalue.KindDouble:
 		return jsonfmt.AppendJSONDouble(dst, v.Float), nil
+	case c.zeroAsNull(col, v):
+		return append(dst, "null"...), nil
 	case k == mysqlvalue.KindTimestamp && v.Zero:
 		dst = append(dst, '"')
 		dst = append(dst, mysqlvalue.ZeroDateTime...)

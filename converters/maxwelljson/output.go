@@ -1,15 +1,19 @@
 package maxwelljson
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/internal/jsonfmt"
 )
 
 // encryptMode is Maxwell's encrypt option.
@@ -130,4 +134,30 @@ func maxwellPattern(s string) (*regexp.Regexp, error) {
 		return re, nil
 	}
 	return regexp.MustCompile("^" + regexp.QuoteMeta(s) + "$"), nil
+}
+
+// appendPushTS writes now as Maxwell's push_ts: the Instant cut to
+// microseconds, its seconds as a BigDecimal plus BigDecimal.valueOf(nanos /
+// 1e9). valueOf reads Double.toString's text, so the fraction keeps that
+// text's scale: 0.5 s is "….5", 100 µs ("1.0E-4") is "….00010", none is "….0".
+func appendPushTS(dst []byte, now time.Time) []byte {
+	nanos := now.Nanosecond() / 1000 * 1000
+	var buf [32]byte
+	text := jsonfmt.AppendDouble(buf[:0], float64(nanos)/1e9)
+	mant, exp := text, 0
+	if i := bytes.IndexByte(text, 'E'); i >= 0 {
+		mant = text[:i]
+		exp, _ = strconv.Atoi(string(text[i+1:]))
+	}
+	point := bytes.IndexByte(mant, '.')
+	// The BigDecimal's unscaled digits and scale: the mantissa without its
+	// point, and its fraction digits less the exponent.
+	digits := bytes.TrimLeft(append(append([]byte(nil), mant[:point]...), mant[point+1:]...), "0")
+	scale := len(mant) - point - 1 - exp
+	dst = strconv.AppendInt(dst, now.Unix(), 10)
+	dst = append(dst, '.')
+	for i := len(digits); i < scale; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, digits...)
 }

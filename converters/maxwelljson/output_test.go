@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/converters/dtsavro/dtstest"
 )
@@ -176,6 +177,106 @@ func TestOutputKeysValidate(t *testing.T) {
 	for _, cv := range New().Config().Validate(good) {
 		if len(cv.Errors) > 0 {
 			t.Errorf("%s: %v", cv.Name, cv.Errors)
+		}
+	}
+}
+
+// TestPushTimestamp: push_ts is the render time cut to microseconds, with
+// the scale Java's BigDecimal.valueOf(nanos / 1e9) gives the fraction, after
+// thread_id and before primary_key, renamed with the naming strategy.
+func TestPushTimestamp(t *testing.T) {
+	const sec = 1714979289
+	for nanos, want := range map[int]string{
+		0:         "1714979289.0",
+		500000000: "1714979289.5",
+		120000000: "1714979289.12",
+		123456789: "1714979289.123456", // cut to microseconds
+		999999000: "1714979289.999999",
+		1234000:   "1714979289.001234", // 0.001234: Java's plain range
+		999000:    "1714979289.000999", // 9.99E-4
+		100000:    "1714979289.00010",  // 1.0E-4: the mantissa's zero stays
+		10000:     "1714979289.000010", // 1.0E-5
+		1000:      "1714979289.0000010",
+	} {
+		if got := string(appendPushTS(nil, time.Unix(sec, int64(nanos)))); got != want {
+			t.Errorf("%d ns: %s, want %s", nanos, got, want)
+		}
+	}
+
+	o := dtstest.NewOrders(3)
+	at := time.Unix(sec, 123456000)
+	for _, tc := range []struct {
+		props map[string]string
+		want  string
+	}{
+		{map[string]string{KeyOutputPushTimestamp: "true", KeyOutputThreadID: "true", KeyOutputPrimaryKeys: "true"},
+			`"thread_id":541,"push_ts":1714979289.123456,"primary_key":[1001],"data"`},
+		{map[string]string{KeyOutputPushTimestamp: "true", KeyNamingStrategy: "underscore_to_camelcase"},
+			`"xid":77,"pushTs":1714979289.123456,"data"`},
+	} {
+		c := New()
+		c.now = func() time.Time { return at }
+		if err := c.Configure(tc.props, false); err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.FromConnectData("t", nil, o.Envelope, o.Insert("0-2019-77", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), tc.want) || !json.Valid(b) {
+			t.Errorf("%v: want %s in %s", tc.props, tc.want, b)
+		}
+	}
+	if got := render(t, nil, o.Insert("", 1)); strings.Contains(got, "push_ts") {
+		t.Errorf("push_ts without output_push_timestamp: %s", got)
+	}
+	// The real clock: a number close to now.
+	b := render(t, map[string]string{KeyOutputPushTimestamp: "true"}, o.Insert("", 1))
+	var m map[string]any
+	if err := json.Unmarshal([]byte(b), &m); err != nil {
+		t.Fatal(err)
+	}
+	if ts, _ := m["push_ts"].(float64); time.Since(time.Unix(int64(ts), 0)).Abs() > time.Minute {
+		t.Errorf("push_ts %v is not now: %s", m["push_ts"], b)
+	}
+}
+
+// TestNullZeroDates: output_null_zerodates writes a zero TIMESTAMP as null,
+// which output_nulls=false then leaves out; other values are untouched.
+func TestNullZeroDates(t *testing.T) {
+	var zero, plain dtstest.TypeCase
+	for _, tc := range dtstest.TypeCases() {
+		switch tc.Name {
+		case "timestamp zero":
+			zero = tc
+		case "timestamp(0)":
+			plain = tc
+		}
+	}
+	if zero.Name == "" || plain.Name == "" {
+		t.Fatal("type cases timestamp zero and timestamp(0) are gone")
+	}
+	for _, tc := range []struct {
+		props map[string]string
+		in    dtstest.TypeCase
+		want  string
+	}{
+		{nil, zero, `"data":{"c":"0000-00-00 00:00:00"}}`},
+		{map[string]string{KeyOutputNullZeroDates: "true"}, zero, `"data":{"c":null}}`},
+		{map[string]string{KeyOutputNullZeroDates: "true", KeyOutputNulls: "false"}, zero, `"data":{}}`},
+		{map[string]string{KeyOutputNullZeroDates: "true"}, plain, `"data":{"c":"2024-01-02 03:04:05"}}`},
+	} {
+		c := New()
+		if err := c.Configure(tc.props, false); err != nil {
+			t.Fatal(err)
+		}
+		env, ins := dtstest.OneColumn(tc.in)
+		b, err := c.FromConnectData("t", nil, env, ins)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(string(b), tc.want) {
+			t.Errorf("%v %s: want %s at the end of %s", tc.props, tc.in.Name, tc.want, b)
 		}
 	}
 }
