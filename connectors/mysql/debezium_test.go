@@ -259,12 +259,14 @@ func TestDebeziumKeysClassified(t *testing.T) {
 		t.Fatalf("warned about %v", got)
 	}
 	quiet["ddl.parser.type"], quiet["statistics.metrics.enabled"], quiet["event.converting.failure.handling.mode"] = "antlr", "true", "FAIL"
+	quiet["resolve.create.table.like.schema"], quiet["database.server.id.offset"], quiet["binlog.metadata.based.schema"] = "true", "20000", "false"
+	quiet["transaction.metadata.factory"], quiet["schema.history.internal.kafka.recovery.attempts"] = "io.debezium.pipeline.txmetadata.DefaultTransactionMetadataFactory", "4"
 	if got := unappliedKeys(quiet); len(got) != 0 {
 		t.Fatalf("warned about %v", got)
 	}
 	loud := map[string]string{KeyContextHeaders: "true", KeySchemaComments: "true", KeyPostProcessors: "reselector", KeyMaxRetries: "3", KeySSLKeyStore: "/k.jks", "binlog.row.value.options": "PARTIAL_JSON",
-		"event.converting.failure.handling.mode": "warn"}
-	if got := strings.Join(unappliedKeys(loud), " "); got != "binlog.row.value.options event.converting.failure.handling.mode" {
+		"event.converting.failure.handling.mode": "warn", "gtid.ignore.on.recovery": "true", "openlineage.integration.enabled": "true"}
+	if got := strings.Join(unappliedKeys(loud), " "); got != "binlog.row.value.options event.converting.failure.handling.mode gtid.ignore.on.recovery openlineage.integration.enabled" {
 		t.Fatalf("unapplied keys %q", got)
 	}
 	o, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p",
