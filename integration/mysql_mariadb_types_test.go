@@ -194,3 +194,50 @@ func TestMySQLSystemVersionedTables(t *testing.T) {
 		t.Fatalf("statement_changes_total %v, want the 2 statements on s.trx", statements)
 	}
 }
+
+// TestMySQLYearSignedness: MariaDB's SIGNEDNESS metadata gives a YEAR
+// column a bit of its own, which MySQL's does not; the numeric columns
+// after a YEAR keep their own signedness in the stream, as in the
+// snapshot (a signed BIGINT of -1 is -1, not 2^64-1).
+func TestMySQLYearSignedness(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE y",
+		"CREATE TABLE y.t (id INT PRIMARY KEY, y YEAR, s BIGINT, i INT, u INT UNSIGNED, y2 YEAR, ti TINYINT, mu MEDIUMINT UNSIGNED, d DECIMAL(6,2), f DOUBLE)")
+	props := []string{"table.include.list", `y\.t`, "bigint.unsigned.handling.mode", "precise"}
+	offsets := &myOffsets{}
+	stream := myStartTask(t, myStreamProps(m, props...), offsets)
+	rows := []string{"(1, 2000, -1, -5, 4294967295, 1999, -128, 16777215, -1.50, -2.5)", "(2, NULL, -9223372036854775808, 7, 0, 2155, 127, 0, 3.25, 1e10)"}
+	for _, r := range rows {
+		myExec(t, m, "INSERT INTO y.t VALUES "+r)
+	}
+	streamed := myPollN(t, stream, offsets, len(rows))
+	_ = stream.Stop()
+
+	snap := myStartTask(t, myStreamProps(m, append(props, "snapshot.mode", "initial_only")...), &myOffsets{})
+	var snapped []*connect.SourceRecord
+	pollUntil(t, snap, nil, func(r *connect.SourceRecord) { snapped = append(snapped, r) }, func() bool { return snapshotDone(snap) }, 300*time.Millisecond, 30*time.Second)
+	if len(snapped) != len(rows) {
+		t.Fatalf("snapshot gave %d records, want %d", len(snapped), len(rows))
+	}
+	after := func(r *connect.SourceRecord) *connect.Struct {
+		return r.Value.(*connect.Struct).GetStruct("after")
+	}
+	first := after(streamed[0])
+	for col, want := range map[string]any{"s": int64(-1), "i": int32(-5), "u": int64(4294967295), "ti": int16(-128), "mu": int32(16777215), "y2": int32(1999)} {
+		if got := first.Get(col); got != want {
+			t.Errorf("streamed row 1 column %s = %#v, want %#v", col, got, want)
+		}
+	}
+	for i := range rows {
+		st, sn := after(streamed[i]), after(snapped[i])
+		for _, f := range st.Schema().Fields() {
+			if got, want := fmt.Sprint(st.Get(f.Name)), fmt.Sprint(sn.Get(f.Name)); got != want {
+				t.Errorf("row %d column %s: stream %s, snapshot %s", i+1, f.Name, got, want)
+			}
+			if a, b := f.Schema, sn.Schema().Fields()[f.Index].Schema; a.Type != b.Type || a.Name != b.Name {
+				t.Errorf("row %d column %s: stream schema %s %s, snapshot %s %s", i+1, f.Name, a.Type, a.Name, b.Type, b.Name)
+			}
+		}
+	}
+}

@@ -928,7 +928,7 @@ func (s *stream) tableMap(tm *replication.TableMapEvent) error {
 	if err != nil {
 		return err
 	}
-	t, err := tableFromMap(tm, info)
+	t, err := tableFromMap(tm, info, s.server.Flavor == FlavorMariaDB)
 	if err == nil {
 		entry.ts, err = s.schemaFor(t)
 	}

@@ -66,10 +66,41 @@ type InfoColumn struct {
 	Comment    string `json:",omitempty"` // COLUMN_COMMENT (include.schema.comments)
 }
 
+// unsignedMap reads the TABLE_MAP's SIGNEDNESS metadata: one bit per
+// numeric column, in column order. go-mysql's UnsignedMap counts MySQL's
+// numeric types, which leave YEAR out; MariaDB gives YEAR a bit too, so on
+// MariaDB every numeric column after a YEAR would take its neighbour's bit
+// (a signed BIGINT read as unsigned).
+func unsignedMap(tm *replication.TableMapEvent, mariadb bool) map[int]bool {
+	if !mariadb {
+		return tm.UnsignedMap()
+	}
+	if len(tm.SignednessBitmap) == 0 {
+		return nil
+	}
+	out := make(map[int]bool)
+	bit := 0
+	for i := 0; i < int(tm.ColumnCount); i++ {
+		if !tm.IsNumericColumn(i) && tm.ColumnType[i] != gomysql.MYSQL_TYPE_YEAR {
+			continue
+		}
+		if bit/8 >= len(tm.SignednessBitmap) {
+			break
+		}
+		// YEAR's own bit is consumed, not kept: YEAR has no sign to
+		// speak of, and information_schema never calls it unsigned.
+		if tm.ColumnType[i] != gomysql.MYSQL_TYPE_YEAR {
+			out[i] = tm.SignednessBitmap[bit/8]&(0x80>>(bit%8)) != 0
+		}
+		bit++
+	}
+	return out
+}
+
 // tableFromMap builds a Table from a TABLE_MAP event, taking names,
 // signedness, charsets, members and primary key from its full row metadata
 // and filling in or refining from info when the columns agree.
-func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error) {
+func tableFromMap(tm *replication.TableMapEvent, info *TableInfo, mariadb bool) (*Table, error) {
 	id := TableID{DB: string(tm.Schema), Table: string(tm.Table)}
 	n := int(tm.ColumnCount)
 	names := tm.ColumnNameString()
@@ -92,7 +123,7 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error
 			return nil, fmt.Errorf("table %s: the binlog has no column names (binlog_row_metadata is not FULL) and information_schema lists %d columns where the binlog event has %d: the table changed after this event was written; set binlog_row_metadata=FULL on the server (MySQL 8.0.1+, MariaDB 10.5+) so each event carries its own column names", id, have, n)
 		}
 	}
-	unsigned := tm.UnsignedMap()
+	unsigned := unsignedMap(tm, mariadb)
 	collations := tm.CollationMap()
 	esCollations := tm.EnumSetCollationMap()
 	enums := tm.EnumStrValueMap()
