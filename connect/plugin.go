@@ -47,6 +47,23 @@ type ConfigValidator interface {
 	Validate(ctx context.Context, props map[string]string) []ConfigValue
 }
 
+type storedConfigKey struct{}
+
+// WithStoredConfig marks a validation as one of a connector that exists,
+// whose stored config is stored: the herder validates a new config for a
+// connector that may be running, and a precheck that looks for resources
+// in use on the source (a replica's server id, a slot) must not count the
+// ones the connector's own instance holds.
+func WithStoredConfig(ctx context.Context, stored map[string]string) context.Context {
+	return context.WithValue(ctx, storedConfigKey{}, stored)
+}
+
+// StoredConfig is the config WithStoredConfig attached to ctx, if any.
+func StoredConfig(ctx context.Context) (map[string]string, bool) {
+	c, ok := ctx.Value(storedConfigKey{}).(map[string]string)
+	return c, ok
+}
+
 // OffsetAlterer is implemented by connectors that check or act on offsets
 // altered through the REST API (KIP-875). A nil offset resets a partition.
 // It returns true if the connector manages its offsets itself.

@@ -192,6 +192,9 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 	if exists && !allowReplace {
 		return rest.ConnectorInfo{}, false, rest.Conflict(fmt.Sprintf("Connector %s already exists", name))
 	}
+	if exists {
+		ctx = connect.WithStoredConfig(ctx, existing.config)
+	}
 	v, err := h.w.validate(ctx, config)
 	if err != nil {
 		return rest.ConnectorInfo{}, false, err
@@ -838,6 +841,13 @@ func (h *StandaloneHerder) PluginConfig(ctx context.Context, plugin, version str
 }
 
 func (h *StandaloneHerder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
+	// A config named after an existing connector is validated as its
+	// reconfiguration (what PUT …/config would check).
+	h.mu.RLock()
+	if e, ok := h.conns[config[ConnName]]; ok {
+		ctx = connect.WithStoredConfig(ctx, e.config)
+	}
+	h.mu.RUnlock()
 	v, err := h.w.validate(ctx, config)
 	if err != nil {
 		return rest.ConfigInfos{}, err

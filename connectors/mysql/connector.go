@@ -183,7 +183,7 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 	}
 	if ids, err := replicaServerIDs(conn); err == nil {
 		for _, id := range ids {
-			if id == opts.ServerID {
+			if id == opts.ServerID && !ownReplica(ctx, opts) {
 				fail(KeyServerID, "another replica is already connected with server id %d: choose an id no replica uses", id)
 			}
 		}
@@ -204,6 +204,23 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 		}
 	}
 	return append(fails, precheckDTS(conn, opts, slog.Default().With("connector", "mysql"))...)
+}
+
+// ownReplica: the validation is a reconfiguration of a connector that
+// reads the same server with the same server id, so the replica connected
+// with that id is most likely its own running task (which stops before
+// the new config starts), not a conflict.
+func ownReplica(ctx context.Context, opts *Options) bool {
+	stored, ok := connect.StoredConfig(ctx)
+	if !ok {
+		return false
+	}
+	port := strings.TrimSpace(stored[KeyPort])
+	if port == "" {
+		port = "3306"
+	}
+	return strings.EqualFold(strings.TrimSpace(stored[KeyHostname]), strings.TrimSpace(opts.Host)) && port == strconv.Itoa(opts.Port) &&
+		strings.TrimSpace(stored[KeyServerID]) == strconv.FormatUint(uint64(opts.ServerID), 10)
 }
 
 func replicaServerIDs(c *client.Conn) ([]uint32, error) {

@@ -122,7 +122,7 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 	if _, ok := config[runtime.ConnName]; !ok {
 		config[runtime.ConnName] = name
 	}
-	if err := h.checkConfig(ctx, config); err != nil {
+	if err := h.checkConfig(h.withStored(ctx, name), config); err != nil {
 		return rest.ConnectorInfo{}, false, err
 	}
 	snap, err := h.readFresh(ctx)
@@ -481,7 +481,19 @@ func (h *Herder) PluginConfig(ctx context.Context, plugin, version string) ([]re
 	return runtime.PluginConfig(plugin, version)
 }
 
+// withStored marks a validation of connector name's config as its
+// reconfiguration when the connector exists (connect.WithStoredConfig).
+func (h *Herder) withStored(ctx context.Context, name string) context.Context {
+	if c, ok := h.configs.Snapshot().Connectors[name]; ok {
+		return connect.WithStoredConfig(ctx, c)
+	}
+	return ctx
+}
+
 func (h *Herder) ValidateConfig(ctx context.Context, config map[string]string) (rest.ConfigInfos, error) {
+	// A config named after an existing connector is validated as its
+	// reconfiguration (what PUT …/config would check).
+	ctx = h.withStored(ctx, config[runtime.ConnName])
 	if h.cfg.exactlyOnceTasks() {
 		return h.w.ValidateExactlyOnceResolved(ctx, config)
 	}
