@@ -1,8 +1,13 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +95,238 @@ func TestMySQLMariaDBInetTypes(t *testing.T) {
 				}
 			}
 		}
+	}
+	inetThroughConverters(t, m)
+}
+
+// inetThroughConverters runs s.t through a real worker with each of the
+// converters that render MySQL's native types (Canal JSON, Maxwell JSON,
+// Shareplex JSON, DTS Avro), a snapshot and then an update and an insert
+// from the binlog, and reads the topics back with a Kafka consumer: every
+// UUID, INET6 and INET4 value must be the text MariaDB prints, typed as a
+// CHAR where the format says a type (Canal's sqlType 1 with the type's own
+// name as mysqlType, DTS Avro's Character with dataTypeNumber 254).
+func inetThroughConverters(t *testing.T, m *harness.MariaDB) {
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	table := func() map[string]map[string]string {
+		rows, err := m.QueryMaps(ctx, "SELECT * FROM s.t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]map[string]string{}
+		for _, r := range rows {
+			out[r["id"]] = r
+		}
+		return out
+	}
+	before := table()
+	converters := []struct {
+		name, class string
+		decode      func(t *testing.T, b []byte) inetMsg
+	}{
+		{"canal", "io.sluice.converters.CanalJsonConverter", inetCanal},
+		{"maxwell", "io.sluice.converters.MaxwellJsonConverter", inetMaxwell},
+		{"shareplex", "io.sluice.converters.ShareplexJsonConverter", inetShareplex},
+		{"dtsavro", "io.sluice.converters.DtsAvroConverter", inetDTSAvro(t)},
+	}
+	rest, w := gapsWorker(t, k)
+	topics := make([]string, len(converters))
+	for i, cv := range converters {
+		cfg := myStreamProps(m, "connector.class", "MySqlConnector", "database.server.id", strconv.Itoa(6501+i),
+			"topic.prefix", k.Topic("inet-"+cv.name), "table.include.list", `s\.t`, "snapshot.mode", "initial",
+			"value.converter", cv.class)
+		gapsCreateConnector(t, rest, "inet-"+cv.name, cfg)
+		topics[i] = k.Topic("inet-"+cv.name) + ".s.t"
+	}
+	for i, cv := range converters {
+		w.waitTaskRunning("inet-" + cv.name)
+		if _, err := harness.ReadTopic(ctx, k.Bootstrap(), topics[i], len(before), 60*time.Second); err != nil {
+			t.Fatalf("%s snapshot: %v\n%s", cv.name, err, w.log.String())
+		}
+	}
+	myExec(t, m, "UPDATE s.t SET u = '6ccd780c-baba-1026-9564-5b8c656024dc', i6 = '::ffff:10.1.2.3', i4 = NULL WHERE id = 6",
+		"INSERT INTO s.t VALUES (12, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2001:db8::1', '172.16.254.1')")
+	after := table()
+	for i, cv := range converters {
+		t.Run(cv.name, func(t *testing.T) {
+			msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), topics[i], len(before)+2, 60*time.Second)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, w.log.String())
+			}
+			seen, updates := map[string]int{}, 0
+			for _, msg := range msgs {
+				got := cv.decode(t, msg.Value)
+				id := got.after["id"]
+				seen[id]++
+				// The update and the insert come from the binlog, after
+				// the changes; the other rows are the snapshot's.
+				want := before[id]
+				if got.update || id == "12" {
+					want = after[id]
+				}
+				if want == nil {
+					t.Fatalf("message for row %s, which the table never had: %s", id, msg.Value)
+				}
+				for _, col := range []string{"id", "u", "i6", "i4"} {
+					if text := inetText(want, col); got.after[col] != text {
+						t.Errorf("row %s column %s: %s, MariaDB prints %s\n%s", id, col, got.after[col], text, msg.Value)
+					}
+				}
+				if got.update {
+					updates++
+					if id != "6" {
+						t.Errorf("an update of row %s, which was inserted only\n%s", id, msg.Value)
+					}
+				}
+				for col, v := range got.before {
+					if text := inetText(before[id], col); v != text {
+						t.Errorf("row %s: before-image column %s: %s, MariaDB printed %s\n%s", id, col, v, text, msg.Value)
+					}
+				}
+			}
+			if len(seen) != len(after) || seen["6"] != 2 || updates != 1 {
+				t.Errorf("messages per row %v with %d updates: want each of the %d rows, row 6 twice (its update)", seen, updates, len(after))
+			}
+		})
+	}
+}
+
+// inetMsg is one change message reduced to its row images: each column's
+// text, "<null>" for NULL. before holds what the format carries of the
+// old row (all of it, the changed columns only, or nothing).
+type inetMsg struct {
+	update        bool
+	after, before map[string]string
+}
+
+func inetText(row map[string]string, col string) string {
+	if v, ok := row[col]; ok {
+		return v
+	}
+	return "<null>"
+}
+
+// inetStrings turns a decoded JSON object's values into inetMsg's texts.
+func inetStrings(m map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		if v == nil {
+			out[k] = "<null>"
+		} else {
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+func inetCanal(t *testing.T, b []byte) inetMsg {
+	t.Helper()
+	var c struct {
+		Type      string                     `json:"type"`
+		Data      []map[string]any           `json:"data"`
+		Old       []map[string]any           `json:"old"`
+		MySQLType map[string]string          `json:"mysqlType"`
+		SQLType   map[string]json.RawMessage `json:"sqlType"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil || len(c.Data) != 1 {
+		t.Fatalf("not a one-row Canal JSON message (%v): %s", err, b)
+	}
+	if want := map[string]string{"id": "int", "u": "uuid", "i6": "inet6", "i4": "inet4"}; !reflect.DeepEqual(c.MySQLType, want) {
+		t.Errorf("mysqlType %v, want %v", c.MySQLType, want)
+	}
+	sqlType := map[string]string{}
+	for k, v := range c.SQLType {
+		sqlType[k] = string(v)
+	}
+	if want := map[string]string{"id": "4", "u": "1", "i6": "1", "i4": "1"}; !reflect.DeepEqual(sqlType, want) {
+		t.Errorf("sqlType %v, want %v", sqlType, want)
+	}
+	msg := inetMsg{update: c.Type == "UPDATE", after: inetStrings(c.Data[0])}
+	if len(c.Old) == 1 {
+		msg.before = inetStrings(c.Old[0])
+	}
+	return msg
+}
+
+func inetMaxwell(t *testing.T, b []byte) inetMsg {
+	t.Helper()
+	var c struct {
+		Type string         `json:"type"`
+		Data map[string]any `json:"data"`
+		Old  map[string]any `json:"old"`
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber() // ids as their text
+	if err := d.Decode(&c); err != nil || c.Data == nil {
+		t.Fatalf("not a Maxwell JSON row message (%v): %s", err, b)
+	}
+	return inetMsg{update: c.Type == "update", after: inetStrings(c.Data), before: inetStrings(c.Old)}
+}
+
+func inetShareplex(t *testing.T, b []byte) inetMsg {
+	t.Helper()
+	var c struct {
+		Meta struct {
+			Op string `json:"op"`
+		} `json:"meta"`
+		Data map[string]any `json:"data"`
+		Key  map[string]any `json:"key"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.Data == nil {
+		t.Fatalf("not a Shareplex JSON row message (%v): %s", err, b)
+	}
+	if c.Meta.Op != "upd" {
+		return inetMsg{after: inetStrings(c.Data)}
+	}
+	// An update's data holds the changed columns, its key the whole old row.
+	after := inetStrings(c.Key)
+	maps.Copy(after, inetStrings(c.Data))
+	return inetMsg{update: true, after: after, before: inetStrings(c.Key)}
+}
+
+// inetDTSAvro decodes with goavro and the published dts-record.avsc.
+func inetDTSAvro(t *testing.T) func(t *testing.T, b []byte) inetMsg {
+	decode := cvDTSSpecCodec(t)
+	return func(t *testing.T, b []byte) inetMsg {
+		t.Helper()
+		r := decode(b)
+		var names []string
+		for _, f := range cvObject(t, r["fields"], "fields")["array"].([]any) {
+			f := f.(map[string]any)
+			names = append(names, f["name"].(string))
+			want := int32(254) // MYSQL_TYPE_STRING
+			if f["name"] == "id" {
+				want = 3
+			}
+			if f["dataTypeNumber"] != want {
+				t.Errorf("column %s: dataTypeNumber %v, want %d", f["name"], f["dataTypeNumber"], want)
+			}
+		}
+		image := func(field string) map[string]string {
+			v, _ := r[field].(map[string]any)
+			if v == nil {
+				return nil
+			}
+			out := map[string]string{}
+			for i, item := range v["array"].([]any) {
+				switch x := item.(type) {
+				case nil:
+					out[names[i]] = "<null>"
+				case map[string]any:
+					if c, ok := x[cvDTSNS+"Character"].(map[string]any); ok && c["charset"] == "utf8mb4" {
+						out[names[i]] = string(c["value"].([]byte))
+					} else if n, ok := x[cvDTSNS+"Integer"].(map[string]any); ok {
+						out[names[i]] = n["value"].(string)
+					} else {
+						t.Errorf("column %s: image item %v, want a utf8mb4 Character", names[i], x)
+					}
+				}
+			}
+			return out
+		}
+		return inetMsg{update: r["operation"] == "UPDATE", after: image("afterImages"), before: image("beforeImages")}
 	}
 }
 

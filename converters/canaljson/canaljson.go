@@ -391,6 +391,12 @@ func SQLType(col *mysqlvalue.Column, v *mysqlvalue.Value) int {
 	return jdbcTypes[k]
 }
 
+// jdbcTypes holds the java.sql.Types code of each kind. MariaDB's UUID,
+// INET4 and INET6 are KindChar (mysqlvalue), so CHAR (1): MariaDB sends
+// them to clients as fixed-length strings, and MariaDB Connector/J reports
+// CHAR for INET4 and INET6, and for a UUID it hands out as a String
+// (uuidAsString); it says OTHER (1111) only for a UUID it hands out as a
+// java.util.UUID, and Canal JSON carries the text.
 var jdbcTypes = [...]int{
 	mysqlvalue.KindUnknown: 12, mysqlvalue.KindTinyInt: -6, mysqlvalue.KindSmallInt: 5, mysqlvalue.KindMediumInt: 4,
 	mysqlvalue.KindInt: 4, mysqlvalue.KindBigInt: -5, mysqlvalue.KindDecimal: 3, mysqlvalue.KindFloat: 7,

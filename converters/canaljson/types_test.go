@@ -71,3 +71,39 @@ func TestOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestMariaDBTypeNames: MariaDB's UUID, INET6 and INET4 columns are named
+// by their own type in mysqlType, in the short and the full form alike,
+// while their sqlType is CHAR's.
+func TestMariaDBTypeNames(t *testing.T) {
+	names := map[string]string{"uuid": "uuid", "inet6": "inet6", "inet4": "inet4", "null uuid": "uuid"}
+	for _, format := range []string{"", "full"} {
+		props := map[string]string{}
+		if format != "" {
+			props[KeyMySQLTypeFormat] = format
+		}
+		c := New()
+		if err := c.Configure(props, false); err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, tc := range dtstest.TypeCases() {
+			name, ok := names[tc.Name]
+			if !ok {
+				continue
+			}
+			seen++
+			env, ins := dtstest.OneColumn(tc)
+			b, err := c.FromConnectData("t", nil, env, ins)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.Name, err)
+			}
+			if want := `"mysqlType":{"c":"` + name + `"}`; !strings.Contains(string(b), want) {
+				t.Errorf("%s (format %q): want %s in\n%s", tc.Name, format, want, b)
+			}
+		}
+		if seen != len(names) {
+			t.Fatalf("found %d of the type cases %v", seen, names)
+		}
+	}
+}

@@ -37,6 +37,9 @@ const (
 )
 
 // dataTypeNumber is DTS's classic MySQL type code per kind (spec §2.5).
+// MariaDB's UUID, INET4 and INET6 are KindChar (mysqlvalue): 254,
+// MYSQL_TYPE_STRING, the type MariaDB gives them on the wire, and their
+// text goes in the Character branch, as a CHAR's does.
 var dataTypeNumber = [...]int64{
 	mysqlvalue.KindTinyInt: 1, mysqlvalue.KindSmallInt: 2, mysqlvalue.KindMediumInt: 9,
 	mysqlvalue.KindInt: 3, mysqlvalue.KindBigInt: 8, mysqlvalue.KindDecimal: 246,

@@ -79,6 +79,10 @@ var maxwellValues = map[string]string{
 	"enum":                      `"paid"`,
 	"set":                       `["a","c"]`,
 	"set from full type":        `["it's"]`,
+	"uuid":                      `"123e4567-e89b-12d3-a456-426655440000"`,
+	"inet6":                     `"::ffff:192.168.0.1"`,
+	"inet4":                     `"192.168.0.1"`,
+	"null uuid":                 `null`,
 	"null":                      `null`,
 	"null datetime":             `null`,
 }

@@ -131,6 +131,15 @@ func TypeCases() []TypeCase {
 			br("TextObject", map[string]any{"type": "SET", "value": "it's"})},
 		{"geometry", Col{Schema: geometrySchema(), Type: "POINT"}, geometry([]byte{0x01, 0x02}, 4326), `"æ\u0010\u0000\u0000\u0001\u0002"`, "", 2004, 255,
 			br("BinaryGeometry", map[string]any{"type": "WKB", "value": []byte{0x01, 0x02}})},
+		// MariaDB's UUID, INET6 and INET4, as the MySQL connector sends
+		// them: the text MariaDB prints, with no charset.
+		{"uuid", Col{Schema: Str(), Type: "UUID", FullType: "uuid", Optional: true}, "123e4567-e89b-12d3-a456-426655440000", `"123e4567-e89b-12d3-a456-426655440000"`, "", 1, 254,
+			br("Character", map[string]any{"charset": "utf8mb4", "value": []byte("123e4567-e89b-12d3-a456-426655440000")})},
+		{"inet6", Col{Schema: Str(), Type: "INET6", FullType: "inet6", Optional: true}, "::ffff:192.168.0.1", `"::ffff:192.168.0.1"`, "", 1, 254,
+			br("Character", map[string]any{"charset": "utf8mb4", "value": []byte("::ffff:192.168.0.1")})},
+		{"inet4", Col{Schema: Str(), Type: "INET4", FullType: "inet4", Optional: true}, "192.168.0.1", `"192.168.0.1"`, "", 1, 254,
+			br("Character", map[string]any{"charset": "utf8mb4", "value": []byte("192.168.0.1")})},
+		{"null uuid", Col{Schema: Str(), Type: "UUID", FullType: "uuid", Optional: true}, nil, `null`, "", 1, 254, nil},
 		{"null", Col{Schema: Str(), Type: "VARCHAR", Charset: "utf8mb4", Optional: true}, nil, `null`, "", 12, 253, nil},
 		{"null datetime", Col{Schema: Named(connect.TypeInt64, connect.DebeziumTimestamp), Type: "DATETIME", Optional: true}, nil, `null`, "", 93, 12, nil},
 	}

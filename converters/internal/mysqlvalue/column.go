@@ -98,6 +98,13 @@ var kindNames = map[string]Kind{
 	"GEOMETRY": KindGeometry, "POINT": KindGeometry, "LINESTRING": KindGeometry, "POLYGON": KindGeometry,
 	"MULTIPOINT": KindGeometry, "MULTILINESTRING": KindGeometry, "MULTIPOLYGON": KindGeometry,
 	"GEOMETRYCOLLECTION": KindGeometry, "GEOMCOLLECTION": KindGeometry,
+	// MariaDB's UUID, INET4 and INET6 reach the converters as the text
+	// MariaDB prints for them (the MySQL connector turns their binlog bytes
+	// into it), and MariaDB itself sends them to clients as fixed-length
+	// strings (MYSQL_TYPE_STRING in a non-binary charset), as it does CHAR:
+	// so they are CHAR to every format, while the type name keeps saying
+	// "uuid", "inet4" or "inet6" where a format prints it.
+	"UUID": KindChar, "INET4": KindChar, "INET6": KindChar,
 }
 
 // IsInteger reports the TINYINT..BIGINT family.

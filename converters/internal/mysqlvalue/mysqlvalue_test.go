@@ -201,3 +201,51 @@ func TestAppendPadded(t *testing.T) {
 		}
 	}
 }
+
+// TestMariaDBTextTypes: MariaDB's UUID, INET4 and INET6 columns, which the
+// MySQL connector sends as the text MariaDB prints (a STRING with the type
+// name and no charset), are CHAR columns that keep their own type name,
+// and come out as that text; a type nobody knows is still refused, naming
+// the column, the type and the parameter.
+func TestMariaDBTextTypes(t *testing.T) {
+	for _, tc := range []struct{ typ, value string }{
+		{"UUID", "123e4567-e89b-12d3-a456-426655440000"},
+		{"INET6", "::ffff:192.168.0.1"},
+		{"INET4", "192.168.0.1"},
+	} {
+		name := strings.ToLower(tc.typ)
+		s := connect.NewSchemaBuilder(connect.TypeString).Optional().
+			Param(connect.ParamColumnType, tc.typ).Param(connect.ParamColumnFullType, name).MustBuild()
+		tbl, err := ParseTable(connect.StructBuilder().Field("v", s).MustBuild())
+		if err != nil {
+			t.Fatalf("%s: %v", tc.typ, err)
+		}
+		c := &tbl.Columns[0]
+		if c.Kind != KindChar || c.TypeName != name || c.FullType != name || KindOf(name) != KindChar {
+			t.Errorf("%s: kind %v, type name %q, full type %q, KindOf %v", tc.typ, c.Kind, c.TypeName, c.FullType, KindOf(name))
+		}
+		v, _, err := c.Decode(tc.value, BinaryBase64, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.typ, err)
+		}
+		if got, _ := AppendJSON(nil, c, &v, &JSONOptions{}, nil); string(got) != `"`+tc.value+`"` {
+			t.Errorf("%s: JSON %s", tc.typ, got)
+		}
+		if got := AppendText(nil, c, &v, nil); string(got) != tc.value {
+			t.Errorf("%s: text %q", tc.typ, got)
+		}
+		if cs, b, _ := CharsetBytes(c, &v, nil); cs != "utf8mb4" || (b != nil && string(b) != tc.value) {
+			t.Errorf("%s: charset %q bytes %q", tc.typ, cs, b)
+		}
+		null, _, err := c.Decode(nil, BinaryBase64, nil)
+		if err != nil || !null.Null {
+			t.Errorf("%s: NULL decodes to %+v, %v", tc.typ, null, err)
+		}
+	}
+	s := connect.NewSchemaBuilder(connect.TypeString).Param(connect.ParamColumnType, "VECTOR(3)").MustBuild()
+	_, err := ParseTable(connect.StructBuilder().Field("x", s).MustBuild())
+	if err == nil || !strings.Contains(err.Error(), `column "x"`) || !strings.Contains(err.Error(), `"VECTOR"`) ||
+		!strings.Contains(err.Error(), connect.ParamColumnType) {
+		t.Errorf("unknown type: %v", err)
+	}
+}
