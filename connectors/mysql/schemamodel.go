@@ -71,6 +71,9 @@ func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *Table
 		if cur == nil {
 			return nil, false
 		}
+		if !modelsAlter(s.Specs) {
+			return nil, false
+		}
 		info := cloneInfo(cur)
 		newID := id
 		for _, spec := range s.Specs {
@@ -139,6 +142,36 @@ func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *Table
 }
 
 // alterSpec applies one ALTER TABLE clause; false when it cannot.
+// modelsAlter reports whether applying an ALTER's clauses one after another
+// gives what the server did. It does not for two cases, which are left to
+// information_schema: the server applies every clause against the table as
+// it was, so a rename among other clauses (CHANGE a b, CHANGE b a swaps two
+// columns) must not be applied in order; and CONVERT TO CHARACTER SET
+// converts every text column, sometimes to a longer TEXT type, which the
+// model would have to redo in full.
+func modelsAlter(specs []*ast.AlterTableSpec) bool {
+	for _, spec := range specs {
+		switch spec.Tp {
+		case ast.AlterTableRenameColumn:
+			if len(specs) > 1 {
+				return false
+			}
+		case ast.AlterTableChangeColumn:
+			if len(specs) > 1 && len(spec.NewColumns) == 1 && spec.OldColumnName != nil &&
+				!strings.EqualFold(spec.OldColumnName.Name.O, spec.NewColumns[0].Name.Name.O) {
+				return false
+			}
+		case ast.AlterTableOption:
+			for _, o := range spec.Options {
+				if o.Tp == ast.TableOptionCharset && o.UintValue == ast.TableOptionCharsetWithConvertTo {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 func alterSpec(info *TableInfo, spec *ast.AlterTableSpec) bool {
 	colIndex := func(name string) int {
 		for i := range info.Columns {

@@ -72,4 +72,23 @@ func TestApplyDDL(t *testing.T) {
 	if _, ok := dp.applyDDL("ALTER TABLE unknown ADD COLUMN z INT", "d", get, nil); ok {
 		t.Fatal("an ALTER of a table without a definition was applied")
 	}
+	// The server applies every clause of an ALTER to the table as it was: a
+	// rename among other clauses (a swap) and CONVERT TO, which rewrites
+	// every text column, go to information_schema instead of the model.
+	for _, sql := range []string{
+		"ALTER TABLE t CHANGE a b VARCHAR(10), CHANGE b a INT",
+		"ALTER TABLE t RENAME COLUMN a TO b, RENAME COLUMN b TO a",
+		"ALTER TABLE t CHANGE id b INT NOT NULL, ADD COLUMN c INT",
+		"ALTER TABLE t CONVERT TO CHARACTER SET latin1",
+		"ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+	} {
+		if _, ok := dp.applyDDL(sql, "d", get, nil); ok {
+			t.Errorf("%s: applied clause by clause", sql)
+		}
+	}
+	for _, sql := range []string{"ALTER TABLE t CHARACTER SET latin1", "ALTER TABLE t CHANGE a a VARCHAR(20), ADD COLUMN c INT", "ALTER TABLE t DEFAULT CHARSET=latin1, ADD COLUMN c INT"} {
+		if _, ok := dp.applyDDL(sql, "d", get, nil); !ok {
+			t.Errorf("%s: not applied", sql)
+		}
+	}
 }
