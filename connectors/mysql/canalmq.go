@@ -22,7 +22,8 @@ import (
 //     "<db>.<table>", one without it the database name. The rules are
 //     tried on "<db>.<table>" first, then on "<db>". A rule without a topic
 //     sends to the matched name in lower case. Unmatched tables go to
-//     canal.mq.topic. Every topic name has its dots replaced by '_'.
+//     canal.mq.topic. Every topic name has its dots replaced by '_', and
+//     the router (validTopic) any other character a broker refuses.
 //   - canal.mq.partitionHash: rules expression[:columns], first match on
 //     "<db>.<table>" wins. With columns (a^b^c) a row's partition hashes
 //     those columns' text values (a missing one as ""), XORed with the
@@ -61,7 +62,7 @@ func defineCanalKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeyCanalDynamicTopic, Type: connect.ConfigString, Default: "", Group: groupCanal,
 		Validator: connect.ValidatorFunc{Fn: func(_ string, v any) error { _, err := parseCanalTopicRules(v.(string)); return err }, Desc: "Canal's dynamicTopic rules"},
 		Doc: `Canal's per-table topics: rules separated by ',' or ';', first match wins: "shop" (the database's tables to topic shop), "shop\\.orders" or "shop\\..*" (each table to topic <db>_<table>), "orders:shop\\.order_.*" (to topic orders). ` +
-			`A rule with regular-expression characters is matched whole ignoring case, against <db>.<table> when it has an escaped dot, else against the database name; other rules are names compared ignoring case. Unmatched tables go to canal.mq.topic; dots in topic names become '_'.`})
+			`A rule with regular-expression characters is matched whole ignoring case, against <db>.<table> when it has an escaped dot, else against the database name; other rules are names compared ignoring case. Unmatched tables go to canal.mq.topic; dots in topic names become '_', and so, with a warning, does any other character a Kafka topic name cannot hold, which a broker would refuse.`})
 	def(connect.ConfigKey{Name: KeyCanalPartition, Type: connect.ConfigInt, Default: "0", Group: groupCanal, Validator: connect.AtLeast(0),
 		Doc: "Canal's fixed partition: every record's partition when canal.mq.partitionHash is not set."})
 	def(connect.ConfigKey{Name: KeyCanalPartitionsNum, Type: connect.ConfigInt, Default: "1", Group: groupCanal, Validator: connect.Between(1, 100000),

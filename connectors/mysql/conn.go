@@ -153,6 +153,19 @@ func (d *dialer) connect(ctx context.Context) (*client.Conn, error) {
 	if err != nil {
 		return nil, d.explain(err)
 	}
+	// go-mysql asks for collation 255 (MySQL 8's utf8mb4_0900_ai_ci) in
+	// the handshake; a MariaDB that has no collation 255 falls back to
+	// character_set_server, often latin1, and would then read table and
+	// column names out of information_schema as latin1 and take the UTF-8
+	// of our queries for latin1. go-mysql's SetCharset("utf8mb4") is a
+	// no-op (it believes that charset is already set), hence the
+	// statement. It runs before the user's init statements, which may
+	// change it on purpose. Values are unaffected: snapshot readers set
+	// character_set_results to NULL (snapshotSession).
+	if _, err := c.Execute("SET NAMES utf8mb4"); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("server %s: SET NAMES utf8mb4 (Sluice reads names and metadata as UTF-8; the server must support utf8mb4, MySQL 5.5.3 or later): %w", d.addr(), err)
+	}
 	for i, st := range d.opts.InitStatements {
 		if _, err := c.Execute(st); err != nil {
 			c.Close()

@@ -187,7 +187,7 @@ func TestTopicNamingKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newRouter(o)
+	r := newRouter(o, nil)
 	if got := r.TopicFor(TableID{"shop", "orders"}); got != "inv_shop_orders" {
 		t.Fatalf("data topic %q", got)
 	}
@@ -198,7 +198,7 @@ func TestTopicNamingKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := newRouter(o).TopicFor(TableID{"shop", "orders"}); got != "inv.shop.orders" || o.dts().HeartbeatTopic != "__debezium-heartbeat.inv" {
+	if got := newRouter(o, nil).TopicFor(TableID{"shop", "orders"}); got != "inv.shop.orders" || o.dts().HeartbeatTopic != "__debezium-heartbeat.inv" {
 		t.Fatalf("default names %q, %q", got, o.dts().HeartbeatTopic)
 	}
 	for _, kv := range [][]string{{"topic.naming.strategy", "com.acme.MyStrategy"}, {"topic.delimiter", "/"}} {

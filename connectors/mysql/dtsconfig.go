@@ -180,7 +180,8 @@ func defineDTSOptions(d *connect.ConfigDef) {
 		Doc:       "What joins the parts of the topic names Sluice derives (Debezium's): <topic.prefix><d><db><d><table>, <topic.prefix><d><topic.transaction>, <heartbeat prefix><d><topic.prefix>. topic.mapping and topic.default names are used as written."})
 	def(connect.ConfigKey{Name: KeyTopicNamingStrategy, Type: connect.ConfigString, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Group: groupTopics,
 		Validator: connect.OneOf(topicNamingStrategies...), Recommended: topicNamingStrategies,
-		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform."})
+		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform. " +
+			"As in Debezium, a character of a database or table name that a Kafka topic name cannot hold (outside letters, digits, '.', '_' and '-') becomes '_' and a name is cut to 249 characters, with a warning naming both topics."})
 	def(connect.ConfigKey{Name: KeyHeartbeatActionQuery, Type: connect.ConfigString, Default: "", Group: groupDTS,
 		Doc: "Statement run on the source every heartbeat.interval.ms so the binlog moves even when the captured tables are idle (DTS's heartbeat), e.g. CREATE DATABASE IF NOT EXISTS test, or INSERT INTO dts_health_check.ha_health_check VALUES (1, NOW()) ON DUPLICATE KEY UPDATE ts = NOW(). The user needs the privileges it needs."})
 	def(connect.ConfigKey{Name: KeyProvideTransactionMetadata, Type: connect.ConfigBoolean, Default: "false", Group: groupDTS,
@@ -268,6 +269,9 @@ type DTSOptions struct {
 	HeartbeatActionQuery string
 
 	TransactionMetadata bool
+
+	// renames is the task's record of renamed topics (topicname.go).
+	renames *topicRenames
 }
 
 // RowFilter returns the compiled filter condition of a table, or nil. The

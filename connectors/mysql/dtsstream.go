@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -24,10 +25,10 @@ type dtsState struct {
 	metrics  *streamMetrics
 }
 
-func newDTSState(o *Options) *dtsState {
+func newDTSState(o *Options, log *slog.Logger) *dtsState {
 	d := o.dts()
 	return &dtsState{
-		router:  newRouter(o),
+		router:  newRouter(o, log),
 		records: NewRateLimiter(float64(d.MaxRecordsPerSecond)),
 		bytes:   NewRateLimiter(float64(d.MaxBytesPerSecond)),
 		metrics: newStreamMetrics(),

@@ -82,8 +82,8 @@ func TestSchemaNameAdjustment(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ts.rowSchema.Name != "my_app.shop.order_lines.Value" || ts.keySchema.Name != "my_app.shop.order_lines.Key" ||
-		ts.envelope.Name != "my_app.shop.order_lines.Envelope" || newRouter(o).TopicFor(tbl.ID) != "my-app.shop.order-lines" {
-		t.Fatalf("names %s %s %s, topic %s", ts.rowSchema.Name, ts.keySchema.Name, ts.envelope.Name, newRouter(o).TopicFor(tbl.ID))
+		ts.envelope.Name != "my_app.shop.order_lines.Envelope" || newRouter(o, nil).TopicFor(tbl.ID) != "my-app.shop.order-lines" {
+		t.Fatalf("names %s %s %s, topic %s", ts.rowSchema.Name, ts.keySchema.Name, ts.envelope.Name, newRouter(o, nil).TopicFor(tbl.ID))
 	}
 	if _, err := ParseOptions(propsWith(base, "schema.name.adjustment.mode", "java")); err == nil || !strings.Contains(err.Error(), "schema.name.adjustment.mode") {
 		t.Fatalf("a bad mode: %v", err)

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"unicode/utf16"
@@ -80,10 +81,15 @@ type router struct {
 	routes map[*tableSchema]*tableRoute
 	// skipped counts records dropped by oversize.record.handling=skip.
 	skipped atomic.Int64
+	// log receives the warning about a renamed topic (nil: none);
+	// renames, shared by the task's routers, says whether it was given.
+	log     *slog.Logger
+	renames *topicRenames
 }
 
-func newRouter(o *Options) *router {
-	return &router{opts: o, d: o.dts(), routes: map[*tableSchema]*tableRoute{}}
+func newRouter(o *Options, log *slog.Logger) *router {
+	d := o.dts()
+	return &router{opts: o, d: d, routes: map[*tableSchema]*tableRoute{}, log: log, renames: d.topicRenames()}
 }
 
 // caseName applies topic.case to a database or table name.
@@ -97,13 +103,15 @@ func (r *router) caseName(s string) string {
 	return s
 }
 
-// TopicFor is the data topic of a table.
+// TopicFor is the data topic of a table. Names built from database and
+// table names are made valid Kafka names (validTopic); topic.mapping and
+// topic.default were checked as the config was read.
 func (r *router) TopicFor(id TableID) string {
 	if r.d.Canal != nil {
-		return r.d.Canal.topic(id.DB, id.Table)
+		return r.validTopic(r.d.Canal.topic(id.DB, id.Table))
 	}
 	if r.d.Maxwell != nil {
-		return r.d.Maxwell.topic(r.d.Maxwell.Topic, id.DB, id.Table)
+		return r.validTopic(r.d.Maxwell.topic(r.d.Maxwell.Topic, id.DB, id.Table))
 	}
 	if t, ok := r.d.TopicMapping[id]; ok {
 		return t
@@ -115,7 +123,7 @@ func (r *router) TopicFor(id TableID) string {
 	if d == "" {
 		d = "."
 	}
-	return r.opts.TopicPrefix + d + r.caseName(id.DB) + d + r.caseName(id.Table)
+	return r.validTopic(r.opts.TopicPrefix + d + r.caseName(id.DB) + d + r.caseName(id.Table))
 }
 
 func (r *router) partitionsOf(topic string) int {
@@ -271,15 +279,15 @@ func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
 		if table != nil {
 			name = table.Table
 		}
-		rec.Topic = r.d.Maxwell.topic(r.d.Maxwell.DDLTopic, d.Database, name)
+		rec.Topic = r.validTopic(r.d.Maxwell.topic(r.d.Maxwell.DDLTopic, d.Database, name))
 	case r.d.DDLTopic != "":
 		rec.Topic = r.d.DDLTopic
 	case r.d.Canal != nil:
 		// Canal sends DDL where its table's rows go (the database's or
 		// the default topic for DDL about no table).
-		rec.Topic = r.d.Canal.topic(d.Database, "")
+		rec.Topic = r.validTopic(r.d.Canal.topic(d.Database, ""))
 		if table != nil {
-			rec.Topic = r.d.Canal.topic(table.DB, table.Table)
+			rec.Topic = r.validTopic(r.d.Canal.topic(table.DB, table.Table))
 		}
 	case r.d.TopicMode == TopicModeSingle:
 		rec.Topic = r.d.TopicDefault

@@ -52,7 +52,7 @@ func routerFor(t *testing.T, extra ...string) *router {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newRouter(o)
+	return newRouter(o, nil)
 }
 
 func routeTestSchema(t *testing.T, r *router) *tableSchema {

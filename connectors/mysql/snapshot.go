@@ -929,7 +929,7 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	if err != nil {
 		return nil, err
 	}
-	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, info: info, router: newRouter(sn.opts)}
+	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, info: info, router: newRouter(sn.opts, sn.log)}
 	if sn.opts.Snapshot.Where != nil {
 		t.where = sn.opts.Snapshot.Where(id)
 	}

@@ -200,7 +200,7 @@ func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stre
 		byID:      map[uint64]*tableEntry{},
 		latest:    map[TableID]*tableSchema{},
 		done:      make(chan struct{}),
-		dts:       newDTSState(opts),
+		dts:       newDTSState(opts, log),
 		signals:   &signalQueue{},
 	}
 	s.reselect = newReselector(opts.Reselect, d, log)
