@@ -66,6 +66,17 @@ type InfoColumn struct {
 	Comment    string `json:",omitempty"` // COLUMN_COMMENT (include.schema.comments)
 }
 
+// sameCharset: utf8 is MariaDB's and MySQL 5's name of utf8mb3.
+func sameCharset(a, b string) bool {
+	norm := func(s string) string {
+		if s = strings.ToLower(s); s == "utf8" {
+			return "utf8mb3"
+		}
+		return s
+	}
+	return norm(a) == norm(b)
+}
+
 // unsignedMap reads the TABLE_MAP's SIGNEDNESS metadata: one bit per
 // numeric column, in column order. go-mysql's UnsignedMap counts MySQL's
 // numeric types, which leave YEAR out; MariaDB gives YEAR a bit too, so on
@@ -174,11 +185,18 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo, mariadb bool) 
 			if unsigned == nil {
 				c.Unsigned = strings.Contains(strings.ToLower(ic.ColumnType), "unsigned")
 			}
-			if ic.Collation != "" {
-				c.Collation = ic.Collation
-			}
-			if ic.Charset != "" {
+			// The event's own collation (FULL row metadata) is the column as
+			// it was when the row was written; information_schema's is the
+			// column now, and the two differ for a row read from the backlog
+			// after an ALTER changed the charset. information_schema only
+			// refines it when they agree (or the event has none).
+			if ic.Charset != "" && (c.Charset == "" || sameCharset(c.Charset, ic.Charset)) {
 				c.Charset = ic.Charset
+				if ic.Collation != "" {
+					c.Collation = ic.Collation
+				}
+			} else if ic.Charset == "" && ic.Collation != "" && c.Collation == "" {
+				c.Collation = ic.Collation
 			} else if c.Charset == "" && isBinaryType(ic.DataType) {
 				c.Charset = "binary"
 			}
