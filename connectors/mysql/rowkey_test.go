@@ -1,0 +1,92 @@
+package mysql
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/go-mysql-org/go-mysql/replication"
+)
+
+func TestRowKey(t *testing.T) {
+	cols := func(spec string) []InfoColumn {
+		var out []InfoColumn
+		for _, c := range strings.Split(spec, ",") {
+			name, null := strings.CutSuffix(c, "?")
+			out = append(out, InfoColumn{Name: name, DataType: "INT", Nullable: null})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		info *TableInfo
+		want string
+	}{
+		{"primary key", &TableInfo{Columns: cols("a,b"), PrimaryKey: []string{"b"},
+			UniqueKeys: []Index{{Name: "PRIMARY", Columns: []string{"b"}}, {Name: "ua", Columns: []string{"a"}}}}, "b"},
+		{"unique NOT NULL", &TableInfo{Columns: cols("a,b?"), UniqueKeys: []Index{{Name: "ua", Columns: []string{"a"}}}}, "a"},
+		{"unique nullable", &TableInfo{Columns: cols("a?,b"), UniqueKeys: []Index{{Name: "ua", Columns: []string{"a"}}}}, ""},
+		{"one nullable column of two", &TableInfo{Columns: cols("a,b?"), UniqueKeys: []Index{{Name: "uab", Columns: []string{"a", "b"}}}}, ""},
+		{"the first of two, in key order", &TableInfo{Columns: cols("a,b"),
+			UniqueKeys: []Index{{Name: "zb", Columns: []string{"b"}}, {Name: "ya", Columns: []string{"a"}}}}, "b"},
+		{"past a nullable one", &TableInfo{Columns: cols("a?,b,c"),
+			UniqueKeys: []Index{{Name: "ua", Columns: []string{"a"}}, {Name: "ucb", Columns: []string{"c", "b"}}}}, "c,b"},
+		{"a column the definition lacks", &TableInfo{Columns: cols("a"), UniqueKeys: []Index{{Name: "ux", Columns: []string{"x"}}}}, ""},
+		{"system-versioned: row end in the key", &TableInfo{Columns: cols("a,b?"), Period: [2]string{"row_start", "row_end"},
+			UniqueKeys: []Index{{Name: "ua", Columns: []string{"a", "row_end"}}}}, "a,row_end"},
+		{"no unique key", &TableInfo{Columns: cols("a")}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := strings.Join(tc.info.rowKey(), ","); got != tc.want {
+				t.Fatalf("rowKey %q, want %q", got, tc.want)
+			}
+			tbl, err := tableFromInfo(TableID{"d", "t"}, tc.info)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(tbl.PrimaryKey, ","); got != tc.want {
+				t.Fatalf("tableFromInfo key %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTableFromMapKey: the stream keys a table by its definition's row key
+// whatever the TABLE_MAP event says (MINIMAL metadata has no primary key;
+// FULL leaves out a unique key on a column prefix), and by the event's
+// primary key only when the definition has no key its columns can hold.
+func TestTableFromMapKey(t *testing.T) {
+	tm := func(pk ...uint64) *replication.TableMapEvent {
+		return &replication.TableMapEvent{Schema: []byte("d"), Table: []byte("t"), ColumnCount: 2,
+			ColumnType: []byte{3, 3}, ColumnMeta: []uint16{0, 0}, ColumnName: [][]byte{[]byte("a"), []byte("b")}, PrimaryKey: pk}
+	}
+	info := func(nullA bool, keys ...Index) *TableInfo {
+		return &TableInfo{Columns: []InfoColumn{{Name: "a", DataType: "INT", ColumnType: "int(11)", Nullable: nullA},
+			{Name: "b", DataType: "INT", ColumnType: "int(11)", Nullable: true}}, UniqueKeys: keys}
+	}
+	ua := Index{Name: "ua", Columns: []string{"a"}}
+	tests := []struct {
+		name string
+		tm   *replication.TableMapEvent
+		info *TableInfo
+		want string
+	}{
+		{"minimal metadata, unique NOT NULL", tm(), info(false, ua), "a"},
+		{"full metadata, unique NOT NULL", tm(0), info(false, ua), "a"},
+		{"unique nullable", tm(), info(true, ua), ""},
+		{"full metadata, a prefix unique key", tm(), info(false, Index{Name: "ua", Columns: []string{"a"}}), "a"},
+		{"definition lacks the key column", tm(1), info(false, Index{Name: "ux", Columns: []string{"x"}}), "b"},
+		{"no definition", tm(1), nil, "b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tbl, err := tableFromMap(tc.tm, tc.info)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(tbl.PrimaryKey, ","); got != tc.want {
+				t.Fatalf("key %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
