@@ -319,6 +319,12 @@ func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 		}
 		u := &info.UniqueKeys[len(info.UniqueKeys)-1]
 		u.Columns = append(u.Columns, col)
+		if sub, _ := r.GetIntByName(i, "Sub_part"); sub > 0 {
+			u.Partial = true
+		}
+		if typ, _ := r.GetStringByName(i, "Index_type"); typ == "HASH" {
+			u.LongHash = true
+		}
 	}
 	info.UniqueKeys = slices.DeleteFunc(info.UniqueKeys, func(u Index) bool { return functional[u.Name] })
 	if len(info.UniqueKeys) > 0 && info.UniqueKeys[0].Name == "PRIMARY" {

@@ -54,3 +54,29 @@ func (info *TableInfo) nullablePart(ix Index) bool {
 	}
 	return false
 }
+
+// sortKeys puts the unique indexes of a definition computed from DDL into
+// the order the server keeps them in (and SHOW INDEX and SHOW CREATE TABLE
+// list them in), which decides the row key: the primary key; unique indexes
+// without nullable columns before those with; among those, indexes of whole
+// columns before those on column prefixes; MariaDB's hash-backed unique
+// indexes (on BLOB/TEXT, USING HASH) after every other unique index; and
+// otherwise the order the indexes were defined in, which is the order the
+// list already has (an ALTER TABLE keeps the old indexes first and appends
+// its new ones, as the server does).
+func sortKeys(info *TableInfo) {
+	rank := func(ix Index) int {
+		switch {
+		case strings.EqualFold(ix.Name, "PRIMARY"):
+			return 0
+		case ix.LongHash:
+			return 4
+		case info.nullablePart(ix):
+			return 3
+		case ix.Partial:
+			return 2
+		}
+		return 1
+	}
+	slices.SortStableFunc(info.UniqueKeys, func(a, b Index) int { return rank(a) - rank(b) })
+}

@@ -22,6 +22,11 @@ func (t TableID) String() string { return t.DB + "." + t.Table }
 type Index struct {
 	Name    string
 	Columns []string
+	// Partial marks an index on a prefix of a column, LongHash one MariaDB
+	// backs with a hash of its columns (UNIQUE on BLOB/TEXT, USING HASH):
+	// the server orders both after other unique indexes (rowkey.go).
+	Partial  bool `json:",omitempty"`
+	LongHash bool `json:",omitempty"`
 }
 
 // Table is a table's definition at one point of the binlog.
