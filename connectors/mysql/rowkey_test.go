@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -134,5 +135,22 @@ func TestTableFromMapKey(t *testing.T) {
 				t.Fatalf("key %q, want %q", got, tc.want)
 			}
 		})
+	}
+	// A definition that describes the event gives the stream the unique
+	// keys and charset it gives the snapshot, key or no key: they become
+	// parameters of the row schema, which must not differ between the two.
+	for _, in := range []*TableInfo{info(false, ua), info(true, ua)} {
+		in.Charset = "latin1"
+		snap, err := tableFromInfo(TableID{"d", "t"}, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream, err := tableFromMap(tm(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(stream.UniqueKeys, snap.UniqueKeys) || stream.Charset != snap.Charset {
+			t.Fatalf("stream unique keys %v charset %q, snapshot %v %q", stream.UniqueKeys, stream.Charset, snap.UniqueKeys, snap.Charset)
+		}
 	}
 }

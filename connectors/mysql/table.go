@@ -173,20 +173,23 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo) (*Table, error
 			}
 		}
 	}
-	// Key: the definition's row key, so that the stream keys a row as the
-	// snapshot does whatever binlog_row_metadata is (the binlog's primary
-	// key leaves out a unique key on column prefixes, which Debezium keys
-	// by). The binlog's primary key serves when the definition has none
-	// the event's columns can hold: information_schema read after a DDL
-	// the event predates.
-	if key := info.rowKey(); allColumnsPresent(t, key) {
-		t.PrimaryKey = key
+	// Keys: the definition's, as the snapshot has them (information_schema
+	// knows the order of every unique index), and its row key, so that the
+	// stream keys a row as the snapshot does whatever binlog_row_metadata
+	// is (the binlog's primary key leaves out a unique key on column
+	// prefixes, which Debezium keys by). The binlog's primary key serves
+	// when the definition has no key the event's columns can hold:
+	// information_schema read after a DDL the event predates.
+	if info != nil {
 		for _, u := range info.UniqueKeys {
 			if allColumnsPresent(t, u.Columns) {
 				t.UniqueKeys = append(t.UniqueKeys, u)
 			}
 		}
 		t.Charset = info.Charset
+	}
+	if key := info.rowKey(); allColumnsPresent(t, key) {
+		t.PrimaryKey = key
 	} else if len(tm.PrimaryKey) > 0 {
 		for _, ix := range tm.PrimaryKey {
 			if int(ix) < n {
