@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -305,20 +306,40 @@ func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 		ic.Collation, _ = r.GetString(i, 7)
 		ic.Comment, _ = r.GetString(i, 8)
 	}
-	r, err = c.Execute(`SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`, id.DB, id.Table)
+	// SHOW INDEX lists the indexes in the server's key order, which
+	// decides the row key of a table without a primary key (rowkey.go);
+	// information_schema.STATISTICS has no column to order by it.
+	r, err = c.Execute("SHOW INDEX FROM " + quoteIdent(id.DB) + "." + quoteIdent(id.Table))
 	if err != nil {
-		return nil, fmt.Errorf("read the keys of %s from information_schema: %w", id, err)
+		var me *gomysql.MyError
+		if errors.As(err, &me) && me.Code == gomysql.ER_NO_SUCH_TABLE {
+			return nil, nil // dropped since its columns were read
+		}
+		return nil, fmt.Errorf("read the keys of %s: %w", id, err)
 	}
+	functional := map[string]bool{}
 	for i := range r.Values {
-		name, _ := r.GetString(i, 0)
-		col, _ := r.GetString(i, 1)
+		if nonUnique, _ := r.GetIntByName(i, "Non_unique"); nonUnique != 0 {
+			continue
+		}
+		name, _ := r.GetStringByName(i, "Key_name")
+		col, _ := r.GetStringByName(i, "Column_name")
+		if col == "" {
+			functional[name] = true // MySQL 8's functional key part: no column to key by
+		}
 		if n := len(info.UniqueKeys); n == 0 || info.UniqueKeys[n-1].Name != name {
 			info.UniqueKeys = append(info.UniqueKeys, Index{Name: name})
 		}
 		u := &info.UniqueKeys[len(info.UniqueKeys)-1]
 		u.Columns = append(u.Columns, col)
+		if sub, _ := r.GetIntByName(i, "Sub_part"); sub > 0 {
+			u.Partial = true
+		}
+		if typ, _ := r.GetStringByName(i, "Index_type"); typ == "HASH" {
+			u.LongHash = true
+		}
 	}
+	info.UniqueKeys = slices.DeleteFunc(info.UniqueKeys, func(u Index) bool { return functional[u.Name] })
 	if len(info.UniqueKeys) > 0 && info.UniqueKeys[0].Name == "PRIMARY" {
 		info.PrimaryKey = info.UniqueKeys[0].Columns
 	}

@@ -80,22 +80,30 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 			if !opts.Filters.Table(db, tbl) {
 				continue
 			}
-			if n == 0 {
+			if n > 0 && !opts.Filters.hasColumnFilters() {
+				continue
+			}
+			// A table without a primary key is keyed by a unique key of
+			// NOT NULL columns when it has one (rowkey.go).
+			info, err := loadTableInfo(c, TableID{db, tbl})
+			if err != nil || info == nil {
+				continue
+			}
+			key := info.rowKey()
+			if len(key) == 0 {
 				noPK = append(noPK, db+"."+tbl)
 				continue
 			}
 			if opts.Filters.hasColumnFilters() {
-				if info, err := loadTableInfo(c, TableID{db, tbl}); err == nil && info != nil {
-					for _, k := range info.PrimaryKey {
-						if !opts.Filters.Column(db, tbl, k) {
-							fail(KeyColumnExclude, "the column filters remove primary-key column %s of %s.%s; keep key columns (change %s / %s)", k, db, tbl, KeyColumnInclude, KeyColumnExclude)
-						}
+				for _, k := range key {
+					if !opts.Filters.Column(db, tbl, k) {
+						fail(KeyColumnExclude, "the column filters remove primary-key column %s of %s.%s; keep key columns (change %s / %s)", k, db, tbl, KeyColumnInclude, KeyColumnExclude)
 					}
 				}
 			}
 		}
 		if len(noPK) > 0 && log != nil {
-			log.Warn("precheck: captured tables without a primary key: their records have no key and may be duplicated after a restart; add primary keys or exclude them",
+			log.Warn("precheck: captured tables without a primary key or a unique key of NOT NULL columns: their records have no key and may be duplicated after a restart; add primary keys or exclude them",
 				"tables", strings.Join(noPK, ", "))
 		}
 	}

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pingcap/tidb/pkg/parser/ast"
@@ -96,7 +97,7 @@ func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *Table
 		}
 		info := cloneInfo(cur)
 		if s.KeyType == ast.IndexKeyTypeUnique {
-			addUnique(info, s.IndexName, s.IndexPartSpecifications)
+			addUnique(info, s.IndexName, s.IndexPartSpecifications, s.IndexOption, s.IfNotExists)
 		}
 		out[id] = info
 	case *ast.DropIndexStmt:
@@ -137,6 +138,13 @@ func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *Table
 		return out, true
 	default:
 		return nil, false
+	}
+	// The server re-sorts a table's indexes whenever it changes them, and
+	// their order decides the row key of a table without a primary key.
+	for _, info := range out {
+		if info != nil {
+			sortKeys(info)
+		}
 	}
 	return out, true
 }
@@ -330,7 +338,9 @@ func addColumnDef(info *TableInfo, c *ast.ColumnDef, at int) {
 				ic.Comment = v.GetString()
 			}
 		case ast.ColumnOptionUniqKey:
-			info.UniqueKeys = append(info.UniqueKeys, Index{Name: ic.Name, Columns: []string{ic.Name}})
+			// Named after the column; a long TEXT or BLOB is unique by a
+			// hash of its value on MariaDB.
+			info.UniqueKeys = append(info.UniqueKeys, Index{Name: freeIndexName(info, ic.Name), Columns: []string{ic.Name}, LongHash: isLobType(ic.DataType)})
 		}
 	}
 	if pk {
@@ -348,23 +358,33 @@ func addConstraint(info *TableInfo, c *ast.Constraint) {
 	}
 	switch c.Tp {
 	case ast.ConstraintPrimaryKey:
-		addUnique(info, "PRIMARY", c.Keys)
+		addUnique(info, "PRIMARY", c.Keys, c.Option, false)
 	case ast.ConstraintUniq, ast.ConstraintUniqKey, ast.ConstraintUniqIndex:
-		addUnique(info, c.Name, c.Keys)
+		addUnique(info, c.Name, c.Keys, c.Option, c.IfNotExists)
 	}
 }
 
-func addUnique(info *TableInfo, name string, keys []*ast.IndexPartSpecification) {
+func addUnique(info *TableInfo, name string, keys []*ast.IndexPartSpecification, opt *ast.IndexOption, ifNotExists bool) {
 	var cols []string
+	ix := Index{LongHash: opt != nil && opt.Tp == ast.IndexTypeHash}
 	for _, k := range keys {
 		if k.Column == nil {
 			return // a functional index does not identify columns
 		}
 		cols = append(cols, k.Column.Name.O)
+		if k.Length > 0 {
+			ix.Partial = true
+		} else if i := slices.IndexFunc(info.Columns, func(c InfoColumn) bool { return strings.EqualFold(c.Name, k.Column.Name.O) }); i >= 0 && isLobType(info.Columns[i].DataType) {
+			ix.LongHash = true // MariaDB: unique by a hash of the whole value
+		}
+	}
+	if ifNotExists && slices.ContainsFunc(info.UniqueKeys, func(u Index) bool { return strings.EqualFold(u.Name, name) }) {
+		return
 	}
 	if name == "" {
-		name = cols[0]
+		name = freeIndexName(info, cols[0])
 	}
+	ix.Name, ix.Columns = name, cols
 	if name == "PRIMARY" {
 		info.PrimaryKey = cols
 		for i := range info.Columns {
@@ -375,7 +395,26 @@ func addUnique(info *TableInfo, name string, keys []*ast.IndexPartSpecification)
 		info.UniqueKeys = append([]Index{{Name: name, Columns: cols}}, info.UniqueKeys...)
 		return
 	}
-	info.UniqueKeys = append(info.UniqueKeys, Index{Name: name, Columns: cols})
+	info.UniqueKeys = append(info.UniqueKeys, ix)
+}
+
+// freeIndexName is the name the server gives an unnamed index on column
+// col: the column's name, or with _2, _3... when an index has that name
+// (of the unique indexes, the only ones the model keeps).
+func freeIndexName(info *TableInfo, col string) string {
+	taken := func(n string) bool {
+		return slices.ContainsFunc(info.UniqueKeys, func(u Index) bool { return strings.EqualFold(u.Name, n) })
+	}
+	name := col
+	for i := 2; taken(name); i++ {
+		name = col + "_" + strconv.Itoa(i)
+	}
+	return name
+}
+
+// isLobType reports the BLOB and TEXT types (JSON is a LONGTEXT on MariaDB).
+func isLobType(dataType string) bool {
+	return strings.HasSuffix(dataType, "BLOB") || strings.HasSuffix(dataType, "TEXT") || dataType == "JSON"
 }
 
 func dropIndex(info *TableInfo, name string) {
@@ -422,7 +461,8 @@ func renameInKeys(info *TableInfo, old, name string) {
 func cloneInfo(in *TableInfo) *TableInfo {
 	out := &TableInfo{Columns: slices.Clone(in.Columns), PrimaryKey: slices.Clone(in.PrimaryKey), Charset: in.Charset}
 	for _, u := range in.UniqueKeys {
-		out.UniqueKeys = append(out.UniqueKeys, Index{Name: u.Name, Columns: slices.Clone(u.Columns)})
+		u.Columns = slices.Clone(u.Columns)
+		out.UniqueKeys = append(out.UniqueKeys, u)
 	}
 	return out
 }

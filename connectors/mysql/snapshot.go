@@ -940,24 +940,9 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		t.from = "(" + stmt + ") AS " + quoteIdent("snapshot_override")
 		sn.log.Info("snapshot reads a table through its select statement override", "table", t.name, "key", KeySnapshotOverrides+"."+t.name)
 	}
-	// The chunk key: the primary key, else a unique key of NOT NULL columns.
-	var key []string
-	if len(tbl.PrimaryKey) > 0 {
-		key = tbl.PrimaryKey
-	} else {
-		for _, u := range tbl.UniqueKeys {
-			ok := true
-			for _, c := range u.Columns {
-				if i := tbl.columnIndex(c); i < 0 || tbl.Columns[i].Nullable {
-					ok = false
-				}
-			}
-			if ok {
-				key = u.Columns
-				break
-			}
-		}
-	}
+	// The chunk key: the row key, i.e. the primary key or else the unique
+	// key of NOT NULL columns that stands in for it (rowkey.go).
+	key := tbl.PrimaryKey
 	ties := false
 	if sk := sn.surrogateKey(id); sk != "" {
 		switch i := tbl.columnIndex(sk); {

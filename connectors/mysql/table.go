@@ -22,12 +22,19 @@ func (t TableID) String() string { return t.DB + "." + t.Table }
 type Index struct {
 	Name    string
 	Columns []string
+	// Partial marks an index on a prefix of a column, LongHash one MariaDB
+	// backs with a hash of its columns (UNIQUE on BLOB/TEXT, USING HASH):
+	// the server orders both after other unique indexes (rowkey.go).
+	Partial  bool `json:",omitempty"`
+	LongHash bool `json:",omitempty"`
 }
 
 // Table is a table's definition at one point of the binlog.
 type Table struct {
-	ID         TableID
-	Columns    []Column
+	ID      TableID
+	Columns []Column
+	// PrimaryKey is the columns that identify a row: the primary key, or
+	// the unique index that stands in for it (rowkey.go).
 	PrimaryKey []string
 	UniqueKeys []Index // PRIMARY first when there is one
 	Charset    string  // the table's default character set, when known
@@ -43,8 +50,12 @@ type Table struct {
 // the binlog's TABLE_MAP, and is the only source of column names when
 // binlog_row_metadata=MINIMAL.
 type TableInfo struct {
-	Columns    []InfoColumn
+	Columns []InfoColumn
+	// PrimaryKey is the declared PRIMARY KEY; rowKey says which columns
+	// identify a row when there is none.
 	PrimaryKey []string
+	// UniqueKeys are the unique indexes in the server's key order (PRIMARY
+	// first), which decides the row key.
 	UniqueKeys []Index
 	Charset    string
 	// Period is the row start and end columns of a MariaDB
@@ -211,16 +222,23 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo, mariadb bool) 
 			}
 		}
 	}
-	// Key: information_schema knows the key order of every unique index;
-	// the binlog knows the primary key of the row image itself.
-	if info != nil && allColumnsPresent(t, info.PrimaryKey) {
-		t.PrimaryKey = info.PrimaryKey
+	// Keys: the definition's, as the snapshot has them (information_schema
+	// knows the order of every unique index), and its row key, so that the
+	// stream keys a row as the snapshot does whatever binlog_row_metadata
+	// is (the binlog's primary key leaves out a unique key on column
+	// prefixes, which Debezium keys by). The binlog's primary key serves
+	// when the definition has no key the event's columns can hold:
+	// information_schema read after a DDL the event predates.
+	if info != nil {
 		for _, u := range info.UniqueKeys {
 			if allColumnsPresent(t, u.Columns) {
 				t.UniqueKeys = append(t.UniqueKeys, u)
 			}
 		}
 		t.Charset = info.Charset
+	}
+	if key := info.rowKey(); allColumnsPresent(t, key) {
+		t.PrimaryKey = key
 	} else if len(tm.PrimaryKey) > 0 {
 		for _, ix := range tm.PrimaryKey {
 			if int(ix) < n {
@@ -653,7 +671,7 @@ func (ts *tableSchema) fillKeyFrom(vals, raw, row []any) error {
 // tableFromInfo builds a Table from information_schema alone, for when no
 // TABLE_MAP event describes it (TRUNCATE, DDL records, the snapshot phase).
 func tableFromInfo(id TableID, info *TableInfo) (*Table, error) {
-	t := &Table{ID: id, Columns: make([]Column, len(info.Columns)), PrimaryKey: info.PrimaryKey, UniqueKeys: info.UniqueKeys, Charset: info.Charset}
+	t := &Table{ID: id, Columns: make([]Column, len(info.Columns)), PrimaryKey: info.rowKey(), UniqueKeys: info.UniqueKeys, Charset: info.Charset}
 	for i := range info.Columns {
 		ic := &info.Columns[i]
 		c := &t.Columns[i]
