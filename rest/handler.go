@@ -48,6 +48,12 @@ type Options struct {
 	// Extra serves more GET routes on the main listeners, by exact path
 	// (e.g. "/metrics"), behind the same authentication.
 	Extra map[string]http.Handler
+	// CORS, when set, answers cross-origin requests
+	// (access.control.allow.origin / access.control.allow.methods).
+	CORS *CORS
+	// ResponseHeaders are added to every response
+	// (response.http.headers.config), errors included.
+	ResponseHeaders []HeaderRule
 }
 
 // WorkerHealth is the body of GET /health.
@@ -182,6 +188,17 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 	out = trimTrailingSlash(out)
 	if opts.BasicAuth != nil {
 		out = opts.BasicAuth.wrap(out)
+	}
+	// Kafka installs both as servlet filters in front of Jersey, and only on
+	// the main listeners' context: they run before authentication (so a 401
+	// carries them) and a separate admin listener gets neither.
+	if !adminOnly {
+		if len(opts.ResponseHeaders) > 0 {
+			out = wrapResponseHeaders(opts.ResponseHeaders, out)
+		}
+		if opts.CORS != nil {
+			out = opts.CORS.wrap(out)
+		}
 	}
 	return recoverPanics(a.log, out)
 }
