@@ -390,3 +390,70 @@ func TestPluginVersionsAgainstWorker(t *testing.T) {
 		t.Fatalf("the pinned connector produced nothing: %v", err)
 	}
 }
+
+// A `sluice standalone` worker whose properties file carries Kafka
+// Connect's CORS and response-header keys answers a browser preflight and
+// puts the configured headers on every answer, HEAD included; a malformed
+// header rule stops it at startup with the key named.
+func TestRESTConformanceCORSAndHeadersFromWorkerFile(t *testing.T) {
+	t.Parallel()
+	k := harness.KafkaForTest(t)
+	dir := t.TempDir()
+	rest := fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
+	props := map[string]string{
+		"bootstrap.servers":            k.Bootstrap(),
+		"offset.storage.file.filename": filepath.Join(dir, "offsets.json"),
+		"listeners":                    rest,
+		"key.converter":                "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":              "org.apache.kafka.connect.storage.StringConverter",
+		"access.control.allow.origin":  "http://ui.example",
+		"access.control.allow.methods": "GET,POST,PUT,DELETE",
+		"response.http.headers.config": `set X-Frame-Options: DENY, "add Cache-Control: no-cache, no-store"`,
+	}
+	workerProps := filepath.Join(dir, "worker.properties")
+	writeProps(t, workerProps, props)
+	w := startSluice(t, rest, "standalone", workerProps)
+	defer w.stop()
+
+	call := func(method, path string, hdr map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, rest+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	res := call("OPTIONS", "/connectors", map[string]string{"Origin": "http://ui.example", "Access-Control-Request-Method": "DELETE", "Access-Control-Request-Headers": "Content-Type"})
+	if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "http://ui.example" ||
+		res.Header.Get("Access-Control-Allow-Methods") != "GET,POST,PUT,DELETE" || res.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("preflight: %d %v", res.StatusCode, res.Header)
+	}
+	res = call("GET", "/connectors", map[string]string{"Origin": "http://evil.example"})
+	if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "" || res.Header.Get("Cache-Control") != "no-cache, no-store" {
+		t.Errorf("refused origin: %d %v", res.StatusCode, res.Header)
+	}
+	res = call("HEAD", "/", nil)
+	if res.StatusCode != 200 || res.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("HEAD /: %d %v", res.StatusCode, res.Header)
+	}
+	res = call("GET", "/connectors/nope", nil)
+	if res.StatusCode != 404 || res.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("404: %d %v", res.StatusCode, res.Header)
+	}
+
+	props["response.http.headers.config"] = "replace X-Frame-Options: DENY"
+	props["listeners"] = fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
+	badProps := filepath.Join(dir, "bad.properties")
+	writeProps(t, badProps, props)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, sluiceBinary(t), "standalone", badProps).CombinedOutput()
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), "response.http.headers.config") {
+		t.Fatalf("bad response.http.headers.config: err %v, output:\n%s", err, out)
+	}
+}

@@ -48,6 +48,12 @@ type Options struct {
 	// Extra serves more GET routes on the main listeners, by exact path
 	// (e.g. "/metrics"), behind the same authentication.
 	Extra map[string]http.Handler
+	// CORS, when set, answers cross-origin requests
+	// (access.control.allow.origin / access.control.allow.methods).
+	CORS *CORS
+	// ResponseHeaders are added to every response
+	// (response.http.headers.config), errors included.
+	ResponseHeaders []HeaderRule
 }
 
 // WorkerHealth is the body of GET /health.
@@ -177,13 +183,78 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 		r.HandleFunc("/admin/loggers/{n}", a.setLogger).Methods(http.MethodPut)
 	}
 
-	var out http.Handler = r
+	var out http.Handler = autoHeadOptions(r)
 	out = keepBody(out) // for ForwardError (forward.go)
 	out = trimTrailingSlash(out)
 	if opts.BasicAuth != nil {
 		out = opts.BasicAuth.wrap(out)
 	}
+	// Kafka installs both as servlet filters in front of Jersey, and only on
+	// the main listeners' context: they run before authentication (so a 401
+	// carries them) and a separate admin listener gets neither.
+	if !adminOnly {
+		if len(opts.ResponseHeaders) > 0 {
+			out = wrapResponseHeaders(opts.ResponseHeaders, out)
+		}
+		if opts.CORS != nil {
+			out = opts.CORS.wrap(out)
+		}
+	}
 	return recoverPanics(a.log, out)
+}
+
+// autoHeadOptions gives every resource the two methods JAX-RS (Jersey)
+// provides on its own: HEAD on a GET resource is that GET without its body
+// (net/http drops the body of a HEAD answer and keeps its headers), and
+// OPTIONS answers 200 with an Allow header listing the resource's methods.
+// Unknown paths still answer 404, and other methods 405.
+func autoHeadOptions(r *mux.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch req.Method {
+		case http.MethodHead:
+			if !routeMatches(r, req, http.MethodHead) && routeMatches(r, req, http.MethodGet) {
+				get := req.WithContext(req.Context())
+				get.Method = http.MethodGet
+				r.ServeHTTP(w, get)
+				return
+			}
+		case http.MethodOptions:
+			if allow := allowedMethods(r, req); len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ","))
+				w.Header().Set("Content-Length", "0")
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+		}
+		r.ServeHTTP(w, req)
+	})
+}
+
+func routeMatches(r *mux.Router, req *http.Request, method string) bool {
+	probe := req.WithContext(req.Context()) // a shallow copy: Match only reads it
+	probe.Method = method
+	var m mux.RouteMatch
+	return r.Match(probe, &m) && m.MatchErr == nil
+}
+
+// allowedMethods lists the methods served at req's path, none if the path
+// is unknown.
+func allowedMethods(r *mux.Router, req *http.Request) []string {
+	var allow []string
+	hasGet := false
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		switch {
+		case routeMatches(r, req, m):
+			allow = append(allow, m)
+			hasGet = hasGet || m == http.MethodGet
+		case m == http.MethodHead && hasGet:
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return nil
+	}
+	return append(allow, http.MethodOptions)
 }
 
 // trimTrailingSlash makes /connectors/ and /connectors the same resource, as

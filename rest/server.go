@@ -112,6 +112,10 @@ func ServerConfigFromProperties(props map[string]string, opts Options) (ServerCo
 			return cfg, fmt.Errorf("%s: %w", PropBasicAuthUser, err)
 		}
 	}
+	cfg.Options.CORS = NewCORS(props[PropAccessControlAllowOrigin], props[PropAccessControlAllowMethods])
+	if cfg.Options.ResponseHeaders, err = ParseResponseHeaders(props[PropResponseHTTPHeaders]); err != nil {
+		return cfg, err
+	}
 	for key, dst := range map[string]*bool{PropTopicTrackingEnable: &cfg.Options.TopicTrackingDisabled, PropTopicTrackingAllowReset: &cfg.Options.TopicTrackingResetDisabled} {
 		v, ok := props[key]
 		if !ok {

@@ -28,6 +28,9 @@ const (
 	WorkerAdvertisedHost            = "rest.advertised.host.name"
 	WorkerAdvertisedPort            = "rest.advertised.port"
 	WorkerAdvertisedListener        = "rest.advertised.listener"
+	WorkerAccessControlAllowOrigin  = "access.control.allow.origin"
+	WorkerAccessControlAllowMethods = "access.control.allow.methods"
+	WorkerResponseHTTPHeaders       = "response.http.headers.config"
 	WorkerPluginPath                = "plugin.path"
 	WorkerClientID                  = "client.id"
 	WorkerOverridePolicy            = "connector.client.config.override.policy"
@@ -97,6 +100,14 @@ var workerDef = func() *connect.ConfigDef {
 		Doc: "If this is set, this is the port that will be given out to other workers to connect to."})
 	def(connect.ConfigKey{Name: WorkerAdvertisedListener, Type: connect.ConfigString, Default: "", Importance: connect.Low,
 		Doc: "Sets the advertised listener (HTTP or HTTPS) which will be given to other workers to use."})
+	// The REST server (rest.ServerConfigFromProperties) reads and checks
+	// these three; they are declared here so they are documented and known.
+	def(connect.ConfigKey{Name: WorkerAccessControlAllowOrigin, Type: connect.ConfigString, Default: "", Importance: connect.Low,
+		Doc: "Origins allowed to call the REST API from a browser page served elsewhere (CORS): comma-separated, e.g. https://ui.example.com, '*' inside one for any text, or '*' alone for any origin. Empty (the default) turns CORS off, so only pages from the REST API's own origin may use it."})
+	def(connect.ConfigKey{Name: WorkerAccessControlAllowMethods, Type: connect.ConfigString, Default: "", Importance: connect.Low,
+		Doc: "Comma-separated methods that cross-origin requests may use, sent in Access-Control-Allow-Methods; empty means GET, POST and HEAD."})
+	def(connect.ConfigKey{Name: WorkerResponseHTTPHeaders, Type: connect.ConfigString, Default: "", Importance: connect.Low,
+		Doc: "Rules for REST API HTTP response headers: comma-separated '[action] [header name]:[header value]' with action set, add, setDate or addDate (a date rule's value is an offset in milliseconds); quote a rule that contains a comma."})
 	def(connect.ConfigKey{Name: WorkerPluginPath, Type: connect.ConfigList, Default: "", Importance: connect.Low,
 		Doc: "Ignored: Sluice plugins are compiled into the binary. Accepted so existing worker files load."})
 	def(connect.ConfigKey{Name: WorkerClientID, Type: connect.ConfigString, Default: "", Importance: connect.Low,
