@@ -195,6 +195,10 @@ func (t *workerTask) stateNow() (state string, running, paused float64) {
 type taskContext struct{ t *workerTask }
 
 func (c taskContext) Configs() map[string]string { return c.t.props }
+
+// Logger implements connect.ContextLogger: the task's own logger, with
+// connector=<name> and task=<id>, behind the worker's redacting handler.
+func (c taskContext) Logger() *slog.Logger { return c.t.log }
 func (c taskContext) OffsetStorageReader() connect.OffsetStorageReader {
 	return offsetReader{store: c.t.store, connector: c.t.id.Connector}
 }

@@ -867,6 +867,9 @@ func (c connectorContext) OffsetStorageReader() connect.OffsetStorageReader {
 	return offsetReader{h: c.h, connector: c.name}
 }
 
+// Logger implements connect.ContextLogger.
+func (c connectorContext) Logger() *slog.Logger { return c.h.w.ConnectorLogger(c.name) }
+
 type offsetReader struct {
 	h         *Herder
 	connector string
