@@ -43,7 +43,7 @@ var configProviderClasses = map[string]func() ConfigProvider{
 
 // variablePattern is Kafka's ConfigTransformer.DEFAULT_PATTERN:
 // ${provider:[path:]key}.
-var variablePattern = regexp.MustCompile(`\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}`)
+var variablePattern = connect.ConfigVariablePattern
 
 // ConfigProviders are the worker's configured providers, by name.
 type ConfigProviders struct {
@@ -76,7 +76,7 @@ func NewConfigProviders(workerProps map[string]string) (*ConfigProviders, error)
 }
 
 // HasVariables reports whether a value holds a ${provider:...} variable.
-func HasVariables(v string) bool { return strings.Contains(v, "${") && variablePattern.MatchString(v) }
+func HasVariables(v string) bool { return connect.HasConfigVariables(v) }
 
 // Transform returns props with every variable of a configured provider
 // replaced by its value, as Kafka's ConfigTransformer: variables of
