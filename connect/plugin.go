@@ -1,6 +1,9 @@
 package connect
 
-import "context"
+import (
+	"context"
+	"log/slog"
+)
 
 // Versioned plugins report a version for /connector-plugins.
 type Versioned interface {
@@ -75,6 +78,17 @@ type OffsetAlterer interface {
 type SourceTaskContext interface {
 	Configs() map[string]string
 	OffsetStorageReader() OffsetStorageReader
+}
+
+// ContextLogger is implemented by a ConnectorContext or SourceTaskContext
+// whose runtime hands the plugin its logger: one that carries the
+// connector's name (connector=<name>) and, for a task, its id (task=<n>),
+// as the runtime's own lines about that connector do, so that one filter
+// finds every line of one connector when a worker runs several of the
+// same class. A plugin that logs should use it when offered, and
+// otherwise name the connector from its config's "name".
+type ContextLogger interface {
+	Logger() *slog.Logger
 }
 
 // TopicReader is implemented by a SourceTaskContext whose runtime can read

@@ -43,7 +43,7 @@ var configProviderClasses = map[string]func() ConfigProvider{
 
 // variablePattern is Kafka's ConfigTransformer.DEFAULT_PATTERN:
 // ${provider:[path:]key}.
-var variablePattern = regexp.MustCompile(`\$\{([^}]*?):(([^}]*?):)?([^}]*?)\}`)
+var variablePattern = connect.ConfigVariablePattern
 
 // ConfigProviders are the worker's configured providers, by name.
 type ConfigProviders struct {
@@ -76,7 +76,7 @@ func NewConfigProviders(workerProps map[string]string) (*ConfigProviders, error)
 }
 
 // HasVariables reports whether a value holds a ${provider:...} variable.
-func HasVariables(v string) bool { return strings.Contains(v, "${") && variablePattern.MatchString(v) }
+func HasVariables(v string) bool { return connect.HasConfigVariables(v) }
 
 // Transform returns props with every variable of a configured provider
 // replaced by its value, as Kafka's ConfigTransformer: variables of
@@ -84,14 +84,36 @@ func HasVariables(v string) bool { return strings.Contains(v, "${") && variableP
 // written. The resolved values are registered as secrets, so logs and
 // status traces never show them.
 func (cp *ConfigProviders) Transform(props map[string]string) (map[string]string, error) {
-	if cp == nil || len(cp.byName) == 0 {
-		return props, nil
+	out, _, err := cp.transform(props)
+	return out, err
+}
+
+// UnresolvedVariable is a ${provider:[path:]key} variable that Transform
+// left as written, with why. It holds the config's own text only, never
+// a resolved value.
+type UnresolvedVariable struct {
+	Key      string // the config key whose value holds it
+	Variable string // as written, e.g. ${env:DB_PASSWORD}
+	Reason   string
+}
+
+// transform is Transform that also reports the variables it left as
+// written, sorted by key. Kafka keeps them, and so does Sluice, but a
+// variable passed on literally otherwise shows only as the source
+// refusing it (a database's "Access denied"), with nothing pointing at
+// the missing provider or key.
+func (cp *ConfigProviders) transform(props map[string]string) (map[string]string, []UnresolvedVariable, error) {
+	var byName map[string]ConfigProvider
+	if cp != nil {
+		byName = cp.byName
 	}
 	// provider → path → keys, to ask each provider once per path.
 	want := map[string]map[string][]string{}
+	hasVars := false
 	for _, v := range props {
 		for _, m := range variablePattern.FindAllStringSubmatch(v, -1) {
-			if cp.byName[m[1]] == nil {
+			hasVars = true
+			if byName[m[1]] == nil {
 				continue
 			}
 			if want[m[1]] == nil {
@@ -102,15 +124,15 @@ func (cp *ConfigProviders) Transform(props map[string]string) (map[string]string
 			}
 		}
 	}
-	if len(want) == 0 {
-		return props, nil
+	if !hasVars {
+		return props, nil, nil
 	}
 	values := map[string]string{} // provider \x00 path \x00 key → value
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		for path, keys := range want[name] {
-			got, err := cp.byName[name].Get(path, keys)
+			got, err := byName[name].Get(path, keys)
 			if err != nil {
-				return nil, fmt.Errorf("config provider %s: %w", name, err)
+				return nil, nil, fmt.Errorf("config provider %s: %w", name, err)
 			}
 			for k, v := range got {
 				values[name+"\x00"+path+"\x00"+k] = v
@@ -119,16 +141,33 @@ func (cp *ConfigProviders) Transform(props map[string]string) (map[string]string
 		}
 	}
 	out := make(map[string]string, len(props))
-	for k, v := range props {
-		out[k] = variablePattern.ReplaceAllStringFunc(v, func(s string) string {
+	var unresolved []UnresolvedVariable
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		out[k] = variablePattern.ReplaceAllStringFunc(props[k], func(s string) string {
 			m := variablePattern.FindStringSubmatch(s)
 			if r, ok := values[m[1]+"\x00"+m[3]+"\x00"+m[4]]; ok {
 				return r
 			}
+			unresolved = append(unresolved, UnresolvedVariable{Key: k, Variable: s, Reason: cp.whyUnresolved(m[1], m[3], m[4])})
 			return s
 		})
 	}
-	return out, nil
+	return out, unresolved, nil
+}
+
+// whyUnresolved says why ${provider:path:key} stayed as written.
+func (cp *ConfigProviders) whyUnresolved(provider, path, key string) string {
+	if cp == nil || cp.byName[provider] == nil {
+		configured := "none"
+		if cp != nil && len(cp.byName) > 0 {
+			configured = strings.Join(slices.Sorted(maps.Keys(cp.byName)), ",")
+		}
+		return fmt.Sprintf("no config provider %q is configured on this worker (%s: %s)", provider, WorkerConfigProviders, configured)
+	}
+	if path != "" {
+		return fmt.Sprintf("config provider %q has no key %q at path %q", provider, key, path)
+	}
+	return fmt.Sprintf("config provider %q has no key %q", provider, key)
 }
 
 // reverseTransform puts the raw (variable) value of the connector config

@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,7 +80,24 @@ type countingTask struct {
 }
 
 func (t *countingTask) Version() string { return "1.0" }
+
+// startEntered holds, by a task's start.block value, a channel Start
+// closes when it begins to block, so a test can stop the task mid-start.
+var startEntered sync.Map
+
 func (t *countingTask) Start(ctx context.Context, tctx connect.SourceTaskContext, props map[string]string) error {
+	if msg := props["start.fail"]; msg != "" {
+		return errors.New(msg)
+	}
+	if id := props["start.block"]; id != "" {
+		if ch, ok := startEntered.Load(id); ok {
+			close(ch.(chan struct{}))
+		}
+		<-ctx.Done()
+		// As a connector whose dial was cancelled: the error says
+		// "operation was canceled" but does not wrap ctx.Err().
+		return fmt.Errorf("cannot connect to 127.0.0.1:1 (check database.hostname): dial tcp 127.0.0.1:1: operation was canceled")
+	}
 	t.topic = props["topic"]
 	t.count, _ = strconv.ParseInt(props["count"], 10, 64)
 	t.batch, _ = strconv.Atoi(props["batch"])

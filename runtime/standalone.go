@@ -286,6 +286,9 @@ func (c connectorContext) OffsetStorageReader() connect.OffsetStorageReader {
 	return offsetReader{store: c.h.w.store, connector: c.e.name}
 }
 
+// Logger implements connect.ContextLogger.
+func (c connectorContext) Logger() *slog.Logger { return c.h.w.ConnectorLogger(c.e.name) }
+
 // startInstance starts the Connector instance; it reports whether it runs.
 func (h *StandaloneHerder) startInstance(e *connEntry) bool {
 	conn, _, err := connect.NewSourceConnector(e.cc.Class)

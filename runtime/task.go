@@ -195,6 +195,10 @@ func (t *workerTask) stateNow() (state string, running, paused float64) {
 type taskContext struct{ t *workerTask }
 
 func (c taskContext) Configs() map[string]string { return c.t.props }
+
+// Logger implements connect.ContextLogger: the task's own logger, with
+// connector=<name> and task=<id>, behind the worker's redacting handler.
+func (c taskContext) Logger() *slog.Logger { return c.t.log }
 func (c taskContext) OffsetStorageReader() connect.OffsetStorageReader {
 	return offsetReader{store: c.t.store, connector: c.t.id.Connector}
 }
@@ -347,7 +351,7 @@ func (t *workerTask) run() {
 	defer close(t.done)
 	if err := safeCall(t.setup); err != nil {
 		t.w.recordTaskStartup(false)
-		t.fail(err)
+		t.failUnlessStopping(err)
 		t.cleanup()
 		return
 	}
@@ -387,7 +391,7 @@ func (t *workerTask) run() {
 	t.recCommitter, _ = t.task.(connect.RecordCommitter)
 	if err := safeCall(func() error { return t.task.Start(t.pollCtx, taskContext{t}, t.props) }); err != nil {
 		t.w.recordTaskStartup(false)
-		t.fail(fmt.Errorf("task start: %w", err))
+		t.failUnlessStopping(fmt.Errorf("task start: %w", err))
 		return
 	}
 	t.w.recordTaskStartup(true)
@@ -407,7 +411,7 @@ func (t *workerTask) run() {
 		t.finishTransactions(err == nil && !midBatch)
 		t.stopTask()
 		if err != nil {
-			t.fail(err)
+			t.failUnlessStopping(err)
 			return
 		}
 		t.log.Info("task stopped")
@@ -423,7 +427,7 @@ func (t *workerTask) run() {
 	t.commitOffsets()
 	t.stopTask()
 	if err != nil {
-		t.fail(err)
+		t.failUnlessStopping(err)
 		return
 	}
 	t.log.Info("task stopped")
@@ -473,7 +477,10 @@ func (t *workerTask) loop() error {
 		took := int64(time.Since(start))
 		t.Metrics.PollNanos.Add(took)
 		if err != nil {
-			if t.stopping.Load() && errors.Is(err, context.Canceled) {
+			if t.stopping.Load() {
+				// The runtime cancelled pollCtx: whatever Poll
+				// returns now (context canceled, or a dial that
+				// reports "operation was canceled") is the stop.
 				return nil
 			}
 			if connect.IsRetriable(err) {
@@ -819,6 +826,24 @@ func (t *workerTask) commitOffsets() {
 			t.log.Warn("task commit callback failed", "error", err.Error())
 		}
 	}
+}
+
+// failUnlessStopping fails the task with err, unless the runtime has asked
+// it to stop (a stop, restart or revocation): then pollCtx is cancelled and
+// a start or poll that ends in error ended because of that, so publishing
+// FAILED would report Sluice's own cancellation as a failure - with a
+// trace such as "cannot connect (check database.hostname)" - for a task a
+// newer instance may already replace. Kafka's WorkerTask logs such an
+// error instead of failing the task, and so does this. The stopping flag,
+// not the error's type, decides: a connector may wrap a cancellation in
+// an error that no longer says so, and a real error while not stopping
+// must still fail the task whatever it wraps.
+func (t *workerTask) failUnlessStopping(err error) {
+	if t.stopping.Load() {
+		t.log.Info("task stopped while it was starting or running; not a failure", "reason", err.Error())
+		return
+	}
+	t.fail(err)
 }
 
 func (t *workerTask) fail(err error) {

@@ -454,9 +454,16 @@ func pluginConfig(name, version string) ([]rest.ConfigKeyInfo, error) {
 // Kafka Connect does, and answers with the raw (variable) values of the
 // keys that had any and without any resolved value in messages.
 func (w *Worker) validate(ctx context.Context, raw map[string]string) (*validation, error) {
-	resolved, err := w.ResolveConfig(raw)
+	resolved, unresolved, err := w.cfg.Providers.transform(raw)
 	if err != nil {
 		return nil, rest.BadRequest(Redact(err.Error()))
+	}
+	// Every config write and validation passes here once, so this warns
+	// once per write, not at each task start; the text is the config's
+	// own, never a resolved value.
+	for _, u := range unresolved {
+		w.log.Warn("a config variable stays unresolved and is passed on as written",
+			"connector", raw[ConnName], "key", u.Key, "variable", u.Variable, "reason", u.Reason)
 	}
 	v, err := validateConnectorConfig(ctx, resolved, w.cfg.OverridePolicy, w.cfg.inheritedConverters())
 	if err != nil {

@@ -143,3 +143,10 @@ func (w *Worker) ResolveConfig(props map[string]string) (map[string]string, erro
 func RawTaskConfigs(rawConnConfig map[string]string, taskConfigs []map[string]string) []map[string]string {
 	return reverseTransform(rawConnConfig, taskConfigs)
 }
+
+// ConnectorLogger is the logger a connector instance is given
+// (connect.ContextLogger): the worker's, with connector=<name> as the
+// runtime's lines about that connector have it.
+func (w *Worker) ConnectorLogger(name string) *slog.Logger {
+	return w.log.With("connector", name)
+}

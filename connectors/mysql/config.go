@@ -209,6 +209,9 @@ func validTopicPrefix(_ string, v any) error {
 
 // Options is the parsed configuration the task runs with.
 type Options struct {
+	// Name is the connector's name (its config's "name"), for its log
+	// lines; empty when a config is parsed without one.
+	Name        string
 	Host        string
 	Port        int
 	User        string
@@ -314,6 +317,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o := &Options{
+		Name:                  props[KeyName],
 		Host:                  c.String(KeyHostname),
 		Port:                  c.Int(KeyPort),
 		User:                  c.String(KeyUser),

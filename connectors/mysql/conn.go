@@ -178,6 +178,26 @@ func (d *dialer) connect(ctx context.Context) (*client.Conn, error) {
 	return c, nil
 }
 
+// unresolvedNote says which credentials were sent as an unresolved
+// ${provider:...} variable: the runtime leaves a variable it cannot
+// resolve as written, as Kafka does, and the server then only answers
+// "Access denied". The value itself is not quoted: were it a real
+// password that happens to contain ${a:b}, quoting it would show it; the
+// worker's log names the variable and why it stayed unresolved.
+func (d *dialer) unresolvedNote() string {
+	var keys []string
+	if connect.HasConfigVariables(d.opts.User) {
+		keys = append(keys, KeyUser)
+	}
+	if connect.HasConfigVariables(d.opts.Password.Value()) {
+		keys = append(keys, KeyPassword)
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s still contains an unresolved config variable (${provider:[path:]key}) and was sent as written: check that the worker's config.providers configures that provider and that it has the key (the worker logs a warning naming the variable and why)", strings.Join(keys, " and "))
+}
+
 // explain turns a connection error into one that names the keys to check,
 // never the password.
 func (d *dialer) explain(err error) error {
@@ -196,7 +216,7 @@ func (d *dialer) explain(err error) error {
 			case d.opts.SSLCert == "":
 				hint = fmt.Sprintf("; if the account requires a client certificate (REQUIRE X509, ISSUER or SUBJECT), set %s and %s", KeySSLCert, KeySSLKey)
 			}
-			return fmt.Errorf("%s (check %s and %s%s)", me.Message, KeyUser, KeyPassword, hint)
+			return fmt.Errorf("%s (check %s and %s%s)%s", me.Message, KeyUser, KeyPassword, hint, d.unresolvedNote())
 		}
 		return fmt.Errorf("server %s: %s", d.addr(), me.Message)
 	}

@@ -3,7 +3,6 @@ package mysql
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"strconv"
 	"strings"
@@ -172,7 +171,7 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 	if v, ok := vars["binlog_row_metadata"]; ok && v != "FULL" {
 		if opts.HistoryFile != "" {
 			// Kafka's ConfigValue has only errors: advice is logged.
-			slog.Default().With("connector", "mysql").Warn("precheck: binlog_row_metadata is not FULL: row events carry no column names, so table definitions come from the schema history; keep its file with the connector (binlog_row_metadata=FULL makes it unnecessary)",
+			namedLogger(opts.Name).Warn("precheck: binlog_row_metadata is not FULL: row events carry no column names, so table definitions come from the schema history; keep its file with the connector (binlog_row_metadata=FULL makes it unnecessary)",
 				"binlog_row_metadata", v, KeySchemaHistoryFile, opts.HistoryFile)
 		} else {
 			fail(KeyHostname, "binlog_row_metadata is %s: row events carry no column names, so a restart at an old position would decode rows with today's table definitions; set binlog_row_metadata=FULL in my.cnf, or set %s to a file where the connector keeps its schema history", v, KeySchemaHistoryFile)
@@ -203,7 +202,7 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 			fail(KeyUser, "user %s lacks the %s privilege %s: GRANT %s ON *.* TO '%s'", opts.User, n.priv, n.why, n.priv, opts.User)
 		}
 	}
-	return append(fails, precheckDTS(conn, opts, slog.Default().With("connector", "mysql"))...)
+	return append(fails, precheckDTS(conn, opts, namedLogger(opts.Name))...)
 }
 
 // ownReplica: the validation is a reconfiguration of a connector that

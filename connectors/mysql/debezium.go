@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -50,14 +49,14 @@ var legacyKeys = []struct{ old, current string }{
 // current names; both behave the same.
 var legacySnapshotModes = map[string]string{"schema_only": "no_data", "schema_only_recovery": "recovery"}
 
-var deprecationWarned sync.Map // key name → struct{}
+var deprecationWarned sync.Map // connector name NUL key name → struct{}
 
-// warnDeprecated logs a deprecated name once per process.
-func warnDeprecated(old, current string) {
-	if _, dup := deprecationWarned.LoadOrStore(old, struct{}{}); dup {
+// warnDeprecated logs a deprecated name once per process and connector.
+func warnDeprecated(name, old, current string) {
+	if _, dup := deprecationWarned.LoadOrStore(name+"\x00"+old, struct{}{}); dup {
 		return
 	}
-	slog.Default().With("connector", "mysql").Warn("deprecated configuration name: it still works, but rename it", "deprecated", old, "use", current)
+	namedLogger(name).Warn("deprecated configuration name: it still works, but rename it", "deprecated", old, "use", current)
 }
 
 // normalizeLegacyKeys returns props with each legacy key's value copied to
@@ -75,7 +74,7 @@ func normalizeLegacyKeys(props map[string]string) map[string]string {
 		if !ok {
 			continue
 		}
-		warnDeprecated(l.old, l.current)
+		warnDeprecated(props[KeyName], l.old, l.current)
 		if cur, set := props[l.current]; set && strings.TrimSpace(cur) != "" {
 			continue
 		}
@@ -84,7 +83,7 @@ func normalizeLegacyKeys(props map[string]string) map[string]string {
 	}
 	mode := strings.ToLower(strings.TrimSpace(props[KeySnapshotMode]))
 	if cur, ok := legacySnapshotModes[mode]; ok {
-		warnDeprecated(KeySnapshotMode+"="+mode, KeySnapshotMode+"="+cur)
+		warnDeprecated(props[KeyName], KeySnapshotMode+"="+mode, KeySnapshotMode+"="+cur)
 		clone()
 		out[KeySnapshotMode] = cur
 	}

@@ -23,7 +23,8 @@ type Task struct {
 }
 
 // NewTask returns an unstarted task.
-func NewTask() *Task { return &Task{log: slog.Default().With("connector", "mysql")} }
+// Start replaces its logger with the connector's (loggerFor).
+func NewTask() *Task { return &Task{log: slog.Default()} }
 
 // Version implements connect.Versioned.
 func (t *Task) Version() string { return Version }
@@ -31,6 +32,7 @@ func (t *Task) Version() string { return Version }
 // Start connects, finds the starting position (the stored offset, or the
 // server's current position) and starts the binlog reader.
 func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props map[string]string) error {
+	t.log = loggerFor(tctx, props)
 	opts, err := ParseOptions(props)
 	if err != nil {
 		return err

@@ -867,6 +867,9 @@ func (c connectorContext) OffsetStorageReader() connect.OffsetStorageReader {
 	return offsetReader{h: c.h, connector: c.name}
 }
 
+// Logger implements connect.ContextLogger.
+func (c connectorContext) Logger() *slog.Logger { return c.h.w.ConnectorLogger(c.name) }
+
 type offsetReader struct {
 	h         *Herder
 	connector string
@@ -901,6 +904,14 @@ func (h *Herder) startConnector(ctx context.Context, c string, oc *ownedConn, cf
 	}
 	if err := runtime.SafeCall(func() error { return inst.Start(ctx, connectorContext{h: h, name: c}, props) }); err != nil {
 		h.w.ConnectorStarted(c, false)
+		if ctx.Err() != nil {
+			// The herder is shutting down and cancelled ctx under the
+			// start: that is not the connector failing, and a FAILED
+			// status would outlive this worker (the task side is
+			// workerTask.failUnlessStopping).
+			h.log.Info("connector start cancelled by the worker stopping; not a failure", "connector", c, "reason", err.Error())
+			return
+		}
 		h.connStatus(c, runtime.StateFailed, fmt.Errorf("connector start: %w", err), true)
 		return
 	}
