@@ -37,19 +37,21 @@ func NotLeader(leaderURL string) error {
 	return &ForwardError{URL: leaderURL, Reason: "this worker is not the leader"}
 }
 
-// maxForwardBody bounds the request body kept for forwarding; connector
-// configs are small.
-const maxForwardBody = 16 << 20
-
 type bodyKey struct{}
 
 // keepBody reads the request body into memory so that it can be sent again
-// if the herder answers with a ForwardError.
+// if the herder answers with a ForwardError. A body over maxBodyBytes is
+// answered 413 here, before any handler sees a truncated copy.
 func keepBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
-			b, err := io.ReadAll(io.LimitReader(r.Body, maxForwardBody))
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 			r.Body.Close()
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, errBodyTooLarge.Status, errBodyTooLarge.Message)
+				return
+			}
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "Could not read the request body: "+err.Error())
 				return
