@@ -134,11 +134,34 @@ func forward(w http.ResponseWriter, r *http.Request, target string) {
 		w.WriteHeader(http.StatusNoContent)
 	case resp.StatusCode >= 200 && resp.StatusCode < 300, resp.StatusCode >= 400 && resp.StatusCode < 600:
 		if len(data) > 0 {
-			w.Header().Set("Content-Type", "application/json")
+			ct := resp.Header.Get("Content-Type")
+			if ct == "" {
+				ct = "application/json"
+			}
+			w.Header().Set("Content-Type", ct)
+		}
+		if loc := relayedLocation(r, resp.Header.Get("Location")); loc != "" {
+			w.Header().Set("Location", loc)
 		}
 		w.WriteHeader(resp.StatusCode)
 		_, _ = w.Write(data)
 	default:
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("Unexpected status code when handling forwarded request: %d", resp.StatusCode))
 	}
+}
+
+// relayedLocation is the Location of a forwarded create as the receiving
+// worker answers it. Kafka Connect builds the 201's Location on the worker
+// the client called, from the relative /connectors/{name} (the forwarded
+// call only returns the entity), so the leader's path is kept and its
+// scheme and host are replaced by those the client used.
+func relayedLocation(r *http.Request, leaderLoc string) string {
+	if leaderLoc == "" {
+		return ""
+	}
+	u, err := url.Parse(leaderLoc)
+	if err != nil {
+		return ""
+	}
+	return requestURL(r, u.Path, u.RawPath)
 }

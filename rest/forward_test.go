@@ -76,6 +76,34 @@ func TestForwardHopsAndRelay(t *testing.T) {
 	}
 }
 
+// A create forwarded to the leader answers 201 with a Location, as Kafka
+// Connect's receiving worker builds it: the leader's path on the address
+// the client called (finding 5).
+func TestForwardRelaysLocation(t *testing.T) {
+	leader := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://"+r.Host+"/connectors/a%2Fb%20c")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"name":"a/b c"}`)
+	}))
+	defer leader.Close()
+	h := keepBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		forwardIfAsked(w, r, NotLeader(leader.URL+"/"))
+	}))
+	req := httptest.NewRequest("POST", "http://follower:8083/connectors", strings.NewReader(`{"name":"a/b c","config":{}}`))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 201 {
+		t.Fatalf("status %d %s", rec.Code, rec.Body)
+	}
+	if got, want := rec.Header().Get("Location"), "http://follower:8083/connectors/a%2Fb%20c"; got != want {
+		t.Errorf("Location %q, want %q", got, want)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
 // A body over the limit is answered 413 naming the limit, not reported as
 // malformed JSON cut at the limit (finding 8); a body at the limit is read
 // whole.
