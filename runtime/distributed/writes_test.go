@@ -174,3 +174,40 @@ func TestConcurrentPatchesAndCreateDeleteStorm(t *testing.T) {
 		t.Errorf("%d creates and %d deletes succeeded but the connector exists=%d: no serial order gives that", creates, deletes, exists)
 	}
 }
+
+// A config over the config topic's limit says which limits apply.
+func TestOversizedConfigNamesTheLimits(t *testing.T) {
+	h := leaderOnKfake(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, _, err := h.PutConnectorConfig(ctx, "big", fileSource("big", strings.Repeat("x", 3<<20)), false, "")
+	if err == nil {
+		t.Fatal("a 3 MB config was written")
+	}
+	for _, want := range []string{"max.request.size", "message.max.bytes", "config topic cfg", "1000000 bytes"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if rest.StatusOf(err) != 500 {
+		t.Errorf("status %d, want 500 as Kafka Connect", rest.StatusOf(err))
+	}
+	if _, err := h.ConnectorConfig(ctx, "big"); err == nil {
+		t.Error("the oversized connector exists")
+	}
+}
+
+// Under the producer's limit but over the broker's, the hint is the
+// topic's max.message.bytes.
+func TestConfigOverTheBrokerLimitNamesTheTopicSetting(t *testing.T) {
+	h := leaderOnKfake(t, map[string]string{"message.max.bytes": "200000"})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, _, err := h.PutConnectorConfig(ctx, "mid", fileSource("big", strings.Repeat("x", 500_000)), false, "")
+	if err == nil {
+		t.Fatal("a config over the broker's limit was written")
+	}
+	if !strings.Contains(err.Error(), "broker refused it: raise the topic's max.message.bytes") {
+		t.Errorf("error %q does not point at the topic's max.message.bytes", err)
+	}
+}
