@@ -15,6 +15,12 @@ import (
 // offsets PATCH for thousands of partitions stays well under this.
 const maxBodyBytes = 16 << 20
 
+// errBodyTooLarge is the answer to a body over maxBodyBytes. Cutting the
+// body at the limit and parsing the rest would report valid JSON as
+// malformed; 413 is what Jetty answers a body over its limit with.
+var errBodyTooLarge = &Error{Status: http.StatusRequestEntityTooLarge,
+	Message: fmt.Sprintf("Request body exceeds the limit of %d bytes (16 MiB) on REST request bodies", maxBodyBytes)}
+
 // readJSON reads the request body and parses it as one JSON value, with
 // numbers kept as json.Number so that 64-bit offsets survive. Kafka Connect
 // answers malformed JSON with a 500; a 400 naming the problem is what the
@@ -24,7 +30,7 @@ func readJSON(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, BadRequest(fmt.Sprintf("Request body is larger than %d bytes", maxBodyBytes))
+			return nil, errBodyTooLarge
 		}
 		return nil, BadRequest("Could not read the request body: " + err.Error())
 	}

@@ -37,19 +37,21 @@ func NotLeader(leaderURL string) error {
 	return &ForwardError{URL: leaderURL, Reason: "this worker is not the leader"}
 }
 
-// maxForwardBody bounds the request body kept for forwarding; connector
-// configs are small.
-const maxForwardBody = 16 << 20
-
 type bodyKey struct{}
 
 // keepBody reads the request body into memory so that it can be sent again
-// if the herder answers with a ForwardError.
+// if the herder answers with a ForwardError. A body over maxBodyBytes is
+// answered 413 here, before any handler sees a truncated copy.
 func keepBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
-			b, err := io.ReadAll(io.LimitReader(r.Body, maxForwardBody))
+			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 			r.Body.Close()
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeError(w, errBodyTooLarge.Status, errBodyTooLarge.Message)
+				return
+			}
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "Could not read the request body: "+err.Error())
 				return
@@ -132,11 +134,34 @@ func forward(w http.ResponseWriter, r *http.Request, target string) {
 		w.WriteHeader(http.StatusNoContent)
 	case resp.StatusCode >= 200 && resp.StatusCode < 300, resp.StatusCode >= 400 && resp.StatusCode < 600:
 		if len(data) > 0 {
-			w.Header().Set("Content-Type", "application/json")
+			ct := resp.Header.Get("Content-Type")
+			if ct == "" {
+				ct = "application/json"
+			}
+			w.Header().Set("Content-Type", ct)
+		}
+		if loc := relayedLocation(r, resp.Header.Get("Location")); loc != "" {
+			w.Header().Set("Location", loc)
 		}
 		w.WriteHeader(resp.StatusCode)
 		_, _ = w.Write(data)
 	default:
 		writeError(w, http.StatusInternalServerError, fmt.Sprintf("Unexpected status code when handling forwarded request: %d", resp.StatusCode))
 	}
+}
+
+// relayedLocation is the Location of a forwarded create as the receiving
+// worker answers it. Kafka Connect builds the 201's Location on the worker
+// the client called, from the relative /connectors/{name} (the forwarded
+// call only returns the entity), so the leader's path is kept and its
+// scheme and host are replaced by those the client used.
+func relayedLocation(r *http.Request, leaderLoc string) string {
+	if leaderLoc == "" {
+		return ""
+	}
+	u, err := url.Parse(leaderLoc)
+	if err != nil {
+		return ""
+	}
+	return requestURL(r, u.Path, u.RawPath)
 }

@@ -75,3 +75,53 @@ func TestForwardHopsAndRelay(t *testing.T) {
 		t.Errorf("NotLeader with no URL = %v, want a 409", err)
 	}
 }
+
+// A create forwarded to the leader answers 201 with a Location, as Kafka
+// Connect's receiving worker builds it: the leader's path on the address
+// the client called (finding 5).
+func TestForwardRelaysLocation(t *testing.T) {
+	leader := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://"+r.Host+"/connectors/a%2Fb%20c")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"name":"a/b c"}`)
+	}))
+	defer leader.Close()
+	h := keepBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		forwardIfAsked(w, r, NotLeader(leader.URL+"/"))
+	}))
+	req := httptest.NewRequest("POST", "http://follower:8083/connectors", strings.NewReader(`{"name":"a/b c","config":{}}`))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 201 {
+		t.Fatalf("status %d %s", rec.Code, rec.Body)
+	}
+	if got, want := rec.Header().Get("Location"), "http://follower:8083/connectors/a%2Fb%20c"; got != want {
+		t.Errorf("Location %q, want %q", got, want)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+// A body over the limit is answered 413 naming the limit, not reported as
+// malformed JSON cut at the limit (finding 8); a body at the limit is read
+// whole.
+func TestBodyOverTheLimit(t *testing.T) {
+	_, h := fixture(t)
+	big := `{"name":"huge","config":{"connector.class":"FakeSource","big":"` + strings.Repeat("x", maxBodyBytes) + `"}}`
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/connectors", big},
+		{"PUT", "/connectors/huge/config", `{"big":"` + strings.Repeat("x", maxBodyBytes) + `"}`},
+		{"PATCH", "/connectors/c1/config", `{"big":"` + strings.Repeat("x", maxBodyBytes) + `"}`},
+	} {
+		r := do(h, tc.method, tc.path, tc.body)
+		if r.status != http.StatusRequestEntityTooLarge || !strings.Contains(string(r.body), "exceeds the limit of 16777216 bytes") {
+			t.Errorf("%s %s: %d %.200s, want 413 naming the limit", tc.method, tc.path, r.status, r.body)
+		}
+	}
+	fits := `{"big":"` + strings.Repeat("x", maxBodyBytes-len(`{"big":""}`)) + `"}`
+	if r := do(h, "PATCH", "/connectors/c1/config", fits); r.status == http.StatusRequestEntityTooLarge || strings.Contains(string(r.body), "Malformed") {
+		t.Errorf("a body of exactly the limit: %d %.200s", r.status, r.body)
+	}
+}

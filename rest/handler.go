@@ -454,11 +454,16 @@ func checkName(name string, config map[string]string) error {
 }
 
 func (a *api) location(r *http.Request, name string) string {
+	return requestURL(r, "/connectors/"+name, "")
+}
+
+// requestURL is path on this worker as the client addressed it.
+func requestURL(r *http.Request, path, rawPath string) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return (&url.URL{Scheme: scheme, Host: r.Host, Path: "/connectors/" + name}).String()
+	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path, RawPath: rawPath}).String()
 }
 
 func (a *api) createConnector(w http.ResponseWriter, r *http.Request) {

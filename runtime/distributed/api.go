@@ -122,60 +122,114 @@ func (h *Herder) PutConnectorConfig(ctx context.Context, name string, config map
 	if _, ok := config[runtime.ConnName]; !ok {
 		config[runtime.ConnName] = name
 	}
-	if err := h.checkConfig(h.withStored(ctx, name), config); err != nil {
-		return rest.ConnectorInfo{}, false, err
-	}
-	snap, err := h.readFresh(ctx)
-	if err != nil {
-		return rest.ConnectorInfo{}, false, err
-	}
-	_, exists := snap.Connectors[name]
-	if exists && !allowReplace {
-		return rest.ConnectorInfo{}, false, rest.Conflict(fmt.Sprintf("Connector %s already exists", name))
-	}
-	target := initial
-	if exists {
-		target = ""
-	}
-	if err := h.configs.PutConnectorConfig(ctx, name, config, target); err != nil {
-		return rest.ConnectorInfo{}, false, err
-	}
-	h.log.Info("wrote connector config", "connector", name, "created", !exists)
-	snap = h.configs.Snapshot()
-	return infoOf(name, &snap), !exists, nil
+	return h.writeConnectorConfig(ctx, name, allowReplace, initial, func(map[string]string, bool) (map[string]string, error) {
+		return config, nil
+	})
 }
 
+// PatchConnectorConfig merges the patch into the stored config and writes
+// the result, as one read-modify-write on the leader: the merge is redone
+// whenever another write changed the config in between, so every patch
+// that was answered 200 is kept.
 func (h *Herder) PatchConnectorConfig(ctx context.Context, name string, patch map[string]*string) (rest.ConnectorInfo, error) {
 	if err := h.leaderOnly(ctx); err != nil {
 		return rest.ConnectorInfo{}, err
 	}
-	snap, err := h.readFresh(ctx)
-	if err != nil {
-		return rest.ConnectorInfo{}, err
-	}
-	cfg, ok := snap.Connectors[name]
-	if !ok {
-		return rest.ConnectorInfo{}, notFound(name)
-	}
-	for k, v := range patch {
-		if v == nil {
-			delete(cfg, k)
-		} else {
-			cfg[k] = *v
+	info, _, err := h.writeConnectorConfig(ctx, name, true, "", func(stored map[string]string, exists bool) (map[string]string, error) {
+		if !exists {
+			return nil, notFound(name)
 		}
-	}
-	info, _, err := h.PutConnectorConfig(ctx, name, cfg, true, "")
+		cfg := maps.Clone(stored)
+		for k, v := range patch {
+			if v == nil {
+				delete(cfg, k)
+			} else {
+				cfg[k] = *v
+			}
+		}
+		return cfg, nil
+	})
 	return info, err
+}
+
+// maxConfigWriteAttempts bounds how often a write is rebuilt because
+// another one changed the connector's config while it was validated; each
+// round lets at least one competing write through, so only a storm of
+// writes to one connector gets this far.
+const maxConfigWriteAttempts = 20
+
+// writeConnectorConfig writes the config build makes from the stored one
+// (nil and false when the connector does not exist). Validation may take
+// seconds (the MySQL connector connects to its database), so it runs
+// outside the write lock, against a fresh read; under the lock the config
+// topic is read again and, if the connector's config changed meanwhile,
+// the config is built and validated again. The existence check and the
+// write happen under the lock, so of concurrent creates of one name
+// exactly one wins and the others get 409, as on Kafka Connect's leader.
+func (h *Herder) writeConnectorConfig(ctx context.Context, name string, allowReplace bool, initial rest.TargetState,
+	build func(stored map[string]string, exists bool) (map[string]string, error)) (rest.ConnectorInfo, bool, error) {
+	for attempt := 1; ; attempt++ {
+		base, err := h.readFresh(ctx)
+		if err != nil {
+			return rest.ConnectorInfo{}, false, err
+		}
+		stored, exists := base.Connectors[name]
+		if exists && !allowReplace {
+			return rest.ConnectorInfo{}, false, rest.Conflict(fmt.Sprintf("Connector %s already exists", name))
+		}
+		config, err := build(stored, exists)
+		if err != nil {
+			return rest.ConnectorInfo{}, false, err
+		}
+		vctx := ctx
+		if exists {
+			// Validated as the connector's reconfiguration
+			// (connect.WithStoredConfig).
+			vctx = connect.WithStoredConfig(ctx, stored)
+		}
+		if err := h.checkConfig(vctx, config); err != nil {
+			return rest.ConnectorInfo{}, false, err
+		}
+		snap, unlock, err := h.lockConfig(ctx, true)
+		if err != nil {
+			return rest.ConnectorInfo{}, false, err
+		}
+		now, existsNow := snap.Connectors[name]
+		if existsNow && !allowReplace {
+			unlock()
+			return rest.ConnectorInfo{}, false, rest.Conflict(fmt.Sprintf("Connector %s already exists", name))
+		}
+		if existsNow != exists || !maps.Equal(now, stored) {
+			unlock()
+			if attempt == maxConfigWriteAttempts {
+				return rest.ConnectorInfo{}, false, rest.Conflict(msgStaleConfig)
+			}
+			continue
+		}
+		target := initial
+		if exists {
+			target = ""
+		}
+		err = h.configs.PutConnectorConfig(ctx, name, config, target)
+		snap = h.configs.Snapshot()
+		unlock()
+		if err != nil {
+			return rest.ConnectorInfo{}, false, err
+		}
+		h.log.Info("wrote connector config", "connector", name, "created", !exists)
+		return infoOf(name, &snap), !exists, nil
+	}
 }
 
 func (h *Herder) DeleteConnector(ctx context.Context, name string) error {
 	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
-	snap, err := h.readFresh(ctx)
+	snap, unlock, err := h.lockConfig(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if _, ok := snap.Connectors[name]; !ok {
 		return notFound(name)
 	}
@@ -325,10 +379,14 @@ func (h *Herder) ResumeConnector(ctx context.Context, name string) error {
 }
 
 func (h *Herder) setTarget(ctx context.Context, name string, t rest.TargetState) error {
-	snap, err := h.readFresh(ctx)
+	// Any worker writes target states, so the lock orders only this
+	// worker's writes; on the leader it keeps a pause from landing between
+	// a delete's check and its tombstones.
+	snap, unlock, err := h.lockConfig(ctx, false)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if _, ok := snap.Connectors[name]; !ok {
 		return notFound(name)
 	}
@@ -344,10 +402,11 @@ func (h *Herder) StopConnector(ctx context.Context, name string) error {
 	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
-	snap, err := h.readFresh(ctx)
+	snap, unlock, err := h.lockConfig(ctx, true)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if _, ok := snap.Connectors[name]; !ok {
 		return notFound(name)
 	}

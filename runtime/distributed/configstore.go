@@ -496,14 +496,37 @@ func (s *ConfigStore) send(ctx context.Context, key string, value []byte) error 
 			if errors.Is(err, kafkalog.ErrNoTransactions) {
 				return fmt.Errorf("config topic: this worker's transactional writer was fenced by a newer leader; not writing %q", key)
 			}
-			return fmt.Errorf("config topic: %w", err)
+			return s.sendError(key, value, err)
 		}
 		return nil
 	}
 	if err := s.log.SendSync(ctx, []byte(key), value); err != nil {
-		return fmt.Errorf("config topic: %w", err)
+		return s.sendError(key, value, err)
 	}
 	return nil
+}
+
+// internalProducerMaxBytes is the largest record the config topic's
+// producer sends: librdkafka's message.max.bytes default (the counterpart
+// of Kafka's max.request.size), which the internal clients do not set.
+const internalProducerMaxBytes = 1000000
+
+// sendError says which limits a record over the size limit broke, so the
+// user knows what to shrink or raise; the broker's "Message size too
+// large" alone names neither.
+func (s *ConfigStore) sendError(key string, value []byte, err error) error {
+	var ke kafka.Error
+	if !errors.As(err, &ke) || ke.Code() != kafka.ErrMsgSizeTooLarge {
+		return fmt.Errorf("config topic: %w", err)
+	}
+	size := len(key) + len(value)
+	hint := fmt.Sprintf("it is over this worker's config-topic producer limit of %d bytes (librdkafka's message.max.bytes, "+
+		"Kafka's max.request.size, which Sluice does not let a worker raise for its internal topics): make the connector config smaller", internalProducerMaxBytes)
+	if size <= internalProducerMaxBytes {
+		hint = fmt.Sprintf("the broker refused it: raise the topic's max.message.bytes (or the broker's message.max.bytes when the topic does not set it) "+
+			"up to %d bytes, this worker's config-topic producer limit (librdkafka's message.max.bytes, Kafka's max.request.size), or make the connector config smaller", internalProducerMaxBytes)
+	}
+	return fmt.Errorf("config topic: the %q record is %d bytes, too large for the config topic %s; %s: %w", key, size, s.log.Topic(), hint, err)
 }
 
 // ClaimWriter makes this store write through a transactional producer

@@ -80,6 +80,9 @@ type Herder struct {
 	// fenceLocks serialize the leader's zombie fencings per connector.
 	fenceMu    sync.Mutex
 	fenceLocks map[string]*sync.Mutex
+
+	// writes serializes config-topic read-check-writes (writelock.go).
+	writes writeLock
 }
 
 type ownedConn struct {
@@ -960,7 +963,7 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 	seq := h.taskConfigSeq[c]
 	h.evMu.Unlock()
 	if leader {
-		if err := h.configs.PutTaskConfigs(ctx, c, cfgs); err != nil {
+		if err := h.writeTaskConfigs(ctx, c, cfgs); err != nil {
 			h.log.Error("could not write task configs; retrying on the next change", "connector", c, "error", err.Error())
 			return
 		}

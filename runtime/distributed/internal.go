@@ -32,10 +32,22 @@ func (h *Herder) PutTaskConfigs(ctx context.Context, connector string, configs [
 	if err := h.verifyInternal(req); err != nil {
 		return err
 	}
-	snap := h.configs.Snapshot()
 	if err := h.leaderOnly(ctx); err != nil {
 		return err
 	}
+	return h.writeTaskConfigs(ctx, connector, configs)
+}
+
+// writeTaskConfigs writes a connector's task configs on the leader under
+// the config write lock, so that they are never written after the
+// connector's deletion was (a stale owner's configs would otherwise
+// outlive it) nor interleaved with a stop's empty commit.
+func (h *Herder) writeTaskConfigs(ctx context.Context, connector string, configs []map[string]string) error {
+	snap, unlock, err := h.lockConfig(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if _, ok := snap.Connectors[connector]; !ok {
 		return notFound(connector)
 	}
@@ -64,7 +76,7 @@ func (h *Herder) sendTaskConfigs(ctx context.Context, connector string, configs 
 		h.mu.Unlock()
 		if isLeader {
 			// Leadership moved here meanwhile: write directly.
-			if err := h.configs.PutTaskConfigs(ctx, connector, configs); err == nil {
+			if err := h.writeTaskConfigs(ctx, connector, configs); err == nil || rest.StatusOf(err) == http.StatusNotFound {
 				return
 			}
 		} else if leaderURL != "" {
