@@ -57,9 +57,13 @@ type Herder struct {
 
 	needRejoin atomic.Bool
 	stable     atomic.Bool
-	evMu       sync.Mutex
-	wake       chan struct{}
-	requests   chan func()
+	// joining is set while the loop waits for JoinGroup or SyncGroup:
+	// heartbeats go on then, only to learn whether the coordinator still
+	// knows this member.
+	joining  atomic.Bool
+	evMu     sync.Mutex
+	wake     chan struct{}
+	requests chan func()
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -274,7 +278,7 @@ func (h *Herder) heartbeats(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if !h.stable.Load() {
+		if !h.stable.Load() && !h.joining.Load() {
 			continue
 		}
 		h.member.mu.Lock()
@@ -300,19 +304,24 @@ func (h *Herder) heartbeats(ctx context.Context) {
 
 func (h *Herder) loop(ctx context.Context) {
 	for ctx.Err() == nil {
+		h.dropWorkIfOutOfGroup(ctx)
 		if h.needRejoin.Load() {
 			if err := h.rebalance(ctx); err != nil {
 				if ctx.Err() != nil {
 					return
 				}
 				h.needRejoin.Store(true)
+				if errors.Is(err, errLostContact) {
+					// Dropped at the top of the next round, then rejoin.
+					continue
+				}
 				if errors.Is(err, errRejoin) {
 					// Another member joined meanwhile: the ordinary path.
 					h.log.Info("group rebalanced again before this round completed; rejoining")
 					continue
 				}
 				h.log.Warn("rebalance failed; retrying", "error", err.Error())
-				_ = sleepCtx(ctx, time.Second)
+				h.sleepWithinMembership(ctx, time.Second)
 				continue
 			}
 		}
@@ -329,9 +338,18 @@ func (h *Herder) loop(ctx context.Context) {
 			}
 			timer = time.After(d)
 		}
+		// Wake when the coordinator may have evicted this worker, in case
+		// no heartbeat confirms the membership before then.
+		var contactTimer <-chan time.Time
+		if h.holdsWork() {
+			if dl := h.member.contactDeadline(); !dl.IsZero() {
+				contactTimer = time.After(time.Until(dl) + 10*time.Millisecond)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-contactTimer:
 		case <-h.wake:
 		case <-timer:
 			h.scheduled = time.Time{}
@@ -339,6 +357,130 @@ func (h *Herder) loop(ctx context.Context) {
 		case fn := <-h.requests:
 			fn()
 		}
+	}
+}
+
+// errLostContact ends a rebalance round that would have outlasted this
+// worker's membership while it still ran work.
+var errLostContact = errors.New("lost contact with the group coordinator")
+
+// holdsWork reports whether this worker has any connector or task
+// assigned (loop goroutine only).
+func (h *Herder) holdsWork() bool { return len(h.conns)+len(h.tasks) > 0 }
+
+// outOfGroup reports whether the group may have given this worker's work
+// to others: the coordinator said it no longer knows this member, or has
+// not confirmed the membership for session.timeout.ms, after which it
+// evicts a member it has not heard from.
+func (h *Herder) outOfGroup() (bool, string) {
+	h.member.mu.Lock()
+	evicted := h.member.evicted
+	h.member.mu.Unlock()
+	if evicted {
+		return true, "the group coordinator no longer knows this worker's member id"
+	}
+	since, ok := h.member.sinceContact()
+	if !ok {
+		return true, "the group coordinator has not confirmed this worker's membership"
+	}
+	if since > h.cfg.SessionTimeout {
+		return true, fmt.Sprintf("the group coordinator has not confirmed this worker's membership for %v, longer than %s (%v)",
+			since.Round(time.Millisecond), PropSessionTimeout, h.cfg.SessionTimeout)
+	}
+	return false, ""
+}
+
+// dropWorkIfOutOfGroup is Kafka Connect's answer to a worker cut off from
+// its group (KAFKA-9184): once the coordinator may have evicted it, the
+// others may run its connectors and tasks, so it stops all of them and
+// treats its assignment as empty, then rejoins and runs only what the new
+// generation assigns it. Kafka Connect does this when the coordinator
+// stays unreachable; here the same bound also covers a JoinGroup that
+// never completes and heartbeats that go unanswered.
+func (h *Herder) dropWorkIfOutOfGroup(ctx context.Context) {
+	if !h.holdsWork() {
+		h.member.takeEvicted()
+		return
+	}
+	out, why := h.outOfGroup()
+	if !out {
+		return
+	}
+	h.member.takeEvicted()
+	n, m := len(h.conns), len(h.tasks)
+	h.log.Warn("stopping all connectors and tasks of this worker because it may no longer be a member of the group, which may have given its work to other workers; rejoining",
+		"reason", why, "generation", h.currentGeneration(), "connectors", n, "tasks", m)
+	// Catch up with the status topic first, so the UNASSIGNED statuses
+	// written as the work stops (safe writes) skip what a newer
+	// generation's owner has already claimed.
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_ = h.statuses.ReadToEnd(rctx)
+	cancel()
+	h.stopAll()
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := h.statuses.Flush(fctx); err != nil {
+		h.log.Warn("could not flush statuses after stopping the work", "error", err.Error())
+	}
+	cancel()
+	h.scheduled = time.Time{}
+	h.evMu.Lock()
+	h.pendingRecfg = map[string]bool{}
+	h.evMu.Unlock()
+	h.stable.Store(false)
+	h.needRejoin.Store(true)
+	h.mu.Lock()
+	h.setRebalancingLocked(true)
+	h.mu.Unlock()
+	h.log.Info("stopped all work after losing the group; rejoining with an empty assignment", "connectors", n, "tasks", m)
+}
+
+// watchMembership derives a context for a rebalance round that ends with
+// errLostContact as soon as this worker, still running work, may be out
+// of the group, so a stalled JoinGroup cannot keep its work running.
+func (h *Herder) watchMembership(ctx context.Context) (context.Context, func()) {
+	if !h.holdsWork() {
+		return ctx, func() {}
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case <-t.C:
+			}
+			if out, _ := h.outOfGroup(); out {
+				cancel(errLostContact)
+				return
+			}
+		}
+	}()
+	return wctx, func() { cancel(nil) }
+}
+
+// lostContactOr is errLostContact if watchMembership ended ctx, else err.
+func lostContactOr(ctx context.Context, err error) error {
+	if errors.Is(context.Cause(ctx), errLostContact) {
+		return errLostContact
+	}
+	return err
+}
+
+// sleepWithinMembership sleeps d, or less if this worker runs work and
+// the group may evict it before then, so dropWorkIfOutOfGroup runs in
+// time.
+func (h *Herder) sleepWithinMembership(ctx context.Context, d time.Duration) {
+	if h.holdsWork() {
+		if dl := h.member.contactDeadline(); !dl.IsZero() {
+			d = min(d, time.Until(dl)+10*time.Millisecond)
+		} else {
+			d = 0
+		}
+	}
+	if d > 0 {
+		_ = sleepCtx(ctx, d)
 	}
 }
 
@@ -402,8 +544,12 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	h.mu.Unlock()
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.RebalanceTimeout+h.cfg.SessionTimeout)
 	defer cancel()
+	// While this worker runs work, no step of the round may outlast its
+	// membership: past it the work must stop (dropWorkIfOutOfGroup).
+	rctx, stopWatch := h.watchMembership(rctx)
+	defer stopWatch()
 	if err := h.configs.ReadToEnd(rctx); err != nil {
-		return err
+		return lostContactOr(rctx, err)
 	}
 	h.processEvents(ctx)
 	// What was read so far is in this round's snapshot: only changes read
@@ -416,20 +562,27 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	h.mu.Unlock()
 	protos := joinProtocols(h.cfg.Protocols, h.url, snap.Offset, Assignment{Leader: leaderID, LeaderURL: leaderURL,
 		ConfigOffset: snap.Offset, Connectors: conns, Tasks: tasks})
+	h.joining.Store(true)
 	jr, err := h.member.join(rctx, protos)
 	if err != nil {
-		return err
+		h.joining.Store(false)
+		return lostContactOr(rctx, err)
 	}
 	var assignments map[string][]byte
 	if jr.leader {
 		if assignments, err = h.leaderAssign(rctx, jr); err != nil {
-			return err
+			h.joining.Store(false)
+			return lostContactOr(rctx, err)
 		}
 	}
 	blob, err := h.member.sync(rctx, assignments)
+	h.joining.Store(false)
 	if err != nil {
-		return err
+		return lostContactOr(rctx, err)
 	}
+	// The round completed: this worker is a member of the new generation,
+	// whatever a heartbeat of the old one said meanwhile.
+	h.member.takeEvicted()
 	a, err := DecodeAssignment(blob)
 	if err != nil {
 		return err
@@ -494,6 +647,16 @@ func (h *Herder) rebalance(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
+	if len(revokedConns)+len(revokedTasks) > 0 {
+		// As Kafka Connect's onRevoked does: the UNASSIGNED statuses of
+		// what moved away reach the topic before the follow-up round
+		// hands it to a new owner, whose RUNNING must come after them.
+		fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := h.statuses.Flush(fctx); err != nil {
+			h.log.Warn("could not flush statuses after revocations", "error", err.Error())
+		}
+		fcancel()
+	}
 	for _, c := range a.Connectors {
 		if _, ok := h.conns[c]; !ok {
 			h.conns[c] = &ownedConn{}

@@ -28,6 +28,15 @@ type groupMember struct {
 	memberID   string
 	generation int32
 	protocol   string
+	// contact is when the coordinator last confirmed that this member is
+	// in the group (a JoinGroup or SyncGroup answer, or a heartbeat it
+	// accepted). The coordinator evicts a member it has not heard from for
+	// the session timeout, so past contact+sessionTimeout the group may
+	// have given this worker's work to others.
+	contact time.Time
+	// evicted is set when the coordinator said it no longer knows this
+	// member, until the herder has dropped its work (takeEvicted).
+	evicted bool
 }
 
 type protocolMeta struct {
@@ -99,6 +108,7 @@ func (m *groupMember) join(ctx context.Context, protocols []protocolMeta) (joinR
 			jp.Metadata = p.metadata
 			req.Protocols = append(req.Protocols, jp)
 		}
+		sent := time.Now()
 		resp, err := req.RequestWith(ctx, m.cl)
 		if err != nil {
 			return joinResult{}, fmt.Errorf("JoinGroup %s: %w", m.group, err)
@@ -112,6 +122,7 @@ func (m *groupMember) join(ctx context.Context, protocols []protocolMeta) (joinR
 			continue
 		case kerr.ErrorForCode(code) == kerr.UnknownMemberID || kerr.ErrorForCode(code) == kerr.IllegalGeneration:
 			m.mu.Lock()
+			m.markEvictedLocked(memberID)
 			m.memberID = ""
 			m.mu.Unlock()
 			continue
@@ -134,6 +145,11 @@ func (m *groupMember) join(ctx context.Context, protocols []protocolMeta) (joinR
 		m.mu.Lock()
 		m.memberID, m.generation, m.protocol = resp.MemberID, resp.Generation, r.protocol
 		m.mu.Unlock()
+		// The send time, not the answer's: the coordinator may start the
+		// session timer as it receives the request (a JoinGroup can wait
+		// long for the other members), and this worker's deadline must
+		// not be later than the coordinator's.
+		m.touch(sent)
 		return r, nil
 	}
 }
@@ -155,6 +171,7 @@ func (m *groupMember) sync(ctx context.Context, assignments map[string][]byte) (
 		sa.MemberAssignment = a
 		req.GroupAssignment = append(req.GroupAssignment, sa)
 	}
+	sent := time.Now()
 	resp, err := req.RequestWith(ctx, m.cl)
 	if err != nil {
 		return nil, fmt.Errorf("SyncGroup %s: %w", m.group, err)
@@ -162,6 +179,7 @@ func (m *groupMember) sync(ctx context.Context, assignments map[string][]byte) (
 	if err := m.checkCode(resp.ErrorCode); err != nil {
 		return nil, fmt.Errorf("SyncGroup %s: %w", m.group, err)
 	}
+	m.touch(sent)
 	return resp.MemberAssignment, nil
 }
 
@@ -174,6 +192,7 @@ func (m *groupMember) checkCode(code int16) error {
 	switch kerr.ErrorForCode(code) {
 	case kerr.UnknownMemberID:
 		m.mu.Lock()
+		m.markEvictedLocked(m.memberID)
 		m.memberID = ""
 		m.mu.Unlock()
 		return errRejoin
@@ -189,11 +208,71 @@ func (m *groupMember) heartbeat(ctx context.Context) error {
 	req := kmsg.NewPtrHeartbeatRequest()
 	req.Group, req.Generation, req.MemberID = m.group, m.generation, m.memberID
 	m.mu.Unlock()
+	if req.MemberID == "" {
+		return errRejoin
+	}
+	sent := time.Now()
 	resp, err := req.RequestWith(ctx, m.cl)
 	if err != nil {
 		return fmt.Errorf("Heartbeat %s: %w", m.group, err)
 	}
+	// REBALANCE_IN_PROGRESS also proves membership: the coordinator checks
+	// the member id first, and keeps a member that heartbeats while the
+	// group prepares a rebalance. The request's send time is used, as the
+	// coordinator reset the session timer at some point after it.
+	if code := resp.ErrorCode; code == 0 || kerr.ErrorForCode(code) == kerr.RebalanceInProgress {
+		m.touch(sent)
+	}
 	return m.checkCode(resp.ErrorCode)
+}
+
+// touch records that the coordinator confirmed the membership at t.
+func (m *groupMember) touch(t time.Time) {
+	m.mu.Lock()
+	if t.After(m.contact) {
+		m.contact = t
+	}
+	m.mu.Unlock()
+}
+
+// markEvictedLocked records that the coordinator no longer knows id (m.mu
+// held): from now on this worker may not count on its old assignment.
+func (m *groupMember) markEvictedLocked(id string) {
+	if id != "" {
+		m.evicted = true
+		m.contact = time.Time{}
+	}
+}
+
+// sinceContact is how long ago the coordinator last confirmed this
+// member; ok is false if it never did (or has since evicted it).
+func (m *groupMember) sinceContact() (d time.Duration, ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.contact.IsZero() {
+		return 0, false
+	}
+	return time.Since(m.contact), true
+}
+
+// contactDeadline is when the coordinator may evict this member if it
+// hears nothing more from it (zero if it never confirmed it).
+func (m *groupMember) contactDeadline() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.contact.IsZero() {
+		return time.Time{}
+	}
+	return m.contact.Add(m.sessionTimeout)
+}
+
+// takeEvicted reports and clears the evicted mark.
+func (m *groupMember) takeEvicted() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.evicted
+	m.evicted = false
+	return e
 }
 
 // leave sends LeaveGroup so the group rebalances at once.

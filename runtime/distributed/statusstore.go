@@ -127,9 +127,11 @@ func (s *StatusStore) apply(_ int32, _ int64, key, value []byte) {
 			delete(s.conns, c)
 			return
 		}
-		if st, ok := s.decode(k, value); ok {
-			s.conns[c] = st
+		st, ok := s.decode(k, value)
+		if !ok || staleUnassigned(s.conns[c], st) {
+			return
 		}
+		s.conns[c] = st
 	case strings.HasPrefix(k, keyStatusTask):
 		c, n, ok := parseTaskKey(k[len(keyStatusTask):])
 		if !ok {
@@ -145,9 +147,7 @@ func (s *StatusStore) apply(_ int32, _ int64, key, value []byte) {
 		if !ok {
 			return
 		}
-		// A late UNASSIGNED from a worker that lost the task must not hide
-		// that the new owner runs it.
-		if old, had := s.tasks[id]; had && st.State == "UNASSIGNED" && old.State == "RUNNING" && old.Generation >= st.Generation && old.WorkerID != st.WorkerID {
+		if staleUnassigned(s.tasks[id], st) {
 			return
 		}
 		s.tasks[id] = st
@@ -186,6 +186,17 @@ func (s *StatusStore) decode(key string, value []byte) (Status, bool) {
 	st.Version, _ = obj["version"].(string)
 	st.Generation, _ = lenientInt(obj["generation"])
 	return st, st.State != ""
+}
+
+// staleUnassigned reports whether st is a late UNASSIGNED from a worker
+// that lost the work, which must not hide that a newer owner runs it: it
+// comes from another worker and a generation no newer than the owner's
+// RUNNING. Kafka Connect's writers refuse such a write (the safe-write
+// rule below) when they have read the owner's record; this also covers
+// one that was in flight, or buffered while its worker was cut off from
+// the group, when the owner's record arrived.
+func staleUnassigned(cached, st Status) bool {
+	return st.State == "UNASSIGNED" && cached.State == "RUNNING" && cached.WorkerID != st.WorkerID && cached.Generation >= st.Generation
 }
 
 // safe reports whether a write from st may replace cached: Kafka Connect's
