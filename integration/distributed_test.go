@@ -324,18 +324,7 @@ func TestDistributedCluster(t *testing.T) {
 	})
 	cfgTopic, offTopic, stTopic := k.Topic("connect-configs"), k.Topic("connect-offsets"), k.Topic("connect-status")
 	dataTopic := k.Topic("counter")
-	var follower, leader *worker
-	eventually(t, "a stable leader", 30*time.Second, func() (bool, string) {
-		follower, leader = nil, nil
-		for _, w := range ws {
-			if w.isLeader() {
-				leader = w
-			} else {
-				follower = w
-			}
-		}
-		return leader != nil && follower != nil, "no leader yet"
-	})
+	leader, follower := leaderAndFollower(t, ws)
 
 	// Acceptance 3: POST to a non-leader creates the connector; every worker
 	// agrees on GET.
@@ -969,4 +958,22 @@ func TestSluiceDistributedCommand(t *testing.T) {
 		_, data, _ := call("GET", w.url()+"/connectors/lines/offsets", nil)
 		return bytes.Contains(data, []byte(`"position":14`)), string(data)
 	})
+}
+
+// leaderAndFollower waits for the cluster to settle on a leader and returns
+// it and one of the other workers.
+func leaderAndFollower(t *testing.T, ws []*worker) (leader, follower *worker) {
+	t.Helper()
+	eventually(t, "a stable leader", 30*time.Second, func() (bool, string) {
+		leader, follower = nil, nil
+		for _, w := range ws {
+			if w.isLeader() {
+				leader = w
+			} else {
+				follower = w
+			}
+		}
+		return leader != nil && follower != nil, "no leader yet"
+	})
+	return leader, follower
 }

@@ -27,18 +27,7 @@ func TestDistributedConcurrentConfigWrites(t *testing.T) {
 		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
 		"value.converter": "org.apache.kafka.connect.storage.StringConverter",
 	})
-	var leader, follower *worker
-	eventually(t, "a stable leader", 30*time.Second, func() (bool, string) {
-		leader, follower = nil, nil
-		for _, w := range ws {
-			if w.isLeader() {
-				leader = w
-			} else {
-				follower = w
-			}
-		}
-		return leader != nil && follower != nil, "no leader yet"
-	})
+	_, follower := leaderAndFollower(t, ws)
 	topic := k.Topic("counter")
 	config := func(extra ...string) map[string]string {
 		c := map[string]string{"connector.class": counterClass, "tasks.max": "1", "topic": topic, "interval.ms": "1000"}
