@@ -2,13 +2,9 @@ package distributed
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/sluicehq/sluice/rest"
@@ -19,20 +15,9 @@ import (
 // longer than worker.unsync.backoff.ms; the config topic is a real one on
 // kfake.
 func TestUnsyncBackoff(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	bootstrap := strings.Join(cluster.ListenAddrs(), ",")
+	bootstrap, store, logr := configStoreOnKfake(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	logr := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := OpenConfigStore(ctx, ConfigStoreConfig{Bootstrap: bootstrap, Topic: "cfg", ReplicationFactor: -1, ClientID: "w1", Logger: logr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	member, err := newGroupMember([]string{bootstrap}, "w1", "g", 6*time.Second, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)

@@ -18,25 +18,33 @@ import (
 	"github.com/sluicehq/sluice/runtime"
 )
 
-// leaderOnKfake is a herder that is the leader of its group outside a
-// rebalance, with a real config topic on kfake: what the REST calls that
-// write configs need. The loop is not running.
-func leaderOnKfake(t *testing.T, brokerConfigs map[string]string) *Herder {
+// configStoreOnKfake opens a config store on topic "cfg" of a one-broker
+// kfake cluster, both closed when the test ends.
+func configStoreOnKfake(t *testing.T, brokerConfigs map[string]string) (bootstrap string, store *ConfigStore, logr *slog.Logger) {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(brokerConfigs))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cluster.Close)
-	bootstrap := strings.Join(cluster.ListenAddrs(), ",")
+	bootstrap = strings.Join(cluster.ListenAddrs(), ",")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	logr := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := OpenConfigStore(ctx, ConfigStoreConfig{Bootstrap: bootstrap, Topic: "cfg", ReplicationFactor: -1, ClientID: "w1", Logger: logr})
+	logr = slog.New(slog.NewTextHandler(io.Discard, nil))
+	store, err = OpenConfigStore(ctx, ConfigStoreConfig{Bootstrap: bootstrap, Topic: "cfg", ReplicationFactor: -1, ClientID: "w1", Logger: logr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
+	return bootstrap, store, logr
+}
+
+// leaderOnKfake is a herder that is the leader of its group outside a
+// rebalance, with a real config topic on kfake: what the REST calls that
+// write configs need. The loop is not running.
+func leaderOnKfake(t *testing.T, brokerConfigs map[string]string) *Herder {
+	t.Helper()
+	bootstrap, store, logr := configStoreOnKfake(t, brokerConfigs)
 	wc, err := runtime.ParseWorkerConfig(map[string]string{"bootstrap.servers": bootstrap,
 		"key.converter": "org.apache.kafka.connect.storage.StringConverter", "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
 	if err != nil {
