@@ -339,9 +339,10 @@ func TestSluicectlAgainstWorker(t *testing.T) {
 	ctlHas(t, "unknown command", c.fails(2, "frobnicate"), `Error: unknown command "frobnicate"`)
 	ctlHas(t, "unknown flag", c.fails(2, "get", "connectors", "--colour"), "Error: unknown flag --colour", "Usage: sluicectl get")
 
-	// Unreachable: the message names the URL and the context.
+	// Unreachable: the message names the URL, and not context "dev",
+	// whose URL --cluster replaced.
 	dead := fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
-	if got := c.fails(1, "--cluster", dead, "get", "connectors"); got != fmt.Sprintf("Error: cannot reach %s (context \"dev\"): connection refused\n", dead) {
+	if got := c.fails(1, "--cluster", dead, "get", "connectors"); got != fmt.Sprintf("Error: cannot reach %s: connection refused\n", dead) {
 		t.Fatalf("unreachable: %q", got)
 	}
 }

@@ -94,12 +94,22 @@ func scalarString(v any) (string, bool) {
 	return "", false
 }
 
+// capitalized upper-cases a message's first letter: every REST error
+// message starts with a capital, including those that open with a
+// description such as "the request body".
+func capitalized(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}
+
 // stringMap converts a decoded JSON object to a config map. what names the
 // value in errors ("the request body", "field 'config'").
 func stringMap(v any, what string) (map[string]string, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, BadRequest(fmt.Sprintf("%s must be a JSON object of string values, got %s", what, jsonTypeName(v)))
+		return nil, BadRequest(capitalized(fmt.Sprintf("%s must be a JSON object of string values, got %s", what, jsonTypeName(v))))
 	}
 	out := make(map[string]string, len(obj))
 	for k, val := range obj {
@@ -119,7 +129,7 @@ func stringMap(v any, what string) (map[string]string, error) {
 func patchMap(v any) (map[string]*string, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, BadRequest(fmt.Sprintf("the request body must be a JSON object of string (or null) values, got %s", jsonTypeName(v)))
+		return nil, BadRequest(fmt.Sprintf("The request body must be a JSON object of string (or null) values, got %s", jsonTypeName(v)))
 	}
 	out := make(map[string]*string, len(obj))
 	for k, val := range obj {

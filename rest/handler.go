@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -566,6 +567,7 @@ func (a *api) putConfig(w http.ResponseWriter, r *http.Request) {
 	var config map[string]string
 	if err == nil {
 		config, err = stringMap(v, "the request body")
+		err = withPostBodyHint(v, err)
 	}
 	if err == nil {
 		err = checkName(c, config)
@@ -588,6 +590,22 @@ func (a *api) putConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, normInfo(info))
+}
+
+// withPostBodyHint adds a hint to err when a PUT …/config body looks like a
+// POST /connectors body ({"name": …, "config": {…}}): sending that shape
+// is the most common mistake with the endpoint, and the bare "Config key
+// 'config' … got an object" does not say what to send instead.
+func withPostBodyHint(v any, err error) error {
+	var e *Error
+	obj, isObj := v.(map[string]any)
+	if err == nil || !isObj || !errors.As(err, &e) {
+		return err
+	}
+	if _, nested := obj["config"].(map[string]any); !nested {
+		return err
+	}
+	return BadRequest(e.Message + `. PUT /connectors/{name}/config takes the flat config map (the contents of the "config" object), not the {"name": ..., "config": {...}} body that POST /connectors takes`)
 }
 
 func (a *api) patchConfig(w http.ResponseWriter, r *http.Request) {

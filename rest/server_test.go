@@ -272,6 +272,47 @@ func TestServerTLSFromJKSKeyStore(t *testing.T) {
 	}
 }
 
+// TestServerTLSFromPEMKeyStore: ssl.keystore.type=PEM takes one file with
+// the key and its chain, and the admin listeners, with no key store of
+// their own, use the main one (what rest/README.md documents).
+func TestServerTLSFromPEMKeyStore(t *testing.T) {
+	certFile, keyFile, pool := writeCert(t)
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(t.TempDir(), "rest.pem")
+	if err := os.WriteFile(store, append(keyPEM, certPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	props := map[string]string{"listeners": "https://127.0.0.1:0", "admin.listeners": "https://127.0.0.1:0",
+		"listeners.https.ssl.keystore.location": store, "listeners.https.ssl.keystore.type": "PEM"}
+	cfg, err := ServerConfigFromProperties(props, Options{Logger: quietLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(newFakeHerder(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := srv.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if st, body := get(t, client, addrs[0]+"/connectors", "", ""); st != 200 || body != "[]\n" {
+		t.Fatalf("GET /connectors over https: %d %s", st, body)
+	}
+	if st, _ := get(t, client, srv.AdminAddrs()[0]+"/admin/loggers", "", ""); st != 200 {
+		t.Fatalf("GET /admin/loggers over https: %d", st)
+	}
+}
+
 // TestServerClientCertificates: listeners.https.ssl.client.auth=required
 // with a PKCS12 trust store admits a client with a certificate its CA
 // signed and refuses one without.

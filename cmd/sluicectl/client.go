@@ -78,13 +78,17 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &ae) && ae.Status == status
 }
 
-// connError is a request that never got an HTTP answer.
+// connError is a request that never got an HTTP answer. context is empty
+// when --cluster gave the URL.
 type connError struct {
 	url, context string
 	err          error
 }
 
 func (e *connError) Error() string {
+	if e.context == "" {
+		return fmt.Sprintf("cannot reach %s: %s", e.url, e.err)
+	}
 	return fmt.Sprintf("cannot reach %s (context %q): %s", e.url, e.context, e.err)
 }
 
@@ -159,12 +163,12 @@ func (c *client) do(ctx context.Context, method, p string, query url.Values, bod
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &connError{url: c.t.ctx.Cluster, context: c.t.name, err: rootCause(err)}
+		return nil, &connError{url: c.t.ctx.Cluster, context: c.t.urlContext(), err: rootCause(err)}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, &connError{url: c.t.ctx.Cluster, context: c.t.name, err: fmt.Errorf("reading the answer to %s %s: %w", method, p, rootCause(err))}
+		return nil, &connError{url: c.t.ctx.Cluster, context: c.t.urlContext(), err: fmt.Errorf("reading the answer to %s %s: %w", method, p, rootCause(err))}
 	}
 	if resp.StatusCode >= 400 {
 		return nil, errorFromBody(resp.StatusCode, b)

@@ -372,8 +372,10 @@ func TestUnreachableNamesURLAndContext(t *testing.T) {
 	dead := ln.URL
 	ln.Close()
 	r := newRunner(t)
-	res := r.run("--cluster", dead, "get", "connectors")
-	want := "Error: cannot reach " + dead + " (context \"default\"): connection refused\n"
+	res := r.run("get", "connectors", "--cluster", dead)
+	// The URL came from --cluster, not from a context: naming one would
+	// point at a URL that was never tried.
+	want := "Error: cannot reach " + dead + ": connection refused\n"
 	if res.code != exitFailure || res.stderr != want {
 		t.Fatalf("got %d %q, want 1 %q", res.code, res.stderr, want)
 	}
@@ -381,6 +383,14 @@ func TestUnreachableNamesURLAndContext(t *testing.T) {
 	res = r.run("pause", "x")
 	if !strings.Contains(res.stderr, `cannot reach `+dead+` (context "staging")`) {
 		t.Fatalf("context name missing: %q", res.stderr)
+	}
+	res = r.run("--cluster", dead, "pause", "x")
+	if want := "Error: cannot reach " + dead + ": connection refused\n"; res.stderr != want {
+		t.Fatalf("--cluster over context staging: got %q, want %q", res.stderr, want)
+	}
+	res = r.run("--cluster", "localhost:1", "pause", "x")
+	if res.code != exitFailure || !strings.HasPrefix(res.stderr, "Error: --cluster: cluster URL") {
+		t.Fatalf("bad --cluster URL: %+v", res)
 	}
 	// Completion stays quiet when the cluster is down.
 	res = r.run("__complete", "connectors")

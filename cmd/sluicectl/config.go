@@ -135,6 +135,19 @@ func (cfg *Config) names() []string {
 type target struct {
 	name string // context name, "default" when none is configured
 	ctx  Context
+	// fromFlag is set when --cluster replaced the context's URL: messages
+	// about the URL then leave the context out, since its URL is not the
+	// one that failed.
+	fromFlag bool
+}
+
+// urlContext is the context to name next to the cluster URL in messages:
+// none when --cluster overrode the context's URL.
+func (t *target) urlContext() string {
+	if t.fromFlag {
+		return ""
+	}
+	return t.name
 }
 
 // resolveTarget picks the context (--context, else current, else the
@@ -165,8 +178,12 @@ func resolveTarget(g *globals, e *env) (*target, error) {
 	}
 	if g.cluster != "" {
 		t.ctx.Cluster = g.cluster
+		t.fromFlag = true
 	}
 	if err := checkClusterURL(t.ctx.Cluster); err != nil {
+		if t.fromFlag {
+			return nil, fmt.Errorf("--cluster: %w", err)
+		}
 		return nil, fmt.Errorf("context %q: %w", t.name, err)
 	}
 	t.ctx.Cluster = strings.TrimRight(t.ctx.Cluster, "/")

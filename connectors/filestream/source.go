@@ -8,6 +8,7 @@ package filestream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -111,25 +112,50 @@ func (c *Connector) Stop() error { return nil }
 
 // AlterOffsets checks offsets sent to PATCH /connectors/{c}/offsets before the
 // runtime writes them, so a bad one is refused instead of failing the task
-// later. It reports true: the framework-managed offsets are all there is.
-func (c *Connector) AlterOffsets(_ map[string]string, offsets map[string]map[string]any) (bool, error) {
+// later. The checks and their first sentences are those of Kafka's
+// FileStreamSourceConnector.alterOffsets; the partition and value are added
+// so that a request with many partitions says which one is wrong. It reports
+// true: the framework-managed offsets are all there is.
+func (c *Connector) AlterOffsets(props map[string]string, offsets map[string]map[string]any) (bool, error) {
+	if props[FileConfig] == "" {
+		return false, fmt.Errorf("Offsets cannot be modified if the '%s' configuration is unspecified. This is because stdin is used for input and offsets are not tracked.", FileConfig)
+	}
 	for part, off := range offsets {
+		// A null offset is allowed for any partition, so that garbage left
+		// in the connector's offsets can be cleaned up through the API.
 		if off == nil {
 			continue
 		}
 		pos, ok := off[PositionField]
 		if !ok {
-			return false, fmt.Errorf("offset for partition %s: offset objects should either be null or contain the key '%s'", part, PositionField)
+			return false, fmt.Errorf("Offset objects should either be null or contain the key '%s' (partition %s)", PositionField, part)
 		}
 		n, ok := asInt64(pos)
 		if !ok {
-			return false, fmt.Errorf("offset for partition %s: the value for the '%s' key in the offset is expected to be an integer, got %v", part, PositionField, pos)
+			return false, fmt.Errorf("The value for the '%s' key in the offset is expected to be a Long value (partition %s, got %s)", PositionField, part, describe(pos))
 		}
 		if n < 0 {
-			return false, fmt.Errorf("offset for partition %s: the value for the '%s' key in the offset should be a non-negative value, got %d", part, PositionField, n)
+			return false, fmt.Errorf("The value for the '%s' key in the offset should be a non-negative value (partition %s, got %d)", PositionField, part, n)
+		}
+		// The runtime passes each partition as its JSON text.
+		var partition map[string]any
+		if err := json.Unmarshal([]byte(part), &partition); err != nil || partition == nil {
+			return false, fmt.Errorf("Partition objects cannot be null")
+		}
+		if _, ok := partition[FilenameField]; !ok {
+			return false, fmt.Errorf("Partition objects should contain the key '%s' (partition %s)", FilenameField, part)
 		}
 	}
 	return true, nil
+}
+
+// describe shows an offset value with its JSON type, so that "10" (a
+// string) is not mistaken for the number 10.
+func describe(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("the string %q", s)
+	}
+	return fmt.Sprint(v)
 }
 
 // asInt64 accepts the integer forms an offset can take after a JSON round

@@ -214,25 +214,45 @@ func TestOneTaskConfig(t *testing.T) {
 }
 
 func TestAlterOffsets(t *testing.T) {
+	const part = `{"filename":"/x"}`
 	cases := []struct {
+		part    string
 		off     map[string]any
 		wantErr string
 	}{
-		{nil, ""},
-		{map[string]any{"position": int64(10)}, ""},
-		{map[string]any{"position": float64(10)}, ""},
-		{map[string]any{}, "contain the key 'position'"},
-		{map[string]any{"position": "10"}, "expected to be an integer"},
-		{map[string]any{"position": 1.5}, "expected to be an integer"},
-		{map[string]any{"position": int64(-1)}, "non-negative"},
+		{part, nil, ""},
+		{part, map[string]any{"position": int64(10)}, ""},
+		{part, map[string]any{"position": float64(10)}, ""},
+		{part, map[string]any{}, "Offset objects should either be null or contain the key 'position' (partition " + part + ")"},
+		{part, map[string]any{"position": "10"}, "The value for the 'position' key in the offset is expected to be a Long value (partition " + part + `, got the string "10")`},
+		{part, map[string]any{"position": 1.5}, "expected to be a Long value"},
+		{part, map[string]any{"position": int64(-1)}, "The value for the 'position' key in the offset should be a non-negative value"},
+		// Kafka refuses a partition without the key the task looks up...
+		{`{"bogus":"/tmp/x"}`, map[string]any{"position": int64(1)}, `Partition objects should contain the key 'filename' (partition {"bogus":"/tmp/x"})`},
+		{`null`, map[string]any{"position": int64(1)}, "Partition objects cannot be null"},
+		// ...but lets any partition be reset, to clean garbage up.
+		{`{"bogus":"/tmp/x"}`, nil, ""},
 	}
+	props := map[string]string{"file": "/x", "topic": "t"}
 	for _, c := range cases {
-		ok, err := (&Connector{}).AlterOffsets(nil, map[string]map[string]any{`{"filename":"/x"}`: c.off})
+		ok, err := (&Connector{}).AlterOffsets(props, map[string]map[string]any{c.part: c.off})
 		if (err == nil) != (c.wantErr == "") || (err != nil && !strings.Contains(err.Error(), c.wantErr)) {
-			t.Errorf("AlterOffsets(%v) = %v, want error containing %q", c.off, err, c.wantErr)
+			t.Errorf("AlterOffsets(%s: %v) = %v, want error containing %q", c.part, c.off, err, c.wantErr)
 		}
 		if err == nil && !ok {
-			t.Errorf("AlterOffsets(%v) reported false; the connector's offsets are all framework-managed", c.off)
+			t.Errorf("AlterOffsets(%s: %v) reported false; the connector's offsets are all framework-managed", c.part, c.off)
+		}
+	}
+}
+
+// TestAlterOffsetsStdin: a connector reading stdin tracks no offsets, so
+// Kafka refuses to alter (or reset) them.
+func TestAlterOffsetsStdin(t *testing.T) {
+	for _, props := range []map[string]string{{"topic": "t"}, {"topic": "t", "file": ""}} {
+		_, err := (&Connector{}).AlterOffsets(props, map[string]map[string]any{`{"filename":"/x"}`: nil})
+		want := "Offsets cannot be modified if the 'file' configuration is unspecified. This is because stdin is used for input and offsets are not tracked."
+		if err == nil || err.Error() != want {
+			t.Errorf("AlterOffsets with %v = %v, want %q", props, err, want)
 		}
 	}
 }

@@ -148,7 +148,7 @@ func ParsePosition(m map[string]any) (Position, error) {
 	file, _ := m[OffsetFile].(string)
 	gtids, _ := m[OffsetGTIDs].(string)
 	if file == "" && gtids == "" {
-		return p, fmt.Errorf("offset has neither %q nor %q: %v", OffsetFile, OffsetGTIDs, m)
+		return p, fmt.Errorf("offset has neither %q nor %q: %s", OffsetFile, OffsetGTIDs, jsonText(m))
 	}
 	p.File, p.GTIDs = file, gtids
 	fields := []struct {
