@@ -153,7 +153,10 @@ type Converter interface {
 
 // AppendConverter is an optional fast path: it appends the serialized form to
 // dst and returns the extended slice, so the runtime can reuse one buffer.
-// The producer copies the bytes before the buffer is reused.
+// The producer copies the bytes before the buffer is reused. A converter
+// whose answer is null (FromConnectData's nil) returns a nil slice, not dst:
+// dst may be a reused, empty but non-nil buffer, and zero bytes are not a
+// null on the wire.
 type AppendConverter interface {
 	AppendConnectData(dst []byte, topic string, headers Headers, schema *Schema, value any) ([]byte, error)
 }

@@ -710,15 +710,23 @@ func (t *workerTask) convertStage(i int, rec *connect.SourceRecord, msg *kafka.M
 		}
 	case 1:
 		if t.keyApp != nil {
-			t.keyBuf, err = t.keyApp.AppendConnectData(t.keyBuf[:0], topic, rec.Headers, rec.KeySchema, rec.Key)
-			msg.Key = t.keyBuf
+			var out []byte
+			out, err = t.keyApp.AppendConnectData(t.keyBuf[:0], topic, rec.Headers, rec.KeySchema, rec.Key)
+			if out != nil {
+				t.keyBuf = out
+			}
+			msg.Key = out // nil: the converter wrote a null
 		} else {
 			msg.Key, err = t.keyConv.FromConnectData(topic, rec.Headers, rec.KeySchema, rec.Key)
 		}
 	default:
 		if t.valApp != nil {
-			t.valBuf, err = t.valApp.AppendConnectData(t.valBuf[:0], topic, rec.Headers, rec.ValueSchema, rec.Value)
-			msg.Value = t.valBuf
+			var out []byte
+			out, err = t.valApp.AppendConnectData(t.valBuf[:0], topic, rec.Headers, rec.ValueSchema, rec.Value)
+			if out != nil {
+				t.valBuf = out
+			}
+			msg.Value = out // nil: the converter wrote a null
 		} else {
 			msg.Value, err = t.valConv.FromConnectData(topic, rec.Headers, rec.ValueSchema, rec.Value)
 		}

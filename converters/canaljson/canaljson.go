@@ -218,10 +218,10 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, schem
 }
 
 // AppendConnectData is FromConnectData appending to dst; what has no Canal
-// JSON form appends nothing.
+// JSON form is null.
 func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil || c.isKey {
-		return dst, nil
+		return nil, nil
 	}
 	st, _ := c.pool.Get().(*state)
 	if st == nil {
@@ -243,7 +243,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	}
 	isDDL := ev.Kind == changeevent.KindDDL || ev.Kind == changeevent.KindTruncate
 	if !isDDL && ev.Kind != changeevent.KindRow {
-		return dst, nil
+		return nil, nil
 	}
 	st.scratch = st.scratch[:0]
 	t := ev.Table

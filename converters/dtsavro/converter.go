@@ -200,10 +200,10 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, schem
 }
 
 // AppendConnectData is FromConnectData appending to dst; a tombstone or a key
-// appends nothing.
+// is null.
 func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil || c.isKey {
-		return dst, nil
+		return nil, nil
 	}
 	if c.registry != nil {
 		id, err := c.schemaID(topic)

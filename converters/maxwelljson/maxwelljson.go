@@ -313,7 +313,7 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, schem
 // AppendConnectData is FromConnectData appending to dst.
 func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil {
-		return dst, nil
+		return nil, nil
 	}
 	st, _ := c.pool.Get().(*state)
 	if st == nil {
@@ -350,13 +350,13 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	case changeevent.KindRow:
 	case changeevent.KindDDL:
 		if !c.ddl {
-			return dst, nil
+			return nil, nil
 		}
 		return c.appendDDL(dst, ev, value.(*connect.Struct))
 	default:
 		// Heartbeats, transaction markers and truncates: Maxwell has no
 		// message for them.
-		return dst, nil
+		return nil, nil
 	}
 	st.scratch = st.scratch[:0]
 	t := ev.Table
@@ -710,7 +710,7 @@ func (c *Converter) appendKey(dst []byte, st *state, schema *connect.Schema, val
 			// Maxwell keys each DDL message with a random UUID.
 			return append(dst, uuid.NewString()...), nil
 		case connect.HeartbeatKeyName, transactionKeyName:
-			return dst, nil
+			return nil, nil
 		}
 	}
 	key, ok := value.(*connect.Struct)
@@ -771,7 +771,7 @@ var databaseDDL = regexp.MustCompile(`(?is)^\s*(CREATE|ALTER|DROP)\s+(DATABASE|S
 func (c *Converter) appendDDL(dst []byte, ev *changeevent.Event, rec *connect.Struct) ([]byte, error) {
 	typ := ddlType(ev.DDL)
 	if typ == "" {
-		return dst, nil
+		return nil, nil
 	}
 	var change *connect.Struct
 	if l, ok := rec.Get("tableChanges").([]any); ok && len(l) > 0 {

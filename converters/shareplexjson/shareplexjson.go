@@ -124,7 +124,7 @@ func (c *Converter) FromConnectData(topic string, headers connect.Headers, schem
 // AppendConnectData is FromConnectData appending to dst.
 func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil || c.isKey {
-		return dst, nil
+		return nil, nil
 	}
 	st, _ := c.pool.Get().(*state)
 	if st == nil {
@@ -166,7 +166,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	case changeevent.KindTruncate:
 		op = "truncate"
 	default:
-		return dst, nil
+		return nil, nil
 	}
 	st.scratch = st.scratch[:0]
 	dst = append(dst, `{"meta":{"time":`...)
