@@ -309,6 +309,27 @@ func TestMySQLStreamPrimaryKeyChangeAndFilters(t *testing.T) {
 	if recs[3].Key.(*connect.Struct).Get("id") != int32(2) || recs[1].Key.(*connect.Struct).Get("id") != int32(1) {
 		t.Errorf("keys %v %v", recs[1].Key, recs[3].Key)
 	}
+	// Debezium links the halves: the delete and its tombstone carry the
+	// new key as __debezium.newkey, the create the old key as
+	// __debezium.oldkey, each with the key schema.
+	for i, want := range []struct {
+		name, absent string
+		key          any
+	}{{"", "", nil}, {mysql.HeaderPKNewKey, mysql.HeaderPKOldKey, recs[3].Key}, {mysql.HeaderPKNewKey, mysql.HeaderPKOldKey, recs[3].Key}, {mysql.HeaderPKOldKey, mysql.HeaderPKNewKey, recs[1].Key}} {
+		if want.name == "" {
+			if len(recs[i].Headers) != 0 {
+				t.Errorf("insert has headers %v", recs[i].Headers)
+			}
+			continue
+		}
+		h, ok := recs[i].Headers.Last(want.name)
+		if !ok || h.Value != want.key || h.Schema != recs[i].KeySchema {
+			t.Errorf("%s record: %s = %+v, want key %v with the key schema", ops[i], want.name, h, want.key)
+		}
+		if _, ok := recs[i].Headers.Last(want.absent); ok {
+			t.Errorf("%s record has %s", ops[i], want.absent)
+		}
+	}
 	// Only the last record of a key change marks the row done.
 	if fmt.Sprint(recs[1].Offset()) == fmt.Sprint(recs[3].Offset()) {
 		t.Errorf("delete and create of a key change share the offset %v", recs[1].Offset())

@@ -1176,13 +1176,16 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 				if err != nil {
 					return err
 				}
-				pending = append(pending, del)
-				if s.opts.TombstonesOnDelete {
-					pending = append(pending, tombstone(del, notDone()))
-				}
 				cr, err := rec(connect.OpCreate, nil, after, done)
 				if err != nil {
 					return err
+				}
+				// Headed before the tombstone is made, which copies the
+				// delete's headers as Debezium's does.
+				linkKeyChange(del, cr)
+				pending = append(pending, del)
+				if s.opts.TombstonesOnDelete {
+					pending = append(pending, tombstone(del, notDone()))
 				}
 				pending = append(pending, cr)
 				break
@@ -1284,8 +1287,37 @@ func tombstone(del *connect.SourceRecord, offset connect.LazyOffset) *connect.So
 	if del == nil || del.Key == nil {
 		return nil
 	}
+	// The tombstone carries the delete's headers (Debezium's EventDispatcher
+	// passes record.headers() on), so a key change's tombstone has
+	// __debezium.newkey too. A copy: headers added to one record later
+	// (commit marker, context headers, SMTs) must not reach the other.
 	return &connect.SourceRecord{SourcePartition: del.SourcePartition, LazyOffset: offset, Topic: del.Topic, Partition: del.Partition,
-		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp}
+		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp, Headers: del.Headers.Clone()}
+}
+
+// Debezium's headers on the two halves of an UPDATE that changes a row's
+// key (RelationalChangeRecordEmitter.PK_UPDATE_NEWKEY_FIELD and
+// PK_UPDATE_OLDKEY_FIELD): they let a consumer join the delete of the old
+// key to the create of the new one.
+const (
+	HeaderPKNewKey = "__debezium.newkey"
+	HeaderPKOldKey = "__debezium.oldkey"
+)
+
+// linkKeyChange heads the delete of a key change with the new key and the
+// create with the old one, each with its key schema, as Debezium does. The
+// key is the record's key as routed (key.mode may have replaced the key
+// struct); a record without a key gives the other no header.
+func linkKeyChange(del, cr *connect.SourceRecord) {
+	if del == nil || cr == nil {
+		return
+	}
+	if cr.Key != nil {
+		del.Headers.Add(HeaderPKNewKey, cr.KeySchema, cr.Key)
+	}
+	if del.Key != nil {
+		cr.Headers.Add(HeaderPKOldKey, del.KeySchema, del.Key)
+	}
 }
 
 // keyChanged compares the primary-key columns of two row images.
