@@ -169,6 +169,15 @@ type TxCommitReader interface {
 	ReadsTxCommit() bool
 }
 
+// SchemaChangeWriter is an optional interface of configured value
+// converters whose format may have no message for schema-change records
+// (Maxwell's JSON without output_ddl): a connector that would emit them
+// only for the value to be null leaves them out unless its config asks for
+// them explicitly.
+type SchemaChangeWriter interface {
+	WritesSchemaChanges() bool
+}
+
 // HeaderConverter turns header values into bytes and back.
 type HeaderConverter interface {
 	Configure(props map[string]string) error

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/bits"
 	"net/http"
 	"sort"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/spaolacci/murmur3"
 
+	"github.com/sluicehq/sluice/connectors/mysql"
+	_ "github.com/sluicehq/sluice/converters/maxwelljson"
 	"github.com/sluicehq/sluice/integration/harness"
 )
 
@@ -380,5 +383,35 @@ func TestMaxwellBootstrap(t *testing.T) {
 	}
 	if len(rows) != 2 || fmt.Sprint(rows[1]) != "map[client_id:maxwell completed:1 inserted_rows:4 is_complete:1 started:1]" || rows[0]["is_complete"] != "0" {
 		t.Errorf("bootstrap rows %v: want the request marked complete with its 4 rows, the other client's left alone\n%s", rows, w.log.String())
+	}
+}
+
+// TestMaxwellWithoutDDLLeavesSchemaChangesOut: with maxwell-json as the
+// value converter and no output_ddl, the connector emits no schema-change
+// records (their value would be null, under a random key, in Maxwell's
+// topic, where Maxwell sends nothing) unless include.schema.changes says
+// otherwise; with output_ddl, or another converter, they stay.
+func TestMaxwellWithoutDDLLeavesSchemaChangesOut(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p", "database.server.id": "1"}
+	for _, tc := range []struct {
+		extra map[string]string
+		want  bool
+	}{
+		{map[string]string{"value.converter": "maxwell-json"}, false},
+		{map[string]string{"value.converter": "io.sluice.converters.MaxwellJsonConverter", "value.converter.output_ddl": "true"}, true},
+		{map[string]string{"value.converter": "maxwell-json", "include.schema.changes": "true"}, true},
+		{map[string]string{"value.converter": "io.sluice.converters.CanalJsonConverter"}, true},
+		{map[string]string{}, true},
+		{map[string]string{"value.converter": "io.sluice.converters.CanalJsonConverter", "include.schema.changes": "false"}, false},
+	} {
+		props := maps.Clone(base)
+		maps.Copy(props, tc.extra)
+		o, err := mysql.ParseOptions(props)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.IncludeSchemaChanges != tc.want {
+			t.Errorf("%v: include schema changes %v, want %v", tc.extra, o.IncludeSchemaChanges, tc.want)
+		}
 	}
 }

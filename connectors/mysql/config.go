@@ -147,7 +147,7 @@ func buildConfigDef() *connect.ConfigDef {
 	defineSignalKeys(def)
 	defineNotifyKeys(def)
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
-		Doc: "Write DDL statements as schema change records to the topic named topic.prefix."})
+		Doc: "Write DDL statements as schema change records to the topic named topic.prefix. Unset, it is off when the connector's value.converter writes no message for them (maxwell-json without output_ddl), as Maxwell sends none."})
 	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
 		Doc: "Follow each delete event with a tombstone (same key, null value) so log compaction can drop the key."})
 	def(connect.ConfigKey{Name: KeySkippedOperations, Type: connect.ConfigList, Default: "t", Group: groupEvents,
@@ -333,7 +333,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		SSLTrustStorePassword: c.Password(KeySSLTrustStorePassword),
 		ConnectTimeout:        time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
 		SnapshotMode:          strings.ToLower(c.String(KeySnapshotMode)),
-		IncludeSchemaChanges:  c.Bool(KeyIncludeSchemaChanges),
+		IncludeSchemaChanges:  c.Bool(KeyIncludeSchemaChanges) && (hasKey(props, KeyIncludeSchemaChanges) || converterWritesSchemaChanges(props)),
 		TombstonesOnDelete:    c.Bool(KeyTombstonesOnDelete),
 		FailureMode:           strings.ToLower(c.String(KeyFailureMode)),
 		MaxBatchSize:          c.Int(KeyMaxBatchSize),

@@ -341,3 +341,42 @@ func commitHeaderOn(v string, props map[string]string) bool {
 	r, ok := p.New().(connect.TxCommitReader)
 	return ok && r.ReadsTxCommit()
 }
+
+// converterWritesSchemaChanges asks the connector's own value.converter,
+// configured with its value.converter.* settings, whether its format has a
+// message for schema-change records (connect.SchemaChangeWriter); a
+// converter that does not say, or cannot be configured here, is taken to
+// write them.
+func converterWritesSchemaChanges(props map[string]string) bool {
+	p, err := connect.Lookup(strings.TrimSpace(props["value.converter"]), connect.PluginConverter)
+	if err != nil || p.New == nil {
+		return true
+	}
+	conv := p.New()
+	w, ok := conv.(connect.SchemaChangeWriter)
+	if !ok {
+		return true
+	}
+	cfg, ok := conv.(interface {
+		Configure(props map[string]string, isKey bool) error
+	})
+	if !ok {
+		return true
+	}
+	sub := map[string]string{}
+	for k, v := range props {
+		if rest, ok := strings.CutPrefix(k, "value.converter."); ok {
+			sub[rest] = v
+		}
+	}
+	if err := cfg.Configure(sub, false); err != nil {
+		return true
+	}
+	return w.WritesSchemaChanges()
+}
+
+// hasKey reports whether the config sets key at all.
+func hasKey(props map[string]string, key string) bool {
+	_, ok := props[key]
+	return ok
+}

@@ -188,6 +188,10 @@ func New() *Converter {
 // connector with this value converter marks its transactions' last rows.
 func (c *Converter) ReadsTxCommit() bool { return true }
 
+// WritesSchemaChanges: DDL messages are written only with output_ddl
+// (connect.SchemaChangeWriter), as Maxwell writes none by default.
+func (c *Converter) WritesSchemaChanges() bool { return c.ddl }
+
 // Config declares the converter's keys.
 func (c *Converter) Config() *connect.ConfigDef { return configDef }
 
