@@ -78,3 +78,22 @@ func TestCanalDDLType(t *testing.T) {
 		t.Fatalf("ddl.type=other: %v", err)
 	}
 }
+
+// TestRenameTableName: a RENAME TABLE's record names the new table, as
+// Canal's DDL parser does, not the event's list of old and new names.
+func TestRenameTableName(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	c := New()
+	for _, tc := range []struct{ sql, tables, want string }{
+		{"RENAME TABLE r1 TO r2", "r1,r2", `"table":"r2"`},
+		{"  rename table `a` to `b`, c to d", "a,b,c,d", `"table":"b"`},
+		{"DROP TABLE x, y", "x,y", `"table":"x,y"`},
+		{"ALTER TABLE t ADD COLUMN c INT", "t", `"table":"t"`},
+	} {
+		rec := dtstest.DDL(o.SchemaChange, "shop", tc.sql, dtstest.Source{DB: "shop", Table: tc.tables, TsMs: 1}, 1)
+		b, err := c.FromConnectData("shop", nil, o.SchemaChange, rec)
+		if err != nil || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: want %s in %s (%v)", tc.sql, tc.want, b, err)
+		}
+	}
+}
