@@ -92,20 +92,7 @@ func TestConvertersEndToEnd(t *testing.T) {
 	sqlExec(cvSnapshotRows...)
 
 	cases := cvCases(reg.URL())
-	dir := t.TempDir()
-	rest := fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
-	workerProps := filepath.Join(dir, "worker.properties")
-	writeProps(t, workerProps, map[string]string{
-		"bootstrap.servers":              k.Bootstrap(),
-		"offset.storage.file.filename":   filepath.Join(dir, "offsets"),
-		"offset.flush.interval.ms":       "500",
-		"listeners":                      rest,
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "false",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter.schemas.enable": "false",
-	})
-	w := startSluice(t, rest, "standalone", workerProps)
+	rest, w := gapsWorker(t, k)
 	envs := make([]*cvEnv, len(cases))
 	for i, tc := range cases {
 		envs[i] = &cvEnv{registry: reg.URL(), prefix: cvPrefix(k) + strconv.Itoa(i)}

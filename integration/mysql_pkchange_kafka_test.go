@@ -3,9 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -35,20 +33,7 @@ func TestMySQLStreamKeyChangeHeadersKafka(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	dir := t.TempDir()
-	rest := fmt.Sprintf("http://127.0.0.1:%d", freeTCPPort(t))
-	workerProps := filepath.Join(dir, "worker.properties")
-	writeProps(t, workerProps, map[string]string{
-		"bootstrap.servers":              k.Bootstrap(),
-		"offset.storage.file.filename":   filepath.Join(dir, "offsets"),
-		"offset.flush.interval.ms":       "500",
-		"listeners":                      rest,
-		"key.converter":                  "org.apache.kafka.connect.json.JsonConverter",
-		"key.converter.schemas.enable":   "false",
-		"value.converter":                "org.apache.kafka.connect.json.JsonConverter",
-		"value.converter.schemas.enable": "false",
-	})
-	w := startSluice(t, rest, "standalone", workerProps)
+	rest, w := gapsWorker(t, k)
 	prefix := cvPrefix(k) + "pk"
 	body, _ := json.Marshal(map[string]any{"name": "pk", "config": map[string]string{
 		"connector.class":    "MySqlConnector",
