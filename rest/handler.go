@@ -567,7 +567,7 @@ func (a *api) putConfig(w http.ResponseWriter, r *http.Request) {
 	var config map[string]string
 	if err == nil {
 		config, err = stringMap(v, "the request body")
-		err = withPostBodyHint(v, err)
+		err = withPostBodyHint(v, err, "PUT /connectors/{name}/config")
 	}
 	if err == nil {
 		err = checkName(c, config)
@@ -592,11 +592,12 @@ func (a *api) putConfig(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, normInfo(info))
 }
 
-// withPostBodyHint adds a hint to err when a PUT …/config body looks like a
-// POST /connectors body ({"name": …, "config": {…}}): sending that shape
-// is the most common mistake with the endpoint, and the bare "Config key
-// 'config' … got an object" does not say what to send instead.
-func withPostBodyHint(v any, err error) error {
+// withPostBodyHint adds a hint to err when the body of endpoint (a PUT of a
+// flat config map) looks like a POST /connectors body ({"name": …,
+// "config": {…}}): sending that shape is the most common mistake with these
+// endpoints, and the bare "Config key 'config' … got an object" does not say
+// what to send instead.
+func withPostBodyHint(v any, err error, endpoint string) error {
 	var e *Error
 	obj, isObj := v.(map[string]any)
 	if err == nil || !isObj || !errors.As(err, &e) {
@@ -605,7 +606,7 @@ func withPostBodyHint(v any, err error) error {
 	if _, nested := obj["config"].(map[string]any); !nested {
 		return err
 	}
-	return BadRequest(e.Message + `. PUT /connectors/{name}/config takes the flat config map (the contents of the "config" object), not the {"name": ..., "config": {...}} body that POST /connectors takes`)
+	return BadRequest(e.Message + ". " + endpoint + ` takes the flat config map (the contents of the "config" object), not the {"name": ..., "config": {...}} body that POST /connectors takes`)
 }
 
 func (a *api) patchConfig(w http.ResponseWriter, r *http.Request) {
@@ -934,6 +935,7 @@ func (a *api) validate(w http.ResponseWriter, r *http.Request) {
 	var config map[string]string
 	if err == nil {
 		config, err = stringMap(v, "the request body")
+		err = withPostBodyHint(v, err, "PUT /connector-plugins/{plugin}/config/validate")
 	}
 	if err == nil {
 		cls, has := config["connector.class"]
