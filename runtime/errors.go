@@ -63,7 +63,7 @@ func (o *toleranceOperator) run(ctx context.Context, stage string, rec *connect.
 		}
 		attrs := []any{"stage", stage, "error", msg}
 		if o.logMessages && rec != nil {
-			attrs = append(attrs, "topic", rec.Topic, "source_partition", rec.SourcePartition, "source_offset", rec.SourceOffset,
+			attrs = append(attrs, "topic", rec.Topic, "source_partition", rec.SourcePartition, "source_offset", rec.Offset(),
 				"key", fmt.Sprint(rec.Key), "value", fmt.Sprint(rec.Value), "timestamp", rec.Timestamp)
 		} else if rec != nil {
 			attrs = append(attrs, "topic", rec.Topic)
