@@ -8,6 +8,8 @@ import (
 	// Registers the literal value types the parser needs for expressions
 	// (DEFAULT values, CHECK constraints).
 	_ "github.com/pingcap/tidb/pkg/parser/test_driver"
+
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // DDL kinds, the values of the connect.HeaderDDLType header.
@@ -69,6 +71,7 @@ func newDDLParser() *ddlParser { return &ddlParser{p: parser.New()} }
 // COMMIT the server writes for every transaction are recognised without
 // parsing.
 func classifyQuery(sql string) stmtKind {
+	sql = sqltext.StatementBody(sql)
 	switch sql {
 	case "BEGIN":
 		return stmtBegin
@@ -100,7 +103,7 @@ func classifyQuery(sql string) stmtKind {
 // qualified with the session's database; nil if it does not parse (LOAD
 // DATA, vendor syntax).
 func (dp *ddlParser) dmlTables(sql, defaultDB string) []TableID {
-	stmts, _, err := dp.p.Parse(sql, "", "")
+	stmts, _, err := dp.p.Parse(sqltext.StatementBody(sql), "", "")
 	if err != nil || len(stmts) != 1 {
 		return nil
 	}
@@ -175,7 +178,7 @@ func firstKeyword(sql string) string {
 // parse classifies a DDL statement.
 func (dp *ddlParser) parse(sql, defaultDB string) DDL {
 	d := DDL{Kind: DDLOther, Database: defaultDB}
-	stmts, _, err := dp.p.Parse(sql, "", "")
+	stmts, _, err := dp.p.Parse(sqltext.StatementBody(sql), "", "")
 	if err != nil || len(stmts) != 1 {
 		return d
 	}

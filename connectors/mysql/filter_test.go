@@ -107,6 +107,9 @@ func TestClassifyAndParseDDL(t *testing.T) {
 		{"CREATE DATABASE x", DDLCreateDatabase, ""},
 		{"DROP DATABASE x", DDLDropDatabase, ""},
 		{"CREATE TEMPORARY TABLE tmp (x INT)", DDLOther, ""},
+		// MariaDB logs a statement's SET STATEMENT prefix as sent.
+		{"SET STATEMENT lock_wait_timeout=5 FOR ALTER TABLE other.t ADD COLUMN x INT", DDLAlterTable, "other.t"},
+		{"set statement sql_mode='a,for' for rename table a to b", DDLRenameTable, "d.a,d.b"},
 	}
 	for _, tc := range cases {
 		if k := classifyQuery(tc.sql); k != stmtDDL {
@@ -122,7 +125,8 @@ func TestClassifyAndParseDDL(t *testing.T) {
 		}
 	}
 	for sql, want := range map[string]stmtKind{"BEGIN": stmtBegin, "COMMIT": stmtCommit, "XA START 'x'": stmtIgnore,
-		"GRANT SELECT ON *.* TO u": stmtIgnore, "insert into t values (1)": stmtDML, "/* x */ UPDATE t SET a = 1": stmtDML, "REPLACE INTO t VALUES (1)": stmtDML, "ROLLBACK": stmtRollback, "ROLLBACK TO SAVEPOINT s": stmtIgnore} {
+		"GRANT SELECT ON *.* TO u": stmtIgnore, "insert into t values (1)": stmtDML, "/* x */ UPDATE t SET a = 1": stmtDML, "REPLACE INTO t VALUES (1)": stmtDML, "ROLLBACK": stmtRollback, "ROLLBACK TO SAVEPOINT s": stmtIgnore,
+		"SET STATEMENT max_statement_time=10 FOR DELETE FROM t": stmtDML, "SET NAMES utf8mb4": stmtIgnore} {
 		if got := classifyQuery(sql); got != want {
 			t.Errorf("%q: %v, want %v", sql, got, want)
 		}

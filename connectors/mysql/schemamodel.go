@@ -8,6 +8,8 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	pmysql "github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/types"
+
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // Applying DDL to table definitions. With binlog_row_metadata=MINIMAL the
@@ -24,7 +26,7 @@ import (
 // table missing from before, syntax the parser does not know); the caller
 // then falls back to information_schema.
 func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *TableInfo, dbCharset func(string) string) (map[TableID]*TableInfo, bool) {
-	stmts, _, err := dp.p.Parse(sql, "", "")
+	stmts, _, err := dp.p.Parse(sqltext.StatementBody(sql), "", "")
 	if err != nil || len(stmts) != 1 {
 		return nil, false
 	}

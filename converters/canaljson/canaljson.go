@@ -42,6 +42,7 @@ import (
 	"github.com/sluicehq/sluice/converters/internal/changeevent"
 	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
 	"github.com/sluicehq/sluice/internal/jsonfmt"
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // Class is the name configs use in value.converter.
@@ -492,8 +493,9 @@ var canalDDLTypes = []struct {
 }
 
 // CanalDDLType is the type open-source Canal gives a DDL statement.
+// MariaDB's SET STATEMENT … FOR prefix does not hide the statement's type.
 func CanalDDLType(sql string) string {
-	sql = StripComments(sql)
+	sql = StripComments(sqltext.StatementBody(sql))
 	for _, d := range canalDDLTypes {
 		if d.re.MatchString(sql) {
 			return d.typ

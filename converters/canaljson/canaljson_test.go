@@ -60,6 +60,7 @@ func TestCanalDDLType(t *testing.T) {
 		"DROP INDEX i ON t":              "DINDEX",
 		"CREATE DATABASE shop":           "QUERY",
 		"CREATE VIEW v AS SELECT 1":      "QUERY",
+		"SET STATEMENT lock_wait_timeout=5 FOR ALTER TABLE t ADD c INT": "ALTER",
 	} {
 		if got := CanalDDLType(sql); got != want {
 			t.Errorf("%q: %s, want %s", sql, got, want)

@@ -55,6 +55,7 @@ import (
 	"github.com/sluicehq/sluice/converters/internal/changeevent"
 	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
 	"github.com/sluicehq/sluice/internal/jsonfmt"
+	"github.com/sluicehq/sluice/internal/sqltext"
 	"github.com/sluicehq/sluice/internal/wkt"
 )
 
@@ -761,7 +762,7 @@ func ddlType(sql string) string {
 	case "ALTER", "RENAME", "CINDEX", "DINDEX":
 		return "table-alter"
 	}
-	if m := databaseDDL.FindStringSubmatch(canaljson.StripComments(sql)); m != nil {
+	if m := databaseDDL.FindStringSubmatch(canaljson.StripComments(sqltext.StatementBody(sql))); m != nil {
 		return "database-" + strings.ToLower(m[1])
 	}
 	return ""

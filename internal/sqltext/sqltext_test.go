@@ -1,0 +1,43 @@
+package sqltext
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestStatementBody(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"ALTER TABLE t ADD c INT", "ALTER TABLE t ADD c INT"},
+		{"SET STATEMENT lock_wait_timeout=5 FOR ALTER TABLE t ADD c INT", "ALTER TABLE t ADD c INT"},
+		{"set statement max_statement_time=1.5, foreign_key_checks=0 for\n  create table x (id int)", "create table x (id int)"},
+		{"/* tool */ SET  STATEMENT sql_mode='NO_ZERO_DATE,for' FOR DROP TABLE t", "DROP TABLE t"},
+		{"SET STATEMENT sql_mode='it''s for', x=\"a\\\" for\" FOR RENAME TABLE a TO b", "RENAME TABLE a TO b"},
+		{"SET STATEMENT x=(SELECT 1 FROM dual FOR UPDATE) FOR TRUNCATE t", "TRUNCATE t"},
+		{"SET STATEMENT x=1 /* for */ FOR ALTER TABLE `for` ADD c INT", "ALTER TABLE `for` ADD c INT"},
+		{"SET STATEMENT x=1 # for\nFOR CREATE INDEX i ON t (a)", "CREATE INDEX i ON t (a)"},
+		{"SET STATEMENT forx=1, `for`=2 FOR ALTER TABLE t FORCE", "ALTER TABLE t FORCE"},
+		// Not the prefix, or not complete: left as it is.
+		{"SET NAMES utf8mb4", "SET NAMES utf8mb4"},
+		{"SET STATEMENTS=1", "SET STATEMENTS=1"},
+		{"SETSTATEMENT x=1 FOR ALTER TABLE t", "SETSTATEMENT x=1 FOR ALTER TABLE t"},
+		{"SET STATEMENT x='for", "SET STATEMENT x='for"},
+		{"SET STATEMENT x=1 /* for", "SET STATEMENT x=1 /* for"},
+		{"", ""},
+	} {
+		if got := StatementBody(c.in); got != c.want {
+			t.Errorf("StatementBody(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func FuzzStatementBody(f *testing.F) {
+	f.Add("SET STATEMENT a='x' FOR ALTER TABLE t ADD c INT")
+	f.Add("SET STATEMENT a=(1 FOR ALTER")
+	f.Fuzz(func(t *testing.T, s string) {
+		// The body is always the statement's own tail: nothing is
+		// rewritten, only a prefix dropped.
+		if got := StatementBody(s); !strings.HasSuffix(s, got) {
+			t.Fatalf("body %q is not a tail of %q", got, s)
+		}
+	})
+}
