@@ -461,7 +461,10 @@ func renameInKeys(info *TableInfo, old, name string) {
 }
 
 func cloneInfo(in *TableInfo) *TableInfo {
-	out := &TableInfo{Columns: slices.Clone(in.Columns), PrimaryKey: slices.Clone(in.PrimaryKey), Charset: in.Charset}
+	// Period goes along: an ALTER (or CREATE TABLE … LIKE) of a
+	// system-versioned table leaves it versioned, and without its period the
+	// hidden row start and end columns of its row events go unaccounted.
+	out := &TableInfo{Columns: slices.Clone(in.Columns), PrimaryKey: slices.Clone(in.PrimaryKey), Charset: in.Charset, Period: in.Period}
 	for _, u := range in.UniqueKeys {
 		u.Columns = slices.Clone(u.Columns)
 		out.UniqueKeys = append(out.UniqueKeys, u)
