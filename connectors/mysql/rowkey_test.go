@@ -154,3 +154,16 @@ func TestTableFromMapKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTableFromMapHiddenPeriod: without column names, a table with
+// implicit system versioning cannot be decoded, and the error says why
+// rather than blaming a later change of the table.
+func TestTableFromMapHiddenPeriod(t *testing.T) {
+	tm := &replication.TableMapEvent{Schema: []byte("d"), Table: []byte("v"), ColumnCount: 4,
+		ColumnType: []byte{3, 3, 17, 17}, ColumnMeta: []uint16{0, 0, 6, 6}}
+	info := &TableInfo{Columns: []InfoColumn{{Name: "id", DataType: "INT"}, {Name: "a", DataType: "INT"}}, Period: [2]string{"row_start", "row_end"}}
+	_, err := tableFromMap(tm, info, true)
+	if err == nil || !strings.Contains(err.Error(), "hidden period columns (row_start, row_end)") || !strings.Contains(err.Error(), "binlog_row_metadata=FULL") {
+		t.Fatalf("error %v: want one naming the hidden period columns and the fix", err)
+	}
+}

@@ -142,6 +142,12 @@ func tableFromMap(tm *replication.TableMapEvent, info *TableInfo, mariadb bool) 
 			if info != nil {
 				have = len(info.Columns)
 			}
+			if info != nil && info.Period[1] != "" && have < n {
+				// Implicit versioning's row_start and row_end are in every
+				// row event but in no column list a client can read, so
+				// nothing says where they sit among the others.
+				return nil, fmt.Errorf("table %s is system-versioned with hidden period columns (%s, %s) that information_schema does not list: its row events (%d columns, %d listed) can be decoded only with the binlog's column names; set binlog_row_metadata=FULL on the server (MariaDB 10.5+), or declare the period columns (… AS ROW START INVISIBLE, PERIOD FOR SYSTEM_TIME(…))", id, info.Period[0], info.Period[1], n, have)
+			}
 			return nil, fmt.Errorf("table %s: the binlog has no column names (binlog_row_metadata is not FULL) and information_schema lists %d columns where the binlog event has %d: the table changed after this event was written; set binlog_row_metadata=FULL on the server (MySQL 8.0.1+, MariaDB 10.5+) so each event carries its own column names", id, have, n)
 		}
 	}
