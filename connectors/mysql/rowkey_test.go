@@ -167,3 +167,25 @@ func TestTableFromMapHiddenPeriod(t *testing.T) {
 		t.Fatalf("error %v: want one naming the hidden period columns and the fix", err)
 	}
 }
+
+// TestTableFromMapVersionedLater: information_schema shows a table as it
+// is now; a row event from before the table became system-versioned has no
+// row end column and is an ordinary change, not a reason to fail.
+func TestTableFromMapVersionedLater(t *testing.T) {
+	tm := &replication.TableMapEvent{Schema: []byte("d"), Table: []byte("v"), ColumnCount: 2,
+		ColumnType: []byte{3, 3}, ColumnMeta: []uint16{0, 0}, ColumnName: [][]byte{[]byte("id"), []byte("a")}}
+	info := &TableInfo{Columns: []InfoColumn{{Name: "id", DataType: "INT"}, {Name: "a", DataType: "INT"}}, Period: [2]string{"row_start", "row_end"}}
+	tbl, err := tableFromMap(tm, info, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tbl.Versioned {
+		t.Fatalf("a table whose event has no row end column is marked versioned (row end %d)", tbl.RowEnd)
+	}
+	tm = &replication.TableMapEvent{Schema: []byte("d"), Table: []byte("v"), ColumnCount: 4,
+		ColumnType: []byte{3, 3, 17, 17}, ColumnMeta: []uint16{0, 0, 6, 6},
+		ColumnName: [][]byte{[]byte("id"), []byte("a"), []byte("row_start"), []byte("row_end")}}
+	if tbl, err = tableFromMap(tm, info, true); err != nil || !tbl.Versioned || tbl.RowEnd != 3 || !tbl.Columns[2].Hidden {
+		t.Fatalf("versioned event: %+v, %v", tbl, err)
+	}
+}

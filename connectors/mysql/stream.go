@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -294,6 +295,9 @@ func (s *stream) run(ctx context.Context) {
 	}()
 	defer func() {
 		if r := recover(); r != nil {
+			// The stack goes to the log only: it is what a bug report needs,
+			// and too long for the task's status trace.
+			s.log.Error("binlog reader panicked", "file", s.cur.file, "pos", s.cur.txPos, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			s.err = fmt.Errorf("binlog reader failed at %s:%d: %v", s.cur.file, s.cur.txPos, r)
 		}
 	}()

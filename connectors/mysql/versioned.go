@@ -3,6 +3,7 @@ package mysql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/go-mysql-org/go-mysql/client"
@@ -75,7 +76,14 @@ func trxVersionedTables(c *client.Conn, f *Filters) []TableID {
 // hides the period columns information_schema does not list (implicit
 // versioning's row_start and row_end), as SELECT * and the snapshot do.
 func markVersioned(t *Table, info *TableInfo) {
-	t.Versioned, t.RowEnd = true, -1
+	// information_schema describes the table as it is now; an event read
+	// from the backlog may predate its versioning, and then has no row end
+	// column and is an ordinary table's change.
+	end := slices.IndexFunc(t.Columns, func(c Column) bool { return strings.EqualFold(c.Name, info.Period[1]) })
+	if end < 0 {
+		return
+	}
+	t.Versioned, t.RowEnd = true, end
 	listed := map[string]bool{}
 	for _, ic := range info.Columns {
 		listed[strings.ToLower(ic.Name)] = true
@@ -84,9 +92,6 @@ func markVersioned(t *Table, info *TableInfo) {
 		c := &t.Columns[i]
 		name := strings.ToLower(c.Name)
 		isPeriod := name == strings.ToLower(info.Period[0]) || name == strings.ToLower(info.Period[1])
-		if name == strings.ToLower(info.Period[1]) {
-			t.RowEnd = i
-		}
 		if isPeriod && !listed[name] {
 			c.Hidden = true
 		}
