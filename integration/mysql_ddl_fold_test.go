@@ -59,6 +59,10 @@ func streamAcrossDDL(t *testing.T, opts harness.MariaDBOptions, restart bool) {
 		{"ALTER TABLE s.d ADD COLUMN f DECIMAL(8,2) FIRST", "f,id,e,bb,touched,c"},
 		{"ALTER TABLE s.d CHANGE c c BIGINT", "f,id,e,bb,touched,c"},
 		{"ALTER TABLE s.d ADD COLUMN g INT NOT NULL DEFAULT 0, DROP COLUMN e", "f,id,bb,touched,c,g"},
+		// MariaDB's own words, which the MySQL parser does not know.
+		{"ALTER ONLINE TABLE s.d ADD COLUMN h INT", "f,id,bb,touched,c,g,h"},
+		{"ALTER TABLE s.d WAIT 5 DROP COLUMN h, ADD COLUMN i INT FIRST", "i,f,id,bb,touched,c,g"},
+		{"SET STATEMENT lock_wait_timeout=10 FOR ALTER TABLE s.d NOWAIT DROP COLUMN i", "f,id,bb,touched,c,g"},
 	}
 	cols := []string{"id,a,b,touched"}
 	for _, d := range ddls {

@@ -175,11 +175,31 @@ func firstKeyword(sql string) string {
 	return strings.ToLower(s[:end])
 }
 
+// parseDDL parses one DDL statement, seeing through MariaDB's SET
+// STATEMENT prefix and the MariaDB-only words that do not change its
+// effect (ddl_mariadb.go); nil if the parser still refuses it.
+func (dp *ddlParser) parseDDL(sql, defaultDB string) ast.StmtNode {
+	body := sqltext.StatementBody(sql)
+	stmts, _, err := dp.p.Parse(body, "", "")
+	if err != nil {
+		if _, cut, ok := readDDLWords(body, defaultDB); ok && len(cut) > 0 {
+			stmts, _, err = dp.p.Parse(withoutSpans(body, cut), "", "")
+		}
+	}
+	if err != nil || len(stmts) != 1 {
+		return nil
+	}
+	return stmts[0]
+}
+
 // parse classifies a DDL statement.
 func (dp *ddlParser) parse(sql, defaultDB string) DDL {
 	d := DDL{Kind: DDLOther, Database: defaultDB}
-	stmts, _, err := dp.p.Parse(sqltext.StatementBody(sql), "", "")
-	if err != nil || len(stmts) != 1 {
+	stmt := dp.parseDDL(sql, defaultDB)
+	if stmt == nil {
+		if words, _, ok := readDDLWords(sqltext.StatementBody(sql), defaultDB); ok {
+			return words
+		}
 		return d
 	}
 	d.Parsed = true
@@ -190,7 +210,7 @@ func (dp *ddlParser) parse(sql, defaultDB string) DDL {
 		}
 		return TableID{DB: db, Table: t.Name.O}
 	}
-	switch s := stmts[0].(type) {
+	switch s := stmt.(type) {
 	case *ast.CreateTableStmt:
 		d.Kind = DDLCreateTable
 		d.Tables = []TableID{qualify(s.Table)}

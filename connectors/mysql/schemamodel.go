@@ -8,8 +8,6 @@ import (
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	pmysql "github.com/pingcap/tidb/pkg/parser/mysql"
 	"github.com/pingcap/tidb/pkg/parser/types"
-
-	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // Applying DDL to table definitions. With binlog_row_metadata=MINIMAL the
@@ -26,8 +24,8 @@ import (
 // table missing from before, syntax the parser does not know); the caller
 // then falls back to information_schema.
 func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *TableInfo, dbCharset func(string) string) (map[TableID]*TableInfo, bool) {
-	stmts, _, err := dp.p.Parse(sqltext.StatementBody(sql), "", "")
-	if err != nil || len(stmts) != 1 {
+	stmt := dp.parseDDL(sql, defaultDB)
+	if stmt == nil {
 		return nil, false
 	}
 	qualify := func(t *ast.TableName) TableID {
@@ -38,7 +36,7 @@ func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *Table
 		return TableID{DB: db, Table: t.Name.O}
 	}
 	out := map[TableID]*TableInfo{}
-	switch s := stmts[0].(type) {
+	switch s := stmt.(type) {
 	case *ast.CreateTableStmt:
 		if s.TemporaryKeyword != ast.TemporaryNone {
 			return out, true

@@ -1,0 +1,89 @@
+package integration
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/integration/harness"
+)
+
+// TestMySQLMariaDBOnlyDDL: DDL in MariaDB's own syntax, which the MySQL
+// parser refuses, still makes schema-change records that name their table
+// and carry its new definition, a TRUNCATE … WAIT still makes its truncate
+// record, and rows written after such a DDL carry the new columns. The
+// session has no default database, so nothing but the statement says which
+// table it changes. Each statement runs once the stream has read the one
+// before: information_schema, which such a DDL's definition comes from,
+// then shows the table as the statement left it.
+func TestMySQLMariaDBOnlyDDL(t *testing.T) {
+	t.Parallel()
+	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	myExec(t, m, "CREATE DATABASE md", "CREATE TABLE md.t (id INT PRIMARY KEY, a INT)", "INSERT INTO md.t VALUES (1, 1)")
+	offsets := &myOffsets{}
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `md\..*`, "snapshot.mode", "no_data", "skipped.operations", "none"), offsets)
+	steps := []struct {
+		sql  string
+		want []string
+	}{
+		{"ALTER TABLE md.t ADD COLUMN u UUID", []string{`ddl md.t ALTER "md"."t" id:INT,a:INT,u:UUID`}},
+		{"TRUNCATE TABLE md.t WAIT 1", []string{`ddl md.t `, "truncate srv.md.t"}},
+		{"INSERT INTO md.t VALUES (2, 2, '123e4567-e89b-12d3-a456-426655440000')", []string{"row srv.md.t c id,a,u"}},
+		{"CREATE OR REPLACE TABLE md.v (id INT PRIMARY KEY, n INET6, p INT AS (id * 2) PERSISTENT)", []string{`ddl md.v CREATE "md"."v" id:INT,n:INET6,p:INT`}},
+		{"INSERT INTO md.v (id, n) VALUES (7, '::1')", []string{"row srv.md.v c id,n,p"}},
+		{"ALTER TABLE md.t ADD COLUMN z VARCHAR(10) INVISIBLE, ALGORITHM=NOCOPY", []string{`ddl md.t ALTER "md"."t" id:INT,a:INT,u:UUID,z:VARCHAR`}},
+		{"INSERT INTO md.t (id, a, u, z) VALUES (3, 3, NULL, 'zz')", []string{"row srv.md.t c id,a,u,z"}},
+		{"CREATE OR REPLACE TABLE md.t (id INT PRIMARY KEY) WITH SYSTEM VERSIONING", []string{`ddl md.t CREATE "md"."t" id:INT`}},
+		{"INSERT INTO md.t VALUES (4)", []string{"row srv.md.t c id"}},
+		{"UPDATE md.t SET id = 5", []string{"row srv.md.t d id", "row srv.md.t c id"}},
+	}
+	var got []string
+	describe := func(r *connect.SourceRecord) {
+		v, ok := r.Value.(*connect.Struct)
+		if !ok {
+			return
+		}
+		if v.Schema().Name == connect.SchemaChangeValueName {
+			src := v.Get(connect.FieldSource).(*connect.Struct)
+			var changes []string
+			for _, c := range v.Get("tableChanges").([]any) {
+				tc := c.(*connect.Struct)
+				var cols []string
+				if tbl, ok := tc.Get("table").(*connect.Struct); ok {
+					for _, col := range tbl.Get("columns").([]any) {
+						cs := col.(*connect.Struct)
+						cols = append(cols, fmt.Sprintf("%s:%s", cs.Get("name"), cs.Get("typeName")))
+					}
+				}
+				changes = append(changes, fmt.Sprintf("%s %s %s", tc.Get("type"), tc.Get("id"), strings.Join(cols, ",")))
+			}
+			got = append(got, fmt.Sprintf("ddl %s.%s %s", src.Get(connect.SourceDB), src.Get(connect.SourceTable), strings.Join(changes, ";")))
+			return
+		}
+		op := v.GetString(connect.FieldOp)
+		if op == connect.OpTruncate {
+			got = append(got, "truncate "+r.Topic)
+			return
+		}
+		img, _ := v.Get(connect.FieldAfter).(*connect.Struct)
+		if op == connect.OpDelete {
+			img, _ = v.Get(connect.FieldBefore).(*connect.Struct)
+		}
+		var names []string
+		for _, f := range img.Schema().Fields() {
+			names = append(names, f.Name)
+		}
+		got = append(got, fmt.Sprintf("row %s %s %s", r.Topic, op, strings.Join(names, ",")))
+	}
+	var want []string
+	for _, st := range steps {
+		myExec(t, m, st.sql)
+		want = append(want, st.want...)
+		pollUntil(t, task, offsets, describe, func() bool { return len(got) >= len(want) }, 0, 30*time.Second)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("after %q the records are\n%q\nwant\n%q", st.sql, got, want)
+		}
+	}
+}
