@@ -27,7 +27,11 @@ import (
 // Row image schema: one field per column, in table order, named as the
 // column. Each field schema carries the column's native definition in its
 // parameters (the Param* constants below), whatever the value representation;
-// the row struct schema itself carries ParamPrimaryKey. Value representations
+// the row struct schema itself carries ParamPrimaryKey. These parameters are
+// internal (InternalParamPrefix): Sluice's converters read them, and Kafka
+// Connect's formats (JsonConverter, AvroConverter) leave them out
+// (WithoutInternalParams), so the schemas users see and register are
+// Debezium's. Value representations
 // follow Debezium's MySQL connector and are named by the field schema's Name:
 //
 //	integer types     as Debezium: TINYINT and SMALLINT INT16, MEDIUMINT and INT
