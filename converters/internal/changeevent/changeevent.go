@@ -113,6 +113,24 @@ func (e *Event) Read(cache *mysqlvalue.Cache, schema *connect.Schema, value any)
 	return fmt.Errorf("record value schema %q is neither the canonical change event (op, source, before, after) nor %s; the DTS formats render only those", schema.Name, connect.SchemaChangeValueName)
 }
 
+// NamedTable is the one table a record names, as Canal does: TableName,
+// but for RENAME TABLE, whose change event lists every old and new name
+// ("r1,r2", Debezium's source.table), the first rename's new table, which
+// Canal's DDL parser names. The DTS formats write one table, and a
+// consumer that routes DDL by table would look up one that does not exist.
+func (e *Event) NamedTable() string {
+	name := e.TableName
+	if e.Kind != KindDDL || !strings.Contains(name, ",") {
+		return name
+	}
+	if q := strings.TrimSpace(e.DDL); len(q) >= len("RENAME") && strings.EqualFold(q[:len("RENAME")], "RENAME") {
+		if parts := strings.Split(name, ","); len(parts) >= 2 {
+			return parts[1]
+		}
+	}
+	return name
+}
+
 // ReadPosition fills File and Pos of an event without a source struct (a
 // heartbeat, a transaction marker) from the record's
 // connect.HeaderSourcePosition, when it has one; it leaves every other
