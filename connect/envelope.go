@@ -27,7 +27,11 @@ import (
 // Row image schema: one field per column, in table order, named as the
 // column. Each field schema carries the column's native definition in its
 // parameters (the Param* constants below), whatever the value representation;
-// the row struct schema itself carries ParamPrimaryKey. Value representations
+// the row struct schema itself carries ParamPrimaryKey. These parameters are
+// internal (InternalParamPrefix): Sluice's converters read them, and Kafka
+// Connect's formats (JsonConverter, AvroConverter) leave them out
+// (WithoutInternalParams), so the schemas users see and register are
+// Debezium's. Value representations
 // follow Debezium's MySQL connector and are named by the field schema's Name:
 //
 //	integer types     as Debezium: TINYINT and SMALLINT INT16, MEDIUMINT and INT
@@ -155,7 +159,20 @@ const (
 	// HeaderTxCommit is "true" on the last row record of its binlog
 	// transaction (see TxCommitReader).
 	HeaderTxCommit = "__sluice.commit"
+	// HeaderSourcePosition is "<binlog file>:<pos>" on a record without a
+	// source struct (a heartbeat): where the connector is in the binlog, for
+	// the formats that write a position on every record (DTS Avro).
+	HeaderSourcePosition = InternalHeaderPrefix + "source.position"
+
+	// InternalHeaderPrefix starts the headers a connector sets for the
+	// converters only: the runtime hands them to the converters but does
+	// not write them to Kafka, so the messages stay Debezium's.
+	InternalHeaderPrefix = "__sluice.internal."
 )
+
+// IsInternalHeader reports whether a record header is for the converters
+// only (InternalHeaderPrefix).
+func IsInternalHeader(key string) bool { return strings.HasPrefix(key, InternalHeaderPrefix) }
 
 // GTIDSequence is the transaction's sequence number in a source.gtid:
 // the last part of MariaDB's domain-server-seq or of MySQL's uuid:seq.

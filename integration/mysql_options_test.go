@@ -211,6 +211,13 @@ func TestMySQLOptions(t *testing.T) {
 		if recs[0].Topic != "srv.transaction" || recs[4].Topic != "srv.transaction" {
 			t.Fatalf("topics %s ... %s%s", recs[0].Topic, recs[4].Topic, myDescribe(recs))
 		}
+		// Position and server version beside Debezium's values, for the
+		// DTS formats' BEGIN and COMMIT records.
+		for _, r := range []*connect.SourceRecord{recs[0], recs[4]} {
+			if h, ok := r.Headers.Last(connect.HeaderSourcePosition); !ok || !strings.Contains(h.Value.(string), ":") || r.ValueSchema.Param(connect.ParamServerVersion) == "" {
+				t.Errorf("transaction record headers %v, schema parameters %v", r.Headers, r.ValueSchema.Parameters)
+			}
+		}
 		begin, end := recs[0].Value.(*connect.Struct), recs[4].Value.(*connect.Struct)
 		if begin.GetString("status") != "BEGIN" || end.GetString("status") != "END" || end.Get("event_count") != int64(3) || begin.GetString("id") != end.GetString("id") {
 			t.Errorf("BEGIN %v END %v", begin, end)
@@ -258,6 +265,15 @@ func TestMySQLOptions(t *testing.T) {
 					first = r.Offset()
 				}
 				last = r.Offset()
+				// The DTS formats write the heartbeat's position and the
+				// server version from beside Debezium's {ts_ms} value.
+				pos, _ := mysql.ParsePosition(last)
+				if h, _ := r.Headers.Last(connect.HeaderSourcePosition); h.Value != fmt.Sprintf("%s:%d", pos.File, pos.Pos) {
+					t.Errorf("heartbeat position header %v, offset %v", h.Value, last)
+				}
+				if r.ValueSchema.Param(connect.ParamServerVersion) == "" {
+					t.Errorf("heartbeat schema has no server version")
+				}
 			}
 		}
 		p1, err1 := mysql.ParsePosition(first)

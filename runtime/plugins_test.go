@@ -157,7 +157,10 @@ func (t *countingTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error
 			Topic:           t.topic,
 			KeySchema:       connect.StringSchema, Key: strconv.FormatInt(n, 10),
 			ValueSchema: connect.StringSchema, Value: "record-" + strconv.FormatInt(n, 10),
-			Headers: connect.Headers{{Key: "h", Schema: connect.StringSchema, Value: "v"}},
+			// The internal header is for the converters and must not reach
+			// Kafka (numbers checks the messages' headers).
+			Headers: connect.Headers{{Key: "h", Schema: connect.StringSchema, Value: "v"},
+				{Key: connect.HeaderSourcePosition, Schema: connect.StringSchema, Value: "binlog.000001:4"}},
 		}
 		if t.pinEvery > 0 && n%t.pinEvery == 0 {
 			rec.Partition = connect.PartitionPtr(int32(n % t.pinPartitions))

@@ -698,6 +698,9 @@ func (t *workerTask) convertStage(i int, rec *connect.SourceRecord, msg *kafka.M
 	case 0:
 		t.hdrBuf = t.hdrBuf[:0]
 		for _, h := range rec.Headers {
+			if connect.IsInternalHeader(h.Key) {
+				continue // for the key and value converters, which still see it
+			}
 			b, err := t.hdrConv.FromConnectHeader(topic, h.Key, h.Schema, h.Value)
 			if err != nil {
 				return fmt.Errorf("header %q: %w", h.Key, err)

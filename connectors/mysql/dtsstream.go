@@ -22,7 +22,11 @@ type dtsState struct {
 	bytes    *RateLimiter // max.bytes.per.second
 	tx       txState
 	lastBeat time.Time
-	metrics  *streamMetrics
+	// beatSchema and txSchema are heartbeatValueSchema and txValueSchema
+	// with the server's version (connect.ParamServerVersion), built when
+	// first used.
+	beatSchema, txSchema *connect.Schema
+	metrics              *streamMetrics
 }
 
 func newDTSState(o *Options, log *slog.Logger) *dtsState {
@@ -193,9 +197,12 @@ func (s *stream) txBegin(ctx context.Context, offset connect.LazyOffset, tsMs in
 		return nil
 	}
 	tx.open = true
-	val := connect.NewStructs(txValueSchema, []any{"BEGIN", tx.id, nil, nil, tsMs})
-	return s.emit(ctx, &connect.SourceRecord{SourcePartition: s.partition, LazyOffset: offset, Topic: s.opts.dts().TransactionTopic,
-		KeySchema: txKeySchema, Key: connect.NewStructs(txKeySchema, []any{tx.id}), ValueSchema: txValueSchema, Value: val, Timestamp: tsMs})
+	schema := s.withServerVersion(&s.dts.txSchema, txValueSchema)
+	val := connect.NewStructs(schema, []any{"BEGIN", tx.id, nil, nil, tsMs})
+	rec := &connect.SourceRecord{SourcePartition: s.partition, LazyOffset: offset, Topic: s.opts.dts().TransactionTopic,
+		KeySchema: txKeySchema, Key: connect.NewStructs(txKeySchema, []any{tx.id}), ValueSchema: schema, Value: val, Timestamp: tsMs}
+	s.addPositionHeader(rec)
+	return s.emit(ctx, rec)
 }
 
 // txEnd emits the END record once the transaction committed.
@@ -213,11 +220,14 @@ func (s *stream) txEnd(ctx context.Context, tsMs int64) error {
 	for i, name := range tx.tableOrder {
 		colls[i] = connect.NewStructs(txDataCollectionSchema, []any{name, tx.perTable[name]})
 	}
-	val := connect.NewStructs(txValueSchema, []any{"END", tx.id, tx.total, colls, tsMs})
+	schema := s.withServerVersion(&s.dts.txSchema, txValueSchema)
+	val := connect.NewStructs(schema, []any{"END", tx.id, tx.total, colls, tsMs})
 	id := tx.id
 	tx.id = ""
-	return s.emit(ctx, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: s.opts.dts().TransactionTopic,
-		KeySchema: txKeySchema, Key: connect.NewStructs(txKeySchema, []any{id}), ValueSchema: txValueSchema, Value: val, Timestamp: tsMs})
+	rec := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: s.opts.dts().TransactionTopic,
+		KeySchema: txKeySchema, Key: connect.NewStructs(txKeySchema, []any{id}), ValueSchema: schema, Value: val, Timestamp: tsMs}
+	s.addPositionHeader(rec)
+	return s.emit(ctx, rec)
 }
 
 // Heartbeats, Debezium's layout: key {serverName}, value {ts_ms}.
@@ -231,6 +241,9 @@ var (
 // heartbeat emits a heartbeat record carrying the current position when
 // heartbeat.interval.ms has passed, between transactions only (a position
 // inside one would make a restart skip nothing yet repeat its start).
+// Debezium's heartbeat value holds only ts_ms; the position and the server
+// version travel beside it, in an internal header and schema parameter, for
+// the formats that write them on every record (DTS Avro).
 func (s *stream) heartbeat(ctx context.Context) error {
 	d := s.opts.dts()
 	if d.HeartbeatInterval <= 0 || s.cur.inTx || s.cur.gtidPending || s.cur.txFile == "" {
@@ -242,9 +255,33 @@ func (s *stream) heartbeat(ctx context.Context) error {
 	}
 	s.dts.lastBeat = now
 	ms := now.UnixMilli()
-	return s.emit(ctx, &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: d.HeartbeatTopic,
+	schema := s.withServerVersion(&s.dts.beatSchema, heartbeatValueSchema)
+	rec := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: s.cur.position(0).Map(), Topic: d.HeartbeatTopic,
 		KeySchema: heartbeatKeySchema, Key: connect.NewStructs(heartbeatKeySchema, []any{s.opts.TopicPrefix}),
-		ValueSchema: heartbeatValueSchema, Value: connect.NewStructs(heartbeatValueSchema, []any{ms}), Timestamp: ms})
+		ValueSchema: schema, Value: connect.NewStructs(schema, []any{ms}), Timestamp: ms}
+	s.addPositionHeader(rec)
+	return s.emit(ctx, rec)
+}
+
+// withServerVersion returns *cached, first set to base with the server's
+// version as connect.ParamServerVersion: records without a source struct
+// (heartbeats, transaction markers) tell the DTS formats the version
+// through their schema, built once.
+func (s *stream) withServerVersion(cached **connect.Schema, base *connect.Schema) *connect.Schema {
+	if *cached == nil {
+		*cached = base
+		if v := s.server.Version; v != "" {
+			*cached = base.Builder().Param(connect.ParamServerVersion, v).MustBuild()
+		}
+	}
+	return *cached
+}
+
+// addPositionHeader puts the binlog position the cursor is at on a record
+// without a source struct (connect.HeaderSourcePosition); the runtime does
+// not write the header to Kafka.
+func (s *stream) addPositionHeader(rec *connect.SourceRecord) {
+	rec.Headers.AddString(connect.HeaderSourcePosition, s.cur.txFile+":"+strconv.FormatUint(uint64(s.cur.txPos), 10))
 }
 
 // heartbeatPeriod is how often the server is asked to send a binlog

@@ -1253,8 +1253,11 @@ func setConverter(members []string) convertFunc {
 }
 
 func geometryBuilder(name string, point bool) *connect.SchemaBuilder {
-	b := connect.StructBuilder().Name(name).Version(1)
+	// Debezium's Geometry and Point builders set these docs; they are in
+	// the JSON schema envelope and the registered Avro schema (connect.doc).
+	b := connect.StructBuilder().Name(name).Version(1).Doc("Geometry")
 	if point {
+		b.Doc("Geometry (POINT)")
 		b.Field("x", connect.Float64Schema).Field("y", connect.Float64Schema).Field("wkb", connect.OptionalBytesSchema)
 	} else {
 		b.Field("wkb", connect.BytesSchema)

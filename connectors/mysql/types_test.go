@@ -175,6 +175,10 @@ func TestGeometryConverter(t *testing.T) {
 		if err := s.Validate(); err != nil {
 			t.Fatal(err)
 		}
+		// Debezium's docs, which its JSON and Avro schemas carry.
+		if doc := cc.schema.Doc; (dataType == "POINT" && doc != "Geometry (POINT)") || (dataType == "GEOMETRY" && doc != "Geometry") {
+			t.Errorf("%s: schema doc %q", dataType, doc)
+		}
 		if s.Get("srid") != int32(4326) || len(s.Get("wkb").([]byte)) != 21 {
 			t.Errorf("%s: %v", dataType, s)
 		}

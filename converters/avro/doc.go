@@ -14,8 +14,14 @@
 // Connect name, version, doc, parameters and default travel as connect.*
 // props (connect.meta.data) so toConnectData rebuilds the same schema.
 //
+// The connector's internal schema parameters (connect.InternalParamPrefix,
+// __sluice.*: column types and keys for the DTS-format converters) are not
+// registered: the subject gets the schema Debezium registers for the table.
+//
 // Differences from the Java converter, all deliberate: Connect parameters
-// are written in sorted key order (Go maps have none); a Decimal value at
+// are written in the order Kafka and Debezium insert them (Decimal's scale,
+// its precision, the rest sorted, then Debezium's propagated source-type
+// parameters), as Go maps have none; a Decimal value at
 // another scale is rescaled when no digits are lost (Java rejects it); two
 // different types with one Avro name are an error rather than a broken
 // schema; schemaless values are rejected; a record read back gets its

@@ -68,7 +68,12 @@ func toAvroSchema(cfg dataConfig, s *connect.Schema) (*avroType, error) {
 		return nil, fmt.Errorf("schemaless values cannot be written as Avro by this converter; give the record a schema (for JSON sources, set schemas.enable=true on their converter)")
 	}
 	c := &fromConnect{cfg: cfg}
-	return c.convert(s, false)
+	// Without the connector's internal parameters the registered schema is
+	// the one Debezium registers for the table, and two columns of one
+	// named type (two GEOMETRY columns) are equal again, so the named
+	// record is defined once as Avro requires. Writers are cached per
+	// schema, so this runs once per schema, not per record.
+	return c.convert(connect.WithoutInternalParams(s), false)
 }
 
 func (c *fromConnect) lookup(s *connect.Schema) *avroType {
@@ -324,13 +329,10 @@ func (c *fromConnect) annotate(s *connect.Schema, t *avroType, connectType strin
 			t.addProp(propConnectVersion, s.Version)
 		}
 		if len(s.Parameters) > 0 {
-			// Connect parameters have no order in Go; sorted keys keep the
-			// registered schema stable across runs.
-			keys := make([]string, 0, len(s.Parameters))
-			for k := range s.Parameters {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			// Connect parameters have no order in Go; Kafka's order keeps the
+			// registered schema stable across runs and equal to the one
+			// Debezium with Confluent's converter registers.
+			keys := connect.ParamOrder(s.Parameters)
 			obj := make([]prop, len(keys))
 			for i, k := range keys {
 				obj[i] = prop{k, s.Parameters[k]}

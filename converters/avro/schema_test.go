@@ -30,7 +30,7 @@ func TestSchemaGolden(t *testing.T) {
 		{"optional string", connect.OptionalStringSchema, `["null","string"]`},
 		{"decimal", dec2, `{"type":"bytes","scale":2,"precision":64,"connect.version":1,"connect.parameters":{"scale":"2"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`},
 		{"decimal with precision", connect.DecimalSchema(30).Param(paramPrecision, "65").MustBuild(),
-			`{"type":"bytes","scale":30,"precision":65,"connect.version":1,"connect.parameters":{"connect.decimal.precision":"65","scale":"30"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`},
+			`{"type":"bytes","scale":30,"precision":65,"connect.version":1,"connect.parameters":{"scale":"30","connect.decimal.precision":"65"},"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}`},
 		{"date", connect.DateSchema().MustBuild(), `{"type":"int","connect.version":1,"connect.name":"org.apache.kafka.connect.data.Date","logicalType":"date"}`},
 		{"time", connect.TimeSchema().MustBuild(), `{"type":"int","connect.version":1,"connect.name":"org.apache.kafka.connect.data.Time","logicalType":"time-millis"}`},
 		{"timestamp", connect.TimestampSchema().MustBuild(), `{"type":"long","connect.version":1,"connect.name":"org.apache.kafka.connect.data.Timestamp","logicalType":"timestamp-millis"}`},
@@ -155,5 +155,53 @@ func TestDecimalBytes(t *testing.T) {
 		if got := appendInt64TwosComplement(nil, n); string(got) != string(want) {
 			t.Errorf("%d: got %x want %x", n, got, want)
 		}
+	}
+}
+
+// TestSchemaAsDebeziumRegistersIt: a row schema built as the MySQL
+// connector builds it, internal parameters and all, registers as the schema
+// Confluent's converter registers for Debezium's: only Kafka's and
+// Debezium's parameters, in their order, and one Geometry record for two
+// GEOMETRY columns (the columns differ only in internal parameters, which
+// made them two different records of one name, which Avro refuses).
+func TestSchemaAsDebeziumRegistersIt(t *testing.T) {
+	col := func(b *connect.SchemaBuilder, typ, pos string) *connect.Schema {
+		return b.Param(connect.ParamColumnType, typ).Param(connect.ParamColumnPosition, pos).Param(connect.ParamColumnOptional, "true").MustBuild()
+	}
+	geometry := func(pos string) *connect.Schema {
+		return col(connect.StructBuilder().Name(connect.DebeziumGeometry).Version(1).Doc("Geometry").
+			Field("wkb", connect.BytesSchema).Field("srid", connect.OptionalInt32Schema).Optional(), "GEOMETRY", pos)
+	}
+	row := connect.StructBuilder().Name("p.shop.t.Value").
+		Field("id", connect.NewSchemaBuilder(connect.TypeInt32).Param(connect.ParamColumnType, "INT").Param(connect.ParamColumnPosition, "1").MustBuild()).
+		Field("amount", col(connect.DecimalSchema(2).Optional().Param(paramPrecision, "12").
+			Param("__debezium.source.column.type", "DECIMAL").Param("__debezium.source.column.length", "12").
+			Param("__debezium.source.column.scale", "2"), "DECIMAL", "2")).
+		Field("g1", geometry("3")).
+		Field("g2", geometry("4")).
+		Param(connect.ParamPrimaryKey, "id").Param(connect.ParamTableVersion, "12").MustBuild()
+	at, err := toAvroSchema(meta, row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := schemaJSON(at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"record","name":"Value","namespace":"p.shop.t","fields":[{"name":"id","type":"int"},` +
+		`{"name":"amount","type":["null",{"type":"bytes","scale":2,"precision":12,"connect.version":1,"connect.parameters":{"scale":"2","connect.decimal.precision":"12",` +
+		`"__debezium.source.column.type":"DECIMAL","__debezium.source.column.length":"12","__debezium.source.column.scale":"2"},` +
+		`"connect.name":"org.apache.kafka.connect.data.Decimal","logicalType":"decimal"}],"default":null},` +
+		`{"name":"g1","type":["null",{"type":"record","name":"Geometry","namespace":"io.debezium.data.geometry","fields":[{"name":"wkb","type":"bytes"},` +
+		`{"name":"srid","type":["null","int"],"default":null}],"connect.doc":"Geometry","connect.version":1,"connect.name":"io.debezium.data.geometry.Geometry"}],"default":null},` +
+		`{"name":"g2","type":["null","io.debezium.data.geometry.Geometry"],"default":null}],"connect.name":"p.shop.t.Value"}`
+	if got != want {
+		t.Fatalf("registered schema\n got %s\nwant %s", got, want)
+	}
+	if _, err := goavro.NewCodec(got); err != nil {
+		t.Fatalf("not valid Avro: %v", err)
+	}
+	if row.Param(connect.ParamPrimaryKey) != "id" {
+		t.Fatal("the connector's schema lost its parameters")
 	}
 }

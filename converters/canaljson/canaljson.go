@@ -314,7 +314,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		}
 	}
 	dst = append(dst, `"table":`...)
-	dst = jsonfmt.AppendString(dst, ddlTableName(ev))
+	dst = jsonfmt.AppendString(dst, ev.NamedTable())
 	dst = append(dst, `,"ts":`...)
 	ts := ev.TsMs
 	if ts == 0 {
@@ -371,22 +371,6 @@ func (c *Converter) appendRow(dst []byte, st *state, t *mysqlvalue.Table, tt *ta
 		}
 	}
 	return append(dst, '}'), nil
-}
-
-// ddlTableName is the record's table as Canal names it. For RENAME TABLE
-// the change event lists every old and new name ("r1,r2"); Canal's DDL
-// parser names the first rename's new table.
-func ddlTableName(ev *changeevent.Event) string {
-	name := ev.TableName
-	if ev.Kind != changeevent.KindDDL || !strings.Contains(name, ",") {
-		return name
-	}
-	if q := strings.TrimSpace(ev.DDL); len(q) >= len("RENAME") && strings.EqualFold(q[:len("RENAME")], "RENAME") {
-		if parts := strings.Split(name, ","); len(parts) >= 2 {
-			return parts[1]
-		}
-	}
-	return name
 }
 
 // SQLType is the java.sql.Types code Canal reports for a column value, with

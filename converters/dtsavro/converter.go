@@ -18,7 +18,12 @@
 //   - Record id: increasing per converter instance, starting at 1; it is not
 //     persisted, so ids restart with the task (DTS's are stream-unique).
 //   - sourcePosition and safeSourcePosition are both "<pos>@<file number>" of
-//     the envelope's source: the envelope carries one position.
+//     the envelope's source: the envelope carries one position. A heartbeat
+//     (Debezium's {ts_ms}, no source struct) takes the position the connector is
+//     at from connect.HeaderSourcePosition and source.version from its
+//     schema's connect.ParamServerVersion, as the MySQL connector sets them;
+//     BEGIN and COMMIT records (provide.transaction.metadata) likewise; one
+//     without them says "0@0" and "".
 //   - sourceTxid is "0", as in every DTS sample for MySQL.
 //   - TEXT family: BinaryObject{type:"TEXT"} with the bytes in the column
 //     charset, so DTS's demo readers keep working; text.format=character
@@ -217,7 +222,7 @@ func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.
 	if st == nil {
 		st = &encState{}
 	}
-	out, err := c.appendRecord(dst, st, schema, value)
+	out, err := c.appendRecord(dst, st, headers, schema, value)
 	st.ev = changeevent.Event{}
 	c.pool.Put(st)
 	if err != nil {

@@ -3,6 +3,7 @@ package dtsavro
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/linkedin/goavro/v2"
@@ -256,6 +257,55 @@ func TestSpecExamples(t *testing.T) {
 			tags, rest, err := tagsCodec.NativeFromBinary(b[len(prefix) : len(b)-len(suffix)])
 			if err != nil || len(rest) != 0 || !reflect.DeepEqual(tags, want["tags"]) {
 				t.Errorf("tags block: %v %v, rest %d", tags, err, len(rest))
+			}
+		})
+	}
+}
+
+// TestHeartbeatPosition: HEARTBEAT, BEGIN and COMMIT records say where the
+// connector is in the binlog and which server it reads, as every other
+// record does (spec §2.2 fields 4, 5 and 7). Debezium's heartbeat and
+// transaction values have no source struct, so both come from beside
+// them: the position header and the schema parameter the MySQL connector
+// sets. A consumer that checkpoints sourcePosition would otherwise rewind
+// to 0@0.
+func TestHeartbeatPosition(t *testing.T) {
+	const version = "10.11.6-MariaDB-log"
+	beat := connect.StructBuilder().Name(connect.HeartbeatValueName).Field("ts_ms", connect.Int64Schema).
+		Param(connect.ParamServerVersion, version).MustBuild()
+	tx := connect.StructBuilder().Name(connect.TransactionValueName).Version(1).
+		Field("status", connect.StringSchema).Field("id", connect.StringSchema).
+		Field("event_count", connect.OptionalInt64Schema).Field("ts_ms", connect.Int64Schema).
+		Param(connect.ParamServerVersion, version).MustBuild()
+	cases := []struct {
+		op, pos string
+		schema  *connect.Schema
+		value   *connect.Struct
+	}{
+		{"HEARTBEAT", "mariadb-bin.000012:7762", beat, connect.NewStructs(beat, []any{int64(1732348800217)})},
+		{"BEGIN", "mariadb-bin.000013:4", tx, connect.NewStructs(tx, []any{"BEGIN", "0-1-42", nil, int64(1732348800217)})},
+		{"COMMIT", "mariadb-bin.000013:900", tx, connect.NewStructs(tx, []any{"END", "0-1-42", int64(3), int64(1732348800217)})},
+	}
+	c := newConv(t, nil)
+	for _, tc := range cases {
+		t.Run(tc.op, func(t *testing.T) {
+			var h connect.Headers
+			h.AddString(connect.HeaderSourcePosition, tc.pos)
+			b, err := c.FromConnectData("shop", h, tc.schema, tc.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decodeNative(t, oracle(t), b)
+			file, pos, _ := strings.Cut(tc.pos, ":")
+			dts := pos + "@" + strings.TrimLeft(file[len("mariadb-bin."):], "0")
+			want := map[string]any{"operation": tc.op, "sourcePosition": dts, "safeSourcePosition": dts,
+				"source": map[string]any{"sourceType": "MySQL", "version": version}, "objectName": nil,
+				"fields": nil, "beforeImages": nil, "afterImages": nil, "sourceTimestamp": int64(1732348800),
+				"tags": map[string]any{"readerThroughoutTime": "1732348800217"}}
+			for k, v := range want {
+				if !reflect.DeepEqual(got[k], v) {
+					t.Errorf("%s:\n got %#v\nwant %#v", k, got[k], v)
+				}
 			}
 		})
 	}

@@ -61,11 +61,14 @@ type encState struct {
 }
 
 // appendRecord renders one record value as a DTS Avro Record.
-func (c *Converter) appendRecord(dst []byte, st *encState, schema *connect.Schema, value any) ([]byte, error) {
+func (c *Converter) appendRecord(dst []byte, st *encState, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	ev := &st.ev
 	if err := ev.Read(&c.tables, schema, value); err != nil {
 		return dst, err
 	}
+	// A heartbeat has no source struct; without its position header it
+	// says 0@0, which a consumer that checkpoints positions would rewind to.
+	ev.ReadPosition(headers)
 	st.scratch = st.scratch[:0]
 	sec := ev.SourceTsMs / 1000
 	dst = append(dst, 0) // version

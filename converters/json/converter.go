@@ -4,9 +4,11 @@
 // writes it, and back.
 //
 // Output differs from Kafka's only where Go's data model cannot carry Java's
-// information: schema parameters come out with "scale" first and the rest
-// sorted (Kafka keeps insertion order), and schemaless maps come out with
-// sorted keys (a Java HashMap has no defined order).
+// information: schema parameters come out in connect.ParamOrder, the order
+// Kafka and Debezium insert them for the schemas they build (Kafka keeps
+// insertion order), and schemaless maps come out with sorted keys (a Java
+// HashMap has no defined order). The connector's internal schema parameters
+// (__sluice.*) are left out of the schema envelope, so it is Debezium's.
 package json
 
 import (
@@ -211,7 +213,10 @@ func (c *Converter) schemaJSON(s *connect.Schema) ([]byte, error) {
 	if b, ok := c.fromCache.get(s); ok {
 		return b, nil
 	}
-	b, err := c.enc.appendSchema(nil, s, "", false)
+	// Stripped here, once per schema, as the rendering is cached: the
+	// connector's internal parameters are not part of Kafka Connect's
+	// schema, and Debezium's consumers would see different schemas.
+	b, err := c.enc.appendSchema(nil, connect.WithoutInternalParams(s), "", false)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package json
 import (
 	"fmt"
 	"math/big"
-	"sort"
 	"strconv"
 	"time"
 
@@ -461,7 +460,7 @@ func (e *encoder) appendSchema(dst []byte, s *connect.Schema, field string, isFi
 	}
 	if s.Parameters != nil {
 		dst = append(dst, `,"parameters":{`...)
-		for i, k := range paramOrder(s.Parameters) {
+		for i, k := range connect.ParamOrder(s.Parameters) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -482,22 +481,4 @@ func (e *encoder) appendSchema(dst []byte, s *connect.Schema, field string, isFi
 		dst = jsonfmt.AppendString(dst, field)
 	}
 	return append(dst, '}'), nil
-}
-
-// paramOrder lists parameter keys in a stable order. Kafka keeps insertion
-// order, which a Go map cannot; "scale" comes first because every Decimal
-// builder (Kafka's and Debezium's) inserts it first, the rest sorted.
-func paramOrder(p map[string]string) []string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if (a == connect.DecimalScaleParam) != (b == connect.DecimalScaleParam) {
-			return a == connect.DecimalScaleParam
-		}
-		return a < b
-	})
-	return keys
 }

@@ -199,9 +199,9 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 	dst = strconv.AppendInt(dst, seq, 10)
 	dst = append(dst, `,"table":`...)
 	st.scratch = append(st.scratch, ev.DB...)
-	if ev.TableName != "" {
+	if table := ev.NamedTable(); table != "" {
 		st.scratch = append(st.scratch, '.')
-		st.scratch = append(st.scratch, ev.TableName...)
+		st.scratch = append(st.scratch, table...)
 	}
 	dst = jsonfmt.AppendBytesString(dst, st.scratch)
 	st.scratch = st.scratch[:0]

@@ -1,6 +1,7 @@
 package shareplexjson
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -48,5 +49,26 @@ func TestSpecExamples(t *testing.T) {
 				t.Errorf("cannot read back: %v", err)
 			}
 		})
+	}
+}
+
+// TestRenameTableName: a RENAME TABLE's record names the new table, as the
+// Canal JSON converter does, not the change event's list of old and new
+// names ("shop.r1,r2" would be a table that does not exist).
+func TestRenameTableName(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	c := New()
+	for _, tc := range []struct{ sql, tables, want string }{
+		{"RENAME TABLE r1 TO r2", "r1,r2", `"table":"shop.r2"`},
+		{"  rename table `a` to `b`, c to d", "a,b,c,d", `"table":"shop.b"`},
+		{"DROP TABLE x, y", "x,y", `"table":"shop.x,y"`},
+		{"ALTER TABLE t ADD COLUMN c INT", "t", `"table":"shop.t"`},
+		{"CREATE DATABASE d2", "", `"table":"shop"`},
+	} {
+		rec := dtstest.DDL(o.SchemaChange, "shop", tc.sql, dtstest.Source{DB: "shop", Table: tc.tables, TsMs: 1}, 1)
+		b, err := c.FromConnectData("shop", nil, o.SchemaChange, rec)
+		if err != nil || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: want %s in %s (%v)", tc.sql, tc.want, b, err)
+		}
 	}
 }

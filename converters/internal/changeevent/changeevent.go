@@ -94,6 +94,10 @@ func (e *Event) Read(cache *mysqlvalue.Cache, schema *connect.Schema, value any)
 		e.Kind = KindHeartbeat
 		e.TsMs = int64Of(st.Get(connect.FieldTsMs))
 		e.SourceTsMs = e.TsMs
+		// Debezium's heartbeat has no source struct: the connector puts
+		// the server's version on its schema (see ReadPosition for the
+		// position).
+		e.ServerVersion = schema.Param(connect.ParamServerVersion)
 		return nil
 	case schema.Name == connect.TransactionValueName:
 		e.Kind = KindTxBegin
@@ -103,9 +107,52 @@ func (e *Event) Read(cache *mysqlvalue.Cache, schema *connect.Schema, value any)
 		e.TxID = st.GetString("id")
 		e.TsMs = int64Of(st.Get(connect.FieldTsMs))
 		e.SourceTsMs = e.TsMs
+		e.ServerVersion = schema.Param(connect.ParamServerVersion)
 		return nil
 	}
 	return fmt.Errorf("record value schema %q is neither the canonical change event (op, source, before, after) nor %s; the DTS formats render only those", schema.Name, connect.SchemaChangeValueName)
+}
+
+// NamedTable is the one table a record names, as Canal does: TableName,
+// but for RENAME TABLE, whose change event lists every old and new name
+// ("r1,r2", Debezium's source.table), the first rename's new table, which
+// Canal's DDL parser names. The DTS formats write one table, and a
+// consumer that routes DDL by table would look up one that does not exist.
+func (e *Event) NamedTable() string {
+	name := e.TableName
+	if e.Kind != KindDDL || !strings.Contains(name, ",") {
+		return name
+	}
+	if q := strings.TrimSpace(e.DDL); len(q) >= len("RENAME") && strings.EqualFold(q[:len("RENAME")], "RENAME") {
+		if parts := strings.Split(name, ","); len(parts) >= 2 {
+			return parts[1]
+		}
+	}
+	return name
+}
+
+// ReadPosition fills File and Pos of an event without a source struct (a
+// heartbeat, a transaction marker) from the record's
+// connect.HeaderSourcePosition, when it has one; it leaves every other
+// event as Read made it.
+func (e *Event) ReadPosition(headers connect.Headers) {
+	if e.Kind == KindRow || e.Kind == KindDDL || e.Kind == KindTruncate || len(headers) == 0 {
+		return
+	}
+	h, ok := headers.Last(connect.HeaderSourcePosition)
+	if !ok {
+		return
+	}
+	v, _ := h.Value.(string)
+	i := strings.LastIndexByte(v, ':')
+	if i <= 0 {
+		return
+	}
+	pos, err := strconv.ParseInt(v[i+1:], 10, 64)
+	if err != nil {
+		return
+	}
+	e.File, e.Pos = v[:i], pos
 }
 
 // Field positions are looked up once per schema: a record is read by
