@@ -54,6 +54,27 @@ func undecodableColumns(c *client.Conn, f *Filters) []string {
 	return withoutDecoder(cols, f)
 }
 
+// compressedColumns lists the captured tables' MariaDB COMPRESSED columns
+// as db.table.column (information_schema shows the attribute in
+// COLUMN_TYPE, as "varchar(10) /*M!100301 COMPRESSED*/").
+func compressedColumns(c *client.Conn, f *Filters) []string {
+	r, err := c.Execute(`SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
+		WHERE COLUMN_TYPE LIKE '%COMPRESSED%' AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')`)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for i := range r.Values {
+		db, _ := r.GetString(i, 0)
+		tbl, _ := r.GetString(i, 1)
+		col, _ := r.GetString(i, 2)
+		if f.Table(db, tbl) {
+			out = append(out, db+"."+tbl+"."+col)
+		}
+	}
+	return out
+}
+
 // withoutDecoder picks the captured columns of charsets without a decoder
 // from schema, table, column, charset rows.
 func withoutDecoder(cols [][4]string, f *Filters) []string {

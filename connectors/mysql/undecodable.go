@@ -3,6 +3,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/go-mysql-org/go-mysql/replication"
@@ -88,6 +89,11 @@ func (s *stream) undecodableError(err error) error {
 	if !isRowsEventType(kind) {
 		return fmt.Errorf("the binlog %s event at %s:%d could not be decoded: %s; if the stored position does not start an event, move it to the start of a transaction",
 			kind, s.cur.file, pos, ee.Err)
+	}
+	if msg := ee.Err; strings.Contains(msg, "type 140 ") || strings.Contains(msg, "type 141 ") {
+		return fmt.Errorf("the binlog row event at %s:%d could not be decoded: %s: the table has a MariaDB COMPRESSED column, which the binlog carries in a form Sluice cannot decode; "+
+			"drop the attribute (ALTER TABLE … MODIFY the column with its type and no COMPRESSED) or exclude the table, set %s=warn to go past the events already written "+
+			"(their rows are not captured), then re-read the table with an execute-snapshot signal", s.cur.file, pos, ee.Err, KeyDeserializationFailureMode)
 	}
 	return fmt.Errorf("the binlog row event at %s:%d could not be decoded: %s; if the stored position points inside a transaction, move it to the transaction's start, "+
 		"or set %s=warn to skip such events (their rows are then not captured)", s.cur.file, pos, ee.Err, KeyDeserializationFailureMode)
