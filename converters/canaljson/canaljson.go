@@ -462,17 +462,19 @@ func numbers(v any) any {
 
 // Open-source Canal's DDL event types, by its SimpleDdlParser's patterns
 // (Perl regular expressions, ignoring case, '.' across lines), tried in
-// this order on the statement with its /* */ comments removed.
+// this order on the statement with its /* */ comments removed. MariaDB's
+// OR REPLACE and ONLINE are allowed where Canal's patterns, written for
+// MySQL, would call the statement a QUERY.
 var canalDDLTypes = []struct {
 	re  *regexp.Regexp
 	typ string
 }{
-	{regexp.MustCompile(`(?is)^\s*ALTER\s*(IGNORE)?\s*TABLE\s*(.*)$`), "ALTER"},
-	{regexp.MustCompile(`(?is)^\s*CREATE\s*(TEMPORARY)?\s*TABLE\s*(.*)$`), "CREATE"},
+	{regexp.MustCompile(`(?is)^\s*ALTER\s*(ONLINE\s+)?(IGNORE)?\s*TABLE\s*(.*)$`), "ALTER"},
+	{regexp.MustCompile(`(?is)^\s*CREATE\s*(OR\s+REPLACE\s+)?(TEMPORARY)?\s*TABLE\s*(.*)$`), "CREATE"},
 	{regexp.MustCompile(`(?is)^\s*DROP\s*(TEMPORARY)?\s*TABLE\s*(.*)$`), "ERASE"},
 	{regexp.MustCompile(`(?is)^\s*TRUNCATE\s*(TABLE)?\s*(.*)$`), "TRUNCATE"},
 	{regexp.MustCompile(`(?is)^\s*RENAME\s+TABLE\s+(.+?)\s+TO\s+(.+?)$`), "RENAME"},
-	{regexp.MustCompile(`(?is)^\s*CREATE\s*(UNIQUE)?(FULLTEXT)?(SPATIAL)?\s*INDEX\s*(.*?)\s*ON\s*(.*?)$`), "CINDEX"},
+	{regexp.MustCompile(`(?is)^\s*CREATE\s*(OR\s+REPLACE\s+)?(UNIQUE)?(FULLTEXT)?(SPATIAL)?\s*INDEX\s*(.*?)\s*ON\s*(.*?)$`), "CINDEX"},
 	{regexp.MustCompile(`(?is)^\s*DROP\s*INDEX\s*(.*?)\s*ON\s*(.*?)$`), "DINDEX"},
 }
 

@@ -61,6 +61,9 @@ func TestCanalDDLType(t *testing.T) {
 		"CREATE DATABASE shop":           "QUERY",
 		"CREATE VIEW v AS SELECT 1":      "QUERY",
 		"SET STATEMENT lock_wait_timeout=5 FOR ALTER TABLE t ADD c INT": "ALTER",
+		"CREATE OR REPLACE TABLE t (id INT)":                            "CREATE",
+		"alter online table t add c int":                                "ALTER",
+		"CREATE OR REPLACE UNIQUE INDEX i ON t (a)":                     "CINDEX",
 	} {
 		if got := CanalDDLType(sql); got != want {
 			t.Errorf("%q: %s, want %s", sql, got, want)
