@@ -368,7 +368,9 @@ func loadTableInfo(c *client.Conn, id TableID) (*TableInfo, error) {
 		WHERE T.TABLE_SCHEMA = ? AND T.TABLE_NAME = ?`, id.DB, id.Table)
 	if err == nil && len(cs.Values) > 0 {
 		info.Charset, _ = cs.GetString(0, 0)
-		if typ, _ := cs.GetString(0, 1); typ == "SYSTEM VERSIONED" {
+		typ, _ := cs.GetString(0, 1)
+		info.Sequence = typ == "SEQUENCE"
+		if typ == "SYSTEM VERSIONED" {
 			if info.Period, err = systemPeriod(c, id); err != nil {
 				return nil, err
 			}

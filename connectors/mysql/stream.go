@@ -932,6 +932,11 @@ func (s *stream) tableMap(tm *replication.TableMapEvent) error {
 	if err != nil {
 		return err
 	}
+	if info != nil && info.Sequence || info == nil && isSequenceMap(tm) {
+		// A sequence's state, not data: the snapshot reads base tables
+		// only, and Debezium, Canal and DTS carry no sequence rows either.
+		return nil
+	}
 	t, err := tableFromMap(tm, info, s.server.Flavor == FlavorMariaDB)
 	if err == nil {
 		entry.ts, err = s.schemaFor(t)

@@ -61,6 +61,9 @@ type TableInfo struct {
 	// Period is the row start and end columns of a MariaDB
 	// system-versioned table (versioned.go); empty for other tables.
 	Period [2]string `json:",omitempty"`
+	// Sequence marks a MariaDB sequence (CREATE SEQUENCE): a one-row table
+	// to the binlog, whose row NEXTVAL rewrites as it hands out values.
+	Sequence bool `json:",omitempty"`
 }
 
 // InfoColumn is one row of information_schema.COLUMNS.
@@ -751,4 +754,15 @@ func binlogTypeOf(ic *InfoColumn) (byte, uint16, bool) {
 		return gomysql.MYSQL_TYPE_GEOMETRY, 4, true
 	}
 	return 0, 0, false
+}
+
+// sequenceColumns are the columns of every MariaDB sequence's row.
+var sequenceColumns = []string{"next_not_cached_value", "minimum_value", "maximum_value", "start_value", "increment", "cache_size", "cycle_option", "cycle_count"}
+
+// isSequenceMap recognises a MariaDB sequence by its TABLE_MAP event's
+// column names, for an event read after the sequence was dropped, when
+// information_schema no longer says what the table was.
+func isSequenceMap(tm *replication.TableMapEvent) bool {
+	names := tm.ColumnNameString()
+	return slices.Equal(names, sequenceColumns)
 }
