@@ -71,3 +71,27 @@ func FuzzReadDDLWords(f *testing.F) {
 		_ = withoutSpans(sql, cut)
 	})
 }
+
+// TestDDLModelIfNotExists: CREATE TABLE IF NOT EXISTS of a table the model
+// has is in the binlog though the server changed nothing; the model keeps
+// the table as it is.
+func TestDDLModelIfNotExists(t *testing.T) {
+	dp := newDDLParser()
+	before := func(id TableID) *TableInfo {
+		if id.Table != "t" {
+			return nil
+		}
+		return &TableInfo{Columns: []InfoColumn{{Name: "id", DataType: "INT"}, {Name: "c", DataType: "INT"}}, PrimaryKey: []string{"id"}}
+	}
+	utf8 := func(string) string { return "utf8mb4" }
+	for _, q := range []string{"CREATE TABLE IF NOT EXISTS t (x INT)", "CREATE TABLE IF NOT EXISTS t LIKE u"} {
+		defs, ok := dp.applyDDL(q, "d", before, utf8)
+		if !ok || len(defs) != 0 {
+			t.Errorf("%q changed the model: %v %v", q, defs, ok)
+		}
+	}
+	defs, ok := dp.applyDDL("CREATE TABLE IF NOT EXISTS n (x INT)", "d", before, utf8)
+	if info := defs[TableID{"d", "n"}]; !ok || info == nil || len(info.Columns) != 1 {
+		t.Fatalf("a new table with IF NOT EXISTS: %v %v", defs, ok)
+	}
+}

@@ -42,6 +42,11 @@ func (dp *ddlParser) applyDDL(sql, defaultDB string, before func(TableID) *Table
 			return out, true
 		}
 		id := qualify(s.Table)
+		if s.IfNotExists && before(id) != nil {
+			// MySQL logs the statement though it changed nothing (MariaDB
+			// does not log it at all).
+			return out, true
+		}
 		if s.ReferTable != nil { // CREATE TABLE ... LIKE
 			ref := before(qualify(s.ReferTable))
 			if ref == nil {
