@@ -1033,6 +1033,13 @@ func keyParamExpr(c *Column, collation string) string {
 			return "CONVERT(UNHEX(?) USING " + c.Charset + ") COLLATE " + collation
 		}
 	case kindDecimal:
+		// The column's own precision and scale: a fixed DECIMAL(65,30)
+		// clipped keys of more than 35 integer digits to 99…9 (the chunk
+		// after such a key started over, forever) and rounded keys of more
+		// than 30 decimals (rows skipped or read twice).
+		if c.Length > 0 && c.Length <= 65 && c.HasScale && c.Scale >= 0 && c.Scale <= 38 && c.Scale <= c.Length {
+			return "CAST(UNHEX(?) AS DECIMAL(" + strconv.Itoa(c.Length) + "," + strconv.Itoa(c.Scale) + "))"
+		}
 		return "CAST(UNHEX(?) AS DECIMAL(65,30))"
 	case kindDate, kindTime, kindDatetime, kindTimestamp, kindInet:
 		return "CAST(UNHEX(?) AS CHAR)"

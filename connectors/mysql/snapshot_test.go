@@ -184,3 +184,22 @@ func TestSnapshotMetrics(t *testing.T) {
 		t.Fatalf("got %v\nwant %v", got, want)
 	}
 }
+
+// A DECIMAL key is bound at the column's own precision and scale: a wider
+// integer part or more decimals than one fixed cast keeps would move the
+// bound key off the row it came from.
+func TestSnapshotDecimalKeyParam(t *testing.T) {
+	for _, c := range []struct {
+		col  Column
+		want string
+	}{
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, Length: 65, Scale: 0, HasScale: true}, "CAST(UNHEX(?) AS DECIMAL(65,0))"},
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, Length: 40, Scale: 38, HasScale: true}, "CAST(UNHEX(?) AS DECIMAL(40,38))"},
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, Unsigned: true, Length: 10, Scale: 2, HasScale: true}, "CAST(UNHEX(?) AS DECIMAL(10,2))"},
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL}, "CAST(UNHEX(?) AS DECIMAL(65,30))"},
+	} {
+		if got := keyParamExpr(&c.col, ""); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.col, got, c.want)
+		}
+	}
+}
