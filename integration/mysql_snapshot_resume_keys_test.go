@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +54,20 @@ var resumeKeyTables = []resumeKeyTable{
 // read back from Kafka and folded by key, holds exactly the table's rows.
 func TestMySQLSnapshotKillNineTrickyKeys(t *testing.T) {
 	t.Parallel()
+	runResumeKeys(t, false)
+}
+
+// TestMySQLSignalSnapshotKillNineTrickyKeys is the same with the tables
+// read by an execute-snapshot signal (chunks handed over by the stream at
+// their own binlog points) instead of the initial snapshot: the writer's
+// changes during the signalled snapshot are never undone by an older chunk
+// row, across two kills.
+func TestMySQLSignalSnapshotKillNineTrickyKeys(t *testing.T) {
+	t.Parallel()
+	runResumeKeys(t, true)
+}
+
+func runResumeKeys(t *testing.T, signal bool) {
 	if testing.Short() {
 		t.Skip("starts MariaDB and kills worker processes")
 	}
@@ -66,12 +79,14 @@ func TestMySQLSnapshotKillNineTrickyKeys(t *testing.T) {
 	defer cancel()
 	const seed = 30
 	myExec(t, db, "CREATE DATABASE rk")
+	var names []string
 	for _, tb := range resumeKeyTables {
 		myExec(t, db, "CREATE TABLE rk."+tb.name+" ("+tb.ddl+")",
 			fmt.Sprintf("INSERT INTO rk.%s (%s, tag, v) SELECT %s, seq, 0 FROM rk.seq_1_to_%d", tb.name, tb.cols, tb.exprs, seed))
+		names = append(names, tb.name)
 	}
 	total := seed * len(resumeKeyTables)
-	kw := newK9Worker(t, k, db, "rkeys", map[string]string{
+	props := map[string]string{
 		"database.server.id":  "5711",
 		"table.include.list":  `rk\..*`,
 		"snapshot.chunk.size": "3",
@@ -79,8 +94,33 @@ func TestMySQLSnapshotKillNineTrickyKeys(t *testing.T) {
 		// About 5 s for the whole snapshot: two kills land mid-table.
 		"snapshot.max.rows.per.second": "40",
 		"include.schema.changes":       "false",
-	})
-
+	}
+	name, stateKey, doneLog := "rkeys", "snapshot_state", "snapshot complete"
+	if signal {
+		myExec(t, db, "CREATE TABLE rk.sig (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
+		props["database.server.id"] = "5712"
+		props["snapshot.mode"] = "no_data"
+		props["signal.data.collection"] = "rk.sig"
+		props["incremental.snapshot.chunk.size"] = "3"
+		name, stateKey, doneLog = "rksig", "adhoc_snapshot_state", "signal: snapshot complete"
+	}
+	kw := newK9Worker(t, k, db, name, props)
+	// rowsDone is the rows the committed offset says the running snapshot
+	// has read, -1 when it names none.
+	rowsDone := func(c map[string]any) int {
+		s, _ := c[stateKey].(string)
+		var st struct {
+			Rows map[string]int `json:"rows"`
+		}
+		if s == "" || json.Unmarshal([]byte(s), &st) != nil {
+			return -1
+		}
+		n := 0
+		for _, r := range st.Rows {
+			n += r
+		}
+		return n
+	}
 	// The writer inserts, updates and deletes rows by tag while the
 	// snapshot runs and the workers die.
 	stop := make(chan struct{})
@@ -128,16 +168,26 @@ func TestMySQLSnapshotKillNineTrickyKeys(t *testing.T) {
 
 	w := kw.start()
 	phase("MariaDB, Kafka and the worker up")
+	if signal {
+		// The stream runs once it commits the writer's changes.
+		for deadline := time.Now().Add(30 * time.Second); kw.committed() == nil; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no offset committed within 30 s\nworker log:\n%s", k9Tail(w.log.String(), 40))
+			}
+		}
+		myExec(t, db, `INSERT INTO rk.sig VALUES ('rk-1', 'execute-snapshot', '{"data-collections": ["rk\\\\.(`+strings.Join(names, "|")+`)"], "type": "incremental"}')`)
+	}
 	// Each kill comes once the committed offset holds a share of the rows,
 	// with the snapshot still running.
 	for _, share := range []int{25, 60} {
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			c := kw.committed()
-			if c != nil && c["snapshot"] != true {
+			n := rowsDone(c)
+			if n < 0 && c != nil && (!signal || c["adhoc_snapshot_pending"] == nil) && (signal || c["snapshot"] != true) && share > 25 {
 				t.Fatalf("the snapshot ended before the kill at %d%%: %v", share, c)
 			}
-			if n, _ := strconv.ParseFloat(fmt.Sprint(c["snapshot_rows"]), 64); c != nil && int(n) >= total*share/100 {
+			if n >= total*share/100 {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -146,14 +196,14 @@ func TestMySQLSnapshotKillNineTrickyKeys(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		w.kill()
-		phase(fmt.Sprintf("killed at %v rows committed, state %v", kw.committed()["snapshot_rows"], kw.committed()["snapshot_state"]))
+		phase(fmt.Sprintf("killed at %d rows committed, %v", rowsDone(kw.committed()), kw.committed()[stateKey]))
 		w = kw.start()
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(w.log.String(), "snapshot complete") {
+	for !strings.Contains(w.log.String(), doneLog) {
 		// A keyset that stops advancing reads the same chunk forever.
-		if n, _ := strconv.ParseFloat(fmt.Sprint(kw.committed()["snapshot_rows"]), 64); int(n) > 3*total {
-			t.Fatalf("the snapshot committed %v rows of about %d and goes on\nworker log:\n%s", n, total, k9Tail(w.log.String(), 40))
+		if n := rowsDone(kw.committed()); n > 3*total {
+			t.Fatalf("the snapshot committed %d rows of about %d and goes on\nworker log:\n%s", n, total, k9Tail(w.log.String(), 40))
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the resumed snapshot did not complete within 60 s\nworker log:\n%s", k9Tail(w.log.String(), 40))
