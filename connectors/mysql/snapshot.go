@@ -970,6 +970,20 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	for _, k := range key {
 		need[tbl.columnIndex(k)] = true
 	}
+	// The record key (message.key.columns) and the routing may read columns
+	// the column filters keep out of the value; the stream has them in the
+	// binlog image, and the snapshot row must be keyed and partitioned as
+	// the stream's changes of the same row.
+	for _, kc := range ts.keyConvs {
+		need[kc.index] = true
+	}
+	routed, err := t.router.imageColumns(ts)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range routed {
+		need[i] = true
+	}
 	colOf := map[int]int{}
 	for i := range tbl.Columns {
 		if !need[i] {
