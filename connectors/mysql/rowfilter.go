@@ -329,6 +329,25 @@ func (b *boundFilter) ApproximatedColumns() []string {
 	return out
 }
 
+// TimestampColumns lists the TIMESTAMP columns the condition reads. The
+// stream compares their binlog values, and the snapshot its session's, in
+// UTC: a constant such as '2026-01-01' means UTC midnight, which is not
+// what the server's own WHERE means when its time_zone is another.
+func (b *boundFilter) TimestampColumns() []string {
+	var out []string
+	for _, name := range b.f.columnNames() {
+		for _, c := range b.cols {
+			if strings.EqualFold(c.Name, name) {
+				if k, _ := c.kind(); k == kindTimestamp {
+					out = append(out, c.Name)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
 // columnNames are the columns the condition names.
 func (f *RowFilter) columnNames() []string {
 	v := &columnCollector{seen: map[string]bool{}}

@@ -304,3 +304,34 @@ func TestTemporalKey(t *testing.T) {
 		t.Errorf("20240301: %q %v", got, ok)
 	}
 }
+
+// TimestampColumns names the TIMESTAMP columns a condition reads, which
+// the precheck warns about on a server whose time zone is not UTC.
+func TestRowFilterTimestampColumns(t *testing.T) {
+	tbl := &Table{ID: TableID{"d", "t"}, Columns: []Column{
+		{Name: "ts", Position: 1, BinlogType: gomysql.MYSQL_TYPE_TIMESTAMP2, DataType: "TIMESTAMP"},
+		{Name: "dt", Position: 2, BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME"},
+	}}
+	for cond, want := range map[string]string{
+		"ts >= '2026-01-01'":              "ts",
+		"dt >= '2026-01-01'":              "",
+		"dt > '2026-01-01' OR TS IS NULL": "ts",
+	} {
+		f, err := CompileRowFilter(cond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.Bind(tbl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(b.TimestampColumns(), ","); !strings.EqualFold(got, want) {
+			t.Errorf("%s: TIMESTAMP columns %q, want %q", cond, got, want)
+		}
+	}
+	for tz, utc := range map[string]bool{"+00:00": true, "UTC": true, "SYSTEM": false, "+08:00": false, "CST": false} {
+		if utcTimeZone(tz) != utc {
+			t.Errorf("utcTimeZone(%q) = %v", tz, !utc)
+		}
+	}
+}
