@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +334,79 @@ func readResumeKeyTopic(t *testing.T, ctx context.Context, bootstrap, topic stri
 		folded[key] = *v.After
 	}
 	return folded, reads
+}
+
+// TestMySQLSnapshotResumeAfterKeyChange: the worker is killed -9 in the
+// middle of a table's snapshot, the table's primary key moves to another
+// column while no worker runs, and the restarted worker reads the table
+// again from its start rather than compare the stored last id with the
+// new key's values (all below it here, which ended the table at once and
+// lost every row after the kill). Every row of the table reaches the
+// topic.
+func TestMySQLSnapshotResumeAfterKeyChange(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts MariaDB and kills worker processes")
+	}
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const rows = 60
+	myExec(t, db, "CREATE DATABASE ak", "CREATE TABLE ak.t (id INT PRIMARY KEY, code INT NOT NULL, v INT NOT NULL)",
+		fmt.Sprintf("INSERT INTO ak.t SELECT seq, CAST(seq AS SIGNED) - 1000, 0 FROM ak.seq_1_to_%d", rows))
+	kw := newK9Worker(t, k, db, "akey", map[string]string{
+		"database.server.id":           "5731",
+		"table.include.list":           `ak\.t`,
+		"snapshot.chunk.size":          "3",
+		"snapshot.fetch.size":          "2",
+		"snapshot.max.rows.per.second": "30",
+		"include.schema.changes":       "false",
+	})
+	w := kw.start()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c := kw.committed()
+		if c != nil && c["snapshot"] != true {
+			t.Fatalf("the snapshot ended before the kill: %v", c)
+		}
+		if n, _ := strconv.ParseFloat(fmt.Sprint(c["snapshot_rows"]), 64); n >= rows/4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the snapshot did not commit %d rows within 60 s; committed %v\nworker log:\n%s", rows/4, c, k9Tail(w.log.String(), 30))
+		}
+	}
+	w.kill()
+	t.Logf("killed with %v", kw.committed()["snapshot_state"])
+	myExec(t, db, "ALTER TABLE ak.t DROP PRIMARY KEY, ADD PRIMARY KEY (code)")
+	w = kw.start()
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(w.log.String(), "snapshot complete"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the resumed snapshot did not complete within 60 s\nworker log:\n%s", k9Tail(w.log.String(), 30))
+		}
+	}
+	msgs, err := harness.ReadAll(ctx, k.Bootstrap(), kw.prefix+".ak.t", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[float64]bool{}
+	for _, m := range msgs {
+		var v struct {
+			Op    string             `json:"op"`
+			After map[string]float64 `json:"after"`
+		}
+		if m.Value != nil && json.Unmarshal(m.Value, &v) == nil && v.Op == "r" {
+			read[v.After["id"]] = true
+		}
+	}
+	var missing []int
+	for id := 1; id <= rows; id++ {
+		if !read[float64(id)] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d of %d rows never reached the topic (ids %v)\nworker log:\n%s", len(missing), rows, missing, k9Tail(w.log.String(), 30))
+	}
+	w.stop()
 }

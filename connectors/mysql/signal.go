@@ -687,7 +687,7 @@ func (s *stream) resumeSignalled(ctx context.Context) error {
 	var prev *snapshotState
 	if len(st.Signal) > 0 {
 		s.signals.add(st.Signal, st.Where, st.SurrogateKeys)
-		prev = &snapshotState{V: 1, Done: st.Done, Keys: st.Keys, Rows: st.Rows}
+		prev = &snapshotState{V: 1, Done: st.Done, Keys: st.Keys, Rows: st.Rows, KeyCols: st.KeyCols}
 	}
 	if err := s.startQueued(ctx, prev); err != nil {
 		return err

@@ -235,6 +235,11 @@ type snapshotState struct {
 	Done []string            `json:"done,omitempty"` // tables finished
 	Keys map[string][]string `json:"keys,omitempty"` // last key queued of each table in progress
 	Rows map[string]int64    `json:"rows,omitempty"` // rows queued per table
+	// KeyCols names the columns (and types) each key of Keys is a value
+	// of, so that a restart after the table's key changed reads the table
+	// again rather than compare the old key's values with other columns.
+	// Offsets of earlier versions lack it.
+	KeyCols map[string][]string `json:"key_cols,omitempty"`
 
 	// A snapshot an execute-snapshot signal started (signal.go): the
 	// tables it reads and their additional conditions, the tables queued
@@ -246,6 +251,36 @@ type snapshotState struct {
 	QueuedWhere   map[string]string `json:"queued_where,omitempty"`
 	QueuedKeys    map[string]string `json:"queued_surrogate_keys,omitempty"`
 	IDs           []string          `json:"ids,omitempty"`
+}
+
+// setKey records the last key queued of a table in progress.
+func (st *snapshotState) setKey(t *snapTable, key []string) {
+	st.Keys[t.name] = key
+	if st.KeyCols == nil {
+		st.KeyCols = map[string][]string{}
+	}
+	st.KeyCols[t.name] = t.keyIdent
+}
+
+// dropKey forgets the last key of a table no longer in progress.
+func (st *snapshotState) dropKey(name string) {
+	delete(st.Keys, name)
+	delete(st.KeyCols, name)
+}
+
+// resumeKey is the stored last key of t, nil when there is none or when it
+// is a key of other columns than t's chunk key now.
+func (st *snapshotState) resumeKey(t *snapTable, log *slog.Logger) []string {
+	k, ok := st.Keys[t.name]
+	if !ok {
+		return nil
+	}
+	was, named := st.KeyCols[t.name]
+	if len(k) != len(t.keyCols) || (named && !slices.Equal(was, t.keyIdent)) {
+		log.Warn("the table's key changed since its snapshot was interrupted: it is read again from its start", "table", t.name, "key_was", was, "key", t.keyIdent)
+		return nil
+	}
+	return k
 }
 
 // setQueue records the signal queue in the state the offsets carry.
@@ -462,6 +497,7 @@ func newSnapshotter(opts *Options, d *dialer, server *Server, log *slog.Logger, 
 		for k, v := range resumed.Keys {
 			sn.state.Keys[k] = v
 		}
+		sn.state.KeyCols = maps.Clone(resumed.KeyCols)
 		for k, v := range resumed.Rows {
 			sn.state.Rows[k] = v
 		}
@@ -698,6 +734,7 @@ type snapTable struct {
 	where    string
 	from     string   // an override's SELECT as a derived table; "" reads the table
 	resume   []string // last key read before a restart
+	keyIdent []string // the chunk key's columns, "name type" each (snapshotState.KeyCols)
 	// ties: the chunk key is a signal's surrogate-key column that is not
 	// unique, so rows may share its values across a chunk's end
 	// (adhoc.go's readTable reads such a run whole).
@@ -883,6 +920,11 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 			return nil, err
 		}
 		if t != nil {
+			if _, had := sn.state.Keys[t.name]; had && t.resume == nil {
+				// Read from its start again: its rows count anew.
+				sn.state.dropKey(t.name)
+				delete(sn.state.Rows, t.name)
+			}
 			out = append(out, t)
 		}
 	}
@@ -1007,12 +1049,11 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		i := tbl.columnIndex(k)
 		t.keyCols = append(t.keyCols, colOf[i])
 		t.keyExprs = append(t.keyExprs, keyParamExpr(&tbl.Columns[i], collations[strings.ToLower(tbl.Columns[i].Name)]))
+		t.keyIdent = append(t.keyIdent, strings.ToLower(tbl.Columns[i].Name+" "+tbl.Columns[i].DataType))
 	}
 	t.ties = ties
 	if st := sn.resumed; st != nil {
-		if k, ok := st.Keys[t.name]; ok && len(k) == len(t.keyCols) {
-			t.resume = k
-		}
+		t.resume = st.resumeKey(t, sn.log)
 	}
 	return t, nil
 }
@@ -1633,11 +1674,11 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 		if len(b.recs) > 0 {
 			sn.state.Rows[t.name] = now
 			if b.lastKey != nil {
-				sn.state.Keys[t.name] = b.lastKey
+				sn.state.setKey(t, b.lastKey)
 			}
 		}
 		if b.final {
-			delete(sn.state.Keys, t.name)
+			sn.state.dropKey(t.name)
 			sn.state.Done = append(sn.state.Done, t.name)
 		}
 		after := em.offset(false)

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"reflect"
 	"testing"
@@ -200,6 +201,27 @@ func TestSnapshotDecimalKeyParam(t *testing.T) {
 	} {
 		if got := keyParamExpr(&c.col, ""); got != c.want {
 			t.Errorf("%+v: %s, want %s", c.col, got, c.want)
+		}
+	}
+}
+
+// A stored last key resumes a table only when it is a key of the same
+// columns; an offset without key_cols (an earlier version) is trusted.
+func TestSnapshotResumeKeyColumns(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tb := &snapTable{name: "d.t", keyCols: []int{0}, keyIdent: []string{"code int"}}
+	for _, c := range []struct {
+		st   snapshotState
+		want bool
+	}{
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5"}}}, true},
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5"}}, KeyCols: map[string][]string{"d.t": {"code int"}}}, true},
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5"}}, KeyCols: map[string][]string{"d.t": {"id int"}}}, false},
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5", "i:6"}}}, false},
+		{snapshotState{Keys: map[string][]string{"d.u": {"i:5"}}}, false},
+	} {
+		if got := c.st.resumeKey(tb, log) != nil; got != c.want {
+			t.Errorf("%+v: resumes %v, want %v", c.st, got, c.want)
 		}
 	}
 }
