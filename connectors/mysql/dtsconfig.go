@@ -239,7 +239,10 @@ type DTSOptions struct {
 	PartitionPolicy     string
 	PartitionKeyColumns map[TableID][]string
 	HashXOR             bool
-	KeyMode             string
+	// serverZone is the source's time zone (Server.Zone), set when a task
+	// starts: row filters read TIMESTAMP columns in it.
+	serverZone *time.Location
+	KeyMode    string
 	// Canal routes topics and partitions as Canal does when a canal.mq
 	// key is set (canalmq.go); PartitionPolicy is then policyCanal.
 	Canal *CanalRouting

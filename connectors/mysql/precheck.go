@@ -54,25 +54,13 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 			continue
 		}
 		if f := d.RowFilters[id]; f != nil {
-			b, err := f.Bind(t)
-			if err != nil {
+			if b, err := f.Bind(t); err != nil {
 				fail(KeyTableFilterConditions, "%v", err)
 			} else if cols := b.ApproximatedColumns(); len(cols) > 0 {
 				log.Warn("precheck: the filter condition compares text of a collation the stream evaluates as utf8mb4_general_ci: "+
 					"rows whose text sorts or matches differently in that collation may be kept by the stream and not by the snapshot (or the reverse); "+
 					"keep conditions on such columns to ASCII text, or give the columns a *_general_ci or *_bin collation",
 					"table", id.String(), "condition", f.SQL, "columns", strings.Join(cols, ", "))
-			}
-			var stamps []string
-			if err == nil {
-				stamps = b.TimestampColumns()
-			}
-			if cols := stamps; len(cols) > 0 {
-				if tz := serverTimeZone(c); tz != "" && !utcTimeZone(tz) {
-					log.Warn("precheck: the filter condition reads TIMESTAMP columns, which the snapshot and the stream compare in UTC, not in the server's time zone: "+
-						"a constant such as '2026-01-01 00:00:00' is taken as UTC; write the constants in UTC",
-						"table", id.String(), "condition", f.SQL, "columns", strings.Join(cols, ", "), "server_time_zone", tz)
-				}
 			}
 		}
 		if err := d.checkTable(t, opts.Filters); err != nil {
@@ -150,25 +138,3 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 }
 
 func (f *Filters) hasColumnFilters() bool { return len(f.colInc) > 0 || len(f.colExc) > 0 }
-
-// serverTimeZone is the time zone new sessions of the server start in
-// ("" when it cannot be read).
-func serverTimeZone(c *client.Conn) string {
-	r, err := c.Execute("SELECT @@global.time_zone, @@system_time_zone")
-	if err != nil || len(r.Values) == 0 {
-		return ""
-	}
-	tz, _ := r.GetString(0, 0)
-	if strings.EqualFold(tz, "SYSTEM") {
-		tz, _ = r.GetString(0, 1)
-	}
-	return tz
-}
-
-func utcTimeZone(tz string) bool {
-	switch strings.ToUpper(tz) {
-	case "+00:00", "-00:00", "+0:00", "UTC", "GMT", "ETC/UTC", "ETC/GMT", "UNIVERSAL", "ZULU", "Z", "COORDINATED UNIVERSAL TIME":
-		return true
-	}
-	return false
-}

@@ -173,7 +173,7 @@ func (r *router) route(ts *tableSchema) (*tableRoute, error) {
 		if err != nil {
 			return nil, &connect.ConfigError{Name: KeyTableFilterConditions, Value: f.SQL, Message: err.Error()}
 		}
-		rt.filter = b
+		rt.filter = b.inZone(r.d.serverZone)
 	}
 	if f := r.opts.Filters; f != nil && f.maxwell != nil {
 		rt.maxwellRows = bindMaxwellRows(f.maxwell, ts.table)

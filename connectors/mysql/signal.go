@@ -577,21 +577,7 @@ func planSignalRun(ctx context.Context, d *dialer, server *Server, opts *Options
 	o := *opts
 	o.Snapshot.ChunkSize = opts.Signal.ChunkSize
 	o.Snapshot.FetchSize = min(opts.Snapshot.FetchSize, o.Snapshot.ChunkSize)
-	base := opts.Snapshot.Where
-	o.Snapshot.Where = func(id TableID) string {
-		w := ""
-		if base != nil {
-			w = base(id)
-		}
-		if extra := strings.TrimSpace(where[id.String()]); extra != "" {
-			if w != "" {
-				w = "(" + w + ") AND (" + extra + ")"
-			} else {
-				w = extra
-			}
-		}
-		return w
-	}
+	o.Snapshot.ExtraWhere = func(id TableID) string { return strings.TrimSpace(where[id.String()]) }
 	o.Snapshot.SurrogateKey = func(id TableID) string { return keys[id.String()] }
 	only := map[TableID]bool{}
 	for _, t := range tables {

@@ -133,6 +133,10 @@ type SnapshotOptions struct {
 	// (AND-ed), or "": the hook for per-table filter conditions, which must
 	// select the same rows the stream's row filter keeps.
 	Where func(TableID) string
+	// ExtraWhere returns a condition AND-ed with Where's, or "": an
+	// execute-snapshot signal's additional-conditions, which only the
+	// server evaluates.
+	ExtraWhere func(TableID) string
 	// SurrogateKey is the column an execute-snapshot signal's
 	// surrogate-key names for a table, "" for none.
 	SurrogateKey func(TableID) string
@@ -743,6 +747,10 @@ type snapTable struct {
 	prog     *TableProgress
 	// info is the definition the select list and records were built from.
 	info *TableInfo
+	// filter is the table's row filter when rows are tested as they are
+	// read rather than by the SELECT's WHERE (TIMESTAMP columns on a
+	// server outside UTC).
+	filter *boundFilter
 	// router shapes the table's records exactly as the stream shapes
 	// streamed ones (topic, partition, key, max.record.bytes). A table is
 	// read by one reader, so the router is owned by that reader.
@@ -972,8 +980,29 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		return nil, err
 	}
 	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, info: info, router: newRouter(sn.opts, sn.log)}
+	base, extra := "", ""
 	if sn.opts.Snapshot.Where != nil {
-		t.where = sn.opts.Snapshot.Where(id)
+		base = strings.TrimSpace(sn.opts.Snapshot.Where(id))
+	}
+	if sn.opts.Snapshot.ExtraWhere != nil {
+		extra = strings.TrimSpace(sn.opts.Snapshot.ExtraWhere(id))
+	}
+	if f := sn.opts.dts().RowFilter(id); f != nil && sn.server.Zone != nil {
+		// The session runs in UTC, so its WHERE would read TIMESTAMP
+		// columns in UTC where the server's own reads them in its zone:
+		// such a filter is evaluated on each row read, as the stream
+		// evaluates it, in the server's zone.
+		if b, err := f.Bind(tbl); err == nil && len(b.TimestampColumns()) > 0 {
+			t.filter, base = b.inZone(sn.server.Zone), ""
+		}
+	}
+	switch {
+	case base != "" && extra != "":
+		t.where = "(" + base + ") AND (" + extra + ")"
+	case base != "":
+		t.where = base
+	default:
+		t.where = extra
 	}
 	if stmt, ok := sn.opts.Snapshot.Overrides[id]; ok && sn.marker != "incremental" {
 		// A derived table: the select list, key order and keyset apply to
@@ -1011,6 +1040,13 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	}
 	for _, k := range key {
 		need[tbl.columnIndex(k)] = true
+	}
+	if t.filter != nil {
+		for _, name := range t.filter.f.columnNames() {
+			if i := tbl.columnIndex(name); i >= 0 {
+				need[i] = true
+			}
+		}
 	}
 	// The record key (message.key.columns) and the routing may read columns
 	// the column filters keep out of the value; the stream has them in the
@@ -1495,6 +1531,12 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 		} else {
 			size += 8
 		}
+	}
+	if t.filter != nil && !t.filter.Match(raw) {
+		for i, k := range t.keyCols {
+			c.keyBuf[i].set(&row[k])
+		}
+		return nil, size, nil
 	}
 	blk, key, err := t.ts.newChangeBlock(nil, raw, raw, bx)
 	if err != nil {
