@@ -302,7 +302,7 @@ type resumeKeyRow struct {
 // The row of tag 999999 folds under the key "sentinel".
 func readResumeKeyTopic(t *testing.T, ctx context.Context, bootstrap, topic string) (map[string]resumeKeyRow, map[int64]int) {
 	t.Helper()
-	msgs, err := harness.ReadAll(ctx, bootstrap, topic, 2*time.Second)
+	msgs, err := harness.ReadAll(ctx, bootstrap, topic, 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
