@@ -239,10 +239,7 @@ type DTSOptions struct {
 	PartitionPolicy     string
 	PartitionKeyColumns map[TableID][]string
 	HashXOR             bool
-	// serverZone is the source's time zone (Server.Zone), set when a task
-	// starts: row filters read TIMESTAMP columns in it.
-	serverZone *time.Location
-	KeyMode    string
+	KeyMode             string
 	// Canal routes topics and partitions as Canal does when a canal.mq
 	// key is set (canalmq.go); PartitionPolicy is then policyCanal.
 	Canal *CanalRouting
@@ -275,6 +272,9 @@ type DTSOptions struct {
 
 	// renames is the task's record of renamed topics (topicname.go).
 	renames *topicRenames
+	// serverZone is the source's time zone (Server.Zone), set when a task
+	// starts: row filters read TIMESTAMP columns in it.
+	serverZone *time.Location
 }
 
 // RowFilter returns the compiled filter condition of a table, or nil. The
