@@ -29,7 +29,8 @@ func TestMySQLRowFilterTimestampServerZone(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	myExec(t, db, "SET GLOBAL time_zone = '+08:00'", "CREATE DATABASE tz",
-		"CREATE TABLE tz.t (id INT PRIMARY KEY, ts TIMESTAMP(3) NULL, v INT NOT NULL)")
+		"CREATE TABLE tz.t (id INT PRIMARY KEY, ts TIMESTAMP(3) NULL, v INT NOT NULL)",
+		"CREATE TABLE tz.sig (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)")
 	// A session of its own: pooled connections may predate the global.
 	conn, err := db.DB().Conn(ctx)
 	if err != nil {
@@ -53,6 +54,7 @@ func TestMySQLRowFilterTimestampServerZone(t *testing.T) {
 	kw := newK9Worker(t, k, db, "tzfilter", map[string]string{
 		"database.server.id":      "5741",
 		"table.include.list":      `tz\.t`,
+		"signal.data.collection":  "tz.sig",
 		"table.filter.conditions": `{"tz.t": "` + cond + `"}`,
 		"snapshot.chunk.size":     "3",
 		"snapshot.fetch.size":     "2",
@@ -122,5 +124,55 @@ func TestMySQLRowFilterTimestampServerZone(t *testing.T) {
 		t.Fatalf("the topic folds to ids %v; the server's WHERE %s at +08:00 selects %v\nworker log:\n%s", got, cond, want, k9Tail(w.log.String(), 20))
 	}
 	t.Logf("ids %v", fmt.Sprint(got))
+
+	// A signal's additional-conditions read TIMESTAMP columns in the
+	// server's zone too, as Debezium's snapshot query (in a session of the
+	// server's zone) does.
+	const extra = "ts < '2026-01-01 01:00:00'"
+	want = want[:0]
+	rs, err = conn.QueryContext(ctx, "SELECT id FROM tz.t WHERE "+cond+" AND "+extra+" ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rs.Next() {
+		var id int
+		if err := rs.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, id)
+	}
+	rs.Close()
+	data := `{"data-collections": ["tz\\.t"], "additional-conditions": [{"data-collection": "tz\\.t", "filter": "` + extra + `"}]}`
+	if _, err := conn.ExecContext(ctx, "INSERT INTO tz.sig VALUES (?, ?, ?)", "tz-1", "execute-snapshot", data); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(w.log.String(), "signal: snapshot complete"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the signalled snapshot did not complete within 30 s\nworker log:\n%s", k9Tail(w.log.String(), 30))
+		}
+	}
+	msgs, err := harness.ReadAll(ctx, k.Bootstrap(), topic, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signalled []int
+	for _, m := range msgs {
+		var v struct {
+			Op     string `json:"op"`
+			Source struct {
+				Snapshot string `json:"snapshot"`
+			} `json:"source"`
+			After struct {
+				ID int `json:"id"`
+			} `json:"after"`
+		}
+		if m.Value != nil && json.Unmarshal(m.Value, &v) == nil && v.Op == "r" && v.Source.Snapshot == "incremental" {
+			signalled = append(signalled, v.After.ID)
+		}
+	}
+	slices.Sort(signalled)
+	if !slices.Equal(signalled, want) {
+		t.Fatalf("the signal with additional condition %s read ids %v; the server at +08:00 selects %v", extra, signalled, want)
+	}
 	w.stop()
 }

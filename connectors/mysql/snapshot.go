@@ -747,10 +747,10 @@ type snapTable struct {
 	prog     *TableProgress
 	// info is the definition the select list and records were built from.
 	info *TableInfo
-	// filter is the table's row filter when rows are tested as they are
-	// read rather than by the SELECT's WHERE (TIMESTAMP columns on a
-	// server outside UTC).
-	filter *boundFilter
+	// filters are the table's row filter and a signal's condition when
+	// rows are tested as they are read rather than by the SELECT's WHERE
+	// (TIMESTAMP columns on a server outside UTC).
+	filters []*boundFilter
 	// router shapes the table's records exactly as the stream shapes
 	// streamed ones (topic, partition, key, max.record.bytes). A table is
 	// read by one reader, so the router is owned by that reader.
@@ -987,13 +987,25 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	if sn.opts.Snapshot.ExtraWhere != nil {
 		extra = strings.TrimSpace(sn.opts.Snapshot.ExtraWhere(id))
 	}
-	if f := sn.opts.dts().RowFilter(id); f != nil && sn.server.Zone != nil {
+	if zone := sn.server.Zone; zone != nil {
 		// The session runs in UTC, so its WHERE would read TIMESTAMP
 		// columns in UTC where the server's own reads them in its zone:
-		// such a filter is evaluated on each row read, as the stream
-		// evaluates it, in the server's zone.
-		if b, err := f.Bind(tbl); err == nil && len(b.TimestampColumns()) > 0 {
-			t.filter, base = b.inZone(sn.server.Zone), ""
+		// such a condition is evaluated on each row read, as the stream
+		// evaluates the row filter, in the server's zone. A signal's
+		// condition the evaluator cannot compile stays in the WHERE.
+		inGo := func(f *RowFilter) bool {
+			b, err := f.Bind(tbl)
+			if err != nil || len(b.TimestampColumns()) == 0 {
+				return false
+			}
+			t.filters = append(t.filters, b.inZone(zone))
+			return true
+		}
+		if f := sn.opts.dts().RowFilter(id); f != nil && inGo(f) {
+			base = ""
+		}
+		if f, err := CompileRowFilter(extra); extra != "" && err == nil && inGo(f) {
+			extra = ""
 		}
 	}
 	switch {
@@ -1041,8 +1053,8 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	for _, k := range key {
 		need[tbl.columnIndex(k)] = true
 	}
-	if t.filter != nil {
-		for _, name := range t.filter.f.columnNames() {
+	for _, f := range t.filters {
+		for _, name := range f.f.columnNames() {
 			if i := tbl.columnIndex(name); i >= 0 {
 				need[i] = true
 			}
@@ -1532,11 +1544,13 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 			size += 8
 		}
 	}
-	if t.filter != nil && !t.filter.Match(raw) {
-		for i, k := range t.keyCols {
-			c.keyBuf[i].set(&row[k])
+	for _, f := range t.filters {
+		if !f.Match(raw) {
+			for i, k := range t.keyCols {
+				c.keyBuf[i].set(&row[k])
+			}
+			return nil, size, nil
 		}
-		return nil, size, nil
 	}
 	blk, key, err := t.ts.newChangeBlock(nil, raw, raw, bx)
 	if err != nil {
