@@ -337,12 +337,13 @@ func readResumeKeyTopic(t *testing.T, ctx context.Context, bootstrap, topic stri
 }
 
 // TestMySQLSnapshotResumeAfterKeyChange: the worker is killed -9 in the
-// middle of a table's snapshot, the table's primary key moves to another
-// column while no worker runs, and the restarted worker reads the table
-// again from its start rather than compare the stored last id with the
-// new key's values (all below it here, which ended the table at once and
-// lost every row after the kill). Every row of the table reaches the
-// topic.
+// middle of a table's snapshot, and the table's key changes while no worker
+// runs — the primary key moves to another column, or the key's collation
+// changes — and the restarted worker reads the table again from its start
+// rather than compare the stored last key with the new key's order (after
+// id 18, codes all below -900 ended the table at once; after 'a07', the
+// 'B' keys sort first under utf8mb4_bin and were skipped). Every row of
+// the table reaches the topic.
 func TestMySQLSnapshotResumeAfterKeyChange(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -353,60 +354,73 @@ func TestMySQLSnapshotResumeAfterKeyChange(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const rows = 60
-	myExec(t, db, "CREATE DATABASE ak", "CREATE TABLE ak.t (id INT PRIMARY KEY, code INT NOT NULL, v INT NOT NULL)",
-		fmt.Sprintf("INSERT INTO ak.t SELECT seq, CAST(seq AS SIGNED) - 1000, 0 FROM ak.seq_1_to_%d", rows))
-	kw := newK9Worker(t, k, db, "akey", map[string]string{
-		"database.server.id":           "5731",
-		"table.include.list":           `ak\.t`,
-		"snapshot.chunk.size":          "3",
-		"snapshot.fetch.size":          "2",
-		"snapshot.max.rows.per.second": "30",
-		"include.schema.changes":       "false",
-	})
-	w := kw.start()
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		c := kw.committed()
-		if c != nil && c["snapshot"] != true {
-			t.Fatalf("the snapshot ended before the kill: %v", c)
-		}
-		if n, _ := strconv.ParseFloat(fmt.Sprint(c["snapshot_rows"]), 64); n >= rows/4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the snapshot did not commit %d rows within 60 s; committed %v\nworker log:\n%s", rows/4, c, k9Tail(w.log.String(), 30))
-		}
+	myExec(t, db, "CREATE DATABASE ak")
+	for i, tc := range []struct{ table, ddl, rows, alter string }{
+		{"moved", "id INT PRIMARY KEY, code INT NOT NULL, v INT NOT NULL",
+			"seq, CAST(seq AS SIGNED) - 1000, 0", "DROP PRIMARY KEY, ADD PRIMARY KEY (code)"},
+		{"collated", "k VARCHAR(8) COLLATE utf8mb4_general_ci PRIMARY KEY, id INT NOT NULL, v INT NOT NULL",
+			"CONCAT(IF(seq % 2 = 0, 'a', 'B'), LPAD(seq, 2, '0')), seq, 0", "MODIFY k VARCHAR(8) COLLATE utf8mb4_bin NOT NULL"},
+	} {
+		t.Run(tc.table, func(t *testing.T) {
+			table := "ak." + tc.table
+			myExec(t, db, "CREATE TABLE "+table+" ("+tc.ddl+")",
+				fmt.Sprintf("INSERT INTO %s SELECT %s FROM ak.seq_1_to_%d", table, tc.rows, rows))
+			kw := newK9Worker(t, k, db, "akey"+tc.table, map[string]string{
+				"database.server.id":           strconv.Itoa(5731 + i),
+				"table.include.list":           `ak\.` + tc.table,
+				"snapshot.chunk.size":          "3",
+				"snapshot.fetch.size":          "2",
+				"snapshot.max.rows.per.second": "30",
+				"include.schema.changes":       "false",
+			})
+			w := kw.start()
+			for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				c := kw.committed()
+				if c != nil && c["snapshot"] != true {
+					t.Fatalf("the snapshot ended before the kill: %v", c)
+				}
+				if n, _ := strconv.ParseFloat(fmt.Sprint(c["snapshot_rows"]), 64); n >= rows/4 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the snapshot did not commit %d rows within 60 s; committed %v\nworker log:\n%s", rows/4, c, k9Tail(w.log.String(), 30))
+				}
+			}
+			w.kill()
+			t.Logf("killed with %v", kw.committed()["snapshot_state"])
+			myExec(t, db, "ALTER TABLE "+table+" "+tc.alter)
+			w = kw.start()
+			for deadline := time.Now().Add(60 * time.Second); !strings.Contains(w.log.String(), "snapshot complete"); time.Sleep(100 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("the resumed snapshot did not complete within 60 s\nworker log:\n%s", k9Tail(w.log.String(), 30))
+				}
+			}
+			msgs, err := harness.ReadAll(ctx, k.Bootstrap(), kw.prefix+"."+table, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := map[int]bool{}
+			for _, m := range msgs {
+				var v struct {
+					Op    string `json:"op"`
+					After struct {
+						ID int `json:"id"`
+					} `json:"after"`
+				}
+				if m.Value != nil && json.Unmarshal(m.Value, &v) == nil && v.Op == "r" {
+					read[v.After.ID] = true
+				}
+			}
+			var missing []int
+			for id := 1; id <= rows; id++ {
+				if !read[id] {
+					missing = append(missing, id)
+				}
+			}
+			if len(missing) > 0 {
+				t.Fatalf("%d of %d rows never reached the topic (ids %v)\nworker log:\n%s", len(missing), rows, missing, k9Tail(w.log.String(), 30))
+			}
+			w.stop()
+		})
 	}
-	w.kill()
-	t.Logf("killed with %v", kw.committed()["snapshot_state"])
-	myExec(t, db, "ALTER TABLE ak.t DROP PRIMARY KEY, ADD PRIMARY KEY (code)")
-	w = kw.start()
-	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(w.log.String(), "snapshot complete"); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the resumed snapshot did not complete within 60 s\nworker log:\n%s", k9Tail(w.log.String(), 30))
-		}
-	}
-	msgs, err := harness.ReadAll(ctx, k.Bootstrap(), kw.prefix+".ak.t", 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := map[float64]bool{}
-	for _, m := range msgs {
-		var v struct {
-			Op    string             `json:"op"`
-			After map[string]float64 `json:"after"`
-		}
-		if m.Value != nil && json.Unmarshal(m.Value, &v) == nil && v.Op == "r" {
-			read[v.After["id"]] = true
-		}
-	}
-	var missing []int
-	for id := 1; id <= rows; id++ {
-		if !read[float64(id)] {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		t.Fatalf("%d of %d rows never reached the topic (ids %v)\nworker log:\n%s", len(missing), rows, missing, k9Tail(w.log.String(), 30))
-	}
-	w.stop()
 }

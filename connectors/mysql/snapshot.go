@@ -738,7 +738,7 @@ type snapTable struct {
 	where    string
 	from     string   // an override's SELECT as a derived table; "" reads the table
 	resume   []string // last key read before a restart
-	keyIdent []string // the chunk key's columns, "name type" each (snapshotState.KeyCols)
+	keyIdent []string // the chunk key's columns, "name type [collation]" each (snapshotState.KeyCols)
 	// ties: the chunk key is a signal's surrogate-key column that is not
 	// unique, so rows may share its values across a chunk's end
 	// (adhoc.go's readTable reads such a run whole).
@@ -1097,7 +1097,12 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		i := tbl.columnIndex(k)
 		t.keyCols = append(t.keyCols, colOf[i])
 		t.keyExprs = append(t.keyExprs, keyParamExpr(&tbl.Columns[i], collations[strings.ToLower(tbl.Columns[i].Name)]))
-		t.keyIdent = append(t.keyIdent, strings.ToLower(tbl.Columns[i].Name+" "+tbl.Columns[i].DataType))
+		// The collation too: the same text sorts otherwise under another.
+		ident := tbl.Columns[i].Name + " " + tbl.Columns[i].DataType
+		if coll := collations[strings.ToLower(tbl.Columns[i].Name)]; coll != "" {
+			ident += " " + coll
+		}
+		t.keyIdent = append(t.keyIdent, strings.ToLower(ident))
 	}
 	t.ties = ties
 	if st := sn.resumed; st != nil {
