@@ -280,6 +280,12 @@ func adhocProgress(pos Position, names map[string]bool, log *slog.Logger) *snaps
 	for k, v := range st.Keys {
 		if names[k] {
 			out.Keys[k] = v
+			if cols, ok := st.KeyCols[k]; ok {
+				if out.KeyCols == nil {
+					out.KeyCols = map[string][]string{}
+				}
+				out.KeyCols[k] = cols
+			}
 		}
 	}
 	for k, v := range st.Rows {
@@ -962,7 +968,7 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 		sn.mu.Unlock()
 	}
 	if len(c.batches) == 0 && c.lastKey != nil {
-		st.Keys[t.name] = c.lastKey
+		st.setKey(t, c.lastKey)
 	}
 	var n int64
 	for i := range c.batches {
@@ -972,7 +978,7 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 			st.Rows[t.name] += int64(len(b.recs))
 		}
 		if b.lastKey != nil {
-			st.Keys[t.name] = b.lastKey
+			st.setKey(t, b.lastKey)
 		}
 		ending := c.final && i == len(c.batches)-1
 		if ending {
@@ -1041,7 +1047,7 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 // completes the ad-hoc snapshot.
 func (a *adhocRun) tableDone(t *snapTable) {
 	st := &a.sn.state
-	delete(st.Keys, t.name)
+	st.dropKey(t.name)
 	st.Done = append(st.Done, t.name)
 	a.remaining--
 	a.complete = a.remaining == 0

@@ -31,6 +31,50 @@ type Server struct {
 	Version        string // SELECT VERSION()
 	VersionComment string // @@version_comment
 	ServerID       uint32 // the source's own server_id
+	// Zone is the time zone the server's sessions start in, which its own
+	// WHERE reads TIMESTAMP values in; nil for UTC (or unknown).
+	Zone *time.Location
+}
+
+// serverZone resolves the server's default time zone: a fixed offset, an
+// IANA name (SYSTEM's name when it is one), else the offset it has now,
+// read from the server (exact for zones without daylight saving time).
+func serverZone(c *client.Conn) *time.Location {
+	r, err := c.Execute("SELECT @@global.time_zone, @@system_time_zone, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), CONVERT_TZ(UTC_TIMESTAMP(), '+00:00', @@global.time_zone))")
+	if err != nil || len(r.Values) == 0 {
+		return nil
+	}
+	name, _ := r.GetString(0, 0)
+	if strings.EqualFold(name, "SYSTEM") {
+		name, _ = r.GetString(0, 1)
+	}
+	if utcTimeZone(name) {
+		return nil
+	}
+	if len(name) == 6 && (name[0] == '+' || name[0] == '-') && name[3] == ':' {
+		h, err1 := strconv.Atoi(name[1:3])
+		m, err2 := strconv.Atoi(name[4:])
+		if err1 == nil && err2 == nil {
+			off := (h*60 + m) * 60
+			if name[0] == '-' {
+				off = -off
+			}
+			if off == 0 {
+				return nil
+			}
+			return time.FixedZone(name, off)
+		}
+	}
+	if strings.Contains(name, "/") {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	off, err := r.GetInt(0, 2)
+	if err != nil || off == 0 {
+		return nil
+	}
+	return time.FixedZone(name, int(off))
 }
 
 // dialer opens query connections with the connector's TLS settings; the
@@ -261,7 +305,17 @@ func detectServer(c *client.Conn) (*Server, error) {
 	if strings.Contains(strings.ToLower(s.Version+" "+s.VersionComment), "mariadb") {
 		s.Flavor = FlavorMariaDB
 	}
+	s.Zone = serverZone(c)
 	return s, nil
+}
+
+// utcTimeZone: a time zone name that is UTC all year.
+func utcTimeZone(tz string) bool {
+	switch strings.ToUpper(tz) {
+	case "+00:00", "-00:00", "+0:00", "UTC", "GMT", "ETC/UTC", "ETC/GMT", "UNIVERSAL", "ZULU", "Z", "COORDINATED UNIVERSAL TIME":
+		return true
+	}
+	return false
 }
 
 // currentPosition reads the binlog position and the executed GTID set, the

@@ -272,6 +272,9 @@ type DTSOptions struct {
 
 	// renames is the task's record of renamed topics (topicname.go).
 	renames *topicRenames
+	// serverZone is the source's time zone (Server.Zone), set when a task
+	// starts: row filters read TIMESTAMP columns in it.
+	serverZone *time.Location
 }
 
 // RowFilter returns the compiled filter condition of a table, or nil. The

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unicode/utf16"
@@ -136,6 +137,25 @@ func (r *router) partitionsOf(topic string) int {
 	return r.d.TopicPartitions
 }
 
+// imageColumns are the indexes of the columns a table version's routing
+// reads from a row image: the partition hash columns and the Maxwell row
+// filters' columns. The snapshot selects them even when the column filters
+// keep them out of the records, so that a snapshot row is routed by the
+// same values as the stream routes the row's later changes.
+func (r *router) imageColumns(ts *tableSchema) ([]int, error) {
+	rt, err := r.route(ts)
+	if err != nil {
+		return nil, err
+	}
+	var cols []int
+	cols = append(cols, rt.hashCols...)
+	cols = append(cols, rt.maxwellCols...)
+	for _, mr := range rt.maxwellRows {
+		cols = append(cols, mr.col)
+	}
+	return slices.DeleteFunc(cols, func(i int) bool { return i < 0 || i >= len(ts.table.Columns) }), nil
+}
+
 // route returns the routing of a table version, building it on first use.
 func (r *router) route(ts *tableSchema) (*tableRoute, error) {
 	if rt, ok := r.routes[ts]; ok {
@@ -153,7 +173,7 @@ func (r *router) route(ts *tableSchema) (*tableRoute, error) {
 		if err != nil {
 			return nil, &connect.ConfigError{Name: KeyTableFilterConditions, Value: f.SQL, Message: err.Error()}
 		}
-		rt.filter = b
+		rt.filter = b.inZone(r.d.serverZone)
 	}
 	if f := r.opts.Filters; f != nil && f.maxwell != nil {
 		rt.maxwellRows = bindMaxwellRows(f.maxwell, ts.table)

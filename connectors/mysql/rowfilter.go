@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -264,6 +265,33 @@ type boundFilter struct {
 	f    *RowFilter
 	eval func(rowAccess) sqlVal
 	cols []*Column
+	// zone is the server's time zone (nil: UTC). TIMESTAMP values arrive
+	// as UTC text; the server's own WHERE reads them in its zone.
+	zone *time.Location
+}
+
+// inZone makes the condition read TIMESTAMP columns in the server's time
+// zone, as the server's own WHERE does; nil (UTC) leaves them as they are.
+func (b *boundFilter) inZone(zone *time.Location) *boundFilter {
+	b.zone = zone
+	return b
+}
+
+// localTimestamp renders the UTC text of a TIMESTAMP value in zone, with
+// the same fractional digits; the zero value and text it cannot read stay.
+func localTimestamp(s string, zone *time.Location) string {
+	if len(s) < 19 || strings.HasPrefix(s, "0000-00-00") {
+		return s
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04:05", s, time.UTC)
+	if err != nil {
+		return s
+	}
+	layout := "2006-01-02 15:04:05"
+	if _, frac, ok := strings.Cut(s[19:], "."); ok {
+		layout += "." + strings.Repeat("0", len(frac))
+	}
+	return t.In(zone).Format(layout)
 }
 
 // Bind resolves the condition's columns against a table definition;
@@ -329,6 +357,24 @@ func (b *boundFilter) ApproximatedColumns() []string {
 	return out
 }
 
+// TimestampColumns lists the TIMESTAMP columns the condition reads: on a
+// server outside UTC the snapshot's UTC session cannot evaluate it as the
+// server's own WHERE does, so the snapshot tests such rows itself.
+func (b *boundFilter) TimestampColumns() []string {
+	var out []string
+	for _, name := range b.f.columnNames() {
+		for _, c := range b.cols {
+			if strings.EqualFold(c.Name, name) {
+				if k, _ := c.kind(); k == kindTimestamp {
+					out = append(out, c.Name)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
 // columnNames are the columns the condition names.
 func (f *RowFilter) columnNames() []string {
 	v := &columnCollector{seen: map[string]bool{}}
@@ -361,7 +407,13 @@ func (b *boundFilter) Match(raw []any) bool {
 		if i >= len(raw) {
 			return sqlNull
 		}
-		return columnValue(b.cols[i], raw[i])
+		v := columnValue(b.cols[i], raw[i])
+		if b.zone != nil && v.temporal && v.k == vStr {
+			if k, _ := b.cols[i].kind(); k == kindTimestamp {
+				v.s = localTimestamp(v.s, b.zone)
+			}
+		}
+		return v
 	})
 	t, ok := truth(v)
 	return ok && t

@@ -3,6 +3,7 @@ package mysql
 import (
 	"strings"
 	"testing"
+	"time"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
@@ -302,5 +303,60 @@ func TestTemporalKey(t *testing.T) {
 	}
 	if got, ok := temporalKey(intVal(20240301)); !ok || got != "2024-03-01 00:00:00.000000" {
 		t.Errorf("20240301: %q %v", got, ok)
+	}
+}
+
+// A condition on a TIMESTAMP column reads the binlog's UTC value in the
+// server's time zone, as the server's own WHERE does; DATETIME values are
+// not converted.
+func TestRowFilterTimestampInServerZone(t *testing.T) {
+	tbl := &Table{ID: TableID{"d", "t"}, Columns: []Column{
+		{Name: "ts", Position: 1, BinlogType: gomysql.MYSQL_TYPE_TIMESTAMP2, DataType: "TIMESTAMP"},
+		{Name: "dt", Position: 2, BinlogType: gomysql.MYSQL_TYPE_DATETIME2, DataType: "DATETIME"},
+	}}
+	f, err := CompileRowFilter("ts >= '2026-01-01 00:00:00' AND dt >= '2026-01-01'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Bind(tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(b.TimestampColumns(), ","); got != "ts" {
+		t.Fatalf("TIMESTAMP columns %q", got)
+	}
+	plus8 := time.FixedZone("+08:00", 8*3600)
+	for _, c := range []struct {
+		ts, dt     string
+		utc, zoned bool
+	}{
+		{"2025-12-31 16:30:00", "2026-01-01 00:00:00", false, true},
+		{"2025-12-31 15:59:59.999", "2026-01-01 00:00:00", false, false},
+		{"2026-01-01 00:30:00", "2026-01-01 00:00:00", true, true},
+		{"2025-12-31 16:30:00", "2025-12-31 23:00:00", false, false},
+		{"0000-00-00 00:00:00", "2026-01-01 00:00:00", false, false},
+	} {
+		row := []any{c.ts, c.dt}
+		if got := b.inZone(nil).Match(row); got != c.utc {
+			t.Errorf("%v in UTC: %v, want %v", row, got, c.utc)
+		}
+		if got := b.inZone(plus8).Match(row); got != c.zoned {
+			t.Errorf("%v at +08:00: %v, want %v", row, got, c.zoned)
+		}
+	}
+	for in, want := range map[string]string{
+		"2025-12-31 16:30:00":        "2026-01-01 00:30:00",
+		"2025-12-31 16:30:00.5":      "2026-01-01 00:30:00.5",
+		"2025-12-31 16:30:00.000120": "2026-01-01 00:30:00.000120",
+		"0000-00-00 00:00:00":        "0000-00-00 00:00:00",
+	} {
+		if got := localTimestamp(in, plus8); got != want {
+			t.Errorf("localTimestamp(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for tz, utc := range map[string]bool{"+00:00": true, "UTC": true, "SYSTEM": false, "+08:00": false, "CST": false} {
+		if utcTimeZone(tz) != utc {
+			t.Errorf("utcTimeZone(%q) = %v", tz, !utc)
+		}
 	}
 }

@@ -577,21 +577,7 @@ func planSignalRun(ctx context.Context, d *dialer, server *Server, opts *Options
 	o := *opts
 	o.Snapshot.ChunkSize = opts.Signal.ChunkSize
 	o.Snapshot.FetchSize = min(opts.Snapshot.FetchSize, o.Snapshot.ChunkSize)
-	base := opts.Snapshot.Where
-	o.Snapshot.Where = func(id TableID) string {
-		w := ""
-		if base != nil {
-			w = base(id)
-		}
-		if extra := strings.TrimSpace(where[id.String()]); extra != "" {
-			if w != "" {
-				w = "(" + w + ") AND (" + extra + ")"
-			} else {
-				w = extra
-			}
-		}
-		return w
-	}
+	o.Snapshot.ExtraWhere = func(id TableID) string { return strings.TrimSpace(where[id.String()]) }
 	o.Snapshot.SurrogateKey = func(id TableID) string { return keys[id.String()] }
 	only := map[TableID]bool{}
 	for _, t := range tables {
@@ -687,7 +673,7 @@ func (s *stream) resumeSignalled(ctx context.Context) error {
 	var prev *snapshotState
 	if len(st.Signal) > 0 {
 		s.signals.add(st.Signal, st.Where, st.SurrogateKeys)
-		prev = &snapshotState{V: 1, Done: st.Done, Keys: st.Keys, Rows: st.Rows}
+		prev = &snapshotState{V: 1, Done: st.Done, Keys: st.Keys, Rows: st.Rows, KeyCols: st.KeyCols}
 	}
 	if err := s.startQueued(ctx, prev); err != nil {
 		return err

@@ -133,6 +133,10 @@ type SnapshotOptions struct {
 	// (AND-ed), or "": the hook for per-table filter conditions, which must
 	// select the same rows the stream's row filter keeps.
 	Where func(TableID) string
+	// ExtraWhere returns a condition AND-ed with Where's, or "": an
+	// execute-snapshot signal's additional-conditions, which only the
+	// server evaluates.
+	ExtraWhere func(TableID) string
 	// SurrogateKey is the column an execute-snapshot signal's
 	// surrogate-key names for a table, "" for none.
 	SurrogateKey func(TableID) string
@@ -235,6 +239,11 @@ type snapshotState struct {
 	Done []string            `json:"done,omitempty"` // tables finished
 	Keys map[string][]string `json:"keys,omitempty"` // last key queued of each table in progress
 	Rows map[string]int64    `json:"rows,omitempty"` // rows queued per table
+	// KeyCols names the columns (and types) each key of Keys is a value
+	// of, so that a restart after the table's key changed reads the table
+	// again rather than compare the old key's values with other columns.
+	// Offsets of earlier versions lack it.
+	KeyCols map[string][]string `json:"key_cols,omitempty"`
 
 	// A snapshot an execute-snapshot signal started (signal.go): the
 	// tables it reads and their additional conditions, the tables queued
@@ -246,6 +255,36 @@ type snapshotState struct {
 	QueuedWhere   map[string]string `json:"queued_where,omitempty"`
 	QueuedKeys    map[string]string `json:"queued_surrogate_keys,omitempty"`
 	IDs           []string          `json:"ids,omitempty"`
+}
+
+// setKey records the last key queued of a table in progress.
+func (st *snapshotState) setKey(t *snapTable, key []string) {
+	st.Keys[t.name] = key
+	if st.KeyCols == nil {
+		st.KeyCols = map[string][]string{}
+	}
+	st.KeyCols[t.name] = t.keyIdent
+}
+
+// dropKey forgets the last key of a table no longer in progress.
+func (st *snapshotState) dropKey(name string) {
+	delete(st.Keys, name)
+	delete(st.KeyCols, name)
+}
+
+// resumeKey is the stored last key of t, nil when there is none or when it
+// is a key of other columns than t's chunk key now.
+func (st *snapshotState) resumeKey(t *snapTable, log *slog.Logger) []string {
+	k, ok := st.Keys[t.name]
+	if !ok {
+		return nil
+	}
+	was, named := st.KeyCols[t.name]
+	if len(k) != len(t.keyCols) || (named && !slices.Equal(was, t.keyIdent)) {
+		log.Warn("the table's key changed since its snapshot was interrupted: it is read again from its start", "table", t.name, "key_was", was, "key", t.keyIdent)
+		return nil
+	}
+	return k
 }
 
 // setQueue records the signal queue in the state the offsets carry.
@@ -462,6 +501,7 @@ func newSnapshotter(opts *Options, d *dialer, server *Server, log *slog.Logger, 
 		for k, v := range resumed.Keys {
 			sn.state.Keys[k] = v
 		}
+		sn.state.KeyCols = maps.Clone(resumed.KeyCols)
 		for k, v := range resumed.Rows {
 			sn.state.Rows[k] = v
 		}
@@ -698,6 +738,7 @@ type snapTable struct {
 	where    string
 	from     string   // an override's SELECT as a derived table; "" reads the table
 	resume   []string // last key read before a restart
+	keyIdent []string // the chunk key's columns, "name type [collation]" each (snapshotState.KeyCols)
 	// ties: the chunk key is a signal's surrogate-key column that is not
 	// unique, so rows may share its values across a chunk's end
 	// (adhoc.go's readTable reads such a run whole).
@@ -706,6 +747,10 @@ type snapTable struct {
 	prog     *TableProgress
 	// info is the definition the select list and records were built from.
 	info *TableInfo
+	// filters are the table's row filter and a signal's condition when
+	// rows are tested as they are read rather than by the SELECT's WHERE
+	// (TIMESTAMP columns on a server outside UTC).
+	filters []*boundFilter
 	// router shapes the table's records exactly as the stream shapes
 	// streamed ones (topic, partition, key, max.record.bytes). A table is
 	// read by one reader, so the router is owned by that reader.
@@ -883,6 +928,11 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 			return nil, err
 		}
 		if t != nil {
+			if _, had := sn.state.Keys[t.name]; had && t.resume == nil {
+				// Read from its start again: its rows count anew.
+				sn.state.dropKey(t.name)
+				delete(sn.state.Rows, t.name)
+			}
 			out = append(out, t)
 		}
 	}
@@ -930,8 +980,41 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		return nil, err
 	}
 	t := &snapTable{id: id, name: id.String(), ts: ts, estimate: estimate, info: info, router: newRouter(sn.opts, sn.log)}
+	base, extra := "", ""
 	if sn.opts.Snapshot.Where != nil {
-		t.where = sn.opts.Snapshot.Where(id)
+		base = strings.TrimSpace(sn.opts.Snapshot.Where(id))
+	}
+	if sn.opts.Snapshot.ExtraWhere != nil {
+		extra = strings.TrimSpace(sn.opts.Snapshot.ExtraWhere(id))
+	}
+	if zone := sn.server.Zone; zone != nil {
+		// The session runs in UTC, so its WHERE would read TIMESTAMP
+		// columns in UTC where the server's own reads them in its zone:
+		// such a condition is evaluated on each row read, as the stream
+		// evaluates the row filter, in the server's zone. A signal's
+		// condition the evaluator cannot compile stays in the WHERE.
+		inGo := func(f *RowFilter) bool {
+			b, err := f.Bind(tbl)
+			if err != nil || len(b.TimestampColumns()) == 0 {
+				return false
+			}
+			t.filters = append(t.filters, b.inZone(zone))
+			return true
+		}
+		if f := sn.opts.dts().RowFilter(id); f != nil && inGo(f) {
+			base = ""
+		}
+		if f, err := CompileRowFilter(extra); extra != "" && err == nil && inGo(f) {
+			extra = ""
+		}
+	}
+	switch {
+	case base != "" && extra != "":
+		t.where = "(" + base + ") AND (" + extra + ")"
+	case base != "":
+		t.where = base
+	default:
+		t.where = extra
 	}
 	if stmt, ok := sn.opts.Snapshot.Overrides[id]; ok && sn.marker != "incremental" {
 		// A derived table: the select list, key order and keyset apply to
@@ -970,6 +1053,27 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 	for _, k := range key {
 		need[tbl.columnIndex(k)] = true
 	}
+	for _, f := range t.filters {
+		for _, name := range f.f.columnNames() {
+			if i := tbl.columnIndex(name); i >= 0 {
+				need[i] = true
+			}
+		}
+	}
+	// The record key (message.key.columns) and the routing may read columns
+	// the column filters keep out of the value; the stream has them in the
+	// binlog image, and the snapshot row must be keyed and partitioned as
+	// the stream's changes of the same row.
+	for _, kc := range ts.keyConvs {
+		need[kc.index] = true
+	}
+	routed, err := t.router.imageColumns(ts)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range routed {
+		need[i] = true
+	}
 	colOf := map[int]int{}
 	for i := range tbl.Columns {
 		if !need[i] {
@@ -993,12 +1097,16 @@ func (sn *snapshotter) prepareTable(meta *client.Conn, id TableID, estimate int6
 		i := tbl.columnIndex(k)
 		t.keyCols = append(t.keyCols, colOf[i])
 		t.keyExprs = append(t.keyExprs, keyParamExpr(&tbl.Columns[i], collations[strings.ToLower(tbl.Columns[i].Name)]))
+		// The collation too: the same text sorts otherwise under another.
+		ident := tbl.Columns[i].Name + " " + tbl.Columns[i].DataType
+		if coll := collations[strings.ToLower(tbl.Columns[i].Name)]; coll != "" {
+			ident += " " + coll
+		}
+		t.keyIdent = append(t.keyIdent, strings.ToLower(ident))
 	}
 	t.ties = ties
 	if st := sn.resumed; st != nil {
-		if k, ok := st.Keys[t.name]; ok && len(k) == len(t.keyCols) {
-			t.resume = k
-		}
+		t.resume = st.resumeKey(t, sn.log)
 	}
 	return t, nil
 }
@@ -1033,6 +1141,13 @@ func keyParamExpr(c *Column, collation string) string {
 			return "CONVERT(UNHEX(?) USING " + c.Charset + ") COLLATE " + collation
 		}
 	case kindDecimal:
+		// The column's own precision and scale: a fixed DECIMAL(65,30)
+		// clipped keys of more than 35 integer digits to 99…9 (the chunk
+		// after such a key started over, forever) and rounded keys of more
+		// than 30 decimals (rows skipped or read twice).
+		if c.Length > 0 && c.Length <= 65 && c.HasScale && c.Scale >= 0 && c.Scale <= 38 && c.Scale <= c.Length {
+			return "CAST(UNHEX(?) AS DECIMAL(" + strconv.Itoa(c.Length) + "," + strconv.Itoa(c.Scale) + "))"
+		}
 		return "CAST(UNHEX(?) AS DECIMAL(65,30))"
 	case kindDate, kindTime, kindDatetime, kindTimestamp, kindInet:
 		return "CAST(UNHEX(?) AS CHAR)"
@@ -1434,6 +1549,14 @@ func (c *snapRows) convert(row []gomysql.FieldValue) (*connect.SourceRecord, int
 			size += 8
 		}
 	}
+	for _, f := range t.filters {
+		if !f.Match(raw) {
+			for i, k := range t.keyCols {
+				c.keyBuf[i].set(&row[k])
+			}
+			return nil, size, nil
+		}
+	}
 	blk, key, err := t.ts.newChangeBlock(nil, raw, raw, bx)
 	if err != nil {
 		return nil, 0, err
@@ -1612,11 +1735,11 @@ func (em *snapEmitter) consume(ctx context.Context, batches <-chan *snapBatch) e
 		if len(b.recs) > 0 {
 			sn.state.Rows[t.name] = now
 			if b.lastKey != nil {
-				sn.state.Keys[t.name] = b.lastKey
+				sn.state.setKey(t, b.lastKey)
 			}
 		}
 		if b.final {
-			delete(sn.state.Keys, t.name)
+			sn.state.dropKey(t.name)
 			sn.state.Done = append(sn.state.Done, t.name)
 		}
 		after := em.offset(false)

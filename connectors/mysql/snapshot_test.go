@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"reflect"
 	"testing"
@@ -182,5 +183,45 @@ func TestSnapshotMetrics(t *testing.T) {
 		"snapshot_rows_done|d.a": 7, "snapshot_rows_estimated|d.a": 7, "snapshot_rows_done|d.b": 3, "snapshot_rows_estimated|d.b": 10}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v\nwant %v", got, want)
+	}
+}
+
+// A DECIMAL key is bound at the column's own precision and scale: a wider
+// integer part or more decimals than one fixed cast keeps would move the
+// bound key off the row it came from.
+func TestSnapshotDecimalKeyParam(t *testing.T) {
+	for _, c := range []struct {
+		col  Column
+		want string
+	}{
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, Length: 65, Scale: 0, HasScale: true}, "CAST(UNHEX(?) AS DECIMAL(65,0))"},
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, Length: 40, Scale: 38, HasScale: true}, "CAST(UNHEX(?) AS DECIMAL(40,38))"},
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL, Unsigned: true, Length: 10, Scale: 2, HasScale: true}, "CAST(UNHEX(?) AS DECIMAL(10,2))"},
+		{Column{BinlogType: gomysql.MYSQL_TYPE_NEWDECIMAL}, "CAST(UNHEX(?) AS DECIMAL(65,30))"},
+	} {
+		if got := keyParamExpr(&c.col, ""); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.col, got, c.want)
+		}
+	}
+}
+
+// A stored last key resumes a table only when it is a key of the same
+// columns; an offset without key_cols (an earlier version) is trusted.
+func TestSnapshotResumeKeyColumns(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tb := &snapTable{name: "d.t", keyCols: []int{0}, keyIdent: []string{"code int"}}
+	for _, c := range []struct {
+		st   snapshotState
+		want bool
+	}{
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5"}}}, true},
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5"}}, KeyCols: map[string][]string{"d.t": {"code int"}}}, true},
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5"}}, KeyCols: map[string][]string{"d.t": {"id int"}}}, false},
+		{snapshotState{Keys: map[string][]string{"d.t": {"i:5", "i:6"}}}, false},
+		{snapshotState{Keys: map[string][]string{"d.u": {"i:5"}}}, false},
+	} {
+		if got := c.st.resumeKey(tb, log) != nil; got != c.want {
+			t.Errorf("%+v: resumes %v, want %v", c.st, got, c.want)
+		}
 	}
 }

@@ -74,6 +74,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err != nil {
 		return err
 	}
+	opts.dts().serverZone = server.Zone
 	if err := checkGuardrail(conn, opts, t.log.Warn); err != nil {
 		return err
 	}
