@@ -163,6 +163,10 @@ const (
 	// source struct (a heartbeat): where the connector is in the binlog, for
 	// the formats that write a position on every record (DTS Avro).
 	HeaderSourcePosition = InternalHeaderPrefix + "source.position"
+	// HeaderOldTable is, on the schema change of an ALTER or RENAME, the
+	// table's definition before it (a tableChanges "table" struct), when
+	// the connector knows it: for formats that carry both (Maxwell's old).
+	HeaderOldTable = InternalHeaderPrefix + "old.table"
 
 	// InternalHeaderPrefix starts the headers a connector sets for the
 	// converters only: the runtime hands them to the converters but does

@@ -1119,6 +1119,12 @@ func cvCheckMaxwell(t *testing.T, e *cvEnv, data, ddl []*kafka.Message) {
 		}
 	}
 	def := cvObject(t, d["def"], "DDL def")
+	// Maxwell's old: the table before the ALTER, which the stream knew
+	// from the rows it read of it.
+	old := cvObject(t, d["old"], "DDL old")
+	if oc, _ := old["columns"].([]any); len(oc) != 11 || old["table"] != "types" || old["database"] != "shop" {
+		t.Errorf("DDL old %v: want the 11 columns before the ALTER", old)
+	}
 	cols, _ := def["columns"].([]any)
 	if len(cols) != 12 || def["database"] != "shop" || def["table"] != "types" || !reflect.DeepEqual(def["primary-key"], []any{"id"}) {
 		t.Fatalf("DDL def %v", def)

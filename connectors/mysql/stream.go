@@ -707,10 +707,39 @@ func (s *stream) statementChange(h *replication.EventHeader, e *replication.Quer
 		"tables", captured, "file", s.cur.file, "pos", h.LogPos-h.EventSize)
 }
 
+// definitionBefore is the definition, as a tableChanges table struct, of
+// the table an ALTER or RENAME changes, as the stream knew it before the
+// statement: from the schema history's model, or else from what the
+// stream last read of it; nil when it knows none. Maxwell's table-alter
+// message carries it as "old".
+func (s *stream) definitionBefore(d DDL) *connect.Struct {
+	if d.Kind != DDLAlterTable && d.Kind != DDLRenameTable || len(d.Tables) == 0 {
+		return nil
+	}
+	id := d.Tables[0]
+	if !s.opts.Filters.Table(id.DB, id.Table) {
+		return nil
+	}
+	info := s.model[id]
+	if info == nil {
+		info = s.infos[id]
+	}
+	if info == nil {
+		return nil
+	}
+	t, err := tableFromInfo(id, info)
+	if err != nil {
+		return nil
+	}
+	def, _ := tableChange("ALTER", t).Get("table").(*connect.Struct)
+	return def
+}
+
 // ddl applies a DDL statement to the schema cache and emits its schema
 // change (and TRUNCATE) records.
 func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replication.QueryEvent, q string) error {
 	d := s.parser.parse(q, string(e.Schema))
+	old := s.definitionBefore(d)
 	if !d.Parsed && d.Database != "" {
 		// Unknown effect: forget everything cached about the database.
 		for id := range s.infos {
@@ -778,6 +807,9 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 		rec := &connect.SourceRecord{SourcePartition: s.partition, SourceOffset: pos.Map(), Topic: s.opts.TopicPrefix,
 			KeySchema: schemaChangeKeySchema, Key: key, ValueSchema: s.ddlSchema, Value: val, Timestamp: int64(h.Timestamp) * 1000}
 		rec.Headers.AddString(connect.HeaderDDLType, d.Kind)
+		if old != nil {
+			rec.Headers.Add(connect.HeaderOldTable, changeTableSchema, old)
+		}
 		s.dts.router.applyDDL(rec, d)
 		if s.ddlSelected(d) {
 			recs = append(recs, rec)

@@ -17,7 +17,8 @@
 // changed. Snapshot rows are "bootstrap-insert" (snapshot.type=insert makes
 // them "insert"); DDL is written only with output_ddl=true, as
 // "database-create", "table-alter" … with the statement in sql and the
-// table's definition after the change in def.
+// table's definition after the change in def (and before it in old, for a
+// table-alter, when the connector knows it: connect.HeaderOldTable).
 //
 // Where Sluice's records cannot say what Maxwell would (see README):
 //   - xid is the transaction's GTID sequence number (MariaDB domain-server-seq,
@@ -329,7 +330,7 @@ func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.
 	if c.isKey {
 		out, err = c.appendKey(dst, st, schema, value)
 	} else {
-		out, err = c.appendMessage(dst, st, schema, value, lastOfTransaction(headers))
+		out, err = c.appendMessage(dst, st, headers, schema, value, lastOfTransaction(headers))
 		if err == nil && c.encrypt == encryptAll && len(out) > len(dst) {
 			st.plain = append(st.plain[:0], out[len(dst):]...)
 			out = append(out[:len(dst)], `{"encrypted":`...)
@@ -346,7 +347,7 @@ func (c *Converter) AppendConnectData(dst []byte, topic string, headers connect.
 	return out, nil
 }
 
-func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema, value any, commit bool) ([]byte, error) {
+func (c *Converter) appendMessage(dst []byte, st *state, headers connect.Headers, schema *connect.Schema, value any, commit bool) ([]byte, error) {
 	ev := &st.ev
 	if err := ev.Read(&c.tables, schema, value); err != nil {
 		return dst, err
@@ -357,7 +358,7 @@ func (c *Converter) appendMessage(dst []byte, st *state, schema *connect.Schema,
 		if !c.ddl {
 			return nil, nil
 		}
-		return c.appendDDL(dst, ev, value.(*connect.Struct))
+		return c.appendDDL(dst, ev, value.(*connect.Struct), oldTable(headers))
 	default:
 		// Heartbeats, transaction markers and truncates: Maxwell has no
 		// message for them.
@@ -773,7 +774,18 @@ var databaseDDL = regexp.MustCompile(`(?is)^\s*(CREATE|ALTER|DROP)\s+(DATABASE|S
 // appendDDL writes a schema-change record as Maxwell's DDL message: type,
 // database, table, def (the table after the change, from the record's
 // tableChanges), ts in milliseconds, sql, and position when asked for.
-func (c *Converter) appendDDL(dst []byte, ev *changeevent.Event, rec *connect.Struct) ([]byte, error) {
+// oldTable is the table's definition before an ALTER, when the connector
+// gave it (connect.HeaderOldTable).
+func oldTable(headers connect.Headers) *connect.Struct {
+	h, ok := headers.Last(connect.HeaderOldTable)
+	if !ok {
+		return nil
+	}
+	s, _ := h.Value.(*connect.Struct)
+	return s
+}
+
+func (c *Converter) appendDDL(dst []byte, ev *changeevent.Event, rec *connect.Struct, old *connect.Struct) ([]byte, error) {
 	typ := ddlType(ev.DDL)
 	if typ == "" {
 		return nil, nil
@@ -795,6 +807,17 @@ func (c *Converter) appendDDL(dst []byte, ev *changeevent.Event, rec *connect.St
 	if !strings.HasPrefix(typ, "database-") && table != "" {
 		dst = append(dst, `,"table":`...)
 		dst = jsonfmt.AppendString(dst, table)
+	}
+	if old != nil && typ == "table-alter" {
+		// The old definition under its own name: the source names a
+		// RENAME's tables old first ("r1,r2"), in its first table's database.
+		oldDB, oldTbl := db, table
+		if ev.TableName != "" {
+			oldDB, oldTbl = ev.DB, ev.TableName
+			oldTbl, _, _ = strings.Cut(oldTbl, ",")
+		}
+		dst = append(dst, `,"old":`...)
+		dst = appendDef(dst, oldDB, oldTbl, old)
 	}
 	if change != nil {
 		if def, _ := change.Get("table").(*connect.Struct); def != nil {

@@ -345,3 +345,32 @@ func TestReadsTxCommit(t *testing.T) {
 		t.Error("maxwell-json does not read connect.HeaderTxCommit")
 	}
 }
+
+// TestDDLOld: a table-alter carries the definition before the ALTER as
+// Maxwell's old, when the connector gives it, under the table's name.
+func TestDDLOld(t *testing.T) {
+	o := dtstest.NewOrders(3)
+	rec := o.AlterTable("", 1)
+	c := New()
+	if err := c.Configure(map[string]string{KeyOutputDDL: "true"}, false); err != nil {
+		t.Fatal(err)
+	}
+	colSchema := connect.StructBuilder().Field("name", connect.StringSchema).Field("typeName", connect.StringSchema).
+		Field("typeExpression", connect.OptionalStringSchema).Field("charsetName", connect.OptionalStringSchema).MustBuild()
+	defSchema := connect.StructBuilder().Field("defaultCharsetName", connect.OptionalStringSchema).
+		Field("primaryKeyColumnNames", connect.ArrayOf(connect.StringSchema).Optional().MustBuild()).
+		Field("columns", connect.ArrayOf(colSchema).MustBuild()).MustBuild()
+	def := connect.NewStructs(defSchema, []any{"utf8mb4", []any{"id"}, []any{connect.NewStructs(colSchema, []any{"id", "BIGINT", "bigint(20)", nil})}})
+	var h connect.Headers
+	h.Add(connect.HeaderOldTable, def.Schema(), def)
+	b, err := c.FromConnectData("t", h, o.SchemaChange, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"table":"orders","old":{"database":"shop","charset":"utf8mb4","table":"orders","columns":[{"type":"bigint","name":"id","signed":true}],"primary-key":["id"]},"ts":`; !strings.Contains(string(b), want) {
+		t.Fatalf("got %s, want old as %s", b, want)
+	}
+	if b, _ := c.FromConnectData("t", nil, o.SchemaChange, rec); strings.Contains(string(b), `"old"`) {
+		t.Fatalf("without the header: %s", b)
+	}
+}
