@@ -36,6 +36,10 @@ const (
 	stmtBegin
 	stmtCommit
 	stmtRollback
+	// stmtSavepoint and stmtRollbackTo are SAVEPOINT and ROLLBACK TO
+	// SAVEPOINT inside a transaction (savepoint.go).
+	stmtSavepoint
+	stmtRollbackTo
 	stmtDDL
 	// stmtDML is a data change logged as SQL, not as rows: the session
 	// ran with binlog_format STATEMENT or MIXED, or the table is one
@@ -91,6 +95,9 @@ func classifyQuery(sql string) stmtKind {
 		if !strings.Contains(strings.ToLower(sql), " to ") {
 			return stmtRollback
 		}
+		return stmtRollbackTo
+	case "savepoint":
+		return stmtSavepoint
 	case "create", "alter", "drop", "rename", "truncate":
 		return stmtDDL
 	case "insert", "update", "delete", "replace", "load":

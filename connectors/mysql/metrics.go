@@ -28,6 +28,8 @@ type streamMetrics struct {
 	undecodable  atomic.Int64 // row events skipped undecoded
 	// statements counts data changes of captured tables logged as SQL.
 	statements atomic.Int64
+	// savepointDropped counts records a ROLLBACK TO SAVEPOINT undid.
+	savepointDropped atomic.Int64
 }
 
 type metricKey struct{ table, op string }
@@ -160,6 +162,7 @@ func (t *Task) metrics() []connect.Metric {
 		{Name: "undecodable_events_skipped_total", Help: "Binlog row events that could not be decoded, skipped (event.deserialization.failure.handling.mode=warn|skip); their rows are not captured.", Kind: connect.Counter, Value: float64(m.undecodable.Load())},
 		{Name: "gtid_source_skipped_rows_total", Help: "Row changes of captured tables in transactions from GTID sources gtid.source.includes/excludes leave out, skipped.", Kind: connect.Counter, Value: float64(m.gtidSkipped.Load())},
 		{Name: "inconsistent_schema_skipped_rows_total", Help: "Row changes of tables whose definition did not match their binlog events, skipped (inconsistent.schema.handling.mode=warn|skip).", Kind: connect.Counter, Value: float64(m.inconsistent.Load())},
+		{Name: "savepoint_rolled_back_records_total", Help: "Records of row changes a ROLLBACK TO SAVEPOINT undid in the source (a transaction that also changed a non-transactional table), dropped.", Kind: connect.Counter, Value: float64(m.savepointDropped.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a
 		// queue that stays full means the runtime or Kafka is the

@@ -97,7 +97,10 @@ type stream struct {
 	maxwellBoots map[string][]int64
 	// held is the last row change's records while transaction.commit.header
 	// waits to learn whether the transaction ends with them (commit.go).
-	held         []heldRecord
+	held []heldRecord
+	// sp keeps the records of a transaction back from its first SAVEPOINT
+	// to its end, for the ROLLBACK TO that may undo some (savepoint.go).
+	sp           savepointBuffer
 	signalResume *snapshotState
 	// ksig is the Kafka signal channel, nil when it is off
 	// (signalkafka.go).
@@ -142,6 +145,9 @@ type cursor struct {
 	// query is the statement of the rows events that follow, from a
 	// ROWS_QUERY (MySQL) or ANNOTATE_ROWS (MariaDB) event; include.query.
 	query string
+	// partialRollback is false when the open transaction cannot hold a
+	// ROLLBACK TO SAVEPOINT that undoes rows logged before it.
+	partialRollback bool
 	// gtidSkip is set while a transaction whose GTID source
 	// gtid.source.includes/excludes leave out is open: its rows are
 	// skipped (gtidsource.go).
@@ -349,6 +355,12 @@ func (s *stream) run(ctx context.Context) {
 			"retrying_for", time.Since(failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
 		if s.cur.inTx {
 			s.skip = skipState{active: true, events: s.cur.events}
+			if s.sp.active {
+				// Nothing since the first SAVEPOINT went out: read it again.
+				s.skip.events = s.sp.from
+				s.held = s.held[:0]
+				s.sp.reset()
+			}
 		}
 		s.cur.inTx, s.cur.gtidPending = false, false
 		select {
@@ -559,6 +571,10 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 		if !e.IsStandalone() {
 			s.beginTx(h)
 			s.cur.events = 1
+			// MariaDB flags a group with only transactional changes; only
+			// a group without the flag can hold a ROLLBACK TO SAVEPOINT
+			// after rows it undoes (the server truncates the others).
+			s.cur.partialRollback = e.Flags&replication.BINLOG_MARIADB_FL_TRANSACTIONAL == 0
 		}
 		return nil
 	case *replication.GTIDEvent:
@@ -614,6 +630,11 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	if h.LogPos > 0 {
 		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos
 	}
+	if s.sp.active {
+		if err := s.flushSavepoints(ctx); err != nil {
+			return err
+		}
+	}
 	if len(s.held) > 0 {
 		// The transaction ended: its last row change is the held one.
 		if err := s.releaseHeld(ctx, true); err != nil {
@@ -644,6 +665,7 @@ func (s *stream) endTx() {
 func (s *stream) beginTx(h *replication.EventHeader) {
 	s.cur.inTx = true
 	s.cur.events = 0
+	s.cur.partialRollback = true
 	if !s.cur.gtidPending && h.LogPos >= h.EventSize {
 		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos-h.EventSize
 	}
@@ -675,6 +697,10 @@ func (s *stream) queryEvent(ctx context.Context, h *replication.EventHeader, e *
 	case stmtCommit, stmtRollback:
 		s.endTx()
 		return nil
+	case stmtSavepoint:
+		return s.savepoint(ctx, q)
+	case stmtRollbackTo:
+		return s.rollbackTo(ctx, h, q)
 	case stmtDDL:
 		return s.ddl(ctx, h, e, q)
 	case stmtDML:
@@ -1425,8 +1451,18 @@ func (s *stream) enqueueSized(ctx context.Context, r *connect.SourceRecord, size
 	return s.push(ctx, r, size)
 }
 
-// push puts a record in the poll queue, waiting for room.
+// push puts a record in the poll queue, waiting for room, or in the
+// savepoint buffer while one is open.
 func (s *stream) push(ctx context.Context, r *connect.SourceRecord, size int64) error {
+	if s.sp.active && !s.isTxMetadata(r) {
+		s.sp.recs = append(s.sp.recs, heldRecord{rec: r, size: size})
+		return nil
+	}
+	return s.pushQueue(ctx, r, size)
+}
+
+// pushQueue puts a record in the poll queue, waiting for room.
+func (s *stream) pushQueue(ctx context.Context, r *connect.SourceRecord, size int64) error {
 	if err := s.gate.wait(ctx, func() int { return len(s.queue) }); err != nil {
 		return err
 	}
