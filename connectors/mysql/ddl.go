@@ -98,6 +98,12 @@ func classifyQuery(sql string) stmtKind {
 		return stmtRollbackTo
 	case "savepoint":
 		return stmtSavepoint
+	case "xa":
+		// XA COMMIT and XA ROLLBACK of a prepared transaction are a group
+		// of their own (a GTID and this statement), with no COMMIT after.
+		if f := strings.Fields(strings.ToLower(stripComments(sql))); len(f) > 1 && (f[1] == "commit" || f[1] == "rollback") {
+			return stmtCommit
+		}
 	case "create", "alter", "drop", "rename", "truncate":
 		return stmtDDL
 	case "insert", "update", "delete", "replace", "load":

@@ -598,6 +598,12 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 		err = s.queryEvent(ctx, h, e)
 	case *replication.XIDEvent:
 		s.endTx()
+	case *replication.GenericEvent:
+		if h.EventType == replication.XA_PREPARE_LOG_EVENT {
+			// XA PREPARE ends the group of an XA transaction's rows, as an
+			// XID ends a transaction's; its outcome is a later group.
+			s.endTx()
+		}
 	case *replication.TableMapEvent:
 		err = s.tableMap(e)
 	case *replication.RowsEvent:
