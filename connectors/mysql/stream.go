@@ -159,6 +159,9 @@ type skipState struct {
 	active bool
 	events int64
 	rows   int64
+	// began is set once the transaction the skip is about has begun: the
+	// skip never outlives it, even when its end goes unrecognised.
+	began bool
 }
 
 func (c *cursor) committedGTIDs() string {
@@ -669,6 +672,12 @@ func (s *stream) endTx() {
 // beginTx opens a transaction at its BEGIN (or MariaDB GTID) event; the
 // restart point stays at a preceding GTID event.
 func (s *stream) beginTx(h *replication.EventHeader) {
+	if s.skip.active {
+		if s.skip.began {
+			s.skip.active = false
+		}
+		s.skip.began = true
+	}
 	s.cur.inTx = true
 	s.cur.events = 0
 	s.cur.partialRollback = true
