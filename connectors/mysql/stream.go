@@ -477,7 +477,7 @@ func (s *stream) classifyStreamError(err error) error {
 	if errors.As(err, &me) {
 		switch me.Code {
 		case 1236: // ER_MASTER_FATAL_ERROR_READING_BINLOG
-			return fmt.Errorf("the server cannot send the binlog from %s:%d (gtids %q): %s; the position was probably purged: start over with a new snapshot (delete the connector's offsets) or keep binlogs longer (binlog_expire_logs_seconds / expire_logs_days)", s.cur.txFile, s.cur.txPos, s.cur.gtids, me.Message)
+			return fmt.Errorf("the server cannot send the binlog from %s:%d (gtids %q): %s; the position was probably purged: set %s=when_needed to take a new snapshot when the stored position is gone (or delete the connector's offsets to start over), and keep binlogs longer than the connector may be stopped (binlog_expire_logs_seconds / expire_logs_days)", s.cur.txFile, s.cur.txPos, s.cur.gtids, me.Message, KeySnapshotMode)
 		case 1053, 1040, 1927, 1317:
 			// Shutdown in progress, too many connections, connection
 			// killed, query interrupted: the server comes back.
