@@ -52,11 +52,13 @@ func (c *Connector) Start(ctx context.Context, _ connect.ConnectorContext, props
 	if err != nil {
 		return err
 	}
-	conn, err := d.connect(ctx)
-	if err != nil {
+	// An unreachable server is the task's to wait for (its retry window):
+	// the connector only gives the task its config.
+	if conn, err := d.connect(ctx); err == nil {
+		conn.Close()
+	} else if !connect.IsRetriable(err) {
 		return err
 	}
-	conn.Close()
 	c.props = maps.Clone(props)
 	if strings.TrimSpace(props[KeyServerID]) == "" {
 		c.props[KeyServerID] = strconv.FormatUint(uint64(opts.ServerID), 10)

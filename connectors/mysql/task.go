@@ -20,6 +20,75 @@ type Task struct {
 	// Server is what the task learned on connect (flavor, version).
 	Server *Server
 	snap   *snapshotter // nil when the task runs no snapshot
+	// retry is set while Start could not reach the server and Poll tries
+	// again.
+	retry *startRetry
+}
+
+// startRetry is a task start put off because the server was unreachable.
+type startRetry struct {
+	tctx    connect.SourceTaskContext
+	since   time.Time
+	next    time.Time
+	backoff time.Duration
+	tries   int
+	err     error
+}
+
+// schedule sets the next attempt: retriable.restart.connector.wait.ms
+// apart, or 1 s doubling to 30 s, as the stream's reconnects.
+func (r *startRetry) schedule(opts *Options) {
+	switch {
+	case opts.RetryWait > 0:
+		r.backoff = opts.RetryWait
+	case r.backoff == 0:
+		r.backoff = time.Second
+	case r.backoff < 30*time.Second:
+		r.backoff = min(2*r.backoff, 30*time.Second)
+	}
+	r.next = time.Now().Add(r.backoff)
+}
+
+// retryStart waits for the next attempt (up to poll.interval.ms) and
+// makes it; the error ends the task once the retry window or
+// errors.max.retries is spent.
+func (t *Task) retryStart(ctx context.Context, opts *Options, r *startRetry) error {
+	if wait := time.Until(r.next); wait > 0 {
+		if err := sleepCtx(ctx, min(wait, opts.PollInterval)); err != nil || time.Now().Before(r.next) {
+			return nil
+		}
+	}
+	window := opts.dts().ConnectionRetry
+	if time.Since(r.since) > window {
+		// Not wrapped: the task fails rather than being retried again.
+		return fmt.Errorf("gave up starting after retrying for %s (%s): %s", window, KeyConnectionRetryMinutes, r.err)
+	}
+	if opts.MaxRetries >= 0 && r.tries >= opts.MaxRetries {
+		return fmt.Errorf("gave up starting after %d retries (%s=%d): %s", r.tries, KeyMaxRetries, opts.MaxRetries, r.err)
+	}
+	r.tries++
+	err := t.start(ctx, r.tctx, opts)
+	if err == nil {
+		if ctx.Err() != nil {
+			// Stopped while starting: Stop saw no stream to end.
+			return t.Stop()
+		}
+		t.log.Info("started after the source became reachable", "retried_for", time.Since(r.since).Round(time.Second).String())
+		return nil
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	if !connect.IsRetriable(err) {
+		return err
+	}
+	t.log.Warn("cannot start: the source is still unreachable; retrying", "retrying_for", time.Since(r.since).Round(time.Second).String(), "error", err.Error())
+	t.mu.Lock()
+	r.err = err
+	r.schedule(opts)
+	t.retry = r
+	t.mu.Unlock()
+	return nil
 }
 
 // NewTask returns an unstarted task.
@@ -53,6 +122,26 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if len(opts.Notify.Unread) > 0 {
 		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
 	}
+	err = t.start(ctx, tctx, opts)
+	window := opts.dts().ConnectionRetry
+	if err == nil || !connect.IsRetriable(err) || ctx.Err() != nil || window <= 0 {
+		return err
+	}
+	// The server is unreachable (a restart, a failover) while the task
+	// (re)starts: as the running stream does, and as Debezium's task does,
+	// keep trying from Poll within the retry window instead of failing.
+	t.log.Warn("cannot start: the source is unreachable; retrying within the retry window", "window", window.String(), "error", err.Error())
+	t.mu.Lock()
+	t.opts = opts
+	t.retry = &startRetry{tctx: tctx, since: time.Now(), err: err}
+	t.retry.schedule(opts)
+	t.mu.Unlock()
+	return nil
+}
+
+// start is Start once the options are read: it connects, plans and starts
+// the stream.
+func (t *Task) start(ctx context.Context, tctx connect.SourceTaskContext, opts *Options) error {
 	var topics connect.TopicReader
 	if opts.Signal.Kafka != nil {
 		var ok bool
@@ -65,6 +154,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err != nil {
 		return err
 	}
+	t.mu.Lock()
+	t.retry = nil
+	t.mu.Unlock()
 	conn, err := d.connect(ctx)
 	if err != nil {
 		return err
@@ -170,8 +262,11 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 // and then the failure.
 func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 	t.mu.Lock()
-	s, opts := t.stream, t.opts
+	s, opts, retry := t.stream, t.opts, t.retry
 	t.mu.Unlock()
+	if s == nil && retry != nil {
+		return nil, t.retryStart(ctx, opts, retry)
+	}
 	if s == nil {
 		return nil, fmt.Errorf("mysql task polled before Start")
 	}
