@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +66,18 @@ func TestMySQLXATransactionThenRestart(t *testing.T) {
 	// The XA insert and the insert after the restart, each once.
 	if got := kc.opCounts(); got["c"] != 2 || got["u"] != 1 {
 		t.Errorf("ops %v, want 2 inserts and 1 update", got)
+	}
+
+	// The rows of a prepared XA transaction go out at XA PREPARE, so its
+	// XA ROLLBACK cannot take them back (README): the task says so.
+	for _, q := range []string{"XA START 'x2'", "INSERT INTO xa.a VALUES (30, 0, 'xa rolled back', NULL, NULL)", "XA END 'x2'", "XA PREPARE 'x2'", "XA ROLLBACK 'x2'"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(w.log.String(), "a prepared XA transaction was rolled back"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning about the XA ROLLBACK; worker log:\n%s", k9Tail(w.log.String(), 10))
+		}
 	}
 }

@@ -40,6 +40,9 @@ const (
 	// SAVEPOINT inside a transaction (savepoint.go).
 	stmtSavepoint
 	stmtRollbackTo
+	// stmtXARollback is the XA ROLLBACK of a prepared transaction: a group
+	// of its own, whose rows an earlier group (XA PREPARE) held.
+	stmtXARollback
 	stmtDDL
 	// stmtDML is a data change logged as SQL, not as rows: the session
 	// ran with binlog_format STATEMENT or MIXED, or the table is one
@@ -101,8 +104,13 @@ func classifyQuery(sql string) stmtKind {
 	case "xa":
 		// XA COMMIT and XA ROLLBACK of a prepared transaction are a group
 		// of their own (a GTID and this statement), with no COMMIT after.
-		if f := strings.Fields(strings.ToLower(stripComments(sql))); len(f) > 1 && (f[1] == "commit" || f[1] == "rollback") {
-			return stmtCommit
+		if f := strings.Fields(strings.ToLower(stripComments(sql))); len(f) > 1 {
+			switch f[1] {
+			case "commit":
+				return stmtCommit
+			case "rollback":
+				return stmtXARollback
+			}
 		}
 	case "create", "alter", "drop", "rename", "truncate":
 		return stmtDDL

@@ -30,6 +30,8 @@ type streamMetrics struct {
 	statements atomic.Int64
 	// savepointDropped counts records a ROLLBACK TO SAVEPOINT undid.
 	savepointDropped atomic.Int64
+	// xaRollbacks counts XA ROLLBACKs of prepared transactions.
+	xaRollbacks atomic.Int64
 }
 
 type metricKey struct{ table, op string }
@@ -163,6 +165,7 @@ func (t *Task) metrics() []connect.Metric {
 		{Name: "gtid_source_skipped_rows_total", Help: "Row changes of captured tables in transactions from GTID sources gtid.source.includes/excludes leave out, skipped.", Kind: connect.Counter, Value: float64(m.gtidSkipped.Load())},
 		{Name: "inconsistent_schema_skipped_rows_total", Help: "Row changes of tables whose definition did not match their binlog events, skipped (inconsistent.schema.handling.mode=warn|skip).", Kind: connect.Counter, Value: float64(m.inconsistent.Load())},
 		{Name: "savepoint_rolled_back_records_total", Help: "Records of row changes a ROLLBACK TO SAVEPOINT undid in the source (a transaction that also changed a non-transactional table), dropped.", Kind: connect.Counter, Value: float64(m.savepointDropped.Load())},
+		{Name: "xa_prepared_rollbacks_total", Help: "XA ROLLBACKs of prepared XA transactions, whose row changes were emitted at XA PREPARE and remain in the topics (see the log's warning).", Kind: connect.Counter, Value: float64(m.xaRollbacks.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a
 		// queue that stays full means the runtime or Kafka is the

@@ -712,6 +712,14 @@ func (s *stream) queryEvent(ctx context.Context, h *replication.EventHeader, e *
 	case stmtCommit, stmtRollback:
 		s.endTx()
 		return nil
+	case stmtXARollback:
+		s.endTx()
+		// The rows went out at XA PREPARE; nothing in the binlog says what
+		// they were by now. Say so, rather than diverge silently.
+		s.dts.metrics.xaRollbacks.Add(1)
+		s.log.Warn("a prepared XA transaction was rolled back: its row changes, emitted when the binlog gave them at XA PREPARE, remain in the topics",
+			"statement", q, "file", s.cur.file, "pos", h.LogPos-h.EventSize)
+		return nil
 	case stmtSavepoint:
 		return s.savepoint(ctx, q)
 	case stmtRollbackTo:
