@@ -90,3 +90,43 @@ func TestMySQLRollbackToSavepointWithNonTransactionalTable(t *testing.T) {
 		t.Errorf("the binlog connection was not killed while the transaction streamed; worker log:\n%s", k9Tail(w.log.String(), 20))
 	}
 }
+
+// TestMySQLSavepointTransactionTooBigToHold: a transaction that mixes a
+// non-transactional table with a savepoint is held back until its end only
+// up to a bound (four times max.queue.size.in.bytes); past it the records go
+// out as they come, the worker says so, and nothing is lost.
+func TestMySQLSavepointTransactionTooBigToHold(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	myExec(t, db, "CREATE DATABASE spb",
+		"CREATE TABLE spb.inno ("+k9Columns+") ENGINE=InnoDB",
+		"CREATE TABLE spb.myisam ("+k9Columns+") ENGINE=MyISAM",
+		"INSERT INTO spb.inno VALUES (0, 0, 'seed', NULL, NULL)", "INSERT INTO spb.myisam VALUES (0, 0, 'seed', NULL, NULL)")
+	kw := newK9Worker(t, k, db, "spb", map[string]string{"database.server.id": "5812", "table.include.list": `spb\..*`,
+		"max.queue.size.in.bytes": "65536"})
+	topics := map[string]string{kw.prefix + ".spb.inno": "spb.inno", kw.prefix + ".spb.myisam": "spb.myisam"}
+	w := kw.start()
+	kc := startK9Consumer(t, k.Bootstrap(), kw.prefix+".spb.inno", kw.prefix+".spb.myisam")
+	kc.waitCount("r", 2, 60*time.Second, w)
+	conn, err := db.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"BEGIN", "INSERT INTO spb.myisam VALUES (1, 0, 'aria', NULL, NULL)", "SAVEPOINT s",
+		"INSERT INTO spb.inno SELECT seq, 0, 'row', NULL, REPEAT('z', 200) FROM spb.seq_1_to_5000", "COMMIT"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	kc.settle(ctx, db.DB(), topics, 60*time.Second, w)
+	if want := 5001; kc.count("c") != want {
+		t.Errorf("%d inserts arrived, want %d", kc.count("c"), want)
+	}
+	if !strings.Contains(w.log.String(), "too large to hold back until its end") {
+		t.Errorf("the worker did not say it stopped holding the transaction; log:\n%s", k9Tail(w.log.String(), 20))
+	}
+}

@@ -29,7 +29,11 @@ type savepointBuffer struct {
 	// reads again from there.
 	from  int64
 	recs  []heldRecord
+	bytes int64 // the held records' approximate size
 	marks []savepointMark
+	// tooBig marks an open transaction found too big to hold: its later
+	// savepoints are not held either.
+	tooBig bool
 }
 
 // savepointMark is a savepoint: its name and how many records were
@@ -41,7 +45,38 @@ type savepointMark struct {
 
 func (b *savepointBuffer) reset() {
 	clear(b.recs)
-	b.recs, b.marks, b.active, b.from = b.recs[:0], b.marks[:0], false, 0
+	b.recs, b.marks, b.active, b.from, b.bytes = b.recs[:0], b.marks[:0], false, 0, 0
+}
+
+// holdForSavepoint keeps r back in the open savepoint buffer. A transaction
+// too big to hold (four times max.queue.size.in.bytes of records) has its
+// records released and is no longer held: memory stays bounded, and a
+// later ROLLBACK TO is reported rather than undone.
+func (s *stream) holdForSavepoint(ctx context.Context, r *connect.SourceRecord, size int64) error {
+	if size < 0 {
+		size = recordSize(r)
+	}
+	s.sp.recs = append(s.sp.recs, heldRecord{rec: r, size: size})
+	s.sp.bytes += size
+	maxBytes := 4 * s.opts.MaxQueueBytes
+	if maxBytes <= 0 {
+		maxBytes = 64 << 20
+	}
+	if s.sp.bytes <= maxBytes {
+		return nil
+	}
+	s.log.Warn("a transaction with a savepoint is too large to hold back until its end: its records are emitted as they come, and a ROLLBACK TO SAVEPOINT in it cannot be undone (it is logged if it comes)",
+		"file", s.cur.file, "held_records", len(s.sp.recs), "held_bytes", s.sp.bytes)
+	recs := s.sp.recs
+	s.sp.active = false
+	for _, h := range recs {
+		if err := s.pushQueue(ctx, h.rec, h.size); err != nil {
+			return err
+		}
+	}
+	s.sp.reset()
+	s.sp.tooBig = true
+	return nil
 }
 
 // savepointName is the name a SAVEPOINT or ROLLBACK TO [SAVEPOINT]
@@ -70,7 +105,7 @@ func (s *stream) savepoint(ctx context.Context, q string) error {
 		return nil
 	}
 	if !s.sp.active {
-		if !s.cur.partialRollback {
+		if !s.cur.partialRollback || s.sp.tooBig {
 			return nil
 		}
 		// A held row change came before the savepoint: no ROLLBACK TO

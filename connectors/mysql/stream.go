@@ -680,7 +680,14 @@ func (s *stream) beginTx(h *replication.EventHeader) {
 	}
 	s.cur.inTx = true
 	s.cur.events = 0
-	s.cur.partialRollback = true
+	// MySQL logs a SAVEPOINT in every transaction that sets one, so holding
+	// there would hold every such transaction; and with GTIDs on (which
+	// enforces GTID consistency) it refuses the transactions that mix
+	// non-transactional tables in, the only ones whose undone rows stay in
+	// the binlog. A ROLLBACK TO it logs is reported (rollbackTo). MariaDB
+	// says per transaction (its GTID event's flags), which replaces this.
+	s.cur.partialRollback = s.server.Flavor == FlavorMariaDB
+	s.sp.tooBig = false
 	if !s.cur.gtidPending && h.LogPos >= h.EventSize {
 		s.cur.txFile, s.cur.txPos = s.cur.file, h.LogPos-h.EventSize
 	}
@@ -1478,8 +1485,7 @@ func (s *stream) enqueueSized(ctx context.Context, r *connect.SourceRecord, size
 // savepoint buffer while one is open.
 func (s *stream) push(ctx context.Context, r *connect.SourceRecord, size int64) error {
 	if s.sp.active && !s.isTxMetadata(r) {
-		s.sp.recs = append(s.sp.recs, heldRecord{rec: r, size: size})
-		return nil
+		return s.holdForSavepoint(ctx, r, size)
 	}
 	return s.pushQueue(ctx, r, size)
 }
