@@ -144,16 +144,8 @@ func streamAcrossDDL(t *testing.T, opts harness.MariaDBOptions, restart bool) {
 			}
 			return
 		}
-		op := v.GetString(connect.FieldOp)
-		img, _ := v.Get(connect.FieldAfter).(*connect.Struct)
-		if op == connect.OpDelete {
-			img, _ = v.Get(connect.FieldBefore).(*connect.Struct)
-		}
-		var names []string
-		for _, f := range img.Schema().Fields() {
-			names = append(names, f.Name)
-		}
-		if got := strings.Join(names, ","); got != cols[recPhase] {
+		op, img, got := rowImage(v)
+		if got != cols[recPhase] {
 			t.Fatalf("a %s record after %d DDLs has columns %s, want %s", op, recPhase, got, cols[recPhase])
 		}
 		k := fmt.Sprint(img.Get("id"))
@@ -207,4 +199,19 @@ func pickID(rng *rand.Rand, ids map[int]bool) int {
 	}
 	slices.Sort(keys)
 	return keys[rng.IntN(len(keys))]
+}
+
+// rowImage is a change event's op, the row image it is about (the before
+// image of a delete) and that image's column names, comma-separated.
+func rowImage(v *connect.Struct) (op string, img *connect.Struct, columns string) {
+	op = v.GetString(connect.FieldOp)
+	img, _ = v.Get(connect.FieldAfter).(*connect.Struct)
+	if op == connect.OpDelete {
+		img, _ = v.Get(connect.FieldBefore).(*connect.Struct)
+	}
+	var names []string
+	for _, f := range img.Schema().Fields() {
+		names = append(names, f.Name)
+	}
+	return op, img, strings.Join(names, ",")
 }

@@ -64,20 +64,12 @@ func TestMySQLMariaDBOnlyDDL(t *testing.T) {
 			got = append(got, fmt.Sprintf("ddl %s.%s %s", src.Get(connect.SourceDB), src.Get(connect.SourceTable), strings.Join(changes, ";")))
 			return
 		}
-		op := v.GetString(connect.FieldOp)
-		if op == connect.OpTruncate {
+		if v.GetString(connect.FieldOp) == connect.OpTruncate {
 			got = append(got, "truncate "+r.Topic)
 			return
 		}
-		img, _ := v.Get(connect.FieldAfter).(*connect.Struct)
-		if op == connect.OpDelete {
-			img, _ = v.Get(connect.FieldBefore).(*connect.Struct)
-		}
-		var names []string
-		for _, f := range img.Schema().Fields() {
-			names = append(names, f.Name)
-		}
-		got = append(got, fmt.Sprintf("row %s %s %s", r.Topic, op, strings.Join(names, ",")))
+		op, _, columns := rowImage(v)
+		got = append(got, fmt.Sprintf("row %s %s %s", r.Topic, op, columns))
 	}
 	var want []string
 	for _, st := range steps {

@@ -71,19 +71,25 @@ func TestMySQLRowFilterTimestampServerZone(t *testing.T) {
 		"UPDATE tz.t SET ts = '2025-12-31 10:00:00', v = 1 WHERE id = 12", // moves out
 		"UPDATE tz.t SET v = 2 WHERE id IN (6, 7)",                        // on either side
 		"INSERT INTO tz.t VALUES (999, '2026-06-01 00:00:00', 0)")
-	var want []int
-	rs, err := conn.QueryContext(ctx, "SELECT id FROM tz.t WHERE "+cond+" ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rs.Next() {
-		var id int
-		if err := rs.Scan(&id); err != nil {
+	// The ids the server itself selects, in the session's zone.
+	ids := func(where string) []int {
+		t.Helper()
+		rs, err := conn.QueryContext(ctx, "SELECT id FROM tz.t WHERE "+where+" ORDER BY id")
+		if err != nil {
 			t.Fatal(err)
 		}
-		want = append(want, id)
+		defer rs.Close()
+		var out []int
+		for rs.Next() {
+			var id int
+			if err := rs.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, id)
+		}
+		return out
 	}
-	rs.Close()
+	want := ids(cond)
 
 	topic := kw.prefix + ".tz.t"
 	var got []int
@@ -129,19 +135,7 @@ func TestMySQLRowFilterTimestampServerZone(t *testing.T) {
 	// server's zone too, as Debezium's snapshot query (in a session of the
 	// server's zone) does.
 	const extra = "ts < '2026-01-01 01:00:00'"
-	want = want[:0]
-	rs, err = conn.QueryContext(ctx, "SELECT id FROM tz.t WHERE "+cond+" AND "+extra+" ORDER BY id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rs.Next() {
-		var id int
-		if err := rs.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		want = append(want, id)
-	}
-	rs.Close()
+	want = ids(cond + " AND " + extra)
 	data := `{"data-collections": ["tz\\.t"], "additional-conditions": [{"data-collection": "tz\\.t", "filter": "` + extra + `"}]}`
 	if _, err := conn.ExecContext(ctx, "INSERT INTO tz.sig VALUES (?, ?, ?)", "tz-1", "execute-snapshot", data); err != nil {
 		t.Fatal(err)

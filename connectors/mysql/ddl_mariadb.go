@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"strings"
+
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // MariaDB DDL the MySQL parser does not know. MariaDB adds words to
@@ -54,45 +56,17 @@ func tokenize(sql string, maxTokens int) []sqlToken {
 				return out
 			}
 			i += end + 1
-		case c == '`':
-			var b strings.Builder
-			j := i + 1
-			for ; j < len(sql); j++ {
-				if sql[j] == '`' {
-					if j+1 < len(sql) && sql[j+1] == '`' {
-						b.WriteByte('`')
-						j++
-						continue
-					}
-					break
-				}
-				b.WriteByte(sql[j])
-			}
-			if j >= len(sql) {
+		case c == '`' || c == '\'' || c == '"':
+			text, end, ok := sqltext.Unquote(sql, i)
+			if !ok {
 				return out
 			}
-			out = append(out, sqlToken{text: b.String(), start: i, end: j + 1, kind: 'q'})
-			i = j + 1
-		case c == '\'' || c == '"':
-			j := i + 1
-			for ; j < len(sql); j++ {
-				if sql[j] == '\\' {
-					j++
-					continue
-				}
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c {
-						j++
-						continue
-					}
-					break
-				}
+			kind := byte('s')
+			if c == '`' {
+				kind = 'q'
 			}
-			if j >= len(sql) {
-				return out
-			}
-			out = append(out, sqlToken{text: sql[i+1 : j], start: i, end: j + 1, kind: 's'})
-			i = j + 1
+			out = append(out, sqlToken{text: text, start: i, end: end, kind: kind})
+			i = end
 		case wordByte(c):
 			j := i
 			for j < len(sql) && wordByte(sql[j]) {

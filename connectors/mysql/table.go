@@ -11,6 +11,7 @@ import (
 	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // TableID names a table.
@@ -365,24 +366,9 @@ func parseMembers(columnType string) ([]string, error) {
 			}
 			return nil, fmt.Errorf("cannot read the members of %q", columnType)
 		}
-		var sb strings.Builder
-		j := i + 1
-		for ; j < len(body); j++ {
-			if body[j] == '\'' {
-				if j+1 < len(body) && body[j+1] == '\'' {
-					sb.WriteByte('\'')
-					j++
-					continue
-				}
-				break
-			}
-			if body[j] == '\\' && j+1 < len(body) {
-				j++
-			}
-			sb.WriteByte(body[j])
-		}
-		out = append(out, sb.String())
-		i = j + 1
+		member, end, _ := sqltext.Unquote(body, i)
+		out = append(out, member)
+		i = end
 	}
 	return out, nil
 }

@@ -72,24 +72,10 @@ func identByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$' || c == '@' || c == '.' || c >= 0x80
 }
 
-// skipQuoted returns the index after the quoted string that starts at i:
-// a doubled quote stays inside, and so does a backslash-escaped one
-// (MariaDB's default sql_mode reads backslash escapes in strings).
+// skipQuoted returns the index after the quoted text that starts at i.
 func skipQuoted(s string, i int) int {
-	q := s[i]
-	for j := i + 1; j < len(s); j++ {
-		switch {
-		case s[j] == '\\' && q != '`':
-			j++
-		case s[j] == q:
-			if j+1 < len(s) && s[j+1] == q {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return len(s)
+	_, end, _ := Unquote(s, i)
+	return end
 }
 
 // skipBlanksAndComments drops leading blanks and comments other than
@@ -114,4 +100,31 @@ func skipBlanksAndComments(s string) string {
 			return s
 		}
 	}
+}
+
+// Unquote reads the quoted text that starts at s[i] (a ', " or `): a
+// doubled quote stands for one, and in a string (' or ") a backslash
+// escapes the byte after it, as MySQL reads strings under its default
+// sql_mode. It returns the text and the index after the closing quote; ok
+// is false when s ends before the quote closes.
+func Unquote(s string, i int) (text string, end int, ok bool) {
+	q := s[i]
+	var b strings.Builder
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == q:
+			if j+1 < len(s) && s[j+1] == q {
+				b.WriteByte(q)
+				j++
+				continue
+			}
+			return b.String(), j + 1, true
+		case c == '\\' && q != '`' && j+1 < len(s):
+			j++
+			b.WriteByte(s[j])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", len(s), false
 }

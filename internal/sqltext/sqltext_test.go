@@ -41,3 +41,23 @@ func FuzzStatementBody(f *testing.F) {
 		}
 	})
 }
+
+func TestUnquote(t *testing.T) {
+	for _, c := range []struct {
+		in, text string
+		end      int
+		ok       bool
+	}{
+		{"'a''b' x", "a'b", 6, true},
+		{`'a\'b\\'`, `a'b\`, 8, true},
+		{"`we``ird`.t", "we`ird", 9, true},
+		{"`a\\`", "a\\", 4, true}, // no escapes in identifiers
+		{`"x""y"`, `x"y`, 6, true},
+		{"'open", "", 5, false},
+	} {
+		text, end, ok := Unquote(c.in, 0)
+		if text != c.text || end != c.end || ok != c.ok {
+			t.Errorf("Unquote(%q) = %q, %d, %v; want %q, %d, %v", c.in, text, end, ok, c.text, c.end, c.ok)
+		}
+	}
+}

@@ -43,6 +43,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sluicehq/sluice/connect"
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // Kind is a MySQL column type family.
@@ -357,21 +358,9 @@ func members(s *connect.Schema) []string {
 			i++
 			continue
 		}
-		var b strings.Builder
-		j := i + 1
-		for ; j < len(in); j++ {
-			if in[j] == '\'' {
-				if j+1 < len(in) && in[j+1] == '\'' {
-					b.WriteByte('\'')
-					j++
-					continue
-				}
-				break
-			}
-			b.WriteByte(in[j])
-		}
-		out = append(out, b.String())
-		i = j + 1
+		member, end, _ := sqltext.Unquote(in, i)
+		out = append(out, member)
+		i = end
 	}
 	return out
 }
