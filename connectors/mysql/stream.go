@@ -765,9 +765,10 @@ func (s *stream) statementChange(h *replication.EventHeader, e *replication.Quer
 
 // definitionBefore is the definition, as a tableChanges table struct, of
 // the table an ALTER or RENAME changes, as the stream knew it before the
-// statement: from the schema history's model, or else from what the
-// stream last read of it; nil when it knows none. Maxwell's table-alter
-// message carries it as "old".
+// statement: from the schema history's model, or else from the last row
+// event of the table the stream read (its columns are the event's own;
+// information_schema, read now, may already show the statement's effect);
+// nil when it knows none. Maxwell's table-alter message carries it as "old".
 func (s *stream) definitionBefore(d DDL) *connect.Struct {
 	if d.Kind != DDLAlterTable && d.Kind != DDLRenameTable || len(d.Tables) == 0 {
 		return nil
@@ -776,15 +777,22 @@ func (s *stream) definitionBefore(d DDL) *connect.Struct {
 	if !s.opts.Filters.Table(id.DB, id.Table) {
 		return nil
 	}
-	info := s.model[id]
-	if info == nil {
-		info = s.infos[id]
+	var t *Table
+	if info := s.model[id]; info != nil {
+		var err error
+		if t, err = tableFromInfo(id, info); err != nil {
+			return nil
+		}
+	} else {
+		// Table ids grow: the highest is the table's latest TABLE_MAP.
+		var last uint64
+		for tid, e := range s.byID {
+			if e.ts != nil && e.ts.table.ID == id && tid >= last {
+				last, t = tid, e.ts.table
+			}
+		}
 	}
-	if info == nil {
-		return nil
-	}
-	t, err := tableFromInfo(id, info)
-	if err != nil {
+	if t == nil {
 		return nil
 	}
 	def, _ := tableChange("ALTER", t).Get("table").(*connect.Struct)
