@@ -527,6 +527,22 @@ func gtidStartPos(set gomysql.GTIDSet) gomysql.GTIDSet {
 	return out
 }
 
+// changeTimed tells the events whose timestamp is when a change was
+// written from those the server sends to position a replica. A new
+// connection first gets the binlog file's format description, GTID list
+// and checkpoint events, stamped when the file was created, which can be
+// days ago: taking their time as the lag would report a caught-up stream
+// as far behind until the next write.
+func changeTimed(t replication.EventType) bool {
+	switch t {
+	case replication.ROTATE_EVENT, replication.FORMAT_DESCRIPTION_EVENT, replication.HEARTBEAT_EVENT,
+		replication.MARIADB_GTID_LIST_EVENT, replication.MARIADB_BINLOG_CHECKPOINT_EVENT,
+		replication.PREVIOUS_GTIDS_EVENT, replication.STOP_EVENT:
+		return false
+	}
+	return true
+}
+
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
@@ -536,7 +552,9 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	if h.ServerID != 0 {
 		s.cur.serverID = int64(h.ServerID)
 	}
-	s.dts.metrics.event(int64(h.Timestamp))
+	if changeTimed(h.EventType) {
+		s.dts.metrics.event(int64(h.Timestamp))
+	}
 	if err := s.heartbeat(ctx); err != nil {
 		return err
 	}
