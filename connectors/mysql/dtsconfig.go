@@ -151,7 +151,7 @@ func defineDTSOptions(d *connect.ConfigDef) {
 		Validator: connect.OneOfIgnoreCase("0", "1", "all", "-1"), Recommended: []string{"0", "1", "all"},
 		Doc: "Producer acks for this connector's records (DTS \"Kafka ack mechanism\"), unless producer.acks or producer.override.acks is set. Below all, a broker failure can lose acknowledged rows."})
 	def(connect.ConfigKey{Name: KeyMaxRecordBytes, Type: connect.ConfigLong, Default: "10485760", Group: groupDTS, Validator: connect.Between(1024, math.MaxInt32),
-		Doc: "Largest record the connector emits, estimated from its row images (DTS's 10 MB limit). Set the producer's max.request.size and the topic's max.message.bytes at least this high."})
+		Doc: "Largest record the connector emits, estimated from its row images (DTS's 10 MB limit): with a text value.converter (JSON, Canal, Shareplex, Maxwell; also when the connector names none) strings count with their JSON escapes and bytes twice, as those formats write them; with Avro, DTS Avro or ByteArray as they are. Set the producer's max.request.size and the topic's max.message.bytes at least this high."})
 	def(connect.ConfigKey{Name: KeyOversizeHandling, Type: connect.ConfigString, Default: OversizeFail, Group: groupDTS,
 		Validator: connect.OneOfIgnoreCase(OversizeFail, OversizeDropColumns, OversizeSkip), Recommended: []string{OversizeFail, OversizeDropColumns, OversizeSkip},
 		Doc: "A record over max.record.bytes: fail the task (naming the table, key and largest columns); drop-columns nulls the largest columns until it fits and lists them in the __sluice.dropped.columns header; skip drops the record (counted in the metrics, logged once per table). Never truncated silently."})
@@ -257,6 +257,9 @@ type DTSOptions struct {
 
 	MaxRecordBytes   int64
 	OversizeHandling string
+	// textValues: max.record.bytes counts strings and bytes as the text
+	// formats write them (textValueConverter).
+	textValues bool
 
 	ConnectionRetry time.Duration
 	OtherRetry      time.Duration
@@ -457,6 +460,7 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		HeartbeatActionQuery: strings.TrimSpace(c.String(KeyHeartbeatActionQuery)),
 		TransactionMetadata:  c.Bool(KeyProvideTransactionMetadata),
 		DefaultOps:           opAll,
+		textValues:           textValueConverter(props),
 	}
 	d.Delimiter = c.String(KeyTopicDelimiter)
 	hb := c.String(KeyHeartbeatTopicsPrefix)
