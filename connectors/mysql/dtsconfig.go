@@ -263,6 +263,9 @@ type DTSOptions struct {
 
 	ConnectionRetry time.Duration
 	OtherRetry      time.Duration
+	// connectionRetryMs / otherRetryMs: the window comes from the *.ms
+	// key, which errors then name.
+	connectionRetryMs, otherRetryMs bool
 
 	MaxRecordsPerSecond int64
 	MaxBytesPerSecond   int64
@@ -476,10 +479,10 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		return nil, bad(KeyOtherRetryMinutes, fmt.Sprintf("must be smaller than %s (%d); lower it or raise %s", KeyConnectionRetryMinutes, c.Int(KeyConnectionRetryMinutes), KeyConnectionRetryMinutes))
 	}
 	if ms := c.Long(KeyConnectionRetryMs); ms > 0 {
-		d.ConnectionRetry = time.Duration(ms) * time.Millisecond
+		d.ConnectionRetry, d.connectionRetryMs = time.Duration(ms)*time.Millisecond, true
 	}
 	if ms := c.Long(KeyOtherRetryMs); ms > 0 {
-		d.OtherRetry = time.Duration(ms) * time.Millisecond
+		d.OtherRetry, d.otherRetryMs = time.Duration(ms)*time.Millisecond, true
 	}
 	if d.TopicMode == TopicModeSingle && d.TopicDefault == "" {
 		return nil, bad(KeyTopicDefault, fmt.Sprintf("is required when %s=single: name the topic every table's changes go to", KeyTopicMode))

@@ -126,6 +126,22 @@ func (s *stream) retryWindow(err error) time.Duration {
 	return 0
 }
 
+// retryWindowKey names the setting whose window retryWindow applied to
+// err, so the give-up message points at the key to raise.
+func (s *stream) retryWindowKey(err error) string {
+	d := s.opts.dts()
+	if isConnectionError(err) {
+		if d.connectionRetryMs {
+			return KeyConnectionRetryMs
+		}
+		return KeyConnectionRetryMinutes
+	}
+	if d.otherRetryMs {
+		return KeyOtherRetryMs
+	}
+	return KeyOtherRetryMinutes
+}
+
 // redact keeps the password out of a logged error.
 func (s *stream) redact(err error) string {
 	msg := err.Error()

@@ -69,6 +69,9 @@ type stream struct {
 	syncerMu sync.Mutex // guards syncer against Stop
 
 	lastEventOK bool // an event arrived since the last reconnect
+	// failingSince is when the reader's current run of failed connections
+	// began (zero while it streams), for the log line of its recovery.
+	failingSince time.Time
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -318,12 +321,18 @@ func (s *stream) run(ctx context.Context) {
 		firstBackoff = s.opts.RetryWait
 	}
 	backoff := firstBackoff
-	var failingSince time.Time
 	retries := 0 // since the last event read well (errors.max.retries)
 	for {
 		err := s.streamOnce(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if s.lastEventOK {
+			// The connection streamed before it failed: this failure
+			// starts a new outage with a full retry window, however long
+			// ago an earlier one was.
+			s.failingSince, backoff, retries = time.Time{}, firstBackoff, 0
+			s.lastEventOK = false
 		}
 		window := s.retryWindow(err)
 		if window <= 0 {
@@ -332,12 +341,12 @@ func (s *stream) run(ctx context.Context) {
 		}
 		// Reconnect from the open transaction's start, skipping what was
 		// already emitted: the same path as a restart from an offset.
-		if failingSince.IsZero() {
-			failingSince = time.Now()
+		if s.failingSince.IsZero() {
+			s.failingSince = time.Now()
 		}
-		if time.Since(failingSince) > window {
+		if time.Since(s.failingSince) > window {
 			// Not wrapped: the task fails rather than being retried again.
-			s.err = fmt.Errorf("gave up after retrying for %s (%s / %s): %s", window, KeyConnectionRetryMinutes, KeyOtherRetryMinutes, s.redact(err))
+			s.err = fmt.Errorf("gave up after retrying for %s (%s): %s", window, s.retryWindowKey(err), s.redact(err))
 			return
 		}
 		if s.opts.MaxRetries >= 0 && retries >= s.opts.MaxRetries {
@@ -346,7 +355,7 @@ func (s *stream) run(ctx context.Context) {
 		}
 		retries++
 		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
-			"retrying_for", time.Since(failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
+			"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
 		if s.cur.inTx {
 			s.skip = skipState{active: true, events: s.cur.events}
 		}
@@ -358,10 +367,6 @@ func (s *stream) run(ctx context.Context) {
 		}
 		if backoff < 30*time.Second && s.opts.RetryWait == 0 {
 			backoff *= 2
-		}
-		if s.lastEventOK {
-			failingSince, backoff, retries = time.Time{}, firstBackoff, 0
-			s.lastEventOK = false
 		}
 	}
 }
@@ -446,6 +451,12 @@ func (s *stream) streamOnce(ctx context.Context) error {
 			return s.classifyStreamError(err)
 		}
 		s.lastEventOK = true
+		if !s.failingSince.IsZero() {
+			// Without this line the log's last word on an outage is a
+			// retry, as if the reader were still down.
+			s.log.Info("binlog reader reconnected", "server", s.dial.addr(), "failing_for", time.Since(s.failingSince).Round(time.Second).String())
+			s.failingSince = time.Time{}
+		}
 		if err := s.handle(ctx, ev); err != nil {
 			return err
 		}
