@@ -1177,6 +1177,12 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			}
 		}
 		rowOp, before, after, keep := filterChange(rt.filter, rowOp, before, after)
+		if keep && rowOp != op && !s.emitsOp(rt, rowOp) {
+			// An update the filter made a delete or an insert is that
+			// operation to the consumer: a table that syncs no deletes
+			// must not get a delete (and its tombstone) this way.
+			keep = false
+		}
 		if keep && rt.maxwellRows != nil {
 			img := after
 			if rowOp == connect.OpDelete {
