@@ -60,9 +60,11 @@ func (m *streamMetrics) event(tsSec int64) {
 }
 
 // lagMs is how far the stream is behind the source: the time since the
-// last event was written at the source, measured when it was read. With
-// heartbeats (or the server's binlog heartbeats) an idle stream reads
-// events regularly and the lag stays near zero.
+// last change was written at the source, measured when it was read. Only
+// events stamped with a change's time count (changeTimed); the server's
+// binlog heartbeats carry none, so an idle source keeps the last value, as
+// Debezium's MilliSecondsBehindSource does, unless heartbeat.action.query
+// writes to it.
 func (m *streamMetrics) lagMs() float64 {
 	ev, read := m.lastEventMs.Load(), m.lastReadMs.Load()
 	if ev == 0 {
