@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -311,7 +313,7 @@ func (s *stream) run(ctx context.Context) {
 				return
 			}
 			if ctx.Err() == nil {
-				s.err = err
+				s.err = snapshotConnLost(err)
 			}
 			return
 		}
@@ -369,6 +371,21 @@ func (s *stream) run(ctx context.Context) {
 			backoff *= 2
 		}
 	}
+}
+
+// snapshotConnLost says what to do about a snapshot that lost its
+// connection: the retry window covers the binlog reader only, and the
+// key's name suggests otherwise.
+func snapshotConnLost(err error) error {
+	var ne net.Error
+	var me *gomysql.MyError
+	// Shutdown in progress, connection killed, query interrupted: what a
+	// server going down answers to a running query.
+	shutdown := errors.As(err, &me) && (me.Code == 1053 || me.Code == 1927 || me.Code == 1317)
+	if !shutdown && !errors.Is(err, gomysql.ErrBadConn) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+		return err
+	}
+	return fmt.Errorf("%w: the snapshot lost its connection to the source, which %s does not retry (it covers the binlog stream); once the server is back, restart the task (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true) and the snapshot resumes after its last committed chunk", err, KeyConnectionRetryMinutes)
 }
 
 type connError struct{ err error }
