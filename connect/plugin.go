@@ -178,6 +178,14 @@ type SchemaChangeWriter interface {
 	WritesSchemaChanges() bool
 }
 
+// TombstoneWriter is an optional interface of value converters whose format
+// has no tombstone (DTS's and Canal's formats, Maxwell's JSON): their
+// consumers read a null message after each delete as a broken one, so a
+// connector leaves tombstones out unless its config asks for them.
+type TombstoneWriter interface {
+	WritesTombstones() bool
+}
+
 // HeaderConverter turns header values into bytes and back.
 type HeaderConverter interface {
 	Configure(props map[string]string) error

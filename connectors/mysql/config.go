@@ -149,7 +149,7 @@ func buildConfigDef() *connect.ConfigDef {
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
 		Doc: "Write DDL statements as schema change records to the topic named topic.prefix. Unset, it is off when the connector's value.converter writes no message for them (maxwell-json without output_ddl), as Maxwell sends none."})
 	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
-		Doc: "Follow each delete event with a tombstone (same key, null value) so log compaction can drop the key."})
+		Doc: "Follow each delete event with a tombstone (same key, null value) so log compaction can drop the key. Unset, it is off when the connector's value.converter writes a format without tombstones (Canal JSON, DTS Avro, Shareplex JSON, Maxwell JSON), whose consumers would read a null message."})
 	def(connect.ConfigKey{Name: KeySkippedOperations, Type: connect.ConfigList, Default: "t", Group: groupEvents,
 		Validator: connect.ListOf("c", "u", "d", "t", "none"),
 		Doc:       "Operations not to emit: c (insert), u (update), d (delete), t (truncate), or none."})
@@ -334,7 +334,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		ConnectTimeout:        time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
 		SnapshotMode:          strings.ToLower(c.String(KeySnapshotMode)),
 		IncludeSchemaChanges:  c.Bool(KeyIncludeSchemaChanges) && (hasKey(props, KeyIncludeSchemaChanges) || converterWritesSchemaChanges(props)),
-		TombstonesOnDelete:    c.Bool(KeyTombstonesOnDelete),
+		TombstonesOnDelete:    c.Bool(KeyTombstonesOnDelete) && (hasKey(props, KeyTombstonesOnDelete) || converterWritesTombstones(props)),
 		FailureMode:           strings.ToLower(c.String(KeyFailureMode)),
 		MaxBatchSize:          c.Int(KeyMaxBatchSize),
 		MaxQueueSize:          c.Int(KeyMaxQueueSize),

@@ -102,7 +102,7 @@ func defineDTSOptions(d *connect.ConfigDef) {
 	def(connect.ConfigKey{Name: KeyTableFilterConditions, Type: connect.ConfigString, Default: "", Group: groupFilters, Validator: tableMap(KeyTableFilterConditions),
 		Doc: `Per-table row filter (DTS "filter conditions"): a JSON object mapping "<db>.<table>" to a SQL WHERE condition, e.g. {"shop.orders": "status IN ('paid','shipped') AND amount >= 100"}. ` +
 			`A change is emitted only when the condition is TRUE for its row image (MySQL semantics: NULL is not TRUE). Inserts are tested on the new row, deletes on the old row; an update whose old row matches but new row does not becomes a delete (as DTS does), ` +
-			`one whose new row matches but old row does not becomes an insert, one where neither matches is dropped. The snapshot reads only matching rows. Supported: comparisons, AND/OR/XOR/NOT, IN, BETWEEN, LIKE, IS [NOT] NULL, arithmetic, LOWER/UPPER/LENGTH/CHAR_LENGTH/CONCAT/IFNULL/COALESCE/ABS; no subqueries.`})
+			`one whose new row matches but old row does not becomes an insert, one where neither matches is dropped; such a delete or insert is emitted only when table.operations and skipped.operations sync that operation. The snapshot reads only matching rows. Supported: comparisons, AND/OR/XOR/NOT, IN, BETWEEN, LIKE, IS [NOT] NULL, arithmetic, LOWER/UPPER/LENGTH/CHAR_LENGTH/CONCAT/IFNULL/COALESCE/ABS; no subqueries.`})
 	def(connect.ConfigKey{Name: KeyTableOperations, Type: connect.ConfigString, Default: "", Group: groupFilters, Validator: tableMap(KeyTableOperations),
 		Doc: `Per-table selection of the operations to sync (DTS "DML and DDL operations to sync"): a JSON object mapping "<db>.<table>" (or "*" for every table not listed) to a comma-separated subset of insert, update, delete, ddl, truncate, e.g. {"shop.audit": "insert", "*": "insert,update,delete,ddl"}. ` +
 			`Tables not listed sync everything skipped.operations allows. Snapshot rows (op r) count as inserts: a table without insert is not snapshotted.`})
@@ -151,12 +151,12 @@ func defineDTSOptions(d *connect.ConfigDef) {
 		Validator: connect.OneOfIgnoreCase("0", "1", "all", "-1"), Recommended: []string{"0", "1", "all"},
 		Doc: "Producer acks for this connector's records (DTS \"Kafka ack mechanism\"), unless producer.acks or producer.override.acks is set. Below all, a broker failure can lose acknowledged rows."})
 	def(connect.ConfigKey{Name: KeyMaxRecordBytes, Type: connect.ConfigLong, Default: "10485760", Group: groupDTS, Validator: connect.Between(1024, math.MaxInt32),
-		Doc: "Largest record the connector emits, estimated from its row images (DTS's 10 MB limit). Set the producer's max.request.size and the topic's max.message.bytes at least this high."})
+		Doc: "Largest record the connector emits, estimated from its row images (DTS's 10 MB limit): with a text value.converter (JSON, Canal, Shareplex, Maxwell; also when the connector names none) strings count with their JSON escapes and bytes twice, as those formats write them; with Avro, DTS Avro or ByteArray as they are. Set the producer's max.request.size and the topic's max.message.bytes at least this high."})
 	def(connect.ConfigKey{Name: KeyOversizeHandling, Type: connect.ConfigString, Default: OversizeFail, Group: groupDTS,
 		Validator: connect.OneOfIgnoreCase(OversizeFail, OversizeDropColumns, OversizeSkip), Recommended: []string{OversizeFail, OversizeDropColumns, OversizeSkip},
 		Doc: "A record over max.record.bytes: fail the task (naming the table, key and largest columns); drop-columns nulls the largest columns until it fits and lists them in the __sluice.dropped.columns header; skip drops the record (counted in the metrics, logged once per table). Never truncated silently."})
 	def(connect.ConfigKey{Name: KeyConnectionRetryMinutes, Type: connect.ConfigInt, Default: "720", Group: groupDTS, Validator: connect.Between(10, 1440),
-		Doc: "Minutes the task keeps retrying a lost connection to the source (DTS \"Retry Time for Failed Connections\"): it stays RUNNING, resumes by itself from the last position, and fails with the cause when the time is spent."})
+		Doc: "Minutes the task keeps retrying a lost connection to the source while streaming the binlog (DTS \"Retry Time for Failed Connections\"): it stays RUNNING, resumes by itself from the last position, and fails with the cause when the time is spent. A snapshot that loses its connection fails the task, which resumes after the last committed chunk when restarted."})
 	def(connect.ConfigKey{Name: KeyOtherRetryMinutes, Type: connect.ConfigInt, Default: "10", Group: groupDTS, Validator: connect.Between(1, 1440),
 		Doc: "Minutes the task retries other transient source failures (a failing metadata query, a server error such as too many connections); must be smaller than connection.retry.minutes. Decoding errors and configuration errors fail at once."})
 	def(connect.ConfigKey{Name: KeyConnectionRetryMs, Type: connect.ConfigLong, Default: "0", Importance: connect.Low, Group: groupDTS, Validator: connect.AtLeast(0),
@@ -257,9 +257,15 @@ type DTSOptions struct {
 
 	MaxRecordBytes   int64
 	OversizeHandling string
+	// textValues: max.record.bytes counts strings and bytes as the text
+	// formats write them (textValueConverter).
+	textValues bool
 
 	ConnectionRetry time.Duration
 	OtherRetry      time.Duration
+	// connectionRetryMs / otherRetryMs: the window comes from the *.ms
+	// key, which errors then name.
+	connectionRetryMs, otherRetryMs bool
 
 	MaxRecordsPerSecond int64
 	MaxBytesPerSecond   int64
@@ -457,6 +463,7 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		HeartbeatActionQuery: strings.TrimSpace(c.String(KeyHeartbeatActionQuery)),
 		TransactionMetadata:  c.Bool(KeyProvideTransactionMetadata),
 		DefaultOps:           opAll,
+		textValues:           textValueConverter(props),
 	}
 	d.Delimiter = c.String(KeyTopicDelimiter)
 	hb := c.String(KeyHeartbeatTopicsPrefix)
@@ -472,10 +479,10 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		return nil, bad(KeyOtherRetryMinutes, fmt.Sprintf("must be smaller than %s (%d); lower it or raise %s", KeyConnectionRetryMinutes, c.Int(KeyConnectionRetryMinutes), KeyConnectionRetryMinutes))
 	}
 	if ms := c.Long(KeyConnectionRetryMs); ms > 0 {
-		d.ConnectionRetry = time.Duration(ms) * time.Millisecond
+		d.ConnectionRetry, d.connectionRetryMs = time.Duration(ms)*time.Millisecond, true
 	}
 	if ms := c.Long(KeyOtherRetryMs); ms > 0 {
-		d.OtherRetry = time.Duration(ms) * time.Millisecond
+		d.OtherRetry, d.otherRetryMs = time.Duration(ms)*time.Millisecond, true
 	}
 	if d.TopicMode == TopicModeSingle && d.TopicDefault == "" {
 		return nil, bad(KeyTopicDefault, fmt.Sprintf("is required when %s=single: name the topic every table's changes go to", KeyTopicMode))

@@ -80,6 +80,26 @@ func opAllowed(rt *tableRoute, op string) bool {
 	return true
 }
 
+// emitsOp reports whether a row change of op is emitted at all:
+// skipped.operations and the table's table.operations both allow it.
+func (s *stream) emitsOp(rt *tableRoute, op string) bool {
+	switch op {
+	case connect.OpCreate:
+		if s.opts.SkipInsert {
+			return false
+		}
+	case connect.OpUpdate:
+		if s.opts.SkipUpdate {
+			return false
+		}
+	case connect.OpDelete:
+		if s.opts.SkipDelete {
+			return false
+		}
+	}
+	return opAllowed(rt, op)
+}
+
 // count adds an emitted change to the table's metrics.
 func (st *dtsState) count(rt *tableRoute, op string, size int64) {
 	i := opIndex(op)
@@ -124,6 +144,22 @@ func (s *stream) retryWindow(err error) time.Duration {
 		return d.OtherRetry
 	}
 	return 0
+}
+
+// retryWindowKey names the setting whose window retryWindow applied to
+// err, so the give-up message points at the key to raise.
+func (s *stream) retryWindowKey(err error) string {
+	d := s.opts.dts()
+	if isConnectionError(err) {
+		if d.connectionRetryMs {
+			return KeyConnectionRetryMs
+		}
+		return KeyConnectionRetryMinutes
+	}
+	if d.otherRetryMs {
+		return KeyOtherRetryMs
+	}
+	return KeyOtherRetryMinutes
 }
 
 // redact keeps the password out of a logged error.

@@ -342,6 +342,18 @@ func commitHeaderOn(v string, props map[string]string) bool {
 	return ok && r.ReadsTxCommit()
 }
 
+// converterWritesTombstones asks the connector's own value.converter
+// whether its format has tombstones (connect.TombstoneWriter); one that
+// does not say, or a worker-level converter, is taken to have them.
+func converterWritesTombstones(props map[string]string) bool {
+	p, err := connect.Lookup(strings.TrimSpace(props["value.converter"]), connect.PluginConverter)
+	if err != nil || p.New == nil {
+		return true
+	}
+	w, ok := p.New().(connect.TombstoneWriter)
+	return !ok || w.WritesTombstones()
+}
+
 // converterWritesSchemaChanges asks the connector's own value.converter,
 // configured with its value.converter.* settings, whether its format has a
 // message for schema-change records (connect.SchemaChangeWriter); a

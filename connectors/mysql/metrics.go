@@ -64,9 +64,11 @@ func (m *streamMetrics) event(tsSec int64) {
 }
 
 // lagMs is how far the stream is behind the source: the time since the
-// last event was written at the source, measured when it was read. With
-// heartbeats (or the server's binlog heartbeats) an idle stream reads
-// events regularly and the lag stays near zero.
+// last change was written at the source, measured when it was read. Only
+// events stamped with a change's time count (changeTimed); the server's
+// binlog heartbeats carry none, so an idle source keeps the last value, as
+// Debezium's MilliSecondsBehindSource does, unless heartbeat.action.query
+// writes to it.
 func (m *streamMetrics) lagMs() float64 {
 	ev, read := m.lastEventMs.Load(), m.lastReadMs.Load()
 	if ev == 0 {
@@ -158,8 +160,8 @@ func (t *Task) metrics() []connect.Metric {
 	}
 	m := s.dts.metrics
 	out := []connect.Metric{
-		{Name: "milliseconds_behind_source", Help: "Time between a change's commit at the source and its read by the connector, ms.", Kind: connect.Gauge, Value: m.lagMs()},
-		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions or table.operations.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
+		{Name: "milliseconds_behind_source", Help: "Time between the last change's commit at the source and its read by the connector, ms; it keeps that value while the source is idle.", Kind: connect.Gauge, Value: m.lagMs()},
+		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions, table.operations, Maxwell's filter or skip.messages.without.change.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
 		{Name: "statement_changes_total", Help: "Data changes to captured tables the binlog holds as SQL statements, whose rows are not captured (see the log's warning).", Kind: connect.Counter, Value: float64(m.statements.Load())},
 		{Name: "undecodable_events_skipped_total", Help: "Binlog row events that could not be decoded, skipped (event.deserialization.failure.handling.mode=warn|skip); their rows are not captured.", Kind: connect.Counter, Value: float64(m.undecodable.Load())},
 		{Name: "gtid_source_skipped_rows_total", Help: "Row changes of captured tables in transactions from GTID sources gtid.source.includes/excludes leave out, skipped.", Kind: connect.Counter, Value: float64(m.gtidSkipped.Load())},
@@ -171,7 +173,7 @@ func (t *Task) metrics() []connect.Metric {
 		// queue that stays full means the runtime or Kafka is the
 		// bottleneck, one that stays empty means the source is.
 		{Name: "queue_total_capacity", Help: "Records the queue between the binlog reader and the runtime holds at most (max.queue.size).", Kind: connect.Gauge, Value: float64(cap(s.queue))},
-		{Name: "queue_remaining_capacity", Help: "Free places in that queue.", Kind: connect.Gauge, Value: float64(cap(s.queue) - len(s.queue))},
+		{Name: "queue_remaining_capacity", Help: "Free places in the queue between the binlog reader and the runtime.", Kind: connect.Gauge, Value: float64(cap(s.queue) - len(s.queue))},
 	}
 	out = appendSnapshotMetrics(out, sn)
 	m.mu.Lock()

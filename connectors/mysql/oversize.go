@@ -31,9 +31,74 @@ func rawSize(v any) int64 {
 	return 8
 }
 
+// textSize is about the most a value takes in the text formats (Kafka
+// Connect's JSON, Canal, Shareplex and Maxwell JSON): text with its JSON
+// escapes, bytes twice over (base64, hex, or Latin-1 characters as
+// UTF-8), anything else as rawSize. The binlog gives text columns as
+// bytes too, so the column's schema tells which it is.
+func textSize(cc *columnConverter, v any) int64 {
+	switch x := v.(type) {
+	case string:
+		return jsonTextSize(x)
+	case []byte:
+		if cc.schema == nil || cc.schema.Type != connect.TypeString {
+			return 2 * int64(len(x))
+		}
+		return jsonTextSize(x)
+	}
+	return rawSize(v)
+}
+
+func jsonTextSize[T string | []byte](text T) int64 {
+	n := int64(len(text))
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			n++
+		case c < 0x20:
+			n += 5 // \u00XX
+		}
+	}
+	return n
+}
+
+func rawColumnSize(_ *columnConverter, v any) int64 { return rawSize(v) }
+
+// textExpansion bounds textSize / rawSize: a record whose raw estimate
+// times it fits the limit fits in any format, without reading its text.
+const textExpansion = 6
+
+// binaryConverters write a record's strings and bytes as they are.
+var binaryConverters = map[string]bool{
+	"io.confluent.connect.avro.AvroConverter":                true,
+	"io.sluice.converters.DtsAvroConverter":                  true,
+	"org.apache.kafka.connect.converters.ByteArrayConverter": true,
+}
+
+// textValueConverter tells whether the connector's value.converter may
+// write text: JSON escapes and base64 make a record bigger than its row
+// images, and the producer refuses a record over max.request.size (set
+// from max.record.bytes) however oversize.record.handling is set. A
+// worker-level converter is not in the connector's config and is taken to
+// be text, as Kafka Connect's default JsonConverter is.
+func textValueConverter(props map[string]string) bool {
+	name := strings.TrimSpace(props["value.converter"])
+	if name == "" {
+		return true
+	}
+	if p, err := connect.Lookup(name, connect.PluginConverter); err == nil {
+		name = p.Class
+	}
+	return !binaryConverters[name]
+}
+
 // changeSize estimates the size of a change record from its row images,
 // counting only the columns the record carries.
 func changeSize(ts *tableSchema, before, after []any) int64 {
+	return changeSizeBy(ts, before, after, rawColumnSize)
+}
+
+func changeSizeBy(ts *tableSchema, before, after []any, size func(*columnConverter, any) int64) int64 {
 	n := int64(recordOverhead)
 	for _, img := range [][]any{before, after} {
 		if img == nil {
@@ -41,7 +106,7 @@ func changeSize(ts *tableSchema, before, after []any) int64 {
 		}
 		for _, cc := range ts.convs {
 			if cc.index < len(img) {
-				n += rawSize(img[cc.index]) + int64(len(cc.name)) + 4
+				n += size(cc, img[cc.index]) + int64(len(cc.name)) + 4
 			}
 		}
 	}
@@ -56,13 +121,13 @@ type colSize struct {
 
 // largestColumns returns the record's columns by decreasing size (the
 // larger of the two images).
-func largestColumns(ts *tableSchema, before, after []any) []colSize {
+func largestColumns(ts *tableSchema, before, after []any, size func(*columnConverter, any) int64) []colSize {
 	out := make([]colSize, 0, len(ts.convs))
 	for i, cc := range ts.convs {
 		var sz int64
 		for _, img := range [][]any{before, after} {
 			if img != nil && cc.index < len(img) {
-				sz = max(sz, rawSize(img[cc.index]))
+				sz = max(sz, size(cc, img[cc.index]))
 			}
 		}
 		out = append(out, colSize{conv: cc, pos: i, size: sz})
@@ -80,11 +145,16 @@ func (r *router) checkSize(rec *connect.SourceRecord, ts *tableSchema, rt *table
 	if limit <= 0 {
 		return true, nil
 	}
+	measure := rawColumnSize
 	size := changeSize(ts, before, after)
+	if r.d.textValues && size*textExpansion > limit {
+		measure = textSize
+		size = changeSizeBy(ts, before, after, measure)
+	}
 	if size <= limit {
 		return true, nil
 	}
-	cols := largestColumns(ts, before, after)
+	cols := largestColumns(ts, before, after, measure)
 	switch r.d.OversizeHandling {
 	case OversizeSkip:
 		r.skipped.Add(1)
@@ -111,10 +181,10 @@ func (r *router) checkSize(rec *connect.SourceRecord, ts *tableSchema, rt *table
 			}
 			n := int64(0)
 			if before != nil {
-				n += rawSize(before[c.conv.index])
+				n += measure(c.conv, before[c.conv.index])
 			}
 			if after != nil {
-				n += rawSize(after[c.conv.index])
+				n += measure(c.conv, after[c.conv.index])
 			}
 			size -= n
 			dropped = append(dropped, c.conv.name)

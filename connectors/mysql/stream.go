@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -69,6 +71,9 @@ type stream struct {
 	syncerMu sync.Mutex // guards syncer against Stop
 
 	lastEventOK bool // an event arrived since the last reconnect
+	// failingSince is when the reader's current run of failed connections
+	// began (zero while it streams), for the log line of its recovery.
+	failingSince time.Time
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -317,7 +322,7 @@ func (s *stream) run(ctx context.Context) {
 				return
 			}
 			if ctx.Err() == nil {
-				s.err = err
+				s.err = snapshotConnLost(err)
 			}
 			return
 		}
@@ -327,12 +332,18 @@ func (s *stream) run(ctx context.Context) {
 		firstBackoff = s.opts.RetryWait
 	}
 	backoff := firstBackoff
-	var failingSince time.Time
 	retries := 0 // since the last event read well (errors.max.retries)
 	for {
 		err := s.streamOnce(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		if s.lastEventOK {
+			// The connection streamed before it failed: this failure
+			// starts a new outage with a full retry window, however long
+			// ago an earlier one was.
+			s.failingSince, backoff, retries = time.Time{}, firstBackoff, 0
+			s.lastEventOK = false
 		}
 		window := s.retryWindow(err)
 		if window <= 0 {
@@ -341,12 +352,12 @@ func (s *stream) run(ctx context.Context) {
 		}
 		// Reconnect from the open transaction's start, skipping what was
 		// already emitted: the same path as a restart from an offset.
-		if failingSince.IsZero() {
-			failingSince = time.Now()
+		if s.failingSince.IsZero() {
+			s.failingSince = time.Now()
 		}
-		if time.Since(failingSince) > window {
+		if time.Since(s.failingSince) > window {
 			// Not wrapped: the task fails rather than being retried again.
-			s.err = fmt.Errorf("gave up after retrying for %s (%s / %s): %s", window, KeyConnectionRetryMinutes, KeyOtherRetryMinutes, s.redact(err))
+			s.err = fmt.Errorf("gave up after retrying for %s (%s): %s", window, s.retryWindowKey(err), s.redact(err))
 			return
 		}
 		if s.opts.MaxRetries >= 0 && retries >= s.opts.MaxRetries {
@@ -355,7 +366,7 @@ func (s *stream) run(ctx context.Context) {
 		}
 		retries++
 		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
-			"retrying_for", time.Since(failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
+			"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
 		if s.cur.inTx {
 			s.skip = skipState{active: true, events: s.cur.events}
 			if s.sp.active {
@@ -374,11 +385,22 @@ func (s *stream) run(ctx context.Context) {
 		if backoff < 30*time.Second && s.opts.RetryWait == 0 {
 			backoff *= 2
 		}
-		if s.lastEventOK {
-			failingSince, backoff, retries = time.Time{}, firstBackoff, 0
-			s.lastEventOK = false
-		}
 	}
+}
+
+// snapshotConnLost says what to do about a snapshot that lost its
+// connection: the retry window covers the binlog reader only, and the
+// key's name suggests otherwise.
+func snapshotConnLost(err error) error {
+	var ne net.Error
+	var me *gomysql.MyError
+	// Shutdown in progress, connection killed, query interrupted: what a
+	// server going down answers to a running query.
+	shutdown := errors.As(err, &me) && (me.Code == 1053 || me.Code == 1927 || me.Code == 1317)
+	if !shutdown && !errors.Is(err, gomysql.ErrBadConn) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
+		return err
+	}
+	return fmt.Errorf("%w: the snapshot lost its connection to the source, which %s does not retry (it covers the binlog stream); once the server is back, restart the task (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true) and the snapshot resumes after its last committed chunk", err, KeyConnectionRetryMinutes)
 }
 
 type connError struct{ err error }
@@ -461,6 +483,12 @@ func (s *stream) streamOnce(ctx context.Context) error {
 			return s.classifyStreamError(err)
 		}
 		s.lastEventOK = true
+		if !s.failingSince.IsZero() {
+			// Without this line the log's last word on an outage is a
+			// retry, as if the reader were still down.
+			s.log.Info("binlog reader reconnected", "server", s.dial.addr(), "failing_for", time.Since(s.failingSince).Round(time.Second).String())
+			s.failingSince = time.Time{}
+		}
 		if err := s.handle(ctx, ev); err != nil {
 			return err
 		}
@@ -542,6 +570,22 @@ func gtidStartPos(set gomysql.GTIDSet) gomysql.GTIDSet {
 	return out
 }
 
+// changeTimed tells the events whose timestamp is when a change was
+// written from those the server sends to position a replica. A new
+// connection first gets the binlog file's format description, GTID list
+// and checkpoint events, stamped when the file was created, which can be
+// days ago: taking their time as the lag would report a caught-up stream
+// as far behind until the next write.
+func changeTimed(t replication.EventType) bool {
+	switch t {
+	case replication.ROTATE_EVENT, replication.FORMAT_DESCRIPTION_EVENT, replication.HEARTBEAT_EVENT,
+		replication.MARIADB_GTID_LIST_EVENT, replication.MARIADB_BINLOG_CHECKPOINT_EVENT,
+		replication.PREVIOUS_GTIDS_EVENT, replication.STOP_EVENT:
+		return false
+	}
+	return true
+}
+
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
 	h := ev.Header
@@ -551,7 +595,9 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 	if h.ServerID != 0 {
 		s.cur.serverID = int64(h.ServerID)
 	}
-	s.dts.metrics.event(int64(h.Timestamp))
+	if changeTimed(h.EventType) {
+		s.dts.metrics.event(int64(h.Timestamp))
+	}
 	if err := s.heartbeat(ctx); err != nil {
 		return err
 	}
@@ -1212,6 +1258,12 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			}
 		}
 		rowOp, before, after, keep := filterChange(rt.filter, rowOp, before, after)
+		if keep && rowOp != op && !s.emitsOp(rt, rowOp) {
+			// An update the filter made a delete or an insert is that
+			// operation to the consumer: a table that syncs no deletes
+			// must not get a delete (and its tombstone) this way.
+			keep = false
+		}
 		if keep && rt.maxwellRows != nil {
 			img := after
 			if rowOp == connect.OpDelete {

@@ -208,6 +208,10 @@ type state struct {
 	value    mysqlvalue.Value // the column being rendered
 }
 
+// WritesTombstones implements connect.TombstoneWriter: Canal JSON has no
+// tombstone, so the connector sends none unless asked to.
+func (c *Converter) WritesTombstones() bool { return false }
+
 // FromConnectData renders a record value; nil for a tombstone, heartbeat,
 // transaction marker or key.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {

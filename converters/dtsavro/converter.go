@@ -196,6 +196,10 @@ func splitUserInfo(raw string) (base, user, pass string, err error) {
 	return scheme + "://" + strings.TrimRight(rest, "/"), user, pass, nil
 }
 
+// WritesTombstones implements connect.TombstoneWriter: DTS Avro has no
+// tombstone, so the connector sends none unless asked to.
+func (c *Converter) WritesTombstones() bool { return false }
+
 // FromConnectData renders a record value; nil for a tombstone or a key.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil || c.isKey {

@@ -306,6 +306,10 @@ type state struct {
 	plain             []byte // what encrypt=data|all encrypts
 }
 
+// WritesTombstones implements connect.TombstoneWriter: Maxwell's JSON has no
+// tombstone, so the connector sends none unless asked to.
+func (c *Converter) WritesTombstones() bool { return false }
+
 // FromConnectData renders a record; nil for a tombstone, heartbeat,
 // transaction marker, truncate, or DDL without output_ddl.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {

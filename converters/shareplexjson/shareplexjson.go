@@ -112,6 +112,10 @@ type state struct {
 	val     []byte
 }
 
+// WritesTombstones implements connect.TombstoneWriter: Shareplex JSON has no
+// tombstone, so the connector sends none unless asked to.
+func (c *Converter) WritesTombstones() bool { return false }
+
 // FromConnectData renders a record value; nil when it has no Shareplex form.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	out, err := c.AppendConnectData(nil, topic, headers, schema, value)
