@@ -388,9 +388,18 @@ func (s *stream) run(ctx context.Context) {
 	}
 }
 
-// snapshotConnLost says what to do about a snapshot that lost its
-// connection: the retry window covers the binlog reader only, and the
-// key's name suggests otherwise.
+// snapshotLostError is a snapshot's lost connection: the task starts
+// again from its committed offset, within the retry window (Task.Poll), as
+// the binlog reader reconnects.
+type snapshotLostError struct{ err error }
+
+func (e *snapshotLostError) Error() string {
+	return e.err.Error() + ": the snapshot lost its connection to the source; the task starts again within " + KeyConnectionRetryMinutes + " and the snapshot resumes after its last committed chunk"
+}
+func (e *snapshotLostError) Unwrap() error { return e.err }
+
+// snapshotConnLost marks the errors of a snapshot that lost its
+// connection.
 func snapshotConnLost(err error) error {
 	var ne net.Error
 	var me *gomysql.MyError
@@ -400,7 +409,7 @@ func snapshotConnLost(err error) error {
 	if !shutdown && !errors.Is(err, gomysql.ErrBadConn) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &ne) {
 		return err
 	}
-	return fmt.Errorf("%w: the snapshot lost its connection to the source, which %s does not retry (it covers the binlog stream); once the server is back, restart the task (POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true) and the snapshot resumes after its last committed chunk", err, KeyConnectionRetryMinutes)
+	return &snapshotLostError{err}
 }
 
 type connError struct{ err error }

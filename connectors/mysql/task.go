@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -23,6 +24,7 @@ type Task struct {
 	// retry is set while Start could not reach the server and Poll tries
 	// again.
 	retry *startRetry
+	tctx  connect.SourceTaskContext
 }
 
 // startRetry is a task start put off because the server was unreachable.
@@ -122,6 +124,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if len(opts.Notify.Unread) > 0 {
 		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
 	}
+	t.mu.Lock()
+	t.tctx = tctx
+	t.mu.Unlock()
 	err = t.start(ctx, tctx, opts)
 	window := opts.dts().ConnectionRetry
 	if err == nil || !connect.IsRetriable(err) || ctx.Err() != nil || window <= 0 {
@@ -299,6 +304,11 @@ func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 		if len(batch) > 0 {
 			return opts.contextHeaders(batch), nil
 		}
+		var lost *snapshotLostError
+		if errors.As(s.err, &lost) && opts.dts().ConnectionRetry > 0 && ctx.Err() == nil {
+			t.restartAfterLostSnapshot(s, opts, lost)
+			return nil, nil
+		}
 		// A nil error means Stop ended the reader.
 		return nil, s.err
 	case <-timer.C:
@@ -306,6 +316,25 @@ func (t *Task) Poll(ctx context.Context) ([]*connect.SourceRecord, error) {
 	case <-ctx.Done():
 		return nil, nil
 	}
+}
+
+// restartAfterLostSnapshot puts the task back to starting, from its
+// committed offset, once its snapshot lost the connection: the next polls
+// retry the start within the retry window, as for a task that started while
+// the source was down. Records already handed over but not yet committed
+// are read again (at least once, as after any restart).
+func (t *Task) restartAfterLostSnapshot(s *stream, opts *Options, lost *snapshotLostError) {
+	s.stop()
+	if s.fileHist != nil {
+		_ = s.fileHist.Close()
+	}
+	t.log.Warn("the snapshot lost its connection to the source; starting again within the retry window, the snapshot resuming after its last committed chunk",
+		"window", opts.dts().ConnectionRetry.String(), "error", lost.err.Error())
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stream, t.snap = nil, nil
+	t.retry = &startRetry{tctx: t.tctx, since: time.Now(), err: lost}
+	t.retry.schedule(opts)
 }
 
 // Stop ends the binlog reader; a blocked Poll returns within its interval.
