@@ -290,7 +290,12 @@ func (r *router) apply(rec *connect.SourceRecord, ts *tableSchema, rt *tableRout
 func (r *router) applyDDL(rec *connect.SourceRecord, d DDL) {
 	var table *TableID
 	if len(d.Tables) > 0 {
-		t := d.Tables[len(d.Tables)-1] // a rename's new name
+		// A rename's first new name, which the formats name
+		// (changeevent.Event.NamedTable); else the first table.
+		t := d.Tables[0]
+		if d.Kind == DDLRenameTable && len(d.Tables) > 1 {
+			t = d.Tables[1]
+		}
 		table = &t
 	}
 	switch {

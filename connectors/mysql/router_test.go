@@ -141,6 +141,12 @@ func TestRouterDDL(t *testing.T) {
 		{[]string{KeyDDLTopic, "ddl", KeyPartitionPolicy, "table", KeyTopicPartitions, "8"}, DDL{Kind: DDLAlterTable, Tables: []TableID{{"db", "tbl"}}}, "ddl", 2},
 		{[]string{KeyDDLTopic, "ddl", KeyPartitionPolicy, "table", KeyTopicPartitions, "8"}, DDL{Kind: DDLCreateDatabase, Database: "db"}, "ddl", 0},
 		{[]string{KeyPartitionPolicy, "primary-key", KeyTopicPartitions, "8"}, DDL{Kind: DDLAlterTable, Tables: []TableID{{"db", "tbl"}}}, "srv", 0},
+		// Several tables: the one the formats name, a rename's first new
+		// name (db.tbl's partition, as above) or else the first.
+		{[]string{KeyDDLTopic, "ddl", KeyPartitionPolicy, "table", KeyTopicPartitions, "8"},
+			DDL{Kind: DDLRenameTable, Tables: []TableID{{"db", "old"}, {"db", "tbl"}, {"db", "o2"}, {"db", "n2"}}}, "ddl", 2},
+		{[]string{KeyDDLTopic, "ddl", KeyPartitionPolicy, "table", KeyTopicPartitions, "8"},
+			DDL{Kind: DDLDropTable, Tables: []TableID{{"db", "tbl"}, {"db", "other"}}}, "ddl", 2},
 	}
 	for i, c := range cases {
 		r := routerFor(t, c.props...)

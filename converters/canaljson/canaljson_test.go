@@ -91,6 +91,7 @@ func TestRenameTableName(t *testing.T) {
 	for _, tc := range []struct{ sql, tables, want string }{
 		{"RENAME TABLE r1 TO r2", "r1,r2", `"table":"r2"`},
 		{"  rename table `a` to `b`, c to d", "a,b,c,d", `"table":"b"`},
+		{"/* tool */ SET STATEMENT lock_wait_timeout=5 FOR RENAME TABLE r1 TO r2", "r1,r2", `"table":"r2"`},
 		{"DROP TABLE x, y", "x,y", `"table":"x,y"`},
 		{"ALTER TABLE t ADD COLUMN c INT", "t", `"table":"t"`},
 	} {

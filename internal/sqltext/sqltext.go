@@ -128,3 +128,15 @@ func Unquote(s string, i int) (text string, end int, ok bool) {
 	}
 	return "", len(s), false
 }
+
+// Verb is a statement's first word, upper case, after leading comments and
+// MariaDB's SET STATEMENT … FOR prefix ("RENAME" for "/* x */ rename table
+// a to b").
+func Verb(sql string) string {
+	s := skipBlanksAndComments(StatementBody(sql))
+	end := 0
+	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || s[end] >= 'A' && s[end] <= 'Z' || s[end] == '_') {
+		end++
+	}
+	return strings.ToUpper(s[:end])
+}

@@ -61,3 +61,16 @@ func TestUnquote(t *testing.T) {
 		}
 	}
 }
+
+func TestVerb(t *testing.T) {
+	for in, want := range map[string]string{
+		"/* x */ rename table a to b":                           "RENAME",
+		"SET STATEMENT lock_wait_timeout=5 FOR DROP TABLE a, b": "DROP",
+		"-- c\n  ALTER TABLE t":                                 "ALTER",
+		"":                                                      "",
+	} {
+		if got := Verb(in); got != want {
+			t.Errorf("Verb(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

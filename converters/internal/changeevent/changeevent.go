@@ -15,6 +15,7 @@ import (
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/converters/internal/mysqlvalue"
+	"github.com/sluicehq/sluice/internal/sqltext"
 )
 
 // Kind is what a record says.
@@ -116,17 +117,16 @@ func (e *Event) Read(cache *mysqlvalue.Cache, schema *connect.Schema, value any)
 // NamedTable is the one table a record names, as Canal does: TableName,
 // but for RENAME TABLE, whose change event lists every old and new name
 // ("r1,r2", Debezium's source.table), the first rename's new table, which
-// Canal's DDL parser names. The DTS formats write one table, and a
-// consumer that routes DDL by table would look up one that does not exist.
+// Canal's DDL parser names (the connector partitions the DDL by it too).
+// The DTS formats write one table, and a consumer that routes DDL by table
+// would look up one that does not exist.
 func (e *Event) NamedTable() string {
 	name := e.TableName
 	if e.Kind != KindDDL || !strings.Contains(name, ",") {
 		return name
 	}
-	if q := strings.TrimSpace(e.DDL); len(q) >= len("RENAME") && strings.EqualFold(q[:len("RENAME")], "RENAME") {
-		if parts := strings.Split(name, ","); len(parts) >= 2 {
-			return parts[1]
-		}
+	if parts := strings.Split(name, ","); sqltext.Verb(e.DDL) == "RENAME" && len(parts) >= 2 {
+		return parts[1]
 	}
 	return name
 }
