@@ -166,7 +166,7 @@ func defineDTSOptions(d *connect.ConfigDef) {
 	def(connect.ConfigKey{Name: KeyMaxRecordsPerSecond, Type: connect.ConfigLong, Default: "0", Group: groupDTS, Validator: connect.AtLeast(0),
 		Doc: "Throttle of incremental sync, records per second (DTS RPS); 0 is unlimited. Change it with PUT /connectors/{name}/config: the task restarts at its committed position."})
 	def(connect.ConfigKey{Name: KeyMaxBytesPerSecond, Type: connect.ConfigLong, Default: "0", Group: groupDTS, Validator: connect.AtLeast(0),
-		Doc: "Throttle of incremental sync, bytes of row data per second (DTS MB/s × 1048576); 0 is unlimited."})
+		Doc: "Throttle of incremental sync, bytes per second (DTS MB/s × 1048576); 0 is unlimited. It counts each record's estimated size in memory: its row images' data plus a fixed overhead of a few hundred bytes a record (the bytes_total metric counts the same), so rows of 100 bytes count as about 375."})
 	def(connect.ConfigKey{Name: KeyHeartbeatInterval, Type: connect.ConfigInt, Default: "0", Group: groupDTS, Validator: connect.AtLeast(0),
 		Doc: "Milliseconds between heartbeat records (Debezium's heartbeats) on <heartbeat.topics.prefix>.<topic.prefix>, each carrying the current binlog position so an idle or fully filtered database still advances the committed offset; 0 turns them off."})
 	def(connect.ConfigKey{Name: KeyHeartbeatTopicsPrefix, Type: connect.ConfigString, Default: "__debezium-heartbeat", Group: groupDTS,

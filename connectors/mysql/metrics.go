@@ -193,7 +193,7 @@ func (t *Task) metrics() []connect.Metric {
 		labels := map[string]string{"table": k.table, "op": opName(k.op)}
 		out = append(out,
 			connect.Metric{Name: "rows_total", Help: "Row changes emitted, per table and operation.", Kind: connect.Counter, Labels: labels, Value: float64(c.rows.Load())},
-			connect.Metric{Name: "bytes_total", Help: "Estimated bytes of row changes emitted, per table and operation.", Kind: connect.Counter, Labels: labels, Value: float64(c.bytes.Load())})
+			connect.Metric{Name: "bytes_total", Help: "Estimated bytes of row changes emitted, per table and operation: row image data plus a fixed overhead a record, as max.bytes.per.second counts them.", Kind: connect.Counter, Labels: labels, Value: float64(c.bytes.Load())})
 	}
 	return out
 }
