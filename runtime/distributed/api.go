@@ -28,16 +28,21 @@ const rebalanceWait = 15 * time.Second
 // that forwards the request to the leader or answers 409. Kafka Connect
 // answers 409 at once during a rebalance, so scripts that create
 // connectors back to back must retry; here the request waits for the
-// rebalance (the one its predecessor started, typically) to end, up to
-// rebalanceWait or ctx, and is then judged as it would have been.
+// rebalance (the one its predecessor started, typically, or the worker's
+// first join) to end, up to rebalanceWait or ctx, and is then judged as it
+// would have been.
 func (h *Herder) leaderOnly(ctx context.Context) error {
 	var timeout <-chan time.Time
 	for {
 		h.mu.Lock()
 		switch {
-		case !h.joinedOnce:
+		case !h.joinedOnce && !h.rebalancing:
 			h.mu.Unlock()
 			return rest.NotLeader("")
+		case !h.joinedOnce:
+			// The worker's first join is under way: a script that starts a
+			// worker and creates its connectors right away waits for it as
+			// for any rebalance.
 		case !h.isLeader:
 			url := h.leaderURL
 			h.mu.Unlock()

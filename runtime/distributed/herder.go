@@ -128,6 +128,9 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 		taskConfigSeq: map[string]uint64{},
 		wake:          make(chan struct{}, 1),
 		requests:      make(chan func()),
+		// Until its first join the worker is as good as rebalancing: a
+		// request for the leader waits for that join (leaderOnly).
+		rebalancing: true,
 	}
 	scheme := "http"
 	if l := w.Config().Listeners; len(l) > 0 && strings.HasPrefix(strings.ToLower(l[0]), "https:") {

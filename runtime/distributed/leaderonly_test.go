@@ -57,3 +57,35 @@ func TestLeaderOnlyWaitsForTheRebalance(t *testing.T) {
 		t.Fatal("follower: no forward")
 	}
 }
+
+// TestLeaderOnlyWaitsForFirstJoin: a request for the leader that arrives
+// while the worker's first join is under way (a script that starts a worker
+// and creates its connectors at once) waits for the join instead of getting
+// Kafka Connect's 409 "no known leader URL".
+func TestLeaderOnlyWaitsForFirstJoin(t *testing.T) {
+	h := &Herder{rebalancing: true} // as NewHerder leaves it
+	done := make(chan error, 1)
+	go func() { done <- h.leaderOnly(context.Background()) }()
+	select {
+	case err := <-done:
+		t.Fatalf("answered before the first join: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	h.mu.Lock()
+	h.joinedOnce, h.isLeader = true, true
+	h.setRebalancingLocked(false)
+	h.mu.Unlock()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after the join, as leader: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still waiting after the first join")
+	}
+	// A worker that never started joining still answers 409 at once.
+	idle := &Herder{}
+	if err := idle.leaderOnly(context.Background()); err == nil {
+		t.Fatal("a worker with no join under way served a leader request")
+	}
+}
