@@ -87,7 +87,7 @@ func classifyQuery(sql string) stmtKind {
 	case "ROLLBACK":
 		return stmtRollback
 	}
-	switch firstKeyword(sql) {
+	switch strings.ToLower(sqltext.Verb(sql)) {
 	case "begin", "start":
 		if strings.EqualFold(strings.TrimSpace(stripComments(sql)), "begin") || strings.HasPrefix(strings.ToLower(stripComments(sql)), "start transaction") {
 			return stmtBegin
@@ -177,23 +177,6 @@ func stripComments(sql string) string {
 			s = s[end+1:]
 		}
 	}
-}
-
-// firstKeyword is the statement's leading word, lower case: the same
-// look-ahead MySQL's own binlog tools use to route a statement before
-// parsing it.
-func firstKeyword(sql string) string {
-	s := stripComments(sql)
-	s = strings.TrimPrefix(s, "/*!")
-	for len(s) > 0 && s[0] >= '0' && s[0] <= '9' { // version of a /*!50001 comment
-		s = s[1:]
-	}
-	s = strings.TrimLeft(s, " \t\r\n")
-	end := 0
-	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || s[end] >= 'A' && s[end] <= 'Z' || s[end] == '_') {
-		end++
-	}
-	return strings.ToLower(s[:end])
 }
 
 // parseDDL parses one DDL statement, seeing through MariaDB's SET

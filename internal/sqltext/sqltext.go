@@ -82,7 +82,7 @@ func skipQuoted(s string, i int) int {
 // executable /*! … */ ones, whose text the server runs.
 func skipBlanksAndComments(s string) string {
 	for {
-		s = strings.TrimLeft(s, " \t\r\n")
+		s = strings.TrimLeft(s, " \t\r\n;")
 		switch {
 		case strings.HasPrefix(s, "/*") && !strings.HasPrefix(s, "/*!"):
 			end := strings.Index(s[2:], "*/")
@@ -131,9 +131,14 @@ func Unquote(s string, i int) (text string, end int, ok bool) {
 
 // Verb is a statement's first word, upper case, after leading comments and
 // MariaDB's SET STATEMENT … FOR prefix ("RENAME" for "/* x */ rename table
-// a to b").
+// a to b"), reading into an executable /*!50001 … */ comment: the same
+// look-ahead MySQL's own binlog tools use to route a statement before
+// parsing it.
 func Verb(sql string) string {
 	s := skipBlanksAndComments(StatementBody(sql))
+	if rest, ok := strings.CutPrefix(s, "/*!"); ok {
+		s = strings.TrimLeft(strings.TrimLeft(rest, "0123456789"), " \t\r\n")
+	}
 	end := 0
 	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || s[end] >= 'A' && s[end] <= 'Z' || s[end] == '_') {
 		end++
