@@ -118,6 +118,10 @@ type tableEntry struct {
 	// inconsistent: captured, but its definition did not match the
 	// event and inconsistent.schema.handling.mode skips its rows.
 	inconsistent bool
+	// compressed: the map has a MariaDB COMPRESSED column (binlog types
+	// 140, 141), whose row events the decoder refuses; undecodable.go
+	// turns that refusal into the task's error or a counted skip.
+	compressed bool
 }
 
 // cursor is the stream's position, kept as Debezium keeps it.
@@ -1088,6 +1092,14 @@ func (s *stream) tableMap(tm *replication.TableMapEvent) error {
 		// only, and Debezium, Canal and DTS carry no sequence rows either.
 		return nil
 	}
+	if hasCompressedColumn(tm) {
+		// The decoder fails on the row events that follow, which is
+		// where event.deserialization.failure.handling.mode applies:
+		// failing here instead would ignore it, and the two goroutines
+		// would race to report the same cause in different words.
+		entry.compressed = true
+		return nil
+	}
 	t, err := tableFromMap(tm, info, s.server.Flavor == FlavorMariaDB)
 	if err == nil {
 		entry.ts, err = s.schemaFor(t)
@@ -1170,6 +1182,9 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	if entry.inconsistent {
 		s.dts.metrics.inconsistent.Add(int64(s.newChanges(e)))
 		return nil
+	}
+	if entry.compressed {
+		return s.compressedError(h, nil)
 	}
 	if sig := s.opts.Signal.Table; sig.Table != "" && string(entry.tm.Table) == sig.Table && string(entry.tm.Schema) == sig.DB {
 		if err := s.signalRows(ctx, e); err != nil {

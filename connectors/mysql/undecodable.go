@@ -91,12 +91,38 @@ func (s *stream) undecodableError(err error) error {
 			kind, s.cur.file, pos, ee.Err)
 	}
 	if msg := ee.Err; strings.Contains(msg, "type 140 ") || strings.Contains(msg, "type 141 ") {
-		return fmt.Errorf("the binlog row event at %s:%d could not be decoded: %s: the table has a MariaDB COMPRESSED column, which the binlog carries in a form Sluice cannot decode; "+
-			"drop the attribute (ALTER TABLE … MODIFY the column with its type and no COMPRESSED) or exclude the table, set %s=warn to go past the events already written "+
-			"(their rows are not captured), then re-read the table with an execute-snapshot signal", s.cur.file, pos, ee.Err, KeyDeserializationFailureMode)
+		return s.compressedError(ee.Header, errors.New(ee.Err))
 	}
 	return fmt.Errorf("the binlog row event at %s:%d could not be decoded: %s; if the stored position points inside a transaction, move it to the transaction's start, "+
 		"or set %s=warn to skip such events (their rows are then not captured)", s.cur.file, pos, ee.Err, KeyDeserializationFailureMode)
+}
+
+// compressedError is the task's error for a row event of a table with a
+// MariaDB COMPRESSED column; cause is the decoder's own words, if any.
+func (s *stream) compressedError(h *replication.EventHeader, cause error) error {
+	var pos uint32
+	if h != nil && h.LogPos >= h.EventSize {
+		pos = h.LogPos - h.EventSize
+	}
+	why := ""
+	if cause != nil {
+		why = ": " + cause.Error()
+	}
+	return fmt.Errorf("the binlog row event at %s:%d could not be decoded%s: the table has a MariaDB COMPRESSED column, which the binlog carries in a form Sluice cannot decode; "+
+		"drop the attribute (ALTER TABLE … MODIFY the column with its type and no COMPRESSED) or exclude the table, set %s=warn to go past the events already written "+
+		"(their rows are not captured), then re-read the table with an execute-snapshot signal", s.cur.file, pos, why, KeyDeserializationFailureMode)
+}
+
+// hasCompressedColumn reports whether a table map has a column of
+// MariaDB's compressed string types (MYSQL_TYPE_VARCHAR_COMPRESSED 140,
+// MYSQL_TYPE_BLOB_COMPRESSED 141), which go-mysql does not name.
+func hasCompressedColumn(tm *replication.TableMapEvent) bool {
+	for _, t := range tm.ColumnType {
+		if t == 140 || t == 141 {
+			return true
+		}
+	}
+	return false
 }
 
 func isRowsEventType(t replication.EventType) bool {
