@@ -270,7 +270,9 @@ func (c *workerCollector) connectorMetrics(e *emitter, t *workerTask, labels []s
 			if lk == "connector" || lk == "task" {
 				continue
 			}
-			ls = append(ls, lk, m.Labels[k])
+			// A label may carry an error message (the MySQL connector's
+			// retry state): no value a config provider resolved leaves.
+			ls = append(ls, lk, Redact(m.Labels[k]))
 		}
 		if m.Kind == connect.Counter {
 			e.counter(name, m.Help, m.Value, ls...)

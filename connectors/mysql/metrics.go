@@ -152,13 +152,25 @@ func parseMetricTags(s string) (map[string]string, error) {
 
 func (t *Task) metrics() []connect.Metric {
 	t.mu.Lock()
-	s := t.stream
+	s, opts := t.stream, t.opts
+	var startSince time.Time
+	var startErr error
+	if r := t.retry; r != nil {
+		startSince, startErr = r.since, r.err
+	}
 	t.mu.Unlock()
+	if s == nil && startErr != nil && opts != nil {
+		// Start, or a snapshot that lost its connection, retries an
+		// unreachable source: the same outage as the reader's, seen
+		// before there is a reader.
+		return appendRetryMetrics(nil, startSince, opts.dts().ConnectionRetry, secretFree(startErr.Error(), opts.Password.Value()))
+	}
 	sn := t.currentSnap()
 	if s == nil || s.dts == nil {
 		return nil
 	}
 	m := s.dts.metrics
+	since, window, lastErr := s.retrying.get()
 	out := []connect.Metric{
 		{Name: "milliseconds_behind_source", Help: "Time between the last change's commit at the source and its read by the connector, ms; it keeps that value while the source is idle.", Kind: connect.Gauge, Value: m.lagMs()},
 		{Name: "filtered_rows_total", Help: "Row changes dropped by table.filter.conditions, table.operations, Maxwell's filter or skip.messages.without.change.", Kind: connect.Counter, Value: float64(m.filtered.Load())},
@@ -176,6 +188,7 @@ func (t *Task) metrics() []connect.Metric {
 		{Name: "queue_remaining_capacity", Help: "Free places in the queue between the binlog reader and the runtime.", Kind: connect.Gauge, Value: float64(cap(s.queue) - len(s.queue))},
 	}
 	out = appendSnapshotMetrics(out, sn)
+	out = appendRetryMetrics(out, since, window, lastErr)
 	m.mu.Lock()
 	keys := make([]metricKey, 0, len(m.counters))
 	for k := range m.counters {
@@ -227,4 +240,71 @@ func appendSnapshotMetrics(out []connect.Metric, sn *snapshotter) []connect.Metr
 			connect.Metric{Name: "snapshot_rows_estimated", Help: "Estimated rows of a table (information_schema TABLE_ROWS, at least the rows read; exact once the table is done).", Kind: connect.Gauge, Labels: labels, Value: float64(p.RowsEstimated)})
 	}
 	return out
+}
+
+// retryStatus is the outage the binlog reader retries through, for the
+// metrics: the reader goroutine sets and clears it, the metrics endpoint
+// reads it.
+type retryStatus struct {
+	mu     sync.Mutex
+	since  time.Time // zero while the reader streams
+	window time.Duration
+	err    string // secret-free
+}
+
+func (r *retryStatus) set(since time.Time, window time.Duration, err string) {
+	r.mu.Lock()
+	r.since, r.window, r.err = since, window, err
+	r.mu.Unlock()
+}
+
+func (r *retryStatus) clear() { r.set(time.Time{}, 0, "") }
+
+func (r *retryStatus) get() (since time.Time, window time.Duration, err string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.since, r.window, r.err
+}
+
+// appendRetryMetrics makes an outage visible while the task's status stays
+// RUNNING, as Kafka Connect's does for a task retrying within its window
+// (the status has no state for it): binlog_reader_retrying always, the
+// outage's start, last error and window while the source is unreachable.
+// since is zero while the reader streams.
+func appendRetryMetrics(out []connect.Metric, since time.Time, window time.Duration, lastErr string) []connect.Metric {
+	retrying := 0.0
+	if !since.IsZero() {
+		retrying = 1
+	}
+	out = append(out, connect.Metric{Name: "binlog_reader_retrying", Help: "1 while the task retries a lost or refused connection to the source within connection.retry.* (its status stays RUNNING), else 0.", Kind: connect.Gauge, Value: retrying})
+	if since.IsZero() {
+		return out
+	}
+	return append(out,
+		connect.Metric{Name: "binlog_reader_retrying_since_seconds", Help: "Unix time the current outage began, labelled with the last error of connecting to the source (passwords hidden).", Kind: connect.Gauge,
+			Labels: map[string]string{"error": lastErr}, Value: float64(since.UnixMilli()) / 1000},
+		connect.Metric{Name: "binlog_reader_retry_window_seconds", Help: "How long the task retries an outage before it fails (connection.retry.* or other.retry.*).", Kind: connect.Gauge, Value: window.Seconds()})
+}
+
+// maxRetryErrorLen bounds the error label: one line a terminal shows, not
+// a series per stack trace.
+const maxRetryErrorLen = 300
+
+// userinfoPassword finds a password in a URL's userinfo
+// (mysql://user:pw@host) or a Go MySQL DSN (user:pw@tcp(host)).
+var userinfoPassword = regexp.MustCompile(`((?:[a-zA-Z][a-zA-Z0-9+.-]*://)?[^\s:/@()]+):[^\s@/]+@`)
+
+// secretFree is an error message fit for a metric label: without the
+// configured password or any other password in a URL or DSN, on one line,
+// bounded.
+func secretFree(msg, password string) string {
+	if password != "" {
+		msg = strings.ReplaceAll(msg, password, "[hidden]")
+	}
+	msg = userinfoPassword.ReplaceAllString(msg, "$1:[hidden]@")
+	msg = strings.Join(strings.Fields(msg), " ")
+	if r := []rune(msg); len(r) > maxRetryErrorLen {
+		msg = string(r[:maxRetryErrorLen-1]) + "…"
+	}
+	return msg
 }

@@ -74,6 +74,8 @@ type stream struct {
 	// failingSince is when the reader's current run of failed connections
 	// began (zero while it streams), for the log line of its recovery.
 	failingSince time.Time
+	// retrying is the outage as the metrics endpoint shows it.
+	retrying retryStatus
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -371,6 +373,7 @@ func (s *stream) run(ctx context.Context) {
 		retries++
 		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
 			"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
+		s.retrying.set(s.failingSince, window, secretFree(err.Error(), s.opts.Password.Value()))
 		if s.cur.inTx {
 			s.skip = skipState{active: true, events: s.cur.events}
 			if s.sp.active {
@@ -501,6 +504,7 @@ func (s *stream) streamOnce(ctx context.Context) error {
 			// retry, as if the reader were still down.
 			s.log.Info("binlog reader reconnected", "server", s.dial.addr(), "failing_for", time.Since(s.failingSince).Round(time.Second).String())
 			s.failingSince = time.Time{}
+			s.retrying.clear()
 		}
 		if err := s.handle(ctx, ev); err != nil {
 			return err
