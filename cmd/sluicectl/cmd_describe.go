@@ -68,6 +68,10 @@ type description struct {
 	Topics   []string                `json:"topics,omitempty"`
 	Offsets  []rest.ConnectorOffset  `json:"offsets,omitempty"`
 	Snapshot *snapshotProgress       `json:"snapshot,omitempty"`
+	// Streaming and Retrying come from Sluice workers' metrics (and the
+	// offsets' binlog position); other clusters show neither.
+	Streaming *streamingState `json:"streaming,omitempty"`
+	Retrying  []readerRetry   `json:"retrying,omitempty"`
 }
 
 // fetchDescription reads a connector's info and status, and its topics and
@@ -109,6 +113,24 @@ func fetchDescription(ctx context.Context, c *cmdContext, name string) (*descrip
 		return nil, err
 	}
 	d.Snapshot = findSnapshotProgress(d.Status, d.Offsets)
+	running := map[int]string{}
+	for _, ts := range d.Status.Tasks {
+		if ts.State == "RUNNING" {
+			running[ts.ID] = ts.WorkerID
+		}
+	}
+	var samples []metricSample
+	if len(running) > 0 {
+		samples = fetchConnectorMetrics(ctx, cl, name, running)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	positions := make(offsetsView, 0, len(d.Offsets))
+	for _, o := range d.Offsets {
+		positions = append(positions, o.Offset)
+	}
+	d.Streaming, d.Retrying = streamingAndRetries(positions, samples)
 	return d, nil
 }
 
@@ -186,6 +208,17 @@ func (d *description) render(w io.Writer, st styler) {
 	}
 	if d.Snapshot != nil {
 		fmt.Fprintf(w, "Snapshot:  %s\n", d.Snapshot.line(40))
+	}
+	if d.Streaming != nil {
+		fmt.Fprintf(w, "Streaming:  %s\n", d.Streaming.line())
+	}
+	now := time.Now()
+	for _, r := range d.Retrying {
+		label := "Binlog reader:"
+		if len(d.Status.Tasks) > 1 {
+			label = fmt.Sprintf("Binlog reader (task %d):", r.Task)
+		}
+		fmt.Fprintf(w, "%s  %s\n", label, r.line(now))
 	}
 }
 
@@ -396,6 +429,12 @@ func (d *description) summaryLine(st styler) string {
 	s := fmt.Sprintf("%s %s %s tasks %s", time.Now().Format("15:04:05"), d.Name, st.state(d.Status.Connector.State), taskSummary(d.Status.Tasks, st))
 	if d.Snapshot != nil {
 		s += " snapshot " + d.Snapshot.line(20)
+	}
+	if d.Streaming != nil && d.Streaming.LagMs != nil {
+		s += " lag " + formatLag(*d.Streaming.LagMs)
+	}
+	for _, r := range d.Retrying {
+		s += fmt.Sprintf(" task %d retrying for %s", r.Task, time.Since(r.Since).Round(time.Second))
 	}
 	return s
 }
