@@ -1482,8 +1482,14 @@ func tombstone(del *connect.SourceRecord, offset connect.LazyOffset) *connect.So
 	// passes record.headers() on), so a key change's tombstone has
 	// __debezium.newkey too. A copy: headers added to one record later
 	// (commit marker, context headers, SMTs) must not reach the other.
+	// Only the transaction's position, which a null value has no use for,
+	// is not worth an allocation per delete.
+	headers := del.Headers
+	if len(headers) == 1 && headers[0].Key == connect.HeaderTxPosition {
+		headers = nil
+	}
 	return &connect.SourceRecord{SourcePartition: del.SourcePartition, LazyOffset: offset, Topic: del.Topic, Partition: del.Partition,
-		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp, Headers: del.Headers.Clone()}
+		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp, Headers: headers.Clone()}
 }
 
 // Debezium's headers on the two halves of an UPDATE that changes a row's
