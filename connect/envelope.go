@@ -163,6 +163,13 @@ const (
 	// source struct (a heartbeat): where the connector is in the binlog, for
 	// the formats that write a position on every record (DTS Avro).
 	HeaderSourcePosition = InternalHeaderPrefix + "source.position"
+	// HeaderTxPosition is "<binlog file>:<pos>" on a row change read from
+	// the binlog: the start of its transaction, where a restart reads the
+	// whole transaction again, while source.file and source.pos are the
+	// row's own event. DTS Avro writes it as safeSourcePosition; without
+	// it (a snapshot row, another connector) the record's source position
+	// stands for both.
+	HeaderTxPosition = InternalHeaderPrefix + "tx.position"
 	// HeaderOldTable is, on the schema change of an ALTER or RENAME, the
 	// table's definition before it (a tableChanges "table" struct), when
 	// the connector knows it: for formats that carry both (Maxwell's old).

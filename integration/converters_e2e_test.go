@@ -64,7 +64,9 @@ type cvEnv struct {
 // published dts-record.avsc for DTS Avro, plain and in the Confluent
 // framing. Each connector sees the same workload: two rows read by the
 // snapshot, then an insert, an update, a delete, an ALTER TABLE ADD COLUMN
-// and an insert using the new column, through the binlog.
+// and an insert using the new column, through the binlog, and last a
+// transaction of three inserts, whose rows DTS Avro checks for the
+// transaction's start as safeSourcePosition.
 //
 // MariaDB has no JSON type (JSON is an alias of LONGTEXT with a check), so
 // the doc column arrives as text in every format.
@@ -126,12 +128,13 @@ func TestConvertersEndToEnd(t *testing.T) {
 		}
 	}
 	sqlExec(cvStreamChanges...)
+	sqlExec(cvTxRows...)
 
 	for i, tc := range cases {
 		e := envs[i]
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			data, err := harness.ReadTopic(ctx, k.Bootstrap(), e.prefix+".shop.types", cvDataMessages, 45*time.Second)
+			data, err := harness.ReadTopic(ctx, k.Bootstrap(), e.prefix+".shop.types", cvDataMessages+len(cvTxRows)-2, 45*time.Second)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, w.log.String())
 			}
@@ -191,8 +194,20 @@ var (
 	}
 )
 
-// cvDataMessages: two snapshot rows, insert, update, delete, insert.
+// cvDataMessages: two snapshot rows, insert, update, delete, insert. The
+// rows of cvTxRows follow them; only DTS Avro looks at those.
 const cvDataMessages = 6
+
+// cvTxRows is one transaction of three inserts after the workload, each
+// its own rows event: DTS Avro's safeSourcePosition is the transaction's
+// start on all three, while each sourcePosition is the row's own event.
+var cvTxRows = []string{
+	"BEGIN",
+	"INSERT INTO shop.types (id, note) VALUES (5, 'tx 1')",
+	"INSERT INTO shop.types (id, note) VALUES (6, 'tx 2')",
+	"INSERT INTO shop.types (id, note) VALUES (7, 'tx 3')",
+	"COMMIT",
+}
 
 // cvEvents are the data events every connector writes, in order: the
 // Debezium op, and the names of the before and after row images ("" when
@@ -752,6 +767,18 @@ func cvDTSSpecCodec(t *testing.T) func(b []byte) map[string]any {
 	}
 }
 
+// cvDTSPosition is the offset of a DTS Avro position "<offset>@1": every
+// position of the test is in the first binlog file.
+func cvDTSPosition(t *testing.T, v any) int64 {
+	t.Helper()
+	off, ok := strings.CutSuffix(fmt.Sprint(v), "@1")
+	n, err := strconv.ParseInt(off, 10, 64)
+	if !ok || err != nil {
+		t.Fatalf("position %v, want <offset>@1", v)
+	}
+	return n
+}
+
 func cvCheckDTSAvro(t *testing.T, e *cvEnv, data, ddl []*kafka.Message, registry bool) {
 	decode := cvDTSSpecCodec(t)
 	images := cvDTSImages()
@@ -822,6 +849,35 @@ func cvCheckDTSAvro(t *testing.T, e *cvEnv, data, ddl []*kafka.Message, registry
 		} else {
 			lastID = id
 		}
+		// A snapshot row resumes from its own (the snapshot's) position; a
+		// binlog row, an autocommit statement, from its transaction's
+		// start, before its rows event.
+		pos, safe := cvDTSPosition(t, r["sourcePosition"]), cvDTSPosition(t, r["safeSourcePosition"])
+		if ev.op == "r" && safe != pos || ev.op != "r" && safe >= pos {
+			t.Errorf("event %d (%s): safeSourcePosition %v, sourcePosition %v", i, ev.op, r["safeSourcePosition"], r["sourcePosition"])
+		}
+	}
+	// The transaction's three rows: one safeSourcePosition, its start,
+	// after the previous statement's rows; three sourcePositions after it,
+	// in order.
+	var txSafe any
+	lastPos := cvDTSPosition(t, decode(unframe(data[cvDataMessages-1].Value))["sourcePosition"])
+	for i := cvDataMessages; i < cvDataMessages+len(cvTxRows)-2; i++ {
+		body := unframe(data[i].Value)
+		plain = append(plain, body)
+		r := decode(body)
+		pos, safe := cvDTSPosition(t, r["sourcePosition"]), cvDTSPosition(t, r["safeSourcePosition"])
+		if i == cvDataMessages {
+			txSafe = r["safeSourcePosition"]
+			if safe <= lastPos {
+				t.Errorf("transaction row 1: safeSourcePosition %v, not after the previous statement's rows at %d", txSafe, lastPos)
+			}
+		}
+		if r["operation"] != "INSERT" || r["safeSourcePosition"] != txSafe || safe >= pos || pos <= lastPos {
+			t.Errorf("transaction row %d: %v safeSourcePosition %v sourcePosition %v, want INSERT, %v, after %d",
+				i-cvDataMessages+1, r["operation"], r["safeSourcePosition"], r["sourcePosition"], txSafe, lastPos)
+		}
+		lastPos = pos
 	}
 	// The ALTER TABLE changed the column list, so the last row carries a
 	// new metaVersion (DTS's consumer caches fields per metaVersion).
@@ -834,6 +890,9 @@ func cvCheckDTSAvro(t *testing.T, e *cvEnv, data, ddl []*kafka.Message, registry
 	if d["operation"] != "DDL" || !reflect.DeepEqual(d["objectName"], map[string]any{"string": "shop"}) || d["fields"] != nil ||
 		d["beforeImages"] != nil || !reflect.DeepEqual(d["afterImages"], map[string]any{"string": cvDDL}) {
 		t.Errorf("DDL record %v", d)
+	}
+	if d["safeSourcePosition"] != d["sourcePosition"] {
+		t.Errorf("DDL safeSourcePosition %v, sourcePosition %v: a DDL statement is its own transaction", d["safeSourcePosition"], d["sourcePosition"])
 	}
 	if tags, _ := d["tags"].(map[string]any); !regexp.MustCompile(`^[1-9]\d*$`).MatchString(fmt.Sprint(tags["thread_id"])) {
 		t.Errorf("DDL tags %v: the DDL's query event names its thread, want thread_id", tags)

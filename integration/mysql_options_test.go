@@ -226,6 +226,18 @@ func TestMySQLOptions(t *testing.T) {
 		if len(colls) != 2 || colls[0].(*connect.Struct).Get("event_count") != int64(2) || colls[0].(*connect.Struct).GetString("data_collection") != "shop.orders" {
 			t.Errorf("data_collections %v", colls)
 		}
+		// Every row names the transaction's start beside its own event's
+		// position: the offset's position, where a restart reads the
+		// transaction again (DTS Avro's safeSourcePosition).
+		for i, r := range recs[1:4] {
+			pos, _ := mysql.ParsePosition(r.Offset())
+			want := fmt.Sprintf("%s:%d", pos.File, pos.Pos)
+			src := r.Value.(*connect.Struct).GetStruct("source")
+			h, ok := r.Headers.Last(connect.HeaderTxPosition)
+			if !ok || h.Value != want || src.Get("pos") == int64(pos.Pos) {
+				t.Errorf("row %d: transaction position header %v, want %s (the offset), source.pos %v", i+1, h.Value, want, src.Get("pos"))
+			}
+		}
 		for i, wantOrder := range [][2]int64{{1, 1}, {2, 1}, {3, 2}} {
 			v := recs[i+1].Value.(*connect.Struct)
 			blk := v.GetStruct("transaction")

@@ -317,8 +317,12 @@ func TestMySQLStreamPrimaryKeyChangeAndFilters(t *testing.T) {
 		key          any
 	}{{"", "", nil}, {mysql.HeaderPKNewKey, mysql.HeaderPKOldKey, recs[3].Key}, {mysql.HeaderPKNewKey, mysql.HeaderPKOldKey, recs[3].Key}, {mysql.HeaderPKOldKey, mysql.HeaderPKNewKey, recs[1].Key}} {
 		if want.name == "" {
-			if len(recs[i].Headers) != 0 {
-				t.Errorf("insert has headers %v", recs[i].Headers)
+			// Internal headers (the transaction's position) are the
+			// converters' and never reach Kafka.
+			for _, h := range recs[i].Headers {
+				if !connect.IsInternalHeader(h.Key) {
+					t.Errorf("insert has headers %v", recs[i].Headers)
+				}
 			}
 			continue
 		}

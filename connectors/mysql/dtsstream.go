@@ -320,6 +320,25 @@ func (s *stream) addPositionHeader(rec *connect.SourceRecord) {
 	rec.Headers.AddString(connect.HeaderSourcePosition, s.cur.txFile+":"+strconv.FormatUint(uint64(s.cur.txPos), 10))
 }
 
+// txStartHeader boxes the start of the open transaction as
+// connect.HeaderTxPosition's value ("<binlog file>:<pos>", as
+// addPositionHeader writes), once for all the rows of the transaction: the
+// DTS formats write it as the rows' safe restart position, the offset's
+// position, from which a restart reads the whole transaction again.
+type txStartHeader struct {
+	file string
+	pos  uint32
+	val  any
+}
+
+func (h *txStartHeader) at(file string, pos uint32) any {
+	if h.val == nil || h.pos != pos || h.file != file {
+		h.file, h.pos = file, pos
+		h.val = file + ":" + strconv.FormatUint(uint64(pos), 10)
+	}
+	return h.val
+}
+
 // heartbeatPeriod is how often the server is asked to send a binlog
 // heartbeat event on an idle connection: often enough for heartbeat
 // records to go out on time.

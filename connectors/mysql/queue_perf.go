@@ -74,9 +74,10 @@ func recordSize(r *connect.SourceRecord) int64 {
 // (a walk of some thirty values per row was 2-3 % of catch-up CPU): the
 // struct slots of the envelope, source, row images and key, plus what
 // changeSize counted (the images' data, and column names standing in for
-// the boxed scalars).
+// the boxed scalars), and the transaction-start header (its string is the
+// transaction's, shared).
 func rowRecordSize(ts *tableSchema, images int, changeSize int64) int64 {
-	n := int64(160) + 48 + 16*8 + 48 + 16*srcFieldCount
+	n := int64(160) + 48 + 16*8 + 48 + 16*srcFieldCount + 48
 	n += int64(images) * (48 + 16*int64(len(ts.convs)))
 	n += 48 + 16*int64(len(ts.keyConvs))
 	return n + changeSize

@@ -67,6 +67,9 @@ type stream struct {
 	latest   map[TableID]*tableSchema
 	cur      cursor
 	skip     skipState
+	// txStart is the open transaction's start as the value of every row
+	// record's connect.HeaderTxPosition, built once a transaction.
+	txStart  txStartHeader
 	syncer   *replication.BinlogSyncer
 	syncerMu sync.Mutex // guards syncer against Stop
 
@@ -1262,6 +1265,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	tsMs := int64(h.Timestamp) * 1000
 	sources := newRowSources(s.source, sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
 		serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, thread: s.cur.thread, query: s.cur.query}, changes)
+	txStart := s.txStart.at(s.cur.txFile, s.cur.txPos)
 	rowOffs := newRowOffsets(s.cur.position(0))
 	for i := first; i < changes; i++ {
 		source := sources.at(i, i == changes-1)
@@ -1340,6 +1344,10 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 			r := &blk.rec
 			*r = connect.SourceRecord{SourcePartition: s.partition, LazyOffset: offset, Topic: ts.topic,
 				ValueSchema: ts.envelope, Value: val, Timestamp: tsMs}
+			// In the block's own room, capped so that a header added later
+			// reallocates rather than writes into it.
+			blk.hdr[0] = connect.Header{Key: connect.HeaderTxPosition, Schema: connect.StringSchema, Value: txStart}
+			r.Headers = blk.hdr[:1:1]
 			if key != nil {
 				r.KeySchema, r.Key = ts.keySchema, key
 			}
@@ -1440,11 +1448,13 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 }
 
 // recordBlock is a change record with its envelope struct and values, in
-// one allocation rather than three.
+// one allocation rather than three; hdr is room for a binlog row's
+// connect.HeaderTxPosition.
 type recordBlock struct {
 	rec  connect.SourceRecord
 	env  connect.Struct
 	vals [8]any
+	hdr  [1]connect.Header
 }
 
 // Operation codes as interface values, so records do not box them anew.
@@ -1476,8 +1486,14 @@ func tombstone(del *connect.SourceRecord, offset connect.LazyOffset) *connect.So
 	// passes record.headers() on), so a key change's tombstone has
 	// __debezium.newkey too. A copy: headers added to one record later
 	// (commit marker, context headers, SMTs) must not reach the other.
+	// Only the transaction's position, which a null value has no use for,
+	// is not worth an allocation per delete.
+	headers := del.Headers
+	if len(headers) == 1 && headers[0].Key == connect.HeaderTxPosition {
+		headers = nil
+	}
 	return &connect.SourceRecord{SourcePartition: del.SourcePartition, LazyOffset: offset, Topic: del.Topic, Partition: del.Partition,
-		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp, Headers: del.Headers.Clone()}
+		KeySchema: del.KeySchema, Key: del.Key, Timestamp: del.Timestamp, Headers: headers.Clone()}
 }
 
 // Debezium's headers on the two halves of an UPDATE that changes a row's

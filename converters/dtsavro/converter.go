@@ -17,10 +17,18 @@
 // Choices where DTS's behaviour is not public (spec [UNK]):
 //   - Record id: increasing per converter instance, starting at 1; it is not
 //     persisted, so ids restart with the task (DTS's are stream-unique).
-//   - sourcePosition and safeSourcePosition are both "<pos>@<file number>" of
-//     the envelope's source: the envelope carries one position. A heartbeat
-//     (Debezium's {ts_ms}, no source struct) takes the position the connector is
-//     at from connect.HeaderSourcePosition and source.version from its
+//   - sourcePosition is "<pos>@<file number>" of the envelope's source: the
+//     row's own binlog event. safeSourcePosition, in the same form, is the
+//     start of the row's transaction (its GTID or BEGIN event), where a
+//     restart reads the whole transaction again, as DTS's samples show it
+//     (spec §2.2, §2.10): the MySQL connector puts it beside the envelope in
+//     connect.HeaderTxPosition. A DDL statement is its own transaction, and
+//     a snapshot row's source position is the binlog position the snapshot
+//     was read at, from which streaming resumes: for both, and for any
+//     record without the header, safeSourcePosition equals sourcePosition.
+//     A heartbeat (Debezium's {ts_ms}, no source struct) takes the position
+//     the connector is at, between transactions, from
+//     connect.HeaderSourcePosition for both and source.version from its
 //     schema's connect.ParamServerVersion, as the MySQL connector sets them;
 //     BEGIN and COMMIT records (provide.transaction.metadata) likewise; one
 //     without them says "0@0" and "".

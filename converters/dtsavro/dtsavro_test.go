@@ -175,31 +175,34 @@ func TestSpecExamples(t *testing.T) {
 	o := dtstest.NewOrders(6)
 	codec := oracle(t)
 	gtidDDL := "3e11fa47-71ca-11e1-9e33-c80aa9429562:23"
+	// Each row carries its transaction's start (connect.HeaderTxPosition),
+	// the samples' safeSourcePosition; the DDL is its own transaction.
 	cases := []struct {
 		name  string
+		tx    string
 		value *connect.Struct
 		want  map[string]any
 	}{
-		{"insert", o.Insert("", 1732348800217), map[string]any{
-			"id": int64(1042), "sourceTimestamp": int64(1732348800), "sourcePosition": "10622@12",
+		{"insert", "mysql-bin.000012:10481", o.Insert("", 1732348800217), map[string]any{
+			"id": int64(1042), "sourceTimestamp": int64(1732348800), "sourcePosition": "10622@12", "safeSourcePosition": "10481@12",
 			"operation": "INSERT", "objectName": u("string", "shop.orders"), "tags": rowTags("1732348800217"),
 			"fields": ordersFields(), "beforeImages": nil, "afterImages": ordersImage("2", "19.90", 1732348800, 250000),
 			"bornTimestamp": int64(1732348800),
 		}},
-		{"update", o.Update("", 1732348860104), map[string]any{
-			"id": int64(1043), "sourceTimestamp": int64(1732348860), "sourcePosition": "11015@12",
+		{"update", "mysql-bin.000012:10874", o.Update("", 1732348860104), map[string]any{
+			"id": int64(1043), "sourceTimestamp": int64(1732348860), "sourcePosition": "11015@12", "safeSourcePosition": "10874@12",
 			"operation": "UPDATE", "objectName": u("string", "shop.orders"), "tags": rowTags("1732348860104"),
 			"fields": ordersFields(), "beforeImages": ordersImage("2", "19.90", 1732348800, 250000),
 			"afterImages": ordersImage("3", "29.85", 1732348860, 0), "bornTimestamp": int64(1732348860),
 		}},
-		{"delete", o.Delete("", 1732348920330), map[string]any{
-			"id": int64(1044), "sourceTimestamp": int64(1732348920), "sourcePosition": "11402@12",
+		{"delete", "mysql-bin.000012:11261", o.Delete("", 1732348920330), map[string]any{
+			"id": int64(1044), "sourceTimestamp": int64(1732348920), "sourcePosition": "11402@12", "safeSourcePosition": "11261@12",
 			"operation": "DELETE", "objectName": u("string", "shop.orders"), "tags": rowTags("1732348920330"),
 			"fields": ordersFields(), "beforeImages": ordersImage("3", "29.85", 1732348860, 0),
 			"afterImages": nil, "bornTimestamp": int64(1732348920),
 		}},
-		{"ddl", o.AlterTable(gtidDDL, 1732348980412), map[string]any{
-			"id": int64(1045), "sourceTimestamp": int64(1732348980), "sourcePosition": "11733@12",
+		{"ddl", "", o.AlterTable(gtidDDL, 1732348980412), map[string]any{
+			"id": int64(1045), "sourceTimestamp": int64(1732348980), "sourcePosition": "11733@12", "safeSourcePosition": "11733@12",
 			"operation": "DDL", "objectName": u("string", "shop"),
 			"tags": map[string]any{"GTID": gtidDDL, "commitTimestamp": "1732348980", "readerThroughoutTime": "1732348980412",
 				"server_id": "2019", "thread_id": "541"},
@@ -215,12 +218,16 @@ func TestSpecExamples(t *testing.T) {
 			if tc.name == "ddl" {
 				schema = o.SchemaChange
 			}
-			b, err := c.FromConnectData("shop", nil, schema, tc.value)
+			var h connect.Headers
+			if tc.tx != "" {
+				h.AddString(connect.HeaderTxPosition, tc.tx)
+			}
+			b, err := c.FromConnectData("shop", h, schema, tc.value)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := decodeNative(t, codec, b)
-			want := map[string]any{"version": int32(0), "safeSourcePosition": tc.want["sourcePosition"], "sourceTxid": "0",
+			want := map[string]any{"version": int32(0), "sourceTxid": "0",
 				"source": map[string]any{"sourceType": "MySQL", "version": "8.0.18"}, "processTimestamps": nil}
 			for k, v := range tc.want {
 				want[k] = v
@@ -308,5 +315,79 @@ func TestHeartbeatPosition(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSafeSourcePosition: safeSourcePosition is where a consumer resumes
+// without losing the record (spec §2.2 field 5). Every row of a
+// transaction names its start, the connect.HeaderTxPosition the MySQL
+// connector sets, while sourcePosition is each row's own event; a snapshot
+// row (no header: its position is the snapshot's binlog position) and a DDL
+// statement (its own transaction) say their source position for both.
+func TestSafeSourcePosition(t *testing.T) {
+	o := dtstest.NewOrders(6)
+	codec := oracle(t)
+	src := func(pos int64, snapshot string) dtstest.Source {
+		return dtstest.Source{DB: "shop", Table: "orders", TsMs: 1732348800000, File: "mysql-bin.000012", Pos: pos,
+			ServerID: 2019, Thread: 541, Snapshot: snapshot}
+	}
+	tx := func(v string) connect.Headers {
+		var h connect.Headers
+		h.AddString(connect.HeaderTxPosition, v)
+		return h
+	}
+	cases := []struct {
+		name         string
+		headers      connect.Headers
+		schema       *connect.Schema
+		value        *connect.Struct
+		source, safe string
+	}{
+		{"tx row 1", tx("mysql-bin.000012:10481"), o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(10622, ""), 1), "10622@12", "10481@12"},
+		{"tx row 2", tx("mysql-bin.000012:10481"), o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpUpdate, o.Row1(), o.Row2(), src(10771, ""), 1), "10771@12", "10481@12"},
+		{"tx row 3", tx("mysql-bin.000012:10481"), o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpDelete, o.Row2(), nil, src(10930, ""), 1), "10930@12", "10481@12"},
+		// The header's file, not the row's: a restart rereads from there.
+		{"tx begun in the previous file", tx("mysql-bin.000011:99001"), o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(4, ""), 1), "4@12", "99001@11"},
+		{"snapshot row", nil, o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpRead, nil, o.Row1(), src(157, "true"), 1), "157@12", "157@12"},
+		{"row without the header", nil, o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(10622, ""), 1), "10622@12", "10622@12"},
+		{"unreadable header", tx("mysql-bin.000012"), o.Envelope,
+			dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(10622, ""), 1), "10622@12", "10622@12"},
+		{"ddl", tx("mysql-bin.000012:11650"), o.SchemaChange,
+			dtstest.DDL(o.SchemaChange, "shop", dtstest.AlterTableSQL, src(11733, ""), 1), "11733@12", "11733@12"},
+	}
+	c := newConv(t, nil)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := c.FromConnectData("shop", tc.headers, tc.schema, tc.value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decodeNative(t, codec, b)
+			if got["sourcePosition"] != tc.source || got["safeSourcePosition"] != tc.safe {
+				t.Errorf("sourcePosition %v safeSourcePosition %v, want %s %s", got["sourcePosition"], got["safeSourcePosition"], tc.source, tc.safe)
+			}
+		})
+	}
+
+	// The header costs a row no allocation: it is read in place.
+	v := dtstest.Event(o.Envelope, connect.OpCreate, nil, o.Row1(), src(10622, ""), 1)
+	h := tx("mysql-bin.000012:10481")
+	buf := make([]byte, 0, 1024)
+	allocs := func(h connect.Headers) float64 {
+		return testing.AllocsPerRun(200, func() {
+			var err error
+			if buf, err = c.AppendConnectData(buf[:0], "shop", h, o.Envelope, v); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if with, without := allocs(h), allocs(nil); with > without {
+		t.Errorf("%v allocations a row with the header, %v without", with, without)
 	}
 }

@@ -74,13 +74,15 @@ func (c *Converter) appendRecord(dst []byte, st *encState, headers connect.Heade
 	dst = append(dst, 0) // version
 	dst = appendLong(dst, c.nextID.Add(1))
 	dst = appendLong(dst, sec)
-	// sourcePosition and safeSourcePosition: the envelope carries one
-	// position, so both are it (see the package doc).
+	// sourcePosition is the event's own position; safeSourcePosition the
+	// start of its transaction, from which a consumer resumes without
+	// losing it (see the package doc).
 	var pos [48]byte
-	p := strconv.AppendInt(pos[:0], ev.Pos, 10)
-	p = append(p, '@')
-	p = strconv.AppendInt(p, changeevent.FileNumber(ev.File), 10)
+	p := appendPosition(pos[:0], ev.File, ev.Pos)
 	dst = appendBytes(dst, p)
+	if ev.SafePos != ev.Pos || ev.SafeFile != ev.File {
+		p = appendPosition(pos[:0], ev.SafeFile, ev.SafePos)
+	}
 	dst = appendBytes(dst, p)
 	dst = appendString(dst, "0") // sourceTxid: "0" for MySQL in every DTS sample
 	dst = append(dst, 0)         // SourceType MySQL
@@ -186,6 +188,13 @@ func (c *Converter) appendRecord(dst []byte, st *encState, headers connect.Heade
 	}
 	// bornTimestamp: seconds, as real DTS records carry (spec §2.2).
 	return appendLong(dst, sec), nil
+}
+
+// appendPosition writes a binlog position as DTS does: "<pos>@<file number>".
+func appendPosition(dst []byte, file string, pos int64) []byte {
+	dst = strconv.AppendInt(dst, pos, 10)
+	dst = append(dst, '@')
+	return strconv.AppendInt(dst, changeevent.FileNumber(file), 10)
 }
 
 func appendIntTag(dst []byte, key string, n int64) []byte {

@@ -61,6 +61,13 @@ type Event struct {
 	// schema's ParamServerVersion.
 	ServerVersion string
 
+	// SafeFile and SafePos are where a consumer resumes without losing the
+	// event: its transaction's start for a binlog row
+	// (connect.HeaderTxPosition), else File and Pos. ReadPosition sets
+	// them.
+	SafeFile string
+	SafePos  int64
+
 	TxID    string
 	TxOrder int64
 
@@ -131,28 +138,44 @@ func (e *Event) NamedTable() string {
 	return name
 }
 
-// ReadPosition fills File and Pos of an event without a source struct (a
-// heartbeat, a transaction marker) from the record's
-// connect.HeaderSourcePosition, when it has one; it leaves every other
-// event as Read made it.
+// ReadPosition completes the positions from the record's headers. An
+// event without a source struct (a heartbeat, a transaction marker) takes
+// File and Pos from connect.HeaderSourcePosition, when it has one. A row
+// takes SafeFile and SafePos from connect.HeaderTxPosition, the start of
+// its transaction; every other event (DDL, a snapshot row, a record
+// without the header) is its own safe position.
 func (e *Event) ReadPosition(headers connect.Headers) {
-	if e.Kind == KindRow || e.Kind == KindDDL || e.Kind == KindTruncate || len(headers) == 0 {
-		return
+	switch e.Kind {
+	case KindRow:
+		if h, ok := headers.Last(connect.HeaderTxPosition); ok {
+			if file, pos, ok := parsePosition(h.Value); ok {
+				e.SafeFile, e.SafePos = file, pos
+				return
+			}
+		}
+	case KindDDL, KindTruncate:
+	default:
+		if h, ok := headers.Last(connect.HeaderSourcePosition); ok {
+			if file, pos, ok := parsePosition(h.Value); ok {
+				e.File, e.Pos = file, pos
+			}
+		}
 	}
-	h, ok := headers.Last(connect.HeaderSourcePosition)
-	if !ok {
-		return
-	}
-	v, _ := h.Value.(string)
-	i := strings.LastIndexByte(v, ':')
+	e.SafeFile, e.SafePos = e.File, e.Pos
+}
+
+// parsePosition reads a "<binlog file>:<pos>" header value.
+func parsePosition(v any) (string, int64, bool) {
+	s, _ := v.(string)
+	i := strings.LastIndexByte(s, ':')
 	if i <= 0 {
-		return
+		return "", 0, false
 	}
-	pos, err := strconv.ParseInt(v[i+1:], 10, 64)
+	pos, err := strconv.ParseInt(s[i+1:], 10, 64)
 	if err != nil {
-		return
+		return "", 0, false
 	}
-	e.File, e.Pos = v[:i], pos
+	return s[:i], pos, true
 }
 
 // Field positions are looked up once per schema: a record is read by
