@@ -154,10 +154,7 @@ func (c *client) do(ctx context.Context, method, p string, query url.Values, bod
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("User-Agent", "sluicectl/"+Version)
-	if c.t.ctx.Username != "" || c.t.ctx.Password != "" {
-		req.SetBasicAuth(c.t.ctx.Username, c.t.ctx.Password)
-	}
+	c.identify(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -205,4 +202,12 @@ func (c *client) getJSON(ctx context.Context, p string, query url.Values, out an
 		}
 	}
 	return r.body, nil
+}
+
+// identify names sluicectl and the context's credentials on a request.
+func (c *client) identify(req *http.Request) {
+	req.Header.Set("User-Agent", "sluicectl/"+Version)
+	if c.t.ctx.Username != "" || c.t.ctx.Password != "" {
+		req.SetBasicAuth(c.t.ctx.Username, c.t.ctx.Password)
+	}
 }

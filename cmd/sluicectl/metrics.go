@@ -72,10 +72,7 @@ func (c *client) connectorMetrics(ctx context.Context, base, name string) ([]met
 		return nil, false
 	}
 	req.Header.Set("Accept", "text/plain")
-	req.Header.Set("User-Agent", "sluicectl/"+Version)
-	if c.t.ctx.Username != "" || c.t.ctx.Password != "" {
-		req.SetBasicAuth(c.t.ctx.Username, c.t.ctx.Password)
-	}
+	c.identify(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, false
