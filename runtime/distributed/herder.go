@@ -137,11 +137,7 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 		// request for the leader waits for that join (leaderOnly).
 		rebalancing: true,
 	}
-	scheme := "http"
-	if l := w.Config().Listeners; len(l) > 0 && strings.HasPrefix(strings.ToLower(l[0]), "https:") {
-		scheme = "https"
-	}
-	h.url = scheme + "://" + w.ID() + "/"
+	h.url = w.Config().AdvertisedScheme() + "://" + w.ID() + "/"
 	base := cfg.clientBase()
 	boot := strings.Join(cfg.Bootstrap, ",")
 	var err error
