@@ -305,7 +305,11 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 				data, _ := os.ReadFile(w.log)
 				t.Fatalf("%s exited while starting:\n%s", w.id(), data[max(0, len(data)-2000):])
 			}
-			code, data, err := call("GET", w.url()+"/health", nil)
+			u := w.url()
+			if user := extra["rest.basic.auth.user"]; user != "" {
+				u = strings.Replace(u, "http://", "http://"+user+":"+extra["rest.basic.auth.password"]+"@", 1)
+			}
+			code, data, err := call("GET", u+"/health", nil)
 			return err == nil && code == 200, fmt.Sprintf("%d %s %v", code, data, err)
 		})
 	}

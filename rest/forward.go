@@ -3,6 +3,7 @@ package rest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -39,11 +40,15 @@ func NotLeader(leaderURL string) error {
 
 type bodyKey struct{}
 
+type clientKey struct{}
+
 // keepBody reads the request body into memory so that it can be sent again
-// if the herder answers with a ForwardError. A body over maxBodyBytes is
-// answered 413 here, before any handler sees a truncated copy.
-func keepBody(next http.Handler) http.Handler {
+// if the herder answers with a ForwardError, and hands the request the
+// client to forward it with. A body over maxBodyBytes is answered 413 here,
+// before any handler sees a truncated copy.
+func keepBody(next http.Handler, client *http.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), clientKey{}, client))
 		if r.Body != nil && r.Body != http.NoBody && (r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch) {
 			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 			r.Body.Close()
@@ -67,6 +72,18 @@ var forwardClient = &http.Client{
 	Timeout: DefaultRequestTimeout + 5*time.Second,
 	// Kafka Connect's forwarder does not follow redirects.
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// InterWorkerClient is the client a worker calls other workers' REST
+// listeners with, trusting and presenting what cfg says (nil: the system's
+// roots, no client certificate). It does not follow redirects.
+func InterWorkerClient(cfg *tls.Config) *http.Client {
+	if cfg == nil {
+		return forwardClient
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	return &http.Client{Timeout: forwardClient.Timeout, CheckRedirect: forwardClient.CheckRedirect, Transport: tr}
 }
 
 // forwardIfAsked serves err when it is a ForwardError and reports whether it
@@ -118,7 +135,11 @@ func forward(w http.ResponseWriter, r *http.Request, target string) {
 	if b != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := forwardClient.Do(req)
+	client, _ := r.Context().Value(clientKey{}).(*http.Client)
+	if client == nil {
+		client = forwardClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "IO Error trying to forward REST request: "+err.Error())
 		return

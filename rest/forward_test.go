@@ -33,7 +33,7 @@ func TestForwardHopsAndRelay(t *testing.T) {
 		if !forwardIfAsked(w, r, NotLeader(target.URL+"/")) {
 			t.Fatal("ForwardError not handled")
 		}
-	}))
+	}), nil)
 	tests := []struct {
 		method, path, body string
 		wantStatus         int
@@ -89,7 +89,7 @@ func TestForwardRelaysLocation(t *testing.T) {
 	defer leader.Close()
 	h := keepBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		forwardIfAsked(w, r, NotLeader(leader.URL+"/"))
-	}))
+	}), nil)
 	req := httptest.NewRequest("POST", "http://follower:8083/connectors", strings.NewReader(`{"name":"a/b c","config":{}}`))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,10 @@ type Options struct {
 	// ResponseHeaders are added to every response
 	// (response.http.headers.config), errors included.
 	ResponseHeaders []HeaderRule
+	// InterWorkerTLS configures the client that forwards requests to other
+	// workers' https listeners (Kafka Connect's RestClient reads the
+	// listeners.https.ssl.* settings); nil uses the system's roots.
+	InterWorkerTLS *tls.Config
 }
 
 // WorkerHealth is the body of GET /health.
@@ -185,7 +190,7 @@ func newHandler(h Herder, opts Options, adminOnly bool) http.Handler {
 	}
 
 	var out http.Handler = autoHeadOptions(r)
-	out = keepBody(out) // for ForwardError (forward.go)
+	out = keepBody(out, InterWorkerClient(opts.InterWorkerTLS)) // for ForwardError (forward.go)
 	out = trimTrailingSlash(out)
 	if opts.BasicAuth != nil {
 		out = opts.BasicAuth.wrap(out)

@@ -96,6 +96,9 @@ func ServerConfigFromProperties(props map[string]string, opts Options) (ServerCo
 			return cfg, err
 		}
 	}
+	if cfg.Options.InterWorkerTLS, err = interWorkerTLS(props, cfg.TLSKeyPair); err != nil {
+		return cfg, err
+	}
 	switch file, user := props[PropBasicAuthFile], props[PropBasicAuthUser]; {
 	case file != "" && user != "":
 		return cfg, fmt.Errorf("set either %s or %s/%s, not both", PropBasicAuthFile, PropBasicAuthUser, PropBasicAuthPassword)
@@ -359,6 +362,68 @@ func keyStoreFromProperties(props map[string]string, prefix string) (*tls.Certif
 	return &pair, nil
 }
 
+// interWorkerTLS is the TLS side of the client a worker calls other workers
+// with (forwarded requests, task configs, fencing), from the same
+// listeners.https.ssl.* settings as Kafka Connect's RestClient: it trusts
+// listeners.https.ssl.truststore.* (the system's roots when unset) and
+// presents the listeners' key store or certificate pair, which a worker
+// whose listeners require client certificates asks for. nil when neither
+// is set.
+func interWorkerTLS(props map[string]string, keyStore *tls.Certificate) (*tls.Config, error) {
+	const prefix = "listeners.https."
+	pool, err := trustStoreFromProperties(props, prefix)
+	if err != nil {
+		return nil, err
+	}
+	pair := keyStore
+	if pair == nil && props[PropTLSCertificate] != "" && props[PropTLSKey] != "" {
+		p, err := tls.LoadX509KeyPair(props[PropTLSCertificate], props[PropTLSKey])
+		if err != nil {
+			return nil, fmt.Errorf("%s / %s: %w", PropTLSCertificate, PropTLSKey, err)
+		}
+		pair = &p
+	}
+	if pool == nil && pair == nil {
+		return nil, nil
+	}
+	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if pair != nil {
+		cfg.Certificates = []tls.Certificate{*pair}
+	}
+	return cfg, nil
+}
+
+// trustStoreFromProperties reads prefix+ssl.truststore.location (JKS,
+// PKCS12 or PEM, per prefix+ssl.truststore.type); nil when it is unset.
+func trustStoreFromProperties(props map[string]string, prefix string) (*x509.CertPool, error) {
+	loc := props[prefix+"ssl.truststore.location"]
+	if loc == "" {
+		return nil, nil
+	}
+	pool := x509.NewCertPool()
+	switch typ := strings.ToUpper(strings.TrimSpace(props[prefix+"ssl.truststore.type"])); typ {
+	case "", "JKS", "PKCS12":
+		certs, err := javastore.Trusted(loc, props[prefix+"ssl.truststore.password"])
+		if err != nil {
+			return nil, fmt.Errorf("%sssl.truststore.location=%s: %w", prefix, loc, err)
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+	case "PEM":
+		b, err := os.ReadFile(loc)
+		if err != nil {
+			return nil, fmt.Errorf("%sssl.truststore.location=%s: %w", prefix, loc, err)
+		}
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("%sssl.truststore.location=%s holds no PEM certificate", prefix, loc)
+		}
+	default:
+		return nil, fmt.Errorf("%sssl.truststore.type=%s: use JKS, PKCS12 or PEM", prefix, typ)
+	}
+	return pool, nil
+}
+
 // clientAuthFromProperties reads prefix+ssl.client.auth (none, requested,
 // required) and the trust store that verifies client certificates
 // (prefix+ssl.truststore.location, JKS, PKCS12 or PEM).
@@ -375,30 +440,12 @@ func clientAuthFromProperties(props map[string]string, prefix string) (tls.Clien
 	default:
 		return 0, nil, fmt.Errorf("%sssl.client.auth=%s: use none, requested or required", prefix, mode)
 	}
-	loc := props[prefix+"ssl.truststore.location"]
-	if loc == "" {
-		return 0, nil, fmt.Errorf("%sssl.client.auth=%s needs %sssl.truststore.location, the CAs that sign the clients' certificates", prefix, mode, prefix)
+	pool, err := trustStoreFromProperties(props, prefix)
+	if err != nil {
+		return 0, nil, err
 	}
-	pool := x509.NewCertPool()
-	switch typ := strings.ToUpper(strings.TrimSpace(props[prefix+"ssl.truststore.type"])); typ {
-	case "", "JKS", "PKCS12":
-		certs, err := javastore.Trusted(loc, props[prefix+"ssl.truststore.password"])
-		if err != nil {
-			return 0, nil, fmt.Errorf("%sssl.truststore.location=%s: %w", prefix, loc, err)
-		}
-		for _, c := range certs {
-			pool.AddCert(c)
-		}
-	case "PEM":
-		b, err := os.ReadFile(loc)
-		if err != nil {
-			return 0, nil, fmt.Errorf("%sssl.truststore.location=%s: %w", prefix, loc, err)
-		}
-		if !pool.AppendCertsFromPEM(b) {
-			return 0, nil, fmt.Errorf("%sssl.truststore.location=%s holds no PEM certificate", prefix, loc)
-		}
-	default:
-		return 0, nil, fmt.Errorf("%sssl.truststore.type=%s: use JKS, PKCS12 or PEM", prefix, typ)
+	if pool == nil {
+		return 0, nil, fmt.Errorf("%sssl.client.auth=%s needs %sssl.truststore.location, the CAs that sign the clients' certificates", prefix, mode, prefix)
 	}
 	return auth, pool, nil
 }

@@ -24,7 +24,8 @@ import (
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 )
 
-// writeCert writes a self-signed PEM certificate and key for 127.0.0.1.
+// writeCert writes a self-signed PEM certificate and key for 127.0.0.1, good
+// for a server and a client.
 func writeCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -35,7 +36,7 @@ func writeCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sluice-test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -381,4 +382,39 @@ func startFromProperties(t *testing.T, props map[string]string) []string {
 	}
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 	return addrs
+}
+
+// The client a worker calls other workers with reads the same
+// listeners.https.ssl.* settings: it trusts the trust store and presents the
+// listeners' certificate, and talks to a listener that requires one.
+func TestInterWorkerTLSFromProperties(t *testing.T) {
+	certFile, keyFile, _ := writeCert(t)
+	cfg, err := ServerConfigFromProperties(map[string]string{"listeners": "http://127.0.0.1:0"}, Options{})
+	if err != nil || cfg.Options.InterWorkerTLS != nil {
+		t.Fatalf("plain http: InterWorkerTLS %v, %v; want nil", cfg.Options.InterWorkerTLS, err)
+	}
+	props := map[string]string{
+		"listeners": "https://127.0.0.1:0",
+		"listeners.https.ssl.certificate.location": certFile,
+		"listeners.https.ssl.key.location":         keyFile,
+		"listeners.https.ssl.truststore.location":  certFile,
+		"listeners.https.ssl.truststore.type":      "PEM",
+		"listeners.https.ssl.client.auth":          "required",
+	}
+	cfg, err = ServerConfigFromProperties(props, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cfg.Options.InterWorkerTLS; c == nil || c.RootCAs == nil || len(c.Certificates) != 1 {
+		t.Fatalf("InterWorkerTLS %+v: want the trust store and the listeners' certificate", c)
+	}
+	urls := startFromProperties(t, props)
+	resp, err := InterWorkerClient(cfg.Options.InterWorkerTLS).Get(urls[0] + "/")
+	if err != nil {
+		t.Fatalf("inter-worker client to an https listener requiring client certificates: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
 }

@@ -1,11 +1,13 @@
 package runtime
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/sluicehq/sluice/connect"
@@ -133,11 +135,33 @@ func orDefault(s, d string) string {
 	return s
 }
 
+// maxClientIDBytes is the longest client id franz-go accepts.
+const maxClientIDBytes = 256
+
+// producerClientID is Kafka Connect's client id of a source task's producer,
+// connector-producer-<connector>-<task>. A connector name is unbounded but
+// franz-go refuses a client id over 256 bytes (the task then failed where
+// Kafka Connect runs it), so a longer id keeps the name's start and a hash
+// of the whole name, which keeps ids distinct per connector.
+func producerClientID(connector string, task int) string {
+	id := fmt.Sprintf("connector-producer-%s-%d", connector, task)
+	if len(id) <= maxClientIDBytes {
+		return id
+	}
+	sum := sha256.Sum256([]byte(connector))
+	suffix := fmt.Sprintf("~%x-%d", sum[:6], task)
+	name := connector[:maxClientIDBytes-len("connector-producer-")-len(suffix)]
+	for !utf8.ValidString(name) { // do not cut a character in two
+		name = name[:len(name)-1]
+	}
+	return "connector-producer-" + name + suffix
+}
+
 // producerConfig builds a source task's producer config as Kafka Connect
 // does: forced defaults, then the worker's producer.* settings, then the
 // connector's producer.override.* settings allowed by the policy.
 func producerConfig(w *WorkerConfig, connProps map[string]string, connector string, task int) (kafka.ConfigMap, error) {
-	cm := sourceProducerDefaults(w.BootstrapServers, fmt.Sprintf("connector-producer-%s-%d", connector, task))
+	cm := sourceProducerDefaults(w.BootstrapServers, producerClientID(connector, task))
 	applyConnectorProducerDefaults(cm, connProps)
 	if err := applyJavaProducerProps(cm, w.Prefixed("producer."), "producer."); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/confluentinc/confluent-kafka-go/v2/kafka"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func testWorkerConfig(t *testing.T, extra map[string]string) *WorkerConfig {
@@ -187,5 +188,43 @@ func TestProducerTelemetryPush(t *testing.T) {
 				t.Errorf("telemetry log lines: %d, want them: %v", telemetry.Load(), tc.wantLogs)
 			}
 		})
+	}
+}
+
+// A connector name is not bounded, but franz-go refuses a client id over 256
+// bytes, which failed every task of a connector named with ~240 characters
+// or more ("create producer: client id length 3021 is larger than max allowed
+// 256") where Kafka Connect runs it. The derived client id is shortened,
+// keeping it distinct per connector and task.
+func TestProducerClientIDOfLongConnectorName(t *testing.T) {
+	w := testWorkerConfig(t, nil)
+	long := strings.Repeat("n", 3000)
+	ids := map[string]bool{}
+	for _, name := range []string{long + "a", long + "b"} {
+		for task := 0; task < 2; task++ {
+			cm, err := producerConfig(w, map[string]string{}, name, task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, _ := cm["client.id"].(string)
+			if len(id) > 256 || !strings.HasPrefix(id, "connector-producer-nnn") || ids[id] {
+				t.Fatalf("client.id %.60q... (%d bytes): want at most 256, distinct per connector and task", id, len(id))
+			}
+			ids[id] = true
+			fp, why, err := ChooseProducerClient(cm, false)
+			if err != nil || fp == nil {
+				t.Fatalf("franz-go refused the config: %v %s", err, why)
+			}
+			cl, err := kgo.NewClient(fp.Opts...)
+			if err != nil {
+				t.Fatalf("franz-go client: %v", err)
+			}
+			cl.Close()
+		}
+	}
+	// A short name keeps Kafka Connect's id exactly.
+	cm, err := producerConfig(w, map[string]string{}, "inventory", 3)
+	if err != nil || cm["client.id"] != "connector-producer-inventory-3" {
+		t.Fatalf("client.id %v, %v", cm["client.id"], err)
 	}
 }

@@ -251,10 +251,43 @@ func (w *WorkerConfig) listenAddr() (string, error) {
 	return u.Host, nil
 }
 
+// AdvertisedScheme is the scheme of the URL other workers call this one at:
+// rest.advertised.listener (http or https) when set, else http when a
+// listener is http, else https, as Kafka Connect's RestServer decides it.
+func (w *WorkerConfig) AdvertisedScheme() string {
+	if p := strings.ToLower(strings.TrimSpace(w.cfg.String(WorkerAdvertisedListener))); p != "" {
+		return p
+	}
+	for _, l := range w.Listeners {
+		if strings.HasPrefix(strings.ToLower(l), "http://") {
+			return "http"
+		}
+	}
+	for _, l := range w.Listeners {
+		if strings.HasPrefix(strings.ToLower(l), "https://") {
+			return "https"
+		}
+	}
+	return "http"
+}
+
+// advertisedListenAddr is the host:port of the first listener of the
+// advertised scheme, else of the first listener.
+func (w *WorkerConfig) advertisedListenAddr() string {
+	scheme := w.AdvertisedScheme()
+	for _, l := range w.Listeners {
+		if u, err := url.Parse(l); err == nil && strings.EqualFold(u.Scheme, scheme) && u.Host != "" {
+			return u.Host
+		}
+	}
+	return w.ListenAddr()
+}
+
 // AdvertisedHostPort is the worker id shown in status: the advertised host
-// and port, else the listener's, else this host's name.
+// and port, else those of the advertised listener (AdvertisedScheme), else
+// this host's name.
 func (w *WorkerConfig) AdvertisedHostPort(hostname string) string {
-	host, port, _ := net.SplitHostPort(w.ListenAddr())
+	host, port, _ := net.SplitHostPort(w.advertisedListenAddr())
 	if h := w.cfg.String(WorkerAdvertisedHost); h != "" {
 		host = h
 	}

@@ -136,11 +136,13 @@ func validateConfig(ctx context.Context, cl *client, cf connectorFile) (*rest.Co
 // each error beside its key. onlyErrors keeps just the failing keys.
 func validationTable(infos *rest.ConfigInfos, given map[string]string, onlyErrors bool) *table {
 	t := &table{header: []string{"KEY", "VALUE", "ERRORS"}}
+	described := make(map[string]bool, len(infos.Configs))
 	for _, ci := range infos.Configs {
 		name := ci.Value.Name
 		if name == "" && ci.Definition != nil {
 			name = ci.Definition.Name
 		}
+		described[name] = true
 		_, set := given[name]
 		hasErr := len(ci.Value.Errors) > 0
 		if !hasErr && (onlyErrors || !set) {
@@ -159,6 +161,22 @@ func validationTable(infos *rest.ConfigInfos, given map[string]string, onlyError
 		// A multi-line error would break the table; keep its lines joined.
 		errs = strings.Join(strings.Fields(strings.ReplaceAll(errs, "\n", " ")), " ")
 		t.add(name, val, errs)
+	}
+	if !onlyErrors {
+		// The server describes only the keys its ConfigDefs know; a key
+		// the user set that none of them knows (a typo, a key for another
+		// version) is still one the user set, and seeing it listed is
+		// how they notice it.
+		var extra []string
+		for name := range given {
+			if !described[name] {
+				extra = append(extra, name)
+			}
+		}
+		sort.Strings(extra)
+		for _, name := range extra {
+			t.add(name, maskValue(name, given[name]), "")
+		}
 	}
 	return t
 }

@@ -219,20 +219,25 @@ func TestValidationTable(t *testing.T) {
 		{Definition: &rest.ConfigKeyInfo{Name: "batch.size", Type: "INT"}, Value: rest.ConfigValueInfo{Name: "batch.size", Value: s("2000")}},
 		{Definition: &rest.ConfigKeyInfo{Name: "db.pw", Type: "PASSWORD"}, Value: rest.ConfigValueInfo{Name: "db.pw", Value: s("[hidden]")}},
 	}}
-	given := map[string]string{"name": "x", "tasks.max": "zero", "db.pw": "hunter2"}
+	// tabel.include.list and x.secret are keys no ConfigDef describes (a
+	// typo, a key of another version): the server leaves them out of its
+	// answer, but they were set, so the table still shows them.
+	given := map[string]string{"name": "x", "tasks.max": "zero", "db.pw": "hunter2", "tabel.include.list": "shop\\..*", "x.secret": "s3cr3t"}
 	var b bytes.Buffer
 	validationTable(infos, given, false).write(&b)
-	want := "KEY        VALUE     ERRORS\n" +
-		"name       x\n" +
-		"tasks.max  zero      Invalid value zero for configuration tasks.max: Not a number of type INT\n" +
-		"topic                Missing required configuration \"topic\" which has no default value.\n" +
-		"db.pw      [hidden]\n"
+	want := "KEY                 VALUE     ERRORS\n" +
+		"name                x\n" +
+		"tasks.max           zero      Invalid value zero for configuration tasks.max: Not a number of type INT\n" +
+		"topic                         Missing required configuration \"topic\" which has no default value.\n" +
+		"db.pw               [hidden]\n" +
+		"tabel.include.list  shop\\..*\n" +
+		"x.secret            [hidden]\n"
 	if b.String() != want {
 		t.Fatalf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 	b.Reset()
 	validationTable(infos, given, true).write(&b)
-	if strings.Contains(b.String(), "name ") || !strings.Contains(b.String(), "topic") {
+	if strings.Contains(b.String(), "name ") || strings.Contains(b.String(), "tabel") || !strings.Contains(b.String(), "topic") {
 		t.Fatalf("only-errors table:\n%s", b.String())
 	}
 }

@@ -473,7 +473,15 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 	d.HeartbeatTopic = hb + d.Delimiter + prefix
 	d.TransactionTopic = prefix + d.Delimiter + c.String(KeyTopicTransaction)
 	bad := func(key, msg string) error {
-		return &connect.ConfigError{Name: key, Value: props[key], Message: msg}
+		v, set := props[key]
+		if !set {
+			// A key left at its default still has a value, the one the
+			// check failed on: "Invalid value  for" would blame nothing.
+			if d := c.Get(key); d != nil {
+				v = fmt.Sprint(d)
+			}
+		}
+		return &connect.ConfigError{Name: key, Value: v, Message: msg}
 	}
 	if d.OtherRetry >= d.ConnectionRetry {
 		return nil, bad(KeyOtherRetryMinutes, fmt.Sprintf("must be smaller than %s (%d); lower it or raise %s", KeyConnectionRetryMinutes, c.Int(KeyConnectionRetryMinutes), KeyConnectionRetryMinutes))

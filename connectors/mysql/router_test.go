@@ -174,6 +174,9 @@ func TestDTSOptionValidation(t *testing.T) {
 		{[]string{KeyMessageKeyMode, "hash-input"}, KeyMessageKeyMode, "needs"},
 		{[]string{KeyMessageKeyMode, "none"}, KeyMessageKeyMode, "order"},
 		{[]string{KeyOtherRetryMinutes, "720"}, KeyOtherRetryMinutes, "smaller than connection.retry.minutes"},
+		// other.retry.minutes left at its default: the error names the
+		// value in effect, not an empty one the user never wrote.
+		{[]string{KeyConnectionRetryMinutes, "10"}, KeyOtherRetryMinutes, "Invalid value 10 for configuration other.retry.minutes: must be smaller than connection.retry.minutes (10)"},
 		{[]string{KeyConnectionRetryMinutes, "5"}, KeyConnectionRetryMinutes, ""},
 		{[]string{KeyTableFilterConditions, `{"a.b": "x IN (SELECT 1)"}`}, KeyTableFilterConditions, "subquer"},
 		{[]string{KeyTableFilterConditions, `{"ab": "x = 1"}`}, KeyTableFilterConditions, "<db>.<table>"},

@@ -254,7 +254,7 @@ func (h *Herder) putFence(ctx context.Context, leaderURL, c string) error {
 		req.Header.Set(rest.HeaderSignature, sign(k.Key, body))
 		req.Header.Set(rest.HeaderSignatureAlgorithm, signatureAlgorithm)
 	}
-	resp, err := internalClient.Do(req)
+	resp, err := h.interWorker().Do(req)
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,12 @@ package distributed
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -32,6 +34,9 @@ type Herder struct {
 	statuses *StatusStore
 	member   *groupMember
 	assignor *Assignor
+	// client calls other workers (task configs, fencing); nil uses
+	// internalClient.
+	client *http.Client
 
 	// Set by the loop, read by REST calls.
 	mu          sync.Mutex
@@ -132,11 +137,7 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 		// request for the leader waits for that join (leaderOnly).
 		rebalancing: true,
 	}
-	scheme := "http"
-	if l := w.Config().Listeners; len(l) > 0 && strings.HasPrefix(strings.ToLower(l[0]), "https:") {
-		scheme = "https"
-	}
-	h.url = scheme + "://" + w.ID() + "/"
+	h.url = w.Config().AdvertisedScheme() + "://" + w.ID() + "/"
 	base := cfg.clientBase()
 	boot := strings.Join(cfg.Bootstrap, ",")
 	var err error
@@ -181,6 +182,24 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 // (PUT /admin/loggers/{n}?scope=cluster on any worker) to l. Call it
 // before Start.
 func (h *Herder) UseLoggers(l *rest.Loggers) { h.loggers = l }
+
+// UseInterWorkerTLS makes the worker call other workers' https listeners
+// trusting and presenting what cfg says (the REST server's
+// listeners.https.ssl.* settings, rest.ServerConfig's Options.InterWorkerTLS),
+// as it forwards requests. Call it before Start.
+func (h *Herder) UseInterWorkerTLS(cfg *tls.Config) {
+	if cfg != nil {
+		h.client = rest.InterWorkerClient(cfg)
+	}
+}
+
+// interWorker is the client for requests to other workers.
+func (h *Herder) interWorker() *http.Client {
+	if h.client != nil {
+		return h.client
+	}
+	return internalClient
+}
 
 // SetClusterLoggerLevel writes a logger-cluster- record; every worker,
 // this one included, applies it when it reads it.

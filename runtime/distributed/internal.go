@@ -113,7 +113,7 @@ func (h *Herder) postTaskConfigs(ctx context.Context, leaderURL, connector strin
 		req.Header.Set(rest.HeaderSignature, sign(k.Key, body))
 		req.Header.Set(rest.HeaderSignatureAlgorithm, signatureAlgorithm)
 	}
-	resp, err := internalClient.Do(req)
+	resp, err := h.interWorker().Do(req)
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,7 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	if err != nil {
 		return fmt.Errorf("worker config: %w", err)
 	}
+	h.UseInterWorkerTLS(scfg.Options.InterWorkerTLS)
 	srv, err := rest.NewServer(h, scfg)
 	if err != nil {
 		return fmt.Errorf("REST server: %w", err)
