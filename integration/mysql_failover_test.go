@@ -3,8 +3,11 @@ package integration
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,6 +388,135 @@ func TestMySQLFailoverReplicaBehind(t *testing.T) {
 			if strings.Contains(msg, "purged") {
 				t.Errorf("the error blames purged binlogs: %s", msg)
 			}
+		})
+	}
+}
+
+// switchProxy is a virtual IP in front of the pair: it forwards to one
+// server, and switchTo moves it to another and cuts every forwarded
+// connection, as a VIP, DNS change or proxy (MaxScale, ProxySQL) moves a
+// connector's unchanged database.hostname to the new primary.
+type switchProxy struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	backend string
+	conns   map[net.Conn]bool
+}
+
+func startSwitchProxy(t *testing.T, backend string) *switchProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &switchProxy{ln: ln, backend: backend, conns: map[net.Conn]bool{}}
+	t.Cleanup(func() {
+		ln.Close()
+		p.switchTo("")
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.forward(c)
+		}
+	}()
+	return p
+}
+
+func (p *switchProxy) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
+
+func (p *switchProxy) forward(c net.Conn) {
+	p.mu.Lock()
+	backend := p.backend
+	p.mu.Unlock()
+	if backend == "" {
+		c.Close()
+		return
+	}
+	b, err := net.DialTimeout("tcp", backend, 5*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.backend != backend { // switched while dialing
+		p.mu.Unlock()
+		c.Close()
+		b.Close()
+		return
+	}
+	p.conns[c], p.conns[b] = true, true
+	p.mu.Unlock()
+	go func() { _, _ = io.Copy(b, c); b.Close(); c.Close() }()
+	_, _ = io.Copy(c, b)
+	b.Close()
+	c.Close()
+}
+
+func (p *switchProxy) switchTo(backend string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.backend = backend
+	for c := range p.conns {
+		c.Close()
+	}
+	clear(p.conns)
+}
+
+// TestMySQLFailoverBehindVIP: the connector's address stays the same and
+// moves to the promoted replica under it (a VIP): the running task's
+// binlog reader loses its connection, reconnects to the new primary by
+// GTID and goes on, without a restart, emitting every change once and in
+// order. Moved instead to a replica behind the reader's position, the
+// task fails naming the missing GTIDs rather than "purged".
+func TestMySQLFailoverBehindVIP(t *testing.T) {
+	t.Parallel()
+	for _, behind := range []bool{false, true} {
+		t.Run(fmt.Sprintf("behind=%v", behind), func(t *testing.T) {
+			t.Parallel()
+			p := startFailoverPair(t)
+			a, b := p.primary, p.replica
+			vip := startSwitchProxy(t, a.Addr())
+			myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.vip (id INT NOT NULL PRIMARY KEY, a VARCHAR(20))")
+			props := myStreamProps(a, "table.include.list", `shop\.vip`, "database.port", fmt.Sprint(vip.port()),
+				"retriable.restart.connector.wait.ms", "200")
+			offsets := &myOffsets{}
+			task := myStartTask(t, props, offsets)
+			myExec(t, a, "INSERT INTO shop.vip VALUES (1, 'a1')", "INSERT INTO shop.vip VALUES (2, 'a2')")
+			got, _ := foPoll(t, task, offsets, "srv.shop.vip", 2, true)
+			foExpect(t, "from the primary", got, []string{"c 1 a1", "c 2 a2"})
+			if behind {
+				p.catchUp(t)
+				myExec(t, b, "STOP SLAVE")
+				myExec(t, a, "INSERT INTO shop.vip VALUES (3, 'lost')")
+				got, _ = foPoll(t, task, offsets, "srv.shop.vip", 1, true)
+				foExpect(t, "the row the replica misses", got, []string{"c 3 lost"})
+			} else {
+				p.catchUp(t)
+			}
+			p.promote(t)
+			vip.switchTo(b.Addr())
+			if behind {
+				msg := pollError(t, task, 60*time.Second, "the task did not fail on a server behind its position")
+				t.Logf("error: %s", msg)
+				for _, w := range []string{"0-1-", "behind", "gtid_binlog_pos"} {
+					if !strings.Contains(msg, w) {
+						t.Errorf("the error does not say %q: %s", w, msg)
+					}
+				}
+				if strings.Contains(msg, "purged") {
+					t.Errorf("the error blames purged binlogs: %s", msg)
+				}
+				return
+			}
+			myExec(t, b, "INSERT INTO shop.vip VALUES (3, 'b3')", "UPDATE shop.vip SET a = 'b1' WHERE id = 1",
+				"DELETE FROM shop.vip WHERE id = 2")
+			got, _ = foPoll(t, task, offsets, "srv.shop.vip", 3, true)
+			foExpect(t, "from the promoted replica, same task", got, []string{"c 3 b3", "u 1 b1", "d 2 a2"})
+			foQuiet(t, task, "srv.shop.vip")
 		})
 	}
 }
