@@ -77,3 +77,33 @@ func TestMysqlMissing(t *testing.T) {
 		}
 	}
 }
+
+func TestPositionAfterAcrossServers(t *testing.T) {
+	const u = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+	pos := func(file string, p uint32, gtids string) Position { return Position{File: file, Pos: p, GTIDs: gtids} }
+	for _, tc := range []struct {
+		p, q  Position
+		after bool
+	}{
+		// Without GTIDs, or in the same file with the same GTIDs: coordinates.
+		{pos("binlog.000002", 10, ""), pos("binlog.000001", 900, ""), true},
+		{pos("binlog.000001", 10, ""), pos("binlog.000001", 9, ""), true},
+		{pos("binlog.000001", 10, "0-1-5"), pos("binlog.000001", 90, "0-1-5"), false},
+		// A failover: the new primary's binlog.000002 after the old one's binlog.000006.
+		{pos("binlog.000002", 500, "0-1-11,0-2-12"), pos("binlog.000006", 900, "0-1-11"), true},
+		{pos("binlog.000006", 900, "0-1-11"), pos("binlog.000002", 500, "0-1-11,0-2-12"), false},
+		{pos("replica-bin.000004", 500, "0-1-10"), pos("binlog.000006", 900, "0-1-11"), false},
+		// The same point on two servers.
+		{pos("binlog.000006", 900, "0-1-11"), pos("binlog.000002", 400, "0-1-11"), false},
+		{pos("binlog.000002", 400, "0-1-11"), pos("binlog.000006", 900, "0-1-11"), false},
+		// Same file name on both servers, other contents.
+		{pos("binlog.000002", 100, "0-1-20"), pos("binlog.000002", 900, "0-1-11"), true},
+		// MySQL.
+		{pos("mysql-bin.000001", 100, u+":1-20"), pos("mysql-bin.000009", 900, u+":1-11"), true},
+		{pos("mysql-bin.000009", 900, u+":1-11"), pos("mysql-bin.000001", 100, u+":1-20"), false},
+	} {
+		if got := tc.p.after(tc.q); got != tc.after {
+			t.Errorf("%+v after %+v = %v, want %v", tc.p, tc.q, got, tc.after)
+		}
+	}
+}
