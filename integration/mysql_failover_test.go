@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,10 +28,30 @@ type failoverPair struct {
 }
 
 func startFailoverPair(t *testing.T) *failoverPair {
+	return startFailoverPairWith(t, failoverPairOptions{})
+}
+
+type failoverPairOptions struct {
+	// rowMetadata is both servers' binlog_row_metadata ("" FULL).
+	rowMetadata string
+	// sameBasename names both binlogs binlog.NNNNNN, the primary's
+	// numbered past the replica's (binlog.000006 against binlog.000002),
+	// instead of the replica's being replica-bin.000004.
+	sameBasename bool
+}
+
+func startFailoverPairWith(t *testing.T, o failoverPairOptions) *failoverPair {
 	t.Helper()
-	a := harness.MariaDBForTest(t, harness.MariaDBOptions{ServerID: 1, GTIDStrictMode: true})
-	b := harness.MariaDBForTest(t, harness.MariaDBOptions{ServerID: 2, GTIDStrictMode: true,
-		ExtraArgs: []string{"--log-bin=replica-bin", "--log-slave-updates=ON", "--read-only=ON"}})
+	a := harness.MariaDBForTest(t, harness.MariaDBOptions{ServerID: 1, GTIDStrictMode: true, BinlogRowMetadata: o.rowMetadata})
+	bArgs := []string{"--log-slave-updates=ON", "--read-only=ON"}
+	flushes := []string{"FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS"}
+	if o.sameBasename {
+		myExec(t, a, "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS")
+		flushes = flushes[:1]
+	} else {
+		bArgs = append(bArgs, "--log-bin=replica-bin")
+	}
+	b := harness.MariaDBForTest(t, harness.MariaDBOptions{ServerID: 2, GTIDStrictMode: true, BinlogRowMetadata: o.rowMetadata, ExtraArgs: bArgs})
 	ctx := context.Background()
 	aPos, err := a.BinlogPosition(ctx)
 	if err != nil {
@@ -39,7 +60,9 @@ func startFailoverPair(t *testing.T) *failoverPair {
 	// The replica's own account setup is not the primary's history: forget
 	// it, give the binlog a history of its own, and start replicating
 	// after the primary's account setup (which the replica has already).
-	myExec(t, b, "RESET MASTER", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS",
+	myExec(t, b, "RESET MASTER")
+	myExec(t, b, flushes...)
+	myExec(t, b,
 		fmt.Sprintf("SET GLOBAL gtid_slave_pos = '%s'", aPos.GTIDSet),
 		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='%s', MASTER_PORT=%d, MASTER_USER='%s', MASTER_PASSWORD='%s', MASTER_USE_GTID=slave_pos",
 			a.Host(), a.Port(), a.User(), a.Password()),
@@ -62,7 +85,7 @@ func startFailoverPair(t *testing.T) *failoverPair {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aPos.File == bPos.File || !strings.HasPrefix(bPos.File, "replica-bin.") {
+	if aPos.File == bPos.File || (!o.sameBasename && !strings.HasPrefix(bPos.File, "replica-bin.")) || (o.sameBasename && bPos.File >= aPos.File) {
 		t.Fatalf("the replica's binlog %s should not be named as the primary's %s", bPos.File, aPos.File)
 	}
 	return &failoverPair{primary: a, replica: b}
@@ -519,4 +542,48 @@ func TestMySQLFailoverBehindVIP(t *testing.T) {
 			foQuiet(t, task, "srv.shop.vip")
 		})
 	}
+}
+
+// TestMySQLFailoverSchemaHistory: with binlog_row_metadata=MINIMAL rows
+// carry no column names and the schema history file decides how they
+// decode. Both servers name their binlogs binlog.NNNNNN, the new primary's
+// numbered below the old one's, so binlog coordinates of the two servers
+// do not order their events. A DDL on the new primary must still be
+// recorded, and a restart there must replay the history up to the stored
+// offset (the old primary's records included), so that rows written while
+// the task was stopped, before a later DDL, decode with the columns of
+// their time.
+func TestMySQLFailoverSchemaHistory(t *testing.T) {
+	t.Parallel()
+	p := startFailoverPairWith(t, failoverPairOptions{rowMetadata: "MINIMAL", sameBasename: true})
+	a, b := p.primary, p.replica
+	myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.sh (id INT NOT NULL PRIMARY KEY, a VARCHAR(20))")
+	history := filepath.Join(t.TempDir(), "history.jsonl")
+	props := myStreamProps(a, "table.include.list", `shop\.sh`, "schema.history.internal.file.filename", history)
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	myExec(t, a, "INSERT INTO shop.sh VALUES (1, 'a1')")
+	got, _ := foPoll(t, task, offsets, "srv.shop.sh", 1, true)
+	foExpect(t, "from the primary", got, []string{"c 1 a1"})
+	_ = task.Stop()
+	p.catchUp(t)
+	p.promote(t)
+
+	task = myStartTask(t, pointAt(props, b), offsets)
+	myExec(t, b, "INSERT INTO shop.sh VALUES (2, 'b2')", "ALTER TABLE shop.sh ADD COLUMN b VARCHAR(10)",
+		"INSERT INTO shop.sh VALUES (3, 'b3', 'x3')")
+	got, _ = foPoll(t, task, offsets, "srv.shop.sh", 2, true)
+	foExpect(t, "from the promoted replica", got, []string{"c 2 b2", "c 3 b3 x3"})
+	_ = task.Stop()
+
+	// While the task is stopped: a row of the three columns, then a DDL
+	// that drops one, then a row of two.
+	myExec(t, b, "INSERT INTO shop.sh VALUES (4, 'b4', 'x4')", "ALTER TABLE shop.sh DROP COLUMN a",
+		"INSERT INTO shop.sh VALUES (5, 'x5')")
+	task = myStartTask(t, pointAt(props, b), offsets)
+	var rows []string
+	for _, r := range gapsRows(t, task, offsets, "srv.shop.sh", 2) {
+		rows = append(rows, fmt.Sprint(r))
+	}
+	foExpect(t, "after a restart on the new primary", rows, []string{"map[a:b4 b:x4 id:4]", "map[b:x5 id:5]"})
 }
