@@ -38,12 +38,18 @@ type failoverPairOptions struct {
 	// numbered past the replica's (binlog.000006 against binlog.000002),
 	// instead of the replica's being replica-bin.000004.
 	sameBasename bool
+	// noLogSlaveUpdates starts the replica with log_slave_updates=OFF:
+	// what it replicates stays out of its binlog.
+	noLogSlaveUpdates bool
 }
 
 func startFailoverPairWith(t *testing.T, o failoverPairOptions) *failoverPair {
 	t.Helper()
 	a := harness.MariaDBForTest(t, harness.MariaDBOptions{ServerID: 1, GTIDStrictMode: true, BinlogRowMetadata: o.rowMetadata})
 	bArgs := []string{"--log-slave-updates=ON", "--read-only=ON"}
+	if o.noLogSlaveUpdates {
+		bArgs[0] = "--log-slave-updates=OFF"
+	}
 	flushes := []string{"FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS"}
 	if o.sameBasename {
 		myExec(t, a, "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS")
@@ -586,4 +592,34 @@ func TestMySQLFailoverSchemaHistory(t *testing.T) {
 		rows = append(rows, fmt.Sprint(r))
 	}
 	foExpect(t, "after a restart on the new primary", rows, []string{"map[a:b4 b:x4 id:4]", "map[b:x5 id:5]"})
+}
+
+// TestMySQLFailoverWithoutLogSlaveUpdates: a replica without
+// log_slave_updates applied everything but its binlog has none of it; the
+// task restarted on it after a failover fails and says why.
+func TestMySQLFailoverWithoutLogSlaveUpdates(t *testing.T) {
+	t.Parallel()
+	p := startFailoverPairWith(t, failoverPairOptions{noLogSlaveUpdates: true})
+	a, b := p.primary, p.replica
+	myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.nl (id INT NOT NULL PRIMARY KEY)")
+	props := myStreamProps(a, "table.include.list", `shop\.nl`)
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	myExec(t, a, "INSERT INTO shop.nl VALUES (1)")
+	foPoll(t, task, offsets, "srv.shop.nl", 1, true)
+	_ = task.Stop()
+	p.catchUp(t)
+	p.promote(t)
+	bp := pointAt(props, b)
+	task = mysql.NewTask()
+	t.Cleanup(func() { _ = task.Stop() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := task.Start(ctx, &myTaskContext{props: bp, offsets: offsets}, bp)
+	if err == nil {
+		err = fmt.Errorf("%s", pollError(t, task, 30*time.Second, "the task did not fail on a replica without log_slave_updates"))
+	}
+	if !strings.Contains(err.Error(), "log_slave_updates=ON") || !strings.Contains(err.Error(), "0-1-") {
+		t.Fatalf("the error does not name the GTIDs and log_slave_updates: %v", err)
+	}
 }

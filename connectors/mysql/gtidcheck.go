@@ -32,6 +32,10 @@ type gtidGap struct {
 	// gtid_executed), for the message.
 	serverPos string
 	flavor    string
+	// noLogReplicaUpdates: the server does not write what it replicates
+	// to its own binlog (log_slave_updates / log_replica_updates OFF),
+	// the likely reason a promoted replica lacks them.
+	noLogReplicaUpdates bool
 }
 
 // mariadbMissing returns, per replication domain of the stored position's
@@ -89,7 +93,8 @@ func checkGTIDsOnServer(c *client.Conn, flavor, gtids string) (*gtidGap, error) 
 			return nil, nil
 		}
 		pos, _ := queryString(c, "SELECT @@GLOBAL.gtid_binlog_pos")
-		return &gtidGap{missing: strings.Join(missing, ","), diverged: diverged, serverPos: pos, flavor: flavor}, nil
+		lsu, _ := queryString(c, "SELECT @@GLOBAL.log_slave_updates")
+		return &gtidGap{missing: strings.Join(missing, ","), diverged: diverged, serverPos: pos, flavor: flavor, noLogReplicaUpdates: lsu == "0"}, nil
 	default:
 		executedText, err := queryString(c, "SELECT @@GLOBAL.gtid_executed")
 		if err != nil {
@@ -100,7 +105,8 @@ func checkGTIDsOnServer(c *client.Conn, flavor, gtids string) (*gtidGap, error) 
 		if err != nil || missing == "" {
 			return nil, err
 		}
-		return &gtidGap{missing: missing, serverPos: executedText, flavor: flavor}, nil
+		lsu, _ := queryString(c, "SELECT @@GLOBAL.log_slave_updates")
+		return &gtidGap{missing: missing, serverPos: executedText, flavor: flavor, noLogReplicaUpdates: lsu == "0"}, nil
 	}
 }
 
@@ -130,6 +136,10 @@ func (g *gtidGap) error(addr string) error {
 	}
 	msg := fmt.Sprintf("the server %s does not have GTIDs %s that the connector already streamed: it is behind the connector's stored position (its %s is %q)",
 		addr, g.missing, posVar, g.serverPos)
+	if g.noLogReplicaUpdates {
+		msg += "; log_slave_updates (log_replica_updates) is OFF on this server, so what it replicated is not in its binlog: " +
+			"a server the connector may fail over to needs log_slave_updates=ON"
+	}
 	if g.diverged {
 		msg += " and has written other transactions in their place, so it will never have them (a replica promoted before it received them): " +
 			"point " + KeyHostname + "/" + KeyPort + " at a server that has them, or, if they are lost for good, " +

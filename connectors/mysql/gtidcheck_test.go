@@ -52,6 +52,10 @@ func TestGTIDGapError(t *testing.T) {
 	if !strings.Contains(diverged, "will never have them") || strings.Contains(diverged, "MASTER_GTID_WAIT") {
 		t.Errorf("diverged: %s", diverged)
 	}
+	nolog := (&gtidGap{missing: "0-1-12", serverPos: "", flavor: FlavorMariaDB, noLogReplicaUpdates: true}).error("db2:3306").Error()
+	if !strings.Contains(nolog, "log_slave_updates=ON") || strings.Contains(behind, "log_slave_updates") {
+		t.Errorf("log_slave_updates OFF: %s", nolog)
+	}
 	mysqlGap := (&gtidGap{missing: "3e11fa47-71ca-11e1-9e33-c80aa9429562:11-12", serverPos: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-10", flavor: FlavorMySQL}).error("db2:3306").Error()
 	if !strings.Contains(mysqlGap, "gtid_executed") || !strings.Contains(mysqlGap, "WAIT_FOR_EXECUTED_GTID_SET('3e11fa47-71ca-11e1-9e33-c80aa9429562:11-12')") {
 		t.Errorf("mysql: %s", mysqlGap)
