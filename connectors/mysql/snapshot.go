@@ -359,7 +359,9 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 	// failover to a replica that had not caught up) is neither streamed
 	// from nor snapshotted again behind the consumers' backs.
 	if gap, err := checkGTIDsOnServer(conn, server.Flavor, pos.GTIDs); err != nil {
-		return nil, err
+		// Not a reason to refuse a start: the binlog stream's own start
+		// says whether the server can send from there.
+		log.Warn("could not compare the stored GTIDs with the server's", "gtids", pos.GTIDs, "error", err)
 	} else if gap != nil {
 		return nil, gap.error(d.addr())
 	}
