@@ -623,3 +623,74 @@ func TestMySQLFailoverWithoutLogSlaveUpdates(t *testing.T) {
 		t.Fatalf("the error does not name the GTIDs and log_slave_updates: %v", err)
 	}
 }
+
+// TestMySQLFailoverMidSnapshot: the primary fails while the initial
+// snapshot is in progress; the task restarted on the promoted replica with
+// the snapshot's committed offset resumes the snapshot there after its last
+// committed chunk (rather than starting it over because the old primary's
+// binlog file is not on the new one), then streams from the snapshot's GTID
+// position: the topic folds into exactly the new primary's table.
+func TestMySQLFailoverMidSnapshot(t *testing.T) {
+	t.Parallel()
+	p := startFailoverPair(t)
+	a, b := p.primary, p.replica
+	const rows = 20_000
+	createVerTables(t, a, map[string]int{"big": rows})
+	p.catchUp(t)
+	props := snapProps(a, "snapshot.max.threads", "1", "snapshot.fetch.size", "500", "snapshot.chunk.size", "2000",
+		"table.include.list", `s\.big`)
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	fold := newSnapFold(t, false)
+	var polled []*connect.SourceRecord
+	var committed *connect.SourceRecord
+	for len(polled) < rows/2 {
+		recs, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			polled = append(polled, r)
+			if len(polled) == rows*3/10 {
+				committed = r
+			}
+		}
+	}
+	_ = task.Stop()
+	for _, r := range polled {
+		fold.apply(r)
+	}
+	if committed.Offset()["snapshot"] != true {
+		t.Fatalf("the committed offset is not a snapshot's: %v", committed.Offset())
+	}
+	myExec(t, a, "UPDATE s.big SET ver = ver + 1, name = 'before-failover' WHERE id % 97 = 0")
+	p.catchUp(t)
+	p.promote(t)
+	myExec(t, b,
+		"UPDATE s.big SET ver = ver + 1, name = 'new-primary' WHERE id % 89 = 0",
+		"DELETE FROM s.big WHERE id % 1001 = 0",
+		"INSERT INTO s.big VALUES (500000, 0, 'new-primary', NULL)")
+
+	crashed := &myOffsets{}
+	crashed.ack(committed)
+	task2 := myStartTask(t, pointAt(props, b), crashed)
+	var after int
+	pollUntil(t, task2, crashed, func(r *connect.SourceRecord) {
+		if env, ok := r.Value.(*connect.Struct); ok && env.GetString(connect.FieldOp) == connect.OpRead {
+			after++
+		}
+		fold.apply(r)
+	}, func() bool { return snapshotDone(task2) }, 500*time.Millisecond, time.Minute)
+	myExec(t, b, "UPDATE s.big SET ver = ver + 1, name = 'streamed' WHERE id = 7")
+	pollUntil(t, task2, crashed, fold.apply, func() bool { return true }, time.Second, time.Minute)
+	var resumed bool
+	for _, pr := range task2.SnapshotProgress() {
+		if pr.Table == "s.big" {
+			resumed = pr.Resumed
+		}
+	}
+	if !resumed || after > rows*8/10 {
+		t.Fatalf("on the new primary %d snapshot records were read (resumed=%v); want about %d: the snapshot started over", after, resumed, rows*7/10)
+	}
+	fold.equalsTable(b, "srv.s.big", "s.big")
+}
