@@ -694,3 +694,32 @@ func TestMySQLFailoverMidSnapshot(t *testing.T) {
 	}
 	fold.equalsTable(b, "srv.s.big", "s.big")
 }
+
+// TestMySQLFailoverFileOffset: an offset without GTIDs (taken over from a
+// connector that did not store them) cannot move to another server; the
+// error says why instead of only blaming a purge.
+func TestMySQLFailoverFileOffset(t *testing.T) {
+	t.Parallel()
+	p := startFailoverPair(t)
+	a, b := p.primary, p.replica
+	myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.fp (id INT NOT NULL PRIMARY KEY)")
+	props := myStreamProps(a, "table.include.list", `shop\.fp`)
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	myExec(t, a, "INSERT INTO shop.fp VALUES (1)")
+	foPoll(t, task, offsets, "srv.shop.fp", 1, true)
+	_ = task.Stop()
+	stored, _ := offsets.Offset(context.Background(), mysql.SourcePartition("srv"))
+	fileOnly := &myOffsets{}
+	fileOnly.m = map[string]map[string]any{fmt.Sprint(mysql.SourcePartition("srv")): {
+		mysql.OffsetFile: stored[mysql.OffsetFile], mysql.OffsetPos: stored[mysql.OffsetPos]}}
+	p.catchUp(t)
+	p.promote(t)
+	task = myStartTask(t, pointAt(props, b), fileOnly)
+	msg := pollError(t, task, 30*time.Second, "the task did not fail on a file:pos offset the server does not have")
+	for _, w := range []string{"first log file name", "cannot carry over", "GTIDs"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("the error does not say %q: %s", w, msg)
+		}
+	}
+}

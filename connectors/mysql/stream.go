@@ -528,6 +528,9 @@ func (s *stream) classifyStreamError(err error) error {
 			if gap := s.gtidGapError(); gap != nil {
 				return gap // a failover (VIP, DNS) to a server without them
 			}
+			if s.cur.gtids == "" && strings.Contains(me.Message, "first log file name") {
+				return fmt.Errorf("the server %s has no binlog file %s: %s; if it is not the server the offset was taken on (a failover's new primary), a file:pos offset cannot carry over, since every server numbers its own binlog: only GTIDs can (GTIDs on the servers, the offset then carries them); otherwise the file was purged: set %s=when_needed to take a new snapshot when the stored position is gone (or reset the connector's offsets to start over)", s.dial.addr(), s.cur.txFile, me.Message, KeySnapshotMode)
+			}
 			return fmt.Errorf("the server cannot send the binlog from %s:%d (gtids %q): %s; the position was probably purged: set %s=when_needed to take a new snapshot when the stored position is gone (or delete the connector's offsets to start over), and keep binlogs longer than the connector may be stopped (binlog_expire_logs_seconds / expire_logs_days)", s.cur.txFile, s.cur.txPos, s.cur.gtids, me.Message, KeySnapshotMode)
 		case 1053, 1040, 1927, 1317:
 			// Shutdown in progress, too many connections, connection
