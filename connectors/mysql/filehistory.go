@@ -117,7 +117,18 @@ func (h *FileHistory) Recorded(pos Position) (HistoryRecord, bool) {
 	if !ok {
 		return HistoryRecord{}, false
 	}
-	return h.records[i], true
+	rec := h.records[i]
+	// The same file name and position on another server (a failover's new
+	// primary numbering its binlogs as the old one did) is another DDL:
+	// the GTIDs tell them apart.
+	if rec.Position.GTIDs != "" && pos.GTIDs != "" {
+		later, ok1 := gtidLater(rec.Position.GTIDs, pos.GTIDs)
+		earlier, ok2 := gtidLater(pos.GTIDs, rec.Position.GTIDs)
+		if ok1 && ok2 && (later || earlier) {
+			return HistoryRecord{}, false
+		}
+	}
+	return rec, true
 }
 
 // Replay implements SchemaHistory: every record at or before pos, in the

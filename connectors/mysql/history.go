@@ -2,7 +2,10 @@ package mysql
 
 import (
 	"context"
+	"strings"
 	"sync"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 )
 
 // HistoryRecord is one DDL statement at its binlog position: what a schema
@@ -28,12 +31,77 @@ type TableDef struct {
 	Info *TableInfo
 }
 
-// after reports whether p is later in the binlog than q.
+// after reports whether p is later in the binlog than q. Positions that
+// both carry GTIDs are ordered by them: after a failover one is the old
+// primary's file:pos and the other the new primary's, and their file names
+// and numbers say nothing of which came first (binlog.000006 on the old,
+// binlog.000002 on the new, or binlog.000002 on both). Equal GTID
+// positions in different files are the same point seen on two servers;
+// in the same file, and for positions without GTIDs, the coordinates
+// decide.
 func (p Position) after(q Position) bool {
+	if p.GTIDs != "" && q.GTIDs != "" {
+		if pl, ok := gtidLater(p.GTIDs, q.GTIDs); ok {
+			ql, _ := gtidLater(q.GTIDs, p.GTIDs)
+			switch {
+			case pl != ql:
+				return pl
+			case !pl && p.File != q.File:
+				return false
+			}
+			// Each holds a transaction the other lacks (domains that
+			// diverged): only the coordinates are left.
+		}
+	}
 	if p.File != q.File {
 		return p.File > q.File
 	}
 	return p.Pos > q.Pos
+}
+
+// gtidLater reports whether stored GTID position p holds a transaction q
+// does not: on MariaDB a domain's sequence number past q's (a domain's
+// sequence numbers grow whichever server writes), on MySQL a GTID outside
+// q's set. ok is false when they do not parse as the same flavor.
+func gtidLater(p, q string) (later, ok bool) {
+	if strings.Contains(p, ":") != strings.Contains(q, ":") {
+		return false, false
+	}
+	if strings.Contains(p, ":") {
+		ps, err1 := gomysql.ParseMysqlGTIDSet(p)
+		qs, err2 := gomysql.ParseMysqlGTIDSet(q)
+		if err1 != nil || err2 != nil {
+			return false, false
+		}
+		return !qs.Contain(ps), true
+	}
+	pd, err1 := mariadbDomainSeqs(p)
+	qd, err2 := mariadbDomainSeqs(q)
+	if err1 != nil || err2 != nil {
+		return false, false
+	}
+	for d, n := range pd {
+		if n > qd[d] {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// mariadbDomainSeqs is a MariaDB GTID position's highest sequence number
+// per replication domain.
+func mariadbDomainSeqs(s string) (map[uint32]uint64, error) {
+	set, err := gomysql.ParseMariadbGTIDSet(s)
+	if err != nil {
+		return nil, err
+	}
+	out := map[uint32]uint64{}
+	for d, servers := range set.(*gomysql.MariadbGTIDSet).Sets {
+		for _, g := range servers {
+			out[d] = max(out[d], g.SequenceNumber)
+		}
+	}
+	return out, nil
 }
 
 // SchemaHistory stores the DDL a connector has seen. It matters only when

@@ -355,6 +355,16 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 	if err != nil {
 		return nil, fmt.Errorf("stored offset for server %q cannot be used: %w; reset the connector's offsets to start over", opts.TopicPrefix, err)
 	}
+	// Whatever the mode: a server without GTIDs already streamed (a
+	// failover to a replica that had not caught up) is neither streamed
+	// from nor snapshotted again behind the consumers' backs.
+	if gap, err := checkGTIDsOnServer(conn, server.Flavor, pos.GTIDs); err != nil {
+		// Not a reason to refuse a start: the binlog stream's own start
+		// says whether the server can send from there.
+		log.Warn("could not compare the stored GTIDs with the server's", "gtids", pos.GTIDs, "error", err)
+	} else if gap != nil {
+		return nil, gap.error(d.addr())
+	}
 	if pos.Snapshot {
 		if !dataSnapshotMode(mode) {
 			log.Warn("the stored offset is from an unfinished snapshot, but snapshot.mode no longer reads rows: streaming from the snapshot's position", "mode", mode)
@@ -420,10 +430,13 @@ func snapshotDelay(ctx context.Context, opts *Options, log *slog.Logger) error {
 }
 
 // positionAvailable reports whether the server still has the binlog from
-// pos on: its file is listed by SHOW BINARY LOGS and, for MySQL GTID
-// offsets, gtid_purged is contained in the offset's GTID set.
+// pos on. A GTID offset is resumed by GTID (stream.go), so its binlog file
+// name does not matter (after a failover it is the old primary's): on
+// MySQL gtid_purged must be contained in the offset's GTID set, on MariaDB
+// the oldest binlog must start at or before the offset's GTID position. An
+// offset without GTIDs needs its file listed by SHOW BINARY LOGS.
 func positionAvailable(c *client.Conn, flavor string, pos Position) (bool, string, error) {
-	if pos.File != "" {
+	if pos.File != "" && (pos.GTIDs == "" || flavor == FlavorMariaDB) {
 		r, err := c.Execute("SHOW BINARY LOGS")
 		if err != nil {
 			return false, "", fmt.Errorf("SHOW BINARY LOGS: %w (the user needs REPLICATION CLIENT / BINLOG MONITOR)", err)
@@ -438,6 +451,12 @@ func positionAvailable(c *client.Conn, flavor string, pos Position) (bool, strin
 			if name == pos.File {
 				found = true
 			}
+		}
+		if pos.GTIDs != "" {
+			if purged, why := mariadbPurged(c, oldest, pos.GTIDs); purged {
+				return false, why, nil
+			}
+			return true, "", nil
 		}
 		if !found {
 			return false, fmt.Sprintf("binlog file %s is not on the server (oldest is %s)", pos.File, oldest), nil

@@ -525,6 +525,12 @@ func (s *stream) classifyStreamError(err error) error {
 	if errors.As(err, &me) {
 		switch me.Code {
 		case 1236: // ER_MASTER_FATAL_ERROR_READING_BINLOG
+			if gap := s.gtidGapError(); gap != nil {
+				return gap // a failover (VIP, DNS) to a server without them
+			}
+			if s.cur.gtids == "" && strings.Contains(me.Message, "first log file name") {
+				return fmt.Errorf("the server %s has no binlog file %s: %s; if it is not the server the offset was taken on (a failover's new primary), a file:pos offset cannot carry over, since every server numbers its own binlog: only GTIDs can (GTIDs on the servers, the offset then carries them); otherwise the file was purged: set %s=when_needed to take a new snapshot when the stored position is gone (or reset the connector's offsets to start over)", s.dial.addr(), s.cur.txFile, me.Message, KeySnapshotMode)
+			}
 			return fmt.Errorf("the server cannot send the binlog from %s:%d (gtids %q): %s; the position was probably purged: set %s=when_needed to take a new snapshot when the stored position is gone (or delete the connector's offsets to start over), and keep binlogs longer than the connector may be stopped (binlog_expire_logs_seconds / expire_logs_days)", s.cur.txFile, s.cur.txPos, s.cur.gtids, me.Message, KeySnapshotMode)
 		case 1053, 1040, 1927, 1317:
 			// Shutdown in progress, too many connections, connection
@@ -538,6 +544,28 @@ func (s *stream) classifyStreamError(err error) error {
 		}
 	}
 	return &connError{err}
+}
+
+// gtidGapError is the task's failure when the server refused to send the
+// binlog because it lacks GTIDs the stream already read (gtidcheck.go);
+// nil when it has them all or cannot be asked.
+func (s *stream) gtidGapError() error {
+	gtids := s.cur.committedGTIDs()
+	if gtids == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := s.dial.connect(ctx)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	gap, err := checkGTIDsOnServer(c, s.server.Flavor, gtids)
+	if err != nil || gap == nil {
+		return nil
+	}
+	return gap.error(s.dial.addr())
 }
 
 // mariadbEventGTID is the GTID of a MariaDB GTID event, read from the
