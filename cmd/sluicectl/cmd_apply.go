@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -27,42 +28,111 @@ func cmdApply(ctx context.Context, c *cmdContext) error {
 	if len(files) == 0 {
 		return c.usagef("missing -f FILE|DIR")
 	}
+	// Every file is read and validated before any is applied: stopping at
+	// the first bad one would leave the files before it applied and those
+	// after it not, a half-applied directory to untangle by hand.
 	var conns []connectorFile
+	var unreadable []badFile
 	for _, f := range files {
-		cs, err := loadConnectorPaths(f)
+		cs, bad, err := loadConnectorPathsEach(f)
 		if err != nil {
-			return err
+			bad = append(bad, badFile{f, err})
 		}
 		conns = append(conns, cs...)
+		unreadable = append(unreadable, bad...)
 	}
 	cl, err := c.connect()
 	if err != nil {
 		return err
 	}
-	if dryRun {
-		invalid := 0
-		for _, cf := range conns {
-			infos, err := validateConfig(ctx, cl, cf)
-			if err != nil {
+	type invalidFile struct {
+		Path   string            `json:"path"`
+		Name   string            `json:"name,omitempty"`
+		Errors []string          `json:"errors"`
+		infos  *rest.ConfigInfos // the server's answer, for the table
+		config map[string]string
+	}
+	var invalid []invalidFile
+	for _, b := range unreadable {
+		invalid = append(invalid, invalidFile{Path: b.path, Errors: []string{b.err.Error()}})
+	}
+	byName := map[string]string{}
+	for _, cf := range conns {
+		if prev, dup := byName[cf.name]; dup {
+			invalid = append(invalid, invalidFile{Path: cf.path, Name: cf.name,
+				Errors: []string{fmt.Sprintf("%s: connector %s is also in %s; keep one file per connector", cf.path, cf.name, prev)}})
+			continue
+		}
+		byName[cf.name] = cf.path
+		infos, err := validateConfig(ctx, cl, cf)
+		if err == nil && dryRun && c.structured() {
+			// The server's whole answer, file by file, as before.
+			if err := c.print(infos); err != nil {
 				return err
 			}
-			if c.structured() {
-				if err := c.print(infos); err != nil {
+		}
+		var ae *apiError
+		switch {
+		case err == nil && infos.ErrorCount == 0:
+			if dryRun && !c.structured() {
+				fmt.Fprintf(c.e.stdout, "connector %s valid (dry run)\n", cf.name)
+			}
+			continue
+		case err == nil:
+			var errs []string
+			for _, ci := range infos.Configs {
+				for _, e := range ci.Value.Errors {
+					errs = append(errs, ci.Value.Name+": "+e)
+				}
+			}
+			invalid = append(invalid, invalidFile{Path: cf.path, Name: cf.name, Errors: errs, infos: infos, config: cf.config})
+		case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500, strings.TrimSpace(cf.config["connector.class"]) == "":
+			// The server refused this file's config (an unknown
+			// connector.class) or it names no class to validate with.
+			msg := err.Error()
+			if !strings.HasPrefix(msg, cf.path) {
+				msg = cf.path + ": " + msg
+			}
+			invalid = append(invalid, invalidFile{Path: cf.path, Name: cf.name, Errors: []string{msg}})
+		default:
+			return err // the server, not the file: nothing was applied
+		}
+	}
+	if n := len(invalid); n > 0 {
+		if c.structured() {
+			if dryRun {
+				// Those with an answer were printed above.
+				kept := invalid[:0:0]
+				for _, f := range invalid {
+					if f.infos == nil {
+						kept = append(kept, f)
+					}
+				}
+				invalid = kept
+			}
+			if len(invalid) > 0 {
+				if err := c.print(invalid); err != nil {
 					return err
 				}
-			} else if infos.ErrorCount == 0 {
-				fmt.Fprintf(c.e.stdout, "connector %s valid (dry run)\n", cf.name)
-			} else {
-				fmt.Fprintf(c.e.stdout, "connector %s has %d error(s) (dry run):\n", cf.name, infos.ErrorCount)
-				validationTable(infos, cf.config, true).write(c.e.stdout)
 			}
-			if infos.ErrorCount > 0 {
-				invalid++
+		} else {
+			for _, f := range invalid {
+				switch {
+				case f.infos != nil:
+					fmt.Fprintf(c.e.stdout, "connector %s (%s) has %d error(s):\n", f.Name, f.Path, f.infos.ErrorCount)
+					validationTable(f.infos, f.config, true).write(c.e.stdout)
+				default:
+					fmt.Fprintf(c.e.stdout, "%s\n", f.Errors[0])
+				}
 			}
 		}
-		if invalid > 0 {
-			return fmt.Errorf("%d of %d connector config(s) are invalid", invalid, len(conns))
+		total := len(conns) + len(unreadable)
+		if dryRun {
+			return fmt.Errorf("%d of %d connector file(s) are invalid", n, total)
 		}
+		return fmt.Errorf("%d of %d connector file(s) are invalid; none was applied", n, total)
+	}
+	if dryRun {
 		return nil
 	}
 	type result struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +29,8 @@ type scriptedHerder struct {
 	// statusCalls counts ConnectorStatus calls, to move a state along.
 	statusCalls int
 	onStatus    func(n int, st *rest.ConnectorStateInfo)
+	// validate answers PUT …/config/validate; nil finds no error.
+	validate func(config map[string]string) rest.ConfigInfos
 }
 
 func newScripted() *scriptedHerder {
@@ -68,6 +71,12 @@ func (h *scriptedHerder) ConnectorConfig(ctx context.Context, n string) (map[str
 	return i.Config, err
 }
 func (h *scriptedHerder) PutConnectorConfig(_ context.Context, n string, cfg map[string]string, _ bool, _ rest.TargetState) (rest.ConnectorInfo, bool, error) {
+	if h.validate != nil {
+		// As a worker: a PUT of an invalid config is refused.
+		if v := h.validate(cfg); v.ErrorCount > 0 {
+			return rest.ConnectorInfo{}, false, rest.BadRequest(fmt.Sprintf("Connector configuration is invalid and contains %d error(s)", v.ErrorCount))
+		}
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	_, existed := h.configs[n]
@@ -134,7 +143,10 @@ func (h *scriptedHerder) PauseConnector(context.Context, string) error       { r
 func (h *scriptedHerder) ResumeConnector(context.Context, string) error      { return nil }
 func (h *scriptedHerder) StopConnector(context.Context, string) error        { return nil }
 func (h *scriptedHerder) ResetConnectorTopics(context.Context, string) error { return nil }
-func (h *scriptedHerder) ValidateConfig(context.Context, map[string]string) (rest.ConfigInfos, error) {
+func (h *scriptedHerder) ValidateConfig(_ context.Context, config map[string]string) (rest.ConfigInfos, error) {
+	if h.validate != nil {
+		return h.validate(config), nil
+	}
 	return rest.ConfigInfos{}, nil
 }
 func (h *scriptedHerder) ConnectorTopics(_ context.Context, n string) ([]string, error) {
@@ -458,6 +470,81 @@ func TestCompletionScripts(t *testing.T) {
 		}
 		if strings.Contains(out, "__complete connectors|") {
 			t.Errorf("%s script offers the hidden command", sh)
+		}
+	}
+}
+
+// TestApplyValidatesEveryFileFirst: apply -f DIR stopped at the first
+// invalid file, leaving the files before it applied and those after it
+// not. Every file is read and validated first; with any invalid, none is
+// applied and every invalid one is listed.
+func TestApplyValidatesEveryFileFirst(t *testing.T) {
+	h := newScripted()
+	h.validate = func(config map[string]string) rest.ConfigInfos {
+		if config["topic"] != "" {
+			return rest.ConfigInfos{Name: config["connector.class"]}
+		}
+		msg := "Missing required configuration \"topic\" which has no default value."
+		return rest.ConfigInfos{Name: config["connector.class"], ErrorCount: 1, Configs: []rest.ConfigInfo{
+			{Value: rest.ConfigValueInfo{Name: "topic", Errors: []string{msg}}},
+		}}
+	}
+	srv := scriptedServer(t, h, rest.Options{})
+	r := newRunner(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "a.json", `{"name":"a","config":{"connector.class":"FileStreamSource","topic":"ta"}}`)
+	writeFile(t, dir, "b.properties", "name=b\nconnector.class=FileStreamSource\n")
+	writeFile(t, dir, "c.json", `{"name":"c","config":{"connector.class":`)
+	writeFile(t, dir, "d.json", `{"name":"d","config":{"connector.class":"FileStreamSource","topic":"td"}}`)
+	writeFile(t, dir, "e.json", `{"name":"e","config":{"topic":"te"}}`)
+
+	// Only the server finds b invalid: a was created before b's PUT was
+	// refused, and d never.
+	partial := t.TempDir()
+	for _, f := range []string{"a.json", "b.properties", "d.json"} {
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		writeFile(t, partial, f, string(b))
+	}
+	res := r.run("--cluster", srv.URL, "apply", "-f", partial)
+	if res.code != exitFailure || !strings.Contains(res.stderr, "1 of 3 connector file(s) are invalid; none was applied") || len(h.configs) != 0 {
+		t.Fatalf("apply of a, invalid b, d: exit %d, created %v\n%s%s", res.code, h.configs, res.stdout, res.stderr)
+	}
+
+	res = r.run("--cluster", srv.URL, "apply", "-f", dir)
+	if res.code != exitFailure {
+		t.Fatalf("apply of a directory with invalid files: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "3 of 5 connector file(s) are invalid; none was applied") {
+		t.Errorf("stderr %q does not count the invalid files", res.stderr)
+	}
+	for _, want := range []string{
+		"connector b (" + filepath.Join(dir, "b.properties") + ") has 1 error(s)", "Missing required configuration \"topic\"",
+		filepath.Join(dir, "c.json") + ":",
+		filepath.Join(dir, "e.json") + ": no connector.class",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("stdout does not list %q:\n%s", want, res.stdout)
+		}
+	}
+	if strings.Contains(res.stdout, "created") || len(h.configs) != 0 {
+		t.Fatalf("apply created connectors although files were invalid: %v\n%s", h.configs, res.stdout)
+	}
+
+	// --dry-run reports the same and applies nothing either.
+	res = r.run("--cluster", srv.URL, "apply", "--dry-run", "-f", dir)
+	if res.code != exitFailure || !strings.Contains(res.stderr, "3 of 5 connector file(s) are invalid") ||
+		!strings.Contains(res.stdout, "connector a valid (dry run)") || len(h.configs) != 0 {
+		t.Fatalf("dry run: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+
+	// Fixed, every file is applied.
+	writeFile(t, dir, "b.properties", "name=b\nconnector.class=FileStreamSource\ntopic=tb\n")
+	writeFile(t, dir, "c.json", `{"name":"c","config":{"connector.class":"FileStreamSource","topic":"tc"}}`)
+	writeFile(t, dir, "e.json", `{"name":"e","config":{"connector.class":"FileStreamSource","topic":"te"}}`)
+	out := r.must("--cluster", srv.URL, "apply", "-f", dir)
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		if !strings.Contains(out, "connector "+n+" created") {
+			t.Errorf("connector %s not created:\n%s", n, out)
 		}
 	}
 }

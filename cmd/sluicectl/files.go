@@ -23,41 +23,59 @@ type connectorFile struct {
 // loadConnectorPaths reads a file, or every .json and .properties file of a
 // directory (not recursively, in name order).
 func loadConnectorPaths(p string) ([]connectorFile, error) {
+	out, bad, err := loadConnectorPathsEach(p)
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		return nil, bad[0].err
+	}
+	return out, nil
+}
+
+// loadConnectorPathsEach is loadConnectorPaths reading every file of a
+// directory however many cannot be read, returning those failures apart
+// (each naming its file), so that apply can list them all. err is p
+// itself unreadable or a directory without connector files.
+func loadConnectorPathsEach(p string) (out []connectorFile, bad []badFile, err error) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, err
-	}
-	if !fi.IsDir() {
-		cf, err := loadConnectorFile(p)
-		if err != nil {
-			return nil, err
-		}
-		return []connectorFile{cf}, nil
-	}
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var files []string
-	for _, e := range entries {
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if !e.IsDir() && (ext == ".json" || ext == ".properties") {
-			files = append(files, filepath.Join(p, e.Name()))
+	if !fi.IsDir() {
+		files = []string{p}
+	} else {
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range entries {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if !e.IsDir() && (ext == ".json" || ext == ".properties") {
+				files = append(files, filepath.Join(p, e.Name()))
+			}
+		}
+		sort.Strings(files)
+		if len(files) == 0 {
+			return nil, nil, fmt.Errorf("%s holds no .json or .properties connector files", p)
 		}
 	}
-	sort.Strings(files)
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s holds no .json or .properties connector files", p)
-	}
-	var out []connectorFile
 	for _, f := range files {
 		cf, err := loadConnectorFile(f)
 		if err != nil {
-			return nil, err
+			bad = append(bad, badFile{f, err})
+			continue
 		}
 		out = append(out, cf)
 	}
-	return out, nil
+	return out, bad, nil
+}
+
+// badFile is a connector file that cannot be read; err names the path.
+type badFile struct {
+	path string
+	err  error
 }
 
 // loadConnectorFile reads a connector from JSON — {"name":…,"config":{…}}

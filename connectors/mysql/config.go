@@ -98,7 +98,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Password of database.user."})
 	def(connect.ConfigKey{Name: KeyServerID, Type: connect.ConfigLong, Default: "", Importance: connect.Low, Group: groupConnection,
 		Validator: connect.Between(1, 4294967295),
-		Doc:       "Server id this connector uses as a replica. It must differ from the server_id of the source and of every other replica; when unset, a random id between 5400 and 6400 is chosen at start, as Debezium does."})
+		Doc:       "Server id this connector uses as a replica. It must differ from the server_id of the source and of every other replica and connector reading it (the source disconnects a reader when another connects with its id, so two with one id disconnect each other; validation refuses an id in use when the user may run SHOW SLAVE HOSTS, and the task fails at the end of the connection retry window); when unset, a random id between 5400 and 6400 is chosen at start, as Debezium does."})
 	def(connect.ConfigKey{Name: KeyTopicPrefix, Type: connect.ConfigString, Default: "", Importance: connect.High, Group: groupConnection,
 		Validator: connect.ValidatorFunc{Fn: validTopicPrefix, Desc: "letters, digits, '.', '_' and '-'"},
 		Doc:       "Logical name of the source server: the prefix of every topic (<topic.prefix>.<db>.<table>), the schema change topic and the source partition of the offsets. Required (database.server.name is accepted as its legacy name)."})

@@ -182,13 +182,7 @@ func Precheck(ctx context.Context, opts *Options) []PrecheckFailure {
 	if server.ServerID == opts.ServerID {
 		fail(KeyServerID, "database.server.id %d equals the source's own server_id: choose another id", opts.ServerID)
 	}
-	if ids, err := replicaServerIDs(conn); err == nil {
-		for _, id := range ids {
-			if id == opts.ServerID && !ownReplica(ctx, opts) {
-				fail(KeyServerID, "another replica is already connected with server id %d: choose an id no replica uses", id)
-			}
-		}
-	}
+	checkServerIDInUse(ctx, conn, opts, fail)
 	grants, err := userGrants(conn)
 	if err != nil {
 		fail(KeyUser, "cannot read the grants of %s: %v", opts.User, err)
@@ -222,6 +216,58 @@ func ownReplica(ctx context.Context, opts *Options) bool {
 	}
 	return strings.EqualFold(strings.TrimSpace(stored[KeyHostname]), strings.TrimSpace(opts.Host)) && port == strconv.Itoa(opts.Port) &&
 		strings.TrimSpace(stored[KeyServerID]) == strconv.FormatUint(uint64(opts.ServerID), 10)
+}
+
+// checkServerIDInUse fails database.server.id when another replica reads
+// the source with it: the server keeps one binlog reader per server id and
+// disconnects the older one when a second connects, so two connectors with
+// one id kick each other off every few seconds and neither streams.
+// SHOW SLAVE HOSTS, the only place the server names the ids of connected
+// readers, needs REPLICATION MASTER ADMIN on MariaDB 10.5+ (REPLICATION
+// SLAVE on MySQL), which a CDC user seldom has; without it the precheck
+// can only see that binlog readers are connected (their threads in the
+// process list), not their ids, and says so in the log, since failing
+// every connector beside another would be worse than not knowing.
+func checkServerIDInUse(ctx context.Context, conn *client.Conn, opts *Options, fail func(key, format string, args ...any)) {
+	own := ownReplica(ctx, opts)
+	ids, err := replicaServerIDs(conn)
+	if err == nil {
+		n := 0
+		for _, id := range ids {
+			if id == opts.ServerID {
+				n++
+			}
+		}
+		// A reconfiguration's own running task holds one registration.
+		if n > 1 || (n == 1 && !own) {
+			fail(KeyServerID, "another replica is already connected with server id %d (SHOW SLAVE HOSTS lists it): the server keeps one binlog reader per server id, so two would disconnect each other every few seconds and neither would stream; give each connector (and each replica) its own %s", opts.ServerID, KeyServerID)
+		}
+		return
+	}
+	readers, perr := binlogReaders(conn)
+	if perr != nil || len(readers) == 0 || (own && len(readers) == 1) {
+		return
+	}
+	namedLogger(opts.Name).Warn("precheck: binlog readers are connected to the source, but it does not say with which server ids (SHOW SLAVE HOSTS: "+err.Error()+"); "+
+		"one with the same "+KeyServerID+" as this connector would disconnect it, and be disconnected by it, every few seconds: give each connector its own "+KeyServerID+
+		", and grant REPLICATION MASTER ADMIN (MariaDB 10.5+) so that validation can check it",
+		KeyServerID, opts.ServerID, "binlog_readers", strings.Join(readers, ", "))
+}
+
+// binlogReaders are the clients of the binlog dump threads the process
+// list shows this user: its own, or every one with the PROCESS privilege.
+func binlogReaders(c *client.Conn) ([]string, error) {
+	r, err := c.Execute("SELECT USER, HOST FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range r.Values {
+		user, _ := r.GetString(i, 0)
+		host, _ := r.GetString(i, 1)
+		out = append(out, user+"@"+host)
+	}
+	return out, nil
 }
 
 func replicaServerIDs(c *client.Conn) ([]uint32, error) {

@@ -74,6 +74,14 @@ type stream struct {
 	syncerMu sync.Mutex // guards syncer against Stop
 
 	lastEventOK bool // an event arrived since the last reconnect
+	// sessionStart is when the current connection read its first event.
+	sessionStart time.Time
+	// clashed: the last failure was another reader connecting with the
+	// connector's server id (serverIDClashError). Every session of two
+	// readers with one id reads a few events before the other kicks it
+	// off, so such a session ends the outage only once it has streamed
+	// for clashSteady.
+	clashed bool
 	// failingSince is when the reader's current run of failed connections
 	// began (zero while it streams), for the log line of its recovery.
 	failingSince time.Time
@@ -347,13 +355,20 @@ func (s *stream) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		var clash *serverIDClashError
+		isClash := errors.As(err, &clash)
 		if s.lastEventOK {
 			// The connection streamed before it failed: this failure
 			// starts a new outage with a full retry window, however long
-			// ago an earlier one was.
-			s.failingSince, backoff, retries = time.Time{}, firstBackoff, 0
+			// ago an earlier one was — unless it is the same-server-id
+			// clash again, cutting short a session that had not yet shown
+			// it was rid of the other reader.
+			if !(s.clashed && isClash && time.Since(s.sessionStart) < clashSteady) {
+				s.failingSince, backoff, retries = time.Time{}, firstBackoff, 0
+			}
 			s.lastEventOK = false
 		}
+		s.clashed = isClash
 		window := s.retryWindow(err)
 		if window <= 0 {
 			s.err = err
@@ -374,8 +389,15 @@ func (s *stream) run(ctx context.Context) {
 			return
 		}
 		retries++
-		s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
-			"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
+		if isClash {
+			// Not a network blip: it recurs until one id changes.
+			s.log.Error("binlog reader disconnected: another reader uses its server id; retrying until the end of the window, then failing the task",
+				KeyServerID, s.opts.ServerID, "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
+				"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
+		} else {
+			s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
+				"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
+		}
 		s.retrying.set(s.failingSince, window, secretFree(err.Error(), s.opts.Password.Value()))
 		if s.cur.inTx {
 			s.skip = skipState{active: true, events: s.cur.events}
@@ -420,6 +442,38 @@ func snapshotConnLost(err error) error {
 		return err
 	}
 	return &snapshotLostError{err}
+}
+
+// clashSteady is how long a session after a same-server-id clash must
+// stream before the clash counts as over: longer than the 30 s the other
+// reader backs off at most before it reconnects and kicks this one off.
+const clashSteady = 2 * time.Minute
+
+// serverIDClashError: the source dropped the binlog connection because
+// another reader (a connector, a replica) connected with the same server
+// id. It is retried as a dropped connection, in case the other reader is a
+// zombie of this connector's own earlier task that goes away.
+type serverIDClashError struct {
+	err      error
+	serverID uint32
+}
+
+func (e *serverIDClashError) Error() string {
+	return fmt.Sprintf("another binlog reader connected to the source with server id %d and the source disconnected this one (%v): "+
+		"two connectors, or a connector and a replica, with the same %s disconnect each other every few seconds and neither streams; give each connector its own %s",
+		e.serverID, e.err, KeyServerID, KeyServerID)
+}
+func (e *serverIDClashError) Unwrap() error { return &connError{e.err} }
+
+// isServerIDClash: MariaDB's ER_SLAVE_SAME_ID (4052), or MySQL's 1236
+// with the same words.
+func isServerIDClash(err error) bool {
+	var me *gomysql.MyError
+	if !errors.As(err, &me) {
+		return false
+	}
+	return me.Code == 4052 || strings.Contains(strings.ToLower(me.Message), "same server_uuid/server_id") ||
+		strings.Contains(strings.ToLower(me.Message), "same server_id")
 }
 
 type connError struct{ err error }
@@ -501,8 +555,12 @@ func (s *stream) streamOnce(ctx context.Context) error {
 			}
 			return s.classifyStreamError(err)
 		}
-		s.lastEventOK = true
-		if !s.failingSince.IsZero() {
+		if !s.lastEventOK {
+			s.sessionStart = time.Now()
+			s.lastEventOK = true
+		}
+		if !s.failingSince.IsZero() && (!s.clashed || time.Since(s.sessionStart) >= clashSteady) {
+			s.clashed = false
 			// Without this line the log's last word on an outage is a
 			// retry, as if the reader were still down.
 			s.log.Info("binlog reader reconnected", "server", s.dial.addr(), "failing_for", time.Since(s.failingSince).Round(time.Second).String())
@@ -520,6 +578,9 @@ func (s *stream) streamOnce(ctx context.Context) error {
 func (s *stream) classifyStreamError(err error) error {
 	if ue := s.undecodableError(err); ue != nil {
 		return ue // the same event would fail again: no retry
+	}
+	if isServerIDClash(err) {
+		return &serverIDClashError{err: err, serverID: s.opts.ServerID}
 	}
 	var me *gomysql.MyError
 	if errors.As(err, &me) {
