@@ -349,7 +349,7 @@ func (h *StandaloneHerder) updateTasks(e *connEntry, force bool) {
 		h.setConnState(e, StateFailed, fmt.Errorf("task configs: %w", err))
 		return
 	}
-	cfgs = reverseTransform(e.config, cfgs)
+	cfgs = WithTaskClass(e.cc.Class, reverseTransform(e.config, cfgs))
 	if len(cfgs) > e.cc.TasksMax && e.cc.TasksMaxEnforce {
 		h.stopTasks(e)
 		h.stopInstance(e)

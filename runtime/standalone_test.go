@@ -123,3 +123,24 @@ func TestStandaloneLifecycle(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestStandaloneTaskClass: task configs carry task.class as Kafka
+// Connect's do (GET …/tasks), and the task is started without it.
+func TestStandaloneTaskClass(t *testing.T) {
+	k := harness.KafkaForTest(t)
+	ctx := context.Background()
+	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
+	defer h.Stop(ctx)
+	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic("tc"), "count": "100000", "batch": "10"}
+	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StateRunning, StateRunning)
+	tasks, err := h.TaskConfigs(ctx, "c")
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("tasks = %v, %v", tasks, err)
+	}
+	if got, want := tasks[0].Config[TaskClassConfig], "sluice.runtimetest.CountingSourceTask"; got != want {
+		t.Fatalf("task.class = %q, want %q (config %v)", got, want, tasks[0].Config)
+	}
+}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -142,6 +143,44 @@ func (w *Worker) ResolveConfig(props map[string]string) (map[string]string, erro
 // configs never hold resolved secrets.
 func RawTaskConfigs(rawConnConfig map[string]string, taskConfigs []map[string]string) []map[string]string {
 	return reverseTransform(rawConnConfig, taskConfigs)
+}
+
+// TaskClassConfig is the key Kafka Connect adds to every task config: the
+// class name of the connector's task.
+const TaskClassConfig = "task.class"
+
+// WithTaskClass returns task configs with task.class set, as Kafka
+// Connect's worker sets it on what the connector generated, to the task
+// class of the connector connectorClass names (connect.Plugin.TaskClassFor).
+// The connector's maps are not changed.
+func WithTaskClass(connectorClass string, taskConfigs []map[string]string) []map[string]string {
+	p, err := connect.Lookup(connectorClass, connect.PluginSource)
+	if err != nil {
+		return taskConfigs
+	}
+	class := p.TaskClassFor(connectorClass)
+	out := make([]map[string]string, len(taskConfigs))
+	for i, c := range taskConfigs {
+		c = maps.Clone(c)
+		if c == nil {
+			c = map[string]string{}
+		}
+		c[TaskClassConfig] = class
+		out[i] = c
+	}
+	return out
+}
+
+// taskProps is what a task is started with: its config without the
+// task.class the runtime added (a task does not declare it, and a task
+// that warns about keys it does not know would warn about it).
+func taskProps(taskConfig map[string]string) map[string]string {
+	if _, ok := taskConfig[TaskClassConfig]; !ok {
+		return taskConfig
+	}
+	out := maps.Clone(taskConfig)
+	delete(out, TaskClassConfig)
+	return out
 }
 
 // ConnectorLogger is the logger a connector instance is given

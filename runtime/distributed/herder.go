@@ -1131,7 +1131,7 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 	}
 	// Stored task configs hold the connector's raw ${...} values, never
 	// resolved secrets, and are compared in that form.
-	cfgs = runtime.RawTaskConfigs(oc.config, cfgs)
+	cfgs = runtime.WithTaskClass(cc.Class, runtime.RawTaskConfigs(oc.config, cfgs))
 	cur := snap.Tasks[c]
 	changed := snap.Inconsistent[c] || len(cfgs) != len(cur) || !maps.Equal(snap.Applied[c], oc.config)
 	for i := 0; !changed && i < len(cfgs); i++ {
