@@ -211,7 +211,14 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 		h.stopTasks(existing)
 		h.stopInstance(existing)
 		h.mu.Lock()
-		existing.config, existing.cc, existing.taskConfigs = config, cc, nil
+		existing.config, existing.cc = config, cc
+		if existing.target != rest.TargetPaused {
+			// A paused connector keeps its tasks, paused, on their
+			// current task configs and the new connector config (as
+			// Kafka Connect's herders do); it regenerates them when it
+			// resumes. Otherwise the restarted connector generates them.
+			existing.taskConfigs = nil
+		}
 		h.mu.Unlock()
 		h.applyTarget(existing)
 		h.mu.RLock()
@@ -235,13 +242,20 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 	return infoOf(e), true, nil
 }
 
-// applyTarget brings a connector with no running tasks to its target state.
+// applyTarget brings a connector with no running tasks to its target
+// state; a paused one starts the tasks of its task configs, paused.
 func (h *StandaloneHerder) applyTarget(e *connEntry) {
 	switch e.target {
 	case rest.TargetStopped:
 		h.setConnState(e, StateStopped, nil)
 	case rest.TargetPaused:
 		h.setConnState(e, StatePaused, nil)
+		h.mu.RLock()
+		n := len(e.taskConfigs)
+		h.mu.RUnlock()
+		for i := range n {
+			h.startTask(e, i)
+		}
 	default:
 		if h.startInstance(e) {
 			h.updateTasks(e, true)
