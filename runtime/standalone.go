@@ -103,7 +103,7 @@ func (h *StandaloneHerder) Stop(ctx context.Context) {
 	h.bg.Wait()
 }
 
-func (h *StandaloneHerder) WorkerID() string { return h.w.workerID }
+func (h *StandaloneHerder) WorkerID() string { return h.w.ID() }
 
 // KafkaClusterID asks the brokers once and remembers the answer.
 func (h *StandaloneHerder) KafkaClusterID(ctx context.Context) string {
@@ -505,13 +505,13 @@ func (h *StandaloneHerder) ConnectorStatus(ctx context.Context, name string) (re
 func (h *StandaloneHerder) statusOf(e *connEntry) rest.ConnectorStateInfo {
 	st := rest.ConnectorStateInfo{
 		Name:      e.name,
-		Connector: rest.State{State: e.connState.state, WorkerID: h.w.workerID, Trace: e.connState.trace},
+		Connector: rest.State{State: e.connState.state, WorkerID: h.w.ID(), Trace: e.connState.trace},
 		Tasks:     []rest.TaskState{},
 		Type:      "source",
 	}
 	for _, i := range slices.Sorted(maps.Keys(e.taskStates)) {
 		ts := e.taskStates[i]
-		st.Tasks = append(st.Tasks, rest.TaskState{ID: i, State: ts.state, WorkerID: h.w.workerID, Trace: ts.trace})
+		st.Tasks = append(st.Tasks, rest.TaskState{ID: i, State: ts.state, WorkerID: h.w.ID(), Trace: ts.trace})
 	}
 	return st
 }
@@ -521,7 +521,7 @@ func (h *StandaloneHerder) TaskStatus(ctx context.Context, id rest.TaskID) (rest
 	defer h.mu.RUnlock()
 	if e, ok := h.conns[id.Connector]; ok {
 		if ts, ok := e.taskStates[id.Task]; ok {
-			return rest.TaskState{ID: id.Task, State: ts.state, WorkerID: h.w.workerID, Trace: ts.trace}, nil
+			return rest.TaskState{ID: id.Task, State: ts.state, WorkerID: h.w.ID(), Trace: ts.trace}, nil
 		}
 	}
 	return rest.TaskState{}, rest.NotFound(fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))

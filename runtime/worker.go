@@ -14,10 +14,13 @@ import (
 // Worker holds what every connector and task of this process shares: the
 // worker config, the offset store and the logger.
 type Worker struct {
-	cfg      *WorkerConfig
-	store    offsets.Store
-	log      *slog.Logger
-	workerID string
+	cfg   *WorkerConfig
+	store offsets.Store
+	log   *slog.Logger
+	// id is the worker id (advertised host:port); fixedID is set when
+	// WorkerOptions gave it, so ListenersBound keeps it.
+	id      atomic.Pointer[string]
+	fixedID bool
 
 	// tasks are the tasks created on this worker and not yet stopped,
 	// connectors the connector instances running here: what /metrics
@@ -47,23 +50,38 @@ type WorkerOptions struct {
 // NewWorker returns a worker that keeps source offsets in store. The
 // caller owns store and closes it after the herder stopped.
 func NewWorker(cfg *WorkerConfig, store offsets.Store, opts WorkerOptions) *Worker {
-	w := &Worker{cfg: cfg, store: store, log: opts.Logger, workerID: opts.WorkerID,
+	w := &Worker{cfg: cfg, store: store, log: opts.Logger, fixedID: opts.WorkerID != "",
 		tasks: map[*workerTask]struct{}{}, connectors: map[string]bool{}}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
 	w.log = slog.New(RedactingHandler(w.log.Handler()))
-	if w.workerID == "" {
-		w.workerID = cfg.AdvertisedHostPort(hostname())
+	id := opts.WorkerID
+	if id == "" {
+		id = cfg.AdvertisedHostPort(hostname())
 	}
+	w.id.Store(&id)
 	return w
+}
+
+// ListenersBound tells the worker the URLs its REST listeners were bound
+// to (what rest.Server.Start returns) and returns its worker id: derived
+// from the bound ports, so a listener on port 0 names the worker by the
+// port it was given (WorkerConfig.AdvertisedHostPortBound). An id given in
+// WorkerOptions stays. Herders call it before they start work.
+func (w *Worker) ListenersBound(urls []string) string {
+	if !w.fixedID {
+		id := w.cfg.AdvertisedHostPortBound(hostname(), urls)
+		w.id.Store(&id)
+	}
+	return w.ID()
 }
 
 // Config is the worker's config.
 func (w *Worker) Config() *WorkerConfig { return w.cfg }
 
 // ID is the worker id shown in status (advertised host:port).
-func (w *Worker) ID() string { return w.workerID }
+func (w *Worker) ID() string { return *w.id.Load() }
 
 func (w *Worker) newTask(c *ConnectorConfig) connect.SourceTask {
 	conn, _, err := connect.NewSourceConnector(c.Class)
