@@ -32,7 +32,18 @@ type Plugin struct {
 	// Aliases beyond the derived ones (simple name, simple name without the
 	// type suffix), e.g. "json".
 	Aliases []string
-	New     func() any
+	// TaskClass is the class name of the connector's task, which Kafka
+	// Connect adds to every task config as task.class; "" derives it from
+	// Class (a "Connector" suffix becomes "Task":
+	// org.apache.kafka.connect.file.FileStreamSourceConnector →
+	// …FileStreamSourceTask). Source and sink connectors only.
+	TaskClass string
+	// AliasTaskClasses names the task class to report when the connector
+	// is addressed by one of its Aliases (the key, matched as Lookup does),
+	// so a config naming Debezium's connector class sees Debezium's task
+	// class in its task configs.
+	AliasTaskClasses map[string]string
+	New              func() any
 }
 
 var registry = struct {
@@ -77,6 +88,24 @@ func (p *Plugin) aliases() []string {
 		}
 	}
 	return append(out, p.Aliases...)
+}
+
+// TaskClassFor is the task class of the connector when a config names it
+// name (its class or an alias): what Kafka Connect puts in task.class.
+func (p Plugin) TaskClassFor(name string) string {
+	name = strings.TrimSpace(name)
+	for alias, class := range p.AliasTaskClasses {
+		if alias == name || (strings.EqualFold(alias, name) && name != p.Class) {
+			return class
+		}
+	}
+	if p.TaskClass != "" {
+		return p.TaskClass
+	}
+	if base, ok := strings.CutSuffix(p.Class, "Connector"); ok && base != "" && !strings.HasSuffix(base, ".") {
+		return base + "Task"
+	}
+	return p.Class + "Task"
 }
 
 // AllNames returns every name the plugin answers to, class name first.

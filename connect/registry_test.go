@@ -99,3 +99,25 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestTaskClassFor(t *testing.T) {
+	derived := Plugin{Class: "org.apache.kafka.connect.file.FileStreamSourceConnector", Type: PluginSource}
+	named := Plugin{Class: "io.example.MySqlConnector", Type: PluginSource, TaskClass: "io.example.MySqlConnectorTask",
+		Aliases: []string{"com.vendor.VendorConnector"}, AliasTaskClasses: map[string]string{"com.vendor.VendorConnector": "com.vendor.VendorTask"}}
+	for _, tc := range []struct {
+		p          Plugin
+		name, want string
+	}{
+		{derived, derived.Class, "org.apache.kafka.connect.file.FileStreamSourceTask"},
+		{derived, "FileStreamSource", "org.apache.kafka.connect.file.FileStreamSourceTask"},
+		{Plugin{Class: "io.example.Tailer", Type: PluginSource}, "Tailer", "io.example.TailerTask"},
+		{named, named.Class, "io.example.MySqlConnectorTask"},
+		{named, "MySql", "io.example.MySqlConnectorTask"},
+		{named, "com.vendor.VendorConnector", "com.vendor.VendorTask"},
+		{named, " com.vendor.VendorConnector ", "com.vendor.VendorTask"},
+	} {
+		if got := tc.p.TaskClassFor(tc.name); got != tc.want {
+			t.Errorf("%s named %q: task class %q, want %q", tc.p.Class, tc.name, got, tc.want)
+		}
+	}
+}

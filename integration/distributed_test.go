@@ -275,6 +275,9 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if strings.HasSuffix(props["listeners"], ":0") {
+			port = 0 // learnt from the log once bound (boundPort)
+		}
 		ws = append(ws, &worker{t: t, bin: bin, props: path, port: port, log: filepath.Join(dir, fmt.Sprintf("worker%d.log", i))})
 	}
 	t.Cleanup(func() {
@@ -294,16 +297,18 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 			}
 		}
 	})
-	live := map[string]bool{}
 	for _, w := range ws {
 		w.start()
-		live[w.id()] = true
 	}
+	live := map[string]bool{}
 	for _, w := range ws {
-		eventually(t, w.id()+" healthy", 60*time.Second, func() (bool, string) {
+		eventually(t, w.log+" healthy", 60*time.Second, func() (bool, string) {
 			if w.exited() {
 				data, _ := os.ReadFile(w.log)
 				t.Fatalf("%s exited while starting:\n%s", w.id(), data[max(0, len(data)-2000):])
+			}
+			if w.port == 0 && !w.boundPort() {
+				return false, "REST listener not bound yet"
 			}
 			u := w.url()
 			if user := extra["rest.basic.auth.user"]; user != "" {
@@ -312,8 +317,21 @@ func startCluster(t *testing.T, k *harness.Kafka, n int, extra map[string]string
 			code, data, err := call("GET", u+"/health", nil)
 			return err == nil && code == 200, fmt.Sprintf("%d %s %v", code, data, err)
 		})
+		live[w.id()] = true
 	}
 	return ws, live
+}
+
+// boundPort reads the port a worker on listeners=http://127.0.0.1:0 was
+// given from its log.
+func (w *worker) boundPort() bool {
+	data, _ := os.ReadFile(w.log)
+	m := regexp.MustCompile(`REST server listening.* listeners=http://127\.0\.0\.1:(\d+)`).FindSubmatch(data)
+	if m == nil {
+		return false
+	}
+	w.port, _ = strconv.Atoi(string(m[1]))
+	return w.port != 0
 }
 
 func TestDistributedCluster(t *testing.T) {
@@ -659,7 +677,12 @@ func checkRawConfigTopic(t *testing.T, bootstrap, topic string) {
 			}
 		case strings.HasPrefix(key, "task-"):
 			kinds["task"]++
-			if !regexp.MustCompile(`^task-count-[a-d]-[0-2]$`).MatchString(key) || order != "properties" {
+			var v struct {
+				Properties map[string]string `json:"properties"`
+			}
+			// Kafka Connect adds the task class to every task config.
+			if !regexp.MustCompile(`^task-count-[a-d]-[0-2]$`).MatchString(key) || order != "properties" ||
+				json.Unmarshal(m.Value, &v) != nil || v.Properties["task.class"] != "io.sluice.testing.CounterSourceTask" {
 				t.Errorf("task record %s = %s", key, m.Value)
 			}
 		case strings.HasPrefix(key, "commit-"):

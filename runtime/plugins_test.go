@@ -86,6 +86,10 @@ func (t *countingTask) Version() string { return "1.0" }
 var startEntered sync.Map
 
 func (t *countingTask) Start(ctx context.Context, tctx connect.SourceTaskContext, props map[string]string) error {
+	if c, ok := props[TaskClassConfig]; ok {
+		// task.class is the runtime's, not a key the task declares.
+		return fmt.Errorf("the task was started with task.class=%s", c)
+	}
 	if msg := props["start.fail"]; msg != "" {
 		return errors.New(msg)
 	}

@@ -103,7 +103,7 @@ func (h *StandaloneHerder) Stop(ctx context.Context) {
 	h.bg.Wait()
 }
 
-func (h *StandaloneHerder) WorkerID() string { return h.w.workerID }
+func (h *StandaloneHerder) WorkerID() string { return h.w.ID() }
 
 // KafkaClusterID asks the brokers once and remembers the answer.
 func (h *StandaloneHerder) KafkaClusterID(ctx context.Context) string {
@@ -211,7 +211,14 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 		h.stopTasks(existing)
 		h.stopInstance(existing)
 		h.mu.Lock()
-		existing.config, existing.cc, existing.taskConfigs = config, cc, nil
+		existing.config, existing.cc = config, cc
+		if existing.target != rest.TargetPaused {
+			// A paused connector keeps its tasks, paused, on their
+			// current task configs and the new connector config (as
+			// Kafka Connect's herders do); it regenerates them when it
+			// resumes. Otherwise the restarted connector generates them.
+			existing.taskConfigs = nil
+		}
 		h.mu.Unlock()
 		h.applyTarget(existing)
 		h.mu.RLock()
@@ -235,13 +242,20 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 	return infoOf(e), true, nil
 }
 
-// applyTarget brings a connector with no running tasks to its target state.
+// applyTarget brings a connector with no running tasks to its target
+// state; a paused one starts the tasks of its task configs, paused.
 func (h *StandaloneHerder) applyTarget(e *connEntry) {
 	switch e.target {
 	case rest.TargetStopped:
 		h.setConnState(e, StateStopped, nil)
 	case rest.TargetPaused:
 		h.setConnState(e, StatePaused, nil)
+		h.mu.RLock()
+		n := len(e.taskConfigs)
+		h.mu.RUnlock()
+		for i := range n {
+			h.startTask(e, i)
+		}
 	default:
 		if h.startInstance(e) {
 			h.updateTasks(e, true)
@@ -349,7 +363,7 @@ func (h *StandaloneHerder) updateTasks(e *connEntry, force bool) {
 		h.setConnState(e, StateFailed, fmt.Errorf("task configs: %w", err))
 		return
 	}
-	cfgs = reverseTransform(e.config, cfgs)
+	cfgs = WithTaskClass(e.cc.Class, reverseTransform(e.config, cfgs))
 	if len(cfgs) > e.cc.TasksMax && e.cc.TasksMaxEnforce {
 		h.stopTasks(e)
 		h.stopInstance(e)
@@ -491,13 +505,13 @@ func (h *StandaloneHerder) ConnectorStatus(ctx context.Context, name string) (re
 func (h *StandaloneHerder) statusOf(e *connEntry) rest.ConnectorStateInfo {
 	st := rest.ConnectorStateInfo{
 		Name:      e.name,
-		Connector: rest.State{State: e.connState.state, WorkerID: h.w.workerID, Trace: e.connState.trace},
+		Connector: rest.State{State: e.connState.state, WorkerID: h.w.ID(), Trace: e.connState.trace},
 		Tasks:     []rest.TaskState{},
 		Type:      "source",
 	}
 	for _, i := range slices.Sorted(maps.Keys(e.taskStates)) {
 		ts := e.taskStates[i]
-		st.Tasks = append(st.Tasks, rest.TaskState{ID: i, State: ts.state, WorkerID: h.w.workerID, Trace: ts.trace})
+		st.Tasks = append(st.Tasks, rest.TaskState{ID: i, State: ts.state, WorkerID: h.w.ID(), Trace: ts.trace})
 	}
 	return st
 }
@@ -507,7 +521,7 @@ func (h *StandaloneHerder) TaskStatus(ctx context.Context, id rest.TaskID) (rest
 	defer h.mu.RUnlock()
 	if e, ok := h.conns[id.Connector]; ok {
 		if ts, ok := e.taskStates[id.Task]; ok {
-			return rest.TaskState{ID: id.Task, State: ts.state, WorkerID: h.w.workerID, Trace: ts.trace}, nil
+			return rest.TaskState{ID: id.Task, State: ts.state, WorkerID: h.w.ID(), Trace: ts.trace}, nil
 		}
 	}
 	return rest.TaskState{}, rest.NotFound(fmt.Sprintf("No status found for task %s-%d", id.Connector, id.Task))

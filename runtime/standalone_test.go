@@ -123,3 +123,64 @@ func TestStandaloneLifecycle(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestStandaloneTaskClass: task configs carry task.class as Kafka
+// Connect's do (GET …/tasks), and the task is started without it.
+func TestStandaloneTaskClass(t *testing.T) {
+	k := harness.KafkaForTest(t)
+	ctx := context.Background()
+	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
+	defer h.Stop(ctx)
+	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic("tc"), "count": "100000", "batch": "10"}
+	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StateRunning, StateRunning)
+	tasks, err := h.TaskConfigs(ctx, "c")
+	if err != nil || len(tasks) != 1 {
+		t.Fatalf("tasks = %v, %v", tasks, err)
+	}
+	if got, want := tasks[0].Config[TaskClassConfig], "sluice.runtimetest.CountingSourceTask"; got != want {
+		t.Fatalf("task.class = %q, want %q (config %v)", got, want, tasks[0].Config)
+	}
+}
+
+// TestStandaloneReconfigurePaused: a paused connector given a new config
+// keeps its tasks, paused, as Kafka Connect's herders do; resuming runs
+// them on task configs generated from the new config.
+func TestStandaloneReconfigurePaused(t *testing.T) {
+	k := harness.KafkaForTest(t)
+	ctx := context.Background()
+	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
+	defer h.Stop(ctx)
+	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic("rp"), "count": "100000", "batch": "10"}
+	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StateRunning, StateRunning)
+	if err := h.PauseConnector(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StatePaused, StatePaused)
+
+	cfg["batch"] = "20"
+	info, created, err := h.PutConnectorConfig(ctx, "c", cfg, true, "")
+	if err != nil || created {
+		t.Fatalf("reconfigure: created=%v, %v", created, err)
+	}
+	if len(info.Tasks) != 1 {
+		t.Fatalf("reconfigured paused connector lists tasks %v, want its one task", info.Tasks)
+	}
+	waitState(t, h, "c", StatePaused, StatePaused)
+	if tasks, _ := h.TaskConfigs(ctx, "c"); len(tasks) != 1 {
+		t.Fatalf("task configs of the reconfigured paused connector = %v, want one", tasks)
+	}
+	if err := h.ResumeConnector(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StateRunning, StateRunning)
+	waitFor(t, "task configs from the new config", 10*time.Second, func() bool {
+		tasks, _ := h.TaskConfigs(ctx, "c")
+		return len(tasks) == 1 && tasks[0].Config["batch"] == "20"
+	})
+}

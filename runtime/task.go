@@ -140,7 +140,7 @@ type workerTask struct {
 func newWorkerTask(w *Worker, id rest.TaskID, conn *ConnectorConfig, props map[string]string, onState func(string, error), onTopic func(string)) *workerTask {
 	ctx, cancel := context.WithCancel(context.Background())
 	t := &workerTask{
-		id: id, w: w, conn: conn, props: props, store: w.store, onTopic: onTopic,
+		id: id, w: w, conn: conn, props: taskProps(props), store: w.store, onTopic: onTopic,
 		state: StateUnassigned, stateSince: time.Now(), created: time.Now(),
 		log:     w.log.With("connector", id.Connector, "task", id.Task),
 		tracker: newSubmittedRecords(), unwritten: map[string]offsets.Entry{},

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -13,10 +14,13 @@ import (
 // Worker holds what every connector and task of this process shares: the
 // worker config, the offset store and the logger.
 type Worker struct {
-	cfg      *WorkerConfig
-	store    offsets.Store
-	log      *slog.Logger
-	workerID string
+	cfg   *WorkerConfig
+	store offsets.Store
+	log   *slog.Logger
+	// id is the worker id (advertised host:port); fixedID is set when
+	// WorkerOptions gave it, so ListenersBound keeps it.
+	id      atomic.Pointer[string]
+	fixedID bool
 
 	// tasks are the tasks created on this worker and not yet stopped,
 	// connectors the connector instances running here: what /metrics
@@ -46,23 +50,38 @@ type WorkerOptions struct {
 // NewWorker returns a worker that keeps source offsets in store. The
 // caller owns store and closes it after the herder stopped.
 func NewWorker(cfg *WorkerConfig, store offsets.Store, opts WorkerOptions) *Worker {
-	w := &Worker{cfg: cfg, store: store, log: opts.Logger, workerID: opts.WorkerID,
+	w := &Worker{cfg: cfg, store: store, log: opts.Logger, fixedID: opts.WorkerID != "",
 		tasks: map[*workerTask]struct{}{}, connectors: map[string]bool{}}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
 	w.log = slog.New(RedactingHandler(w.log.Handler()))
-	if w.workerID == "" {
-		w.workerID = cfg.AdvertisedHostPort(hostname())
+	id := opts.WorkerID
+	if id == "" {
+		id = cfg.AdvertisedHostPort(hostname())
 	}
+	w.id.Store(&id)
 	return w
+}
+
+// ListenersBound tells the worker the URLs its REST listeners were bound
+// to (what rest.Server.Start returns) and returns its worker id: derived
+// from the bound ports, so a listener on port 0 names the worker by the
+// port it was given (WorkerConfig.AdvertisedHostPortBound). An id given in
+// WorkerOptions stays. Herders call it before they start work.
+func (w *Worker) ListenersBound(urls []string) string {
+	if !w.fixedID {
+		id := w.cfg.AdvertisedHostPortBound(hostname(), urls)
+		w.id.Store(&id)
+	}
+	return w.ID()
 }
 
 // Config is the worker's config.
 func (w *Worker) Config() *WorkerConfig { return w.cfg }
 
 // ID is the worker id shown in status (advertised host:port).
-func (w *Worker) ID() string { return w.workerID }
+func (w *Worker) ID() string { return *w.id.Load() }
 
 func (w *Worker) newTask(c *ConnectorConfig) connect.SourceTask {
 	conn, _, err := connect.NewSourceConnector(c.Class)
@@ -142,6 +161,44 @@ func (w *Worker) ResolveConfig(props map[string]string) (map[string]string, erro
 // configs never hold resolved secrets.
 func RawTaskConfigs(rawConnConfig map[string]string, taskConfigs []map[string]string) []map[string]string {
 	return reverseTransform(rawConnConfig, taskConfigs)
+}
+
+// TaskClassConfig is the key Kafka Connect adds to every task config: the
+// class name of the connector's task.
+const TaskClassConfig = "task.class"
+
+// WithTaskClass returns task configs with task.class set, as Kafka
+// Connect's worker sets it on what the connector generated, to the task
+// class of the connector connectorClass names (connect.Plugin.TaskClassFor).
+// The connector's maps are not changed.
+func WithTaskClass(connectorClass string, taskConfigs []map[string]string) []map[string]string {
+	p, err := connect.Lookup(connectorClass, connect.PluginSource)
+	if err != nil {
+		return taskConfigs
+	}
+	class := p.TaskClassFor(connectorClass)
+	out := make([]map[string]string, len(taskConfigs))
+	for i, c := range taskConfigs {
+		c = maps.Clone(c)
+		if c == nil {
+			c = map[string]string{}
+		}
+		c[TaskClassConfig] = class
+		out[i] = c
+	}
+	return out
+}
+
+// taskProps is what a task is started with: its config without the
+// task.class the runtime added (a task does not declare it, and a task
+// that warns about keys it does not know would warn about it).
+func taskProps(taskConfig map[string]string) map[string]string {
+	if _, ok := taskConfig[TaskClassConfig]; !ok {
+		return taskConfig
+	}
+	out := maps.Clone(taskConfig)
+	delete(out, TaskClassConfig)
+	return out
 }
 
 // ConnectorLogger is the logger a connector instance is given

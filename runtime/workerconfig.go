@@ -271,12 +271,23 @@ func (w *WorkerConfig) AdvertisedScheme() string {
 	return "http"
 }
 
+// advertisedListener is the index in Listeners of the first listener of
+// the advertised scheme, else 0 (the first listener, or the default one).
+func (w *WorkerConfig) advertisedListener() int {
+	scheme := w.AdvertisedScheme()
+	for i, l := range w.Listeners {
+		if u, err := url.Parse(l); err == nil && strings.EqualFold(u.Scheme, scheme) && u.Host != "" {
+			return i
+		}
+	}
+	return 0
+}
+
 // advertisedListenAddr is the host:port of the first listener of the
 // advertised scheme, else of the first listener.
 func (w *WorkerConfig) advertisedListenAddr() string {
-	scheme := w.AdvertisedScheme()
-	for _, l := range w.Listeners {
-		if u, err := url.Parse(l); err == nil && strings.EqualFold(u.Scheme, scheme) && u.Host != "" {
+	if i := w.advertisedListener(); i < len(w.Listeners) {
+		if u, err := url.Parse(w.Listeners[i]); err == nil && u.Host != "" {
 			return u.Host
 		}
 	}
@@ -287,7 +298,22 @@ func (w *WorkerConfig) advertisedListenAddr() string {
 // and port, else those of the advertised listener (AdvertisedScheme), else
 // this host's name.
 func (w *WorkerConfig) AdvertisedHostPort(hostname string) string {
+	return w.AdvertisedHostPortBound(hostname, nil)
+}
+
+// AdvertisedHostPortBound is AdvertisedHostPort once the REST listeners are
+// bound: bound are their URLs with the ports actually bound, in the order
+// of listeners (what rest.Server.Start returns), so a listener on port 0
+// advertises the free port it was given rather than 0. The listener's
+// configured host is kept, and rest.advertised.host.name and
+// rest.advertised.port still win.
+func (w *WorkerConfig) AdvertisedHostPortBound(hostname string, bound []string) string {
 	host, port, _ := net.SplitHostPort(w.advertisedListenAddr())
+	if i := w.advertisedListener(); i < len(bound) {
+		if u, err := url.Parse(bound[i]); err == nil && u.Port() != "" {
+			port = u.Port()
+		}
+	}
 	if h := w.cfg.String(WorkerAdvertisedHost); h != "" {
 		host = h
 	}

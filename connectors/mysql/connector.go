@@ -22,8 +22,14 @@ func init() {
 		Version: Version,
 		// Debezium's class names, so a Debezium configuration works
 		// unchanged.
-		Aliases: []string{DebeziumMySQLClass, DebeziumMariaDBClass, "MariaDbConnector"},
-		New:     func() any { return NewConnector() },
+		Aliases:   []string{DebeziumMySQLClass, DebeziumMariaDBClass, "MariaDbConnector"},
+		TaskClass: TaskClass,
+		AliasTaskClasses: map[string]string{
+			DebeziumMySQLClass:   DebeziumMySQLTaskClass,
+			DebeziumMariaDBClass: DebeziumMariaDBTaskClass,
+			"MariaDbConnector":   DebeziumMariaDBTaskClass,
+		},
+		New: func() any { return NewConnector() },
 	})
 }
 

@@ -16,6 +16,16 @@ const (
 	DebeziumMariaDBClass = "io.debezium.connector.mariadb.MariaDbConnector"
 )
 
+// Task class names reported in task configs' task.class, as Kafka Connect
+// does: Debezium's when the config names Debezium's connector class (so
+// tooling that reads task.class sees what it would under Debezium), the
+// same naming under Sluice's package otherwise.
+const (
+	TaskClass                = "io.sluice.connector.mysql.MySqlConnectorTask"
+	DebeziumMySQLTaskClass   = "io.debezium.connector.mysql.MySqlConnectorTask"
+	DebeziumMariaDBTaskClass = "io.debezium.connector.mariadb.MariaDbConnectorTask"
+)
+
 // Schema history keys, Debezium 2.x's names. The connector keeps the
 // history in a file (history.go explains why not in Kafka); the Kafka keys
 // are accepted so a Debezium configuration validates unchanged.

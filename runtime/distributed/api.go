@@ -299,7 +299,7 @@ func (h *Herder) ownerURL(connector string, task *rest.TaskID) error {
 	} else {
 		owner = h.connOwner[connector]
 	}
-	if u := h.memberURLs[owner]; owner != "" && u != "" && u != h.url {
+	if u := h.memberURLs[owner]; owner != "" && u != "" && u != h.URL() {
 		return &rest.ForwardError{URL: u, Reason: "the work runs on another worker"}
 	}
 	return rest.Conflict("Cannot complete request because of a conflicting operation (e.g. worker rebalance)")

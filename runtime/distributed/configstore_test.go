@@ -244,3 +244,19 @@ func TestConfigPendingFencing(t *testing.T) {
 		}
 	}
 }
+
+// Task records as Kafka Connect writes them carry task.class next to the
+// connector's keys; they are read like any other, task.class included (it
+// is what the herder compares regenerated task configs with).
+func TestConfigKafkaConnectTaskRecords(t *testing.T) {
+	s, _ := newTestConfigStore()
+	feed(s,
+		rec{"connector-inv", `{"properties":{"connector.class":"io.debezium.connector.mysql.MySqlConnector","name":"inv","tasks.max":"1"}}`},
+		rec{"task-inv-0", `{"properties":{"connector.class":"io.debezium.connector.mysql.MySqlConnector","name":"inv","tasks.max":"1","task.class":"io.debezium.connector.mysql.MySqlConnectorTask"}}`},
+		rec{"commit-inv", `{"tasks":1}`},
+	)
+	got := s.Snapshot().Tasks["inv"]
+	if len(got) != 1 || got[0]["task.class"] != "io.debezium.connector.mysql.MySqlConnectorTask" || got[0]["connector.class"] == "" {
+		t.Errorf("tasks of inv = %v", got)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/rest"
 	"github.com/sluicehq/sluice/runtime"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Herder is a worker's membership in a Connect cluster. It implements
@@ -26,14 +27,19 @@ import (
 // its loop goroutine joins the group, applies assignments and runs the
 // connectors and tasks assigned to this worker.
 type Herder struct {
-	w        *runtime.Worker
-	cfg      *Config
-	log      *slog.Logger
-	url      string
-	configs  *ConfigStore
-	statuses *StatusStore
-	member   *groupMember
-	assignor *Assignor
+	w   *runtime.Worker
+	cfg *Config
+	log *slog.Logger
+	// url is the advertised URL other workers call this one at; it is
+	// set again once the REST listeners are bound (ListenersBound).
+	url atomic.Pointer[string]
+	// memberOpts are the group client's options, to recreate it under a
+	// new client id.
+	memberOpts []kgo.Opt
+	configs    *ConfigStore
+	statuses   *StatusStore
+	member     *groupMember
+	assignor   *Assignor
 	// client calls other workers (task configs, fencing); nil uses
 	// internalClient.
 	client *http.Client
@@ -137,7 +143,7 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 		// request for the leader waits for that join (leaderOnly).
 		rebalancing: true,
 	}
-	h.url = w.Config().AdvertisedScheme() + "://" + w.ID() + "/"
+	h.setURL()
 	base := cfg.clientBase()
 	boot := strings.Join(cfg.Bootstrap, ",")
 	var err error
@@ -159,7 +165,8 @@ func NewHerder(ctx context.Context, w *runtime.Worker, cfg *Config, log *slog.Lo
 		h.configs.Close()
 		return nil, err
 	}
-	h.member, err = newGroupMember(cfg.Bootstrap, "connect-"+w.ID(), cfg.GroupID, cfg.SessionTimeout, cfg.RebalanceTimeout, kopts...)
+	h.memberOpts = kopts
+	h.member, err = h.newMember()
 	if err != nil {
 		h.statuses.Close()
 		h.configs.Close()
@@ -208,7 +215,40 @@ func (h *Herder) SetClusterLoggerLevel(ctx context.Context, namespace, level str
 }
 
 // URL is the REST URL this worker advertises to the group.
-func (h *Herder) URL() string { return h.url }
+func (h *Herder) URL() string { return *h.url.Load() }
+
+func (h *Herder) setURL() {
+	u := h.w.Config().AdvertisedScheme() + "://" + h.w.ID() + "/"
+	h.url.Store(&u)
+}
+
+// newMember is the group membership client, named connect-<worker id> as
+// Kafka Connect 3.9+ names it.
+func (h *Herder) newMember() (*groupMember, error) {
+	return newGroupMember(h.cfg.Bootstrap, "connect-"+h.w.ID(), h.cfg.GroupID, h.cfg.SessionTimeout, h.cfg.RebalanceTimeout, h.memberOpts...)
+}
+
+// ListenersBound gives the herder the URLs the REST listeners were bound
+// to (rest.Server.Start's answer). A listener on port 0 is bound to a free
+// port only then, and the worker id, the URL given to the other workers
+// and the group client's id must name that port, not 0: two workers both
+// advertising host:0 would share a worker id and could not forward
+// requests to each other. Call it before Start.
+func (h *Herder) ListenersBound(urls []string) error {
+	old := h.w.ID()
+	if h.w.ListenersBound(urls) == old {
+		return nil
+	}
+	h.setURL()
+	m, err := h.newMember()
+	if err != nil {
+		return err
+	}
+	h.member.close()
+	h.member = m
+	h.log.Info("advertising the bound REST port", "worker_id", h.w.ID(), "url", h.URL())
+	return nil
+}
 
 // Start joins the group and runs the assigned work until Stop.
 func (h *Herder) Start() {
@@ -582,7 +622,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	h.mu.Lock()
 	leaderID, leaderURL := h.leaderID, h.leaderURL
 	h.mu.Unlock()
-	protos := joinProtocols(h.cfg.Protocols, h.url, snap.Offset, Assignment{Leader: leaderID, LeaderURL: leaderURL,
+	protos := joinProtocols(h.cfg.Protocols, h.URL(), snap.Offset, Assignment{Leader: leaderID, LeaderURL: leaderURL,
 		ConfigOffset: snap.Offset, Connectors: conns, Tasks: tasks})
 	h.joining.Store(true)
 	jr, err := h.member.join(rctx, protos)
@@ -788,7 +828,7 @@ func (h *Herder) leaderAssign(ctx context.Context, jr joinResult) (map[string][]
 	out := map[string][]byte{}
 	if snap.Offset < maxOffset {
 		for _, m := range members {
-			out[m.ID] = EncodeAssignment(Assignment{Version: version, Error: AssignmentConfigMismatch, Leader: jr.memberID, LeaderURL: h.url, ConfigOffset: snap.Offset})
+			out[m.ID] = EncodeAssignment(Assignment{Version: version, Error: AssignmentConfigMismatch, Leader: jr.memberID, LeaderURL: h.URL(), ConfigOffset: snap.Offset})
 		}
 		return out, nil
 	}
@@ -838,7 +878,7 @@ func (h *Herder) leaderAssign(ctx context.Context, jr joinResult) (map[string][]
 		for t := range ownT {
 			taskOwner[t] = m.ID
 		}
-		out[m.ID] = EncodeAssignment(Assignment{Version: version, Leader: jr.memberID, LeaderURL: h.url, ConfigOffset: snap.Offset,
+		out[m.ID] = EncodeAssignment(Assignment{Version: version, Leader: jr.memberID, LeaderURL: h.URL(), ConfigOffset: snap.Offset,
 			Connectors: as.Connectors, Tasks: as.Tasks, RevokedConnectors: as.RevokedConnectors, RevokedTasks: as.RevokedTasks,
 			Delay: int32(as.Delay / time.Millisecond)})
 	}
@@ -1131,7 +1171,7 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 	}
 	// Stored task configs hold the connector's raw ${...} values, never
 	// resolved secrets, and are compared in that form.
-	cfgs = runtime.RawTaskConfigs(oc.config, cfgs)
+	cfgs = runtime.WithTaskClass(cc.Class, runtime.RawTaskConfigs(oc.config, cfgs))
 	cur := snap.Tasks[c]
 	changed := snap.Inconsistent[c] || len(cfgs) != len(cur) || !maps.Equal(snap.Applied[c], oc.config)
 	for i := 0; !changed && i < len(cfgs); i++ {

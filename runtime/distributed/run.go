@@ -77,6 +77,9 @@ func Run(ctx context.Context, props map[string]string, opts RunOptions) error {
 	if err != nil {
 		return fmt.Errorf("REST server: %w", err)
 	}
+	if err := h.ListenersBound(urls); err != nil {
+		return err
+	}
 	log.Info("worker joining the cluster", "group.id", dc.GroupID, "url", h.URL(), "listeners", urls)
 	h.Start()
 	if opts.Ready != nil {

@@ -168,6 +168,9 @@ func serve(ctx context.Context, props map[string]string, wc *runtime.WorkerConfi
 	if err != nil {
 		return fmt.Errorf("REST server: %w", err)
 	}
+	// A listener on port 0 got its port only now: the worker id in
+	// statuses names it, as the distributed worker's does.
+	worker.ListenersBound(urls)
 	defer func() {
 		log.Info("stopping the worker")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
