@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,6 +127,20 @@ func TestSkeletonEndToEnd(t *testing.T) {
 		}
 	}
 
+	// stored is the offset the worker last committed.
+	stored := func() map[string]any {
+		t.Helper()
+		store, err := offsets.OpenFileStore(offsetFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, err := store.Get(ctx, "skel", map[string]any{"server": prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return off
+	}
+
 	// Phase 1: inserts while the worker runs, then a clean stop.
 	w := startSluice(t, rest, "standalone", workerProps, connProps)
 	w.waitTaskRunning("skel")
@@ -134,12 +149,20 @@ func TestSkeletonEndToEnd(t *testing.T) {
 	}
 	read(n)
 	w.stop()
+	if stored() == nil {
+		t.Fatal("no offset after a clean stop")
+	}
 
 	// Phase 2: updates while no worker runs; the restarted worker must pick
 	// them up from the stored offset, repeating none of the inserts.
 	for i := 1; i <= n; i++ {
 		exec("UPDATE skel.rows SET v = v + 1, s = CONCAT(s, '-u') WHERE id = ?", i)
 	}
+	var binlogPos string
+	if err := db.DB().QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&binlogPos); err != nil {
+		t.Fatal(err)
+	}
+	lastUpdate := gtidSeq(t, map[string]any{"gtids": binlogPos})
 	w = startSluice(t, rest, "standalone", workerProps, connProps)
 	w.waitTaskRunning("skel")
 	afterClean := read(2 * n)
@@ -161,14 +184,20 @@ func TestSkeletonEndToEnd(t *testing.T) {
 		writerDone <- nil
 	}()
 	read(2*n + n/3)
-	w.kill()
-	store, err := offsets.OpenFileStore(offsetFile)
-	if err != nil {
-		t.Fatal(err)
+	// The kill must come after this worker committed an offset of its own:
+	// the whole backlog of updates and the first deletes can take less
+	// than one offset.flush.interval.ms, and a kill before the first flush
+	// rightly repeats the updates too, which the checks below forbid.
+	for deadline := time.Now().Add(30 * time.Second); gtidSeq(t, stored()) < lastUpdate; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted worker committed no offset past the updates (GTID seq %d) in 30s: %v", lastUpdate, stored())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	committed, err := store.Get(ctx, "skel", map[string]any{"server": prefix})
-	if err != nil || committed == nil {
-		t.Fatalf("no committed offset after kill: %v %v", committed, err)
+	w.kill()
+	committed := stored()
+	if committed == nil {
+		t.Fatal("no committed offset after kill")
 	}
 	if err := <-writerDone; err != nil {
 		t.Fatal(err)
@@ -296,4 +325,20 @@ func toInt(v any) (int64, error) {
 		return int64(n), nil
 	}
 	return 0, fmt.Errorf("not a number: %T %v", v, v)
+}
+
+// gtidSeq is the sequence number of the one-domain MariaDB GTID position
+// in a stored offset's "gtids" (0 without one): the offset's transaction
+// follows it.
+func gtidSeq(t *testing.T, off map[string]any) int {
+	t.Helper()
+	g, _ := off["gtids"].(string)
+	if g == "" {
+		return 0
+	}
+	seq, err := strconv.Atoi(g[strings.LastIndexByte(g, '-')+1:])
+	if err != nil {
+		t.Fatalf("gtids %q: %v", g, err)
+	}
+	return seq
 }
