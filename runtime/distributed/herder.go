@@ -1175,7 +1175,7 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 	cur := snap.Tasks[c]
 	changed := snap.Inconsistent[c] || len(cfgs) != len(cur) || !maps.Equal(snap.Applied[c], oc.config)
 	for i := 0; !changed && i < len(cfgs); i++ {
-		changed = !maps.Equal(cfgs[i], cur[i])
+		changed = !sameTaskConfig(cfgs[i], cur[i])
 	}
 	if !changed {
 		return
@@ -1202,6 +1202,28 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 		defer h.wg.Done()
 		h.sendTaskConfigs(h.loopCtx, c, cfgs, seq)
 	}()
+}
+
+// sameTaskConfig compares a generated task config with the stored one. A
+// stored config without task.class was written before Sluice added it:
+// rewriting it for that alone would restart every task of every connector
+// once after an upgrade, so it is compared without the key.
+func sameTaskConfig(generated, stored map[string]string) bool {
+	if _, ok := stored[runtime.TaskClassConfig]; ok {
+		return maps.Equal(generated, stored)
+	}
+	if _, ok := generated[runtime.TaskClassConfig]; !ok {
+		return maps.Equal(generated, stored)
+	}
+	if len(generated) != len(stored)+1 {
+		return false
+	}
+	for k, v := range stored {
+		if g, ok := generated[k]; !ok || g != v {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Herder) stopConnector(c string, oc *ownedConn, unassigned bool) {
