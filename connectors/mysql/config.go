@@ -242,14 +242,18 @@ type Options struct {
 
 	SnapshotMode         string
 	IncludeSchemaChanges bool
-	TombstonesOnDelete   bool
-	SkipInsert           bool
-	SkipUpdate           bool
-	SkipUnchanged        bool          // skip.messages.without.change
-	StreamingDelay       time.Duration // streaming.delay.ms
-	GuardrailMax         int           // guardrail.collections.max
-	GuardrailFail        bool          // guardrail.collections.limit.action=fail
-	ContextHeaders       bool          // extended.headers.enabled
+	// SkipSnapshotSchemaChanges leaves out the schema snapshot's records
+	// (snapshotddl.go): the value converter's format writes none at an
+	// initial load (connect.SnapshotSchemaChangeWriter).
+	SkipSnapshotSchemaChanges bool
+	TombstonesOnDelete        bool
+	SkipInsert                bool
+	SkipUpdate                bool
+	SkipUnchanged             bool          // skip.messages.without.change
+	StreamingDelay            time.Duration // streaming.delay.ms
+	GuardrailMax              int           // guardrail.collections.max
+	GuardrailFail             bool          // guardrail.collections.limit.action=fail
+	ContextHeaders            bool          // extended.headers.enabled
 	// UnloadableConverters are the converters entries Sluice has no
 	// counterpart of, as name=class (customconv.go).
 	UnloadableConverters []string
@@ -317,41 +321,42 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o := &Options{
-		Name:                  props[KeyName],
-		Host:                  c.String(KeyHostname),
-		Port:                  c.Int(KeyPort),
-		User:                  c.String(KeyUser),
-		Password:              c.Password(KeyPassword),
-		TopicPrefix:           c.String(KeyTopicPrefix),
-		SSLMode:               strings.ToLower(c.String(KeySSLMode)),
-		SSLCA:                 c.String(KeySSLCA),
-		SSLCert:               c.String(KeySSLCert),
-		SSLKey:                c.String(KeySSLKey),
-		SSLKeyStore:           c.String(KeySSLKeyStore),
-		SSLTrustStore:         c.String(KeySSLTrustStore),
-		SSLKeyStorePassword:   c.Password(KeySSLKeyStorePassword),
-		SSLTrustStorePassword: c.Password(KeySSLTrustStorePassword),
-		ConnectTimeout:        time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
-		SnapshotMode:          strings.ToLower(c.String(KeySnapshotMode)),
-		IncludeSchemaChanges:  c.Bool(KeyIncludeSchemaChanges) && (hasKey(props, KeyIncludeSchemaChanges) || converterWritesSchemaChanges(props)),
-		TombstonesOnDelete:    c.Bool(KeyTombstonesOnDelete) && (hasKey(props, KeyTombstonesOnDelete) || converterWritesTombstones(props)),
-		FailureMode:           strings.ToLower(c.String(KeyFailureMode)),
-		MaxBatchSize:          c.Int(KeyMaxBatchSize),
-		MaxQueueSize:          c.Int(KeyMaxQueueSize),
-		MaxQueueBytes:         c.Long(KeyMaxQueueBytes),
-		PollInterval:          time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
-		IncludeQuery:          c.Bool(KeyIncludeQuery),
-		CommitHeader:          commitHeaderOn(c.String(KeyCommitHeader), props),
-		SkipUnchanged:         c.Bool(KeySkipUnchanged),
-		StreamingDelay:        time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
-		GuardrailMax:          c.Int(KeyGuardrailMax),
-		GuardrailFail:         strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
-		ContextHeaders:        c.Bool(KeyContextHeaders),
-		MaxRetries:            c.Int(KeyMaxRetries),
-		RetryWait:             time.Duration(c.Long(KeyRetryWait)) * time.Millisecond,
-		InconsistentSchema:    strings.ToLower(c.String(KeyInconsistentSchema)),
-		HistoryFile:           strings.TrimSpace(c.String(KeySchemaHistoryFile)),
-		HistoryKafkaTopic:     strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
+		Name:                      props[KeyName],
+		Host:                      c.String(KeyHostname),
+		Port:                      c.Int(KeyPort),
+		User:                      c.String(KeyUser),
+		Password:                  c.Password(KeyPassword),
+		TopicPrefix:               c.String(KeyTopicPrefix),
+		SSLMode:                   strings.ToLower(c.String(KeySSLMode)),
+		SSLCA:                     c.String(KeySSLCA),
+		SSLCert:                   c.String(KeySSLCert),
+		SSLKey:                    c.String(KeySSLKey),
+		SSLKeyStore:               c.String(KeySSLKeyStore),
+		SSLTrustStore:             c.String(KeySSLTrustStore),
+		SSLKeyStorePassword:       c.Password(KeySSLKeyStorePassword),
+		SSLTrustStorePassword:     c.Password(KeySSLTrustStorePassword),
+		ConnectTimeout:            time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
+		SnapshotMode:              strings.ToLower(c.String(KeySnapshotMode)),
+		IncludeSchemaChanges:      c.Bool(KeyIncludeSchemaChanges) && (hasKey(props, KeyIncludeSchemaChanges) || converterWritesSchemaChanges(props)),
+		SkipSnapshotSchemaChanges: !converterWritesSnapshotSchemaChanges(props),
+		TombstonesOnDelete:        c.Bool(KeyTombstonesOnDelete) && (hasKey(props, KeyTombstonesOnDelete) || converterWritesTombstones(props)),
+		FailureMode:               strings.ToLower(c.String(KeyFailureMode)),
+		MaxBatchSize:              c.Int(KeyMaxBatchSize),
+		MaxQueueSize:              c.Int(KeyMaxQueueSize),
+		MaxQueueBytes:             c.Long(KeyMaxQueueBytes),
+		PollInterval:              time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
+		IncludeQuery:              c.Bool(KeyIncludeQuery),
+		CommitHeader:              commitHeaderOn(c.String(KeyCommitHeader), props),
+		SkipUnchanged:             c.Bool(KeySkipUnchanged),
+		StreamingDelay:            time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
+		GuardrailMax:              c.Int(KeyGuardrailMax),
+		GuardrailFail:             strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
+		ContextHeaders:            c.Bool(KeyContextHeaders),
+		MaxRetries:                c.Int(KeyMaxRetries),
+		RetryWait:                 time.Duration(c.Long(KeyRetryWait)) * time.Millisecond,
+		InconsistentSchema:        strings.ToLower(c.String(KeyInconsistentSchema)),
+		HistoryFile:               strings.TrimSpace(c.String(KeySchemaHistoryFile)),
+		HistoryKafkaTopic:         strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
 		Types: TypeOptions{
 			Decimal:        strings.ToLower(c.String(KeyDecimalMode)),
 			TimePrecision:  strings.ToLower(c.String(KeyTimePrecisionMode)),

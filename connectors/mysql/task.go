@@ -242,6 +242,18 @@ func (t *Task) start(ctx context.Context, tctx connect.SourceTaskContext, opts *
 			}
 			return nil
 		}
+	case len(stored) == 0 && (opts.SnapshotMode == "no_data" || opts.SnapshotMode == "schema_only") && opts.schemaSnapshotWanted():
+		// Debezium's no_data still snapshots the tables' definitions.
+		idle := plan.idle
+		s.prelude = func(ctx context.Context) error {
+			if err := noDataSchemaSnapshot(ctx, d, opts, server, pos, s.enqueueSized, t.log); err != nil {
+				return err
+			}
+			if idle {
+				return errSnapshotOnly
+			}
+			return nil
+		}
 	case plan.idle:
 		s.prelude = func(context.Context) error { return errSnapshotOnly }
 	}
