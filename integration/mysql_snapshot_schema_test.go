@@ -95,7 +95,9 @@ var ssDDL = []string{
 	"CREATE TABLE `b`|true",
 }
 
-func ssWant(tail ...string) string { return strings.Join(append(append([]string{}, ssDDL...), tail...), "\n") }
+func ssWant(tail ...string) string {
+	return strings.Join(append(append([]string{}, ssDDL...), tail...), "\n")
+}
 
 // TestMySQLSnapshotSchemaChanges: an initial snapshot writes the captured
 // tables' DDL (and the database's) to the schema-change topic before their
