@@ -192,37 +192,34 @@ func (em *snapEmitter) schemaChanges(ctx context.Context, ids []TableID) error {
 }
 
 // noDataSchemaSnapshot is the schema snapshot of a start without a stored
-// offset that reads no rows (snapshot.mode=no_data): its records carry the
-// position streaming starts from, the last one marked source.snapshot=last
-// as Debezium marks it. Until one of them is committed the start writes
-// them again.
-func noDataSchemaSnapshot(ctx context.Context, d *dialer, opts *Options, server *Server, pos Position, emit sizedEmit, log *slog.Logger) error {
-	meta, err := d.connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer meta.Close()
+// offset that reads no rows (snapshot.mode=no_data), read through the
+// task's connection while it starts, right after the position streaming
+// starts from was taken: its records carry that position's offset, the
+// last one marked source.snapshot=last as Debezium marks it. Until one of
+// them is committed a start writes them again.
+func noDataSchemaSnapshot(meta *client.Conn, opts *Options, server *Server, pos Position, log *slog.Logger) ([]*connect.SourceRecord, error) {
 	ids, err := capturedTables(meta, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	at := pos
 	at.ServerID = int64(server.ServerID)
 	recs, err := schemaSnapshot(meta, opts, SourceSchema(server.Version), SourcePartition(opts.TopicPrefix), at, ids, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log.Info("schema snapshot", "tables", len(ids), "records", len(recs), "mode", opts.SnapshotMode)
+	// The offset of the stream's start, naming the captured tables as the
+	// stream's own offsets do.
+	off := pos
+	off.Captured = opts.CapturedSig
 	for i, r := range recs {
-		r.SourceOffset = pos.Map()
+		r.SourceOffset = off.Map()
 		if i == len(recs)-1 {
 			setSnapshotMarker(r, "last")
 		}
-		if err := emit(ctx, r, -1); err != nil {
-			return err
-		}
 	}
-	return nil
+	return recs, nil
 }
 
 // capturedTables lists the captured base tables in database, table order.

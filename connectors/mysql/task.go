@@ -244,10 +244,19 @@ func (t *Task) start(ctx context.Context, tctx connect.SourceTaskContext, opts *
 		}
 	case len(stored) == 0 && (opts.SnapshotMode == "no_data" || opts.SnapshotMode == "schema_only") && opts.schemaSnapshotWanted():
 		// Debezium's no_data still snapshots the tables' definitions.
+		recs, err := noDataSchemaSnapshot(conn, opts, server, pos, t.log)
+		if err != nil {
+			if s.fileHist != nil {
+				s.fileHist.Close()
+			}
+			return err
+		}
 		idle := plan.idle
 		s.prelude = func(ctx context.Context) error {
-			if err := noDataSchemaSnapshot(ctx, d, opts, server, pos, s.enqueueSized, t.log); err != nil {
-				return err
+			for _, r := range recs {
+				if err := s.enqueueSized(ctx, r, -1); err != nil {
+					return err
+				}
 			}
 			if idle {
 				return errSnapshotOnly
