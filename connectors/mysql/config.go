@@ -147,7 +147,7 @@ func buildConfigDef() *connect.ConfigDef {
 	defineSignalKeys(def)
 	defineNotifyKeys(def)
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
-		Doc: "Write DDL statements as schema change records to the topic named topic.prefix. Unset, it is off when the connector's value.converter writes no message for them (maxwell-json without output_ddl), as Maxwell sends none."})
+		Doc: "Write DDL statements as schema change records to the topic named topic.prefix, and, as Debezium does, the captured tables' definitions (DROP TABLE IF EXISTS, CREATE DATABASE, USE, SHOW CREATE TABLE; source.snapshot=true) at the start of a snapshot or of a no_data start (docs/snapshot.md); the latter are left out with the Canal, Maxwell, Shareplex and DTS Avro value converters, whose tools write no DDL for an initial load. Unset, it is off when the connector's value.converter writes no message for them (maxwell-json without output_ddl), as Maxwell sends none."})
 	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
 		Doc: "Follow each delete event with a tombstone (same key, null value) so log compaction can drop the key. Unset, it is off when the connector's value.converter writes a format without tombstones (Canal JSON, DTS Avro, Shareplex JSON, Maxwell JSON), whose consumers would read a null message."})
 	def(connect.ConfigKey{Name: KeySkippedOperations, Type: connect.ConfigList, Default: "t", Group: groupEvents,
