@@ -178,6 +178,17 @@ type SchemaChangeWriter interface {
 	WritesSchemaChanges() bool
 }
 
+// SnapshotSchemaChangeWriter is an optional interface of value converters
+// whose format's own tool writes no DDL message for its initial load
+// (Canal, Maxwell's bootstrap, DTS's and Shareplex's full load): a
+// connector leaves out the schema-change records it would otherwise emit
+// at a snapshot's start (the captured tables' CREATE TABLE) when such a
+// converter answers false. Schema changes the connector streams are not
+// affected.
+type SnapshotSchemaChangeWriter interface {
+	WritesSnapshotSchemaChanges() bool
+}
+
 // TombstoneWriter is an optional interface of value converters whose format
 // has no tombstone (DTS's and Canal's formats, Maxwell's JSON): their
 // consumers read a null message after each delete as a broken one, so a

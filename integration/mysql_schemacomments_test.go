@@ -71,7 +71,7 @@ func TestMySQLIncludeSchemaComments(t *testing.T) {
 	}
 	// Without the key the schemas carry no docs.
 	offsets := &myOffsets{}
-	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.c`, "snapshot.mode", "initial"), offsets)
+	task := myStartTask(t, myStreamProps(m, "table.include.list", `shop\.c`, "snapshot.mode", "initial", "include.schema.changes", "false"), offsets)
 	if got := doc(t, myPollN(t, task, offsets, 1)[0], "price"); got != "" {
 		t.Fatalf("without include.schema.comments: price doc %q", got)
 	}

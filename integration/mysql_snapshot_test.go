@@ -171,7 +171,8 @@ func queueEmpty(task *mysql.Task) bool {
 }
 
 // pollUntil polls and acks records into fold until cond holds and nothing
-// more arrived for quiet.
+// more arrived for quiet. Schema snapshot records are acked, not folded
+// (mySchemaSnapshot).
 func pollUntil(t *testing.T, task *mysql.Task, offsets *myOffsets, fold func(*connect.SourceRecord), cond func() bool, quiet, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -182,7 +183,9 @@ func pollUntil(t *testing.T, task *mysql.Task, offsets *myOffsets, fold func(*co
 			t.Fatalf("poll: %v", err)
 		}
 		for _, r := range recs {
-			fold(r)
+			if !mySchemaSnapshot(r) {
+				fold(r)
+			}
 			if offsets != nil {
 				offsets.ack(r)
 			}

@@ -147,7 +147,7 @@ func buildConfigDef() *connect.ConfigDef {
 	defineSignalKeys(def)
 	defineNotifyKeys(def)
 	def(connect.ConfigKey{Name: KeyIncludeSchemaChanges, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
-		Doc: "Write DDL statements as schema change records to the topic named topic.prefix. Unset, it is off when the connector's value.converter writes no message for them (maxwell-json without output_ddl), as Maxwell sends none."})
+		Doc: "Write DDL statements as schema change records to the topic named topic.prefix, and, as Debezium does, the captured tables' definitions (DROP TABLE IF EXISTS, CREATE DATABASE, USE, SHOW CREATE TABLE; source.snapshot=true) at the start of a snapshot or of a no_data start (docs/snapshot.md); the latter are left out with the Canal, Maxwell, Shareplex and DTS Avro value converters, whose tools write no DDL for an initial load. Unset, it is off when the connector's value.converter writes no message for them (maxwell-json without output_ddl), as Maxwell sends none."})
 	def(connect.ConfigKey{Name: KeyTombstonesOnDelete, Type: connect.ConfigBoolean, Default: "true", Group: groupEvents,
 		Doc: "Follow each delete event with a tombstone (same key, null value) so log compaction can drop the key. Unset, it is off when the connector's value.converter writes a format without tombstones (Canal JSON, DTS Avro, Shareplex JSON, Maxwell JSON), whose consumers would read a null message."})
 	def(connect.ConfigKey{Name: KeySkippedOperations, Type: connect.ConfigList, Default: "t", Group: groupEvents,
@@ -242,14 +242,18 @@ type Options struct {
 
 	SnapshotMode         string
 	IncludeSchemaChanges bool
-	TombstonesOnDelete   bool
-	SkipInsert           bool
-	SkipUpdate           bool
-	SkipUnchanged        bool          // skip.messages.without.change
-	StreamingDelay       time.Duration // streaming.delay.ms
-	GuardrailMax         int           // guardrail.collections.max
-	GuardrailFail        bool          // guardrail.collections.limit.action=fail
-	ContextHeaders       bool          // extended.headers.enabled
+	// SkipSnapshotSchemaChanges leaves out the schema snapshot's records
+	// (snapshotddl.go): the value converter's format writes none at an
+	// initial load (connect.SnapshotSchemaChangeWriter).
+	SkipSnapshotSchemaChanges bool
+	TombstonesOnDelete        bool
+	SkipInsert                bool
+	SkipUpdate                bool
+	SkipUnchanged             bool          // skip.messages.without.change
+	StreamingDelay            time.Duration // streaming.delay.ms
+	GuardrailMax              int           // guardrail.collections.max
+	GuardrailFail             bool          // guardrail.collections.limit.action=fail
+	ContextHeaders            bool          // extended.headers.enabled
 	// UnloadableConverters are the converters entries Sluice has no
 	// counterpart of, as name=class (customconv.go).
 	UnloadableConverters []string
@@ -317,41 +321,42 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o := &Options{
-		Name:                  props[KeyName],
-		Host:                  c.String(KeyHostname),
-		Port:                  c.Int(KeyPort),
-		User:                  c.String(KeyUser),
-		Password:              c.Password(KeyPassword),
-		TopicPrefix:           c.String(KeyTopicPrefix),
-		SSLMode:               strings.ToLower(c.String(KeySSLMode)),
-		SSLCA:                 c.String(KeySSLCA),
-		SSLCert:               c.String(KeySSLCert),
-		SSLKey:                c.String(KeySSLKey),
-		SSLKeyStore:           c.String(KeySSLKeyStore),
-		SSLTrustStore:         c.String(KeySSLTrustStore),
-		SSLKeyStorePassword:   c.Password(KeySSLKeyStorePassword),
-		SSLTrustStorePassword: c.Password(KeySSLTrustStorePassword),
-		ConnectTimeout:        time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
-		SnapshotMode:          strings.ToLower(c.String(KeySnapshotMode)),
-		IncludeSchemaChanges:  c.Bool(KeyIncludeSchemaChanges) && (hasKey(props, KeyIncludeSchemaChanges) || converterWritesSchemaChanges(props)),
-		TombstonesOnDelete:    c.Bool(KeyTombstonesOnDelete) && (hasKey(props, KeyTombstonesOnDelete) || converterWritesTombstones(props)),
-		FailureMode:           strings.ToLower(c.String(KeyFailureMode)),
-		MaxBatchSize:          c.Int(KeyMaxBatchSize),
-		MaxQueueSize:          c.Int(KeyMaxQueueSize),
-		MaxQueueBytes:         c.Long(KeyMaxQueueBytes),
-		PollInterval:          time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
-		IncludeQuery:          c.Bool(KeyIncludeQuery),
-		CommitHeader:          commitHeaderOn(c.String(KeyCommitHeader), props),
-		SkipUnchanged:         c.Bool(KeySkipUnchanged),
-		StreamingDelay:        time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
-		GuardrailMax:          c.Int(KeyGuardrailMax),
-		GuardrailFail:         strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
-		ContextHeaders:        c.Bool(KeyContextHeaders),
-		MaxRetries:            c.Int(KeyMaxRetries),
-		RetryWait:             time.Duration(c.Long(KeyRetryWait)) * time.Millisecond,
-		InconsistentSchema:    strings.ToLower(c.String(KeyInconsistentSchema)),
-		HistoryFile:           strings.TrimSpace(c.String(KeySchemaHistoryFile)),
-		HistoryKafkaTopic:     strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
+		Name:                      props[KeyName],
+		Host:                      c.String(KeyHostname),
+		Port:                      c.Int(KeyPort),
+		User:                      c.String(KeyUser),
+		Password:                  c.Password(KeyPassword),
+		TopicPrefix:               c.String(KeyTopicPrefix),
+		SSLMode:                   strings.ToLower(c.String(KeySSLMode)),
+		SSLCA:                     c.String(KeySSLCA),
+		SSLCert:                   c.String(KeySSLCert),
+		SSLKey:                    c.String(KeySSLKey),
+		SSLKeyStore:               c.String(KeySSLKeyStore),
+		SSLTrustStore:             c.String(KeySSLTrustStore),
+		SSLKeyStorePassword:       c.Password(KeySSLKeyStorePassword),
+		SSLTrustStorePassword:     c.Password(KeySSLTrustStorePassword),
+		ConnectTimeout:            time.Duration(c.Int(KeyConnectTimout)) * time.Millisecond,
+		SnapshotMode:              strings.ToLower(c.String(KeySnapshotMode)),
+		IncludeSchemaChanges:      c.Bool(KeyIncludeSchemaChanges) && (hasKey(props, KeyIncludeSchemaChanges) || converterWritesSchemaChanges(props)),
+		SkipSnapshotSchemaChanges: !converterWritesSnapshotSchemaChanges(props),
+		TombstonesOnDelete:        c.Bool(KeyTombstonesOnDelete) && (hasKey(props, KeyTombstonesOnDelete) || converterWritesTombstones(props)),
+		FailureMode:               strings.ToLower(c.String(KeyFailureMode)),
+		MaxBatchSize:              c.Int(KeyMaxBatchSize),
+		MaxQueueSize:              c.Int(KeyMaxQueueSize),
+		MaxQueueBytes:             c.Long(KeyMaxQueueBytes),
+		PollInterval:              time.Duration(c.Long(KeyPollInterval)) * time.Millisecond,
+		IncludeQuery:              c.Bool(KeyIncludeQuery),
+		CommitHeader:              commitHeaderOn(c.String(KeyCommitHeader), props),
+		SkipUnchanged:             c.Bool(KeySkipUnchanged),
+		StreamingDelay:            time.Duration(c.Long(KeyStreamingDelay)) * time.Millisecond,
+		GuardrailMax:              c.Int(KeyGuardrailMax),
+		GuardrailFail:             strings.EqualFold(c.String(KeyGuardrailAction), "fail"),
+		ContextHeaders:            c.Bool(KeyContextHeaders),
+		MaxRetries:                c.Int(KeyMaxRetries),
+		RetryWait:                 time.Duration(c.Long(KeyRetryWait)) * time.Millisecond,
+		InconsistentSchema:        strings.ToLower(c.String(KeyInconsistentSchema)),
+		HistoryFile:               strings.TrimSpace(c.String(KeySchemaHistoryFile)),
+		HistoryKafkaTopic:         strings.TrimSpace(c.String(KeySchemaHistoryKafkaTopic)),
 		Types: TypeOptions{
 			Decimal:        strings.ToLower(c.String(KeyDecimalMode)),
 			TimePrecision:  strings.ToLower(c.String(KeyTimePrecisionMode)),

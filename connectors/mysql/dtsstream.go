@@ -433,8 +433,10 @@ func isDTSFatal(err error) bool {
 // ddlSelected reports whether table.operations keeps a DDL record: DDL
 // about tables is kept when one of them selects ddl; DDL about no table
 // (CREATE DATABASE) follows the "*" entry.
-func (s *stream) ddlSelected(d DDL) bool {
-	dts := s.opts.dts()
+func (s *stream) ddlSelected(d DDL) bool { return ddlSelectedBy(s.opts.dts(), d) }
+
+// ddlSelectedBy is ddlSelected under the DTS options dts.
+func ddlSelectedBy(dts *DTSOptions, d DDL) bool {
 	if !dts.hasOpsConfig {
 		return true
 	}

@@ -255,6 +255,10 @@ type snapshotState struct {
 	QueuedWhere   map[string]string `json:"queued_where,omitempty"`
 	QueuedKeys    map[string]string `json:"queued_surrogate_keys,omitempty"`
 	IDs           []string          `json:"ids,omitempty"`
+
+	// DDL is set once the schema snapshot (snapshotddl.go) is queued:
+	// a resumed snapshot does not write it again.
+	DDL bool `json:"ddl,omitempty"`
 }
 
 // setKey records the last key queued of a table in progress.
@@ -507,6 +511,9 @@ type snapshotter struct {
 
 	// Owned by the emitter.
 	state snapshotState
+	// captured lists every captured table (plan), done or not, read or
+	// not: the tables the schema snapshot describes.
+	captured []TableID
 }
 
 func newSnapshotter(opts *Options, d *dialer, server *Server, log *slog.Logger, resumed *snapshotState) *snapshotter {
@@ -521,6 +528,7 @@ func newSnapshotter(opts *Options, d *dialer, server *Server, log *slog.Logger, 
 			sn.state.Keys[k] = v
 		}
 		sn.state.KeyCols = maps.Clone(resumed.KeyCols)
+		sn.state.DDL = resumed.DDL
 		for k, v := range resumed.Rows {
 			sn.state.Rows[k] = v
 		}
@@ -875,6 +883,9 @@ func (sn *snapshotter) run(ctx context.Context, emit sizedEmit, streamAfter bool
 		emitErr = em.note(ctx, notifyStarted)
 	}
 	if emitErr == nil {
+		emitErr = em.schemaChanges(ctx, sn.captured)
+	}
+	if emitErr == nil {
 		emitErr = em.consume(ctx, batches)
 	}
 	if emitErr != nil {
@@ -928,6 +939,9 @@ func (sn *snapshotter) plan(ctx context.Context) ([]*snapTable, error) {
 		var id TableID
 		id.DB, _ = r.GetString(i, 0)
 		id.Table, _ = r.GetString(i, 1)
+		if sn.opts.Filters.Table(id.DB, id.Table) && sn.only == nil {
+			sn.captured = append(sn.captured, id)
+		}
 		if !sn.opts.Filters.Table(id.DB, id.Table) || done[id.String()] || (sn.only != nil && !sn.only[id]) {
 			continue
 		}
@@ -1827,13 +1841,18 @@ func setSnapshotMarker(r *connect.SourceRecord, marker string) {
 	if !ok {
 		return
 	}
-	src, ok := env.At(2).(*connect.Struct)
+	at := 2
+	if env.Schema().Name == connect.SchemaChangeValueName { // the schema snapshot's
+		f, _ := env.Schema().Field("source")
+		at = f.Index
+	}
+	src, ok := env.At(at).(*connect.Struct)
 	if !ok {
 		return
 	}
 	vals := slices.Clone(src.Values())
 	vals[srcSnapshot] = marker
-	env.Set(2, connect.NewStructs(src.Schema(), vals))
+	env.Set(at, connect.NewStructs(src.Schema(), vals))
 }
 
 // uniqueColumn reports whether column alone is the table's primary key or

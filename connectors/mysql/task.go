@@ -242,6 +242,27 @@ func (t *Task) start(ctx context.Context, tctx connect.SourceTaskContext, opts *
 			}
 			return nil
 		}
+	case len(stored) == 0 && (opts.SnapshotMode == "no_data" || opts.SnapshotMode == "schema_only") && opts.schemaSnapshotWanted():
+		// Debezium's no_data still snapshots the tables' definitions.
+		recs, err := noDataSchemaSnapshot(conn, opts, server, pos, t.log)
+		if err != nil {
+			if s.fileHist != nil {
+				s.fileHist.Close()
+			}
+			return err
+		}
+		idle := plan.idle
+		s.prelude = func(ctx context.Context) error {
+			for _, r := range recs {
+				if err := s.enqueueSized(ctx, r, -1); err != nil {
+					return err
+				}
+			}
+			if idle {
+				return errSnapshotOnly
+			}
+			return nil
+		}
 	case plan.idle:
 		s.prelude = func(context.Context) error { return errSnapshotOnly }
 	}

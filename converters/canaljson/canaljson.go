@@ -212,6 +212,11 @@ type state struct {
 // tombstone, so the connector sends none unless asked to.
 func (c *Converter) WritesTombstones() bool { return false }
 
+// WritesSnapshotSchemaChanges is false (connect.SnapshotSchemaChangeWriter):
+// Canal has no initial load: its DDL messages are the binlog's, so a snapshot's
+// CREATE TABLE records are left out; streamed DDL is still written.
+func (c *Converter) WritesSnapshotSchemaChanges() bool { return false }
+
 // FromConnectData renders a record value; nil for a tombstone, heartbeat,
 // transaction marker or key.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {

@@ -208,6 +208,11 @@ func splitUserInfo(raw string) (base, user, pass string, err error) {
 // tombstone, so the connector sends none unless asked to.
 func (c *Converter) WritesTombstones() bool { return false }
 
+// WritesSnapshotSchemaChanges is false (connect.SnapshotSchemaChangeWriter):
+// DTS's full-data load writes no DDL record, so a snapshot's
+// CREATE TABLE records are left out; streamed DDL is still written.
+func (c *Converter) WritesSnapshotSchemaChanges() bool { return false }
+
 // FromConnectData renders a record value; nil for a tombstone or a key.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	if value == nil || c.isKey {

@@ -310,6 +310,11 @@ type state struct {
 // tombstone, so the connector sends none unless asked to.
 func (c *Converter) WritesTombstones() bool { return false }
 
+// WritesSnapshotSchemaChanges is false (connect.SnapshotSchemaChangeWriter):
+// Maxwell's bootstrap writes bootstrap-start/insert/complete rows and no DDL, so a snapshot's
+// CREATE TABLE records are left out; streamed DDL is still written.
+func (c *Converter) WritesSnapshotSchemaChanges() bool { return false }
+
 // FromConnectData renders a record; nil for a tombstone, heartbeat,
 // transaction marker, truncate, or DDL without output_ddl.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {

@@ -116,6 +116,11 @@ type state struct {
 // tombstone, so the connector sends none unless asked to.
 func (c *Converter) WritesTombstones() bool { return false }
 
+// WritesSnapshotSchemaChanges is false (connect.SnapshotSchemaChangeWriter):
+// SharePlex's copy (initial load) writes no DDL message, so a snapshot's
+// CREATE TABLE records are left out; streamed DDL is still written.
+func (c *Converter) WritesSnapshotSchemaChanges() bool { return false }
+
 // FromConnectData renders a record value; nil when it has no Shareplex form.
 func (c *Converter) FromConnectData(topic string, headers connect.Headers, schema *connect.Schema, value any) ([]byte, error) {
 	out, err := c.AppendConnectData(nil, topic, headers, schema, value)
