@@ -2,17 +2,9 @@ package integration
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -162,30 +154,6 @@ func TestOffsetsAlteredBeforeFirstRun(t *testing.T) {
 	}
 }
 
-func writeTestCert(t *testing.T) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	return certFile, keyFile
-}
-
 // curl runs curl and returns the body and the HTTP status it printed last.
 func curl(t *testing.T, args ...string) (body string, status string, err error) {
 	t.Helper()
@@ -208,7 +176,7 @@ func TestRESTOverTLSWithBasicAuthUsingCurl(t *testing.T) {
 		t.Skip("curl is not installed")
 	}
 	k := harness.KafkaForTest(t)
-	cert, key := writeTestCert(t)
+	cert, key, _, _ := writeTestCertBothUsages(t)
 	users := filepath.Join(t.TempDir(), "users")
 	os.WriteFile(users, []byte("ops:s3cret\nviewer=other\n"), 0o600)
 	urls := startRESTWorker(t, k, map[string]string{
