@@ -264,10 +264,7 @@ func (d *dialer) explain(err error) error {
 		}
 		return fmt.Errorf("server %s: %s", d.addr(), me.Message)
 	}
-	msg := err.Error()
-	if pw := d.opts.Password.Value(); pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "[hidden]")
-	}
+	msg := hidePassword(err.Error(), d.opts.Password.Value())
 	switch {
 	case strings.Contains(msg, "does not support TLS"):
 		return fmt.Errorf("server %s does not offer TLS but %s=%s requires it: enable TLS on the server or set %s=preferred", d.addr(), KeySSLMode, d.opts.SSLMode, KeySSLMode)

@@ -163,12 +163,14 @@ func (s *stream) retryWindowKey(err error) string {
 }
 
 // redact keeps the password out of a logged error.
-func (s *stream) redact(err error) string {
-	msg := err.Error()
-	if pw := s.opts.Password.Value(); pw != "" {
-		msg = strings.ReplaceAll(msg, pw, "[hidden]")
+func (s *stream) redact(err error) string { return hidePassword(err.Error(), s.opts.Password.Value()) }
+
+// hidePassword replaces the configured password in msg.
+func hidePassword(msg, password string) string {
+	if password == "" {
+		return msg
 	}
-	return msg
+	return strings.ReplaceAll(msg, password, "[hidden]")
 }
 
 // Transaction metadata (provide.transaction.metadata), Debezium's layout.

@@ -298,10 +298,7 @@ var userinfoPassword = regexp.MustCompile(`((?:[a-zA-Z][a-zA-Z0-9+.-]*://)?[^\s:
 // configured password or any other password in a URL or DSN, on one line,
 // bounded.
 func secretFree(msg, password string) string {
-	if password != "" {
-		msg = strings.ReplaceAll(msg, password, "[hidden]")
-	}
-	msg = userinfoPassword.ReplaceAllString(msg, "$1:[hidden]@")
+	msg = userinfoPassword.ReplaceAllString(hidePassword(msg, password), "$1:[hidden]@")
 	msg = strings.Join(strings.Fields(msg), " ")
 	if r := []rune(msg); len(r) > maxRetryErrorLen {
 		msg = string(r[:maxRetryErrorLen-1]) + "…"
