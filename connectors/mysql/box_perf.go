@@ -118,6 +118,11 @@ type rowBoxes struct {
 	words []uint64
 	decs  []boxedDecimal
 	text  []byte
+	// Change records of up to 8 and 16 values: a record was a 568-byte
+	// allocation of its own, the most of a snapshot row's bytes and most
+	// of its allocations (BENCHMARKS.md).
+	blk8  []changeBlock8
+	blk16 []changeBlock16
 }
 
 // slabLen is how many values one slab holds, and textBlock the least size
@@ -126,6 +131,28 @@ const (
 	slabLen   = 512
 	textBlock = 64 << 10
 )
+
+// blockSlabLen is how many change records one block slab holds: ~36 KiB
+// of 8-value blocks, a few batches' worth of rows in flight at once.
+const blockSlabLen = 64
+
+// block8 is a fresh zeroed change block with room for 8 values.
+func (b *rowBoxes) block8() *changeBlock8 {
+	if len(b.blk8) == cap(b.blk8) {
+		b.blk8 = make([]changeBlock8, 0, blockSlabLen)
+	}
+	b.blk8 = b.blk8[:len(b.blk8)+1]
+	return &b.blk8[len(b.blk8)-1]
+}
+
+// block16 is a fresh zeroed change block with room for 16 values.
+func (b *rowBoxes) block16() *changeBlock16 {
+	if len(b.blk16) == cap(b.blk16) {
+		b.blk16 = make([]changeBlock16, 0, blockSlabLen/2)
+	}
+	b.blk16 = b.blk16[:len(b.blk16)+1]
+	return &b.blk16[len(b.blk16)-1]
+}
 
 // copyText copies a text value into the current block and returns it as a
 // string sharing the block.

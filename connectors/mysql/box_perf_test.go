@@ -257,3 +257,47 @@ func TestBoxedConversionsEqualUnboxed(t *testing.T) {
 		}
 	}
 }
+
+// Change records from a reader's block slabs: each block is fresh and
+// zeroed, blocks handed out earlier keep their values across slabs and a
+// GC, and a block costs a few allocations per blockSlabLen records.
+func TestChangeBlockSlabs(t *testing.T) {
+	bx := &rowBoxes{}
+	var blocks []*changeBlock
+	var slots [][]any
+	for i := 0; i < 5*blockSlabLen; i++ {
+		n := 8
+		if i%3 == 0 {
+			n = 16
+		}
+		blk, vals := allocChangeBlock(n, bx)
+		if len(vals) != n || cap(vals) != n {
+			t.Fatalf("block %d: %d slots (cap %d), want %d", i, len(vals), cap(vals), n)
+		}
+		for j := range vals {
+			if vals[j] != nil {
+				t.Fatalf("block %d: slot %d not zeroed: %v", i, j, vals[j])
+			}
+			vals[j] = i*100 + j
+		}
+		if blk.rec.Topic != "" || blk.vals[0] != nil {
+			t.Fatalf("block %d not zeroed", i)
+		}
+		blk.rec.Topic = strconv.Itoa(i)
+		blocks, slots = append(blocks, blk), append(slots, vals)
+	}
+	runtime.GC()
+	for i, blk := range blocks {
+		if blk.rec.Topic != strconv.Itoa(i) {
+			t.Fatalf("block %d's record changed to %q", i, blk.rec.Topic)
+		}
+		for j, v := range slots[i] {
+			if v != i*100+j {
+				t.Fatalf("block %d slot %d = %v, want %d", i, j, v, i*100+j)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(4*blockSlabLen, func() { _, _ = allocChangeBlock(8, bx) }); n > 0.05 {
+		t.Errorf("a change block took %v allocations, want one per %d blocks", n, blockSlabLen)
+	}
+}

@@ -570,9 +570,16 @@ type (
 	}
 )
 
-// allocChangeBlock returns a zeroed block and n zeroed value slots.
-func allocChangeBlock(n int) (*changeBlock, []any) {
+// allocChangeBlock returns a zeroed block and n zeroed value slots, from
+// bx's block slabs when bx is not nil.
+func allocChangeBlock(n int, bx *rowBoxes) (*changeBlock, []any) {
 	switch {
+	case bx != nil && n <= 8:
+		b := bx.block8()
+		return &b.changeBlock, b.vals[:n:n]
+	case bx != nil && n <= 16:
+		b := bx.block16()
+		return &b.changeBlock, b.vals[:n:n]
 	case n <= 8:
 		b := new(changeBlock8)
 		return &b.changeBlock, b.vals[:n:n]
@@ -600,7 +607,7 @@ func (ts *tableSchema) newChangeBlock(beforeImg, afterImg, keyImg []any, bx *row
 	if ts.keySchema != nil {
 		n += len(ts.keyConvs)
 	}
-	blk, vals := allocChangeBlock(n)
+	blk, vals := allocChangeBlock(n, bx)
 	var keyRow []any // the converted row keyImg is the image of, if any
 	if beforeImg != nil {
 		v := vals[:len(ts.convs):len(ts.convs)]
