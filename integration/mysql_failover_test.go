@@ -2,11 +2,14 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"net"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -339,9 +342,10 @@ func TestMySQLFailoverMidTransaction(t *testing.T) {
 // asynchronous replica promoted too early). Streaming it would skip or
 // mix up changes, and a new snapshot (snapshot.mode=when_needed) would
 // silently re-read everything: the task fails instead, and the error
-// names the GTIDs the server is missing and what to do — wait for it to
-// catch up, or, when it has already written its own transactions in
-// their place (diverged), use another server or reset.
+// names the GTIDs the server is missing and what to do. It fails at once
+// when the server has already written its own transactions in their place
+// (diverged); otherwise the GTIDs may still arrive, and it fails only once
+// it has waited for them for the connection retry window.
 func TestMySQLFailoverReplicaBehind(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -377,8 +381,13 @@ func TestMySQLFailoverReplicaBehind(t *testing.T) {
 			}
 
 			bp := pointAt(props, b)
+			if !tc.diverged {
+				// It may still get them: the task waits, for the window.
+				bp["connection.retry.ms"] = "6000"
+			}
 			task = mysql.NewTask()
 			t.Cleanup(func() { _ = task.Stop() })
+			began := time.Now()
 			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			var msg string
@@ -406,8 +415,14 @@ func TestMySQLFailoverReplicaBehind(t *testing.T) {
 			words := []string{"0-1-12", "behind", "gtid_binlog_pos", "reset the connector's offsets"}
 			if tc.diverged {
 				words = append(words, "in their place")
+				if waited := time.Since(began); waited > 5*time.Second {
+					t.Errorf("the task waited %v for GTIDs that can never arrive", waited)
+				}
 			} else {
-				words = append(words, "MASTER_GTID_WAIT('0-1-12')")
+				words = append(words, "MASTER_GTID_WAIT('0-1-12')", "waited 6s (connection.retry.ms) for the server to catch up")
+				if waited := time.Since(began); waited < 6*time.Second {
+					t.Errorf("the task failed after %v, before its retry window", waited)
+				}
 			}
 			for _, w := range words {
 				if !strings.Contains(msg, w) {
@@ -500,7 +515,8 @@ func (p *switchProxy) switchTo(backend string) {
 // binlog reader loses its connection, reconnects to the new primary by
 // GTID and goes on, without a restart, emitting every change once and in
 // order. Moved instead to a replica behind the reader's position, the
-// task fails naming the missing GTIDs rather than "purged".
+// task waits for it within the connection retry window and then fails
+// naming the missing GTIDs rather than "purged".
 func TestMySQLFailoverBehindVIP(t *testing.T) {
 	t.Parallel()
 	for _, behind := range []bool{false, true} {
@@ -511,7 +527,7 @@ func TestMySQLFailoverBehindVIP(t *testing.T) {
 			vip := startSwitchProxy(t, a.Addr())
 			myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.vip (id INT NOT NULL PRIMARY KEY, a VARCHAR(20))")
 			props := myStreamProps(a, "table.include.list", `shop\.vip`, "database.port", fmt.Sprint(vip.port()),
-				"retriable.restart.connector.wait.ms", "200")
+				"retriable.restart.connector.wait.ms", "200", "connection.retry.ms", "15000")
 			offsets := &myOffsets{}
 			task := myStartTask(t, props, offsets)
 			myExec(t, a, "INSERT INTO shop.vip VALUES (1, 'a1')", "INSERT INTO shop.vip VALUES (2, 'a2')")
@@ -531,7 +547,7 @@ func TestMySQLFailoverBehindVIP(t *testing.T) {
 			if behind {
 				msg := pollError(t, task, 60*time.Second, "the task did not fail on a server behind its position")
 				t.Logf("error: %s", msg)
-				for _, w := range []string{"0-1-", "behind", "gtid_binlog_pos"} {
+				for _, w := range []string{"0-1-", "behind", "gtid_binlog_pos", "waited 15s (connection.retry.ms) for the server to catch up"} {
 					if !strings.Contains(msg, w) {
 						t.Errorf("the error does not say %q: %s", w, msg)
 					}
@@ -722,4 +738,217 @@ func TestMySQLFailoverFileOffset(t *testing.T) {
 			t.Errorf("the error does not say %q: %s", w, msg)
 		}
 	}
+}
+
+// TestMySQLFailoverWaitsForLaggingReplica: the connector is moved to a
+// replica whose replication is stopped behind the connector's stored
+// position (a failover's new primary still applying its relay log, or a
+// lagging replica). The task stays RUNNING, emits nothing, warns once
+// naming the missing GTIDs and shows the wait in its metrics; once the
+// replica replicates again the task streams from where it stopped, and a
+// real consumer reads every row exactly once and in commit order. The
+// worker is the production binary, the records go through Kafka.
+func TestMySQLFailoverWaitsForLaggingReplica(t *testing.T) {
+	t.Parallel()
+	p := startFailoverPair(t)
+	a, b := p.primary, p.replica
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	ctx := context.Background()
+	myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.lag (id INT NOT NULL PRIMARY KEY, a VARCHAR(20))")
+	conn := map[string]string{"database.server.id": "5871", "table.include.list": `shop\.lag`, "snapshot.mode": "no_data"}
+	kw := newK9Worker(t, k, a, "lag", conn)
+	topic := kw.prefix + ".shop.lag"
+	rows := func() []string {
+		t.Helper()
+		msgs, err := harness.ReadAll(ctx, k.Bootstrap(), topic, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range msgs {
+			var v struct {
+				Op    string
+				After struct {
+					ID int
+					A  string
+				}
+			}
+			if err := json.Unmarshal(m.Value, &v); err != nil {
+				t.Fatalf("record %s: %v", m.Value, err)
+			}
+			out = append(out, fmt.Sprintf("%s %d %s", v.Op, v.After.ID, v.After.A))
+		}
+		return out
+	}
+	waitRows := func(n int, w *workerProc) []string {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			got := rows()
+			if len(got) >= n {
+				return got
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d records arrived: %q\nworker log:\n%s", len(got), n, got, k9Tail(w.log.String(), 30))
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+
+	w := kw.start()
+	myExec(t, a, "INSERT INTO shop.lag VALUES (1, 'a1')", "INSERT INTO shop.lag VALUES (2, 'a2')")
+	p.catchUp(t)
+	myExec(t, b, "STOP SLAVE")
+	myExec(t, a, "INSERT INTO shop.lag VALUES (3, 'ahead')", "INSERT INTO shop.lag VALUES (4, 'ahead')")
+	waitRows(4, w)
+	primaryPos, err := a.QueryValue(ctx, "SELECT @@GLOBAL.gtid_binlog_pos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Row 4 committed: the offset is its transaction's start (the GTID
+	// before it) with its one row delivered, or past it.
+	var dom, srv, seq int
+	if _, err := fmt.Sscanf(primaryPos, "%d-%d-%d", &dom, &srv, &seq); err != nil {
+		t.Fatalf("primary position %q: %v", primaryPos, err)
+	}
+	before := fmt.Sprintf("%d-%d-%d", dom, srv, seq-1)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c := kw.committed()
+		if g := fmt.Sprint(c[mysql.OffsetGTIDs]); g == primaryPos || (g == before && fmt.Sprint(c["row"]) == "1") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the committed offset %v never reached row 4 (GTID %s)", c, primaryPos)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	w.stop()
+	stored := fmt.Sprint(kw.committed()[mysql.OffsetGTIDs])
+	replicaPos, err := b.QueryValue(ctx, "SELECT @@GLOBAL.gtid_binlog_pos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replicaSeq, storedSeq int
+	if _, err := fmt.Sscanf(replicaPos, "%d-%d-%d", &dom, &srv, &replicaSeq); err != nil {
+		t.Fatalf("replica position %q: %v", replicaPos, err)
+	}
+	if _, err := fmt.Sscanf(stored, "%d-%d-%d", &dom, &srv, &storedSeq); err != nil || storedSeq <= replicaSeq {
+		t.Fatalf("stored GTIDs %q are not ahead of the replica's %s (%v)", stored, replicaPos, err)
+	}
+
+	// Pointed at the replica, two transactions behind the stored offset.
+	props := map[string]string{
+		"name": kw.name, "connector.class": "MySqlConnector", "topic.prefix": kw.prefix, "decimal.handling.mode": "string",
+		"database.hostname": b.Host(), "database.port": fmt.Sprint(b.Port()), "database.user": b.User(), "database.password": b.Password(),
+	}
+	maps.Copy(props, conn)
+	writeProps(t, kw.connProp, props)
+	w = kw.start()
+	defer w.stop()
+	myExec(t, a, "INSERT INTO shop.lag VALUES (5, 'while waiting')")
+	metrics := func() string {
+		t.Helper()
+		st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
+		if err != nil || st != http.StatusOK {
+			t.Fatalf("GET /metrics: %d %v", st, err)
+		}
+		return body
+	}
+	labels := `connector="` + kw.name + `"`
+	waiting := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_waiting_for_gtids\{` + labels + `,task="0"\} 1$`)
+	missing := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_waiting_for_gtids_since_seconds\{` + labels + `,missing="` + regexp.QuoteMeta(stored) + `",task="0"\} \S+$`)
+	behindBy := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_gtid_transactions_behind\{` + labels + fmt.Sprintf(`,task="0"\} %d$`, storedSeq-replicaSeq))
+	waitUntil := time.Now().Add(12 * time.Second)
+	for time.Now().Before(waitUntil) {
+		_, status, err := httpCall(http.MethodGet, kw.rest+"/connectors/"+kw.name+"/status", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(status, "FAILED") || !strings.Contains(status, `"tasks":[{"id":0,"state":"RUNNING"`) {
+			t.Fatalf("status while the replica is behind: %s\nworker log:\n%s", status, k9Tail(w.log.String(), 30))
+		}
+		time.Sleep(time.Second)
+	}
+	if m := metrics(); !waiting.MatchString(m) || !missing.MatchString(m) || !behindBy.MatchString(m) {
+		t.Fatalf("metrics while waiting for GTIDs %s (replica at %s) do not show the wait:\n%s", stored, replicaPos, m)
+	}
+	if got := rows(); len(got) != 4 {
+		t.Fatalf("records while the replica is behind: %q, want the 4 from the primary", got)
+	}
+	const warning = "waiting for it to catch up"
+	if n := strings.Count(w.log.String(), warning); n != 1 {
+		t.Fatalf("the wait was logged %d times in 12 s, want once:\n%s", n, k9Tail(w.log.String(), 30))
+	}
+	if log := w.log.String(); !strings.Contains(log, "missing_gtids="+stored) {
+		t.Errorf("the warning does not name the missing GTIDs %s:\n%s", stored, k9Tail(log, 30))
+	}
+
+	myExec(t, b, "START SLAVE")
+	myExec(t, a, "INSERT INTO shop.lag VALUES (6, 'after')", "UPDATE shop.lag SET a = 'b1' WHERE id = 1")
+	waitRows(7, w)
+	time.Sleep(3 * time.Second)
+	foExpect(t, "records through the switch", rows(), []string{
+		"c 1 a1", "c 2 a2", "c 3 ahead", "c 4 ahead", "c 5 while waiting", "c 6 after", "u 1 b1"})
+	if m := metrics(); waiting.MatchString(m) || !strings.Contains(m, "sluice_connector_binlog_reader_waiting_for_gtids{"+labels+`,task="0"} 0`) {
+		t.Fatalf("metrics still show the wait after the replica caught up:\n%s", m)
+	}
+	if !strings.Contains(w.log.String(), "caught up with the stored GTIDs") {
+		t.Errorf("the log does not say the task streams again:\n%s", k9Tail(w.log.String(), 30))
+	}
+}
+
+// TestMySQLFailoverVIPToLaggingReplica: the running task's address moves
+// (a VIP) to a replica whose replication is stopped behind the reader's
+// position. The reader waits for it, RUNNING and emitting nothing, and
+// once the replica replicates again it streams on from there: every row
+// once, in order.
+func TestMySQLFailoverVIPToLaggingReplica(t *testing.T) {
+	t.Parallel()
+	p := startFailoverPair(t)
+	a, b := p.primary, p.replica
+	vip := startSwitchProxy(t, a.Addr())
+	myExec(t, a, "CREATE DATABASE shop", "CREATE TABLE shop.vl (id INT NOT NULL PRIMARY KEY, a VARCHAR(20))")
+	props := myStreamProps(a, "table.include.list", `shop\.vl`, "database.port", fmt.Sprint(vip.port()),
+		"retriable.restart.connector.wait.ms", "200")
+	offsets := &myOffsets{}
+	task := myStartTask(t, props, offsets)
+	myExec(t, a, "INSERT INTO shop.vl VALUES (1, 'a1')")
+	got, _ := foPoll(t, task, offsets, "srv.shop.vl", 1, true)
+	foExpect(t, "from the primary", got, []string{"c 1 a1"})
+	p.catchUp(t)
+	myExec(t, b, "STOP SLAVE")
+	myExec(t, a, "INSERT INTO shop.vl VALUES (2, 'ahead')")
+	got, _ = foPoll(t, task, offsets, "srv.shop.vl", 1, true)
+	foExpect(t, "the row the replica has not yet", got, []string{"c 2 ahead"})
+
+	vip.switchTo(b.Addr())
+	myExec(t, a, "INSERT INTO shop.vl VALUES (3, 'while waiting')")
+	waitEnd := time.Now().Add(12 * time.Second)
+	for time.Now().Before(waitEnd) {
+		batch, err := task.Poll(context.Background())
+		if err != nil {
+			t.Fatalf("the task failed while the replica is behind: %v", err)
+		}
+		for _, r := range batch {
+			if r.Topic == "srv.shop.vl" && r.Value != nil {
+				t.Fatalf("the task streamed from a replica behind its position: %s", foRecord(t, r))
+			}
+		}
+	}
+	waiting := false
+	for _, m := range task.Metrics() {
+		if m.Name == "binlog_reader_waiting_for_gtids" && m.Value == 1 {
+			waiting = true
+		}
+	}
+	if !waiting {
+		t.Errorf("the metrics do not show the wait: %+v", task.Metrics())
+	}
+
+	myExec(t, b, "START SLAVE")
+	myExec(t, a, "INSERT INTO shop.vl VALUES (4, 'after')")
+	got, _ = foPoll(t, task, offsets, "srv.shop.vl", 2, true)
+	foExpect(t, "from the replica once it caught up", got, []string{"c 3 while waiting", "c 4 after"})
+	foQuiet(t, task, "srv.shop.vl")
 }

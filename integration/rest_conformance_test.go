@@ -425,3 +425,64 @@ func TestRESTConformanceCORSAndHeadersFromWorkerFile(t *testing.T) {
 		t.Fatalf("bad response.http.headers.config: err %v, output:\n%s", err, out)
 	}
 }
+
+// TestRESTReconfigurePausedConnector: a config update of a paused connector
+// regenerates its task configs at once, as Kafka Connect does: GET
+// /connectors/{name}/tasks shows the new file and topic while the task
+// stays PAUSED and writes nothing; the resumed task reads the new file into
+// the new topic, and not what was appended to the old file while paused.
+func TestRESTReconfigurePausedConnector(t *testing.T) {
+	t.Parallel()
+	doc := resttest.LoadSpec(t)
+	k := harness.KafkaForTest(t)
+	urls := startRESTWorker(t, k, map[string]string{"listeners": "http://127.0.0.1:0"})
+	c := resttest.New(t, doc, urls[0], http.DefaultClient.Do)
+	dir := t.TempDir()
+	oldFile, newFile := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
+	writeLines(t, oldFile, 0, 3)
+	oldTopic, newTopic := k.Topic("rest-paused-old"), k.Topic("rest-paused-new")
+	c.Expect(201, "POST", "/connectors", map[string]any{"name": "rp",
+		"config": map[string]string{"connector.class": "FileStreamSource", "file": oldFile, "topic": oldTopic}})
+	resttest.WaitState(t, c, "rp", "RUNNING", 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), oldTopic, 3, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.Expect(202, "PUT", "/connectors/rp/pause", nil)
+	resttest.WaitState(t, c, "rp", "PAUSED", 30*time.Second)
+	writeLines(t, oldFile, 3, 5)
+
+	writeLines(t, newFile, 10, 13)
+	c.Expect(200, "PUT", "/connectors/rp/config",
+		map[string]string{"connector.class": "FileStreamSource", "file": newFile, "topic": newTopic})
+	var tasks []struct {
+		ID     map[string]any    `json:"id"`
+		Config map[string]string `json:"config"`
+	}
+	c.Expect(200, "GET", "/connectors/rp/tasks", nil).JSON(t, &tasks)
+	if len(tasks) != 1 || tasks[0].Config["file"] != newFile || tasks[0].Config["topic"] != newTopic {
+		t.Fatalf("task configs right after the update of the paused connector = %+v, want one with file %s and topic %s", tasks, newFile, newTopic)
+	}
+	resttest.WaitState(t, c, "rp", "PAUSED", 30*time.Second)
+	if early, _ := harness.ReadAll(ctx, k.Bootstrap(), newTopic, 2*time.Second); len(early) != 0 {
+		t.Fatalf("the paused task wrote %d records", len(early))
+	}
+
+	c.Expect(202, "PUT", "/connectors/rp/resume", nil)
+	resttest.WaitState(t, c, "rp", "RUNNING", 30*time.Second)
+	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), newTopic, 3, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values []string
+	for _, m := range msgs {
+		values = append(values, string(m.Value))
+	}
+	if want := "line-10 line-11 line-12"; strings.Join(values, " ") != want {
+		t.Errorf("records after resume = %v, want %s", values, want)
+	}
+	if old, _ := harness.ReadAll(ctx, k.Bootstrap(), oldTopic, 2*time.Second); len(old) != 3 {
+		t.Errorf("the old config's topic holds %d records, want the 3 read before the pause", len(old))
+	}
+}

@@ -212,14 +212,24 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 		h.stopInstance(existing)
 		h.mu.Lock()
 		existing.config, existing.cc = config, cc
-		if existing.target != rest.TargetPaused {
-			// A paused connector keeps its tasks, paused, on their
-			// current task configs and the new connector config (as
-			// Kafka Connect's herders do); it regenerates them when it
-			// resumes. Otherwise the restarted connector generates them.
-			existing.taskConfigs = nil
-		}
+		existing.taskConfigs = nil
 		h.mu.Unlock()
+		if existing.target == rest.TargetPaused {
+			// Kafka Connect regenerates a paused connector's task configs
+			// on a config update (GET …/tasks shows them at once) and
+			// runs its tasks, still paused, on them: a resume must not
+			// start tasks on the config the user just replaced.
+			cfgs, err := h.generateTaskConfigs(existing)
+			if err != nil {
+				h.setConnState(existing, StateFailed, err)
+				h.mu.RLock()
+				defer h.mu.RUnlock()
+				return infoOf(existing), false, nil
+			}
+			h.mu.Lock()
+			existing.taskConfigs = cfgs
+			h.mu.Unlock()
+		}
 		h.applyTarget(existing)
 		h.mu.RLock()
 		defer h.mu.RUnlock()
@@ -349,6 +359,43 @@ func (h *StandaloneHerder) stopInstance(e *connEntry) {
 	}
 }
 
+// generateTaskConfigs asks a Connector instance started for the purpose
+// for the task configs of e's current config, for a connector whose own
+// instance does not run (paused); the instance is stopped again.
+func (h *StandaloneHerder) generateTaskConfigs(e *connEntry) ([]map[string]string, error) {
+	conn, _, err := connect.NewSourceConnector(e.cc.Class)
+	if err != nil {
+		return nil, err
+	}
+	props, err := h.w.ResolveConfig(maps.Clone(e.config))
+	if err != nil {
+		return nil, fmt.Errorf("connector start: %w", err)
+	}
+	if err := safeCall(func() error {
+		return conn.Start(context.Background(), connectorContext{h: h, e: e, inst: conn}, props)
+	}); err != nil {
+		return nil, fmt.Errorf("connector start: %w", err)
+	}
+	defer func() {
+		if err := safeCall(conn.Stop); err != nil {
+			h.log.Warn("connector stop failed", "connector", e.name, "error", err.Error())
+		}
+	}()
+	var cfgs []map[string]string
+	if err := safeCall(func() (err error) { cfgs, err = conn.TaskConfigs(e.cc.TasksMax); return }); err != nil {
+		return nil, fmt.Errorf("task configs: %w", err)
+	}
+	cfgs = WithTaskClass(e.cc.Class, reverseTransform(e.config, cfgs))
+	if len(cfgs) > e.cc.TasksMax && e.cc.TasksMaxEnforce {
+		return nil, tooManyTasksError(e, len(cfgs))
+	}
+	return cfgs, nil
+}
+
+func tooManyTasksError(e *connEntry, n int) error {
+	return fmt.Errorf("The connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with '%s' set to false; however, this option will be removed in a future release of Kafka Connect.", e.name, n, e.cc.TasksMax, ConnTasksMaxEnforce)
+}
+
 // updateTasks regenerates task configs from the running connector and
 // restarts the tasks when they changed (or force is set and none run).
 func (h *StandaloneHerder) updateTasks(e *connEntry, force bool) {
@@ -367,7 +414,7 @@ func (h *StandaloneHerder) updateTasks(e *connEntry, force bool) {
 	if len(cfgs) > e.cc.TasksMax && e.cc.TasksMaxEnforce {
 		h.stopTasks(e)
 		h.stopInstance(e)
-		h.setConnState(e, StateFailed, fmt.Errorf("The connector %s has generated %d tasks, which is greater than %d, the maximum number of tasks it is configured to create. This behaviour should be considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the connector with '%s' set to false; however, this option will be removed in a future release of Kafka Connect.", e.name, len(cfgs), e.cc.TasksMax, ConnTasksMaxEnforce))
+		h.setConnState(e, StateFailed, tooManyTasksError(e, len(cfgs)))
 		return
 	}
 	h.mu.RLock()

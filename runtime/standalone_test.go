@@ -146,8 +146,8 @@ func TestStandaloneTaskClass(t *testing.T) {
 }
 
 // TestStandaloneReconfigurePaused: a paused connector given a new config
-// keeps its tasks, paused, as Kafka Connect's herders do; resuming runs
-// them on task configs generated from the new config.
+// gets task configs generated from it at once, its tasks staying paused,
+// as Kafka Connect's herders do; resuming runs them on those configs.
 func TestStandaloneReconfigurePaused(t *testing.T) {
 	k := harness.KafkaForTest(t)
 	ctx := context.Background()
@@ -172,8 +172,8 @@ func TestStandaloneReconfigurePaused(t *testing.T) {
 		t.Fatalf("reconfigured paused connector lists tasks %v, want its one task", info.Tasks)
 	}
 	waitState(t, h, "c", StatePaused, StatePaused)
-	if tasks, _ := h.TaskConfigs(ctx, "c"); len(tasks) != 1 {
-		t.Fatalf("task configs of the reconfigured paused connector = %v, want one", tasks)
+	if tasks, _ := h.TaskConfigs(ctx, "c"); len(tasks) != 1 || tasks[0].Config["batch"] != "20" {
+		t.Fatalf("task configs of the reconfigured paused connector = %v, want one from the new config (batch 20)", tasks)
 	}
 	if err := h.ResumeConnector(ctx, "c"); err != nil {
 		t.Fatal(err)

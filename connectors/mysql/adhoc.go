@@ -137,6 +137,10 @@ type adhocRun struct {
 	// notifyID is the id of this run's notifications (notify.go): the
 	// id of the signal that queued its tables last.
 	notifyID string
+	// knownDBs are the databases holding a table the stored filters
+	// captured: consumers have them, so the added tables' descriptions
+	// do not create them (addedTableDDL).
+	knownDBs map[string]bool
 	paused   pauseState
 	cancel   context.CancelFunc // ends the reader
 
@@ -181,6 +185,9 @@ type adhocChunk struct {
 	opened  chan struct{}
 	verdict chan bool
 	ready   chan struct{}
+	// ddl describes the table on the schema-change topic ahead of its
+	// first chunk's rows (addedTableDDL); set with the rows.
+	ddl []*connect.SourceRecord
 }
 
 // adhocBatch is a resume point: its last record's offset names lastKey.
@@ -208,11 +215,14 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 	}
 	only := map[TableID]bool{}
 	names := map[string]bool{}
+	known := map[string]bool{}
 	for i := range r.Values {
 		var id TableID
 		id.DB, _ = r.GetString(i, 0)
 		id.Table, _ = r.GetString(i, 1)
-		if opts.Filters.Table(id.DB, id.Table) && !old.Table(id.DB, id.Table) {
+		if old.Table(id.DB, id.Table) {
+			known[id.DB] = true
+		} else if opts.Filters.Table(id.DB, id.Table) {
 			only[id] = true
 			names[id.String()] = true
 		}
@@ -232,6 +242,7 @@ func planAdhoc(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		return nil, nil
 	}
 	a := newAdhocRun(sn, tables, pos.Captured, opts.CapturedSig, prev == nil)
+	a.knownDBs = known
 	var reading, resumed []string
 	for _, t := range tables {
 		reading = append(reading, t.name)
@@ -499,13 +510,16 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 		// the metadata lock its SELECT took: the definition read now is
 		// the one the rows were read under.
 		changed, err := a.definitionChanged(c, t, err)
+		if first && err == nil && !changed {
+			ch.ddl, err = a.addedTableDDL(c, t, ch.at)
+		}
 		if _, cerr := c.Execute("COMMIT"); err == nil && cerr != nil {
 			err = fmt.Errorf("COMMIT: %w", cerr)
 		}
 		if changed && err == nil {
 			// The chunk's rows lack or misplace a column: hand the stream
 			// an empty chunk and read them again under the new definition.
-			ch.batches, ch.lastKey, ch.first, ch.final = nil, nil, false, false
+			ch.batches, ch.lastKey, ch.first, ch.final, ch.ddl = nil, nil, false, false, nil
 			close(ch.ready)
 			stmts.close()
 			keyed, err := a.replan(c, t, &key)
@@ -521,7 +535,7 @@ func (a *adhocRun) readTable(ctx context.Context, c *client.Conn, t *snapTable) 
 		}
 		if noSuchTable(err) {
 			sn.log.Warn("a table added to the include lists was dropped during its ad-hoc snapshot; it is done", "table", t.name)
-			ch.batches, cur, ties, n, more, err = nil, nil, nil, 0, false, nil
+			ch.batches, cur, ties, n, more, err, ch.ddl = nil, nil, nil, 0, false, nil, nil
 		}
 		if err != nil {
 			return err
@@ -664,6 +678,10 @@ func (a *adhocRun) readWhole(ctx context.Context, c *client.Conn, t *snapTable) 
 		return err
 	}
 	at := cur.at
+	// Read before the SELECT: the pieces go to the stream while it runs.
+	if cur.ddl, err = a.addedTableDDL(c, t, at); err != nil {
+		return err
+	}
 	conv := newSnapRows(sn, t, at)
 	var cb *adhocBatch
 	n, rows := 0, 0
@@ -970,6 +988,24 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 	if len(c.batches) == 0 && c.lastKey != nil {
 		st.setKey(t, c.lastKey)
 	}
+	// The table's description goes first, with the offset before the
+	// chunk: a restart before its rows are committed reads the chunk,
+	// and writes the description, again. Without rows, the last record of
+	// the description carries the chunk's offset.
+	var heldDDL *connect.SourceRecord
+	if len(c.ddl) > 0 {
+		before := s.cur.position(0).Map()
+		for i, r := range c.ddl {
+			r.SourceOffset = before
+			if i == len(c.ddl)-1 && len(c.batches) == 0 {
+				heldDDL = r
+				break
+			}
+			if err := s.enqueue(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
 	var n int64
 	for i := range c.batches {
 		b := &c.batches[i]
@@ -1009,6 +1045,15 @@ func (s *stream) emitChunk(ctx context.Context, c *adhocChunk) error {
 		s.adhocStamp()
 	} else if len(c.batches) == 0 {
 		s.adhocStamp()
+	}
+	if heldDDL != nil {
+		heldDDL.SourceOffset = s.cur.position(0).Map()
+		if a.complete {
+			setSnapshotMarker(heldDDL, "last")
+		}
+		if err := s.enqueue(ctx, heldDDL); err != nil {
+			return err
+		}
 	}
 	a.rows += n
 	sn.advance(t, n, c.final, "ad-hoc snapshot table done")

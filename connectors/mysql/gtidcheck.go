@@ -3,8 +3,11 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/go-mysql-org/go-mysql/client"
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
@@ -36,6 +39,66 @@ type gtidGap struct {
 	// to its own binlog (log_slave_updates / log_replica_updates OFF),
 	// the likely reason a promoted replica lacks them.
 	noLogReplicaUpdates bool
+	// behind is how many transactions the server lacks: per MariaDB
+	// domain the missing sequence number less the domain's highest on
+	// the server, or the GTIDs of the missing MySQL set.
+	behind uint64
+}
+
+// canArrive reports whether the missing GTIDs may still reach the server's
+// binlog, so that waiting for them makes sense: a replica still applying
+// its relay log, or one whose replication is stopped for now. A domain
+// that went on with other transactions (diverged) will never have them,
+// and a server that does not log what it replicates (log_slave_updates is
+// not dynamic) never writes them to the binlog the connector reads.
+// Anything else — a replica that lost its primary for good — cannot be
+// told from a slow one; the retry window bounds the wait.
+func (g *gtidGap) canArrive() bool { return !g.diverged && !g.noLogReplicaUpdates }
+
+// gtidGapError is a start or a reconnect the task cannot make because the
+// server lacks GTIDs already streamed; its text is the advice of
+// gtidGap.error.
+type gtidGapError struct {
+	gap  *gtidGap
+	addr string
+}
+
+func (e *gtidGapError) Error() string { return e.gap.error(e.addr).Error() }
+
+// mariadbBehind is how many transactions the server's state lacks to reach
+// the missing GTIDs: a domain's sequence numbers grow by one a transaction,
+// whichever server writes.
+func mariadbBehind(start, state *gomysql.MariadbGTIDSet) uint64 {
+	var n uint64
+	for domain, servers := range start.Sets {
+		var have uint64
+		for _, h := range state.Sets[domain] {
+			have = max(have, h.SequenceNumber)
+		}
+		for _, g := range servers {
+			if g.SequenceNumber > have {
+				n += g.SequenceNumber - have
+			}
+		}
+	}
+	return n
+}
+
+// mysqlCount is the number of GTIDs in a MySQL GTID set's text.
+func mysqlCount(text string) uint64 {
+	set, err := gomysql.ParseMysqlGTIDSet(text)
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for _, u := range set.(*gomysql.MysqlGTIDSet).Sets {
+		for _, iv := range u.Intervals {
+			if iv.Stop > iv.Start {
+				n += uint64(iv.Stop - iv.Start)
+			}
+		}
+	}
+	return n
 }
 
 // mariadbMissing returns, per replication domain of the stored position's
@@ -94,7 +157,8 @@ func checkGTIDsOnServer(c *client.Conn, flavor, gtids string) (*gtidGap, error) 
 		}
 		pos, _ := queryString(c, "SELECT @@GLOBAL.gtid_binlog_pos")
 		lsu, _ := queryString(c, "SELECT @@GLOBAL.log_slave_updates")
-		return &gtidGap{missing: strings.Join(missing, ","), diverged: diverged, serverPos: pos, flavor: flavor, noLogReplicaUpdates: lsu == "0"}, nil
+		return &gtidGap{missing: strings.Join(missing, ","), diverged: diverged, serverPos: pos, flavor: flavor, noLogReplicaUpdates: lsu == "0",
+			behind: mariadbBehind(start, state.(*gomysql.MariadbGTIDSet))}, nil
 	default:
 		executedText, err := queryString(c, "SELECT @@GLOBAL.gtid_executed")
 		if err != nil {
@@ -106,7 +170,7 @@ func checkGTIDsOnServer(c *client.Conn, flavor, gtids string) (*gtidGap, error) 
 			return nil, err
 		}
 		lsu, _ := queryString(c, "SELECT @@GLOBAL.log_slave_updates")
-		return &gtidGap{missing: missing, serverPos: executedText, flavor: flavor, noLogReplicaUpdates: lsu == "0"}, nil
+		return &gtidGap{missing: missing, serverPos: executedText, flavor: flavor, noLogReplicaUpdates: lsu == "0", behind: mysqlCount(missing)}, nil
 	}
 }
 
@@ -182,4 +246,95 @@ func mariadbPurged(c *client.Conn, oldestFile, gtids string) (bool, string) {
 		}
 	}
 	return false, ""
+}
+
+// The task waits for a server that lacks streamed GTIDs which may still
+// arrive (canArrive), as Debezium and DTS users expect after a failover to
+// a replica still applying its relay log: it stays RUNNING, checks again
+// every gtidRecheck and streams as soon as the server has them; the
+// connection retry window bounds the wait. It warns at the first check
+// and then every gtidWaitLogEvery, not at every check.
+var (
+	gtidRecheck      = 5 * time.Second
+	gtidWaitLogEvery = time.Minute
+)
+
+// gtidWaitStatus is the current wait for GTIDs, for the log and the
+// metrics: the start retry or the binlog reader sets it, the metrics
+// endpoint reads it. The zero value is not waiting; a nil one ignores
+// everything.
+type gtidWaitStatus struct {
+	mu      sync.Mutex
+	since   time.Time
+	gap     *gtidGap
+	logged  time.Time
+	waiting bool
+}
+
+// note records a check that found gap and reports whether to log it now.
+func (w *gtidWaitStatus) note(gap *gtidGap) (since time.Time, logNow bool) {
+	if w == nil {
+		return time.Now(), true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := time.Now()
+	if !w.waiting {
+		w.waiting, w.since, w.logged = true, now, time.Time{}
+	}
+	w.gap = gap
+	if w.logged.IsZero() || now.Sub(w.logged) >= gtidWaitLogEvery {
+		w.logged, logNow = now, true
+	}
+	return w.since, logNow
+}
+
+// clear ends the wait; waited is how long it lasted, 0 when there was none.
+func (w *gtidWaitStatus) clear() (waited time.Duration) {
+	if w == nil {
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting {
+		waited = time.Since(w.since)
+	}
+	w.waiting, w.gap = false, nil
+	return waited
+}
+
+func (w *gtidWaitStatus) get() (since time.Time, gap *gtidGap) {
+	if w == nil {
+		return time.Time{}, nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.waiting {
+		return time.Time{}, nil
+	}
+	return w.since, w.gap
+}
+
+// logGTIDWait is the warning of a wait for GTIDs: which are missing, how
+// far behind the server is, and how long the task waits in all.
+func logGTIDWait(log *slog.Logger, g *gtidGap, addr string, since time.Time, window time.Duration, windowKey string) {
+	log.Warn("the server does not have GTIDs the connector already streamed; waiting for it to catch up (a replica still applying its relay log or with replication stopped) and streaming once it has them",
+		"server", addr, "missing_gtids", g.missing, "transactions_behind", g.behind, "server_gtid_position", g.serverPos,
+		"waiting_for", time.Since(since).Round(time.Second).String(), "window", window.String(), "window_key", windowKey,
+		"recheck_every", gtidRecheck.String())
+}
+
+// gtidWaitGiveUp is the task's failure once the window is spent: the
+// gap's advice, said to come after the wait.
+func gtidWaitGiveUp(window time.Duration, windowKey string, err error) error {
+	return fmt.Errorf("waited %s (%s) for the server to catch up: %s", window, windowKey, err.Error())
+}
+
+// connectionRetryKey names the setting the connection retry window came
+// from, for the messages that point at it.
+func (d *DTSOptions) connectionRetryKey() string {
+	if d.connectionRetryMs {
+		return KeyConnectionRetryMs
+	}
+	return KeyConnectionRetryMinutes
 }

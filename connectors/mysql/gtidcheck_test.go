@@ -3,8 +3,10 @@ package mysql
 import (
 	"strings"
 	"testing"
+	"time"
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/sluicehq/sluice/connect"
 )
 
 func TestMariadbMissing(t *testing.T) {
@@ -109,5 +111,86 @@ func TestPositionAfterAcrossServers(t *testing.T) {
 		if got := tc.p.after(tc.q); got != tc.after {
 			t.Errorf("%+v after %+v = %v, want %v", tc.p, tc.q, got, tc.after)
 		}
+	}
+}
+
+// TestGTIDGapCanArrive: only a gap whose GTIDs may still reach the
+// server's binlog is waited for; a diverged domain or a server that does
+// not log what it replicates fails the task at once.
+func TestGTIDGapCanArrive(t *testing.T) {
+	for _, tc := range []struct {
+		gap  gtidGap
+		want bool
+	}{
+		{gtidGap{missing: "0-1-12"}, true},
+		{gtidGap{missing: "0-1-12", diverged: true}, false},
+		{gtidGap{missing: "0-1-12", noLogReplicaUpdates: true}, false},
+	} {
+		if got := tc.gap.canArrive(); got != tc.want {
+			t.Errorf("%+v: canArrive %v, want %v", tc.gap, got, tc.want)
+		}
+	}
+}
+
+func TestGTIDsBehind(t *testing.T) {
+	for _, tc := range []struct {
+		offset, state string
+		want          uint64
+	}{
+		{"0-1-12", "0-1-10", 2},
+		// The domain's highest sequence number counts, whichever server.
+		{"0-1-12,0-2-5", "0-1-9,0-3-11", 1},
+		{"0-1-12,1-4-3", "0-1-12", 3},
+		{"0-1-12", "0-1-12", 0},
+	} {
+		off, _ := gomysql.ParseMariadbGTIDSet(tc.offset)
+		st, _ := gomysql.ParseMariadbGTIDSet(tc.state)
+		if got := mariadbBehind(gtidStartPos(off).(*gomysql.MariadbGTIDSet), st.(*gomysql.MariadbGTIDSet)); got != tc.want {
+			t.Errorf("offset %s, state %s: %d behind, want %d", tc.offset, tc.state, got, tc.want)
+		}
+	}
+	if got := mysqlCount("3e11fa47-71ca-11e1-9e33-c80aa9429562:11-12:20,4e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"); got != 8 {
+		t.Errorf("mysqlCount = %d, want 8", got)
+	}
+}
+
+// TestGTIDWaitStatus: the wait warns at its first check and then once a
+// gtidWaitLogEvery, not at every check; the metrics show it until it ends.
+func TestGTIDWaitStatus(t *testing.T) {
+	defer func(d time.Duration) { gtidWaitLogEvery = d }(gtidWaitLogEvery)
+	gtidWaitLogEvery = 50 * time.Millisecond
+	var w gtidWaitStatus
+	if m := appendGTIDWaitMetrics(nil, &w); len(m) != 1 || m[0].Name != "binlog_reader_waiting_for_gtids" || m[0].Value != 0 {
+		t.Fatalf("metrics before a wait: %+v", m)
+	}
+	gap := &gtidGap{missing: "0-1-12", behind: 2}
+	since, logNow := w.note(gap)
+	if !logNow || since.IsZero() {
+		t.Fatalf("first check: log %v since %v", logNow, since)
+	}
+	if again, logNow := w.note(gap); logNow || !again.Equal(since) {
+		t.Fatalf("second check at once: log %v, since %v (was %v)", logNow, again, since)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if _, logNow := w.note(gap); !logNow {
+		t.Fatal("no warning after gtidWaitLogEvery")
+	}
+	m := appendGTIDWaitMetrics(nil, &w)
+	got := map[string]connect.Metric{}
+	for _, x := range m {
+		got[x.Name] = x
+	}
+	if got["binlog_reader_waiting_for_gtids"].Value != 1 || got["binlog_reader_gtid_transactions_behind"].Value != 2 ||
+		got["binlog_reader_waiting_for_gtids_since_seconds"].Labels["missing"] != "0-1-12" {
+		t.Fatalf("metrics while waiting: %+v", m)
+	}
+	if waited := w.clear(); waited < 60*time.Millisecond {
+		t.Fatalf("waited %v", waited)
+	}
+	if m := appendGTIDWaitMetrics(nil, &w); len(m) != 1 || m[0].Value != 0 {
+		t.Fatalf("metrics after the wait: %+v", m)
+	}
+	if _, logNow := w.note(gap); !logNow {
+		t.Fatal("a new wait does not warn at its first check")
 	}
 }

@@ -163,7 +163,8 @@ func (t *Task) metrics() []connect.Metric {
 		// Start, or a snapshot that lost its connection, retries an
 		// unreachable source: the same outage as the reader's, seen
 		// before there is a reader.
-		return appendRetryMetrics(nil, startSince, opts.dts().ConnectionRetry, secretFree(startErr.Error(), opts.Password.Value()))
+		out := appendRetryMetrics(nil, startSince, opts.dts().ConnectionRetry, secretFree(startErr.Error(), opts.Password.Value()))
+		return appendGTIDWaitMetrics(out, &t.gtidWait)
 	}
 	sn := t.currentSnap()
 	if s == nil || s.dts == nil {
@@ -189,6 +190,7 @@ func (t *Task) metrics() []connect.Metric {
 	}
 	out = appendSnapshotMetrics(out, sn)
 	out = appendRetryMetrics(out, since, window, lastErr)
+	out = appendGTIDWaitMetrics(out, &t.gtidWait)
 	m.mu.Lock()
 	keys := make([]metricKey, 0, len(m.counters))
 	for k := range m.counters {
@@ -284,6 +286,31 @@ func appendRetryMetrics(out []connect.Metric, since time.Time, window time.Durat
 		connect.Metric{Name: "binlog_reader_retrying_since_seconds", Help: "Unix time the current outage began, labelled with the last error of connecting to the source (passwords hidden).", Kind: connect.Gauge,
 			Labels: map[string]string{"error": lastErr}, Value: float64(since.UnixMilli()) / 1000},
 		connect.Metric{Name: "binlog_reader_retry_window_seconds", Help: "How long the task retries an outage before it fails (connection.retry.* or other.retry.*).", Kind: connect.Gauge, Value: window.Seconds()})
+}
+
+// appendGTIDWaitMetrics shows a task that waits for the server to catch up
+// with its stored GTIDs (gtidcheck.go), which the retry metrics alone
+// would show as an outage: binlog_reader_waiting_for_gtids always, the
+// wait's start, the missing GTIDs and how many transactions the server
+// lacks while it waits.
+func appendGTIDWaitMetrics(out []connect.Metric, w *gtidWaitStatus) []connect.Metric {
+	since, gap := w.get()
+	waiting := 0.0
+	if gap != nil {
+		waiting = 1
+	}
+	out = append(out, connect.Metric{Name: "binlog_reader_waiting_for_gtids", Help: "1 while the task waits, RUNNING, for the source to have GTIDs it already streamed (a replica catching up after a failover), else 0.", Kind: connect.Gauge, Value: waiting})
+	if gap == nil {
+		return out
+	}
+	missing := gap.missing
+	if r := []rune(missing); len(r) > maxRetryErrorLen {
+		missing = string(r[:maxRetryErrorLen-1]) + "…"
+	}
+	return append(out,
+		connect.Metric{Name: "binlog_reader_waiting_for_gtids_since_seconds", Help: "Unix time the wait for the source to catch up began, labelled with the GTIDs it lacks.", Kind: connect.Gauge,
+			Labels: map[string]string{"missing": missing}, Value: float64(since.UnixMilli()) / 1000},
+		connect.Metric{Name: "binlog_reader_gtid_transactions_behind", Help: "Transactions the source lacks to reach the GTIDs the task already streamed, at the last check.", Kind: connect.Gauge, Value: float64(gap.behind)})
 }
 
 // maxRetryErrorLen bounds the error label: one line a terminal shows, not

@@ -367,7 +367,7 @@ func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server
 		// says whether the server can send from there.
 		log.Warn("could not compare the stored GTIDs with the server's", "gtids", pos.GTIDs, "error", err)
 	} else if gap != nil {
-		return nil, gap.error(d.addr())
+		return nil, &gtidGapError{gap: gap, addr: d.addr()}
 	}
 	if pos.Snapshot {
 		if !dataSnapshotMode(mode) {

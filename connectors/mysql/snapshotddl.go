@@ -23,8 +23,11 @@ import (
 // records carry source.snapshot=true and the snapshot's binlog position.
 // Debezium's leading SET character_set_server statement names no database
 // and is left out, as the stream leaves out statements of no captured
-// database. Incremental (signalled) snapshots and the reads of tables
-// added to the include lists write no definitions, as in Debezium.
+// database. Incremental (signalled) snapshots write no definitions, as in
+// Debezium. Tables added to the include lists later are described too,
+// each at its first chunk (addedTableDDL): a consumer that builds its
+// tables from the schema-change topic would otherwise never learn them,
+// as Debezium's blocking snapshot of added tables writes theirs.
 
 // schemaSnapshotWanted reports whether a start writes the schema snapshot:
 // schema changes are on, and the value converter's format has messages
@@ -59,6 +62,15 @@ type snapshotTableDef struct {
 // position the records' source names. Tables that vanished meanwhile are
 // left out. The records' offsets are for the caller to set.
 func schemaSnapshot(meta *client.Conn, opts *Options, source *connect.Schema, partition map[string]any, at Position, ids []TableID, log *slog.Logger) ([]*connect.SourceRecord, error) {
+	return describeTables(meta, opts, source, partition, at, ids, nil, log)
+}
+
+// describeTables is schemaSnapshot; with added (tables added to the
+// include lists, whose databases may hold tables consumers already have)
+// it never drops a database: a database none of whose tables was captured
+// before (added[db] false) is created IF NOT EXISTS, and every table's
+// CREATE follows a USE of its database.
+func describeTables(meta *client.Conn, opts *Options, source *connect.Schema, partition map[string]any, at Position, ids []TableID, added map[string]bool, log *slog.Logger) ([]*connect.SourceRecord, error) {
 	var defs []snapshotTableDef
 	for _, id := range ids {
 		info, err := loadTableInfo(meta, id)
@@ -116,8 +128,12 @@ func schemaSnapshot(meta *client.Conn, opts *Options, source *connect.Schema, pa
 	}
 	for i := 0; i < len(defs); {
 		db := defs[i].id.DB
-		add(DDL{Kind: DDLDropDatabase, Database: db, Parsed: true}, "DROP DATABASE IF EXISTS "+quoteIdent(db), []any{})
 		create := "CREATE DATABASE " + quoteIdent(db)
+		if added == nil {
+			add(DDL{Kind: DDLDropDatabase, Database: db, Parsed: true}, "DROP DATABASE IF EXISTS "+quoteIdent(db), []any{})
+		} else {
+			create = "CREATE DATABASE IF NOT EXISTS " + quoteIdent(db)
+		}
 		if r, err := meta.Execute(`SELECT IFNULL(DEFAULT_CHARACTER_SET_NAME, ''), IFNULL(DEFAULT_COLLATION_NAME, '')
 			FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?`, db); err == nil && len(r.Values) > 0 {
 			if cs, _ := r.GetString(0, 0); cs != "" {
@@ -127,7 +143,9 @@ func schemaSnapshot(meta *client.Conn, opts *Options, source *connect.Schema, pa
 				create += " COLLATE " + coll
 			}
 		}
-		add(DDL{Kind: DDLCreateDatabase, Database: db, Parsed: true}, create, []any{})
+		if added == nil || !added[db] {
+			add(DDL{Kind: DDLCreateDatabase, Database: db, Parsed: true}, create, []any{})
+		}
 		add(DDL{Kind: DDLOther, Database: db, Parsed: true}, "USE "+quoteIdent(db), []any{})
 		for ; i < len(defs) && defs[i].id.DB == db; i++ {
 			add(DDL{Kind: DDLCreateTable, Tables: []TableID{defs[i].id}, Database: db, Parsed: true},
@@ -143,7 +161,8 @@ func isNoSuchTable(err error) bool {
 }
 
 // schemaSnapshotWanted reports whether this snapshot starts with the
-// schema snapshot: an initial one, not a signalled or added-tables one.
+// schema snapshot: an initial one, not a signalled or added-tables one
+// (which describes each table at its first chunk).
 func (sn *snapshotter) schemaSnapshotWanted() bool {
 	if !sn.opts.schemaSnapshotWanted() || sn.marker == "incremental" || sn.only != nil {
 		return false
@@ -239,4 +258,21 @@ func capturedTables(meta *client.Conn, opts *Options) ([]TableID, error) {
 		}
 	}
 	return out, nil
+}
+
+// addedTableDDL is the schema-change records of a table added to the
+// include lists, for its first chunk, read through the chunk's
+// connection inside its transaction after its SELECT: the metadata lock
+// the SELECT took keeps any DDL of the table from committing, so the
+// definition is the one at the chunk's point, where the stream emits the
+// records, and a DDL the stream reads after that point applies on top of
+// it. nil when schema changes are not written (or the signalled snapshots,
+// which write none, as Debezium's incremental snapshots).
+func (a *adhocRun) addedTableDDL(c *client.Conn, t *snapTable, at Position) ([]*connect.SourceRecord, error) {
+	sn := a.sn
+	if a.signalled || !sn.opts.schemaSnapshotWanted() {
+		return nil, nil
+	}
+	at.ServerID = int64(sn.server.ServerID)
+	return describeTables(c, sn.opts, sn.source, sn.partition, at, []TableID{t.id}, a.knownDBs, sn.log)
 }

@@ -87,6 +87,9 @@ type stream struct {
 	failingSince time.Time
 	// retrying is the outage as the metrics endpoint shows it.
 	retrying retryStatus
+	// gtidWait is the task's (nil in tests without a task): the wait for
+	// a server behind the stream's GTIDs.
+	gtidWait *gtidWaitStatus
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -379,22 +382,40 @@ func (s *stream) run(ctx context.Context) {
 		if s.failingSince.IsZero() {
 			s.failingSince = time.Now()
 		}
+		var gap *gtidGapError
+		behind := errors.As(err, &gap)
 		if time.Since(s.failingSince) > window {
 			// Not wrapped: the task fails rather than being retried again.
+			if behind {
+				s.err = gtidWaitGiveUp(window, s.retryWindowKey(err), gap)
+				return
+			}
 			s.err = fmt.Errorf("gave up after retrying for %s (%s): %s", window, s.retryWindowKey(err), s.redact(err))
 			return
 		}
-		if s.opts.MaxRetries >= 0 && retries >= s.opts.MaxRetries {
-			s.err = fmt.Errorf("gave up after %d retries (%s=%d; -1 retries within the retry window without a count): %s", retries, KeyMaxRetries, s.opts.MaxRetries, s.redact(err))
-			return
+		wait := backoff
+		if behind {
+			// Not a failed retry: the server answers, it is behind.
+			wait = gtidRecheck
+			if since, logNow := s.gtidWait.note(gap.gap); logNow {
+				logGTIDWait(s.log, gap.gap, gap.addr, since, window, s.retryWindowKey(err))
+			}
+		} else {
+			s.gtidWait.clear()
+			if s.opts.MaxRetries >= 0 && retries >= s.opts.MaxRetries {
+				s.err = fmt.Errorf("gave up after %d retries (%s=%d; -1 retries within the retry window without a count): %s", retries, KeyMaxRetries, s.opts.MaxRetries, s.redact(err))
+				return
+			}
+			retries++
 		}
-		retries++
-		if isClash {
+		switch {
+		case behind:
+		case isClash:
 			// Not a network blip: it recurs until one id changes.
 			s.log.Error("binlog reader disconnected: another reader uses its server id; retrying until the end of the window, then failing the task",
 				KeyServerID, s.opts.ServerID, "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
 				"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
-		} else {
+		default:
 			s.log.Warn("binlog reader failed; retrying", "server", s.dial.addr(), "file", s.cur.txFile, "pos", s.cur.txPos,
 				"retrying_for", time.Since(s.failingSince).Round(time.Second).String(), "window", window.String(), "error", s.redact(err))
 		}
@@ -412,9 +433,9 @@ func (s *stream) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
-		if backoff < 30*time.Second && s.opts.RetryWait == 0 {
+		if !behind && backoff < 30*time.Second && s.opts.RetryWait == 0 {
 			backoff *= 2
 		}
 	}
@@ -566,6 +587,9 @@ func (s *stream) streamOnce(ctx context.Context) error {
 			s.log.Info("binlog reader reconnected", "server", s.dial.addr(), "failing_for", time.Since(s.failingSince).Round(time.Second).String())
 			s.failingSince = time.Time{}
 			s.retrying.clear()
+			if waited := s.gtidWait.clear(); waited > 0 {
+				s.log.Info("the server has caught up with the connector's GTIDs; streaming", "server", s.dial.addr(), "waited", waited.Round(time.Second).String())
+			}
 		}
 		if err := s.handle(ctx, ev); err != nil {
 			return err
@@ -586,8 +610,14 @@ func (s *stream) classifyStreamError(err error) error {
 	if errors.As(err, &me) {
 		switch me.Code {
 		case 1236: // ER_MASTER_FATAL_ERROR_READING_BINLOG
-			if gap := s.gtidGapError(); gap != nil {
-				return gap // a failover (VIP, DNS) to a server without them
+			if gap := s.gtidGap(); gap != nil {
+				// A failover (VIP, DNS) to a server without them: waited
+				// for within the connection retry window when they may
+				// still arrive.
+				if gap.gap.canArrive() {
+					return &connError{gap}
+				}
+				return gap
 			}
 			if s.cur.gtids == "" && strings.Contains(me.Message, "first log file name") {
 				return fmt.Errorf("the server %s has no binlog file %s: %s; if it is not the server the offset was taken on (a failover's new primary), a file:pos offset cannot carry over, since every server numbers its own binlog: only GTIDs can (GTIDs on the servers, the offset then carries them); otherwise the file was purged: set %s=when_needed to take a new snapshot when the stored position is gone (or reset the connector's offsets to start over)", s.dial.addr(), s.cur.txFile, me.Message, KeySnapshotMode)
@@ -607,10 +637,10 @@ func (s *stream) classifyStreamError(err error) error {
 	return &connError{err}
 }
 
-// gtidGapError is the task's failure when the server refused to send the
-// binlog because it lacks GTIDs the stream already read (gtidcheck.go);
-// nil when it has them all or cannot be asked.
-func (s *stream) gtidGapError() error {
+// gtidGap is why the server refused to send the binlog when it lacks
+// GTIDs the stream already read (gtidcheck.go); nil when it has them all
+// or cannot be asked.
+func (s *stream) gtidGap() *gtidGapError {
 	gtids := s.cur.committedGTIDs()
 	if gtids == "" {
 		return nil
@@ -626,7 +656,7 @@ func (s *stream) gtidGapError() error {
 	if err != nil || gap == nil {
 		return nil
 	}
-	return gap.error(s.dial.addr())
+	return &gtidGapError{gap: gap, addr: s.dial.addr()}
 }
 
 // mariadbEventGTID is the GTID of a MariaDB GTID event, read from the

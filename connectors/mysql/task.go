@@ -25,6 +25,9 @@ type Task struct {
 	// again.
 	retry *startRetry
 	tctx  connect.SourceTaskContext
+	// gtidWait is the wait for a server to catch up with the stored
+	// GTIDs, at a start or in the binlog reader (gtidcheck.go).
+	gtidWait gtidWaitStatus
 }
 
 // startRetry is a task start put off because the server was unreachable.
@@ -35,6 +38,9 @@ type startRetry struct {
 	backoff time.Duration
 	tries   int
 	err     error
+	// gap: the last attempt found the server behind the stored GTIDs,
+	// which may still arrive; it is waited for, not counted as a retry.
+	gap *gtidGapError
 }
 
 // schedule sets the next attempt: retriable.restart.connector.wait.ms
@@ -63,24 +69,38 @@ func (t *Task) retryStart(ctx context.Context, opts *Options, r *startRetry) err
 	window := opts.dts().ConnectionRetry
 	if time.Since(r.since) > window {
 		// Not wrapped: the task fails rather than being retried again.
-		return fmt.Errorf("gave up starting after retrying for %s (%s): %s", window, KeyConnectionRetryMinutes, r.err)
+		if r.gap != nil {
+			return gtidWaitGiveUp(window, opts.dts().connectionRetryKey(), r.gap)
+		}
+		return fmt.Errorf("gave up starting after retrying for %s (%s): %s", window, opts.dts().connectionRetryKey(), r.err)
 	}
-	if opts.MaxRetries >= 0 && r.tries >= opts.MaxRetries {
-		return fmt.Errorf("gave up starting after %d retries (%s=%d): %s", r.tries, KeyMaxRetries, opts.MaxRetries, r.err)
+	if r.gap == nil {
+		if opts.MaxRetries >= 0 && r.tries >= opts.MaxRetries {
+			return fmt.Errorf("gave up starting after %d retries (%s=%d): %s", r.tries, KeyMaxRetries, opts.MaxRetries, r.err)
+		}
+		r.tries++
 	}
-	r.tries++
 	err := t.start(ctx, r.tctx, opts)
 	if err == nil {
 		if ctx.Err() != nil {
 			// Stopped while starting: Stop saw no stream to end.
 			return t.Stop()
 		}
-		t.log.Info("started after the source became reachable", "retried_for", time.Since(r.since).Round(time.Second).String())
+		if waited := t.gtidWait.clear(); waited > 0 && r.gap != nil {
+			t.log.Info("the server has caught up with the stored GTIDs; streaming", "waited", waited.Round(time.Second).String())
+		} else {
+			t.log.Info("started after the source became reachable", "retried_for", time.Since(r.since).Round(time.Second).String())
+		}
 		return nil
 	}
 	if ctx.Err() != nil {
 		return nil
 	}
+	if t.awaitGTIDs(opts, r, err) {
+		return nil
+	}
+	r.gap = nil
+	t.gtidWait.clear()
 	if !connect.IsRetriable(err) {
 		return err
 	}
@@ -91,6 +111,26 @@ func (t *Task) retryStart(ctx context.Context, opts *Options, r *startRetry) err
 	t.retry = r
 	t.mu.Unlock()
 	return nil
+}
+
+// awaitGTIDs puts the start off when err is a server lacking stored GTIDs
+// that may still arrive: the next polls check again every gtidRecheck,
+// within the connection retry window. It reports whether it did.
+func (t *Task) awaitGTIDs(opts *Options, r *startRetry, err error) bool {
+	var gap *gtidGapError
+	if !errors.As(err, &gap) || !gap.gap.canArrive() {
+		return false
+	}
+	since, logNow := t.gtidWait.note(gap.gap)
+	if logNow {
+		logGTIDWait(t.log, gap.gap, gap.addr, since, opts.dts().ConnectionRetry, opts.dts().connectionRetryKey())
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r.err, r.gap = err, gap
+	r.next = time.Now().Add(gtidRecheck)
+	t.retry = r
+	return true
 }
 
 // NewTask returns an unstarted task.
@@ -129,6 +169,15 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	t.mu.Unlock()
 	err = t.start(ctx, tctx, opts)
 	window := opts.dts().ConnectionRetry
+	if err != nil && ctx.Err() == nil && window > 0 {
+		r := &startRetry{tctx: tctx, since: time.Now(), err: err}
+		t.mu.Lock()
+		t.opts = opts
+		t.mu.Unlock()
+		if t.awaitGTIDs(opts, r, err) {
+			return nil
+		}
+	}
 	if err == nil || !connect.IsRetriable(err) || ctx.Err() != nil || window <= 0 {
 		return err
 	}
@@ -204,6 +253,7 @@ func (t *Task) start(ctx context.Context, tctx connect.SourceTaskContext, opts *
 	}
 	pos := plan.pos
 	s := newStream(opts, d, server, t.log)
+	s.gtidWait = &t.gtidWait
 	if topics != nil || opts.Signal.File != "" {
 		s.ksig = &kafkaSignals{opts: opts.Signal.Kafka, reader: topics, prefix: opts.TopicPrefix}
 	}
