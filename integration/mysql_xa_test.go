@@ -2,6 +2,9 @@ package integration
 
 import (
 	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -68,16 +71,228 @@ func TestMySQLXATransactionThenRestart(t *testing.T) {
 		t.Errorf("ops %v, want 2 inserts and 1 update", got)
 	}
 
-	// The rows of a prepared XA transaction go out at XA PREPARE, so its
-	// XA ROLLBACK cannot take them back (README): the task says so.
+	// A rolled-back XA transaction's rows never reach the topic.
 	for _, q := range []string{"XA START 'x2'", "INSERT INTO xa.a VALUES (30, 0, 'xa rolled back', NULL, NULL)", "XA END 'x2'", "XA PREPARE 'x2'", "XA ROLLBACK 'x2'"} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(w.log.String(), "a prepared XA transaction was rolled back"); time.Sleep(100 * time.Millisecond) {
+	myExec(t, db, "INSERT INTO xa.b VALUES (31, 0, 'after the rollback', NULL, NULL)")
+	kc.settle(ctx, db.DB(), topics, 20*time.Second, w)
+	if got := kc.opCounts(); got["c"] != 3 {
+		t.Errorf("ops %v, want 3 inserts (the XA ROLLBACK's insert is not one)", got)
+	}
+}
+
+// xaPrepare runs an XA transaction up to XA PREPARE on a connection of its
+// own and disconnects, leaving it prepared for any session to end.
+func xaPrepare(t *testing.T, db *harness.MariaDB, xid string, stmts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		// Disconnects rather than returning the session, which holds the
+		// prepared transaction, to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+	}()
+	all := append([]string{"XA START '" + xid + "'"}, stmts...)
+	all = append(all, "XA END '"+xid+"'", "XA PREPARE '"+xid+"'")
+	for _, q := range all {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// xaChange is one record of a table topic: its op and row id.
+type xaChange struct {
+	op string
+	id int64
+}
+
+// xaTopic reads a table topic from the beginning until it has been idle
+// for idle: its changes in order (one partition).
+func xaTopic(t *testing.T, bootstrap, topic string, idle time.Duration) []xaChange {
+	t.Helper()
+	msgs, err := harness.ReadAll(context.Background(), bootstrap, topic, idle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []xaChange
+	for _, m := range msgs {
+		if m.Value == nil {
+			continue
+		}
+		var v struct {
+			Op            string
+			Before, After *struct{ ID int64 }
+		}
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatalf("%s: %q: %v", topic, m.Value, err)
+		}
+		c := xaChange{op: v.Op}
+		if v.After != nil {
+			c.id = v.After.ID
+		} else if v.Before != nil {
+			c.id = v.Before.ID
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// xaIndex is where the change (op, id) is in changes, -1 when absent; it
+// fails the test when the change is there more than once.
+func xaIndex(t *testing.T, changes []xaChange, op string, id int64) int {
+	t.Helper()
+	at := -1
+	for i, c := range changes {
+		if c.op == op && c.id == id {
+			if at >= 0 {
+				t.Errorf("%s of id %d is in the topic twice (at %d and %d): %v", op, id, at, i, changes)
+			}
+			at = i
+		}
+	}
+	return at
+}
+
+// xaWaitChange waits until the topic holds (op, id) and returns its changes.
+func xaWaitChange(t *testing.T, bootstrap, topic, op string, id int64, w *workerProc) []xaChange {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		changes := xaTopic(t, bootstrap, topic, 2*time.Second)
+		for _, c := range changes {
+			if c.op == op && c.id == id {
+				return changes
+			}
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no warning about the XA ROLLBACK; worker log:\n%s", k9Tail(w.log.String(), 10))
+			t.Fatalf("no %s of id %d in %s within 60 s: %v\nworker log (tail):\n%s", op, id, topic, changes, k9Tail(w.log.String(), 30))
+		}
+	}
+}
+
+// TestMySQLXAEmittedAtCommit: a prepared XA transaction's rows are emitted
+// at its XA COMMIT, in commit order, once; a rolled-back one's never. One
+// transaction is over the memory bound (max.queue.size.in.bytes) and is
+// read again from the binlog at its commit.
+func TestMySQLXAEmittedAtCommit(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	myExec(t, db, "CREATE DATABASE xa",
+		"CREATE TABLE xa.a ("+k9Columns+")",
+		"INSERT INTO xa.a SELECT seq, 0, 'seed', NULL, NULL FROM xa.seq_1_to_3")
+	kw := newK9Worker(t, k, db, "xacommit", map[string]string{"database.server.id": "5813", "table.include.list": `xa\..*`,
+		"max.queue.size.in.bytes": "65536"})
+	topic := kw.prefix + ".xa.a"
+	w := kw.start()
+	xaWaitChange(t, k.Bootstrap(), topic, "r", 3, w)
+
+	xaPrepare(t, db, "r1", "INSERT INTO xa.a VALUES (100, 0, 'rolled back', NULL, NULL)", "UPDATE xa.a SET ver = 100 WHERE id = 1")
+	xaPrepare(t, db, "c1", "INSERT INTO xa.a VALUES (200, 0, 'c1', NULL, NULL)", "UPDATE xa.a SET ver = 200 WHERE id = 2")
+	xaPrepare(t, db, "c2", "INSERT INTO xa.a VALUES (300, 0, 'c2', NULL, NULL)")
+	// Over the bound: some 400 KB of records.
+	xaPrepare(t, db, "big", "INSERT INTO xa.a SELECT 1000 + seq, 0, 'big', NULL, REPEAT('x', 1000) FROM xa.seq_1_to_400")
+	myExec(t, db, "INSERT INTO xa.a VALUES (50, 0, 'after the prepares', NULL, NULL)")
+	changes := xaWaitChange(t, k.Bootstrap(), topic, "c", 50, w)
+	for _, id := range []int64{100, 200, 300, 1001} {
+		if i := xaIndex(t, changes, "c", id); i >= 0 {
+			t.Errorf("id %d of a prepared XA transaction is in the topic before its XA COMMIT: %v", id, changes)
+		}
+	}
+
+	// Committed in the opposite order of their prepares.
+	myExec(t, db, "XA ROLLBACK 'r1'", "XA COMMIT 'big'", "XA COMMIT 'c2'", "XA COMMIT 'c1'",
+		"INSERT INTO xa.a VALUES (60, 0, 'after the commits', NULL, NULL)")
+	changes = xaWaitChange(t, k.Bootstrap(), topic, "c", 60, w)
+	if i := xaIndex(t, changes, "c", 100); i >= 0 {
+		t.Errorf("the rolled-back insert of id 100 is in the topic: %v", changes)
+	}
+	if i := xaIndex(t, changes, "u", 1); i >= 0 {
+		t.Errorf("the rolled-back update of id 1 is in the topic: %v", changes)
+	}
+	at50, atBig, atBigEnd := xaIndex(t, changes, "c", 50), xaIndex(t, changes, "c", 1001), xaIndex(t, changes, "c", 1400)
+	at300, at200, atU2, at60 := xaIndex(t, changes, "c", 300), xaIndex(t, changes, "c", 200), xaIndex(t, changes, "u", 2), xaIndex(t, changes, "c", 60)
+	if !(at50 < atBig && atBig < atBigEnd && atBigEnd < at300 && at300 < at200 && at200 < atU2 && atU2 < at60) {
+		t.Errorf("positions: 50 at %d, big %d..%d, c2 (300) at %d, c1 (200, update 2) at %d, %d, 60 at %d: want them in commit order", at50, atBig, atBigEnd, at300, at200, atU2, at60)
+	}
+	for id := int64(1001); id <= 1400; id++ {
+		xaIndex(t, changes, "c", id)
+	}
+	if n := len(changes); n != 3+1+400+1+2+1 {
+		t.Errorf("%d changes, want %d: %v", n, 3+1+400+1+2+1, changes)
+	}
+	if !strings.Contains(w.log.String(), "too large to hold in memory") {
+		t.Errorf("the big XA transaction was not read again from the binlog; worker log (tail):\n%s", k9Tail(w.log.String(), 20))
+	}
+}
+
+// TestMySQLXAPreparedAcrossRestart: a worker killed after XA PREPARE, its
+// offsets committed past the prepared group by later transactions, emits
+// the transaction's rows when its XA COMMIT comes after the restart (read
+// again from the binlog through the pending list the offset carries), and
+// nothing of one rolled back.
+func TestMySQLXAPreparedAcrossRestart(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	myExec(t, db, "CREATE DATABASE xa",
+		"CREATE TABLE xa.a ("+k9Columns+")",
+		"INSERT INTO xa.a SELECT seq, 0, 'seed', NULL, NULL FROM xa.seq_1_to_3")
+	kw := newK9Worker(t, k, db, "xarestart", map[string]string{"database.server.id": "5814", "table.include.list": `xa\..*`})
+	topic := kw.prefix + ".xa.a"
+	w := kw.start()
+	xaWaitChange(t, k.Bootstrap(), topic, "r", 3, w)
+
+	xaPrepare(t, db, "k1", "INSERT INTO xa.a VALUES (100, 0, 'k1', NULL, NULL)", "INSERT INTO xa.a VALUES (101, 0, 'k1', NULL, NULL)", "DELETE FROM xa.a WHERE id = 3")
+	xaPrepare(t, db, "k2", "INSERT INTO xa.a VALUES (200, 0, 'k2', NULL, NULL)")
+	myExec(t, db, "INSERT INTO xa.a VALUES (50, 0, 'after the prepares', NULL, NULL)")
+	changes := xaWaitChange(t, k.Bootstrap(), topic, "c", 50, w)
+	for _, id := range []int64{100, 101, 200} {
+		if i := xaIndex(t, changes, "c", id); i >= 0 {
+			t.Errorf("id %d of a prepared XA transaction is in the topic before its XA COMMIT: %v", id, changes)
+		}
+	}
+	// Only records after both prepared groups (the insert of 50) have
+	// offsets: one is committed, and it lists them.
+	k1, k2 := fmt.Sprintf("X'%x'", "k1"), fmt.Sprintf("X'%x'", "k2")
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		off := kw.committed()
+		pending, _ := off["xa_pending"].(string)
+		if strings.Contains(pending, k1) && strings.Contains(pending, k2) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the committed offset does not list both prepared XA transactions: %v", off)
+		}
+	}
+	w.kill()
+
+	w = kw.start()
+	myExec(t, db, "XA ROLLBACK 'k2'", "XA COMMIT 'k1'", "INSERT INTO xa.a VALUES (60, 0, 'after the commit', NULL, NULL)")
+	changes = xaWaitChange(t, k.Bootstrap(), topic, "c", 60, w)
+	at100, at101, atD3, at60 := xaIndex(t, changes, "c", 100), xaIndex(t, changes, "c", 101), xaIndex(t, changes, "d", 3), xaIndex(t, changes, "c", 60)
+	if !(at100 >= 0 && at100 < at101 && at101 < atD3 && atD3 < at60) {
+		t.Errorf("the committed XA transaction's changes are not in the topic once each, before the next insert: 100 at %d, 101 at %d, delete of 3 at %d, 60 at %d: %v", at100, at101, atD3, at60, changes)
+	}
+	if i := xaIndex(t, changes, "c", 200); i >= 0 {
+		t.Errorf("the rolled-back insert of id 200 is in the topic: %v", changes)
+	}
+	// Both ended: the offset lists neither.
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		off := kw.committed()
+		if _, ok := off["xa_pending"]; !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the committed offset still lists prepared XA transactions: %v", off)
 		}
 	}
 }
