@@ -285,6 +285,9 @@ func TestMySQLXAPreparedAcrossRestart(t *testing.T) {
 	if i := xaIndex(t, changes, "c", 200); i >= 0 {
 		t.Errorf("the rolled-back insert of id 200 is in the topic: %v", changes)
 	}
+	if !strings.Contains(w.log.String(), "reading a committed XA transaction's prepared row changes again from the binlog") {
+		t.Errorf("the committed transaction was not read again from the binlog; worker log (tail):\n%s", k9Tail(w.log.String(), 20))
+	}
 	// Both ended: the offset lists neither.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		off := kw.committed()
@@ -294,5 +297,75 @@ func TestMySQLXAPreparedAcrossRestart(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the committed offset still lists prepared XA transactions: %v", off)
 		}
+	}
+}
+
+// TestMySQLXAPurgedBeforeCommitFails: when the binlog holding a pending
+// prepared group is purged before a restarted worker reads its XA COMMIT,
+// the task fails naming the transaction, the file and the way on, rather
+// than skip a committed transaction.
+func TestMySQLXAPurgedBeforeCommitFails(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	myExec(t, db, "CREATE DATABASE xa", "CREATE TABLE xa.a ("+k9Columns+")", "INSERT INTO xa.a VALUES (1, 0, 'seed', NULL, NULL)")
+	kw := newK9Worker(t, k, db, "xapurged", map[string]string{"database.server.id": "5815", "table.include.list": `xa\..*`})
+	topic := kw.prefix + ".xa.a"
+	w := kw.start()
+	xaWaitChange(t, k.Bootstrap(), topic, "r", 1, w)
+
+	xaPrepare(t, db, "p1", "INSERT INTO xa.a VALUES (100, 0, 'p1', NULL, NULL)")
+	first, err := db.BinlogPosition(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	myExec(t, db, "FLUSH BINARY LOGS", "INSERT INTO xa.a VALUES (50, 0, 'in the next binlog', NULL, NULL)")
+	second, err := db.BinlogPosition(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	xaWaitChange(t, k.Bootstrap(), topic, "c", 50, w)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		off := kw.committed()
+		if pending, _ := off["xa_pending"].(string); strings.Contains(pending, first.File) && off["file"] == second.File {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the committed offset is not in %s with the prepared transaction of %s pending: %v", second.File, first.File, off)
+		}
+	}
+	w.stop()
+	myExec(t, db, "XA COMMIT 'p1'")
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		myExec(t, db, fmt.Sprintf("PURGE BINARY LOGS TO '%s'", second.File))
+		logs, err := db.QueryMaps(t.Context(), "SHOW BINARY LOGS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logs) > 0 && logs[0]["Log_name"] == second.File {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still on the server: %v", first.File, logs)
+		}
+	}
+
+	w = startSluice(t, kw.rest, "standalone", kw.workerProp, kw.connProp)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		_, body, err := httpCall("GET", kw.rest+"/connectors/xapurged/status", nil)
+		if err == nil && strings.Contains(body, `"FAILED"`) {
+			for _, want := range []string{"XA transaction X'7031',X'',1", first.File, "execute-snapshot", "xa_pending"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the failed task's trace does not say %q:\n%s", want, body)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the task did not fail on the purged prepared group; status %s\nworker log:\n%s", body, k9Tail(w.log.String(), 20))
+		}
+	}
+	if changes := xaTopic(t, k.Bootstrap(), topic, time.Second); xaIndex(t, changes, "c", 100) >= 0 {
+		t.Errorf("the insert of the transaction that could not be read is in the topic: %v", changes)
 	}
 }

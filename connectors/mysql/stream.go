@@ -128,6 +128,9 @@ type stream struct {
 	xaPrepared  map[string]*xaTx
 	xaReplay    *xaReplayRun
 	xaHeldBytes int64
+	// handling is set while handle processes an event: only records it
+	// queues belong to the XA group being read.
+	handling bool
 	// ksig is the Kafka signal channel, nil when it is off
 	// (signalkafka.go).
 	ksig *kafkaSignals
@@ -184,6 +187,11 @@ type cursor struct {
 	gtidSkip bool
 	// xaPending is the prepared XA transactions as OffsetXAPending.
 	xaPending string
+	// xaHeld is set while the open transaction is an XA transaction's
+	// prepared group, whose records wait for its commit: an offset taken
+	// meanwhile (a snapshot chunk, a notification) says none of it was
+	// delivered.
+	xaHeld bool
 }
 
 // skipState says what a resumed stream must not emit again.
@@ -221,7 +229,11 @@ func (c *cursor) commit() {
 // position returns the offset of a record emitted after rows rows of the
 // current event.
 func (c *cursor) position(rows int64) Position {
-	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState, SignalNext: c.signalNext, XAPending: c.xaPending}
+	events := c.events
+	if c.xaHeld {
+		events, rows = 0, 0
+	}
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState, SignalNext: c.signalNext, XAPending: c.xaPending}
 }
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
@@ -723,6 +735,8 @@ func changeTimed(t replication.EventType) bool {
 
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	s.handling = true
+	defer func() { s.handling = false }()
 	h := ev.Header
 	if h.Timestamp != 0 {
 		s.cur.tsSec = int64(h.Timestamp)
@@ -1754,7 +1768,7 @@ func (s *stream) push(ctx context.Context, r *connect.SourceRecord, size int64) 
 // pushQueue puts a record in the poll queue, waiting for room; the
 // records of a prepared XA group wait for its commit instead.
 func (s *stream) pushQueue(ctx context.Context, r *connect.SourceRecord, size int64) error {
-	if x := s.xa; x != nil {
+	if x := s.xa; x != nil && s.handling {
 		s.xaKeep(x, r, size)
 		return nil
 	}

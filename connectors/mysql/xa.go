@@ -268,6 +268,7 @@ func (s *stream) xaBegin(xid string) {
 		s.xaDrop(s.xa)
 	}
 	s.xa = &xaTx{xid: xid, file: s.cur.txFile, pos: s.cur.txPos, gtid: s.cur.curGTID, offs: &rowOffsets{}}
+	s.cur.xaHeld = true
 }
 
 // xaOpen is the XA transaction whose records rows() numbers: the one being
@@ -326,7 +327,7 @@ func (s *stream) xaAbandon() {
 		return
 	}
 	s.xaDrop(s.xa)
-	s.xa = nil
+	s.xa, s.cur.xaHeld = nil, false
 	s.dts.tx.started, s.dts.tx.open = false, false
 	s.held = s.held[:0]
 	s.sp.reset()
@@ -337,7 +338,7 @@ func (s *stream) xaAbandon() {
 // the group), its records go out now.
 func (s *stream) xaGroupEnd(ctx context.Context) error {
 	x := s.xa
-	s.xa = nil
+	s.xa, s.cur.xaHeld = nil, false
 	if !x.prepared || x.xid == "" {
 		// A restart from these offsets resumes after the group.
 		x.offs.base, x.offs.fixed = s.cur.position(0).Map(), true
@@ -450,6 +451,19 @@ func xaPurgedError(x *xaTx, err error) error {
 		x.xid, x.gtid, x.file, x.pos, err, KeySnapshotMode, OffsetXAPending))
 }
 
+// xaRereadError is the failure of a re-read: fatal when the server cannot
+// send the binlog (purged), retried when the connection failed.
+func (s *stream) xaRereadError(ctx context.Context, x *xaTx, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var me *gomysql.MyError
+	if errors.As(err, &me) && me.Code == 1236 {
+		return xaPurgedError(x, err)
+	}
+	return &connError{fmt.Errorf("re-read XA transaction %s at %s:%d: %w", x.xid, x.file, x.pos, s.dial.explain(err))}
+}
+
 // xaReread reads x's prepared group again from the binlog, through a
 // second short-lived replication connection, and emits its row changes
 // after the first skip.
@@ -461,9 +475,10 @@ func (s *stream) xaReread(ctx context.Context, x *xaTx, skip int64) error {
 	defer syncer.Close()
 	st, err := syncer.StartSync(gomysql.Position{Name: x.file, Pos: x.pos})
 	if err != nil {
-		return &connError{fmt.Errorf("re-read XA transaction %s at %s:%d: %w", x.xid, x.file, x.pos, s.dial.explain(err))}
+		return s.xaRereadError(ctx, x, err)
 	}
 	s.dts.metrics.xaReread.Add(1)
+	s.log.Info("reading a committed XA transaction's prepared row changes again from the binlog", "xid", x.xid, "gtid", x.gtid, "file", x.file, "pos", x.pos, "skip_changes", skip)
 	savedCur, savedByID, savedSkip := s.cur, s.byID, s.skip
 	s.byID = map[uint64]*tableEntry{}
 	s.skip = skipState{}
@@ -478,14 +493,7 @@ func (s *stream) xaReread(ctx context.Context, x *xaTx, skip int64) error {
 	for {
 		ev, err := st.GetEvent(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			var me *gomysql.MyError
-			if errors.As(err, &me) && me.Code == 1236 {
-				return xaPurgedError(x, err)
-			}
-			return &connError{fmt.Errorf("re-read XA transaction %s at %s:%d: %w", x.xid, x.file, x.pos, err)}
+			return s.xaRereadError(ctx, x, err)
 		}
 		h := ev.Header
 		switch e := ev.Event.(type) {
