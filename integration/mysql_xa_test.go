@@ -112,6 +112,7 @@ func xaPrepare(t *testing.T, db *harness.MariaDB, xid string, stmts ...string) {
 type xaChange struct {
 	op string
 	id int64
+	tx string // transaction.id, with provide.transaction.metadata
 }
 
 // xaTopic reads a table topic from the beginning until it has been idle
@@ -130,11 +131,15 @@ func xaTopic(t *testing.T, bootstrap, topic string, idle time.Duration) []xaChan
 		var v struct {
 			Op            string
 			Before, After *struct{ ID int64 }
+			Transaction   *struct{ ID string }
 		}
 		if err := json.Unmarshal(m.Value, &v); err != nil {
 			t.Fatalf("%s: %q: %v", topic, m.Value, err)
 		}
 		c := xaChange{op: v.Op}
+		if v.Transaction != nil {
+			c.tx = v.Transaction.ID
+		}
 		if v.After != nil {
 			c.id = v.After.ID
 		} else if v.Before != nil {
@@ -190,7 +195,7 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 		"CREATE TABLE xa.a ("+k9Columns+")",
 		"INSERT INTO xa.a SELECT seq, 0, 'seed', NULL, NULL FROM xa.seq_1_to_3")
 	kw := newK9Worker(t, k, db, "xacommit", map[string]string{"database.server.id": "5813", "table.include.list": `xa\..*`,
-		"max.queue.size.in.bytes": "65536"})
+		"max.queue.size.in.bytes": "65536", "provide.transaction.metadata": "true"})
 	topic := kw.prefix + ".xa.a"
 	w := kw.start()
 	xaWaitChange(t, k.Bootstrap(), topic, "r", 3, w)
@@ -228,6 +233,43 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 	}
 	if n := len(changes); n != 3+1+400+1+2+1 {
 		t.Errorf("%d changes, want %d: %v", n, 3+1+400+1+2+1, changes)
+	}
+	// Transaction metadata: BEGIN and END around each transaction, in
+	// commit order, naming the transaction its rows name; none for the
+	// rolled-back one.
+	msgs, err := harness.ReadAll(context.Background(), k.Bootstrap(), kw.prefix+".transaction", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		var v struct {
+			Status     string
+			ID         string
+			EventCount *int64 `json:"event_count"`
+		}
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		e := v.Status + " " + v.ID
+		if v.EventCount != nil {
+			e += fmt.Sprintf(" %d", *v.EventCount)
+		}
+		got = append(got, e)
+	}
+	var want []string
+	for _, c := range []struct {
+		id     int64
+		events int
+	}{{50, 1}, {1001, 400}, {300, 1}, {200, 2}, {60, 1}} {
+		tx := changes[xaIndex(t, changes, "c", c.id)].tx
+		want = append(want, "BEGIN "+tx, fmt.Sprintf("END %s %d", tx, c.events))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("transaction metadata:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if tx := changes[atU2].tx; tx != changes[at200].tx || tx == "" {
+		t.Errorf("the changes of one XA transaction name transactions %q and %q", changes[at200].tx, tx)
 	}
 	if !strings.Contains(w.log.String(), "too large to hold in memory") {
 		t.Errorf("the big XA transaction was not read again from the binlog; worker log (tail):\n%s", k9Tail(w.log.String(), 20))
