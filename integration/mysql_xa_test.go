@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice/integration/harness"
+	"github.com/sluicehq/sluice/offsets"
 )
 
 // TestMySQLXATransactionThenRestart: an XA transaction's binlog groups end
@@ -409,5 +410,63 @@ func TestMySQLXAPurgedBeforeCommitFails(t *testing.T) {
 	}
 	if changes := xaTopic(t, k.Bootstrap(), topic, time.Second); xaIndex(t, changes, "c", 100) >= 0 {
 		t.Errorf("the insert of the transaction that could not be read is in the topic: %v", changes)
+	}
+}
+
+// TestMySQLXARestartInsideCommit: a restart from the offset of a record in
+// the middle of an XA COMMIT's records (a crash after some were delivered)
+// re-reads the prepared group and emits only the changes after it.
+func TestMySQLXARestartInsideCommit(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	myExec(t, db, "CREATE DATABASE xa", "CREATE TABLE xa.a ("+k9Columns+")", "INSERT INTO xa.a VALUES (1, 0, 'seed', NULL, NULL)")
+	kw := newK9Worker(t, k, db, "xainside", map[string]string{"database.server.id": "5816", "table.include.list": `xa\..*`})
+	topic := kw.prefix + ".xa.a"
+	w := kw.start()
+	xaWaitChange(t, k.Bootstrap(), topic, "r", 1, w)
+
+	xaPrepare(t, db, "k3", "INSERT INTO xa.a VALUES (400, 0, 'k3', NULL, NULL), (401, 0, 'k3', NULL, NULL)", "INSERT INTO xa.a VALUES (402, 0, 'k3', NULL, NULL)")
+	myExec(t, db, "INSERT INTO xa.a VALUES (70, 0, 'after the prepare', NULL, NULL)")
+	xaWaitChange(t, k.Bootstrap(), topic, "c", 70, w)
+	var off map[string]any
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		off = kw.committed()
+		if pending, _ := off["xa_pending"].(string); strings.Contains(pending, fmt.Sprintf("X'%x'", "k3")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the committed offset does not list the prepared XA transaction: %v", off)
+		}
+	}
+	w.stop()
+	commit, err := db.BinlogPosition(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	myExec(t, db, "XA COMMIT 'k3'", "INSERT INTO xa.a VALUES (80, 0, 'after the commit', NULL, NULL)")
+	// The offset of the commit's second change, as a worker killed right
+	// after delivering it would have committed: the commit group's start
+	// (a standalone GTID event and the XA COMMIT statement), two changes
+	// done.
+	off["file"], off["pos"], off["gtids"], off["row"] = commit.File, int64(commit.Pos), commit.GTIDSet, int64(2)
+	delete(off, "event")
+	store, err := offsets.OpenFileStore(kw.offsetFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Set(t.Context(), kw.name, []offsets.Entry{{Partition: map[string]any{"server": kw.prefix}, Offset: off}}); err != nil {
+		t.Fatal(err)
+	}
+
+	w = kw.start()
+	changes := xaWaitChange(t, k.Bootstrap(), topic, "c", 80, w)
+	for _, id := range []int64{400, 401} {
+		if i := xaIndex(t, changes, "c", id); i >= 0 {
+			t.Errorf("id %d, delivered before the restart by the offset, is emitted again: %v", id, changes)
+		}
+	}
+	if at402, at80 := xaIndex(t, changes, "c", 402), xaIndex(t, changes, "c", 80); at402 < 0 || at402 > at80 {
+		t.Errorf("the change after the offset (402 at %d) is not emitted before the next transaction (80 at %d): %v", at402, at80, changes)
 	}
 }
