@@ -1369,7 +1369,12 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	// deletes (adhoc.go).
 	var deletesOnly bool
 	if a := s.adhoc; a != nil && !a.complete {
-		a.sawRows(ts.table.ID, s.cur.file, h.LogPos-h.EventSize)
+		if x := s.xaOpen(); x != nil {
+			// Its rows reach the topics at its commit: seen there.
+			x.sawTable(ts.table.ID)
+		} else {
+			a.sawRows(ts.table.ID, s.cur.file, h.LogPos-h.EventSize)
+		}
 		deletesOnly = a.skip[ts.table.ID]
 	}
 	if s.cur.gtidSkip {

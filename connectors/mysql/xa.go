@@ -69,6 +69,15 @@ type xaTx struct {
 	changes int64
 	// offs is the offset of the records, set when they are emitted.
 	offs *rowOffsets
+	// tables are the tables of its rows an ad-hoc snapshot reads, which
+	// the snapshot must know changed at the commit (adhocRun.sawRows).
+	tables []TableID
+}
+
+func (x *xaTx) sawTable(id TableID) {
+	if !slices.Contains(x.tables, id) {
+		x.tables = append(x.tables, id)
+	}
 }
 
 // xaReplayRun is the re-read of a prepared group at its commit.
@@ -380,7 +389,7 @@ func (s *stream) xaCommit(ctx context.Context, h *replication.EventHeader, q str
 	if x == nil {
 		if xid != "" {
 			s.dts.metrics.xaUnknownCommits.Add(1)
-			s.log.Warn("an XA COMMIT commits a transaction the stream did not see prepared (prepared before the stream's start point, e.g. during the snapshot): its row changes are not in the topics; re-read its tables with an execute-snapshot signal",
+			s.log.Warn("an XA COMMIT commits a transaction the stream did not see prepared (prepared before the stream's start point, e.g. during the snapshot): if it changed captured tables, its row changes are in neither the snapshot nor the stream; re-read those tables with an execute-snapshot signal",
 				"xid", xid, "file", s.cur.file, "pos", h.LogPos-h.EventSize)
 		}
 		return nil
@@ -406,6 +415,11 @@ func (s *stream) xaCommit(ctx context.Context, h *replication.EventHeader, q str
 	} else if err := s.xaFlush(ctx, x); err != nil {
 		// Held since its prepare in this run: none went out before.
 		return err
+	}
+	if a := s.adhoc; a != nil && !a.complete {
+		for _, id := range x.tables {
+			a.sawRows(id, s.cur.file, h.LogPos-h.EventSize)
+		}
 	}
 	delete(s.xaPrepared, xid)
 	s.xaPendingChanged()
