@@ -89,6 +89,13 @@ func TestMySQLXATransactionThenRestart(t *testing.T) {
 // own and disconnects, leaving it prepared for any session to end.
 func xaPrepare(t *testing.T, db *harness.MariaDB, xid string, stmts ...string) {
 	t.Helper()
+	all := append([]string{"XA START '" + xid + "'"}, stmts...)
+	xaSession(t, db, append(all, "XA END '"+xid+"'", "XA PREPARE '"+xid+"'")...)
+}
+
+// xaSession runs statements on a connection of its own and disconnects.
+func xaSession(t *testing.T, db *harness.MariaDB, stmts ...string) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := db.DB().Conn(ctx)
 	if err != nil {
@@ -100,9 +107,7 @@ func xaPrepare(t *testing.T, db *harness.MariaDB, xid string, stmts ...string) {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		conn.Close()
 	}()
-	all := append([]string{"XA START '" + xid + "'"}, stmts...)
-	all = append(all, "XA END '"+xid+"'", "XA PREPARE '"+xid+"'")
-	for _, q := range all {
+	for _, q := range stmts {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -214,9 +219,11 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 		}
 	}
 
-	// Committed in the opposite order of their prepares.
-	myExec(t, db, "XA ROLLBACK 'r1'", "XA COMMIT 'big'", "XA COMMIT 'c2'", "XA COMMIT 'c1'",
-		"INSERT INTO xa.a VALUES (60, 0, 'after the commits', NULL, NULL)")
+	// Committed in the opposite order of their prepares; a one-phase XA
+	// transaction among them is an ordinary one.
+	myExec(t, db, "XA ROLLBACK 'r1'", "XA COMMIT 'big'", "XA COMMIT 'c2'")
+	xaSession(t, db, "XA START 'o1'", "INSERT INTO xa.a VALUES (500, 0, 'one phase', NULL, NULL)", "XA END 'o1'", "XA COMMIT 'o1' ONE PHASE")
+	myExec(t, db, "XA COMMIT 'c1'", "INSERT INTO xa.a VALUES (60, 0, 'after the commits', NULL, NULL)")
 	changes = xaWaitChange(t, k.Bootstrap(), topic, "c", 60, w)
 	if i := xaIndex(t, changes, "c", 100); i >= 0 {
 		t.Errorf("the rolled-back insert of id 100 is in the topic: %v", changes)
@@ -225,15 +232,15 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 		t.Errorf("the rolled-back update of id 1 is in the topic: %v", changes)
 	}
 	at50, atBig, atBigEnd := xaIndex(t, changes, "c", 50), xaIndex(t, changes, "c", 1001), xaIndex(t, changes, "c", 1400)
-	at300, at200, atU2, at60 := xaIndex(t, changes, "c", 300), xaIndex(t, changes, "c", 200), xaIndex(t, changes, "u", 2), xaIndex(t, changes, "c", 60)
-	if !(at50 < atBig && atBig < atBigEnd && atBigEnd < at300 && at300 < at200 && at200 < atU2 && atU2 < at60) {
-		t.Errorf("positions: 50 at %d, big %d..%d, c2 (300) at %d, c1 (200, update 2) at %d, %d, 60 at %d: want them in commit order", at50, atBig, atBigEnd, at300, at200, atU2, at60)
+	at300, at500, at200, atU2, at60 := xaIndex(t, changes, "c", 300), xaIndex(t, changes, "c", 500), xaIndex(t, changes, "c", 200), xaIndex(t, changes, "u", 2), xaIndex(t, changes, "c", 60)
+	if !(at50 < atBig && atBig < atBigEnd && atBigEnd < at300 && at300 < at500 && at500 < at200 && at200 < atU2 && atU2 < at60) {
+		t.Errorf("positions: 50 at %d, big %d..%d, c2 (300) at %d, one phase (500) at %d, c1 (200, update 2) at %d, %d, 60 at %d: want them in commit order", at50, atBig, atBigEnd, at300, at500, at200, atU2, at60)
 	}
 	for id := int64(1001); id <= 1400; id++ {
 		xaIndex(t, changes, "c", id)
 	}
-	if n := len(changes); n != 3+1+400+1+2+1 {
-		t.Errorf("%d changes, want %d: %v", n, 3+1+400+1+2+1, changes)
+	if n := len(changes); n != 3+1+400+1+1+2+1 {
+		t.Errorf("%d changes, want %d: %v", n, 3+1+400+1+1+2+1, changes)
 	}
 	// Transaction metadata: BEGIN and END around each transaction, in
 	// commit order, naming the transaction its rows name; none for the
@@ -262,7 +269,7 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 	for _, c := range []struct {
 		id     int64
 		events int
-	}{{50, 1}, {1001, 400}, {300, 1}, {200, 2}, {60, 1}} {
+	}{{50, 1}, {1001, 400}, {300, 1}, {500, 1}, {200, 2}, {60, 1}} {
 		tx := changes[xaIndex(t, changes, "c", c.id)].tx
 		want = append(want, "BEGIN "+tx, fmt.Sprintf("END %s %d", tx, c.events))
 	}

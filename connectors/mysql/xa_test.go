@@ -83,3 +83,29 @@ func TestXAKeepSpills(t *testing.T) {
 		t.Fatal("a spilled group held a record")
 	}
 }
+
+// TestXAHeldPosition: while an XA group's records are held, an offset taken
+// says none of the group went out, so a restart reads it all again.
+func TestXAHeldPosition(t *testing.T) {
+	c := cursor{txFile: "binlog.000001", txPos: 300, events: 4, xaPending: `[{"xid":"x"}]`}
+	if p := c.position(2); p.Events != 4 || p.Rows != 2 || p.XAPending != c.xaPending {
+		t.Fatalf("outside an XA group: %+v", p)
+	}
+	c.xaHeld = true
+	if p := c.position(2); p.Events != 0 || p.Rows != 0 || p.File != "binlog.000001" || p.Pos != 300 {
+		t.Fatalf("inside an XA group: %+v", p)
+	}
+}
+
+// TestRowOffsetsFixed: records of a group emitted whole at its end share
+// one offset, without a row count.
+func TestRowOffsetsFixed(t *testing.T) {
+	o := &rowOffsets{base: Position{File: "f", Pos: 9}.Map()}
+	if m := o.SourceOffsetAt(3); m[OffsetRow] != int64(3) {
+		t.Fatalf("row offsets: %v", m)
+	}
+	o.fixed = true
+	if m := o.SourceOffsetAt(3); m[OffsetRow] != nil {
+		t.Fatalf("fixed offsets: %v", m)
+	}
+}
