@@ -477,3 +477,36 @@ func TestMySQLXARestartInsideCommit(t *testing.T) {
 		t.Errorf("the change after the offset (402 at %d) is not emitted before the next transaction (80 at %d): %v", at402, at80, changes)
 	}
 }
+
+// TestMySQLXAPreparedBeforeSnapshot: a transaction prepared before the
+// connector started is in neither its snapshot (not committed then) nor
+// the binlog after its start point; at its XA COMMIT the stream finds the
+// prepared group in the binlog and emits its rows.
+func TestMySQLXAPreparedBeforeSnapshot(t *testing.T) {
+	t.Parallel()
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+	myExec(t, db, "CREATE DATABASE xa", "CREATE TABLE xa.a ("+k9Columns+")", "INSERT INTO xa.a VALUES (1, 0, 'seed', NULL, NULL), (2, 0, 'seed', NULL, NULL)")
+	xaPrepare(t, db, "s1", "INSERT INTO xa.a VALUES (100, 0, 's1', NULL, NULL)", "UPDATE xa.a SET ver = 1 WHERE id = 2")
+	// A later binlog file: the search reads back through the files.
+	myExec(t, db, "FLUSH BINARY LOGS", "INSERT INTO xa.a VALUES (3, 0, 'seed', NULL, NULL)")
+	kw := newK9Worker(t, k, db, "xabefore", map[string]string{"database.server.id": "5817", "table.include.list": `xa\..*`})
+	topic := kw.prefix + ".xa.a"
+	w := kw.start()
+	xaWaitChange(t, k.Bootstrap(), topic, "r", 3, w)
+	myExec(t, db, "INSERT INTO xa.a VALUES (50, 0, 'streamed', NULL, NULL)")
+	changes := xaWaitChange(t, k.Bootstrap(), topic, "c", 50, w)
+	if xaIndex(t, changes, "c", 100) >= 0 || xaIndex(t, changes, "r", 100) >= 0 {
+		t.Errorf("the prepared transaction's insert is in the topic before its commit: %v", changes)
+	}
+
+	myExec(t, db, "XA COMMIT 's1'", "INSERT INTO xa.a VALUES (60, 0, 'after the commit', NULL, NULL)")
+	changes = xaWaitChange(t, k.Bootstrap(), topic, "c", 60, w)
+	at50, at100, atU2, at60 := xaIndex(t, changes, "c", 50), xaIndex(t, changes, "c", 100), xaIndex(t, changes, "u", 2), xaIndex(t, changes, "c", 60)
+	if !(at50 < at100 && at100 < atU2 && atU2 < at60) {
+		t.Errorf("the committed transaction's changes are not in the topic once each, at its commit: 50 at %d, 100 at %d, update of 2 at %d, 60 at %d: %v", at50, at100, atU2, at60, changes)
+	}
+	if !strings.Contains(w.log.String(), "its prepared group was found in the binlog") {
+		t.Errorf("no log line about the search; worker log (tail):\n%s", k9Tail(w.log.String(), 20))
+	}
+}

@@ -34,7 +34,8 @@ type streamMetrics struct {
 	// row changes were dropped, xaCommitted the XA COMMITs that emitted
 	// them, xaReread those that read them again from the binlog, and
 	// xaUnknownCommits the XA COMMITs of transactions prepared before the
-	// stream's start point (xa.go); xaPending is the prepared ones now.
+	// stream's start point that the binlog no longer holds (xa.go);
+	// xaPending is the prepared ones now.
 	xaRollbacks      atomic.Int64
 	xaCommitted      atomic.Int64
 	xaReread         atomic.Int64
@@ -191,7 +192,7 @@ func (t *Task) metrics() []connect.Metric {
 		{Name: "xa_prepared_commits_total", Help: "XA COMMITs of prepared XA transactions, whose row changes were emitted then.", Kind: connect.Counter, Value: float64(m.xaCommitted.Load())},
 		{Name: "xa_prepared_rollbacks_total", Help: "XA ROLLBACKs of prepared XA transactions, whose row changes were dropped.", Kind: connect.Counter, Value: float64(m.xaRollbacks.Load())},
 		{Name: "xa_prepared_rereads_total", Help: "Prepared XA transactions whose row changes were read again from the binlog at their XA COMMIT (too large to hold in memory, or prepared before a restart).", Kind: connect.Counter, Value: float64(m.xaReread.Load())},
-		{Name: "xa_unknown_commits_total", Help: "XA COMMITs of transactions prepared before the stream's start point, whose row changes are not in the topics (see the log's warning).", Kind: connect.Counter, Value: float64(m.xaUnknownCommits.Load())},
+		{Name: "xa_unknown_commits_total", Help: "XA COMMITs of transactions prepared before the stream's start point whose prepared group the binlog no longer holds: their row changes are not in the topics (see the log's warning).", Kind: connect.Counter, Value: float64(m.xaUnknownCommits.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a
 		// queue that stays full means the runtime or Kafka is the

@@ -3,6 +3,7 @@ package mysql
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	gomysql "github.com/go-mysql-org/go-mysql/mysql"
 	"github.com/go-mysql-org/go-mysql/replication"
+	"github.com/google/uuid"
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/internal/sqltext"
@@ -44,6 +46,11 @@ import (
 // written, and a re-read gives the same; transaction metadata, when on,
 // names the prepared group's GTID and is emitted around the rows at the
 // commit.
+//
+// A transaction prepared before the stream's start point (before or
+// during the snapshot, which does not see uncommitted rows) is unknown at
+// its commit: its prepared group is looked for in the binlog files back
+// from the commit's (xaFind) and emitted the same way.
 //
 // The table definitions the stream has at the commit decode the prepared
 // group's rows: the prepared transaction keeps its metadata locks until its
@@ -386,12 +393,30 @@ func (s *stream) xaFlush(ctx context.Context, x *xaTx) error {
 func (s *stream) xaCommit(ctx context.Context, h *replication.EventHeader, q string) error {
 	_, xid := xaStatement(q)
 	x := s.xaPrepared[xid]
-	if x == nil {
-		if xid != "" {
-			s.dts.metrics.xaUnknownCommits.Add(1)
-			s.log.Warn("an XA COMMIT commits a transaction the stream did not see prepared (prepared before the stream's start point, e.g. during the snapshot): if it changed captured tables, its row changes are in neither the snapshot nor the stream; re-read those tables with an execute-snapshot signal",
-				"xid", xid, "file", s.cur.file, "pos", h.LogPos-h.EventSize)
+	if x == nil && xid != "" {
+		// Prepared before the stream's start point: not in a snapshot
+		// taken meanwhile either. Its group is read from the binlog.
+		found, err := s.xaFind(ctx, xid, s.cur.file, h.LogPos-h.EventSize)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
 		}
+		if found == nil {
+			s.dts.metrics.xaUnknownCommits.Add(1)
+			s.log.Warn("an XA COMMIT commits a transaction prepared before the stream's start point whose prepared group the binlog no longer holds: if it changed captured tables, its row changes are in neither the snapshot nor the stream; re-read those tables with an execute-snapshot signal",
+				"xid", xid, "file", s.cur.file, "pos", h.LogPos-h.EventSize, "error", err)
+			return nil
+		}
+		s.log.Info("an XA COMMIT commits a transaction prepared before the stream's start point: its prepared group was found in the binlog",
+			"xid", xid, "gtid", found.gtid, "file", found.file, "pos", found.pos)
+		x = found
+		if s.xaPrepared == nil {
+			s.xaPrepared = map[string]*xaTx{}
+		}
+		// Listed in the offsets of its records, as if seen prepared.
+		s.xaPrepared[xid] = x
+		s.xaPendingChanged()
+	}
+	if x == nil {
 		return nil
 	}
 	// The offset of the commit's records: at this statement, the pending
@@ -572,6 +597,120 @@ func (s *stream) xaReread(ctx context.Context, x *xaTx, skip int64) error {
 					}
 				}
 				return s.txEnd(ctx, int64(h.Timestamp)*1000)
+			}
+		}
+	}
+}
+
+// mariadbGTIDXID is the xid a MariaDB GTID event of an XA transaction's
+// group carries (FL_PREPARED_XA or FL_COMPLETED_XA), canonical; "" when it
+// has none. (Layout after the header: sequence number 8 bytes, domain 4,
+// flags 1, the commit id 8 with FL_GROUP_COMMIT_ID, then the format id 4,
+// the gtrid and bqual lengths 1 each, and their bytes.)
+func mariadbGTIDXID(raw []byte) string {
+	const body = replication.EventHeaderSize
+	if len(raw) <= body+12 {
+		return ""
+	}
+	flags := raw[body+12]
+	if flags&(mariadbFlPreparedXA|mariadbFlCompletedXA) == 0 {
+		return ""
+	}
+	p := body + 13
+	if flags&replication.BINLOG_MARIADB_FL_GROUP_COMMIT_ID != 0 {
+		p += 8
+	}
+	if len(raw) < p+6 {
+		return ""
+	}
+	format := int32(binary.LittleEndian.Uint32(raw[p:]))
+	gl, bl := int(raw[p+4]), int(raw[p+5])
+	p += 6
+	if len(raw) < p+gl+bl {
+		return ""
+	}
+	return canonicalXID(raw[p:p+gl], raw[p+gl:p+gl+bl], strconv.Itoa(int(format)))
+}
+
+// xaFind looks for the prepared group of an XA transaction the stream did
+// not see prepared (prepared before its start point: during the snapshot,
+// before the stored offset), reading the binlog files back from the
+// commit's, each from its start to its end or to the commit: the last
+// group that prepared xid before the commit. nil when the binlog no longer
+// holds it.
+func (s *stream) xaFind(ctx context.Context, xid, commitFile string, commitPos uint32) (*xaTx, error) {
+	c, err := s.dial.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.Execute("SHOW BINARY LOGS")
+	c.Close()
+	if err != nil {
+		return nil, fmt.Errorf("SHOW BINARY LOGS: %w", err)
+	}
+	var files []string
+	for i := range r.Values {
+		name, _ := r.GetString(i, 0)
+		files = append(files, name)
+		if name == commitFile {
+			break
+		}
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		x, err := s.xaFindIn(ctx, xid, files[i], commitFile, commitPos)
+		if err != nil || x != nil {
+			return x, err
+		}
+	}
+	return nil, nil
+}
+
+// xaFindIn is xaFind in one binlog file.
+func (s *stream) xaFindIn(ctx context.Context, xid, file, commitFile string, commitPos uint32) (*xaTx, error) {
+	cfg := s.syncerConfig()
+	cfg.ServerID = xaReplayServerID(s.opts.ServerID)
+	cfg.HeartbeatPeriod = 0
+	cfg.RowsEventDecodeFunc = func(*replication.RowsEvent, []byte) error { return nil } // rows are not looked at
+	syncer := replication.NewBinlogSyncer(cfg)
+	defer syncer.Close()
+	st, err := syncer.StartSync(gomysql.Position{Name: file, Pos: 4})
+	if err != nil {
+		return nil, err
+	}
+	var found *xaTx
+	var gtidPos uint32
+	var gtid string
+	for {
+		ev, err := st.GetEvent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h := ev.Header
+		start := h.LogPos - h.EventSize
+		if rot, ok := ev.Event.(*replication.RotateEvent); ok {
+			if h.LogPos != 0 && string(rot.NextLogName) != file {
+				return found, nil // the file's end
+			}
+			continue
+		}
+		if file == commitFile && h.LogPos != 0 && start >= commitPos {
+			return found, nil
+		}
+		switch e := ev.Event.(type) {
+		case *replication.MariadbGTIDEvent:
+			if mariadbGTIDFlags2(ev, e)&mariadbFlPreparedXA != 0 && mariadbGTIDXID(ev.RawData) == xid {
+				g := mariadbEventGTID(ev, e)
+				found = &xaTx{xid: xid, file: file, pos: start, gtid: g.String(), spilled: true, prepared: true}
+			}
+		case *replication.GTIDEvent:
+			gtidPos, gtid = start, ""
+			if u, err := uuid.FromBytes(e.SID); err == nil && u != uuid.Nil {
+				gtid = u.String() + ":" + strconv.FormatInt(e.GNO, 10)
+			}
+		case *replication.QueryEvent:
+			// MySQL: XA START, after the group's GTID event.
+			if verb, qx := xaStatement(string(e.Query)); verb == "start" && qx == xid {
+				found = &xaTx{xid: xid, file: file, pos: gtidPos, gtid: gtid, spilled: true, prepared: true}
 			}
 		}
 	}

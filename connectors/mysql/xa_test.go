@@ -1,7 +1,10 @@
 package mysql
 
 import (
+	"encoding/binary"
 	"testing"
+
+	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -107,5 +110,22 @@ func TestRowOffsetsFixed(t *testing.T) {
 	o.fixed = true
 	if m := o.SourceOffsetAt(3); m[OffsetRow] != nil {
 		t.Fatalf("fixed offsets: %v", m)
+	}
+}
+
+func TestMariaDBGTIDXID(t *testing.T) {
+	raw := make([]byte, replication.EventHeaderSize)
+	raw = binary.LittleEndian.AppendUint64(raw, 42)                                      // sequence number
+	raw = binary.LittleEndian.AppendUint32(raw, 0)                                       // domain
+	raw = append(raw, mariadbFlPreparedXA|replication.BINLOG_MARIADB_FL_GROUP_COMMIT_ID) // flags
+	raw = binary.LittleEndian.AppendUint64(raw, 7)                                       // commit id
+	raw = binary.LittleEndian.AppendUint32(raw, 7)                                       // format id
+	raw = append(raw, 3, 2, 'x', '\'', '2', 'b', 'q')                                    // lengths, gtrid, bqual
+	if got, want := mariadbGTIDXID(raw), "X'782732',X'6271',7"; got != want {
+		t.Errorf("xid %q, want %q (as XA COMMIT 'x''2','bq',7 names it: %q)", got, want, func() string { _, x := xaStatement("XA COMMIT 'x''2','bq',7"); return x }())
+	}
+	raw[replication.EventHeaderSize+12] = 0
+	if got := mariadbGTIDXID(raw); got != "" {
+		t.Errorf("a GTID event without an XA flag has xid %q", got)
 	}
 }
