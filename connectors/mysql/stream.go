@@ -774,9 +774,9 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 			// after rows it undoes (the server truncates the others).
 			s.cur.partialRollback = e.Flags&replication.BINLOG_MARIADB_FL_TRANSACTIONAL == 0
 			if mariadbGTIDFlags2(ev, e)&mariadbFlPreparedXA != 0 {
-				// Its xid comes with the XA END statement before the
-				// XA PREPARE.
-				s.xaBegin("")
+				// The event names the xid; so does the XA END statement
+				// before the XA PREPARE, should the event's not be read.
+				s.xaBegin(mariadbGTIDXID(ev.RawData))
 			}
 		}
 		return nil
