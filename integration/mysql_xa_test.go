@@ -5,6 +5,9 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +117,24 @@ func xaSession(t *testing.T, db *harness.MariaDB, stmts ...string) {
 	}
 }
 
+// xaMetric is the connector's metric name on the worker's /metrics.
+func xaMetric(t *testing.T, kw *k9Worker, name string) float64 {
+	t.Helper()
+	st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", st, err)
+	}
+	m := regexp.MustCompile(`(?m)^sluice_connector_` + name + `\{connector="` + kw.name + `"[^}]*\} (\S+)$`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %s of %s on /metrics", name, kw.name)
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatalf("%s %q: %v", name, m[1], err)
+	}
+	return v
+}
+
 // xaChange is one record of a table topic: its op and row id.
 type xaChange struct {
 	op string
@@ -218,6 +239,9 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 			t.Errorf("id %d of a prepared XA transaction is in the topic before its XA COMMIT: %v", id, changes)
 		}
 	}
+	if n := xaMetric(t, kw, "xa_prepared_pending"); n != 4 {
+		t.Errorf("xa_prepared_pending %v, want 4", n)
+	}
 
 	// Committed in the opposite order of their prepares; a one-phase XA
 	// transaction among them is an ordinary one.
@@ -278,6 +302,11 @@ func TestMySQLXAEmittedAtCommit(t *testing.T) {
 	}
 	if tx := changes[atU2].tx; tx != changes[at200].tx || tx == "" {
 		t.Errorf("the changes of one XA transaction name transactions %q and %q", changes[at200].tx, tx)
+	}
+	for name, want := range map[string]float64{"xa_prepared_pending": 0, "xa_prepared_commits_total": 3, "xa_prepared_rollbacks_total": 1, "xa_prepared_rereads_total": 1} {
+		if n := xaMetric(t, kw, name); n != want {
+			t.Errorf("%s %v, want %v", name, n, want)
+		}
 	}
 	if !strings.Contains(w.log.String(), "too large to hold in memory") {
 		t.Errorf("the big XA transaction was not read again from the binlog; worker log (tail):\n%s", k9Tail(w.log.String(), 20))

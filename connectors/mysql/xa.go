@@ -557,6 +557,9 @@ func (s *stream) xaReread(ctx context.Context, x *xaTx, skip int64) error {
 				if x.gtid != "" && gt.String() != x.gtid {
 					return xaPurgedError(x, fmt.Errorf("the transaction at %s:%d has GTID %s", s.cur.file, x.pos, gt.String()))
 				}
+				if xid := mariadbGTIDXID(ev.RawData); xid != x.xid {
+					return xaPurgedError(x, fmt.Errorf("the transaction at %s:%d is not XA transaction %s but %q", s.cur.file, x.pos, x.xid, xid))
+				}
 				s.cur.gtidSkip = s.opts.GTIDSources.skips(mariadbGTIDSource(gt.DomainID, gt.ServerID))
 				continue
 			}
