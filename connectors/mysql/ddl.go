@@ -40,9 +40,15 @@ const (
 	// SAVEPOINT inside a transaction (savepoint.go).
 	stmtSavepoint
 	stmtRollbackTo
-	// stmtXARollback is the XA ROLLBACK of a prepared transaction: a group
-	// of its own, whose rows an earlier group (XA PREPARE) held.
+	// stmtXACommit and stmtXARollback are the XA COMMIT and XA ROLLBACK
+	// of a prepared transaction: a group of its own, whose rows an earlier
+	// group (XA PREPARE) held (xa.go).
+	stmtXACommit
 	stmtXARollback
+	// stmtXAStart and stmtXAEnd open and close an XA transaction's rows
+	// (MySQL logs XA START as a statement; MariaDB in the GTID event).
+	stmtXAStart
+	stmtXAEnd
 	stmtDDL
 	// stmtDML is a data change logged as SQL, not as rows: the session
 	// ran with binlog_format STATEMENT or MIXED, or the table is one
@@ -104,12 +110,20 @@ func classifyQuery(sql string) stmtKind {
 	case "xa":
 		// XA COMMIT and XA ROLLBACK of a prepared transaction are a group
 		// of their own (a GTID and this statement), with no COMMIT after.
+		// XA COMMIT ... ONE PHASE ends the group of its own rows.
 		if f := strings.Fields(strings.ToLower(stripComments(sql))); len(f) > 1 {
 			switch f[1] {
 			case "commit":
-				return stmtCommit
+				if f[len(f)-2] == "one" && f[len(f)-1] == "phase" {
+					return stmtCommit
+				}
+				return stmtXACommit
 			case "rollback":
 				return stmtXARollback
+			case "start", "begin":
+				return stmtXAStart
+			case "end":
+				return stmtXAEnd
 			}
 		}
 	case "create", "alter", "drop", "rename", "truncate":

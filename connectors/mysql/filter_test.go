@@ -124,7 +124,7 @@ func TestClassifyAndParseDDL(t *testing.T) {
 			t.Errorf("%q: %s %v", tc.sql, d.Kind, ids)
 		}
 	}
-	for sql, want := range map[string]stmtKind{"BEGIN": stmtBegin, "COMMIT": stmtCommit, "XA START 'x'": stmtIgnore, "XA COMMIT X'7831',X'',1": stmtCommit, "XA ROLLBACK X'78'": stmtXARollback, "XA END X'78'": stmtIgnore,
+	for sql, want := range map[string]stmtKind{"BEGIN": stmtBegin, "COMMIT": stmtCommit, "XA START 'x'": stmtXAStart, "XA COMMIT X'7831',X'',1": stmtXACommit, "XA COMMIT 'x' ONE PHASE": stmtCommit, "XA ROLLBACK X'78'": stmtXARollback, "XA END X'78'": stmtXAEnd,
 		"GRANT SELECT ON *.* TO u": stmtIgnore, "insert into t values (1)": stmtDML, "/* x */ UPDATE t SET a = 1": stmtDML, "REPLACE INTO t VALUES (1)": stmtDML, "ROLLBACK": stmtRollback, "ROLLBACK TO SAVEPOINT s": stmtRollbackTo, "SAVEPOINT `s`": stmtSavepoint,
 		"SET STATEMENT max_statement_time=10 FOR DELETE FROM t": stmtDML, "SET NAMES utf8mb4": stmtIgnore} {
 		if got := classifyQuery(sql); got != want {

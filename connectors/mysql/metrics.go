@@ -30,8 +30,17 @@ type streamMetrics struct {
 	statements atomic.Int64
 	// savepointDropped counts records a ROLLBACK TO SAVEPOINT undid.
 	savepointDropped atomic.Int64
-	// xaRollbacks counts XA ROLLBACKs of prepared transactions.
-	xaRollbacks atomic.Int64
+	// xaRollbacks counts XA ROLLBACKs of prepared transactions whose held
+	// row changes were dropped, xaCommitted the XA COMMITs that emitted
+	// them, xaReread those that read them again from the binlog, and
+	// xaUnknownCommits the XA COMMITs of transactions prepared before the
+	// stream's start point that the binlog no longer holds (xa.go);
+	// xaPending is the prepared ones now.
+	xaRollbacks      atomic.Int64
+	xaCommitted      atomic.Int64
+	xaReread         atomic.Int64
+	xaUnknownCommits atomic.Int64
+	xaPending        atomic.Int64
 }
 
 type metricKey struct{ table, op string }
@@ -180,7 +189,11 @@ func (t *Task) metrics() []connect.Metric {
 		{Name: "gtid_source_skipped_rows_total", Help: "Row changes of captured tables in transactions from GTID sources gtid.source.includes/excludes leave out, skipped.", Kind: connect.Counter, Value: float64(m.gtidSkipped.Load())},
 		{Name: "inconsistent_schema_skipped_rows_total", Help: "Row changes of tables whose definition did not match their binlog events, skipped (inconsistent.schema.handling.mode=warn|skip).", Kind: connect.Counter, Value: float64(m.inconsistent.Load())},
 		{Name: "savepoint_rolled_back_records_total", Help: "Records of row changes a ROLLBACK TO SAVEPOINT undid in the source (a transaction that also changed a non-transactional table), dropped.", Kind: connect.Counter, Value: float64(m.savepointDropped.Load())},
-		{Name: "xa_prepared_rollbacks_total", Help: "XA ROLLBACKs of prepared XA transactions, whose row changes were emitted at XA PREPARE and remain in the topics (see the log's warning).", Kind: connect.Counter, Value: float64(m.xaRollbacks.Load())},
+		{Name: "xa_prepared_pending", Help: "XA transactions prepared and not yet committed or rolled back, whose row changes wait for their XA COMMIT.", Kind: connect.Gauge, Value: float64(m.xaPending.Load())},
+		{Name: "xa_prepared_commits_total", Help: "XA COMMITs of prepared XA transactions, whose row changes were emitted then.", Kind: connect.Counter, Value: float64(m.xaCommitted.Load())},
+		{Name: "xa_prepared_rollbacks_total", Help: "XA ROLLBACKs of prepared XA transactions, whose row changes were dropped.", Kind: connect.Counter, Value: float64(m.xaRollbacks.Load())},
+		{Name: "xa_prepared_rereads_total", Help: "Prepared XA transactions whose row changes were read again from the binlog at their XA COMMIT (too large to hold in memory, or prepared before a restart).", Kind: connect.Counter, Value: float64(m.xaReread.Load())},
+		{Name: "xa_unknown_commits_total", Help: "XA COMMITs of transactions prepared before the stream's start point whose prepared group the binlog no longer holds: their row changes are not in the topics (see the log's warning).", Kind: connect.Counter, Value: float64(m.xaUnknownCommits.Load())},
 		{Name: "oversize_skipped_total", Help: "Records over max.record.bytes skipped (oversize.record.handling=skip).", Kind: connect.Counter, Value: float64(s.dts.router.skipped.Load())},
 		// Debezium's QueueTotalCapacity and QueueRemainingCapacity: a
 		// queue that stays full means the runtime or Kafka is the

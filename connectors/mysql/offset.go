@@ -40,6 +40,12 @@ const (
 	// partition to read: signals before it were acted on. Not a Debezium
 	// key.
 	OffsetSignalNext = "signal_kafka_next_offset"
+	// OffsetXAPending lists the XA transactions prepared but not yet
+	// committed or rolled back at the offset, as JSON: [{"xid", "file",
+	// "pos", "gtid"}], the start of each one's prepared group. A restart
+	// reads a listed group again when its XA COMMIT comes (xa.go). Not a
+	// Debezium key.
+	OffsetXAPending = "xa_pending"
 )
 
 // Position is where a restart resumes: File/Pos (or GTIDs, when set) is the
@@ -68,6 +74,8 @@ type Position struct {
 	Adhoc string
 	// SignalNext is OffsetSignalNext, 0 when absent.
 	SignalNext int64
+	// XAPending is OffsetXAPending, "" when none is pending.
+	XAPending string
 }
 
 // SourcePartition returns the offset partition of a connector.
@@ -109,6 +117,9 @@ func (p Position) Map() map[string]any {
 	if p.SignalNext > 0 {
 		m[OffsetSignalNext] = p.SignalNext
 	}
+	if p.XAPending != "" {
+		m[OffsetXAPending] = p.XAPending
+	}
 	return m
 }
 
@@ -116,7 +127,11 @@ func (p Position) Map() map[string]any {
 // which differ only in their row count. Records refer to it through a
 // connect.LazyOffset, so a map is built only for an offset the runtime
 // commits, not for every row.
-type rowOffsets struct{ base map[string]any }
+type rowOffsets struct {
+	base map[string]any
+	// fixed: every row has the base offset, without a row count.
+	fixed bool
+}
 
 func newRowOffsets(p Position) *rowOffsets {
 	p.Rows = 0
@@ -131,7 +146,7 @@ func (o *rowOffsets) at(rows int64) connect.LazyOffset {
 // SourceOffsetAt implements connect.OffsetSource: a fresh map each call.
 func (o *rowOffsets) SourceOffsetAt(rows int64) map[string]any {
 	m := maps.Clone(o.base)
-	if rows != 0 {
+	if rows != 0 && !o.fixed {
 		m[OffsetRow] = rows
 	}
 	return m
@@ -178,6 +193,10 @@ func ParsePosition(m map[string]any) (Position, error) {
 	}
 	p.Captured, _ = m[OffsetCaptured].(string)
 	p.Adhoc, _ = m[OffsetAdhocState].(string)
+	p.XAPending, _ = m[OffsetXAPending].(string)
+	if _, err := parseXAPending(p.XAPending); err != nil {
+		return p, err
+	}
 	switch v := m[OffsetAdhocPending].(type) {
 	case bool:
 		p.AdhocPending = v

@@ -123,6 +123,17 @@ type stream struct {
 	// to its end, for the ROLLBACK TO that may undo some (savepoint.go).
 	sp           savepointBuffer
 	signalResume *snapshotState
+	// xa is the XA transaction whose prepared group is being read, its
+	// records held back (xa.go); xaPrepared the prepared ones by xid,
+	// waiting for their outcome; xaReplay the re-read of one at its
+	// commit; xaHeldBytes the size of all records they hold.
+	xa          *xaTx
+	xaPrepared  map[string]*xaTx
+	xaReplay    *xaReplayRun
+	xaHeldBytes int64
+	// handling is set while handle processes an event: only records it
+	// queues belong to the XA group being read.
+	handling bool
 	// ksig is the Kafka signal channel, nil when it is off
 	// (signalkafka.go).
 	ksig *kafkaSignals
@@ -177,6 +188,13 @@ type cursor struct {
 	// gtid.source.includes/excludes leave out is open: its rows are
 	// skipped (gtidsource.go).
 	gtidSkip bool
+	// xaPending is the prepared XA transactions as OffsetXAPending.
+	xaPending string
+	// xaHeld is set while the open transaction is an XA transaction's
+	// prepared group, whose records wait for its commit: an offset taken
+	// meanwhile (a snapshot chunk, a notification) says none of it was
+	// delivered.
+	xaHeld bool
 }
 
 // skipState says what a resumed stream must not emit again.
@@ -214,7 +232,11 @@ func (c *cursor) commit() {
 // position returns the offset of a record emitted after rows rows of the
 // current event.
 func (c *cursor) position(rows int64) Position {
-	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: c.events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState, SignalNext: c.signalNext}
+	events := c.events
+	if c.xaHeld {
+		events, rows = 0, 0
+	}
+	return Position{File: c.txFile, Pos: c.txPos, GTIDs: c.committedGTIDs(), Events: events, Rows: rows, TsSec: c.tsSec, ServerID: c.serverID, Captured: c.captured, AdhocPending: c.adhocPending, Adhoc: c.adhocState, SignalNext: c.signalNext, XAPending: c.xaPending}
 }
 
 func newStream(opts *Options, d *dialer, server *Server, log *slog.Logger) *stream {
@@ -280,6 +302,12 @@ func (s *stream) initCursor(pos Position) error {
 		}
 		s.cur.gset = set
 	}
+	prepared, err := parseXAPending(pos.XAPending)
+	if err != nil {
+		return err
+	}
+	s.xaPrepared = prepared
+	s.xaPendingChanged()
 	return nil
 }
 
@@ -428,6 +456,11 @@ func (s *stream) run(ctx context.Context) {
 				s.held = s.held[:0]
 				s.sp.reset()
 			}
+			if s.xa != nil {
+				// Nothing of a prepared group went out: read it again.
+				s.xaAbandon()
+				s.skip = skipState{}
+			}
 		}
 		s.cur.inTx, s.cur.gtidPending = false, false
 		select {
@@ -508,6 +541,11 @@ func isConnectionError(err error) bool {
 }
 
 func (s *stream) newSyncer() *replication.BinlogSyncer {
+	return replication.NewBinlogSyncer(s.syncerConfig())
+}
+
+// syncerConfig is the binlog reader's configuration.
+func (s *stream) syncerConfig() replication.BinlogSyncerConfig {
 	cfg := replication.BinlogSyncerConfig{
 		ServerID:  s.opts.ServerID,
 		Flavor:    s.server.Flavor,
@@ -535,7 +573,7 @@ func (s *stream) newSyncer() *replication.BinlogSyncer {
 	if s.opts.IncludeQuery && s.server.Flavor == FlavorMariaDB {
 		cfg.DumpCommandFlag |= replication.BINLOG_SEND_ANNOTATE_ROWS_EVENT
 	}
-	return replication.NewBinlogSyncer(cfg)
+	return cfg
 }
 
 // streamOnce runs one replication connection until it fails or ctx ends.
@@ -727,6 +765,8 @@ func changeTimed(t replication.EventType) bool {
 
 // handle processes one binlog event.
 func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error {
+	s.handling = true
+	defer func() { s.handling = false }()
 	h := ev.Header
 	if h.Timestamp != 0 {
 		s.cur.tsSec = int64(h.Timestamp)
@@ -763,6 +803,11 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 			// a group without the flag can hold a ROLLBACK TO SAVEPOINT
 			// after rows it undoes (the server truncates the others).
 			s.cur.partialRollback = e.Flags&replication.BINLOG_MARIADB_FL_TRANSACTIONAL == 0
+			if mariadbGTIDFlags2(ev, e)&mariadbFlPreparedXA != 0 {
+				// The event names the xid; so does the XA END statement
+				// before the XA PREPARE, should the event's not be read.
+				s.xaBegin(mariadbGTIDXID(ev.RawData))
+			}
 		}
 		return nil
 	case *replication.GTIDEvent:
@@ -790,6 +835,9 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 		if h.EventType == replication.XA_PREPARE_LOG_EVENT {
 			// XA PREPARE ends the group of an XA transaction's rows, as an
 			// XID ends a transaction's; its outcome is a later group.
+			if s.xa != nil {
+				s.xa.prepared = true
+			}
 			s.endTx()
 		}
 	case *replication.TableMapEvent:
@@ -835,7 +883,13 @@ func (s *stream) handle(ctx context.Context, ev *replication.BinlogEvent) error 
 			return err
 		}
 	}
-	return s.txEnd(ctx, int64(h.Timestamp)*1000)
+	if err := s.txEnd(ctx, int64(h.Timestamp)*1000); err != nil {
+		return err
+	}
+	if s.xa != nil {
+		return s.xaGroupEnd(ctx)
+	}
+	return nil
 }
 
 // gtidEventAt keeps the restart point at a GTID event, so that a restart
@@ -904,13 +958,25 @@ func (s *stream) queryEvent(ctx context.Context, h *replication.EventHeader, e *
 	case stmtCommit, stmtRollback:
 		s.endTx()
 		return nil
-	case stmtXARollback:
+	case stmtXAStart:
+		// MySQL logs XA START as a statement after the GTID event.
+		s.beginTx(h)
+		s.cur.thread = int64(e.SlaveProxyID)
+		_, xid := xaStatement(q)
+		s.xaBegin(xid)
+		return nil
+	case stmtXAEnd:
+		if s.xa != nil && s.xa.xid == "" {
+			_, s.xa.xid = xaStatement(q)
+		}
+		return nil
+	case stmtXACommit:
+		err := s.xaCommit(ctx, h, q)
 		s.endTx()
-		// The rows went out at XA PREPARE; nothing in the binlog says what
-		// they were by now. Say so, rather than diverge silently.
-		s.dts.metrics.xaRollbacks.Add(1)
-		s.log.Warn("a prepared XA transaction was rolled back: its row changes, emitted when the binlog gave them at XA PREPARE, remain in the topics",
-			"statement", q, "file", s.cur.file, "pos", h.LogPos-h.EventSize)
+		return err
+	case stmtXARollback:
+		s.xaRollback(q)
+		s.endTx()
 		return nil
 	case stmtSavepoint:
 		return s.savepoint(ctx, q)
@@ -1009,7 +1075,7 @@ func (s *stream) ddl(ctx context.Context, h *replication.EventHeader, e *replica
 	}
 	// The position after this statement: a restart must not apply it twice.
 	pos := Position{File: s.cur.file, Pos: h.LogPos, TsSec: s.cur.tsSec, ServerID: s.cur.serverID, Captured: s.cur.captured,
-		AdhocPending: s.cur.adhocPending, Adhoc: s.cur.adhocState, SignalNext: s.cur.signalNext}
+		AdhocPending: s.cur.adhocPending, Adhoc: s.cur.adhocState, SignalNext: s.cur.signalNext, XAPending: s.cur.xaPending}
 	gtid := s.cur.curGTID
 	if s.cur.addGTID != nil && !s.cur.inTx {
 		s.cur.addGTID()
@@ -1298,6 +1364,9 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		s.skipUndecodable(h, err)
 		return nil
 	}
+	if s.xa != nil && s.xa.spilled {
+		return nil // read again at its commit
+	}
 	entry := s.byID[e.TableID]
 	if entry == nil {
 		entry = &tableEntry{}
@@ -1330,7 +1399,12 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	// deletes (adhoc.go).
 	var deletesOnly bool
 	if a := s.adhoc; a != nil && !a.complete {
-		a.sawRows(ts.table.ID, s.cur.file, h.LogPos-h.EventSize)
+		if x := s.xaOpen(); x != nil {
+			// Its rows reach the topics at its commit: seen there.
+			x.sawTable(ts.table.ID)
+		} else {
+			a.sawRows(ts.table.ID, s.cur.file, h.LogPos-h.EventSize)
+		}
 		deletesOnly = a.skip[ts.table.ID]
 	}
 	if s.cur.gtidSkip {
@@ -1368,6 +1442,17 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	}
 	changes := len(e.Rows) / step
 	first := 0
+	// The records of an XA transaction's prepared group are numbered
+	// across the group, on the offset of its commit (xa.go).
+	var rowOffs *rowOffsets
+	var rowBase int64
+	if x := s.xaOpen(); x != nil {
+		rowOffs, rowBase = x.offs, x.changes
+		x.changes += int64(changes)
+		if r := s.xaReplay; r != nil && r.skip > rowBase {
+			first = int(min(int64(changes), r.skip-rowBase))
+		}
+	}
 	if s.skip.active {
 		switch {
 		case s.cur.events < s.skip.events:
@@ -1385,10 +1470,12 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 	sources := newRowSources(s.source, sourceInfo{prefix: s.opts.TopicPrefix, tsMs: tsMs, db: ts.table.ID.DB, table: ts.table.ID.Table,
 		serverID: s.cur.serverID, gtid: s.cur.curGTID, file: s.cur.file, pos: eventPos, thread: s.cur.thread, query: s.cur.query}, changes)
 	txStart := s.txStart.at(s.cur.txFile, s.cur.txPos)
-	rowOffs := newRowOffsets(s.cur.position(0))
+	if rowOffs == nil {
+		rowOffs = newRowOffsets(s.cur.position(0))
+	}
 	for i := first; i < changes; i++ {
 		source := sources.at(i, i == changes-1)
-		done := rowOffs.at(int64(i + 1))
+		done := rowOffs.at(rowBase + int64(i+1))
 		var before, after []any
 		if step == 2 {
 			before, after = e.Rows[2*i], e.Rows[2*i+1]
@@ -1480,7 +1567,7 @@ func (s *stream) rows(ctx context.Context, h *replication.EventHeader, e *replic
 		// as done, so a crash between them repeats rather than loses.
 		var pendBuf [3]*connect.SourceRecord // at most delete, tombstone, create
 		pending := pendBuf[:0]
-		notDone := func() connect.LazyOffset { return rowOffs.at(int64(i)) }
+		notDone := func() connect.LazyOffset { return rowOffs.at(rowBase + int64(i)) }
 		switch rowOp {
 		case connect.OpUpdate:
 			if ts.keySchema != nil && s.keyChanged(ts, before, after) {
@@ -1713,8 +1800,16 @@ func (s *stream) push(ctx context.Context, r *connect.SourceRecord, size int64) 
 	return s.pushQueue(ctx, r, size)
 }
 
-// pushQueue puts a record in the poll queue, waiting for room.
+// pushQueue puts a record in the poll queue, waiting for room; the
+// records of a prepared XA group wait for its commit instead.
 func (s *stream) pushQueue(ctx context.Context, r *connect.SourceRecord, size int64) error {
+	if x := s.xa; x != nil && s.handling {
+		s.xaKeep(x, r, size)
+		return nil
+	}
+	if rr := s.xaReplay; rr != nil {
+		s.xaRetarget(rr.x, r)
+	}
 	if err := s.gate.wait(ctx, func() int { return len(s.queue) }); err != nil {
 		return err
 	}
