@@ -23,10 +23,22 @@ func TestDistributedOffsetsResetAfterStopOutlivesTheLastTaskCommit(t *testing.T)
 	if testing.Short() {
 		t.Skip("starts two worker processes")
 	}
+	// Cooperative members report the tasks they still hold; eager ones
+	// report none but stop everything before they rejoin.
+	for _, protocol := range []string{"sessioned", "eager"} {
+		t.Run(protocol, func(t *testing.T) {
+			t.Parallel()
+			resetAfterStopWithASlowFollower(t, protocol)
+		})
+	}
+}
+
+func resetAfterStopWithASlowFollower(t *testing.T, protocol string) {
 	k := harness.KafkaForTest(t)
 	ws, live := startCluster(t, k, 2, map[string]string{
-		"key.converter":   "org.apache.kafka.connect.storage.StringConverter",
-		"value.converter": "org.apache.kafka.connect.storage.StringConverter",
+		"key.converter":    "org.apache.kafka.connect.storage.StringConverter",
+		"value.converter":  "org.apache.kafka.connect.storage.StringConverter",
+		"connect.protocol": protocol,
 	})
 	const c = "reset-race"
 	leader, follower := leaderAndFollower(t, ws)
