@@ -517,9 +517,9 @@ func (h *Herder) awaitTasksStopped(ctx context.Context, name string) error {
 // round are proof enough.
 func (h *Herder) tasksMayRun(name string) (string, bool) {
 	h.mu.Lock()
-	holder := h.heldTasks[name]
+	holder, held := h.heldTasks[name]
 	h.mu.Unlock()
-	if holder != "" {
+	if held {
 		return "worker " + holder + " still held one of its tasks at the last rebalance", true
 	}
 	tasks := h.statuses.Tasks(name)
