@@ -73,6 +73,7 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 		WHERE t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') GROUP BY t.TABLE_SCHEMA, t.TABLE_NAME`)
 	if err == nil {
 		var noPK []string
+		captured := 0
 		for i := range r.Values {
 			db, _ := r.GetString(i, 0)
 			tbl, _ := r.GetString(i, 1)
@@ -80,6 +81,7 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 			if !opts.Filters.Table(db, tbl) {
 				continue
 			}
+			captured++
 			if n > 0 && !opts.Filters.hasColumnFilters() {
 				continue
 			}
@@ -101,6 +103,13 @@ func precheckDTS(c *client.Conn, opts *Options, log *slog.Logger) []PrecheckFail
 					}
 				}
 			}
+		}
+		// A typo in an include list is not an error (the tables may be
+		// created later), but a connector that would send nothing must
+		// say so, as Debezium does at start.
+		if captured == 0 && log != nil {
+			log.Warn("precheck: the table filters capture no table of the server: the connector will send no change until a matching table is created; check " +
+				KeyDatabaseInclude + ", " + KeyTableInclude + " and their exclude lists (or Canal's or Maxwell's filter keys): table entries are <db>.<table> regular expressions that must match the whole name")
 		}
 		if len(noPK) > 0 && log != nil {
 			log.Warn("precheck: captured tables without a primary key or a unique key of NOT NULL columns: their records have no key and may be duplicated after a restart; add primary keys or exclude them",

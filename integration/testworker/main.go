@@ -37,7 +37,8 @@ func counterDef() *connect.ConfigDef {
 	return connect.NewConfigDef().
 		Define(connect.ConfigKey{Name: "topic", Type: connect.ConfigString, Required: true, Importance: connect.High, Doc: "Topic to write to."}).
 		Define(connect.ConfigKey{Name: "interval.ms", Type: connect.ConfigInt, Default: "20", Importance: connect.Low, Doc: "Pause between records."}).
-		Define(connect.ConfigKey{Name: "max.records", Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Doc: "Records per task; 0 = unbounded."})
+		Define(connect.ConfigKey{Name: "max.records", Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Doc: "Records per task; 0 = unbounded."}).
+		Define(connect.ConfigKey{Name: "stop.linger.ms", Type: connect.ConfigInt, Default: "0", Importance: connect.Low, Doc: "How long a poll under way when the task is stopped takes to return: a task slow to stop, whose final offset commit comes late."})
 }
 
 // counterConnector splits the work into tasks.max tasks.
@@ -53,7 +54,8 @@ func (c *counterConnector) TaskConfigs(maxTasks int) ([]map[string]string, error
 	out := make([]map[string]string, maxTasks)
 	for i := range out {
 		out[i] = map[string]string{"topic": c.props["topic"], "task.index": strconv.Itoa(i),
-			"interval.ms": c.props["interval.ms"], "max.records": c.props["max.records"], "name": c.props["name"]}
+			"interval.ms": c.props["interval.ms"], "max.records": c.props["max.records"], "name": c.props["name"],
+			"stop.linger.ms": c.props["stop.linger.ms"]}
 	}
 	return out, nil
 }
@@ -68,6 +70,7 @@ type counterTask struct {
 	next      int64
 	max       int64
 	interval  time.Duration
+	linger    time.Duration
 	prefix    string
 }
 
@@ -82,6 +85,8 @@ func (t *counterTask) Start(ctx context.Context, tctx connect.SourceTaskContext,
 	}
 	t.interval = time.Duration(ms) * time.Millisecond
 	t.max, _ = strconv.ParseInt(props["max.records"], 10, 64)
+	linger, _ := strconv.Atoi(props["stop.linger.ms"])
+	t.linger = time.Duration(linger) * time.Millisecond
 	off, err := tctx.OffsetStorageReader().Offset(ctx, t.partition)
 	if err != nil {
 		return err
@@ -102,6 +107,7 @@ func (t *counterTask) Poll(ctx context.Context) ([]*connect.SourceRecord, error)
 	}
 	select {
 	case <-ctx.Done():
+		time.Sleep(t.linger)
 		return nil, nil
 	case <-time.After(t.interval):
 	}

@@ -463,7 +463,74 @@ func (h *Herder) stoppedConfig(ctx context.Context, name string) (map[string]str
 	if snap.Target(name) != rest.TargetStopped || len(snap.Tasks[name]) > 0 {
 		return nil, runtime.StoppedRequired(name)
 	}
+	if err := h.awaitTasksStopped(ctx, name); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// stoppedTaskWait bounds how long an offsets change waits for the tasks of
+// a just-stopped connector to confirm they have stopped: long enough for a
+// dead worker to be evicted and its statuses cleaned up after the rebalance.
+func (h *Herder) stoppedTaskWait() time.Duration {
+	return h.cfg.SessionTimeout + rebalanceWait
+}
+
+// awaitTasksStopped waits until no task of connector name may still commit
+// offsets. PUT /stop only writes the STOPPED state; each owner stops its
+// tasks when it reads it or when the next rebalance revokes them, and a
+// task's last act is committing the offsets of what it sent. Altering or
+// resetting offsets before that commit lands would be silently undone by
+// it: a reset connector would resume where it was instead of taking a new
+// snapshot, an altered one skip what it was told to read again. Kafka
+// Connect does not wait (only its exactly-once fencing guards this).
+func (h *Herder) awaitTasksStopped(ctx context.Context, name string) error {
+	deadline := time.Now().Add(h.stoppedTaskWait())
+	for {
+		if err := h.statuses.ReadToEnd(ctx); err != nil {
+			return fmt.Errorf("read the status topic: %w", err)
+		}
+		why, busy := h.tasksMayRun(name)
+		if !busy {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return rest.Conflict(fmt.Sprintf("Cannot modify the offsets of connector %s yet: %s, and could still commit offsets that would overwrite the change; retry in a few seconds", name, why))
+		}
+		select {
+		case <-ctx.Done():
+			return rest.Conflict(fmt.Sprintf("Cannot modify the offsets of connector %s yet: %s; retry in a few seconds", name, why))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// tasksMayRun reports whether a task of connector name may still be
+// running somewhere, and why. A worker reports the tasks it holds when it
+// joins a rebalance, after stopping (and committing) those revoked the
+// round before; so once the latest round the leader assigned had no
+// member holding one, every live worker has stopped them. The statuses
+// add what a worker says itself: a task that stopped wrote UNASSIGNED
+// after its final commit (or FAILED), and the leader tombstones those of
+// removed tasks. Under the eager protocol, which reports no holdings,
+// members stop everything before they join, so the tombstones after the
+// round are proof enough.
+func (h *Herder) tasksMayRun(name string) (string, bool) {
+	h.mu.Lock()
+	holder, held := h.heldTasks[name]
+	h.mu.Unlock()
+	if held {
+		return "worker " + holder + " still held one of its tasks at the last rebalance", true
+	}
+	tasks := h.statuses.Tasks(name)
+	for _, id := range slices.Sorted(maps.Keys(tasks)) {
+		switch st := tasks[id]; st.State {
+		case runtime.StateUnassigned, runtime.StateFailed:
+		default:
+			return fmt.Sprintf("its task %d has not reported that it stopped (status %s on worker %s)", id, st.State, st.WorkerID), true
+		}
+	}
+	return "", false
 }
 
 func (h *Herder) AlterConnectorOffsets(ctx context.Context, name string, offs []rest.ConnectorOffset) (string, error) {

@@ -45,14 +45,18 @@ type Herder struct {
 	client *http.Client
 
 	// Set by the loop, read by REST calls.
-	mu          sync.Mutex
-	leaderID    string
-	leaderURL   string
-	isLeader    bool
-	generation  int32
-	memberURLs  map[string]string // leader only: member id -> URL
-	connOwner   map[string]string // leader only: connector -> member id
-	taskOwner   map[rest.TaskID]string
+	mu         sync.Mutex
+	leaderID   string
+	leaderURL  string
+	isLeader   bool
+	generation int32
+	memberURLs map[string]string // leader only: member id -> URL
+	connOwner  map[string]string // leader only: connector -> member id
+	taskOwner  map[rest.TaskID]string
+	// heldTasks maps each connector some member still ran tasks of when it
+	// joined the leader's latest round to one such member's URL (leader
+	// only; awaitTasksStopped).
+	heldTasks   map[string]string
 	joinedOnce  bool
 	rebalancing bool
 	settled     chan struct{} // closed when the rebalance under way ends (leaderOnly)
@@ -654,7 +658,7 @@ func (h *Herder) rebalance(ctx context.Context) error {
 	prevProtocol := h.protocol
 	h.protocol = jr.protocol
 	if !h.isLeader {
-		h.memberURLs, h.connOwner, h.taskOwner = nil, nil, nil
+		h.memberURLs, h.connOwner, h.taskOwner, h.heldTasks = nil, nil, nil, nil
 	}
 	h.mu.Unlock()
 	if a.Error == AssignmentConfigMismatch {
@@ -882,8 +886,14 @@ func (h *Herder) leaderAssign(ctx context.Context, jr joinResult) (map[string][]
 			Connectors: as.Connectors, Tasks: as.Tasks, RevokedConnectors: as.RevokedConnectors, RevokedTasks: as.RevokedTasks,
 			Delay: int32(as.Delay / time.Millisecond)})
 	}
+	held := map[string]string{}
+	for _, m := range members {
+		for _, t := range m.Tasks {
+			held[t.Connector] = m.URL
+		}
+	}
 	h.mu.Lock()
-	h.memberURLs, h.connOwner, h.taskOwner = urls, connOwner, taskOwner
+	h.memberURLs, h.connOwner, h.taskOwner, h.heldTasks = urls, connOwner, taskOwner, held
 	h.mu.Unlock()
 	return out, nil
 }
@@ -1033,7 +1043,11 @@ func (h *Herder) reconcile(ctx context.Context) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					h.stopTask(id, ot, false)
+					// UNASSIGNED, written after the task's final offset
+					// commit, tells the leader an offsets change may go
+					// ahead (awaitTasksStopped); Kafka Connect writes it
+					// at every task shutdown too.
+					h.stopTask(id, ot, ok)
 				}()
 			}
 			continue
