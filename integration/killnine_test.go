@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -38,6 +39,16 @@ type k9Worker struct {
 	offsetFile string
 	name       string
 	prefix     string
+}
+
+// metrics is the worker's /metrics page.
+func (kw *k9Worker) metrics(t *testing.T) string {
+	t.Helper()
+	st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
+	if err != nil || st != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", st, err)
+	}
+	return body
 }
 
 func newK9Worker(t *testing.T, k *harness.Kafka, db *harness.MariaDB, name string, conn map[string]string) *k9Worker {

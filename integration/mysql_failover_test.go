@@ -847,14 +847,6 @@ func TestMySQLFailoverWaitsForLaggingReplica(t *testing.T) {
 	w = kw.start()
 	defer w.stop()
 	myExec(t, a, "INSERT INTO shop.lag VALUES (5, 'while waiting')")
-	metrics := func() string {
-		t.Helper()
-		st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
-		if err != nil || st != http.StatusOK {
-			t.Fatalf("GET /metrics: %d %v", st, err)
-		}
-		return body
-	}
 	labels := `connector="` + kw.name + `"`
 	waiting := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_waiting_for_gtids\{` + labels + `,task="0"\} 1$`)
 	missing := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_waiting_for_gtids_since_seconds\{` + labels + `,missing="` + regexp.QuoteMeta(stored) + `",task="0"\} \S+$`)
@@ -870,7 +862,7 @@ func TestMySQLFailoverWaitsForLaggingReplica(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	if m := metrics(); !waiting.MatchString(m) || !missing.MatchString(m) || !behindBy.MatchString(m) {
+	if m := kw.metrics(t); !waiting.MatchString(m) || !missing.MatchString(m) || !behindBy.MatchString(m) {
 		t.Fatalf("metrics while waiting for GTIDs %s (replica at %s) do not show the wait:\n%s", stored, replicaPos, m)
 	}
 	if got := rows(); len(got) != 4 {
@@ -890,7 +882,7 @@ func TestMySQLFailoverWaitsForLaggingReplica(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	foExpect(t, "records through the switch", rows(), []string{
 		"c 1 a1", "c 2 a2", "c 3 ahead", "c 4 ahead", "c 5 while waiting", "c 6 after", "u 1 b1"})
-	if m := metrics(); waiting.MatchString(m) || !strings.Contains(m, "sluice_connector_binlog_reader_waiting_for_gtids{"+labels+`,task="0"} 0`) {
+	if m := kw.metrics(t); waiting.MatchString(m) || !strings.Contains(m, "sluice_connector_binlog_reader_waiting_for_gtids{"+labels+`,task="0"} 0`) {
 		t.Fatalf("metrics still show the wait after the replica caught up:\n%s", m)
 	}
 	if !strings.Contains(w.log.String(), "caught up with the stored GTIDs") {

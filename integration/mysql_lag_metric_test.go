@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"net/http"
 	"regexp"
 	"strconv"
 	"testing"
@@ -42,11 +41,7 @@ func TestMySQLLagMetricIgnoresBinlogHeader(t *testing.T) {
 	lagRE := regexp.MustCompile(`(?m)^sluice_connector_milliseconds_behind_source\{connector="` + kw.name + `"[^}]*\} (\S+)$`)
 	lag := func() float64 {
 		t.Helper()
-		st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
-		if err != nil || st != http.StatusOK {
-			t.Fatalf("GET /metrics: %d %v", st, err)
-		}
-		m := lagRE.FindStringSubmatch(body)
+		m := lagRE.FindStringSubmatch(kw.metrics(t))
 		if m == nil {
 			t.Fatalf("no milliseconds_behind_source of %s on /metrics", kw.name)
 		}

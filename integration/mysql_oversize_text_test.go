@@ -51,10 +51,7 @@ func TestMySQLOversizeCountsTextEncoding(t *testing.T) {
 	if err != nil || st != http.StatusOK || regexp.MustCompile(`"state":"FAILED"`).MatchString(body) {
 		t.Fatalf("status: %d %s %v", st, body, err)
 	}
-	st, body, err = httpCall(http.MethodGet, kw.rest+"/metrics", nil)
-	if err != nil || st != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %v", st, err)
-	}
+	body = kw.metrics(t)
 	if !regexp.MustCompile(`(?m)^sluice_connector_oversize_skipped_total\{connector="` + kw.name + `"[^}]*\} 1$`).MatchString(body) {
 		t.Fatalf("oversize_skipped_total is not 1:\n%s", regexp.MustCompile(`(?m)^sluice_connector_oversize.*$`).FindAllString(body, -1))
 	}

@@ -62,24 +62,16 @@ func TestMySQLRetryStateVisible(t *testing.T) {
 		return streaming.MatchString(d), d
 	})
 
-	metrics := func() string {
-		t.Helper()
-		st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
-		if err != nil || st != http.StatusOK {
-			t.Fatalf("GET /metrics: %d %v", st, err)
-		}
-		return body
-	}
 	retrying := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_retrying\{connector="` + kw.name + `",task="0"\} 1$`)
 	since := regexp.MustCompile(`(?m)^sluice_connector_binlog_reader_retrying_since_seconds\{connector="` + kw.name + `",error="[^"]+.*",task="0"\} \S+$`)
 	if err := db.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	waitFor("binlog_reader_retrying 1 with its start and error", func() (bool, string) {
-		m := metrics()
+		m := kw.metrics(t)
 		return retrying.MatchString(m) && since.MatchString(m) && strings.Contains(m, "sluice_connector_binlog_reader_retry_window_seconds{connector=\""+kw.name+"\",task=\"0\"} 600\n"), m
 	})
-	if pw := db.Password(); pw != "" && strings.Contains(metrics(), pw) {
+	if pw := db.Password(); pw != "" && strings.Contains(kw.metrics(t), pw) {
 		t.Fatalf("/metrics shows the database password")
 	}
 	st, body, err := httpCall(http.MethodGet, kw.rest+"/connectors/"+kw.name+"/status", nil)
@@ -100,7 +92,7 @@ func TestMySQLRetryStateVisible(t *testing.T) {
 	myExec(t, db, "INSERT INTO rs.t VALUES (2)")
 	kc.waitCount("c", 2, 60*time.Second, w)
 	waitFor("the retry state cleared", func() (bool, string) {
-		m := metrics()
+		m := kw.metrics(t)
 		return !since.MatchString(m) && strings.Contains(m, "sluice_connector_binlog_reader_retrying{connector=\""+kw.name+"\",task=\"0\"} 0\n"), m
 	})
 	if d := describe(); strings.Contains(d, "Binlog reader:") || !streaming.MatchString(d) {

@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -120,11 +119,7 @@ func xaSession(t *testing.T, db *harness.MariaDB, stmts ...string) {
 // xaMetric is the connector's metric name on the worker's /metrics.
 func xaMetric(t *testing.T, kw *k9Worker, name string) float64 {
 	t.Helper()
-	st, body, err := httpCall(http.MethodGet, kw.rest+"/metrics", nil)
-	if err != nil || st != http.StatusOK {
-		t.Fatalf("GET /metrics: %d %v", st, err)
-	}
-	m := regexp.MustCompile(`(?m)^sluice_connector_` + name + `\{connector="` + kw.name + `"[^}]*\} (\S+)$`).FindStringSubmatch(body)
+	m := regexp.MustCompile(`(?m)^sluice_connector_` + name + `\{connector="` + kw.name + `"[^}]*\} (\S+)$`).FindStringSubmatch(kw.metrics(t))
 	if m == nil {
 		t.Fatalf("no %s of %s on /metrics", name, kw.name)
 	}
