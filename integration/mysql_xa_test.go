@@ -534,3 +534,167 @@ func TestMySQLXAPreparedBeforeSnapshot(t *testing.T) {
 		t.Errorf("no log line about the search; worker log (tail):\n%s", k9Tail(w.log.String(), 20))
 	}
 }
+
+// TestMySQLXAPreparedAcrossServerRestart: MariaDB recovers a prepared XA
+// transaction at a restart, a crash (kill -9) included, together with its
+// InnoDB locks, so DDL of its tables still cannot come between XA PREPARE
+// and XA COMMIT: an ALTER TABLE waits for the commit, as it does before the
+// restart (or fails on innodb_lock_wait_timeout). The connector relies on
+// that when it decodes a prepared group, held or read again from the
+// binlog, with the table definitions at the commit. Were a MariaDB release
+// to let the ALTER through, this test fails at the ALTER, before rows could
+// be decoded with the wrong columns. The rows arrive once, with the values
+// they were prepared with, whether the worker ran through the server's
+// restart or was restarted too.
+func TestMySQLXAPreparedAcrossServerRestart(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, serverID string
+		crash, worker  bool // kill -9 the server rather than stop it; restart the worker too
+	}{
+		{name: "clean restart, worker streaming through it", serverID: "5817"},
+		{name: "crash, worker restarted", serverID: "5818", crash: true, worker: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			defer cancel()
+			db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+			k := harness.KafkaForTestWith(t, harness.KafkaOptions{DefaultPartitions: 1})
+			myExec(t, db, "CREATE DATABASE xa", "CREATE TABLE xa.a ("+k9Columns+")", "CREATE TABLE xa.b ("+k9Columns+")",
+				"INSERT INTO xa.a SELECT seq, 0, 'seed', NULL, NULL FROM xa.seq_1_to_3")
+			kw := newK9Worker(t, k, db, "xaserver", map[string]string{"database.server.id": tc.serverID, "table.include.list": `xa\..*`})
+			topic, marks := kw.prefix+".xa.a", kw.prefix+".xa.b"
+			w := kw.start()
+			xaWaitChange(t, k.Bootstrap(), topic, "r", 3, w)
+
+			xaPrepare(t, db, "s1",
+				"INSERT INTO xa.a VALUES (100, 1, 'prepared', 12.50, 'kept')",
+				"UPDATE xa.a SET ver = 2, name = 'updated', amount = 7.25 WHERE id = 1",
+				"DELETE FROM xa.a WHERE id = 3")
+			myExec(t, db, "INSERT INTO xa.b VALUES (1, 0, 'after the prepare', NULL, NULL)")
+			xaWaitChange(t, k.Bootstrap(), marks, "c", 1, w)
+			if tc.worker {
+				for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+					if pending, _ := kw.committed()["xa_pending"].(string); strings.Contains(pending, fmt.Sprintf("X'%x'", "s1")) {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the committed offset does not list the prepared transaction: %v", kw.committed())
+					}
+				}
+				w.kill()
+			}
+			if tc.crash {
+				if err := db.Kill(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Restart(ctx); err != nil {
+				t.Fatal(err)
+			}
+			recovered, err := db.QueryMaps(ctx, "XA RECOVER")
+			if err != nil || len(recovered) != 1 || recovered[0]["data"] != "s1" {
+				t.Fatalf("XA RECOVER after the restart = %v (%v), want the prepared s1", recovered, err)
+			}
+			if tc.worker {
+				w = kw.start()
+			}
+			// The stream is connected again before the ALTER waits: the
+			// waiting ALTER holds the table's metadata lock, which a
+			// connector's schema read at its (re)connect would wait on.
+			myExec(t, db, "INSERT INTO xa.b VALUES (2, 0, 'after the restart', NULL, NULL)")
+			xaWaitChange(t, k.Bootstrap(), marks, "c", 2, w)
+
+			altered := make(chan error, 1)
+			go func() {
+				conn, err := db.DB().Conn(ctx)
+				if err != nil {
+					altered <- err
+					return
+				}
+				defer conn.Close()
+				for _, q := range []string{"SET SESSION lock_wait_timeout = 120", "SET SESSION innodb_lock_wait_timeout = 120",
+					"ALTER TABLE xa.a DROP COLUMN note, ADD COLUMN extra VARCHAR(16) NOT NULL DEFAULT 'added' AFTER id"} {
+					if _, err := conn.ExecContext(ctx, q); err != nil {
+						altered <- fmt.Errorf("%s: %w", q, err)
+						return
+					}
+				}
+				altered <- nil
+			}()
+			select {
+			case err := <-altered:
+				t.Fatalf("ALTER TABLE of a recovered prepared XA transaction's table ended before its XA COMMIT (error: %v). "+
+					"MariaDB no longer holds a prepared transaction's locks across a restart, so DDL can come between XA PREPARE and "+
+					"XA COMMIT: the connector must decode a prepared group with the table definitions at the prepare, not the commit "+
+					"(connectors/mysql/xa.go; README, XA transactions)", err)
+			case <-time.After(3 * time.Second):
+			}
+			myExec(t, db, "XA COMMIT 's1'")
+			select {
+			case err := <-altered:
+				if err != nil {
+					t.Fatalf("the ALTER TABLE waiting for the XA COMMIT: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the ALTER TABLE did not end within 30 s of the XA COMMIT")
+			}
+			myExec(t, db, "INSERT INTO xa.a (id, extra, ver, name) VALUES (60, 'new', 0, 'after the alter')")
+
+			changes := xaWaitChange(t, k.Bootstrap(), topic, "c", 60, w)
+			at100, atU1, atD3, at60 := xaIndex(t, changes, "c", 100), xaIndex(t, changes, "u", 1), xaIndex(t, changes, "d", 3), xaIndex(t, changes, "c", 60)
+			if !(at100 >= 0 && at100 < atU1 && atU1 < atD3 && atD3 < at60) {
+				t.Errorf("the committed XA transaction's changes are not in the topic once each, in order, before the insert after the ALTER: "+
+					"insert of 100 at %d, update of 1 at %d, delete of 3 at %d, insert of 60 at %d: %v", at100, atU1, atD3, at60, changes)
+			}
+			afters := xaAfters(t, k.Bootstrap(), topic)
+			for _, want := range []struct {
+				op   string
+				id   int64
+				want string
+			}{
+				{"c", 100, `{"amount":"12.50","id":100,"name":"prepared","note":"kept","ver":1}`},
+				{"u", 1, `{"amount":"7.25","id":1,"name":"updated","note":null,"ver":2}`},
+				{"c", 60, `{"amount":null,"extra":"new","id":60,"name":"after the alter","ver":0}`},
+			} {
+				if got := afters[fmt.Sprintf("%s/%d", want.op, want.id)]; got != want.want {
+					t.Errorf("after of %s of id %d = %s, want %s", want.op, want.id, got, want.want)
+				}
+			}
+			if tc.worker && !strings.Contains(w.log.String(), "reading a committed XA transaction's prepared row changes again from the binlog") {
+				t.Errorf("the restarted worker did not read the prepared group again from the binlog; worker log (tail):\n%s", k9Tail(w.log.String(), 20))
+			}
+		})
+	}
+}
+
+// xaAfters maps "op/id" to the record's after image re-encoded with sorted
+// keys, for each change of a table topic.
+func xaAfters(t *testing.T, bootstrap, topic string) map[string]string {
+	t.Helper()
+	msgs, err := harness.ReadAll(context.Background(), bootstrap, topic, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, m := range msgs {
+		if m.Value == nil {
+			continue
+		}
+		var v struct {
+			Op    string
+			After map[string]any
+		}
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatalf("%s: %q: %v", topic, m.Value, err)
+		}
+		if v.After == nil {
+			continue
+		}
+		id, _ := v.After["id"].(float64)
+		b, _ := json.Marshal(v.After) // encoding/json sorts map keys
+		out[fmt.Sprintf("%s/%d", v.Op, int64(id))] = string(b)
+	}
+	return out
+}

@@ -215,10 +215,12 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 		existing.taskConfigs = nil
 		h.mu.Unlock()
 		if existing.target == rest.TargetPaused {
-			// Kafka Connect regenerates a paused connector's task configs
-			// on a config update (GET …/tasks shows them at once) and
-			// runs its tasks, still paused, on them: a resume must not
-			// start tasks on the config the user just replaced.
+			// The paused connector's task configs come from the new
+			// config now (GET …/tasks shows them at once) and its tasks,
+			// still paused, run on them, so a resume never starts tasks
+			// on the config the user just replaced. Kafka Connect leaves
+			// them alone until the resume and then briefly runs the
+			// resumed tasks on the replaced configs.
 			cfgs, err := h.generateTaskConfigs(existing)
 			if err != nil {
 				h.setConnState(existing, StateFailed, err)

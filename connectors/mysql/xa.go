@@ -53,8 +53,11 @@ import (
 // from the commit's (xaFind) and emitted the same way.
 //
 // The table definitions the stream has at the commit decode the prepared
-// group's rows: the prepared transaction keeps its metadata locks until its
-// outcome, so no DDL can change its tables in between.
+// group's rows: the prepared transaction holds InnoDB locks on its tables
+// until its outcome, and the server recovers it with them after a restart
+// or crash, so DDL of its tables waits for it (or times out) and cannot
+// come in between (TestMySQLXAPreparedAcrossServerRestart). The metadata
+// lock is not what holds DDL off: it does not survive a restart.
 
 // xaTx is an XA transaction's prepared group.
 type xaTx struct {

@@ -195,6 +195,19 @@ func (h *Herder) writeConnectorConfig(ctx context.Context, name string, allowRep
 		if err := h.checkConfig(vctx, config); err != nil {
 			return rest.ConnectorInfo{}, false, err
 		}
+		// A paused connector's task configs come from the new config now,
+		// outside the write lock as they may take a connection to the
+		// source, so its tasks never resume on the config being replaced.
+		var pausedTasks []map[string]string
+		pausedTasksOK := false
+		if exists && base.Target(name) == rest.TargetPaused {
+			if pausedTasks, err = h.pausedTaskConfigs(ctx, name, config); err != nil {
+				h.log.Warn("could not generate the paused connector's task configs from its new config; they are generated when it resumes",
+					"connector", name, "error", err.Error())
+			} else {
+				pausedTasksOK = true
+			}
+		}
 		snap, unlock, err := h.lockConfig(ctx, true)
 		if err != nil {
 			return rest.ConnectorInfo{}, false, err
@@ -216,6 +229,17 @@ func (h *Herder) writeConnectorConfig(ctx context.Context, name string, allowRep
 			target = ""
 		}
 		err = h.configs.PutConnectorConfig(ctx, name, config, target)
+		if err == nil && pausedTasksOK && snap.Target(name) == rest.TargetPaused {
+			// After the connector config, so the commit records it as
+			// the config these tasks were generated from (Applied), and
+			// the resumed connector finds nothing to regenerate.
+			if err := h.configs.PutTaskConfigs(ctx, name, pausedTasks); err != nil {
+				h.log.Warn("could not write the paused connector's task configs; they are generated when it resumes",
+					"connector", name, "error", err.Error())
+			} else {
+				h.log.Info("wrote task configs of the paused connector", "connector", name, "tasks", len(pausedTasks))
+			}
+		}
 		snap = h.configs.Snapshot()
 		unlock()
 		if err != nil {

@@ -1218,6 +1218,65 @@ func (h *Herder) regenerateTasks(ctx context.Context, c string, oc *ownedConn, s
 	}()
 }
 
+// pausedTaskConfigs generates the task configs of cfg for a paused
+// connector, whose own instance does not run, from an instance started for
+// the purpose and stopped again. Kafka Connect leaves a paused connector's
+// task configs alone until it resumes and then runs the resumed tasks on
+// the replaced configs until the new ones are written; generating them at
+// the update, as Sluice's standalone mode does, means a resumed task never
+// runs on a config the user replaced.
+func (h *Herder) pausedTaskConfigs(ctx context.Context, c string, cfg map[string]string) ([]map[string]string, error) {
+	cc, err := runtime.ParseConnectorConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	inst, _, err := connect.NewSourceConnector(cc.Class)
+	if err != nil {
+		return nil, err
+	}
+	props, err := h.w.ResolveConfig(maps.Clone(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("connector start: %w", err)
+	}
+	if err := runtime.SafeCall(func() error { return inst.Start(ctx, pausedContext{h: h, name: c}, props) }); err != nil {
+		return nil, fmt.Errorf("connector start: %w", err)
+	}
+	defer func() {
+		if err := runtime.SafeCall(inst.Stop); err != nil {
+			h.log.Warn("connector stop failed", "connector", c, "error", err.Error())
+		}
+	}()
+	var cfgs []map[string]string
+	if err := runtime.SafeCall(func() (err error) { cfgs, err = inst.TaskConfigs(cc.TasksMax); return }); err != nil {
+		return nil, fmt.Errorf("task configs: %w", err)
+	}
+	if len(cfgs) > cc.TasksMax && cc.TasksMaxEnforce {
+		return nil, fmt.Errorf("the connector generated %d tasks, more than %s=%d", len(cfgs), runtime.ConnTasksMax, cc.TasksMax)
+	}
+	return runtime.WithTaskClass(cc.Class, runtime.RawTaskConfigs(cfg, cfgs)), nil
+}
+
+// pausedContext is the context of an instance that only generates task
+// configs: it is stopped before anything could act on a reconfiguration
+// request, and an error it raises fails the generation, not the connector.
+type pausedContext struct {
+	h    *Herder
+	name string
+}
+
+func (pausedContext) RequestTaskReconfiguration() {}
+
+func (c pausedContext) RaiseError(err error) {
+	c.h.log.Warn("connector raised an error while generating the paused connector's task configs", "connector", c.name, "error", err.Error())
+}
+
+func (c pausedContext) OffsetStorageReader() connect.OffsetStorageReader {
+	return offsetReader{h: c.h, connector: c.name}
+}
+
+// Logger implements connect.ContextLogger.
+func (c pausedContext) Logger() *slog.Logger { return c.h.w.ConnectorLogger(c.name) }
+
 // sameTaskConfig compares a generated task config with the stored one. A
 // stored config without task.class was written before Sluice added it:
 // rewriting it for that alone would restart every task of every connector

@@ -51,6 +51,12 @@ func (h *Herder) writeTaskConfigs(ctx context.Context, connector string, configs
 	if _, ok := snap.Connectors[connector]; !ok {
 		return notFound(connector)
 	}
+	if len(configs) > 0 && snap.Target(connector) == rest.TargetStopped {
+		// A stopped connector has no tasks (Kafka Connect refuses the
+		// same): configs its owner generated before the stop must not
+		// bring them back.
+		return rest.BadRequest("Cannot submit non-empty set of task configs for stopped connector " + connector)
+	}
 	return h.configs.PutTaskConfigs(ctx, connector, configs)
 }
 
@@ -71,12 +77,18 @@ func (h *Herder) sendTaskConfigs(ctx context.Context, connector string, configs 
 		if !current || ctx.Err() != nil {
 			return
 		}
+		// The leader refuses tasks for a stopped connector (and a deleted
+		// one has none): once this worker has read the stop, retrying is
+		// pointless.
+		if snap := h.configs.Snapshot(); snap.Connectors[connector] == nil || snap.Target(connector) == rest.TargetStopped {
+			return
+		}
 		h.mu.Lock()
 		leaderURL, isLeader := h.leaderURL, h.isLeader
 		h.mu.Unlock()
 		if isLeader {
 			// Leadership moved here meanwhile: write directly.
-			if err := h.writeTaskConfigs(ctx, connector, configs); err == nil || rest.StatusOf(err) == http.StatusNotFound {
+			if err := h.writeTaskConfigs(ctx, connector, configs); err == nil || rest.StatusOf(err) == http.StatusNotFound || rest.StatusOf(err) == http.StatusBadRequest {
 				return
 			}
 		} else if leaderURL != "" {
@@ -85,6 +97,7 @@ func (h *Herder) sendTaskConfigs(ctx context.Context, connector string, configs 
 				h.log.Info("leader accepted task configs", "connector", connector, "tasks", len(configs))
 				return
 			}
+
 			if attempt <= 3 {
 				h.log.Info("sending task configs to the leader failed; retrying", "connector", connector, "error", err.Error())
 			} else {
