@@ -366,11 +366,13 @@ func TestMySQLSnapshotResumeAfterKeyChange(t *testing.T) {
 			myExec(t, db, "CREATE TABLE "+table+" ("+tc.ddl+")",
 				fmt.Sprintf("INSERT INTO %s SELECT %s FROM ak.seq_1_to_%d", table, tc.rows, rows))
 			kw := newK9Worker(t, k, db, "akey"+tc.table, map[string]string{
-				"database.server.id":           strconv.Itoa(5731 + i),
-				"table.include.list":           `ak\.` + tc.table,
-				"snapshot.chunk.size":          "3",
-				"snapshot.fetch.size":          "2",
-				"snapshot.max.rows.per.second": "30",
+				"database.server.id":  strconv.Itoa(5731 + i),
+				"table.include.list":  `ak\.` + tc.table,
+				"snapshot.chunk.size": "3",
+				"snapshot.fetch.size": "2",
+				// Slow enough (6 s a table) that a loaded machine still
+				// sees a committed quarter before the snapshot ends.
+				"snapshot.max.rows.per.second": "10",
 				"include.schema.changes":       "false",
 			})
 			w := kw.start()
