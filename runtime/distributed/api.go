@@ -373,11 +373,12 @@ func (h *Herder) RestartConnector(ctx context.Context, name string, req rest.Res
 
 func (h *Herder) RestartTask(ctx context.Context, id rest.TaskID) error {
 	snap := h.configs.Snapshot()
+	// Kafka Connect's distributed herder words these two 404s so.
 	if _, ok := snap.Connectors[id.Connector]; !ok {
-		return notFound(id.Connector)
+		return rest.NotFound("Unknown connector: " + id.Connector)
 	}
 	if id.Task < 0 || id.Task >= len(snap.Tasks[id.Connector]) {
-		return rest.NotFound(fmt.Sprintf("Task %s-%d not found", id.Connector, id.Task))
+		return rest.NotFound(fmt.Sprintf("Unknown task: %s-%d", id.Connector, id.Task))
 	}
 	var owned bool
 	err := h.runInLoop(ctx, func() {

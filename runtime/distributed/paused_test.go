@@ -2,7 +2,9 @@ package distributed
 
 import (
 	"context"
+	"errors"
 	"maps"
+	"net/http"
 	"testing"
 	"time"
 
@@ -93,5 +95,32 @@ func TestStoppedConnectorGetsNoTaskConfigs(t *testing.T) {
 	}
 	if err := h.PutTaskConfigs(ctx, "s", nil, rest.InternalRequest{}); err != nil {
 		t.Errorf("an empty set for the stopped connector: %v", err)
+	}
+}
+
+// Restarting a task of an unknown connector, or a task the connector does
+// not have, is a 404 worded as Kafka Connect's distributed herder words it.
+func TestRestartUnknownTaskMessages(t *testing.T) {
+	h := leaderOnKfake(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, _, err := h.PutConnectorConfig(ctx, "c", fileSource("file", "/tmp/x.txt"), false, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.configs.PutTaskConfigs(ctx, "c", []map[string]string{{"file": "/tmp/x.txt", "topic": "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id   rest.TaskID
+		want string
+	}{
+		{rest.TaskID{Connector: "nope", Task: 0}, "Unknown connector: nope"},
+		{rest.TaskID{Connector: "c", Task: 5}, "Unknown task: c-5"},
+	} {
+		err := h.RestartTask(ctx, tc.id)
+		var re *rest.Error
+		if !errors.As(err, &re) || re.Status != http.StatusNotFound || re.Message != tc.want {
+			t.Errorf("RestartTask(%v) = %v, want a 404 %q", tc.id, err, tc.want)
+		}
 	}
 }
