@@ -201,7 +201,12 @@ func TestTopicNamingKeys(t *testing.T) {
 	if got := newRouter(o, nil).TopicFor(TableID{"shop", "orders"}); got != "inv.shop.orders" || o.dts().HeartbeatTopic != "__debezium-heartbeat.inv" {
 		t.Fatalf("default names %q, %q", got, o.dts().HeartbeatTopic)
 	}
-	for _, kv := range [][]string{{"topic.naming.strategy", "com.acme.MyStrategy"}, {"topic.delimiter", "/"}} {
+	// topic.heartbeat.name names the whole topic, whatever the prefixes say.
+	o, err = ParseOptions(propsWith(base, "topic.heartbeat.prefix", "hb", "topic.heartbeat.name", "debezium-heartbeat"))
+	if err != nil || o.dts().HeartbeatTopic != "debezium-heartbeat" {
+		t.Fatalf("topic.heartbeat.name: %v %v", err, o.dts().HeartbeatTopic)
+	}
+	for _, kv := range [][]string{{"topic.naming.strategy", "com.acme.MyStrategy"}, {"topic.delimiter", "/"}, {"topic.heartbeat.name", "a b"}} {
 		if _, err := ParseOptions(propsWith(base, kv...)); err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("%v: %v, want an error naming the key", kv, err)
 		}

@@ -52,6 +52,7 @@ const (
 	KeyTopicNamingStrategy  = "topic.naming.strategy"
 	KeyTopicDelimiter       = "topic.delimiter"
 	KeyTopicHeartbeatPrefix = "topic.heartbeat.prefix"
+	KeyTopicHeartbeatName   = "topic.heartbeat.name"
 	KeyHeartbeatActionQuery = "heartbeat.action.query"
 
 	KeyProvideTransactionMetadata = "provide.transaction.metadata"
@@ -175,6 +176,9 @@ func defineDTSOptions(d *connect.ConfigDef) {
 	def(connect.ConfigKey{Name: KeyTopicHeartbeatPrefix, Type: connect.ConfigString, Default: "", Group: groupDTS,
 		Validator: connect.ValidatorFunc{Fn: validTopicName, Desc: "a Kafka topic name"},
 		Doc:       "Debezium 2's name of " + KeyHeartbeatTopicsPrefix + "; wins when both are set."})
+	def(connect.ConfigKey{Name: KeyTopicHeartbeatName, Type: connect.ConfigString, Default: "", Group: groupDTS,
+		Validator: connect.ValidatorFunc{Fn: validTopicName, Desc: "a Kafka topic name"},
+		Doc:       "The whole name of the heartbeat topic (Debezium 3's), e.g. one topic shared by several connectors; when set, the heartbeat prefixes and topic.prefix do not name it."})
 	def(connect.ConfigKey{Name: KeyTopicDelimiter, Type: connect.ConfigString, Default: ".", Group: groupTopics,
 		Validator: connect.ValidatorFunc{Fn: validTopicDelimiter, Desc: "'.', '_' or '-' (one or more)"},
 		Doc:       "What joins the parts of the topic names Sluice derives (Debezium's): <topic.prefix><d><db><d><table>, <topic.prefix><d><topic.transaction>, <heartbeat prefix><d><topic.prefix>. topic.mapping and topic.default names are used as written."})
@@ -471,6 +475,9 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		hb = v
 	}
 	d.HeartbeatTopic = hb + d.Delimiter + prefix
+	if v := strings.TrimSpace(c.String(KeyTopicHeartbeatName)); v != "" {
+		d.HeartbeatTopic = v
+	}
 	d.TransactionTopic = prefix + d.Delimiter + c.String(KeyTopicTransaction)
 	bad := func(key, msg string) error {
 		v, set := props[key]
