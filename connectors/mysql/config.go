@@ -366,6 +366,12 @@ func ParseOptions(props map[string]string) (*Options, error) {
 			SchemaComments: c.Bool(KeySchemaComments),
 		},
 	}
+	if o.SnapshotMode == "custom" {
+		// Refused here rather than when the task starts, so validation
+		// says it before the connector is created.
+		return nil, &connect.ConfigError{Name: KeySnapshotMode, Value: o.SnapshotMode,
+			Message: "Debezium's custom snapshot mode runs a Java snapshotter (snapshot.mode.custom.name), which Sluice cannot load; use initial, initial_only, when_needed, always, no_data, never or configuration_based"}
+	}
 	if o.SnapshotMode == "configuration_based" {
 		o.configuredSnapshot(c)
 	}

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"context"
 	"maps"
 	"strings"
 	"testing"
@@ -284,5 +285,50 @@ func TestDebeziumKeysClassified(t *testing.T) {
 	}
 	if _, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p", KeyGuardrailAction, "stop")); err == nil || !strings.Contains(err.Error(), KeyGuardrailAction) {
 		t.Fatalf("guardrail action stop: %v", err)
+	}
+}
+
+// TestDebeziumSnapshotValues: values Debezium accepts for the snapshot keys
+// either work (snapshot.fetch.size=0 is Debezium's unset; the locking modes
+// that differ from minimal only in how long writes wait run as minimal and
+// are named as not applied) or are refused by validation with the key and
+// what to use instead, never at task start only.
+func TestDebeziumSnapshotValues(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base, "snapshot.fetch.size", "0"))
+	if err != nil || o.Snapshot.FetchSize != 1024 {
+		t.Fatalf("snapshot.fetch.size=0: %v, fetch size %d, want the default 1024", err, o.Snapshot.FetchSize)
+	}
+	for _, m := range []string{"extended", "minimal_percona", "MINIMAL_PERCONA_NO_TABLE_LOCKS"} {
+		p := propsWith(base, "snapshot.locking.mode", m)
+		o, err := ParseOptions(p)
+		if err != nil || o.Snapshot.LockingMode != "minimal" {
+			t.Errorf("snapshot.locking.mode=%s: %v, mode %q, want minimal", m, err, o.Snapshot.LockingMode)
+		}
+		if got := unappliedKeys(p); len(got) != 1 || !strings.Contains(got[0], "snapshot.locking.mode="+m) {
+			t.Errorf("snapshot.locking.mode=%s: unapplied %v, want it named", m, got)
+		}
+	}
+	if got := unappliedKeys(propsWith(base, "snapshot.locking.mode", "minimal")); len(got) != 0 {
+		t.Errorf("minimal named as unapplied: %v", got)
+	}
+	for _, c := range []struct{ key, value, hint string }{
+		{"snapshot.locking.mode", "custom", "use minimal"},
+		{"snapshot.mode", "custom", "use initial"},
+	} {
+		p := propsWith(base, c.key, c.value)
+		if _, err := ParseOptions(p); err == nil || !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), c.hint) {
+			t.Errorf("%s=%s: %v, want a refusal naming the key and %q", c.key, c.value, err, c.hint)
+		}
+		vals := (&Connector{}).Validate(context.Background(), p)
+		refused := false
+		for _, cv := range vals {
+			if cv.Name == c.key && len(cv.Errors) > 0 {
+				refused = true
+			}
+		}
+		if !refused {
+			t.Errorf("%s=%s passes validation", c.key, c.value)
+		}
 	}
 }
