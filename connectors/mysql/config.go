@@ -162,7 +162,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Validator: connect.OneOfIgnoreCase("precise", "double", "string"), Recommended: []string{"precise", "double", "string"},
 		Doc: "DECIMAL/NUMERIC as Kafka Connect Decimal (precise), FLOAT64 (double, may lose digits) or STRING."})
 	def(connect.ConfigKey{Name: KeyTimePrecisionMode, Type: connect.ConfigString, Default: "adaptive_time_microseconds", Group: groupTypes,
-		Validator: connect.OneOfIgnoreCase("adaptive_time_microseconds", "connect", "isostring"), Recommended: []string{"adaptive_time_microseconds", "connect", "isostring"},
+		Validator: connect.ValidatorFunc{Fn: validTimePrecisionMode, Desc: "adaptive_time_microseconds, connect or isostring"}, Recommended: []string{"adaptive_time_microseconds", "connect", "isostring"},
 		Doc: "adaptive_time_microseconds: Debezium's io.debezium.time types (DATETIME in ms or µs by precision, TIME in µs); connect: Kafka Connect's Date, Time and Timestamp (ms); " +
 			"isostring: Debezium 3's ISO-8601 strings in UTC (DATE as io.debezium.time.IsoDate \"2024-02-29Z\", TIME as IsoTime \"12:34:56.5Z\", DATETIME as IsoTimestamp \"2024-02-29T12:34:56.5Z\", the fraction without trailing zeros; " +
 			"a TIME outside 00:00–24:00 wraps around the day as in Debezium). TIMESTAMP is io.debezium.time.ZonedTimestamp in every mode."})
@@ -195,6 +195,21 @@ func buildConfigDef() *connect.ConfigDef {
 	order = 0
 	defineMaxwellKeys(def)
 	return d
+}
+
+// validTimePrecisionMode refuses Debezium's other time.precision.mode
+// values with what to use instead.
+func validTimePrecisionMode(_ string, v any) error {
+	s, _ := v.(string)
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "adaptive_time_microseconds", "connect", "isostring":
+		return nil
+	case "adaptive":
+		return fmt.Errorf("Debezium's MySQL connector refuses adaptive too (a TIME could overflow); use adaptive_time_microseconds")
+	case "structured":
+		return fmt.Errorf("Debezium's structured temporal structs are not supported by Sluice; use adaptive_time_microseconds (the default), connect or isostring")
+	}
+	return fmt.Errorf("String must be one of: adaptive_time_microseconds, connect, isostring")
 }
 
 var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9._\-]+$`)

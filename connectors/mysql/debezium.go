@@ -189,6 +189,10 @@ func unappliedKeys(props map[string]string) []string {
 		if noOpValues[k] == strings.ToLower(strings.TrimSpace(v)) {
 			continue
 		}
+		if passThroughKey(k) {
+			out = append(out, k)
+			continue
+		}
 		if k == KeySnapshotLockingMode && lockingModesAsMinimal[strings.ToLower(strings.TrimSpace(v))] {
 			out = append(out, k+"="+v+" (runs as minimal)")
 			continue

@@ -3,6 +3,7 @@ package mysql
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -330,5 +331,30 @@ func TestDebeziumSnapshotValues(t *testing.T) {
 		if !refused {
 			t.Errorf("%s=%s passes validation", c.key, c.value)
 		}
+	}
+}
+
+// TestDebeziumUndeclaredKeys: Debezium keys Sluice did not declare are
+// either applied, refused with what to use, or named as not applied; none
+// passes unmentioned.
+func TestDebeziumUndeclaredKeys(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	for _, c := range []struct{ key, value, hint string }{
+		{"time.precision.mode", "structured", "use adaptive_time_microseconds"},
+		{"time.precision.mode", "adaptive", "use adaptive_time_microseconds"},
+		{"source.struct.version", "v1", "set v2"},
+	} {
+		if _, err := ParseOptions(propsWith(base, c.key, c.value)); err == nil || !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), c.hint) {
+			t.Errorf("%s=%s: %v, want a refusal naming the key and %q", c.key, c.value, err, c.hint)
+		}
+	}
+	p := propsWith(base, "source.struct.version", "v2", "database.connectionTimeZone", "UTC", "driver.useSSL", "false",
+		"schema.history.internal.ddl.filter", "ALTER .*", "snapshot.mode.tables", "a.b", "database.hostname", "h")
+	if _, err := ParseOptions(p); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"database.connectionTimeZone", "driver.useSSL", "schema.history.internal.ddl.filter", "snapshot.mode.tables"}
+	if got := unappliedKeys(p); !slices.Equal(got, want) {
+		t.Errorf("unapplied %v, want %v", got, want)
 	}
 }
