@@ -397,6 +397,12 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o.DeserializationMode = strings.ToLower(strings.TrimSpace(c.String(KeyDeserializationFailureMode)))
+	if !hasKey(props, KeyDeserializationFailureMode) {
+		// Debezium 2 deprecated the deserialization key for
+		// event.processing.failure.handling.mode, which decides for
+		// undecodable binlog events too when the older key is unset.
+		o.DeserializationMode = o.FailureMode
+	}
 	if o.DeserializationMode == "ignore" {
 		o.DeserializationMode = "skip"
 	}

@@ -358,3 +358,25 @@ func TestDebeziumUndeclaredKeys(t *testing.T) {
 		t.Errorf("unapplied %v, want %v", got, want)
 	}
 }
+
+// TestDeserializationModeFollowsProcessingMode: as in Debezium 2 and 3,
+// event.processing.failure.handling.mode decides for undecodable binlog
+// events unless the deprecated event.deserialization key is set.
+func TestDeserializationModeFollowsProcessingMode(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	for _, c := range []struct {
+		kv   []string
+		want string
+	}{
+		{nil, "fail"},
+		{[]string{"event.processing.failure.handling.mode", "warn"}, "warn"},
+		{[]string{"event.processing.failure.handling.mode", "ignore"}, "skip"},
+		{[]string{"event.processing.failure.handling.mode", "warn", "event.deserialization.failure.handling.mode", "fail"}, "fail"},
+		{[]string{"event.deserialization.failure.handling.mode", "ignore"}, "skip"},
+	} {
+		o, err := ParseOptions(propsWith(base, c.kv...))
+		if err != nil || o.DeserializationMode != c.want {
+			t.Errorf("%v: %v, mode %q, want %q", c.kv, err, o.DeserializationMode, c.want)
+		}
+	}
+}
