@@ -120,11 +120,7 @@ func (c *Connector) Validate(ctx context.Context, props map[string]string) []con
 		addErr(key, err.Error())
 		return append(out, extra...)
 	}
-	if keys := unappliedKeys(props); len(keys) > 0 {
-		// Kafka's validate answer holds errors only: keys Sluice accepts
-		// without applying are named in the worker log, as at task start.
-		namedLogger(opts.Name).Warn("validate: these Debezium settings are accepted but not applied by Sluice; check that the records do not depend on them", "keys", keys)
-	}
+	opts.warnUnapplied(namedLogger(opts.Name), props, "validate: ")
 	for _, f := range Precheck(ctx, opts) {
 		addErr(f.Key, f.Message)
 	}

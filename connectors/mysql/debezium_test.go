@@ -1,7 +1,9 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -377,6 +379,25 @@ func TestDeserializationModeFollowsProcessingMode(t *testing.T) {
 		o, err := ParseOptions(propsWith(base, c.kv...))
 		if err != nil || o.DeserializationMode != c.want {
 			t.Errorf("%v: %v, mode %q, want %q", c.kv, err, o.DeserializationMode, c.want)
+		}
+	}
+}
+
+// TestValidateNamesUnappliedKeys: validation, whose answer carries errors
+// only, names the accepted-but-not-applied settings in the worker log, as
+// the task's start does.
+func TestValidateNamesUnappliedKeys(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	props := map[string]string{"name": "v", "database.hostname": "127.0.0.1", "database.port": "1", "database.user": "u", "topic.prefix": "p",
+		"connect.timeout.ms": "200", "database.connectionTimeZone": "UTC", "signal.enabled.channels": "source,jmx"}
+	(&Connector{}).Validate(context.Background(), props)
+	out := buf.String()
+	for _, want := range []string{"validate: these Debezium settings are accepted but not applied", "database.connectionTimeZone", "validate: signals sent through these channels are not read", "jmx"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validation log lacks %q:\n%s", want, out)
 		}
 	}
 }
