@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,5 +69,47 @@ func TestMySQLDebeziumHashMasksKafka(t *testing.T) {
 	}
 	if _, err := harness.ReadTopic(ctx, k.Bootstrap(), hbTopic, 1, 30*time.Second); err != nil {
 		t.Fatalf("heartbeat topic %s: %v\n%s", hbTopic, err, w.log.String())
+	}
+}
+
+// TestMySQLUnicodeTopicNamingKafka: with Debezium's
+// DefaultUnicodeTopicNamingStrategy a table whose name holds '_' and a
+// non-ASCII letter gets the escaped topic Debezium names (the whole name,
+// prefix included, escaped), and its snapshot and streamed rows are read
+// back from it.
+func TestMySQLUnicodeTopicNamingKafka(t *testing.T) {
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{})
+	k := harness.KafkaForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := db.ExecScript(ctx, "SET NAMES utf8mb4;\nCREATE DATABASE d6 CHARACTER SET utf8mb4;\n"+
+		"CREATE TABLE d6.`t_ä` (id INT PRIMARY KEY);\nINSERT INTO d6.`t_ä` VALUES (1);\n"); err != nil {
+		t.Fatal(err)
+	}
+	rest, w := gapsWorker(t, k)
+	prefix := k.Topic("u6")
+	gapsCreateConnector(t, rest, "uni", map[string]string{
+		"connector.class":       "io.debezium.connector.mysql.MySqlConnector",
+		"database.hostname":     db.Host(),
+		"database.port":         strconv.Itoa(db.Port()),
+		"database.user":         db.User(),
+		"database.password":     db.Password(),
+		"database.server.id":    "6312",
+		"topic.prefix":          prefix,
+		"table.include.list":    `d6\..*`,
+		"topic.naming.strategy": "io.debezium.schema.DefaultUnicodeTopicNamingStrategy",
+	})
+	w.waitTaskRunning("uni")
+	myExec(t, db, "INSERT INTO d6.`t_ä` VALUES (2)")
+	topic := strings.ReplaceAll(prefix, "_", "_u005f") + ".d6.t_u005f_u00e4"
+	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), topic, 2, 45*time.Second)
+	if err != nil {
+		topics, _ := k.Topics(ctx)
+		t.Fatalf("%s: %v; the broker has %q\n%s", topic, err, topics, w.log.String())
+	}
+	for i, m := range msgs {
+		if want := `{"id":` + strconv.Itoa(i+1) + `}`; string(m.Key) != want {
+			t.Errorf("message %d key %s, want %s", i, m.Key, want)
+		}
 	}
 }

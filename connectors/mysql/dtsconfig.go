@@ -184,8 +184,8 @@ func defineDTSOptions(d *connect.ConfigDef) {
 		Doc:       "What joins the parts of the topic names Sluice derives (Debezium's): <topic.prefix><d><db><d><table>, <topic.prefix><d><topic.transaction>, <heartbeat prefix><d><topic.prefix>. topic.mapping and topic.default names are used as written."})
 	def(connect.ConfigKey{Name: KeyTopicNamingStrategy, Type: connect.ConfigString, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Group: groupTopics,
 		Validator: connect.OneOf(topicNamingStrategies...), Recommended: topicNamingStrategies,
-		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform. " +
-			"As in Debezium, a character of a database or table name that a Kafka topic name cannot hold (outside letters, digits, '.', '_' and '-') becomes '_' and a name is cut to 249 characters, with a warning naming both topics."})
+		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, and DefaultUnicodeTopicNamingStrategy are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform. " +
+			"As in Debezium, a character of a data topic's name that a Kafka topic name cannot hold (outside letters, digits, '.', '_' and '-') becomes '_' (DefaultUnicodeTopicNamingStrategy: it and '_' itself become _u and the UTF-16 code in hex, e.g. _u005f, _u00e9) and a name is cut to 249 characters, with a warning naming both topics."})
 	def(connect.ConfigKey{Name: KeyHeartbeatActionQuery, Type: connect.ConfigString, Default: "", Group: groupDTS,
 		Doc: "Statement run on the source every heartbeat.interval.ms so the binlog moves even when the captured tables are idle (DTS's heartbeat), e.g. CREATE DATABASE IF NOT EXISTS test, or INSERT INTO dts_health_check.ha_health_check VALUES (1, NOW()) ON DUPLICATE KEY UPDATE ts = NOW(). The user needs the privileges it needs."})
 	def(connect.ConfigKey{Name: KeyProvideTransactionMetadata, Type: connect.ConfigBoolean, Default: "false", Group: groupDTS,
@@ -194,7 +194,11 @@ func defineDTSOptions(d *connect.ConfigDef) {
 
 // topicNamingStrategies are Debezium's built-in strategies that name a
 // MySQL connector's topics the same way.
-var topicNamingStrategies = []string{"io.debezium.schema.DefaultTopicNamingStrategy", "io.debezium.schema.SchemaTopicNamingStrategy"}
+var topicNamingStrategies = []string{"io.debezium.schema.DefaultTopicNamingStrategy", "io.debezium.schema.SchemaTopicNamingStrategy", unicodeTopicNamingStrategy}
+
+// unicodeTopicNamingStrategy escapes, rather than replaces, what a data
+// topic name cannot hold.
+const unicodeTopicNamingStrategy = "io.debezium.schema.DefaultUnicodeTopicNamingStrategy"
 
 func validTopicDelimiter(_ string, v any) error {
 	s, _ := v.(string)
@@ -231,15 +235,18 @@ func (s opSet) has(o opSet) bool { return s&o != 0 }
 
 // DTSOptions are the parsed DTS options.
 type DTSOptions struct {
-	TopicMode           string
-	TopicDefault        string
-	TopicMapping        map[TableID]string
-	TopicCase           string
-	TopicPartitions     int
-	PartitionsByTopic   map[string]int
-	DDLTopic            string
-	TransactionTopic    string
-	Delimiter           string // topic.delimiter
+	TopicMode         string
+	TopicDefault      string
+	TopicMapping      map[TableID]string
+	TopicCase         string
+	TopicPartitions   int
+	PartitionsByTopic map[string]int
+	DDLTopic          string
+	TransactionTopic  string
+	Delimiter         string // topic.delimiter
+	// UnicodeTopics: topic.naming.strategy is Debezium's
+	// DefaultUnicodeTopicNamingStrategy (sanitizeTopicNameUnicode).
+	UnicodeTopics       bool
 	PartitionPolicy     string
 	PartitionKeyColumns map[TableID][]string
 	HashXOR             bool
@@ -470,6 +477,7 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		textValues:           textValueConverter(props),
 	}
 	d.Delimiter = c.String(KeyTopicDelimiter)
+	d.UnicodeTopics = c.String(KeyTopicNamingStrategy) == unicodeTopicNamingStrategy
 	hb := c.String(KeyHeartbeatTopicsPrefix)
 	if v := c.String(KeyTopicHeartbeatPrefix); v != "" {
 		hb = v
