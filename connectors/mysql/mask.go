@@ -56,6 +56,7 @@ type columnRule struct {
 	// fitsColumn: the result is cut to the column's declared length, as
 	// Debezium does with a hash longer than a CHAR or VARCHAR column.
 	fitsColumn bool
+	truncateTo int // a truncation rule's length
 }
 
 func (r *columnRule) matches(id string) bool {
@@ -73,13 +74,14 @@ func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err
 	for key, v := range props {
 		var apply func(string) string
 		var isMask, fits bool
+		var truncTo int
 		switch {
 		case truncateKey.MatchString(key):
 			n, perr := strconv.Atoi(truncateKey.FindStringSubmatch(key)[1])
 			if perr != nil {
 				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number"}
 			}
-			apply = func(s string) string { return truncateRunes(s, n) }
+			apply, truncTo = func(s string) string { return truncateRunes(s, n) }, n
 		case maskKey.MatchString(key):
 			n, perr := strconv.Atoi(maskKey.FindStringSubmatch(key)[1])
 			if perr != nil {
@@ -118,7 +120,7 @@ func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err
 		if cerr != nil {
 			return nil, nil, cerr
 		}
-		r := &columnRule{key: key, cols: cols, apply: apply, fitsColumn: fits}
+		r := &columnRule{key: key, cols: cols, apply: apply, fitsColumn: fits, truncateTo: truncTo}
 		if isMask {
 			masks = append(masks, r)
 		} else {
@@ -149,6 +151,45 @@ func truncateRunes(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// Field schema parameters Debezium's column mappers add: the length a
+// truncation rule cuts to, and that a value is masked or hashed.
+const (
+	paramTruncateLength = "truncateLength"
+	paramMasked         = "masked"
+)
+
+// markColumnText adds to a character column's field schema the parameters
+// Debezium's truncation and masking add, so schemas (JsonConverter's
+// envelope, Avro's connect.parameters) read as Debezium's: truncateLength
+// when a rule can cut the column (its declared length, 0 for unknown, is
+// longer than the rule's), masked=true when a mask or hash replaces it.
+func (f *Filters) markColumnText(db, table, column string, declared int, s *connect.Schema) {
+	if f == nil || (len(f.truncs) == 0 && len(f.masks) == 0) {
+		return
+	}
+	id := db + "." + table + "." + column
+	set := func(k, v string) {
+		if s.Parameters == nil {
+			s.Parameters = map[string]string{}
+		}
+		s.Parameters[k] = v
+	}
+	for _, r := range f.truncs {
+		if r.matches(id) {
+			if declared <= 0 || declared > r.truncateTo {
+				set(paramTruncateLength, strconv.Itoa(r.truncateTo))
+			}
+			break
+		}
+	}
+	for _, r := range f.masks {
+		if r.matches(id) {
+			set(paramMasked, "true")
+			break
+		}
+	}
 }
 
 // javaSerializedString returns the bytes java.io.ObjectOutputStream writes

@@ -3,6 +3,7 @@ package mysql
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -147,5 +148,51 @@ func TestColumnMaskHashStrategies(t *testing.T) {
 	}
 	if got := o.Filters.ColumnText("s", "t", "c", 0)(long); got != "f8551e707da84572eed91b623d5c4c5f" {
 		t.Errorf("long string MD5 %s", got)
+	}
+}
+
+// TestColumnTextSchemaParams: masked and truncated columns carry the field
+// schema parameters Debezium's column mappers add (masked=true;
+// truncateLength when the rule can cut the column), and no other column
+// does.
+func TestColumnTextSchemaParams(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base,
+		"column.truncate.to.4.chars", `shop\.users\.(name|code)`,
+		"column.mask.hash.v2.SHA-256.with.salt.pepper", `shop\.users\.email`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := func(name string, length int) Column {
+		return Column{Name: name, BinlogType: gomysql.MYSQL_TYPE_VARCHAR, DataType: "VARCHAR", Charset: "utf8mb4", Nullable: true, Length: length}
+	}
+	tbl := &Table{ID: TableID{DB: "shop", Table: "users"}, PrimaryKey: []string{"id"}, Columns: []Column{
+		{Name: "id", Position: 1, BinlogType: gomysql.MYSQL_TYPE_LONG, DataType: "INT"},
+		str("name", 40), str("code", 3), str("email", 60), str("plain", 40),
+	}}
+	for i := range tbl.Columns {
+		tbl.Columns[i].Position = i + 1
+	}
+	ts, err := buildTableSchema(tbl, 1, "p", o.Filters, DefaultTypeOptions, SourceSchema(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"name":  {"truncateLength": "4"},
+		"code":  nil, // VARCHAR(3) cannot be cut to 4
+		"email": {"masked": "true"},
+		"plain": nil,
+		"id":    nil,
+	}
+	for _, fld := range ts.rowSchema.Fields() {
+		got := map[string]string{}
+		for k, v := range fld.Schema.Parameters {
+			if k == "truncateLength" || k == "masked" {
+				got[k] = v
+			}
+		}
+		if w := want[fld.Name]; len(got) != len(w) || (len(w) > 0 && fmt.Sprint(got) != fmt.Sprint(w)) {
+			t.Errorf("field %s: parameters %v, want %v", fld.Name, got, w)
+		}
 	}
 }

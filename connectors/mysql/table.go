@@ -441,6 +441,7 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			switch k, _ := c.kind(); k {
 			case kindString, kindEnum, kindSet, kindJSON:
 				cc.convert, cc.boxed = maskedText(cc.convert, fn), nil
+				f.markColumnText(t.ID.DB, t.ID.Table, c.Name, c.Length, cc.schema)
 			}
 		}
 		all[i] = cc
