@@ -196,3 +196,26 @@ func TestColumnTextSchemaParams(t *testing.T) {
 		}
 	}
 }
+
+// TestColumnMaskHashAlgorithms: the other MessageDigest names Debezium's
+// hash keys take give the JVM's digests (v2, salt "pepper").
+func TestColumnMaskHashAlgorithms(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	for alg, want := range map[string]string{
+		"SHA-224":     "b2a03e616f5a708f2b0df2fbb430f156ed4aff4f8d5cb1835bbfa41e",
+		"SHA-512/224": "36821a6d39e7caa526eed22dc6caf4b14e53c2f5f30115a79c52d6a4",
+		"SHA-512/256": "b8017cc1755469411e715bcc3f85c1beb338fb3c02a81c9b6f2516209e995d08",
+		"SHA3-224":    "39bba2ce7cb04d9b8786f526908b3030fa28dd206537a1f2b90b61e1",
+		"SHA3-256":    "3e03a204e4d98ef2b274a7015005682a6d94e827ecfd7d73c87fddbef3c06553",
+		"SHA3-384":    "dc8cf35d2a51213945c86ff45bd0c069bee4588f6c0f49d97f3487d5b1830058f9d3ca043e35820758a09871cdf0ece9",
+		"SHA3-512":    "aaf001d4412826eadfa121523c5109dcfdbd9e5c9fc3b18927e5e8afe920e3adbd4856212c6b2b18cdeac6a0db1e2fdc7dac16ce27c25affef700a00ab50fd03",
+	} {
+		o, err := ParseOptions(propsWith(base, "column.mask.hash.v2."+alg+".with.salt.pepper", `s\.t\.c`))
+		if err != nil {
+			t.Fatalf("%s: %v", alg, err)
+		}
+		if got := o.Filters.ColumnText("s", "t", "c", 0)("zoe@serenity.io"); got != want {
+			t.Errorf("%s: %s, want %s", alg, got, want)
+		}
+	}
+}
