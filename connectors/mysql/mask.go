@@ -79,8 +79,9 @@ func parseColumnRules(props map[string]string) (truncs, masks []*columnRule, err
 		switch {
 		case truncateKey.MatchString(key):
 			n, perr := strconv.Atoi(truncateKey.FindStringSubmatch(key)[1])
-			if perr != nil {
-				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number"}
+			if perr != nil || n <= 0 {
+				// Debezium's truncation refuses a length of 0 when the task starts.
+				return nil, nil, &connect.ConfigError{Name: key, Value: v, Message: "the length in the key's name must be a whole number of at least 1 (column.mask.with.0.chars empties a column)"}
 			}
 			apply, truncTo = func(s string) string { return truncateRunes(s, n) }, n
 		case maskKey.MatchString(key):

@@ -17,6 +17,7 @@ func TestColumnMasking(t *testing.T) {
 	for _, bad := range [][]string{
 		{"column.mask.hash.WHIRLPOOL.with.salt.x", "db.t.c"},
 		{"column.mask.with.3.chars", "db.t.("},
+		{"column.truncate.to.0.chars", "db.t.c"},
 	} {
 		if _, err := ParseOptions(with(bad...)); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%v: %v, want an error naming the key", bad, err)
