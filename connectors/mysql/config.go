@@ -184,8 +184,8 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Records the binlog reader may queue ahead of the poll loop; the reader waits when the queue is full. Must be larger than max.batch.size."})
 	def(connect.ConfigKey{Name: KeyMaxQueueBytes, Type: connect.ConfigLong, Default: "16777216", Group: groupTuning, Validator: connect.AtLeast(0),
 		Doc: "Approximate bytes of memory the queued records may hold; the reader waits when they hold more (a single larger record still passes). 0 bounds the queue by max.queue.size alone."})
-	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.Between(1, 60000),
-		Doc: "Milliseconds a poll waits for the first record when none is queued."})
+	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.AtLeast(1),
+		Doc: "Milliseconds a poll waits for the first record when none is queued (any positive value, as Debezium takes). A stop ends the wait at once; a pause, as in Kafka Connect, takes effect when the poll returns."})
 	order = 0
 	defineDebeziumKeys(def)
 	defineDebeziumBehaviourKeys(def)

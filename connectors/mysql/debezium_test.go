@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -301,6 +302,9 @@ func TestDebeziumSnapshotValues(t *testing.T) {
 	o, err := ParseOptions(propsWith(base, "snapshot.fetch.size", "0"))
 	if err != nil || o.Snapshot.FetchSize != 1024 {
 		t.Fatalf("snapshot.fetch.size=0: %v, fetch size %d, want the default 1024", err, o.Snapshot.FetchSize)
+	}
+	if o, err := ParseOptions(propsWith(base, "poll.interval.ms", "120000")); err != nil || o.PollInterval != 2*time.Minute {
+		t.Fatalf("poll.interval.ms=120000: %v", err)
 	}
 	for _, m := range []string{"extended", "minimal_percona", "MINIMAL_PERCONA_NO_TABLE_LOCKS"} {
 		p := propsWith(base, "snapshot.locking.mode", m)
