@@ -566,7 +566,7 @@ func TestMySQLMessageKeyColumns(t *testing.T) {
 }
 
 // TestMySQLColumnMasking: a masked column is masked in the snapshot and in
-// the stream alike.
+// the stream alike, and its field schema says so as Debezium's does.
 func TestMySQLColumnMasking(t *testing.T) {
 	t.Parallel()
 	m := harness.MariaDBForTest(t, harness.MariaDBOptions{})
@@ -580,6 +580,12 @@ func TestMySQLColumnMasking(t *testing.T) {
 		_, _, after := myEnvelope(t, r)
 		if after.GetString("ssn") != "*****" || len(after.GetString("email")) != 3 {
 			t.Fatalf("%s row %v: want ssn masked and email cut to 3 characters", r.Topic, after)
+		}
+		// Debezium's column mappers mark the field schemas too.
+		ssn, _ := after.Schema().Field("ssn")
+		email, _ := after.Schema().Field("email")
+		if ssn.Schema.Parameters["masked"] != "true" || email.Schema.Parameters["truncateLength"] != "3" {
+			t.Fatalf("field parameters ssn %v email %v, want masked=true and truncateLength=3", ssn.Schema.Parameters, email.Schema.Parameters)
 		}
 	}
 }

@@ -17,7 +17,8 @@ import (
 // by hand), gives go-mysql a row event it cannot decode. By default the
 // task fails at once, naming the position and the way on, without the
 // event's bytes (row values) in the error; with
-// event.deserialization.failure.handling.mode=warn the event is skipped,
+// event.deserialization.failure.handling.mode=warn (or, that key unset,
+// event.processing.failure.handling.mode=warn) the event is skipped,
 // counted, and streaming goes on.
 func TestMySQLUndecodableRowEvent(t *testing.T) {
 	t.Parallel()
@@ -70,5 +71,17 @@ func TestMySQLUndecodableRowEvent(t *testing.T) {
 	}
 	if n := taskMetric(task, "undecodable_events_skipped_total", ""); n != 1 {
 		t.Fatalf("undecodable_events_skipped_total = %v, want 1", n)
+	}
+	_ = task.Stop()
+
+	// Debezium 2 and 3 read event.processing.failure.handling.mode for
+	// these events when the deprecated key is unset: the same skip.
+	processing := maps.Clone(props)
+	processing["event.processing.failure.handling.mode"] = "warn"
+	offsets = offsetAt()
+	task = myStartTask(t, processing, offsets)
+	got = gapsRows(t, task, offsets, "srv.shop.u", 1)
+	if fmt.Sprint(got[0]) != "map[a:two id:2]" {
+		t.Fatalf("event.processing.failure.handling.mode=warn: %v, want row 2", got[0])
 	}
 }

@@ -162,7 +162,7 @@ func buildConfigDef() *connect.ConfigDef {
 		Validator: connect.OneOfIgnoreCase("precise", "double", "string"), Recommended: []string{"precise", "double", "string"},
 		Doc: "DECIMAL/NUMERIC as Kafka Connect Decimal (precise), FLOAT64 (double, may lose digits) or STRING."})
 	def(connect.ConfigKey{Name: KeyTimePrecisionMode, Type: connect.ConfigString, Default: "adaptive_time_microseconds", Group: groupTypes,
-		Validator: connect.OneOfIgnoreCase("adaptive_time_microseconds", "connect", "isostring"), Recommended: []string{"adaptive_time_microseconds", "connect", "isostring"},
+		Validator: connect.ValidatorFunc{Fn: validTimePrecisionMode, Desc: "adaptive_time_microseconds, connect or isostring"}, Recommended: []string{"adaptive_time_microseconds", "connect", "isostring"},
 		Doc: "adaptive_time_microseconds: Debezium's io.debezium.time types (DATETIME in ms or µs by precision, TIME in µs); connect: Kafka Connect's Date, Time and Timestamp (ms); " +
 			"isostring: Debezium 3's ISO-8601 strings in UTC (DATE as io.debezium.time.IsoDate \"2024-02-29Z\", TIME as IsoTime \"12:34:56.5Z\", DATETIME as IsoTimestamp \"2024-02-29T12:34:56.5Z\", the fraction without trailing zeros; " +
 			"a TIME outside 00:00–24:00 wraps around the day as in Debezium). TIMESTAMP is io.debezium.time.ZonedTimestamp in every mode."})
@@ -184,8 +184,8 @@ func buildConfigDef() *connect.ConfigDef {
 		Doc: "Records the binlog reader may queue ahead of the poll loop; the reader waits when the queue is full. Must be larger than max.batch.size."})
 	def(connect.ConfigKey{Name: KeyMaxQueueBytes, Type: connect.ConfigLong, Default: "16777216", Group: groupTuning, Validator: connect.AtLeast(0),
 		Doc: "Approximate bytes of memory the queued records may hold; the reader waits when they hold more (a single larger record still passes). 0 bounds the queue by max.queue.size alone."})
-	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.Between(1, 60000),
-		Doc: "Milliseconds a poll waits for the first record when none is queued."})
+	def(connect.ConfigKey{Name: KeyPollInterval, Type: connect.ConfigLong, Default: "500", Group: groupTuning, Validator: connect.AtLeast(1),
+		Doc: "Milliseconds a poll waits for the first record when none is queued (any positive value, as Debezium takes). A stop ends the wait at once; a pause, as in Kafka Connect, takes effect when the poll returns."})
 	order = 0
 	defineDebeziumKeys(def)
 	defineDebeziumBehaviourKeys(def)
@@ -195,6 +195,21 @@ func buildConfigDef() *connect.ConfigDef {
 	order = 0
 	defineMaxwellKeys(def)
 	return d
+}
+
+// validTimePrecisionMode refuses Debezium's other time.precision.mode
+// values with what to use instead.
+func validTimePrecisionMode(_ string, v any) error {
+	s, _ := v.(string)
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "adaptive_time_microseconds", "connect", "isostring":
+		return nil
+	case "adaptive":
+		return fmt.Errorf("Debezium's MySQL connector refuses adaptive too (a TIME could overflow); use adaptive_time_microseconds")
+	case "structured":
+		return fmt.Errorf("Debezium's structured temporal structs are not supported by Sluice; use adaptive_time_microseconds (the default), connect or isostring")
+	}
+	return fmt.Errorf("String must be one of: adaptive_time_microseconds, connect, isostring")
 }
 
 var topicNameRE = regexp.MustCompile(`^[A-Za-z0-9._\-]+$`)
@@ -366,6 +381,12 @@ func ParseOptions(props map[string]string) (*Options, error) {
 			SchemaComments: c.Bool(KeySchemaComments),
 		},
 	}
+	if o.SnapshotMode == "custom" {
+		// Refused here rather than when the task starts, so validation
+		// says it before the connector is created.
+		return nil, &connect.ConfigError{Name: KeySnapshotMode, Value: o.SnapshotMode,
+			Message: "Debezium's custom snapshot mode runs a Java snapshotter (snapshot.mode.custom.name), which Sluice cannot load; use initial, initial_only, when_needed, always, no_data, never or configuration_based"}
+	}
 	if o.SnapshotMode == "configuration_based" {
 		o.configuredSnapshot(c)
 	}
@@ -376,6 +397,12 @@ func ParseOptions(props map[string]string) (*Options, error) {
 		return nil, err
 	}
 	o.DeserializationMode = strings.ToLower(strings.TrimSpace(c.String(KeyDeserializationFailureMode)))
+	if !hasKey(props, KeyDeserializationFailureMode) {
+		// Debezium 2 deprecated the deserialization key for
+		// event.processing.failure.handling.mode, which decides for
+		// undecodable binlog events too when the older key is unset.
+		o.DeserializationMode = o.FailureMode
+	}
 	if o.DeserializationMode == "ignore" {
 		o.DeserializationMode = "skip"
 	}

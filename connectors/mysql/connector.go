@@ -120,6 +120,7 @@ func (c *Connector) Validate(ctx context.Context, props map[string]string) []con
 		addErr(key, err.Error())
 		return append(out, extra...)
 	}
+	opts.warnUnapplied(namedLogger(opts.Name), props, "validate: ")
 	for _, f := range Precheck(ctx, opts) {
 		addErr(f.Key, f.Message)
 	}

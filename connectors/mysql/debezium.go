@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -189,6 +190,14 @@ func unappliedKeys(props map[string]string) []string {
 		if noOpValues[k] == strings.ToLower(strings.TrimSpace(v)) {
 			continue
 		}
+		if passThroughKey(k) {
+			out = append(out, k)
+			continue
+		}
+		if k == KeySnapshotLockingMode && lockingModesAsMinimal[strings.ToLower(strings.TrimSpace(v))] {
+			out = append(out, k+"="+v+" (runs as minimal)")
+			continue
+		}
 		if k == KeyConverters {
 			// Applied unless it names a converter Sluice has no
 			// counterpart of (customconv.go).
@@ -205,4 +214,26 @@ func unappliedKeys(props map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// warnUnapplied logs the settings of props that Sluice accepts without
+// applying them, at validation (when "validate: ") and at task start, so
+// none is ignored silently: Kafka's validate answer carries errors only.
+func (o *Options) warnUnapplied(log *slog.Logger, props map[string]string, when string) {
+	if len(o.Signal.Unread) > 0 {
+		log.Warn(when+"signals sent through these channels are not read: Sluice reads the signal table, the Kafka channel and the file channel; send them through "+KeySignalDataCollection+", "+KeySignalKafkaTopic+" or "+KeySignalFile+" instead",
+			"channels", o.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", o.Signal.Table.String())
+	}
+	if keys := unappliedKeys(props); len(keys) > 0 {
+		log.Warn(when+"these Debezium settings are accepted but not applied by Sluice; check that the records do not depend on them", "keys", keys)
+	}
+	if len(o.UnloadableConverters) > 0 {
+		log.Warn(when+"these Debezium custom converters are Java classes Sluice cannot load; the columns they would convert keep Sluice's own types", "converters", o.UnloadableConverters, "key", KeyConverters)
+	}
+	if len(o.UnloadablePostProcessors) > 0 {
+		log.Warn(when+"these Debezium post processors are Java classes Sluice cannot load; the records are not changed by them", "post_processors", o.UnloadablePostProcessors, "key", KeyPostProcessors)
+	}
+	if len(o.Notify.Unread) > 0 {
+		log.Warn(when+"notifications through these channels are not sent: Sluice serves sink and log", "channels", o.Notify.Unread, "key", KeyNotificationChannels)
+	}
 }

@@ -1,9 +1,14 @@
 package mysql
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice/connect"
 )
@@ -201,7 +206,12 @@ func TestTopicNamingKeys(t *testing.T) {
 	if got := newRouter(o, nil).TopicFor(TableID{"shop", "orders"}); got != "inv.shop.orders" || o.dts().HeartbeatTopic != "__debezium-heartbeat.inv" {
 		t.Fatalf("default names %q, %q", got, o.dts().HeartbeatTopic)
 	}
-	for _, kv := range [][]string{{"topic.naming.strategy", "com.acme.MyStrategy"}, {"topic.delimiter", "/"}} {
+	// topic.heartbeat.name names the whole topic, whatever the prefixes say.
+	o, err = ParseOptions(propsWith(base, "topic.heartbeat.prefix", "hb", "topic.heartbeat.name", "debezium-heartbeat"))
+	if err != nil || o.dts().HeartbeatTopic != "debezium-heartbeat" {
+		t.Fatalf("topic.heartbeat.name: %v %v", err, o.dts().HeartbeatTopic)
+	}
+	for _, kv := range [][]string{{"topic.naming.strategy", "com.acme.MyStrategy"}, {"topic.delimiter", "/"}, {"topic.heartbeat.name", "a b"}} {
 		if _, err := ParseOptions(propsWith(base, kv...)); err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("%v: %v, want an error naming the key", kv, err)
 		}
@@ -279,5 +289,119 @@ func TestDebeziumKeysClassified(t *testing.T) {
 	}
 	if _, err := ParseOptions(propsWith(map[string]string{"database.hostname": "h", "database.user": "u"}, "topic.prefix", "p", KeyGuardrailAction, "stop")); err == nil || !strings.Contains(err.Error(), KeyGuardrailAction) {
 		t.Fatalf("guardrail action stop: %v", err)
+	}
+}
+
+// TestDebeziumSnapshotValues: values Debezium accepts for the snapshot keys
+// either work (snapshot.fetch.size=0 is Debezium's unset; the locking modes
+// that differ from minimal only in how long writes wait run as minimal and
+// are named as not applied) or are refused by validation with the key and
+// what to use instead, never at task start only.
+func TestDebeziumSnapshotValues(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base, "snapshot.fetch.size", "0"))
+	if err != nil || o.Snapshot.FetchSize != 1024 {
+		t.Fatalf("snapshot.fetch.size=0: %v, fetch size %d, want the default 1024", err, o.Snapshot.FetchSize)
+	}
+	if o, err := ParseOptions(propsWith(base, "poll.interval.ms", "120000")); err != nil || o.PollInterval != 2*time.Minute {
+		t.Fatalf("poll.interval.ms=120000: %v", err)
+	}
+	for _, m := range []string{"extended", "minimal_percona", "MINIMAL_PERCONA_NO_TABLE_LOCKS"} {
+		p := propsWith(base, "snapshot.locking.mode", m)
+		o, err := ParseOptions(p)
+		if err != nil || o.Snapshot.LockingMode != "minimal" {
+			t.Errorf("snapshot.locking.mode=%s: %v, mode %q, want minimal", m, err, o.Snapshot.LockingMode)
+		}
+		if got := unappliedKeys(p); len(got) != 1 || !strings.Contains(got[0], "snapshot.locking.mode="+m) {
+			t.Errorf("snapshot.locking.mode=%s: unapplied %v, want it named", m, got)
+		}
+	}
+	if got := unappliedKeys(propsWith(base, "snapshot.locking.mode", "minimal")); len(got) != 0 {
+		t.Errorf("minimal named as unapplied: %v", got)
+	}
+	for _, c := range []struct{ key, value, hint string }{
+		{"snapshot.locking.mode", "custom", "use minimal"},
+		{"snapshot.mode", "custom", "use initial"},
+	} {
+		p := propsWith(base, c.key, c.value)
+		if _, err := ParseOptions(p); err == nil || !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), c.hint) {
+			t.Errorf("%s=%s: %v, want a refusal naming the key and %q", c.key, c.value, err, c.hint)
+		}
+		vals := (&Connector{}).Validate(context.Background(), p)
+		refused := false
+		for _, cv := range vals {
+			if cv.Name == c.key && len(cv.Errors) > 0 {
+				refused = true
+			}
+		}
+		if !refused {
+			t.Errorf("%s=%s passes validation", c.key, c.value)
+		}
+	}
+}
+
+// TestDebeziumUndeclaredKeys: Debezium keys Sluice did not declare are
+// either applied, refused with what to use, or named as not applied; none
+// passes unmentioned.
+func TestDebeziumUndeclaredKeys(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	for _, c := range []struct{ key, value, hint string }{
+		{"time.precision.mode", "structured", "use adaptive_time_microseconds"},
+		{"time.precision.mode", "adaptive", "use adaptive_time_microseconds"},
+		{"source.struct.version", "v1", "set v2"},
+	} {
+		if _, err := ParseOptions(propsWith(base, c.key, c.value)); err == nil || !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), c.hint) {
+			t.Errorf("%s=%s: %v, want a refusal naming the key and %q", c.key, c.value, err, c.hint)
+		}
+	}
+	p := propsWith(base, "source.struct.version", "v2", "database.connectionTimeZone", "UTC", "driver.useSSL", "false",
+		"schema.history.internal.ddl.filter", "ALTER .*", "snapshot.mode.tables", "a.b", "database.hostname", "h")
+	if _, err := ParseOptions(p); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"database.connectionTimeZone", "driver.useSSL", "schema.history.internal.ddl.filter", "snapshot.mode.tables"}
+	if got := unappliedKeys(p); !slices.Equal(got, want) {
+		t.Errorf("unapplied %v, want %v", got, want)
+	}
+}
+
+// TestDeserializationModeFollowsProcessingMode: as in Debezium 2 and 3,
+// event.processing.failure.handling.mode decides for undecodable binlog
+// events unless the deprecated event.deserialization key is set.
+func TestDeserializationModeFollowsProcessingMode(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	for _, c := range []struct {
+		kv   []string
+		want string
+	}{
+		{nil, "fail"},
+		{[]string{"event.processing.failure.handling.mode", "warn"}, "warn"},
+		{[]string{"event.processing.failure.handling.mode", "ignore"}, "skip"},
+		{[]string{"event.processing.failure.handling.mode", "warn", "event.deserialization.failure.handling.mode", "fail"}, "fail"},
+		{[]string{"event.deserialization.failure.handling.mode", "ignore"}, "skip"},
+	} {
+		o, err := ParseOptions(propsWith(base, c.kv...))
+		if err != nil || o.DeserializationMode != c.want {
+			t.Errorf("%v: %v, mode %q, want %q", c.kv, err, o.DeserializationMode, c.want)
+		}
+	}
+}
+
+// TestValidateNamesUnappliedKeys: validation, whose answer carries errors
+// only, names the accepted-but-not-applied settings in the worker log, as
+// the task's start does.
+func TestValidateNamesUnappliedKeys(t *testing.T) {
+	var buf bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+	props := map[string]string{"name": "v", "database.hostname": "127.0.0.1", "database.port": "1", "database.user": "u", "topic.prefix": "p",
+		"connect.timeout.ms": "200", "database.connectionTimeZone": "UTC", "signal.enabled.channels": "source,jmx"}
+	(&Connector{}).Validate(context.Background(), props)
+	out := buf.String()
+	for _, want := range []string{"validate: these Debezium settings are accepted but not applied", "database.connectionTimeZone", "validate: signals sent through these channels are not read", "jmx"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validation log lacks %q:\n%s", want, out)
+		}
 	}
 }

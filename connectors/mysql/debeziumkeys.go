@@ -30,6 +30,36 @@ const (
 	KeyConfiguredOnDataErr   = keyConfiguredPrefix + "snapshot.on.data.error"
 )
 
+// KeySourceStructVersion is Debezium's choice of source block layout.
+const KeySourceStructVersion = "source.struct.version"
+
+func validSourceStructVersion(_ string, v any) error {
+	if s, _ := v.(string); strings.EqualFold(strings.TrimSpace(s), "v2") {
+		return nil
+	}
+	return fmt.Errorf("Sluice writes the v2 source block only (Debezium's default); remove the key or set v2")
+}
+
+// Prefixes of Debezium's pass-through keys for its JDBC driver: driver.*
+// and any database.* key Sluice does not declare (database.connectionTimeZone,
+// database.allowPublicKeyRetrieval, …). Sluice speaks the MySQL protocol
+// itself and reads TIMESTAMP values in UTC, so they are not applied; the
+// task's start and validation name them, since a driver setting may be
+// one a Debezium user relied on.
+var passThroughPrefixes = []string{"driver.", "database."}
+
+// passThroughKey reports whether k is a JDBC pass-through key Sluice does
+// not declare.
+func passThroughKey(k string) bool {
+	for _, p := range passThroughPrefixes {
+		if strings.HasPrefix(k, p) {
+			_, declared := configDef.Key(k)
+			return !declared
+		}
+	}
+	return false
+}
+
 // Debezium keys that tune its JDBC connection, its Java-side buffers or
 // caches: Sluice has no counterpart to tune and behaves the same whatever
 // they say, so they are declared (a Debezium config validates unchanged)
@@ -87,12 +117,17 @@ var unappliedWithDefault = []struct{ name, noop, doc string }{
 	{"openlineage.integration.enabled", "false", "Debezium's OpenLineage lineage events. Not applied: Sluice sends none."},
 	{"custom.sanitize.pattern", "", "The regular expression of config keys whose values Debezium masks in its logs. Not applied: Sluice keeps PASSWORD-type keys (database.password, the keystore and truststore passwords, …) out of its logs, status traces and validate answers, and scrubs values that config providers resolved from every log line."},
 	{"sourceinfo.struct.maker", "io.debezium.connector.mysql.MySqlSourceInfoStructMaker", "The Java class that builds Debezium's source block. Sluice writes the MySQL connector's source block (MySqlSourceInfoStructMaker's fields); another class is not applied."},
+	{"schema.history.internal.ddl.filter", "", "Regular expressions of DDL statements Debezium leaves out of its schema history and schema change records (its default drops server-generated DROP TEMPORARY TABLE, RDS heartbeat statements, SAVEPOINT and FLUSH RELAY LOGS). Not applied: Sluice records every DDL statement of a captured table and classifies statements with a SQL parser, so a statement that changes no table changes no definition."},
+	{"snapshot.mode.tables", "", "The tables Debezium's custom snapshotter reads. Not applied: use " + KeySnapshotInclude + " to choose the tables of a snapshot."},
 	{"snapshot.max.threads.multiplier", "1", "Debezium's factor for splitting a table into chunks that several snapshot threads read at once. Not applied: Sluice reads up to " + KeySnapshotMaxThreads + " tables at once, each table by one reader in key order."},
 	{"event.converting.failure.handling.mode", "fail", "What Debezium does with a column value it cannot convert to its field's schema (warn, its default, and skip write null). " +
 		"Sluice does not null values: a row it cannot convert stops the task with the table, the column and the cause, whatever this says (fail), so a stale or wrong definition is fixed rather than written as nulls."},
 }
 
 func defineDebeziumBehaviourKeys(def func(connect.ConfigKey)) {
+	def(connect.ConfigKey{Name: KeySourceStructVersion, Type: connect.ConfigString, Default: "v2", Importance: connect.Low, Group: groupDebezium,
+		Validator: connect.ValidatorFunc{Fn: validSourceStructVersion, Desc: "v2"},
+		Doc:       "The layout of the source block (Debezium's). v2, Debezium's default since 0.10, is the one Sluice writes; v1, the pre-0.10 layout, is refused."})
 	def(connect.ConfigKey{Name: KeySkipUnchanged, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,
 		Doc: "Leave out an update that changed none of the columns the records carry (those column.include.list / column.exclude.list keep), as Debezium does: with a column filter, updates of left-out columns alone give no record. Left-out updates are counted in the filtered rows metric."})
 	def(connect.ConfigKey{Name: KeySchemaComments, Type: connect.ConfigBoolean, Default: "false", Importance: connect.Low, Group: groupDebezium,

@@ -52,6 +52,7 @@ const (
 	KeyTopicNamingStrategy  = "topic.naming.strategy"
 	KeyTopicDelimiter       = "topic.delimiter"
 	KeyTopicHeartbeatPrefix = "topic.heartbeat.prefix"
+	KeyTopicHeartbeatName   = "topic.heartbeat.name"
 	KeyHeartbeatActionQuery = "heartbeat.action.query"
 
 	KeyProvideTransactionMetadata = "provide.transaction.metadata"
@@ -175,13 +176,16 @@ func defineDTSOptions(d *connect.ConfigDef) {
 	def(connect.ConfigKey{Name: KeyTopicHeartbeatPrefix, Type: connect.ConfigString, Default: "", Group: groupDTS,
 		Validator: connect.ValidatorFunc{Fn: validTopicName, Desc: "a Kafka topic name"},
 		Doc:       "Debezium 2's name of " + KeyHeartbeatTopicsPrefix + "; wins when both are set."})
+	def(connect.ConfigKey{Name: KeyTopicHeartbeatName, Type: connect.ConfigString, Default: "", Group: groupDTS,
+		Validator: connect.ValidatorFunc{Fn: validTopicName, Desc: "a Kafka topic name"},
+		Doc:       "The whole name of the heartbeat topic (Debezium 3's), e.g. one topic shared by several connectors; when set, the heartbeat prefixes and topic.prefix do not name it."})
 	def(connect.ConfigKey{Name: KeyTopicDelimiter, Type: connect.ConfigString, Default: ".", Group: groupTopics,
 		Validator: connect.ValidatorFunc{Fn: validTopicDelimiter, Desc: "'.', '_' or '-' (one or more)"},
 		Doc:       "What joins the parts of the topic names Sluice derives (Debezium's): <topic.prefix><d><db><d><table>, <topic.prefix><d><topic.transaction>, <heartbeat prefix><d><topic.prefix>. topic.mapping and topic.default names are used as written."})
 	def(connect.ConfigKey{Name: KeyTopicNamingStrategy, Type: connect.ConfigString, Default: "io.debezium.schema.DefaultTopicNamingStrategy", Group: groupTopics,
 		Validator: connect.OneOf(topicNamingStrategies...), Recommended: topicNamingStrategies,
-		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform. " +
-			"As in Debezium, a character of a database or table name that a Kafka topic name cannot hold (outside letters, digits, '.', '_' and '-') becomes '_' and a name is cut to 249 characters, with a warning naming both topics."})
+		Doc: "Debezium's topic naming class. Its default and SchemaTopicNamingStrategy, which name MySQL topics alike, and DefaultUnicodeTopicNamingStrategy are built in (with topic.delimiter, topic.transaction, topic.heartbeat.prefix); a custom Java class cannot run here: use topic.mapping or the RegexRouter transform. " +
+			"As in Debezium, a character of a data topic's name that a Kafka topic name cannot hold (outside letters, digits, '.', '_' and '-') becomes '_' (DefaultUnicodeTopicNamingStrategy: it and '_' itself become _u and the UTF-16 code in hex, e.g. _u005f, _u00e9) and a name is cut to 249 characters, with a warning naming both topics."})
 	def(connect.ConfigKey{Name: KeyHeartbeatActionQuery, Type: connect.ConfigString, Default: "", Group: groupDTS,
 		Doc: "Statement run on the source every heartbeat.interval.ms so the binlog moves even when the captured tables are idle (DTS's heartbeat), e.g. CREATE DATABASE IF NOT EXISTS test, or INSERT INTO dts_health_check.ha_health_check VALUES (1, NOW()) ON DUPLICATE KEY UPDATE ts = NOW(). The user needs the privileges it needs."})
 	def(connect.ConfigKey{Name: KeyProvideTransactionMetadata, Type: connect.ConfigBoolean, Default: "false", Group: groupDTS,
@@ -190,7 +194,11 @@ func defineDTSOptions(d *connect.ConfigDef) {
 
 // topicNamingStrategies are Debezium's built-in strategies that name a
 // MySQL connector's topics the same way.
-var topicNamingStrategies = []string{"io.debezium.schema.DefaultTopicNamingStrategy", "io.debezium.schema.SchemaTopicNamingStrategy"}
+var topicNamingStrategies = []string{"io.debezium.schema.DefaultTopicNamingStrategy", "io.debezium.schema.SchemaTopicNamingStrategy", unicodeTopicNamingStrategy}
+
+// unicodeTopicNamingStrategy escapes, rather than replaces, what a data
+// topic name cannot hold.
+const unicodeTopicNamingStrategy = "io.debezium.schema.DefaultUnicodeTopicNamingStrategy"
 
 func validTopicDelimiter(_ string, v any) error {
 	s, _ := v.(string)
@@ -227,15 +235,18 @@ func (s opSet) has(o opSet) bool { return s&o != 0 }
 
 // DTSOptions are the parsed DTS options.
 type DTSOptions struct {
-	TopicMode           string
-	TopicDefault        string
-	TopicMapping        map[TableID]string
-	TopicCase           string
-	TopicPartitions     int
-	PartitionsByTopic   map[string]int
-	DDLTopic            string
-	TransactionTopic    string
-	Delimiter           string // topic.delimiter
+	TopicMode         string
+	TopicDefault      string
+	TopicMapping      map[TableID]string
+	TopicCase         string
+	TopicPartitions   int
+	PartitionsByTopic map[string]int
+	DDLTopic          string
+	TransactionTopic  string
+	Delimiter         string // topic.delimiter
+	// UnicodeTopics: topic.naming.strategy is Debezium's
+	// DefaultUnicodeTopicNamingStrategy (sanitizeTopicNameUnicode).
+	UnicodeTopics       bool
 	PartitionPolicy     string
 	PartitionKeyColumns map[TableID][]string
 	HashXOR             bool
@@ -466,11 +477,15 @@ func parseDTSOptions(c *connect.Config, props map[string]string, prefix string) 
 		textValues:           textValueConverter(props),
 	}
 	d.Delimiter = c.String(KeyTopicDelimiter)
+	d.UnicodeTopics = c.String(KeyTopicNamingStrategy) == unicodeTopicNamingStrategy
 	hb := c.String(KeyHeartbeatTopicsPrefix)
 	if v := c.String(KeyTopicHeartbeatPrefix); v != "" {
 		hb = v
 	}
 	d.HeartbeatTopic = hb + d.Delimiter + prefix
+	if v := strings.TrimSpace(c.String(KeyTopicHeartbeatName)); v != "" {
+		d.HeartbeatTopic = v
+	}
 	d.TransactionTopic = prefix + d.Delimiter + c.String(KeyTopicTransaction)
 	bad := func(key, msg string) error {
 		v, set := props[key]

@@ -124,7 +124,11 @@ func (r *router) TopicFor(id TableID) string {
 	if d == "" {
 		d = "."
 	}
-	return r.validTopic(r.opts.TopicPrefix + d + r.caseName(id.DB) + d + r.caseName(id.Table))
+	name := r.opts.TopicPrefix + d + r.caseName(id.DB) + d + r.caseName(id.Table)
+	if r.d.UnicodeTopics {
+		return r.renamed(name, sanitizeTopicNameUnicode)
+	}
+	return r.validTopic(name)
 }
 
 func (r *router) partitionsOf(topic string) int {

@@ -144,12 +144,13 @@ type SnapshotOptions struct {
 
 func defineSnapshotKeys(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeySnapshotLockingMode, Type: connect.ConfigString, Default: "minimal", Group: groupEvents,
-		Validator: connect.OneOfIgnoreCase("minimal", "none"), Recommended: []string{"minimal", "none"},
-		Doc: "How the snapshot finds its consistent binlog point. minimal: on MariaDB no lock at all (each snapshot transaction reports its binlog position; a brief FLUSH TABLES WITH READ LOCK only if a busy server never lets the parallel readers agree); on MySQL/PolarDB a FLUSH TABLES WITH READ LOCK held only while the readers' transactions open and the position is read. none: never lock (on MySQL the point is then exact only if nothing commits at that instant)."})
+		Validator: connect.ValidatorFunc{Fn: validLockingMode, Desc: "minimal, none, or Debezium's extended, minimal_percona, minimal_percona_no_table_locks (read as minimal)"}, Recommended: []string{"minimal", "none"},
+		Doc: "How the snapshot finds its consistent binlog point. minimal: on MariaDB no lock at all (each snapshot transaction reports its binlog position; a brief FLUSH TABLES WITH READ LOCK only if a busy server never lets the parallel readers agree); on MySQL/PolarDB a FLUSH TABLES WITH READ LOCK held only while the readers' transactions open and the position is read. none: never lock (on MySQL the point is then exact only if nothing commits at that instant). " +
+			"Debezium's extended (writes blocked for the whole snapshot) and minimal_percona / minimal_percona_no_table_locks (Percona's backup lock instead of the global read lock) run as minimal, with a warning: the rows read are the same consistent snapshot, but writes are not held back and the brief lock is the global read lock. custom (a Java class) is refused."})
 	def(connect.ConfigKey{Name: KeySnapshotLockTimeout, Type: connect.ConfigLong, Default: "10000", Group: groupEvents, Validator: connect.AtLeast(1),
 		Doc: "Milliseconds the brief snapshot lock may wait for running statements before the snapshot fails."})
-	def(connect.ConfigKey{Name: KeySnapshotFetchSize, Type: connect.ConfigInt, Default: "1024", Group: groupTuning, Validator: connect.Between(1, 1_000_000),
-		Doc: "Rows a snapshot reader hands to the poll queue at once; each such batch is a resume point (the offset names its last key)."})
+	def(connect.ConfigKey{Name: KeySnapshotFetchSize, Type: connect.ConfigInt, Default: "1024", Group: groupTuning, Validator: connect.Between(0, 1_000_000),
+		Doc: "Rows a snapshot reader hands to the poll queue at once; each such batch is a resume point (the offset names its last key). 0 (Debezium's \"unset\") means the default, " + strconv.Itoa(defaultSnapshotFetchSize) + "."})
 	def(connect.ConfigKey{Name: KeySnapshotChunkSize, Type: connect.ConfigInt, Default: "8192", Group: groupTuning, Validator: connect.Between(1, 10_000_000),
 		Doc: "Rows per snapshot query: tables are read in primary-key order, chunk by chunk (WHERE key > last ORDER BY key LIMIT n)."})
 	def(connect.ConfigKey{Name: KeySnapshotMaxThreads, Type: connect.ConfigInt, Default: "2", Group: groupTuning, Validator: connect.Between(1, 64),
@@ -171,15 +172,43 @@ func defineSnapshotKeys(def func(connect.ConfigKey)) {
 		Doc: "Order in which a snapshot reads tables, by their estimated row count (Debezium's): descending (the default here, so parallel readers finish together), ascending, or disabled (by name). Tables whose reading was interrupted come first in any order."})
 }
 
+const defaultSnapshotFetchSize = 1024
+
+// Debezium's snapshot.locking.mode values that Sluice runs as minimal: they
+// differ from it in how long writes wait or which lock is taken, not in the
+// rows the snapshot reads, which Sluice's consistent-snapshot transactions
+// fix either way.
+var lockingModesAsMinimal = map[string]bool{"extended": true, "minimal_percona": true, "minimal_percona_no_table_locks": true}
+
+func validLockingMode(_ string, v any) error {
+	s, _ := v.(string)
+	switch m := strings.ToLower(strings.TrimSpace(s)); {
+	case m == "minimal" || m == "none" || lockingModesAsMinimal[m]:
+		return nil
+	case m == "custom":
+		return fmt.Errorf("Debezium's custom locking is a Java class Sluice cannot run; use minimal (or none)")
+	}
+	return fmt.Errorf("String must be one of: minimal, none (Debezium's extended, minimal_percona and minimal_percona_no_table_locks run as minimal)")
+}
+
+// lockingMode is the mode the snapshot runs with.
+func lockingMode(v string) string {
+	m := strings.ToLower(strings.TrimSpace(v))
+	if lockingModesAsMinimal[m] {
+		return "minimal"
+	}
+	return m
+}
+
 func parseSnapshotOptions(c interface {
 	String(string) string
 	Int(string) int
 	Long(string) int64
 }) SnapshotOptions {
 	return SnapshotOptions{
-		LockingMode: strings.ToLower(c.String(KeySnapshotLockingMode)),
+		LockingMode: lockingMode(c.String(KeySnapshotLockingMode)),
 		LockTimeout: time.Duration(c.Long(KeySnapshotLockTimeout)) * time.Millisecond,
-		FetchSize:   c.Int(KeySnapshotFetchSize),
+		FetchSize:   cmp.Or(c.Int(KeySnapshotFetchSize), defaultSnapshotFetchSize),
 		ChunkSize:   c.Int(KeySnapshotChunkSize),
 		MaxThreads:  c.Int(KeySnapshotMaxThreads),
 		MaxQPS:      float64(c.Int(KeySnapshotMaxQPS)),
@@ -332,11 +361,6 @@ func dataSnapshotMode(mode string) bool {
 // consistent point is opened here, before Start returns.
 func planStart(ctx context.Context, conn *client.Conn, d *dialer, server *Server, opts *Options, stored map[string]any, log *slog.Logger) (*startPlan, error) {
 	mode := opts.SnapshotMode
-	switch mode {
-	case "custom":
-		return nil, &connect.ConfigError{Name: KeySnapshotMode, Value: mode,
-			Message: "is not supported (its snapshotter is a Java class); use initial, initial_only, when_needed, always, no_data, never or configuration_based"}
-	}
 	fresh := func(why string) (*startPlan, error) {
 		if err := snapshotDelay(ctx, opts, log); err != nil {
 			return nil, err

@@ -433,10 +433,15 @@ func buildTableSchema(t *Table, version int64, prefix string, f *Filters, opt Ty
 			}
 		}
 		f.propagateSourceType(t.ID, c, cc.schema)
-		if fn := f.ColumnText(t.ID.DB, t.ID.Table, c.Name); fn != nil {
+		declared := 0
+		if c.DataType == "CHAR" || c.DataType == "VARCHAR" {
+			declared = c.Length
+		}
+		if fn := f.ColumnText(t.ID.DB, t.ID.Table, c.Name, declared); fn != nil {
 			switch k, _ := c.kind(); k {
 			case kindString, kindEnum, kindSet, kindJSON:
 				cc.convert, cc.boxed = maskedText(cc.convert, fn), nil
+				f.markColumnText(t.ID.DB, t.ID.Table, c.Name, c.Length, cc.schema)
 			}
 		}
 		all[i] = cc

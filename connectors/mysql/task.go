@@ -148,22 +148,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err != nil {
 		return err
 	}
-	if len(opts.Signal.Unread) > 0 {
-		t.log.Warn("signals sent through these channels are not read: Sluice reads the signal table, the Kafka channel and the file channel; send them through "+KeySignalDataCollection+", "+KeySignalKafkaTopic+" or "+KeySignalFile+" instead",
-			"channels", opts.Signal.Unread, "key", KeySignalEnabledChannels, "signal_table", opts.Signal.Table.String())
-	}
-	if keys := unappliedKeys(props); len(keys) > 0 {
-		t.log.Warn("these Debezium settings are accepted but not applied by Sluice; check that the records do not depend on them", "keys", keys)
-	}
-	if len(opts.UnloadableConverters) > 0 {
-		t.log.Warn("these Debezium custom converters are Java classes Sluice cannot load; the columns they would convert keep Sluice's own types", "converters", opts.UnloadableConverters, "key", KeyConverters)
-	}
-	if len(opts.UnloadablePostProcessors) > 0 {
-		t.log.Warn("these Debezium post processors are Java classes Sluice cannot load; the records are not changed by them", "post_processors", opts.UnloadablePostProcessors, "key", KeyPostProcessors)
-	}
-	if len(opts.Notify.Unread) > 0 {
-		t.log.Warn("notifications through these channels are not sent: Sluice serves sink and log", "channels", opts.Notify.Unread, "key", KeyNotificationChannels)
-	}
+	opts.warnUnapplied(t.log, props, "")
 	t.mu.Lock()
 	t.tctx = tctx
 	t.mu.Unlock()

@@ -1,8 +1,10 @@
 package mysql
 
 import (
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -57,6 +59,48 @@ func sanitizeTopicName(name string) (sanitized string, changed bool) {
 	return s, true
 }
 
+// sanitizeTopicNameUnicode is sanitizeTopicName for Debezium's
+// DefaultUnicodeTopicNamingStrategy, which keeps names apart that '_'
+// would merge: each UTF-16 code unit outside [A-Za-z0-9.-], '_' included,
+// becomes "_u" and its lower-case hex, padded to four digits only when it
+// has at most two (so U+0009 is "_u009" and U+041F "_u41f", as Java's
+// UnicodeReplacementFunction writes them); the result is cut to 249
+// characters, and "." and ".." are escaped as well.
+func sanitizeTopicNameUnicode(name string) (sanitized string, changed bool) {
+	escape := func(b *strings.Builder, c rune) {
+		h := strconv.FormatInt(int64(c), 16)
+		if len(h) <= 2 {
+			h = "00" + h
+		}
+		b.WriteString("_u")
+		b.WriteString(h)
+	}
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, c := range name {
+		switch {
+		case c == '.' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			b.WriteRune(c)
+		case c > 0xFFFF:
+			hi, lo := utf16.EncodeRune(c)
+			escape(&b, hi)
+			escape(&b, lo)
+		default:
+			escape(&b, c)
+		}
+	}
+	s := b.String()
+	switch {
+	case len(s) > maxTopicNameLength:
+		s = s[:maxTopicNameLength]
+	case s == ".":
+		s = "_u002e"
+	case s == "..":
+		s = "_u002e_u002e"
+	}
+	return s, s != name
+}
+
 // topicRenames remembers the topic names that sanitizeTopicName changed,
 // so that each is reported once although the snapshot's routers, the
 // stream's and every new version of a table route it again. One per task,
@@ -93,7 +137,11 @@ func (t *topicRenames) first(name string) bool {
 // to change: the topic then differs from what the table's name suggests,
 // and two tables may even share it.
 func (r *router) validTopic(name string) string {
-	s, changed := sanitizeTopicName(name)
+	return r.renamed(name, sanitizeTopicName)
+}
+
+func (r *router) renamed(name string, sanitize func(string) (string, bool)) string {
+	s, changed := sanitize(name)
 	if changed && r.renames.first(name) && r.log != nil {
 		r.log.Warn("a topic name derived from a database or table name is not a valid Kafka topic name (letters, digits, '.', '_' and '-', at most 249); its records go to the sanitised name",
 			"topic", name, "sanitized_topic", s)

@@ -103,3 +103,33 @@ func TestRouterWarnsOncePerRenamedTopic(t *testing.T) {
 		t.Errorf("a second task did not warn: %q", buf.String())
 	}
 }
+
+// TestUnicodeTopicNames: DefaultUnicodeTopicNamingStrategy escapes every
+// character a data topic cannot hold, and '_', as _u<hex> of its UTF-16
+// code units, with Java's padding (two hex digits get "00", three or four
+// none); the transaction and heartbeat topics are not escaped.
+func TestUnicodeTopicNames(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "p"}
+	o, err := ParseOptions(propsWith(base, "topic.naming.strategy", "io.debezium.schema.DefaultUnicodeTopicNamingStrategy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRouter(o, nil)
+	for _, c := range []struct {
+		db, table, want string
+	}{
+		{"shop", "orders", "p.shop.orders"},
+		{"shop_db", "täble", "p.shop_u005fdb.t_u00e4ble"},
+		{"s", "Ω\t😀", "p.s._u3a9_u009_ud83d_ude00"},
+	} {
+		if got := r.TopicFor(TableID{c.db, c.table}); got != c.want {
+			t.Errorf("%s.%s: %q, want %q", c.db, c.table, got, c.want)
+		}
+	}
+	if d := o.dts(); d.TransactionTopic != "p.transaction" || d.HeartbeatTopic != "__debezium-heartbeat.p" {
+		t.Errorf("transaction %q heartbeat %q", d.TransactionTopic, d.HeartbeatTopic)
+	}
+	if got, _ := sanitizeTopicNameUnicode(".."); got != "_u002e_u002e" {
+		t.Errorf(`".." gives %q`, got)
+	}
+}

@@ -23,7 +23,7 @@ const KeyDeserializationFailureMode = "event.deserialization.failure.handling.mo
 func defineDeserializationKey(def func(connect.ConfigKey)) {
 	def(connect.ConfigKey{Name: KeyDeserializationFailureMode, Type: connect.ConfigString, Default: "fail", Importance: connect.Low, Group: groupDebezium,
 		Validator: connect.OneOfIgnoreCase("fail", "warn", "skip", "ignore"), Recommended: []string{"fail", "warn", "skip"},
-		Doc: "What to do with a binlog row event that cannot be decoded (Debezium's): fail (default) stops the task with the event's binlog position and the cause; " +
+		Doc: "What to do with a binlog row event that cannot be decoded (Debezium's, deprecated there for event.processing.failure.handling.mode, which decides instead when this key is not set): fail (default) stops the task with the event's binlog position and the cause; " +
 			"warn logs the position and the cause and skips the event; skip (or ignore) does the same with a debug line. " +
 			"Skipped events are counted in undecodable_events_skipped_total: their rows are lost to the topics, so prefer fixing the cause (often a stored offset that points inside a transaction)."})
 }
