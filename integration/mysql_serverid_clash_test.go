@@ -2,10 +2,14 @@ package integration
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	gomysql "github.com/go-mysql-org/go-mysql/mysql"
+	"github.com/go-mysql-org/go-mysql/replication"
 
 	"github.com/sluicehq/sluice/connect"
 	"github.com/sluicehq/sluice/connectors/mysql"
@@ -197,4 +201,71 @@ func TestMySQLSameServerIDPrecheckUnlisted(t *testing.T) {
 	if log := validate(connect.WithStoredConfig(context.Background(), props), props); strings.Contains(log, "binlog readers are connected") {
 		t.Errorf("the running connector's own config warns of its own reader:\n%s", log)
 	}
+}
+
+// TestMySQLSameServerIDRestartAfterCrash: a standalone worker restarted
+// right after a crash meets its own earlier binlog reader still registered
+// with the server (MariaDB drops it only when it next writes to the dead
+// socket, up to a heartbeat later). A standalone worker stores no connector
+// configs, so only its offsets show the connector ran here before; with
+// them the start is not refused as a server-id clash. Here a reader holding
+// the connector's server id stands in for the dead one.
+func TestMySQLSameServerIDRestartAfterCrash(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("starts MariaDB and worker processes")
+	}
+	db := harness.MariaDBForTest(t, harness.MariaDBOptions{UserPrivileges: append(append([]string(nil), harness.DefaultUserPrivileges...), "REPLICATION MASTER ADMIN")})
+	k := harness.KafkaForTest(t)
+	myExec(t, db, "CREATE DATABASE sr", "CREATE TABLE sr.t (id INT PRIMARY KEY, v VARCHAR(10))", "INSERT INTO sr.t VALUES (1, 'a'), (2, 'b')")
+	kw := newK9Worker(t, k, db, "sidrestart", map[string]string{"database.server.id": "5906", "table.include.list": `sr\.t`})
+	w := kw.start()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c := kw.committed(); c != nil && c["snapshot"] != true {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no offset past the snapshot committed within 30 s\nworker log:\n%s", k9Tail(w.log.String(), 30))
+		}
+	}
+	w.kill()
+
+	stale := replication.NewBinlogSyncer(replication.BinlogSyncerConfig{
+		ServerID: 5906, Flavor: gomysql.MariaDBFlavor, Host: db.Host(), Port: uint16(db.Port()),
+		User: db.User(), Password: db.Password(), DisableRetrySync: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	defer stale.Close()
+	pos, err := db.BinlogPosition(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stale.StartSync(gomysql.Position{Name: pos.File, Pos: pos.Pos}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !replicaConnected(t, db, "5906"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stand-in reader (server id 5906) never showed in SHOW SLAVE HOSTS")
+		}
+	}
+	// start fails the test if the worker exits on a refused connector.
+	w = kw.start()
+	myExec(t, db, "INSERT INTO sr.t VALUES (3, 'after')")
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		msgs, err := harness.ReadAll(context.Background(), k.Bootstrap(), kw.prefix+".sr.t", time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range msgs {
+			found = found || strings.Contains(string(m.Value), `"v":"after"`)
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted worker did not stream the new row within 30 s\nworker log:\n%s", k9Tail(w.log.String(), 30))
+		}
+	}
+	w.stop()
 }

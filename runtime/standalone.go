@@ -194,6 +194,13 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 	}
 	if exists {
 		ctx = connect.WithStoredConfig(ctx, existing.config)
+	} else if prior, err := h.w.store.List(ctx, name); err == nil && len(prior) > 0 {
+		// A standalone worker keeps no connector configs across restarts,
+		// but offsets of this name show the connector ran here before: a
+		// worker restarted right after a crash then meets its own earlier
+		// task (a binlog reader the server has not yet dropped) and must
+		// not take it for another connector's.
+		ctx = connect.WithStoredConfig(ctx, config)
 	}
 	v, err := h.w.validate(ctx, config)
 	if err != nil {
