@@ -471,7 +471,16 @@ func TestRESTReconfigurePausedConnector(t *testing.T) {
 
 	c.Expect(202, "PUT", "/connectors/rp/resume", nil)
 	resttest.WaitState(t, c, "rp", "RUNNING", 30*time.Second)
-	msgs, err := harness.ReadTopic(ctx, k.Bootstrap(), newTopic, 3, 20*time.Second)
+	checkResumedOnNewConfig(t, ctx, k.Bootstrap(), newTopic, oldTopic)
+}
+
+// checkResumedOnNewConfig: a file source reconfigured while paused (lines 0-2
+// of its old file read before the pause, lines 10-12 in its new file)
+// writes, once resumed, the new file's lines to the new topic and nothing
+// more to the old one.
+func checkResumedOnNewConfig(t *testing.T, ctx context.Context, bootstrap, newTopic, oldTopic string) {
+	t.Helper()
+	msgs, err := harness.ReadTopic(ctx, bootstrap, newTopic, 3, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -482,7 +491,7 @@ func TestRESTReconfigurePausedConnector(t *testing.T) {
 	if want := "line-10 line-11 line-12"; strings.Join(values, " ") != want {
 		t.Errorf("records after resume = %v, want %s", values, want)
 	}
-	if old, _ := harness.ReadAll(ctx, k.Bootstrap(), oldTopic, 2*time.Second); len(old) != 3 {
+	if old, _ := harness.ReadAll(ctx, bootstrap, oldTopic, 2*time.Second); len(old) != 3 {
 		t.Errorf("the old config's topic holds %d records, want the 3 read before the pause", len(old))
 	}
 }
