@@ -41,6 +41,9 @@ type countingSource struct{ props map[string]string }
 func (c *countingSource) Version() string            { return "1.0" }
 func (c *countingSource) Config() *connect.ConfigDef { return countingDef }
 func (c *countingSource) Start(_ context.Context, _ connect.ConnectorContext, props map[string]string) error {
+	if props["start.fails"] == "true" {
+		return errors.New("start.fails is set")
+	}
 	c.props = props
 	return nil
 }

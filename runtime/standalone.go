@@ -219,6 +219,7 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 		h.stopInstance(existing)
 		h.mu.Lock()
 		existing.config, existing.cc = config, cc
+		prevTasks := existing.taskConfigs
 		existing.taskConfigs = nil
 		h.mu.Unlock()
 		if existing.target == rest.TargetPaused {
@@ -228,12 +229,13 @@ func (h *StandaloneHerder) putLocked(ctx context.Context, name string, config ma
 			// on the config the user just replaced. Kafka Connect leaves
 			// them alone until the resume and then briefly runs the
 			// resumed tasks on the replaced configs.
+			// If they cannot be generated now, the paused tasks keep their
+			// configs and the resume generates them (as a cluster does).
 			cfgs, err := h.generateTaskConfigs(existing)
 			if err != nil {
-				h.setConnState(existing, StateFailed, err)
-				h.mu.RLock()
-				defer h.mu.RUnlock()
-				return infoOf(existing), false, nil
+				h.log.Warn("could not generate the paused connector's task configs from its new config; its tasks keep their current configs until it resumes",
+					"connector", name, "error", err.Error())
+				cfgs = prevTasks
 			}
 			h.mu.Lock()
 			existing.taskConfigs = cfgs

@@ -184,3 +184,38 @@ func TestStandaloneReconfigurePaused(t *testing.T) {
 		return len(tasks) == 1 && tasks[0].Config["batch"] == "20"
 	})
 }
+
+// A paused connector whose new config cannot generate task configs (its
+// Start fails) stays PAUSED with its tasks on their current configs, as in
+// a cluster; the resume is where it fails.
+func TestStandaloneReconfigurePausedStartFails(t *testing.T) {
+	k := harness.KafkaForTest(t)
+	ctx := context.Background()
+	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
+	defer h.Stop(ctx)
+	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic("rpf"), "count": "100000", "batch": "10"}
+	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StateRunning, StateRunning)
+	if err := h.PauseConnector(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StatePaused, StatePaused)
+
+	cfg["batch"], cfg["start.fails"] = "20", "true"
+	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, true, ""); err != nil {
+		t.Fatalf("reconfigure: %v", err)
+	}
+	waitState(t, h, "c", StatePaused, StatePaused)
+	if tasks, _ := h.TaskConfigs(ctx, "c"); len(tasks) != 1 || tasks[0].Config["batch"] != "10" {
+		t.Fatalf("task configs after a failed generation = %v, want the current one (batch 10)", tasks)
+	}
+	if err := h.ResumeConnector(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the resumed connector failing to start", 10*time.Second, func() bool {
+		st, err := h.ConnectorStatus(ctx, "c")
+		return err == nil && st.Connector.State == StateFailed
+	})
+}
