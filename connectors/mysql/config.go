@@ -14,18 +14,19 @@ import (
 // Config keys, named as Debezium's MySQL connector names them so that an
 // existing Debezium configuration works unchanged.
 const (
-	KeyHostname      = "database.hostname"
-	KeyPort          = "database.port"
-	KeyUser          = "database.user"
-	KeyPassword      = "database.password"
-	KeyServerID      = "database.server.id"
-	KeyTopicPrefix   = "topic.prefix"
-	KeyServerName    = "database.server.name" // legacy name of topic.prefix
-	KeySSLMode       = "database.ssl.mode"
-	KeySSLCA         = "database.ssl.ca"
-	KeySSLCert       = "database.ssl.cert"
-	KeySSLKey        = "database.ssl.key"
-	KeyConnectTimout = "connect.timeout.ms"
+	KeyHostname       = "database.hostname"
+	KeyPort           = "database.port"
+	KeyUser           = "database.user"
+	KeyPassword       = "database.password"
+	KeyServerID       = "database.server.id"
+	KeyServerIDOffset = "database.server.id.offset"
+	KeyTopicPrefix    = "topic.prefix"
+	KeyServerName     = "database.server.name" // legacy name of topic.prefix
+	KeySSLMode        = "database.ssl.mode"
+	KeySSLCA          = "database.ssl.ca"
+	KeySSLCert        = "database.ssl.cert"
+	KeySSLKey         = "database.ssl.key"
+	KeyConnectTimout  = "connect.timeout.ms"
 
 	KeyDatabaseInclude = "database.include.list"
 	KeyDatabaseExclude = "database.exclude.list"
@@ -99,6 +100,9 @@ func buildConfigDef() *connect.ConfigDef {
 	def(connect.ConfigKey{Name: KeyServerID, Type: connect.ConfigLong, Default: "", Importance: connect.Low, Group: groupConnection,
 		Validator: connect.Between(1, 4294967295),
 		Doc:       "Server id this connector uses as a replica. It must differ from the server_id of the source and of every other replica and connector reading it (the source disconnects a reader when another connects with its id, so two with one id disconnect each other; validation refuses an id in use when the user may run SHOW SLAVE HOSTS, and the task fails at the end of the connection retry window); when unset, a random id between 5400 and 6400 is chosen at start, as Debezium does."})
+	def(connect.ConfigKey{Name: KeyServerIDOffset, Type: connect.ConfigLong, Default: "10000", Importance: connect.Low, Group: groupConnection,
+		Validator: connect.Between(1, 4294967294),
+		Doc:       "Added to " + KeyServerID + " (modulo 2^32) for the connector's second, short-lived binlog reader, which re-reads a prepared XA transaction's row changes at its commit when they were not kept in memory (as Debezium offsets the ids of its extra readers). Its snapshot readers are plain SQL sessions and need no server id."})
 	def(connect.ConfigKey{Name: KeyTopicPrefix, Type: connect.ConfigString, Default: "", Importance: connect.High, Group: groupConnection,
 		Validator: connect.ValidatorFunc{Fn: validTopicPrefix, Desc: "letters, digits, '.', '_' and '-'"},
 		Doc:       "Logical name of the source server: the prefix of every topic (<topic.prefix>.<db>.<table>), the schema change topic and the source partition of the offsets. Required (database.server.name is accepted as its legacy name)."})
@@ -226,13 +230,15 @@ func validTopicPrefix(_ string, v any) error {
 type Options struct {
 	// Name is the connector's name (its config's "name"), for its log
 	// lines; empty when a config is parsed without one.
-	Name        string
-	Host        string
-	Port        int
-	User        string
-	Password    connect.Password
-	ServerID    uint32
-	TopicPrefix string
+	Name     string
+	Host     string
+	Port     int
+	User     string
+	Password connect.Password
+	ServerID uint32
+	// ServerIDOffset is added to ServerID for the XA re-reader.
+	ServerIDOffset uint32
+	TopicPrefix    string
 
 	SSLMode string
 	SSLCA   string
@@ -420,6 +426,7 @@ func ParseOptions(props map[string]string) (*Options, error) {
 	} else {
 		o.ServerID = RandomServerID()
 	}
+	o.ServerIDOffset = uint32(c.Long(KeyServerIDOffset))
 	for _, op := range c.List(KeySkippedOperations) {
 		switch strings.ToLower(op) {
 		case "c":

@@ -85,7 +85,6 @@ var tuningDebeziumKeys = []struct{ name, doc string }{
 	{"schema.history.internal.kafka.recovery.attempts", "How many empty polls end Debezium's history recovery. Accepted: Sluice reads its history from " + KeySchemaHistoryFile + "."},
 	{"schema.history.internal.kafka.query.timeout.ms", "Debezium's admin-client timeout for its history topic. Accepted: Sluice creates no history topic."},
 	{"schema.history.internal.kafka.create.timeout.ms", "Debezium's timeout for creating its history topic. Accepted: Sluice creates no history topic."},
-	{"database.server.id.offset", "What Debezium adds to " + KeyServerID + " for the extra connections of a parallel snapshot. Accepted: Sluice's snapshot readers are plain SQL sessions that need no server id; only the binlog reader uses " + KeyServerID + "."},
 	{"resolve.create.table.like.schema", "Debezium's switch to read the source table of a CREATE TABLE … LIKE it does not hold. Accepted either way: Sluice always reads such a table's definition from information_schema."},
 	{"connection.validation.timeout.ms", "How long Debezium waits for its connection check. Accepted: Sluice's precheck (PUT …/config/validate) connects with the connector's own connect timeout."},
 	{"executor.shutdown.timeout.ms", "How long Debezium waits for its task threads to stop. Accepted: a Sluice task stops within the worker's task.shutdown.graceful.timeout.ms."},

@@ -471,10 +471,13 @@ func (s *stream) xaRollback(q string) {
 
 // xaReplayServerID is the server id of the reader that re-reads a prepared
 // group: another than the stream's own (the source disconnects a reader
-// when another connects with its id), offset as Debezium offsets the id of
-// its second binlog reader (database.server.id.offset, 10000).
-func xaReplayServerID(id uint32) uint32 {
-	r := id + 10000
+// when another connects with its id), offset as Debezium offsets the ids of
+// its extra binlog readers (database.server.id.offset; 0 is not an id).
+func xaReplayServerID(id, offset uint32) uint32 {
+	if offset == 0 {
+		offset = 10000 // options built without ParseOptions
+	}
+	r := id + offset
 	if r == 0 {
 		r = 1
 	}
@@ -511,7 +514,7 @@ func (s *stream) xaRereadError(ctx context.Context, x *xaTx, err error) error {
 // after the first skip.
 func (s *stream) xaReread(ctx context.Context, x *xaTx, skip int64) error {
 	cfg := s.syncerConfig()
-	cfg.ServerID = xaReplayServerID(s.opts.ServerID)
+	cfg.ServerID = xaReplayServerID(s.opts.ServerID, s.opts.ServerIDOffset)
 	cfg.HeartbeatPeriod = 0
 	syncer := replication.NewBinlogSyncer(cfg)
 	defer syncer.Close()
@@ -674,7 +677,7 @@ func (s *stream) xaFind(ctx context.Context, xid, commitFile string, commitPos u
 // xaFindIn is xaFind in one binlog file.
 func (s *stream) xaFindIn(ctx context.Context, xid, file, commitFile string, commitPos uint32) (*xaTx, error) {
 	cfg := s.syncerConfig()
-	cfg.ServerID = xaReplayServerID(s.opts.ServerID)
+	cfg.ServerID = xaReplayServerID(s.opts.ServerID, s.opts.ServerIDOffset)
 	cfg.HeartbeatPeriod = 0
 	cfg.RowsEventDecodeFunc = func(*replication.RowsEvent, []byte) error { return nil } // rows are not looked at
 	syncer := replication.NewBinlogSyncer(cfg)

@@ -2,6 +2,8 @@ package mysql
 
 import (
 	"encoding/binary"
+	"maps"
+	"strings"
 	"testing"
 
 	"github.com/go-mysql-org/go-mysql/replication"
@@ -127,5 +129,36 @@ func TestMariaDBGTIDXID(t *testing.T) {
 	raw[replication.EventHeaderSize+12] = 0
 	if got := mariadbGTIDXID(raw); got != "" {
 		t.Errorf("a GTID event without an XA flag has xid %q", got)
+	}
+}
+
+// The XA re-reader's server id is database.server.id plus
+// database.server.id.offset (Debezium's 10000 by default), wrapping past
+// 2^32 and never 0.
+func TestXAReplayServerIDOffset(t *testing.T) {
+	base := map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv", "database.server.id": "5401"}
+	for _, tc := range []struct {
+		offset string
+		want   uint32
+	}{
+		{"", 15401},
+		{"7", 5408},
+		{"4294961895", 1}, // 5401 + 4294961895 = 2^32: wraps to 0, which is no id
+	} {
+		props := maps.Clone(base)
+		if tc.offset != "" {
+			props["database.server.id.offset"] = tc.offset
+		}
+		o, err := ParseOptions(props)
+		if err != nil {
+			t.Fatalf("offset %q: %v", tc.offset, err)
+		}
+		if got := xaReplayServerID(o.ServerID, o.ServerIDOffset); got != tc.want {
+			t.Errorf("offset %q: re-reader server id %d, want %d", tc.offset, got, tc.want)
+		}
+	}
+	if _, err := ParseOptions(map[string]string{"database.hostname": "h", "database.user": "u", "topic.prefix": "srv", "database.server.id.offset": "0"}); err == nil ||
+		!strings.Contains(err.Error(), "database.server.id.offset") {
+		t.Errorf("offset 0 accepted or unnamed: %v", err)
 	}
 }
