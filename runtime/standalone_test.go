@@ -146,22 +146,11 @@ func TestStandaloneTaskClass(t *testing.T) {
 }
 
 // TestStandaloneReconfigurePaused: a paused connector given a new config
-// gets task configs generated from it at once, its tasks staying paused,
-// as Kafka Connect's herders do; resuming runs them on those configs.
+// gets task configs generated from it at once, its tasks staying paused
+// (Kafka Connect waits for the resume); resuming runs them on those configs.
 func TestStandaloneReconfigurePaused(t *testing.T) {
-	k := harness.KafkaForTest(t)
 	ctx := context.Background()
-	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
-	defer h.Stop(ctx)
-	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic("rp"), "count": "100000", "batch": "10"}
-	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, h, "c", StateRunning, StateRunning)
-	if err := h.PauseConnector(ctx, "c"); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, h, "c", StatePaused, StatePaused)
+	h, cfg := pausedCountingSource(t, "rp")
 
 	cfg["batch"] = "20"
 	info, created, err := h.PutConnectorConfig(ctx, "c", cfg, true, "")
@@ -189,19 +178,8 @@ func TestStandaloneReconfigurePaused(t *testing.T) {
 // Start fails) stays PAUSED with its tasks on their current configs, as in
 // a cluster; the resume is where it fails.
 func TestStandaloneReconfigurePausedStartFails(t *testing.T) {
-	k := harness.KafkaForTest(t)
 	ctx := context.Background()
-	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
-	defer h.Stop(ctx)
-	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic("rpf"), "count": "100000", "batch": "10"}
-	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, h, "c", StateRunning, StateRunning)
-	if err := h.PauseConnector(ctx, "c"); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, h, "c", StatePaused, StatePaused)
+	h, cfg := pausedCountingSource(t, "rpf")
 
 	cfg["batch"], cfg["start.fails"] = "20", "true"
 	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, true, ""); err != nil {
@@ -218,4 +196,25 @@ func TestStandaloneReconfigurePausedStartFails(t *testing.T) {
 		st, err := h.ConnectorStatus(ctx, "c")
 		return err == nil && st.Connector.State == StateFailed
 	})
+}
+
+// pausedCountingSource runs connector "c" (a CountingSource writing to
+// topic, 10 records a batch) until RUNNING, pauses it, and returns the
+// herder and the config it runs with.
+func pausedCountingSource(t *testing.T, topic string) (*StandaloneHerder, map[string]string) {
+	t.Helper()
+	k := harness.KafkaForTest(t)
+	ctx := context.Background()
+	h := newTestHerder(t, k.Bootstrap(), offsets.NewMemoryStore(), nil)
+	t.Cleanup(func() { h.Stop(ctx) })
+	cfg := map[string]string{"connector.class": "CountingSource", "topic": k.Topic(topic), "count": "100000", "batch": "10"}
+	if _, _, err := h.PutConnectorConfig(ctx, "c", cfg, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StateRunning, StateRunning)
+	if err := h.PauseConnector(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, h, "c", StatePaused, StatePaused)
+	return h, cfg
 }
